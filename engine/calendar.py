@@ -1,0 +1,105 @@
+"""Dates and durations: month arithmetic and working days.
+
+The design's date rules live here and nowhere else:
+
+- N months from D is the same day N months later, clamped to the month's end
+  (2024-01-31 + 1 month = 2024-02-29);
+- a sanction of N months from D ends on D + N months - 1 day (its last day),
+  and the person may act again from D + N months;
+- working days follow the Chinese public-holiday calendar, including the
+  weekends that are worked in exchange for a holiday (调休), from the
+  maintained `chinese_calendar` package. Outside the years that package covers,
+  weekdays are counted and the result is marked approximate.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+import datetime as _dt
+import functools
+
+from .dsl.ast import Duration
+
+ONE_DAY = _dt.timedelta(days=1)
+
+
+def add_months(d: _dt.date, months: int) -> _dt.date:
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    if not 1 <= year <= 9999:
+        raise OverflowError("date out of range")
+    return _dt.date(year, month, min(d.day, _cal.monthrange(year, month)[1]))
+
+
+@functools.cache
+def _workday_info(d: _dt.date) -> tuple[bool, bool]:
+    """(is a working day, known from the holiday calendar)."""
+    try:
+        import chinese_calendar
+
+        return bool(chinese_calendar.is_workday(d)), True
+    except (NotImplementedError, ImportError):
+        return d.weekday() < 5, False
+
+
+def add_working_days(d: _dt.date, n: int) -> tuple[_dt.date, bool]:
+    """The n-th working day after d (d itself not counted); and whether exact."""
+    exact = True
+    cur = d
+    count = 0
+    step = ONE_DAY if n >= 0 else -ONE_DAY
+    while count < abs(n):
+        cur += step
+        work, known = _workday_info(cur)
+        exact = exact and known
+        if work:
+            count += 1
+    return cur, exact
+
+
+def add(d: _dt.date, dur: Duration, sign: int = 1) -> _dt.date:
+    """d moved by a duration (sign -1 subtracts). Working days: see add_working_days."""
+    n = int(dur.amount) * sign
+    unit = dur.unit
+    if unit == "day":
+        return d + _dt.timedelta(days=n)
+    if unit == "week":
+        return d + _dt.timedelta(days=7 * n)
+    if unit == "month":
+        return add_months(d, n)
+    if unit == "year":
+        return add_months(d, 12 * n)
+    if unit == "working day":
+        return add_working_days(d, n)[0]
+    raise ValueError(f"unknown unit {unit}")
+
+
+def last_day(start: _dt.date, dur: Duration) -> _dt.date:
+    """The last day of a period of `dur` starting on `start` (inclusive)."""
+    return add(start, dur) - ONE_DAY
+
+
+def age_on(birth: _dt.date, on: _dt.date) -> int:
+    """Whole years of age on a date (周岁)."""
+    years = on.year - birth.year
+    if (on.month, on.day) < (birth.month, birth.day):
+        years -= 1
+    return years
+
+
+_DATE_CACHE: dict[str, _dt.date] = {}
+
+
+def parse_date(text: str) -> _dt.date:
+    """Strict YYYY-MM-DD; raises ValueError. Cached: ledgers repeat few dates."""
+    d = _DATE_CACHE.get(text)
+    if d is None:
+        if len(text) != 10 or text[4] != "-" or text[7] != "-":
+            raise ValueError(f"`{text}` is not a date in YYYY-MM-DD form")
+        try:
+            d = _dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+        except ValueError:
+            raise ValueError(f"`{text}` is not a real date") from None
+        if len(_DATE_CACHE) < 100_000:
+            _DATE_CACHE[text] = d
+    return d

@@ -1,0 +1,1 @@
+"""The expression language: grammar, parser, syntax tree, checker and compiler."""

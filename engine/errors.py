@@ -1,0 +1,116 @@
+"""Diagnostics and the error hierarchy.
+
+Every problem a user can cause — a YAML structure error, an expression that does
+not parse or type-check, a ledger row with a bad date — becomes a `Diagnostic`
+with a stable code, a message and a `Span` pointing into the file. Loading and
+checking collect every diagnostic they find and raise them together, so a user
+fixes a file in one pass; the CLI renders each as one line
+`file:line:col: error[code]: message` and exits non-zero. No raw Python
+exception is meant to reach a user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A place in a file: 1-based line and column (column 0 = whole line)."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def shifted(self, columns: int) -> Span:
+        """The span `columns` characters further along the same line."""
+        return Span(self.file, self.line, self.column + columns if self.column else 0)
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.file
+        if not self.column:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem: a stable `code`, a lowercase message, where, and a hint."""
+
+    code: str
+    message: str
+    span: Span | None = None
+    hint: str | None = None
+    severity: str = "error"
+
+    def render(self) -> str:
+        where = f"{self.span}: " if self.span else ""
+        text = f"{where}{self.severity}[{self.code}]: {self.message}"
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        return text
+
+    def as_dict(self) -> dict:
+        d: dict = {"severity": self.severity, "code": self.code, "message": self.message}
+        if self.span:
+            d.update(file=self.span.file, line=self.span.line, column=self.span.column)
+        if self.hint:
+            d["hint"] = self.hint
+        return d
+
+
+class PolicyctlError(Exception):
+    """Base of every error policyctl raises on purpose; carries diagnostics."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic] | Diagnostic):
+        if isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics: list[Diagnostic] = list(diagnostics)
+        super().__init__("\n".join(d.render() for d in self.diagnostics))
+
+    @property
+    def first(self) -> Diagnostic:
+        return self.diagnostics[0]
+
+
+class PolicyError(PolicyctlError):
+    """The policy file is invalid (structure, expressions, model, provenance)."""
+
+
+class ExprError(PolicyError):
+    """An expression does not parse or does not check."""
+
+
+class LedgerError(PolicyctlError):
+    """An events or roster file is invalid."""
+
+
+class EvaluationError(PolicyctlError):
+    """A well-formed input still cannot be evaluated (e.g. a value out of range)."""
+
+
+@dataclass
+class Collector:
+    """Gathers diagnostics up to a limit, then raises them together."""
+
+    limit: int = 100
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, code: str, message: str, span: Span | None = None, hint: str | None = None):
+        if len(self.items) < self.limit:
+            self.items.append(Diagnostic(code, message, span, hint))
+
+    def extend(self, diags: Iterable[Diagnostic]) -> None:
+        for d in diags:
+            if len(self.items) < self.limit:
+                self.items.append(d)
+
+    @property
+    def full(self) -> bool:
+        return len(self.items) >= self.limit
+
+    def raise_if_any(self, kind: type[PolicyctlError]) -> None:
+        if self.items:
+            raise kind(self.items)
