@@ -16,8 +16,21 @@ from dataclasses import dataclass, field
 from .. import calendar
 from . import ast
 from .builtins import BUILTINS, accepts
-from .types import (ANY, BOOL, DATE, DUR, NULL, NUM, STR, ListT, Optional, RecordT, Type,
-                    compatible, strip)
+from .types import (
+    ANY,
+    BOOL,
+    DATE,
+    DUR,
+    NULL,
+    NUM,
+    STR,
+    ListT,
+    Optional,
+    RecordT,
+    Type,
+    compatible,
+    strip,
+)
 
 MAX_SLOTS = 8
 

@@ -1,0 +1,33 @@
+"""Provenance: the policy quotes its source, and the source is the one recorded.
+
+A policy names its regulation's text (`source.file`) and that file's SHA-256.
+`validate` checks the hash, so a silently edited source is caught, and checks
+that every quoted `text` occurs in the source, so a paraphrase is caught. The
+comparison ignores what PDF extraction scrambles: line breaks and spaces,
+full-width vs ASCII forms (NFKC), the private-use character the Jining PDF put
+for a list number's full stop (U+1001B0), page-number lines (`—７—`) and
+Markdown emphasis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from pathlib import Path
+
+_DROP = re.compile(r"[\s\U001001b0*#]+|—\s*\d+\s*—")
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = _DROP.sub("", text)
+    return text.rstrip("。.;；,，")
+
+
+def normalise_source(text: str) -> str:
+    return _DROP.sub("", unicodedata.normalize("NFKC", text))
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
