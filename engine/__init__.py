@@ -1,0 +1,27 @@
+"""policyctl: regulation-as-code for medical-insurance practitioner points regimes.
+
+The pipeline runs one way — load → check → evaluate → report:
+
+    policy  = load_policy(path)                  # loader.py: YAML -> checked, compiled Policy
+    ledger  = read_ledger(events, policy, roster) # ledger.py: files -> typed rows
+    outcome = evaluate(policy, ledger, as_of)     # evaluate.py: the fold
+    outcome.as_dict()                             # outcome.py / report.py
+"""
+
+from __future__ import annotations
+
+from .errors import (Diagnostic, EvaluationError, ExprError, LedgerError, PolicyctlError,
+                     PolicyError, Span)
+
+__all__ = ["Diagnostic", "EvaluationError", "ExprError", "LedgerError", "PolicyError",
+           "PolicyctlError", "Span", "check_policy", "evaluate", "evaluate_files", "load_policy",
+           "read_ledger"]
+
+
+def __getattr__(name: str):
+    # Imported lazily so that `import engine` stays cheap for the CLI's --help.
+    if name in ("check_policy", "evaluate", "evaluate_files", "load_policy", "read_ledger"):
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(name)

@@ -1,0 +1,150 @@
+"""The `policyctl` command: a thin layer over the Python API.
+
+Parses arguments, calls the library, formats. The only module that imports
+click. Exit codes: 0 ok, 1 invalid input or evaluation failure, 2 usage.
+Problems are printed one per line on standard error; an output file is written
+to a temporary name and renamed, so a failed run leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import click
+
+from .errors import PolicyctlError
+
+
+def _fail(exc: PolicyctlError) -> None:
+    for d in exc.diagnostics:
+        click.echo(d.render(), err=True)
+    sys.exit(1)
+
+
+def _write(chunks: Iterable[str], output: str | None) -> None:
+    if output is None or output == "-":
+        out = sys.stdout
+        for c in chunks:
+            out.write(c)
+        out.flush()
+        return
+    target = Path(output)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            for c in chunks:
+                f.write(c)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="policyctl")
+def cli() -> None:
+    """Regulation-as-code for medical-insurance practitioner points regimes.
+
+    A policy is one regulation version as YAML; `validate` checks it, `evaluate`
+    applies it to a ledger of inspection findings.
+    """
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text: one line per problem; json: a list of objects")
+def validate(files: tuple[str, ...], fmt: str) -> None:
+    """Check policy files: structure, expressions, tiers, provenance."""
+    from .loader import check_policy
+
+    results = []
+    failed = False
+    for f in files:
+        policy, diags = check_policy(f)
+        errors = [d for d in diags if d.severity == "error"]
+        failed = failed or bool(errors) or policy is None
+        results.append((f, policy, diags))
+    if fmt == "json":
+        out = [d.as_dict() for _, _, diags in results for d in diags]
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        for f, policy, diags in results:
+            for d in diags:
+                click.echo(d.render(), err=True)
+            if policy is not None and not any(d.severity == "error" for d in diags):
+                click.echo(f"{f}: valid ({len(policy.items)} items, {len(policy.tiers)} tiers, "
+                           f"{len(policy.rules)} rules, {len(policy.bans)} bans, "
+                           f"{len(policy.institution_rules)} institution rules)")
+    sys.exit(1 if failed else 0)
+
+
+def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
+    if value is None:
+        return _dt.date.today()
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"`{value}` is not a date (YYYY-MM-DD)") from None
+
+
+@cli.command()
+@click.option("--policy", "policy_path", required=True, type=click.Path(dir_okay=False),
+              help="the policy YAML")
+@click.option("--events", required=True, help="events file: .csv, .xlsx, .jsonl, or - for stdin")
+@click.option("--roster", default=None, help="roster file (person, institution, ...)")
+@click.option("--as-of", "as_of", callback=_parse_as_of, default=None,
+              help="the date to report status on (default: today)")
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "csv", "table"]),
+              default="json", show_default=True)
+@click.option("--output", "-o", default=None, help="write the report here (default: stdout)")
+@click.option("--explain", "explain_people", multiple=True, metavar="PERSON",
+              help="tell this person's story, event by event (may repeat)")
+@click.option("--encoding", default=None, help="CSV encoding (default: UTF-8, else GB18030)")
+def evaluate(policy_path: str, events: str, roster: str | None, as_of: _dt.date, fmt: str,
+             output: str | None, explain_people: tuple[str, ...], encoding: str | None) -> None:
+    """Evaluate a ledger of events under a policy.
+
+    With --explain and no --output, prints only the story; with both, the report
+    goes to the file and the story to standard output.
+    """
+    from . import api
+    from .report import render
+
+    progress = None
+    if sys.stderr.isatty() and not os.environ.get("CI"):
+        def progress(n: int) -> None:
+            click.echo(f"\r  evaluated {n} people", err=True, nl=False)
+    try:
+        outcome = api.evaluate_files(policy_path, events, roster, as_of,
+                                     explain=explain_people, encoding=encoding,
+                                     progress=progress)
+    except PolicyctlError as exc:
+        if progress:
+            click.echo("", err=True)
+        _fail(exc)
+    if progress:
+        click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+    if explain_people:
+        from .explain import explain
+
+        if output:
+            _write(render(outcome, fmt), output)
+        for person in explain_people:
+            click.echo(explain(outcome, person))
+        return
+    _write(render(outcome, fmt), output)
+
+
+def main() -> None:
+    cli(prog_name="policyctl")
+
+
+if __name__ == "__main__":
+    main()

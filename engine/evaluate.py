@@ -1,0 +1,753 @@
+"""Stage "evaluate": a fold over each person's events in date order.
+
+Input: a loaded `Policy` and a `Ledger`; output: an `Outcome`. Everything a
+regulation varies is read from the policy; this module holds only the
+semantics the design states for every policy (docs/semantics.md):
+
+- A cycle is a year from the policy's start day; deductions add up in it and
+  clear at its end (what clears is `cycle.resets`).
+- A band fires when the total first enters it; one event crossing several
+  bands fires the harshest only; a band fires at most once per cycle and
+  never after a harsher one has fired in that cycle.
+- A sanction starts on the date of the event that triggers it; N months from
+  D ends on D + N months - 1 day.
+- A harsher suspension starting while another runs replaces it from its own
+  start (`overlap: replace`); a milder one, or any under `overlap: queue`,
+  starts the day after the running one ends.
+- Restoration is automatic at the end of a suspension or needs a
+  re-application (`restoration.by`); points keep adding up within the cycle
+  and bands already fired stay fired.
+- A person reinstated after a termination is a new registration: the cycle's
+  total restarts at zero and no band has fired; earlier terminations still
+  count for the next ban.
+- While terminated, findings are recorded but fire nothing: there is no
+  agreement left to act on.
+- Institution events reach the institution's staff on the roster as
+  site-scoped sanctions (`institutions.cascade`): they count for no ban, and
+  change a person's status only when every site of theirs is affected.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable
+from fractions import Fraction
+from typing import Any
+
+from . import calendar
+from .bands import lookup_table
+from .dsl.ast import Duration
+from .errors import Diagnostic, EvaluationError, Span
+from .institutions import InstitutionTracker
+from .ledger import Event, Ledger, Person
+from .model import ActionSpec, Item, Policy
+from .outcome import ActionRec, CycleOut, Outcome, PersonOutcome, Step
+from .scopes import Env
+
+ONE_DAY = _dt.timedelta(days=1)
+SEVERITY = {"interview": 1, "suspend": 2, "terminate": 3}
+
+
+class CycleState:
+    """One person's cycle (one registration within it): the record expressions see."""
+
+    __slots__ = ("index", "period", "start", "end", "deducted", "credited", "violations",
+                 "max_item_points", "fired", "rules_fired", "inspections", "initial",
+                 "registration", "tier", "touched")
+
+    def __init__(self, index: int, period: str, start: _dt.date, end: _dt.date,
+                 initial, registration: int):
+        self.index, self.period, self.start, self.end = index, period, start, end
+        self.deducted = 0
+        self.credited = 0
+        self.violations = 0
+        self.max_item_points = 0
+        self.fired = -1  # rank of the harshest tier fired
+        self.rules_fired: set[str] = set()
+        self.inspections: dict[str, Any] = {}
+        self.initial = initial
+        self.registration = registration
+        self.tier: str | None = None
+        self.touched = False
+
+    @property
+    def score(self):
+        return (self.initial - self.deducted) if self.initial is not None else -self.deducted
+
+
+class PersonState:
+    """Everything the fold carries for one person between events."""
+
+    __slots__ = ("code", "person", "cycles", "actions", "status", "suspension", "queue",
+                 "terminations", "suspensions", "reapply_from", "ban", "registration",
+                 "violations", "trace", "reapplications", "awaiting_from", "sites")
+
+    def __init__(self, code: str, person: Person, trace: list[Step] | None):
+        self.code = code
+        self.person = person
+        self.cycles: list[CycleState] = []
+        self.actions: list[ActionRec] = []
+        self.status = "active"  # active | suspended | awaiting | terminated
+        self.suspension: ActionRec | None = None
+        self.queue: list[ActionRec] = []
+        self.terminations = 0
+        self.suspensions = 0
+        self.reapply_from: _dt.date | str | None = None
+        self.ban: ActionRec | None = None
+        self.registration = 1
+        self.violations: list[Any] = []
+        self.trace = trace
+        self.reapplications: list[dict] = []
+        self.awaiting_from: _dt.date | None = None
+        self.sites: dict[str, ActionRec] = {}  # institution -> running cascade sanction
+
+
+class Violation:
+    """A violation as `reapplication` conditions see it."""
+
+    __slots__ = ("date", "points", "items", "institution")
+
+    def __init__(self, date, points, items, institution):
+        self.date, self.points, self.items, self.institution = date, points, items, institution
+
+
+def evaluate(policy: Policy, ledger: Ledger, as_of: _dt.date,
+             explain: Iterable[str] = (), progress: Callable[[int], None] | None = None
+             ) -> Outcome:
+    """Evaluate a ledger under a policy, as of a date. Pure: same inputs, same outcome."""
+    return _Evaluator(policy, ledger, as_of, set(explain), progress).run()
+
+
+class _Evaluator:
+    def __init__(self, policy: Policy, ledger: Ledger, as_of: _dt.date, explain: set[str],
+                 progress):
+        self.p = policy
+        self.ledger = ledger
+        self.as_of = as_of
+        self.explain = explain
+        self.progress = progress
+        self.env = Env()
+        self.initial = policy.scale.initial
+        self.cap = policy.cycle.cap
+        self.unit = policy.scale.unit
+        self.top = self.cap if self.cap is not None else self.initial
+        self.tiers = list(policy.tiers)
+        self.table: list[int] | None = None
+        if policy.band_lookup and self.top is not None and self.tiers:
+            self.table = lookup_table([t.band for t in self.tiers], self.unit, self.top)
+        self.keep_violations = bool(policy.conditions)
+        self.institutions = InstitutionTracker(policy) if ledger.roster else None
+        self.inst_events: dict[str, list[Event]] = {}
+        self.after = 0
+
+    # ---- driver --------------------------------------------------------------------------
+    def run(self) -> Outcome:
+        by_person: dict[str, list[Event]] = {}
+        inst_events: list[Event] = []
+        as_of = self.as_of
+        for ev in self.ledger.events:
+            if ev.date > as_of:
+                self.after += 1
+                continue
+            if ev.type.startswith("institution_"):
+                inst_events.append(ev)
+                self.inst_events.setdefault(ev.institution, []).append(ev)
+                continue
+            lst = by_person.get(ev.person)
+            if lst is None:
+                by_person[ev.person] = [ev]
+            else:
+                lst.append(ev)
+        roster = self.ledger.roster or {}
+        codes = sorted(set(by_person) | set(roster))
+        people = []
+        traces: dict[str, list[Step]] = {}
+        for n, code in enumerate(codes):
+            person = roster.get(code) or Person(code, [], {}, "", 0)
+            events = by_person.get(code, [])
+            if self.inst_events and person.institutions:
+                extra = [e for inst in person.institutions for e in self.inst_events.get(inst, ())]
+                if extra:
+                    events = sorted(events + extra, key=lambda e: (e.date, e.seq))
+            outcome, trace = self.person(code, person, events)
+            people.append(outcome)
+            if trace is not None:
+                traces[code] = trace
+            if self.progress and n % 2000 == 0:
+                self.progress(n)
+        institutions = []
+        if self.ledger.roster:
+            from .institutions import institution_outcomes
+
+            institutions = institution_outcomes(self.p, self.ledger, self.as_of, inst_events,
+                                                self.institutions)
+        return Outcome(self.p.id, self.p.version, self.as_of, people, institutions, traces,
+                       self.after)
+
+    def person(self, code: str, person: Person, events: list[Event]
+               ) -> tuple[PersonOutcome, list[Step] | None]:
+        trace: list[Step] | None = [] if code in self.explain else None
+        st = PersonState(code, person, trace)
+        for ev in events:
+            try:
+                self.event(st, ev)
+            except (TypeError, ValueError, ZeroDivisionError, ArithmeticError,
+                    OverflowError) as exc:
+                raise EvaluationError(Diagnostic(
+                    "evaluation", f"event `{ev.id}` of `{code}` cannot be evaluated: {exc}",
+                    Span(ev.file, ev.line),
+                    "check the event's columns against the items it lists")) from None
+        self.advance(st, self.as_of, final=True)
+        return self.finish(st), trace
+
+    # ---- time ----------------------------------------------------------------------------
+    def cycle_index(self, d: _dt.date) -> int:
+        c = self.p.cycle
+        return d.year if (d.month, d.day) >= (c.start_month, c.start_day) else d.year - 1
+
+    def new_cycle(self, st: PersonState, index: int, prev: CycleState | None) -> CycleState:
+        c = self.p.cycle
+        start = _dt.date(index, c.start_month, c.start_day)
+        end = calendar.add_months(start, 12) - ONE_DAY
+        period = str(index) if (c.start_month, c.start_day) == (1, 1) else (
+            f"{start.isoformat()}/{end.isoformat()}")
+        cyc = CycleState(index, period, start, end, self.initial, st.registration)
+        if prev is not None:
+            if "points" not in c.resets:
+                cyc.deducted, cyc.credited = prev.deducted, prev.credited
+            if "tiers" not in c.resets:
+                cyc.fired, cyc.rules_fired = prev.fired, set(prev.rules_fired)
+        return cyc
+
+    def current_cycle(self, st: PersonState, d: _dt.date) -> CycleState:
+        idx = self.cycle_index(d)
+        cycles = st.cycles
+        if cycles and cycles[-1].index == idx:
+            return cycles[-1]
+        prev = cycles[-1] if cycles else None
+        start = prev.index + 1 if prev else idx
+        for i in range(start, idx + 1):
+            prev = self.new_cycle(st, i, prev)
+            cycles.append(prev)
+        return cycles[-1]
+
+    def advance(self, st: PersonState, d: _dt.date, final: bool = False) -> None:
+        """Bring time-driven changes up to date d: suspensions ending, queues starting."""
+        while st.suspension is not None and st.suspension.end is not None and \
+                st.suspension.end < d:
+            ended = st.suspension
+            st.suspension = None
+            back = ended.end + ONE_DAY
+            if st.queue:
+                nxt = st.queue.pop(0)
+                length = (nxt.end - nxt.start) if nxt.end else None
+                nxt.start = back
+                nxt.end = back + length if length is not None else None
+                st.suspension = nxt
+                self.say(st, back, "status", f"queued suspension starts, until {nxt.end}",
+                         nxt.cite)
+                continue
+            if st.status != "suspended":
+                continue
+            if self.p.restoration == "automatic":
+                st.status = "active"
+                st.actions.append(ActionRec("restore", back, None, self.p.restoration_cite,
+                                            "restoration", [], {"automatic": True}))
+                self.say(st, back, "status", "suspension over: restored automatically",
+                         self.p.restoration_cite)
+            else:
+                st.status = "awaiting"
+                st.awaiting_from = back
+                self.say(st, back, "status", "suspension over: awaiting re-application from "
+                         f"{back}", self.p.restoration_cite)
+
+    # ---- events --------------------------------------------------------------------------
+    def event(self, st: PersonState, ev: Event) -> None:
+        self.advance(st, ev.date)
+        t = ev.type
+        if t == "violation":
+            self.violation(st, ev)
+        elif t == "credit":
+            self.credit(st, ev)
+        elif t == "reapply":
+            self.reapply(st, ev)
+        else:
+            self.cascade(st, ev)
+
+    def item_points(self, st: PersonState, ev: Event, item: Item):
+        kind = item.points_kind
+        if kind == "fixed":
+            return item.points
+        if kind == "range":
+            return ev.points
+        env = self.env
+        env.amount, env.event, env.person = ev.amount, ev, st.person
+        value = item.expr.fn(env)
+        if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
+            raise ValueError(f"item `{item.code}` gave `{value}`, not a number of points")
+        if value < 0:
+            raise ValueError(f"item `{item.code}` gave negative points ({value})")
+        if Fraction(value) % Fraction(self.unit):
+            raise ValueError(f"item `{item.code}` gave {value} points, not a multiple of the "
+                             f"scale's unit {self.unit}")
+        return value
+
+    def violation(self, st: PersonState, ev: Event) -> None:
+        items = self.p.items
+        cyc = self.current_cycle(st, ev.date)
+        cyc.touched = True
+        trace = st.trace is not None
+        if len(ev.items) == 1:
+            item = items[ev.items[0]]
+            pts = self.item_points(st, ev, item)
+            per = None
+        else:
+            per = [(code, self.item_points(st, ev, items[code])) for code in ev.items]
+            values = [v for _, v in per]
+            pts = max(values) if self.p.combine.same_act == "highest" else sum(values)
+        if trace:
+            self.say_event(st, ev, pts, per)
+        counted = pts
+        if ev.inspection and self.p.combine.same_inspection == "highest":
+            before = cyc.inspections.get(ev.inspection, 0)
+            counted = max(0, pts - before)
+            cyc.inspections[ev.inspection] = max(before, pts)
+            if trace and counted != pts:
+                self.say(st, ev.date, "points", f"inspection `{ev.inspection}` counts its highest "
+                         f"finding only: {counted} more", self.p.combine.cite, ev)
+        old = cyc.deducted
+        new = old + counted
+        if self.cap is not None and new > self.cap:
+            new = self.cap
+        cyc.deducted = new
+        cyc.violations += 1
+        if pts > cyc.max_item_points:
+            cyc.max_item_points = pts
+        if self.keep_violations:
+            st.violations.append(Violation(ev.date, pts, list(ev.items), ev.institution))
+        if trace:
+            self.say(st, ev.date, "points", f"cycle {cyc.period}: {old} + {counted} = {new} "
+                     f"deducted" + (f" (score {cyc.score})" if self.initial is not None else ""),
+                     self.p.scale.cite, ev)
+        fired_terminate = False
+        for code in ev.items:
+            item = items[code]
+            for eff in item.effects:
+                if eff.when is not None:
+                    env = self.env
+                    env.amount, env.event, env.person = ev.amount, ev, st.person
+                    if not eff.when.fn(env):
+                        continue
+                for spec in eff.then:
+                    cause = item.cause or "item"
+                    self.apply(st, spec, ev, eff.cite, f"item:{code}", cause=cause, points=pts)
+                    fired_terminate = fired_terminate or spec.kind == "terminate"
+        if st.status == "terminated" and not fired_terminate:
+            if trace:
+                self.say(st, ev.date, "note", "not registered (terminated): the finding is "
+                         "recorded but fires no tier or rule", None, ev)
+            self.track(st, cyc, ev.date)
+            return
+        if st.status != "terminated":
+            self.tiers_after(st, cyc, ev, old, pts)
+        if st.status != "terminated" and self.p.rules:
+            self.rules_after(st, cyc, ev, pts)
+        self.track(st, cyc, ev.date)
+
+    def credit(self, st: PersonState, ev: Event) -> None:
+        cyc = self.current_cycle(st, ev.date)
+        cyc.touched = True
+        total = sum(self.item_points(st, ev, self.p.credits[c]) for c in ev.items)
+        cap = self.p.cycle.credit_cap
+        room = total if cap is None else max(0, min(total, cap - cyc.credited))
+        room = min(room, cyc.deducted)
+        cyc.credited += room
+        old = cyc.deducted
+        cyc.deducted -= room
+        self.say(st, ev.date, "points", f"credit {', '.join(ev.items)}: {old} - {room} = "
+                 f"{cyc.deducted} deducted" + (f" (credit cap {cap} reached)"
+                                               if cap is not None and room < total else ""),
+                 self.p.credits[ev.items[0]].cite, ev)
+        self.track(st, cyc, ev.date)
+
+    def tier_index(self, cyc: CycleState, ev: Event, st: PersonState) -> int:
+        if self.table is not None:
+            d = cyc.deducted
+            if isinstance(d, int) and self.unit == 1 and 0 <= d < len(self.table):
+                return self.table[d]
+            k = Fraction(d) / Fraction(self.unit)
+            if k.denominator == 1 and 0 <= k < len(self.table):
+                return self.table[int(k)]
+        env = self.env
+        env.deducted, env.score, env.cycle, env.event, env.person = (
+            cyc.deducted, cyc.score, cyc, ev, st.person)
+        idx = -1
+        for i, t in enumerate(self.tiers):
+            if t.when.fn(env):
+                idx = i
+        return idx
+
+    def tiers_after(self, st: PersonState, cyc: CycleState, ev: Event, old, pts) -> None:
+        idx = self.tier_index(cyc, ev, st)
+        if idx < 0:
+            return
+        tier = self.tiers[idx]
+        if idx <= cyc.fired:
+            if st.trace is not None and cyc.tier != tier.id:
+                self.say(st, ev.date, "band", f"total in band `{tier.id}`, but a band as harsh "
+                         "or harsher already fired this cycle", tier.cite, ev)
+            return
+        skipped = [t.id for t in self.tiers[cyc.fired + 1: idx]
+                   if t.band is None or not t.band.contains(old)]
+        cyc.fired = idx
+        cyc.tier = tier.id
+        self.say(st, ev.date, "band", f"enters band `{tier.id}` ({tier.when.text})"
+                 + (f"; crosses {', '.join(skipped)} in one event: only the harshest fires"
+                    if skipped else ""), tier.cite, ev)
+        for spec in tier.then:
+            self.apply(st, spec, ev, tier.cite, f"tier:{tier.id}", cause="points", points=pts)
+
+    def rules_after(self, st: PersonState, cyc: CycleState, ev: Event, pts) -> None:
+        env = self.env
+        env.deducted, env.score, env.cycle, env.event, env.person = (
+            cyc.deducted, cyc.score, cyc, ev, st.person)
+        env.cycles, env.actions = st.cycles, st.actions
+        env.suspensions, env.terminations = st.suspensions, st.terminations
+        for rule in self.p.rules:
+            if rule.id in cyc.rules_fired or not rule.when.fn(env):
+                continue
+            cyc.rules_fired.add(rule.id)
+            self.say(st, ev.date, "rule", f"rule `{rule.id}` holds ({rule.when.text})",
+                     rule.cite, ev)
+            for spec in rule.then:
+                self.apply(st, spec, ev, rule.cite, f"rule:{rule.id}",
+                           cause=rule.cause or "rule", points=pts)
+            if st.status == "terminated":
+                break
+
+    # ---- sanctions -----------------------------------------------------------------------
+    def apply(self, st: PersonState, spec: ActionSpec, ev: Event, cite: str, source: str,
+              cause: str, points) -> None:
+        kind = spec.kind
+        d = ev.date
+        if kind == "suspend":
+            self.suspend(st, spec, ev, cite, source)
+        elif kind == "terminate":
+            self.terminate(st, ev, cite, source, cause, points)
+        else:
+            if st.status == "terminated" and kind == "interview":
+                return
+            rec = ActionRec(kind, d, None, cite, source, [ev.id])
+            if kind in self.p.actions:
+                rec.extra["label"] = self.p.actions[kind].label
+            self.add_deadlines(rec)
+            st.actions.append(rec)
+            self.say(st, d, "action", f"{spec.text}", cite, ev)
+
+    def length(self, spec: ActionSpec, ev: Event, column: str) -> tuple[Duration | None, dict]:
+        act = spec.action
+        if act.high is None:
+            return act.low, {}
+        decided = ev.attrs.get(column)
+        extra = {"discretionary": True, "range": f"{act.low.amount} to {act.high}"}
+        if decided:
+            from .dsl.parser import ExprSyntaxError, parse_expr
+
+            try:
+                dur = parse_expr(decided)
+            except ExprSyntaxError:
+                dur = None
+            if not isinstance(dur, Duration) or not isinstance(dur.amount, int):
+                raise ValueError(f"column `{column}` should be a duration such as "
+                                 f"`18 months`, not `{decided}`")
+            if not (_months(act.low) <= _months(dur) <= _months(act.high)):
+                raise ValueError(f"decided {column} `{decided}` is outside {spec.text}")
+            return dur, {"discretionary": True, "range": extra["range"], "decided": str(dur)}
+        return act.low, extra
+
+    def suspend(self, st: PersonState, spec: ActionSpec, ev: Event, cite: str, source: str):
+        d = ev.date
+        if st.status == "terminated":
+            self.say(st, d, "note", f"{spec.text}: not applied, the person is terminated",
+                     cite, ev)
+            return
+        dur, extra = self.length(spec, ev, "suspension")
+        end = calendar.last_day(d, dur) if dur is not None else None
+        rec = ActionRec("suspend", d, end, cite, source, [ev.id], extra)
+        cur = st.suspension
+        if cur is not None and (cur.end is None or cur.end >= d):
+            harsher = cur.end is not None and (end is None or end > cur.end)
+            if self.p.overlap == "replace" and harsher:
+                self.cut(st, cur, d, rec)
+                self.say(st, d, "action", f"{spec.text} from {d} to {end}, replacing the "
+                         "running suspension from its own start", cite, ev)
+            else:
+                length = (end - d) if end is not None else None
+                start = cur.end + ONE_DAY
+                rec.start, rec.end = start, (start + length if length is not None else None)
+                rec.extra["queued"] = True
+                st.queue.append(rec)
+                st.actions.append(rec)
+                st.suspensions += 1
+                self.add_deadlines(rec, d)
+                self.say(st, d, "action", f"{spec.text}, queued after the running suspension: "
+                         f"{rec.start} to {rec.end}", cite, ev)
+                return
+        else:
+            self.say(st, d, "action", f"{spec.text}: {d} to {end}", cite, ev)
+        st.suspension = rec
+        st.status = "suspended"
+        st.awaiting_from = None
+        st.suspensions += 1
+        self.add_deadlines(rec)
+        st.actions.append(rec)
+
+    def cut(self, st: PersonState, cur: ActionRec, d: _dt.date, by: ActionRec) -> None:
+        """End a running suspension the day before d (or drop it if it starts on d)."""
+        if cur.start >= d:
+            if cur in st.actions:
+                st.actions.remove(cur)
+            by.events[:0] = [e for e in cur.events if e not in by.events]
+            by.extra["replaces"] = cur.source
+        else:
+            cur.end = d - ONE_DAY
+            cur.extra["replaced_by"] = by.source
+        st.suspension = None
+        for q in st.queue:
+            if q in st.actions:
+                st.actions.remove(q)
+        st.queue.clear()
+
+    def terminate(self, st: PersonState, ev: Event, cite: str, source: str, cause: str,
+                  points) -> None:
+        d = ev.date
+        if st.status == "terminated":
+            last = next((a for a in reversed(st.actions) if a.action == "terminate"), None)
+            if last is not None and last.start == d and ev.id in last.events:
+                last.extra.setdefault("also", []).append({"source": source, "cite": cite})
+                self.say(st, d, "action", f"terminate ({source}) coincides with the "
+                         "termination already decided", cite, ev)
+            return
+        rec = ActionRec("terminate", d, None, cite, source, [ev.id], {"cause": cause})
+        if st.suspension is not None:
+            self.cut(st, st.suspension, d, rec)
+        st.status = "terminated"
+        st.awaiting_from = None
+        st.terminations += 1
+        self.add_deadlines(rec)
+        st.actions.append(rec)
+        self.say(st, d, "action", f"terminate ({source})", cite, ev)
+        self.ban(st, ev, cause, points)
+
+    def ban(self, st: PersonState, ev: Event, cause: str, points) -> None:
+        d = ev.date
+        cyc = st.cycles[-1] if st.cycles else self.current_cycle(st, d)
+        env = self.env
+        env.cause, env.terminations = cause, st.terminations
+        env.reached_by = "single" if (self.top is not None and points >= self.top) else (
+            "accumulation")
+        env.deducted, env.score, env.cycle, env.event, env.person = (
+            cyc.deducted, cyc.score, cyc, ev, st.person)
+        for b in self.p.bans:
+            if b.when is not None and not b.when.fn(env):
+                continue
+            act = b.then.action
+            if act.never:
+                st.reapply_from = "never"
+                rec = ActionRec("ban", d, None, b.cite, "ban", [ev.id], {"never": True})
+                text = "ban never: may not re-apply"
+            else:
+                dur, extra = self.length(b.then, ev, "ban")
+                until = calendar.add(d, dur)
+                st.reapply_from = until
+                rec = ActionRec("ban", d, until - ONE_DAY, b.cite, "ban", [ev.id], extra)
+                text = f"{b.then.text}: may re-apply from {until}" + (
+                    " (earliest date of a discretionary range)"
+                    if extra.get("discretionary") and "decided" not in extra else "")
+            rec.extra["reason"] = b.when.text if b.when is not None else "always"
+            st.ban = rec
+            st.actions.append(rec)
+            self.say(st, d, "ban", f"{text} (because {rec.extra['reason']})", b.cite, ev)
+            return
+        st.reapply_from = d
+        self.say(st, d, "ban", "no ban applies: may re-apply at once", None, ev)
+
+    def reapply(self, st: PersonState, ev: Event) -> None:
+        d = ev.date
+        outcome: dict[str, Any] = {"date": d, "event": ev.id}
+        if st.status == "terminated":
+            if st.reapply_from == "never":
+                reason = "rejected: the ban is permanent"
+            elif isinstance(st.reapply_from, _dt.date) and d < st.reapply_from:
+                reason = f"rejected: the ban allows a re-application from {st.reapply_from}"
+            else:
+                reason = self.conditions_fail(st, ev)
+            if reason:
+                outcome.update(result="rejected", reason=reason)
+            else:
+                st.status = "active"
+                st.reapply_from = None
+                st.registration += 1
+                cyc = self.current_cycle(st, d)
+                fresh = self.new_cycle(st, cyc.index, None)
+                fresh.touched = True
+                st.cycles.append(fresh)  # the terminated registration's record stays
+                cite = st.ban.cite if st.ban else self.p.restoration_cite
+                st.actions.append(ActionRec("reinstate", d, None, cite, "reapplication",
+                                            [ev.id]))
+                outcome.update(result="accepted", reason="reinstated as a new registration: "
+                               "the cycle's total restarts at zero")
+        elif st.status == "awaiting":
+            reason = self.conditions_fail(st, ev)
+            if reason:
+                outcome.update(result="rejected", reason=reason)
+            else:
+                st.status = "active"
+                st.awaiting_from = None
+                st.actions.append(ActionRec("restore", d, None, self.p.restoration_cite,
+                                            "reapplication", [ev.id]))
+                outcome.update(result="accepted", reason="restored on re-application")
+        elif st.status == "suspended":
+            end = st.suspension.end if st.suspension else None
+            outcome.update(result="rejected", reason="rejected: the suspension runs until "
+                           f"{end}; re-apply from {end + ONE_DAY if end else 'its end'}")
+        else:
+            outcome.update(result="ignored", reason="nothing to re-apply for: already active")
+        st.reapplications.append(outcome)
+        self.say(st, d, "reapply", f"re-application {outcome['result']}: {outcome['reason']}",
+                 st.ban.cite if st.ban and st.status != "awaiting" else self.p.restoration_cite,
+                 ev)
+
+    def conditions_fail(self, st: PersonState, ev: Event) -> str | None:
+        env = self.env
+        env.date, env.violations, env.terminations = ev.date, st.violations, st.terminations
+        env.event, env.person = ev, st.person
+        for c in self.p.conditions:
+            if not c.when.fn(env):
+                return f"rejected: {c.message} ({c.cite})"
+        return None
+
+    def cascade(self, st: PersonState, ev: Event) -> None:
+        c = self.p.cascades.get(ev.type)
+        if c is None:
+            self.say(st, ev.date, "note", f"{ev.type} at {ev.institution}: the policy has no "
+                     "cascade for it", None, ev)
+            return
+        kind = c.then.kind
+        end = None
+        if kind == "suspend":
+            dur = c.then.action.low
+            end = ev.end if ev.end is not None else (
+                calendar.last_day(ev.date, dur) if dur else None)
+        rec = ActionRec(kind, ev.date, end, c.cite, "cascade", [ev.id],
+                        {"institution": ev.institution})
+        st.sites[ev.institution] = rec
+        st.actions.append(rec)
+        self.say(st, ev.date, "action", f"{kind} at {ev.institution} because the institution's "
+                 f"own agreement was {'suspended' if kind == 'suspend' else 'ended'}"
+                 + (f" (until {end})" if end else ""), c.cite, ev)
+
+    # ---- bookkeeping ---------------------------------------------------------------------
+    def add_deadlines(self, rec: ActionRec, decided: _dt.date | None = None) -> None:
+        if not self.p.deadlines:
+            return
+        base = decided or rec.start
+        found: dict[str, _dt.date] = {}
+        exact = True
+        for dl in self.p.deadlines:
+            if dl.on is not None and rec.action not in dl.on:
+                continue
+            frm = base if dl.after == "action" else found.get(dl.after)
+            if frm is None:
+                continue
+            if dl.within.unit == "working day":
+                day, ok = calendar.add_working_days(frm, int(dl.within.amount))
+                exact = exact and ok
+            else:
+                day = calendar.add(frm, dl.within)
+            found[dl.id] = day
+        if found:
+            rec.extra["deadlines"] = found
+            if not exact:
+                rec.extra["deadlines_approximate"] = True
+
+    def track(self, st: PersonState, cyc: CycleState, d: _dt.date) -> None:
+        if self.institutions is not None:
+            self.institutions.record(st, cyc, d)
+
+    def say(self, st: PersonState, d: _dt.date, kind: str, text: str, cite: str | None,
+            ev: Event | None = None) -> None:
+        if st.trace is not None:
+            st.trace.append(Step(d, kind, text, cite, ev.id if ev else None,
+                                 f"{ev.file}:{ev.line}" if ev else None))
+
+    def say_event(self, st: PersonState, ev: Event, pts, per) -> None:
+        if per is None:
+            item = self.p.items[ev.items[0]]
+            self.say(st, ev.date, "event", f"{item.code} 「{item.text}」: {pts} points"
+                     + (f" (amount {ev.amount})" if ev.amount is not None else ""), item.cite, ev)
+            return
+        rule = self.p.combine.same_act
+        for code, v in per:
+            item = self.p.items[code]
+            note = ""
+            if rule == "highest" and v < pts:
+                note = " — not counted: one act counts its highest item only"
+            self.say(st, ev.date, "event", f"{code} 「{item.text}」: {v} points{note}",
+                     item.cite, ev)
+        self.say(st, ev.date, "points", f"one act, several items: counts the "
+                 f"{'highest' if rule == 'highest' else 'sum'}, {pts}", self.p.combine.cite, ev)
+
+    def finish(self, st: PersonState) -> PersonOutcome:
+        as_of = self.as_of
+        status = st.status
+        reapply_from: Any = None
+        if status == "terminated":
+            reapply_from = st.reapply_from
+        elif status == "suspended":
+            end = st.suspension.end if st.suspension else None
+            if self.p.restoration == "reapplication" and end is not None:
+                reapply_from = end + ONE_DAY
+        elif status == "awaiting":
+            status = "awaiting_reapplication"
+            reapply_from = st.awaiting_from
+        if status == "active" and st.person.institutions and st.sites:
+            running = [st.sites.get(i) for i in st.person.institutions]
+            if all(r is not None and (r.end is None or r.end >= as_of) for r in running):
+                status = "terminated" if all(r.action == "terminate" for r in running) else (
+                    "suspended")
+        cycles = []
+        for c in st.cycles:
+            if c.touched:
+                cycles.append(CycleOut(c.period, c.start, c.end, c.deducted,
+                                       c.score if self.initial is not None else None, c.tier,
+                                       c.violations, c.credited, c.registration))
+        actions = sorted(st.actions, key=lambda a: a.start)
+        facts = {}
+        if self.p.facts:
+            env = self.env
+            env.person, env.as_of = st.person, as_of
+            for f in self.p.facts:
+                try:
+                    facts[f.name] = f.value.fn(env)
+                except (TypeError, ValueError, ArithmeticError):
+                    facts[f.name] = None
+        return PersonOutcome(st.code, status, cycles, actions, reapply_from, st.reapplications,
+                             facts, list(st.person.institutions))
+
+
+def cycle_label(policy: Policy, d: _dt.date) -> tuple[str, _dt.date, _dt.date]:
+    """The cycle containing d: its label, first and last day."""
+    c = policy.cycle
+    year = d.year if (d.month, d.day) >= (c.start_month, c.start_day) else d.year - 1
+    start = _dt.date(year, c.start_month, c.start_day)
+    end = calendar.add_months(start, 12) - ONE_DAY
+    label = str(year) if (c.start_month, c.start_day) == (1, 1) else (
+        f"{start.isoformat()}/{end.isoformat()}")
+    return label, start, end
+
+
+def _months(d: Duration) -> Fraction:
+    per = {"day": Fraction(12, 365), "week": Fraction(84, 365), "month": 1, "year": 12,
+           "working day": Fraction(12, 250)}
+    return Fraction(d.amount) * per[d.unit]

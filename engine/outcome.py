@@ -1,0 +1,137 @@
+"""What evaluation produces: per person, per institution, and the story behind it.
+
+Plain dataclasses with no behaviour beyond turning themselves into the JSON
+shape other tools depend on (`as_dict`). `report.py` formats them; `explain.py`
+tells a person's `Step`s as a story.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready value: dates as text, exact fractions as numbers."""
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else float(value)
+    return value
+
+
+@dataclass(slots=True)
+class ActionRec:
+    """One action taken against a person (or an institution)."""
+
+    action: str
+    start: _dt.date
+    end: _dt.date | None
+    cite: str
+    source: str  # "tier:suspend-3m", "rule:three-years-nine", "item:FRAUD", "cascade", ...
+    events: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        d: dict[str, Any] = {"action": self.action, "start": plain(self.start),
+                             "end": plain(self.end), "cite": self.cite, "source": self.source,
+                             "events": list(self.events)}
+        for k, v in self.extra.items():
+            d[k] = {kk: plain(vv) for kk, vv in v.items()} if isinstance(v, dict) else plain(v)
+        return d
+
+
+@dataclass(slots=True)
+class CycleOut:
+    period: str
+    start: _dt.date
+    end: _dt.date
+    deducted: Any
+    score: Any
+    tier: str | None
+    violations: int
+    credited: Any
+    registration: int
+
+    def as_dict(self) -> dict:
+        return {"period": self.period, "deducted": plain(self.deducted),
+                "score": plain(self.score), "tier": self.tier, "violations": self.violations,
+                "credited": plain(self.credited), "registration": self.registration}
+
+
+@dataclass(slots=True)
+class Step:
+    """One line of a person's story, for `--explain`."""
+
+    date: _dt.date
+    kind: str  # event | points | band | action | status | ban | reapply | note
+    text: str
+    cite: str | None = None
+    event: str | None = None
+    where: str | None = None  # file:line of the event
+
+
+@dataclass(slots=True)
+class PersonOutcome:
+    person: str
+    status: str
+    cycles: list[CycleOut]
+    actions: list[ActionRec]
+    reapply_from: _dt.date | str | None
+    reapplications: list[dict] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    institutions: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        d: dict[str, Any] = {
+            "person": self.person, "status": self.status,
+            "cycles": [c.as_dict() for c in self.cycles],
+            "actions": [a.as_dict() for a in self.actions],
+            "reapply_from": plain(self.reapply_from),
+        }
+        if self.reapplications:
+            d["reapplications"] = [{k: plain(v) for k, v in r.items()}
+                                   for r in self.reapplications]
+        if self.facts:
+            d["facts"] = {k: plain(v) for k, v in self.facts.items()}
+        if self.institutions:
+            d["institutions"] = list(self.institutions)
+        return d
+
+
+@dataclass(slots=True)
+class InstitutionOutcome:
+    institution: str
+    period: str
+    staff: int
+    sanctioned: int
+    actions: list[ActionRec]
+
+    def as_dict(self) -> dict:
+        return {"institution": self.institution, "period": self.period, "staff": self.staff,
+                "sanctioned": self.sanctioned, "actions": [a.as_dict() for a in self.actions]}
+
+
+@dataclass
+class Outcome:
+    policy_id: str
+    policy_version: str
+    as_of: _dt.date
+    people: list[PersonOutcome]
+    institutions: list[InstitutionOutcome]
+    traces: dict[str, list[Step]] = field(default_factory=dict)
+    events_after_as_of: int = 0
+
+    def header(self) -> dict:
+        return {"policy": {"id": self.policy_id, "version": self.policy_version},
+                "as_of": self.as_of.isoformat()}
+
+    def as_dict(self) -> dict:
+        d = self.header()
+        d["people"] = [p.as_dict() for p in self.people]
+        d["institutions"] = [i.as_dict() for i in self.institutions]
+        if self.events_after_as_of:
+            d["events_after_as_of"] = self.events_after_as_of
+        return d

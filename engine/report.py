@@ -1,0 +1,125 @@
+"""Stage "report": an `Outcome` as json | jsonl | csv | table.
+
+JSON keeps one person (or institution) per line inside the document: the
+shape other tools depend on, readable with `grep`, and fast because each line
+goes through the C encoder. All formats are deterministic: the same outcome
+gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Iterator
+
+from .outcome import Outcome, plain
+
+FORMATS = ("json", "jsonl", "csv", "table")
+
+
+def _dump(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
+
+
+def render(outcome: Outcome, fmt: str) -> Iterator[str]:
+    """The report as chunks of text, in order."""
+    if fmt == "json":
+        yield from _json(outcome)
+    elif fmt == "jsonl":
+        for p in outcome.people:
+            yield _dump(p.as_dict()) + "\n"
+        for i in outcome.institutions:
+            yield _dump(i.as_dict()) + "\n"
+    elif fmt == "csv":
+        yield from _csv(outcome)
+    elif fmt == "table":
+        yield table(outcome)
+    else:  # the CLI only offers FORMATS
+        raise ValueError(f"unknown format {fmt}")
+
+
+def _json(outcome: Outcome) -> Iterator[str]:
+    head = outcome.header()
+    yield "{" + ", ".join(f"{_dump(k)}: {_dump(v)}" for k, v in head.items())
+    if outcome.events_after_as_of:
+        yield f', "events_after_as_of": {outcome.events_after_as_of}'
+    yield ',\n "people": ['
+    for n, p in enumerate(outcome.people):
+        yield ("\n  " if n == 0 else ",\n  ") + _dump(p.as_dict())
+    yield ("\n ]" if outcome.people else "]") + ',\n "institutions": ['
+    for n, i in enumerate(outcome.institutions):
+        yield ("\n  " if n == 0 else ",\n  ") + _dump(i.as_dict())
+    yield ("\n ]" if outcome.institutions else "]") + "}\n"
+
+
+CSV_COLUMNS = ["person", "status", "reapply_from", "period", "registration", "deducted", "score",
+               "tier", "violations", "actions"]
+
+
+def _csv(outcome: Outcome) -> Iterator[str]:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for p in outcome.people:
+        base = [p.person, p.status, plain(p.reapply_from) or ""]
+        if not p.cycles:
+            w.writerow(base + ["", "", "", "", "", "", ""])
+        for c in p.cycles:
+            acts = "; ".join(
+                f"{a.action} {plain(a.start)}" + (f"..{plain(a.end)}" if a.end else "")
+                for a in p.actions if a.start and c.start <= a.start <= c.end)
+            w.writerow(base + [c.period, c.registration, plain(c.deducted),
+                               "" if c.score is None else plain(c.score), c.tier or "",
+                               c.violations, acts])
+        if buf.tell() > 1 << 16:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
+def table(outcome: Outcome) -> str:
+    """A summary for the terminal: counts by status and by tier, then who was sanctioned."""
+    lines = [f"policy {outcome.policy_id} {outcome.policy_version}, as of {outcome.as_of}",
+             f"{len(outcome.people)} people"]
+    status = Counter(p.status for p in outcome.people)
+    lines.append("")
+    lines.append("status                    people")
+    for s in ("active", "suspended", "awaiting_reapplication", "terminated"):
+        lines.append(f"{s:<24}{status.get(s, 0):>8}")
+    tiers: Counter = Counter()
+    periods = set()
+    for p in outcome.people:
+        for c in p.cycles:
+            tiers[(c.period, c.tier or "-")] += 1
+            periods.add(c.period)
+    if periods:
+        lines.append("")
+        lines.append("period      tier                      people")
+        for (period, tier), n in sorted(tiers.items()):
+            lines.append(f"{period:<12}{tier:<24}{n:>8}")
+    sanctioned = [p for p in outcome.people if any(
+        a.action in ("suspend", "terminate") and a.source != "cascade" for a in p.actions)]
+    if sanctioned:
+        lines.append("")
+        lines.append(f"sanctioned ({len(sanctioned)})")
+        lines.append(f"{'person':<12}{'status':<24}{'reapply from':<14}actions")
+        shown = sanctioned[:50]
+        for p in shown:
+            acts = ", ".join(f"{a.action} {plain(a.start)}" for a in p.actions
+                             if a.action in ("interview", "suspend", "terminate", "refer"))
+            lines.append(f"{p.person:<12}{p.status:<24}{str(plain(p.reapply_from) or '-'):<14}"
+                         f"{acts}")
+        if len(sanctioned) > len(shown):
+            lines.append(f"... and {len(sanctioned) - len(shown)} more (use --format csv)")
+    inst = [i for i in outcome.institutions if i.actions]
+    if inst:
+        lines.append("")
+        lines.append("institutions")
+        for i in inst:
+            acts = ", ".join(f"{a.action} {plain(a.start)}" for a in i.actions)
+            lines.append(f"{i.institution:<10}{i.period:<8}{i.sanctioned}/{i.staff} sanctioned  "
+                         f"{acts}")
+    return "\n".join(lines) + "\n"
