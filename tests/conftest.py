@@ -1,0 +1,81 @@
+"""Shared helpers: evaluate inline rows under a shipped or ad-hoc policy."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from engine.evaluate import evaluate
+from engine.ledger import read_ledger
+from engine.loader import load_policy
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICIES = ROOT / "policies"
+
+COLUMNS = ["id", "person", "date", "type", "items", "institution", "inspection", "amount",
+           "points", "end"]
+
+
+def write_csv(path: Path, rows: list[dict], columns: list[str] | None = None) -> Path:
+    cols = list(columns or COLUMNS)
+    for r in rows:
+        for k in r:
+            if k not in cols:
+                cols.append(k)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=cols)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: r.get(k, "") for k in cols})
+    return path
+
+
+_CACHE: dict[str, object] = {}
+
+
+def policy(name: str):
+    """A shipped policy, loaded once per test session."""
+    if name not in _CACHE:
+        _CACHE[name] = load_policy(POLICIES / f"{name}.yaml")
+    return _CACHE[name]
+
+
+class Runner:
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.n = 0
+
+    def __call__(self, pol, rows, roster=None, as_of="2025-12-31", explain=()):
+        """Evaluate rows under a policy (a name or a Policy); return the JSON-shaped dict."""
+        if isinstance(pol, str):
+            pol = policy(pol)
+        self.n += 1
+        ev = write_csv(self.tmp / f"events{self.n}.csv", rows)
+        ro = None
+        if roster is not None:
+            ro = write_csv(self.tmp / f"roster{self.n}.csv", roster,
+                           ["person", "institution"])
+        ledger = read_ledger(str(ev), pol, str(ro) if ro else None)
+        out = evaluate(pol, ledger, dt.date.fromisoformat(as_of), explain=explain)
+        self.last = out
+        return out.as_dict()
+
+
+@pytest.fixture
+def run(tmp_path):
+    return Runner(tmp_path)
+
+
+def person(result: dict, code: str) -> dict:
+    return next(p for p in result["people"] if p["person"] == code)
+
+
+def actions(result: dict, code: str, kind: str | None = None) -> list[dict]:
+    return [a for a in person(result, code)["actions"] if kind is None or a["action"] == kind]
+
+
+def cycle(result: dict, code: str, period: str) -> dict:
+    return next(c for c in person(result, code)["cycles"] if c["period"] == period)
