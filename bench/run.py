@@ -1,0 +1,270 @@
+"""Time policyctl against a hand-written reference, as whole processes, in one run.
+
+Why this exists: the speed bar is about what an analyst waits for, so every
+program is timed as the command they would type (interpreter start, imports,
+reading the policy, reading the ledger, writing the output), not as a function
+call inside a warm process. Timing the reference and the engine in the same
+run, on the same data and machine, makes the ratio the figure to watch: the
+absolute seconds move with the machine and its load.
+
+What it runs (wall clock, best of --repeat, default 3; peak resident memory of
+the child):
+
+- `python -c pass`: what starting an interpreter costs here;
+- `bench/handwritten_jining.py`: the Jining bands written by hand (the yardstick);
+- `policyctl evaluate --policy policies/jining.yaml ... --format json`;
+- `policyctl validate` on policies/jining.yaml, policies/zhanjiang.yaml and on a
+  generated 500-item policy (bench/make_big_policy.py).
+
+Evaluation rows are compared with the reference, validation rows with
+`python -c pass`. `policyctl` is the command on PATH if there is one, else the
+repository's `engine.cli:main` run the way the console script runs it. An engine
+or policy that is missing is reported as "not available"; a run that fails is
+reported with its exit code and the end of its stderr, and the others go on.
+
+Peak memory: each child is reaped with os.wait4, which returns that child's own
+resource usage (a `resource.struct_rusage`). Deltas of
+getrusage(RUSAGE_CHILDREN).ru_maxrss do not work for this: that field is the
+largest peak of any child reaped so far, so a small run after a large one would
+report the large one's peak.
+
+Data: generated with bench/generate.py into a temporary directory, unless
+bench/data/ holds a ledger made with the same arguments (its params.json says
+so) or holds events.csv and roster.csv with no params.json (used as they are).
+--keep writes the generated ledger to bench/data/ for the next run (bench/data/
+is in .gitignore).
+
+Usage: python bench/run.py [--people 200000 --events 1000000 --years 3] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+DATA = BENCH / "data"
+AS_OF = "2025-12-31"
+
+
+@dataclass
+class Row:
+    """One line of the result table."""
+
+    program: str
+    seconds: float | None = None
+    peak_mb: float | None = None
+    events: int | None = None
+    reference: str | None = None  # the program this one is compared with
+    note: str = ""
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    code: int
+    stderr: str
+
+
+def run_once(command: list[str], cwd: Path) -> Run:
+    """Run a command to completion; wall-clock time and the child's own peak RSS."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read().decode("utf-8", errors="replace")
+    # ru_maxrss is in kilobytes on Linux, in bytes on macOS.
+    peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return Run(seconds, peak, child.returncode, stderr)
+
+
+def measure(
+    program: str, command: list[str], repeat: int, *, events: int | None = None,
+    reference: str | None = None, output: Path | None = None,
+) -> Row:
+    """Best of `repeat` runs; a failing run stops the repeats and is reported."""
+    row = Row(program, events=events, reference=reference)
+    best: Run | None = None
+    for _ in range(repeat):
+        if output is not None:
+            output.unlink(missing_ok=True)
+        run = run_once(command, REPO)
+        if run.code != 0:
+            row.note = f"failed (exit {run.code})"
+            print(f"\n--- {program} failed (exit {run.code}): {' '.join(command)}", file=sys.stderr)
+            tail = run.stderr.strip().splitlines()[-20:]
+            print("\n".join(tail) or "(no stderr)", file=sys.stderr)
+            return row
+        if output is not None and (not output.exists() or output.stat().st_size == 0):
+            row.note = "no output written"
+            return row
+        if best is None or run.seconds < best.seconds:
+            best = run
+        row.peak_mb = max(row.peak_mb or 0.0, run.peak_mb)
+    assert best is not None
+    row.seconds = best.seconds
+    return row
+
+
+def policyctl() -> list[str] | None:
+    """How to start policyctl as a user would, or None when there is no engine yet."""
+    found = shutil.which("policyctl")
+    if found:
+        return [found]
+    if (REPO / "engine" / "cli.py").exists():
+        # What the console script does (pyproject: policyctl = "engine.cli:main").
+        return [sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main())"]
+    return None
+
+
+# ---------------------------------------------------------------------- data
+
+
+def count_events(path: Path) -> int:
+    lines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+    return max(0, lines - 1)
+
+
+def prepare_data(args: argparse.Namespace, scratch: Path) -> tuple[Path, int]:
+    """The ledger to time on: reused from bench/data/ when it fits, else generated."""
+    params = {"people": args.people, "events": args.events, "years": args.years,
+              "seed": args.seed}
+    marker = DATA / "params.json"
+    if (DATA / "events.csv").exists() and (DATA / "roster.csv").exists():
+        if not marker.exists():
+            print(f"using {DATA} as it is (no params.json)")
+            return DATA, count_events(DATA / "events.csv")
+        if json.loads(marker.read_text()) == params:
+            print(f"reusing {DATA} ({args.events:,} events)")
+            return DATA, args.events
+    target = DATA if args.keep else scratch / "data"
+    command = [sys.executable, str(BENCH / "generate.py"), "--people", str(args.people),
+               "--events", str(args.events), "--years", str(args.years),
+               "--seed", str(args.seed), "--out", str(target)]
+    start = time.perf_counter()
+    subprocess.run(command, check=True)
+    print(f"generated {args.events:,} events for {args.people:,} people over {args.years} "
+          f"years in {time.perf_counter() - start:.1f} s -> {target}")
+    if args.keep:
+        marker.write_text(json.dumps(params) + "\n")
+    return target, args.events
+
+
+# -------------------------------------------------------------------- report
+
+
+def table(rows: list[Row]) -> str:
+    seconds = {row.program: row.seconds for row in rows}
+    header = ("program", "seconds", "events/s", "peak MB", "ratio", "ratio to")
+    lines = [header]
+    for row in rows:
+        if row.seconds is None:
+            lines.append((row.program, row.note or "not available", "", "", "", ""))
+            continue
+        rate = f"{row.events / row.seconds:,.0f}" if row.events else "-"
+        base = seconds.get(row.reference) if row.reference else None
+        ratio = f"{row.seconds / base:.2f}" if base else "-"
+        lines.append((row.program, f"{row.seconds:.3f}", rate,
+                      f"{row.peak_mb:.0f}" if row.peak_mb is not None else "-", ratio,
+                      row.reference if base else ""))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = []
+    for n, line in enumerate(lines):
+        cells = [line[0].ljust(widths[0])]
+        cells += [cell.rjust(width) for cell, width in zip(line[1:5], widths[1:5], strict=True)]
+        cells.append(line[5])
+        out.append("  ".join(cells).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths).rstrip())
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=200_000)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--years", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per program; the best counts")
+    parser.add_argument("--quick", action="store_true", help="20,000 people, 100,000 events")
+    parser.add_argument("--keep", action="store_true", help="write the ledger to bench/data/")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.people, args.events = 20_000, 100_000
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+
+    with tempfile.TemporaryDirectory(prefix="policyctl-bench-") as tmp:
+        scratch = Path(tmp)
+        data, events = prepare_data(args, scratch)
+        engine = policyctl()
+        start_ref = "python -c pass"
+        reference = "handwritten_jining.py"
+        rows = [measure(start_ref, [sys.executable, "-c", "pass"], args.repeat)]
+        rows.append(measure(
+            reference,
+            [sys.executable, str(BENCH / "handwritten_jining.py"), str(data / "events.csv"),
+             str(scratch / "reference.json")],
+            args.repeat, events=events, output=scratch / "reference.json",
+        ))
+
+        jining = REPO / "policies" / "jining.yaml"
+        evaluate = "policyctl evaluate jining"
+        if engine is None or not jining.exists():
+            rows.append(Row(evaluate, note="not available"))
+        else:
+            out = scratch / "engine.json"
+            rows.append(measure(
+                evaluate,
+                engine + ["evaluate", "--policy", str(jining), "--events",
+                          str(data / "events.csv"), "--roster", str(data / "roster.csv"),
+                          "--as-of", AS_OF, "--format", "json", "--output", str(out)],
+                args.repeat, events=events, reference=reference, output=out,
+            ))
+
+        big = scratch / "big" / "jining-500.yaml"
+        if jining.exists():
+            made = subprocess.run(
+                [sys.executable, str(BENCH / "make_big_policy.py"), "--base", str(jining),
+                 "--items", "500", "--out", str(big)],
+                capture_output=True, text=True,
+            )
+            if made.returncode != 0:
+                print(f"make_big_policy failed: {made.stderr.strip()}", file=sys.stderr)
+        for label, path in (("jining.yaml", jining),
+                            ("zhanjiang.yaml", REPO / "policies" / "zhanjiang.yaml"),
+                            ("500 items", big)):
+            program = f"policyctl validate {label}"
+            if engine is None or not path.exists():
+                rows.append(Row(program, note="not available"))
+            else:
+                rows.append(measure(program, engine + ["validate", str(path)], args.repeat,
+                                    reference=start_ref))
+
+    print()
+    print(f"{events:,} events, {args.people:,} people, {args.years} years; "
+          f"best of {args.repeat}; python {sys.version.split()[0]}, {os.cpu_count()} cpu")
+    print(table(rows))
+    failed = [row for row in rows if row.seconds is None and row.note != "not available"]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
