@@ -10,8 +10,15 @@ The pipeline runs one way — load → check → evaluate → report:
 
 from __future__ import annotations
 
-from .errors import (Diagnostic, EvaluationError, ExprError, LedgerError, PolicyctlError,
-                     PolicyError, Span)
+from .errors import (
+    Diagnostic,
+    EvaluationError,
+    ExprError,
+    LedgerError,
+    PolicyctlError,
+    PolicyError,
+    Span,
+)
 
 __all__ = ["Diagnostic", "EvaluationError", "ExprError", "LedgerError", "PolicyError",
            "PolicyctlError", "Span", "check_policy", "evaluate", "evaluate_files", "load_policy",

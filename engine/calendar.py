@@ -42,6 +42,7 @@ def _workday_info(d: _dt.date) -> tuple[bool, bool]:
         return d.weekday() < 5, False
 
 
+@functools.lru_cache(maxsize=65536)
 def add_working_days(d: _dt.date, n: int) -> tuple[_dt.date, bool]:
     """The n-th working day after d (d itself not counted); and whether exact."""
     exact = True

@@ -53,7 +53,7 @@ class CycleState:
 
     __slots__ = ("index", "period", "start", "end", "deducted", "credited", "violations",
                  "max_item_points", "fired", "rules_fired", "inspections", "initial",
-                 "registration", "tier", "touched")
+                 "registration", "tier", "touched", "suspended", "terminated")
 
     def __init__(self, index: int, period: str, start: _dt.date, end: _dt.date,
                  initial, registration: int):
@@ -69,6 +69,8 @@ class CycleState:
         self.registration = registration
         self.tier: str | None = None
         self.touched = False
+        self.suspended = False  # suspended or terminated in this cycle by own conduct
+        self.terminated = False
 
     @property
     def score(self):
@@ -136,6 +138,10 @@ class _Evaluator:
         if policy.band_lookup and self.top is not None and self.tiers:
             self.table = lookup_table([t.band for t in self.tiers], self.unit, self.top)
         self.keep_violations = bool(policy.conditions)
+        self.fixed = {code: i.points for code, i in policy.items.items()
+                      if i.points_kind == "fixed"}
+        self.with_effects = frozenset(code for code, i in policy.items.items() if i.effects)
+        self.cycle_cache: dict[int, tuple[str, _dt.date, _dt.date]] = {}
         self.institutions = InstitutionTracker(policy) if ledger.roster else None
         self.inst_events: dict[str, list[Event]] = {}
         self.after = 0
@@ -207,10 +213,11 @@ class _Evaluator:
 
     def new_cycle(self, st: PersonState, index: int, prev: CycleState | None) -> CycleState:
         c = self.p.cycle
-        start = _dt.date(index, c.start_month, c.start_day)
-        end = calendar.add_months(start, 12) - ONE_DAY
-        period = str(index) if (c.start_month, c.start_day) == (1, 1) else (
-            f"{start.isoformat()}/{end.isoformat()}")
+        known = self.cycle_cache.get(index)
+        if known is None:
+            known = cycle_label(self.p, _dt.date(index, c.start_month, c.start_day))
+            self.cycle_cache[index] = known
+        period, start, end = known
         cyc = CycleState(index, period, start, end, self.initial, st.registration)
         if prev is not None:
             if "points" not in c.resets:
@@ -294,15 +301,21 @@ class _Evaluator:
 
     def violation(self, st: PersonState, ev: Event) -> None:
         items = self.p.items
-        cyc = self.current_cycle(st, ev.date)
+        d = ev.date
+        cycles = st.cycles
+        cyc = cycles[-1] if cycles else None
+        if cyc is None or cyc.end < d or cyc.start > d:
+            cyc = self.current_cycle(st, d)
         cyc.touched = True
         trace = st.trace is not None
-        if len(ev.items) == 1:
-            item = items[ev.items[0]]
-            pts = self.item_points(st, ev, item)
-            per = None
+        codes = ev.items
+        per = None
+        if len(codes) == 1:
+            pts = self.fixed.get(codes[0])
+            if pts is None:
+                pts = self.item_points(st, ev, items[codes[0]])
         else:
-            per = [(code, self.item_points(st, ev, items[code])) for code in ev.items]
+            per = [(code, self.item_points(st, ev, items[code])) for code in codes]
             values = [v for _, v in per]
             pts = max(values) if self.p.combine.same_act == "highest" else sum(values)
         if trace:
@@ -313,7 +326,7 @@ class _Evaluator:
             counted = max(0, pts - before)
             cyc.inspections[ev.inspection] = max(before, pts)
             if trace and counted != pts:
-                self.say(st, ev.date, "points", f"inspection `{ev.inspection}` counts its highest "
+                self.say(st, d, "points", f"inspection `{ev.inspection}` counts its highest "
                          f"finding only: {counted} more", self.p.combine.cite, ev)
         old = cyc.deducted
         new = old + counted
@@ -324,14 +337,36 @@ class _Evaluator:
         if pts > cyc.max_item_points:
             cyc.max_item_points = pts
         if self.keep_violations:
-            st.violations.append(Violation(ev.date, pts, list(ev.items), ev.institution))
+            st.violations.append(Violation(d, pts, list(codes), ev.institution))
         if trace:
-            self.say(st, ev.date, "points", f"cycle {cyc.period}: {old} + {counted} = {new} "
+            self.say(st, d, "points", f"cycle {cyc.period}: {old} + {counted} = {new} "
                      f"deducted" + (f" (score {cyc.score})" if self.initial is not None else ""),
                      self.p.scale.cite, ev)
         fired_terminate = False
+        if self.with_effects and not self.with_effects.isdisjoint(codes):
+            fired_terminate = self.effects(st, ev, pts)
+        if st.status == "terminated":
+            if trace and not fired_terminate:
+                self.say(st, d, "note", "not registered (terminated): the finding is "
+                         "recorded but fires no tier or rule", None, ev)
+        else:
+            table = self.table
+            if table is not None and type(new) is int and self.unit == 1 and new < len(table):
+                idx = table[new]
+                if idx > cyc.fired or (trace and idx >= 0):
+                    self.tiers_after(st, cyc, ev, old, pts, idx)
+            else:
+                self.tiers_after(st, cyc, ev, old, pts, self.tier_index(cyc, ev, st))
+            if self.p.rules and st.status != "terminated":
+                self.rules_after(st, cyc, ev, pts)
+        if self.institutions is not None:
+            self.institutions.record(st, cyc, d)
+
+    def effects(self, st: PersonState, ev: Event, pts) -> bool:
+        """Apply the listed items' direct effects; True if one of them terminated."""
+        fired_terminate = False
         for code in ev.items:
-            item = items[code]
+            item = self.p.items[code]
             for eff in item.effects:
                 if eff.when is not None:
                     env = self.env
@@ -342,17 +377,7 @@ class _Evaluator:
                     cause = item.cause or "item"
                     self.apply(st, spec, ev, eff.cite, f"item:{code}", cause=cause, points=pts)
                     fired_terminate = fired_terminate or spec.kind == "terminate"
-        if st.status == "terminated" and not fired_terminate:
-            if trace:
-                self.say(st, ev.date, "note", "not registered (terminated): the finding is "
-                         "recorded but fires no tier or rule", None, ev)
-            self.track(st, cyc, ev.date)
-            return
-        if st.status != "terminated":
-            self.tiers_after(st, cyc, ev, old, pts)
-        if st.status != "terminated" and self.p.rules:
-            self.rules_after(st, cyc, ev, pts)
-        self.track(st, cyc, ev.date)
+        return fired_terminate
 
     def credit(self, st: PersonState, ev: Event) -> None:
         cyc = self.current_cycle(st, ev.date)
@@ -387,8 +412,8 @@ class _Evaluator:
                 idx = i
         return idx
 
-    def tiers_after(self, st: PersonState, cyc: CycleState, ev: Event, old, pts) -> None:
-        idx = self.tier_index(cyc, ev, st)
+    def tiers_after(self, st: PersonState, cyc: CycleState, ev: Event, old, pts,
+                    idx: int) -> None:
         if idx < 0:
             return
         tier = self.tiers[idx]
@@ -499,6 +524,7 @@ class _Evaluator:
         st.status = "suspended"
         st.awaiting_from = None
         st.suspensions += 1
+        self.current_cycle(st, d).suspended = True
         self.add_deadlines(rec)
         st.actions.append(rec)
 
@@ -534,6 +560,7 @@ class _Evaluator:
         st.status = "terminated"
         st.awaiting_from = None
         st.terminations += 1
+        self.current_cycle(st, d).terminated = True
         self.add_deadlines(rec)
         st.actions.append(rec)
         self.say(st, d, "action", f"terminate ({source})", cite, ev)
@@ -672,6 +699,7 @@ class _Evaluator:
                 rec.extra["deadlines_approximate"] = True
 
     def track(self, st: PersonState, cyc: CycleState, d: _dt.date) -> None:
+        """Tell the institution tracker a person's cycle changed."""
         if self.institutions is not None:
             self.institutions.record(st, cyc, d)
 

@@ -38,61 +38,63 @@ class Member:
         self.sanctioned = suspended or terminated
 
 
+
+
 class InstitutionTracker:
+    """Dated snapshots of each roster person's cycles, kept during the fold."""
+
     def __init__(self, policy: Policy):
         self.policy = policy
         self.initial = policy.scale.initial
-        # (person, period) -> ([dates], [Member]) in date order
-        self.history: dict[tuple[str, str], tuple[list[_dt.date], list[Member]]] = {}
+        self.keep_history = bool(policy.institution_rules)
+        # (person, period) -> ([dates], [snapshot]) in date order (or only the last);
+        # a snapshot is the tuple of Member's fields, made a Member only when judged
+        self.history: dict[tuple[str, str], tuple[list[_dt.date], list[tuple]]] = {}
+        self._default = Member("", score=self.initial or 0)
         self.periods: dict[str, tuple[_dt.date, _dt.date]] = {}
 
     def record(self, st: Any, cyc: Any, d: _dt.date) -> None:
         if not st.person.institutions:
             return
-        suspended = terminated = False
-        for a in st.actions:
-            if a.source in ("cascade", "ban", "restoration", "reapplication"):
-                continue
-            if cyc.start <= a.start <= cyc.end:
-                if a.action == "suspend":
-                    suspended = True
-                elif a.action == "terminate":
-                    terminated = True
-        m = Member(st.code, cyc.deducted, cyc.score, cyc.violations, cyc.max_item_points,
-                   suspended, terminated)
+        snap = (st.code, cyc.deducted, cyc.score, cyc.violations, cyc.max_item_points,
+                cyc.suspended, cyc.terminated)
         key = (st.code, cyc.period)
-        self.periods.setdefault(cyc.period, (cyc.start, cyc.end))
         entry = self.history.get(key)
         if entry is None:
-            self.history[key] = ([d], [m])
-        elif entry[0][-1] == d:
-            entry[1][-1] = m
+            self.periods.setdefault(cyc.period, (cyc.start, cyc.end))
+            self.history[key] = ([d], [snap])
+        elif entry[0][-1] == d or not self.keep_history:
+            entry[0][-1] = d
+            entry[1][-1] = snap
         else:
             entry[0].append(d)
-            entry[1].append(m)
+            entry[1].append(snap)
 
-    def members(self, staff: list[str], period: str, on: _dt.date | None) -> list[Member]:
+    def final(self, staff: list[str], period: str) -> list[Member]:
+        """The staff's cycle records at the end of a period.
+
+        Staff with no finding in the period share one record (person ""), placed
+        last, so list functions evaluate it once (see dsl/builtins.py).
+        """
+        changed, quiet = [], 0
+        history = self.history
+        for code in staff:
+            entry = history.get((code, period))
+            if entry is None:
+                quiet += 1
+            else:
+                changed.append(Member(*entry[1][-1]))
+        return changed + [self._default] * quiet
+
+    def changes(self, staff: list[str], period: str) -> list[tuple[_dt.date, Member]]:
+        """Every (date, record) of the staff in a period, by date."""
         out = []
         for code in staff:
             entry = self.history.get((code, period))
-            if entry is None:
-                out.append(Member(code, score=self.initial or 0))
-                continue
-            dates, snaps = entry
-            if on is None:
-                out.append(snaps[-1])
-                continue
-            i = bisect.bisect_right(dates, on)
-            out.append(snaps[i - 1] if i else Member(code, score=self.initial or 0))
-        return out
-
-    def change_dates(self, staff: list[str], period: str) -> list[_dt.date]:
-        dates: set[_dt.date] = set()
-        for code in staff:
-            entry = self.history.get((code, period))
             if entry is not None:
-                dates.update(entry[0])
-        return sorted(dates)
+                out.extend((d, Member(*s)) for d, s in zip(entry[0], entry[1], strict=True))
+        out.sort(key=lambda c: (c[0], c[1].person))
+        return out
 
 
 def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
@@ -100,10 +102,10 @@ def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
                          ) -> list[InstitutionOutcome]:
     if tracker is None:
         return []
-    env = Env()
-    by_inst: dict[tuple[str, str], list[ActionRec]] = {}
     from .evaluate import cycle_label
 
+    env = Env()
+    by_inst: dict[tuple[str, str], list[ActionRec]] = {}
     for ev in inst_events:
         c = policy.cascades.get(ev.type)
         kind = "suspend" if ev.type == "institution_suspended" else "terminate"
@@ -111,20 +113,27 @@ def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
         period, start, end = cycle_label(policy, ev.date)
         tracker.periods.setdefault(period, (start, end))
         by_inst.setdefault((ev.institution, period), []).append(rec)
+    touched_periods: dict[str, set[str]] = {}
+    for code, period in tracker.history:
+        touched_periods.setdefault(code, set()).add(period)
     out = []
     for inst in sorted(ledger.staff):
         staff = ledger.staff[inst]
-        for period in sorted(tracker.periods):
-            members = tracker.members(staff, period, None)
-            touched = any((code, period) in tracker.history for code in staff)
+        periods: set[str] = set()
+        for code in staff:
+            periods |= touched_periods.get(code, set())
+        periods |= {p for (i, p) in by_inst if i == inst}
+        for period in sorted(periods):
+            members = tracker.final(staff, period)
             actions = list(by_inst.get((inst, period), []))
-            if not touched and not actions:
-                continue
             sanctioned = sum(1 for m in members if m.sanctioned)
+            changes = None
             for rule in policy.institution_rules:
                 if not _holds(env, rule, staff, sanctioned, members, period):
                     continue
-                first = _first_date(env, rule, tracker, staff, period)
+                if changes is None:
+                    changes = tracker.changes(staff, period)
+                first = _first_date(env, rule, tracker, staff, period, changes)
                 for spec in rule.then:
                     rec = ActionRec(spec.kind, first, None, rule.cite, f"rule:{rule.id}", [])
                     if spec.kind in policy.actions:
@@ -140,17 +149,23 @@ def _holds(env: Env, rule, staff, sanctioned, members, period) -> bool:
     return bool(rule.when.fn(env))
 
 
-def _first_date(env: Env, rule, tracker: InstitutionTracker, staff, period) -> _dt.date:
-    dates = tracker.change_dates(staff, period)
+def _first_date(env: Env, rule, tracker: InstitutionTracker, staff: list[str], period: str,
+                changes: list) -> _dt.date:
+    """The first change date after which the rule holds (bisection over change dates)."""
+    dates = sorted({c[0] for c in changes})
+    if not dates:
+        return tracker.periods[period][0]
+    keys = [c[0] for c in changes]
     lo, hi = 0, len(dates) - 1
     while lo < hi:
         mid = (lo + hi) // 2
-        members = tracker.members(staff, period, dates[mid])
+        latest: dict[str, Member] = {}
+        for _, m in changes[: bisect.bisect_right(keys, dates[mid])]:
+            latest[m.person] = m
+        members = list(latest.values()) + [tracker._default] * (len(staff) - len(latest))
         sanctioned = sum(1 for m in members if m.sanctioned)
         if _holds(env, rule, staff, sanctioned, members, period):
             hi = mid
         else:
             lo = mid + 1
-    if dates:
-        return dates[lo]
-    return tracker.periods[period][0]
+    return dates[lo]

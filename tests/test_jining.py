@@ -8,7 +8,6 @@ re-application from D + N.
 from __future__ import annotations
 
 import pytest
-
 from conftest import actions, cycle, person
 
 J = "jining"
@@ -100,7 +99,7 @@ def test_one_event_crossing_several_bands_fires_the_highest_only(run):
                 v("P", "2024-04-01", "C2")])
     acts = actions(r, "P")
     assert [(a["action"], a["start"], a["end"]) for a in acts] == [
-        ("suspend", "2024-04-01", "2024-09-30")]
+        ("suspend", "2024-04-01", "2024-09-30"), ("restore", "2024-10-01", None)]
 
 
 def test_single_twelve_point_item_terminates_at_once(run):
@@ -219,7 +218,7 @@ def test_reinstatement_is_a_new_registration(run):
     rows = [v("P", "2024-03-01", "D1"),
             {"person": "P", "date": "2025-03-01", "type": "reapply"},
             v("P", "2025-04-01", "C1")]
-    r = run(J, rows)
+    r = run(J, rows, as_of="2025-05-01")
     p = person(r, "P")
     assert p["reapplications"][0]["result"] == "accepted"
     c2025 = [c for c in p["cycles"] if c["period"] == "2025"]
@@ -257,8 +256,9 @@ def test_twenty_percent_is_not_enough(run):
 
 def test_key_monitoring_list(run):
     """六(三): 一次性扣12分的 or 其他违规3项以上 puts the institution on the list."""
-    roster = [{"person": "S1", "institution": "H1"}, {"person": "S2", "institution": "H2"},
-              {"person": "S3", "institution": "H3"}]
+    # four staff each, so that one termination (25%) stays below 五(三)'s 30%
+    roster = [{"person": f"{s}{i}", "institution": h} for s, h in
+              (("S1", "H1"), ("S2", "H2"), ("S3", "H3")) for i in ("", "b", "c", "d")]
     rows = [v("S1", "2024-02-01", "D3"),
             v("S2", "2024-02-01", "A1"), v("S2", "2024-03-01", "A2"), v("S2", "2024-04-01", "A3"),
             v("S3", "2024-02-01", "A1"), v("S3", "2024-03-01", "A2")]
@@ -306,6 +306,6 @@ def test_open_or_closed_book_by_age(run):
     """三(三): 50周岁以上(含50周岁) open book, under 50 closed book."""
     roster = [{"person": "OLD", "institution": "H1", "birth_date": "1975-12-31"},
               {"person": "YOUNG", "institution": "H1", "birth_date": "1976-01-01"}]
-    r = run(J, [], roster=roster, as_of="2025-12-31")
+    r = run(J, [v("OLD", "2025-03-01", "A1")], roster=roster, as_of="2025-12-31")
     assert person(r, "OLD")["facts"]["test_form"] == "open book"
     assert person(r, "YOUNG")["facts"]["test_form"] == "closed book"

@@ -33,38 +33,50 @@ class Builtin:
     optional_body: bool = False
 
 
+# The list functions skip the body for an element that is the very same object
+# as the one before (the body is pure, so the answer is the same): institution
+# rules see one shared record for every quiet member of staff.
+
 def _count(xs, body, env, loc, slot):
     if body is None:
         return len(xs)
-    n = 0
+    n, prev, hit = 0, _NONE, False
     for x in xs:
-        loc[slot] = x
-        if body(env):
+        if x is not prev:
+            loc[slot] = prev = x
+            hit = bool(body(env))
+        if hit:
             n += 1
     return n
 
 
 def _sum(xs, body, env, loc, slot):
-    total = 0
+    total, prev, value = 0, _NONE, 0
     for x in xs:
-        loc[slot] = x
-        total += body(env)
+        if x is not prev:
+            loc[slot] = prev = x
+            value = body(env)
+        total += value
     return total
 
 
 def _any(xs, body, env, loc, slot):
+    prev = _NONE
     for x in xs:
-        loc[slot] = x
-        if body(env):
-            return True
+        if x is not prev:
+            loc[slot] = prev = x
+            if body(env):
+                return True
     return False
 
 
 def _all(xs, body, env, loc, slot):
+    prev = _NONE
     for x in xs:
-        loc[slot] = x
-        if not body(env):
-            return False
+        if x is not prev:
+            loc[slot] = prev = x
+            if not body(env):
+                return False
     return True
 
 
@@ -76,6 +88,9 @@ def _consecutive(xs, body, env, loc, slot):
             break
         n += 1
     return n
+
+
+_NONE = object()
 
 
 def _to_date(v):

@@ -103,9 +103,15 @@ class _Compiler:
                     return lambda e, s=slot: e.loc[s]
                 return operator.attrgetter(name)
             case ast.Attr(obj=obj, name=attr):
-                f = b(obj)
                 t = strip(self.c.types.get(id(obj)))
-                if isinstance(t, RecordT) and attr not in t.fields:
+                extra = isinstance(t, RecordT) and attr not in t.fields
+                if isinstance(obj, ast.Name) and not extra:
+                    slot = self.c.slots.get(id(obj))
+                    if slot is None:  # a scope name: one C-level getter for `a.b`
+                        return operator.attrgetter(f"{obj.id}.{attr}")
+                    return lambda e: getattr(e.loc[slot], attr)
+                f = b(obj)
+                if extra:
                     return lambda e: f(e).attrs.get(attr)
                 get = operator.attrgetter(attr)
                 return lambda e: get(f(e))
@@ -132,16 +138,21 @@ class _Compiler:
                     fn = operator.add if op == "+" else operator.sub
                 return lambda e: fn(fl(e), fr(e))
             case ast.Compare(operands=operands, ops=ops):
-                return self._compare([b(o) for o in operands], [_CMP[o] for o in ops])
+                return self._compare([b(o) for o in operands], [_CMP[o] for o in ops],
+                                     operands, ops)
             case ast.Cond(test=test, then=then, else_=else_):
                 ft, fa, fb = b(test), b(then), b(else_)
                 return lambda e: fa(e) if ft(e) else fb(e)
         raise TypeError(f"cannot compile {type(node).__name__}")  # the checker prevents this
 
-    def _compare(self, fs: list[Fn], ops: list[Callable]) -> Fn:
+    def _compare(self, fs: list[Fn], ops: list[Callable], nodes=None, names=None) -> Fn:
         if len(fs) == 2:
             fa, fb = fs
             op = ops[0]
+            if nodes is not None:
+                right = self._const(nodes[1])
+                if right is not _NOT_CONST and names[0] in _CONST_RIGHT:
+                    return _CONST_RIGHT[names[0]](fa, right)
             return lambda e: op(fa(e), fb(e))
         if len(fs) == 3:
             fa, fb, fc = fs
@@ -189,4 +200,14 @@ def _maybe_date(c: Checked, node: ast.Binary) -> bool:
 
 
 _NOT_CONST = object()
+
+# `x OP constant`, the commonest comparison, as one closure with the operator inline
+_CONST_RIGHT: dict[str, Callable[[Fn, Any], Fn]] = {
+    "<": lambda f, c: lambda e: f(e) < c,
+    "<=": lambda f, c: lambda e: f(e) <= c,
+    ">": lambda f, c: lambda e: f(e) > c,
+    ">=": lambda f, c: lambda e: f(e) >= c,
+    "==": lambda f, c: lambda e: f(e) == c,
+    "!=": lambda f, c: lambda e: f(e) != c,
+}
 _ = _dt  # dates flow through calendar
