@@ -116,7 +116,7 @@ class _Builder:
     # ---- expressions -------------------------------------------------------------------
     def expr(self, path: tuple, scope: dict[str, Type], expected: Type) -> Expr | None:
         text = self._get(path)
-        if isinstance(text, bool) or isinstance(text, (int, float)):
+        if isinstance(text, (bool, int, float)):
             text = str(text).lower() if isinstance(text, bool) else str(text)
         origin, inline = self.doc.expr_origin(path)
 

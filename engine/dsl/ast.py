@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Union
 
-Number = Union[int, Fraction]
+Number = int | Fraction
 
 
 def _pos() -> int:
@@ -134,10 +133,8 @@ class Cond:
     pos: int = _pos()
 
 
-Node = Union[
-    Num, Str, Bool, Null, DateLit, Duration, ListLit, Name, Attr, Index, Call, Lambda, Unary,
-    Binary, Compare, Cond,
-]
+Node = (Num | Str | Bool | Null | DateLit | Duration | ListLit | Name | Attr | Index | Call
+        | Lambda | Unary | Binary | Compare | Cond)
 
 
 @dataclass(frozen=True, slots=True)

@@ -132,8 +132,9 @@ def _max(*args):
 BUILTINS: dict[str, Builtin] = {
     b.name: b
     for b in [
-        Builtin("count", "reduce", NUM, "how many elements meet the condition; count(list) its length",
-                body=BOOL, impl=_count, optional_body=True),
+        Builtin("count", "reduce", NUM,
+                "how many elements meet the condition; count(list) its length", body=BOOL,
+                impl=_count, optional_body=True),
         Builtin("sum", "reduce", NUM, "the sum of the value over the list", body=NUM, impl=_sum),
         Builtin("any", "reduce", BOOL, "some element meets the condition", body=BOOL, impl=_any),
         Builtin("all", "reduce", BOOL, "every element meets the condition", body=BOOL, impl=_all),
