@@ -131,6 +131,8 @@ def evaluate(policy_path: str, events: str, roster: str | None, as_of: _dt.date,
         _fail(exc)
     if progress:
         click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+    for w in outcome.warnings():
+        click.echo(f"warning: {w}", err=True)
     if explain_people:
         from .explain import explain
 
@@ -143,7 +145,17 @@ def evaluate(policy_path: str, events: str, roster: str | None, as_of: _dt.date,
 
 
 def main() -> None:
-    cli(prog_name="policyctl")
+    try:
+        cli(prog_name="policyctl")
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug of ours, never a user's mistake: say so in one line
+        if os.environ.get("POLICYCTL_DEBUG"):
+            raise
+        click.echo(f"policyctl: internal error: {type(exc).__name__}: {exc} (please report it; "
+                   "set POLICYCTL_DEBUG=1 for the traceback)", err=True)
+        sys.exit(70)
 
 
 if __name__ == "__main__":

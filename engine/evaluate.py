@@ -145,16 +145,21 @@ class _Evaluator:
         self.institutions = InstitutionTracker(policy) if ledger.roster else None
         self.inst_events: dict[str, list[Event]] = {}
         self.after = 0
+        self.outside = 0  # events dated outside the policy's effective period
 
     # ---- driver --------------------------------------------------------------------------
     def run(self) -> Outcome:
         by_person: dict[str, list[Event]] = {}
         inst_events: list[Event] = []
         as_of = self.as_of
+        lo = _dt.date.fromisoformat(self.p.effective_from)
+        hi = _dt.date.fromisoformat(self.p.effective_to) if self.p.effective_to else None
         for ev in self.ledger.events:
             if ev.date > as_of:
                 self.after += 1
                 continue
+            if ev.date < lo or (hi is not None and ev.date > hi):
+                self.outside += 1
             if ev.type.startswith("institution_"):
                 inst_events.append(ev)
                 self.inst_events.setdefault(ev.institution, []).append(ev)
@@ -188,7 +193,8 @@ class _Evaluator:
             institutions = institution_outcomes(self.p, self.ledger, self.as_of, inst_events,
                                                 self.institutions)
         return Outcome(self.p.id, self.p.version, self.as_of, people, institutions, traces,
-                       self.after)
+                       self.after, self.outside,
+                       (self.p.effective_from, self.p.effective_to))
 
     def person(self, code: str, person: Person, events: list[Event]
                ) -> tuple[PersonOutcome, list[Step] | None]:
@@ -465,9 +471,9 @@ class _Evaluator:
             rec = ActionRec(kind, d, None, cite, source, [ev.id])
             if kind in self.p.actions:
                 rec.extra["label"] = self.p.actions[kind].label
-            self.add_deadlines(rec)
             st.actions.append(rec)
             self.say(st, d, "action", f"{spec.text}", cite, ev)
+            self.add_deadlines(rec, st=st)
 
     def length(self, spec: ActionSpec, ev: Event, column: str) -> tuple[Duration | None, dict]:
         act = spec.action
@@ -514,7 +520,7 @@ class _Evaluator:
                 st.queue.append(rec)
                 st.actions.append(rec)
                 st.suspensions += 1
-                self.add_deadlines(rec, d)
+                self.add_deadlines(rec, d, st=st)
                 self.say(st, d, "action", f"{spec.text}, queued after the running suspension: "
                          f"{rec.start} to {rec.end}", cite, ev)
                 return
@@ -525,7 +531,7 @@ class _Evaluator:
         st.awaiting_from = None
         st.suspensions += 1
         self.current_cycle(st, d).suspended = True
-        self.add_deadlines(rec)
+        self.add_deadlines(rec, st=st)
         st.actions.append(rec)
 
     def cut(self, st: PersonState, cur: ActionRec, d: _dt.date, by: ActionRec) -> None:
@@ -561,9 +567,9 @@ class _Evaluator:
         st.awaiting_from = None
         st.terminations += 1
         self.current_cycle(st, d).terminated = True
-        self.add_deadlines(rec)
         st.actions.append(rec)
         self.say(st, d, "action", f"terminate ({source})", cite, ev)
+        self.add_deadlines(rec, st=st)
         self.ban(st, ev, cause, points)
 
     def ban(self, st: PersonState, ev: Event, cause: str, points) -> None:
@@ -604,9 +610,9 @@ class _Evaluator:
         outcome: dict[str, Any] = {"date": d, "event": ev.id}
         if st.status == "terminated":
             if st.reapply_from == "never":
-                reason = "rejected: the ban is permanent"
+                reason = "the ban is permanent"
             elif isinstance(st.reapply_from, _dt.date) and d < st.reapply_from:
-                reason = f"rejected: the ban allows a re-application from {st.reapply_from}"
+                reason = f"the ban allows a re-application from {st.reapply_from}"
             else:
                 reason = self.conditions_fail(st, ev)
             if reason:
@@ -636,7 +642,7 @@ class _Evaluator:
                 outcome.update(result="accepted", reason="restored on re-application")
         elif st.status == "suspended":
             end = st.suspension.end if st.suspension else None
-            outcome.update(result="rejected", reason="rejected: the suspension runs until "
+            outcome.update(result="rejected", reason="the suspension runs until "
                            f"{end}; re-apply from {end + ONE_DAY if end else 'its end'}")
         else:
             outcome.update(result="ignored", reason="nothing to re-apply for: already active")
@@ -651,7 +657,7 @@ class _Evaluator:
         env.event, env.person = ev, st.person
         for c in self.p.conditions:
             if not c.when.fn(env):
-                return f"rejected: {c.message} ({c.cite})"
+                return f"{c.message} ({c.cite})"
         return None
 
     def cascade(self, st: PersonState, ev: Event) -> None:
@@ -675,7 +681,9 @@ class _Evaluator:
                  + (f" (until {end})" if end else ""), c.cite, ev)
 
     # ---- bookkeeping ---------------------------------------------------------------------
-    def add_deadlines(self, rec: ActionRec, decided: _dt.date | None = None) -> None:
+    def add_deadlines(self, rec: ActionRec, decided: _dt.date | None = None,
+                      st: PersonState | None = None) -> None:
+        """Date each procedural deadline the policy counts from this action."""
         if not self.p.deadlines:
             return
         base = decided or rec.start
@@ -697,6 +705,12 @@ class _Evaluator:
             rec.extra["deadlines"] = found
             if not exact:
                 rec.extra["deadlines_approximate"] = True
+            if st is not None and st.trace is not None:
+                cites = {dl.id: dl.cite for dl in self.p.deadlines}
+                for k, v in found.items():
+                    self.say(st, base, "deadline", f"deadline `{k}`: {v}"
+                             + ("" if exact else " (weekdays only: outside the holiday calendar)"),
+                             cites[k])
 
     def track(self, st: PersonState, cyc: CycleState, d: _dt.date) -> None:
         """Tell the institution tracker a person's cycle changed."""
@@ -712,7 +726,7 @@ class _Evaluator:
     def say_event(self, st: PersonState, ev: Event, pts, per) -> None:
         if per is None:
             item = self.p.items[ev.items[0]]
-            self.say(st, ev.date, "event", f"{item.code} 「{item.text}」: {pts} points"
+            self.say(st, ev.date, "event", f"{item.code} 「{item.text}」: {_points(pts)}"
                      + (f" (amount {ev.amount})" if ev.amount is not None else ""), item.cite, ev)
             return
         rule = self.p.combine.same_act
@@ -721,7 +735,7 @@ class _Evaluator:
             note = ""
             if rule == "highest" and v < pts:
                 note = " — not counted: one act counts its highest item only"
-            self.say(st, ev.date, "event", f"{code} 「{item.text}」: {v} points{note}",
+            self.say(st, ev.date, "event", f"{code} 「{item.text}」: {_points(v)}{note}",
                      item.cite, ev)
         self.say(st, ev.date, "points", f"one act, several items: counts the "
                  f"{'highest' if rule == 'highest' else 'sum'}, {pts}", self.p.combine.cite, ev)
@@ -742,8 +756,11 @@ class _Evaluator:
         if status == "active" and st.person.institutions and st.sites:
             running = [st.sites.get(i) for i in st.person.institutions]
             if all(r is not None and (r.end is None or r.end >= as_of) for r in running):
-                status = "terminated" if all(r.action == "terminate" for r in running) else (
-                    "suspended")
+                if all(r.action == "terminate" for r in running):
+                    # no ban follows a cascade: a new registration elsewhere can succeed at once
+                    status, reapply_from = "terminated", max(r.start for r in running)
+                else:
+                    status = "suspended"
         cycles = []
         for c in st.cycles:
             if c.touched:
@@ -773,6 +790,11 @@ def cycle_label(policy: Policy, d: _dt.date) -> tuple[str, _dt.date, _dt.date]:
     label = str(year) if (c.start_month, c.start_day) == (1, 1) else (
         f"{start.isoformat()}/{end.isoformat()}")
     return label, start, end
+
+
+def _points(n) -> str:
+    text = str(n) if not isinstance(n, Fraction) else str(float(n))
+    return f"{text} point" + ("" if n == 1 else "s")
 
 
 def _months(d: Duration) -> Fraction:

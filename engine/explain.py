@@ -11,7 +11,7 @@ from __future__ import annotations
 from .outcome import Outcome, plain
 
 _MARK = {"event": "•", "points": " ", "band": "▲", "rule": "▲", "action": "→", "status": "◦",
-         "ban": "⊘", "reapply": "↺", "note": " "}
+         "ban": "⊘", "reapply": "↺", "note": " ", "deadline": " "}
 
 
 def explain(outcome: Outcome, person: str) -> str:

@@ -123,6 +123,21 @@ class Outcome:
     institutions: list[InstitutionOutcome]
     traces: dict[str, list[Step]] = field(default_factory=dict)
     events_after_as_of: int = 0
+    events_outside_effective: int = 0
+    effective: tuple[str, str | None] = ("", None)
+
+    def warnings(self) -> list[str]:
+        """What a reader should know about the inputs, one sentence each."""
+        out = []
+        if self.events_outside_effective:
+            lo, hi = self.effective
+            out.append(f"{self.events_outside_effective} events fall outside the policy's "
+                       f"effective period ({lo} to {hi or 'open'}); they were evaluated "
+                       "under it all the same")
+        if self.events_after_as_of:
+            out.append(f"{self.events_after_as_of} events are dated after the as-of date "
+                       f"{self.as_of} and were left out")
+        return out
 
     def header(self) -> dict:
         return {"policy": {"id": self.policy_id, "version": self.policy_version},
@@ -134,4 +149,6 @@ class Outcome:
         d["institutions"] = [i.as_dict() for i in self.institutions]
         if self.events_after_as_of:
             d["events_after_as_of"] = self.events_after_as_of
+        if self.events_outside_effective:
+            d["events_outside_effective"] = self.events_outside_effective
         return d

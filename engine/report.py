@@ -45,6 +45,8 @@ def _json(outcome: Outcome) -> Iterator[str]:
     yield "{" + ", ".join(f"{_dump(k)}: {_dump(v)}" for k, v in head.items())
     if outcome.events_after_as_of:
         yield f', "events_after_as_of": {outcome.events_after_as_of}'
+    if outcome.events_outside_effective:
+        yield f', "events_outside_effective": {outcome.events_outside_effective}'
     yield ',\n "people": ['
     for n, p in enumerate(outcome.people):
         yield ("\n  " if n == 0 else ",\n  ") + _dump(p.as_dict())
