@@ -1,0 +1,123 @@
+"""`policyctl evaluate` end to end: formats (golden files), errors, atomic output.
+
+The golden files were checked by hand against the notice (tests/fixtures/cli):
+P1: C1 6 points on 2024-03-01 -> 3 months (五(一)) to 2024-05-31; B2|A1 on
+2024-04-15 counts 3 (按最高分值扣分) -> 9 -> 6 months from 2024-04-15 to
+2024-10-14, replacing the first from its own start (it ends 2024-04-14).
+P2: D5 12 points on 2024-05-20 -> terminated, ban 1-2 years (五(二)) -> may
+re-apply from 2025-05-20; re-applies that day -> reinstated.
+P3: 1 + 1 = 2 points, no action. P4: on the roster, no events.
+Regenerate with UPDATE_GOLDEN=1, then read the diff before committing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+FIX = Path(__file__).parent / "fixtures" / "cli"
+GOLDEN = Path(__file__).parent / "golden"
+POLICY = str(ROOT / "policies" / "jining.yaml")
+
+
+def _evaluate(*extra: str, events: str | None = None):
+    args = ["evaluate", "--policy", POLICY, "--events", events or str(FIX / "events.csv"),
+            "--roster", str(FIX / "roster.csv"), "--as-of", "2025-12-31", *extra]
+    return CliRunner().invoke(cli, args)
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    text = text.replace(str(FIX) + os.sep, "")
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text, "utf-8")
+    assert text == path.read_text("utf-8")
+
+
+@pytest.mark.parametrize("fmt,ext", [("json", "json"), ("jsonl", "jsonl"), ("csv", "csv"),
+                                     ("table", "txt")])
+def test_formats_match_golden(fmt, ext):
+    res = _evaluate("--format", fmt)
+    assert res.exit_code == 0, res.output
+    _golden(f"evaluate.{ext}", res.stdout)
+
+
+def test_explain_matches_golden():
+    res = _evaluate("--explain", "P1")
+    assert res.exit_code == 0, res.output
+    _golden("explain-P1.txt", res.stdout)
+
+
+def test_json_shape_and_values():
+    data = json.loads(_evaluate().stdout)
+    assert data["policy"] == {"id": "jining", "version": "2024"}
+    assert [p["person"] for p in data["people"]] == ["P1", "P2", "P3", "P4"]
+    p1 = data["people"][0]
+    assert p1["cycles"][0]["deducted"] == 9
+    sus = [a for a in p1["actions"] if a["action"] == "suspend"]
+    assert [(a["start"], a["end"]) for a in sus] == [("2024-03-01", "2024-04-14"),
+                                                     ("2024-04-15", "2024-10-14")]
+    p2 = data["people"][1]
+    assert (p2["status"], p2["reapply_from"]) == ("active", None)
+    assert p2["reapplications"][0]["result"] == "accepted"
+    assert data["people"][3]["cycles"] == []
+
+
+def test_output_file_written_atomically(tmp_path):
+    out = tmp_path / "out.json"
+    res = _evaluate("--output", str(out))
+    assert res.exit_code == 0 and res.stdout == ""
+    assert json.loads(out.read_text("utf-8"))["as_of"] == "2025-12-31"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_bad_input_leaves_no_output(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("person,date,items\nP1,2024-02-30,A1\nP1,2024-03-01,ZZ9\n", "utf-8")
+    out = tmp_path / "out.json"
+    res = _evaluate("--output", str(out), events=str(bad))
+    assert res.exit_code == 1
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{bad}:2: error[date]")
+    assert lines[1].startswith(f"{bad}:3: error[item]")
+    assert list(tmp_path.iterdir()) == [bad]
+    assert "Traceback" not in res.output
+
+
+def test_bad_policy_is_one_line_per_problem(tmp_path):
+    res = CliRunner().invoke(cli, ["evaluate", "--policy", str(ROOT / "tests/fixtures/policies/"
+                                                                "unknown-name.yaml"),
+                                   "--events", str(FIX / "events.csv")])
+    assert res.exit_code == 1
+    assert "error[name]" in res.stderr
+
+
+def test_bad_as_of_is_a_usage_error():
+    res = _evaluate("--as-of", "2025-13-01")
+    assert res.exit_code == 2
+
+
+def test_warns_about_events_outside_the_effective_period(tmp_path):
+    early = tmp_path / "early.csv"
+    early.write_text("person,date,items\nP1,2023-06-01,A1\n", "utf-8")
+    res = _evaluate(events=str(early))
+    assert res.exit_code == 0
+    assert "warning: 1 events fall outside the policy's effective period" in res.stderr
+
+
+def test_python_api_returns_the_same_data():
+    import datetime as dt
+
+    from engine import evaluate_files
+
+    out = evaluate_files(POLICY, str(FIX / "events.csv"), str(FIX / "roster.csv"),
+                         dt.date(2025, 12, 31))
+    assert out.as_dict() == json.loads(_evaluate().stdout)
