@@ -254,7 +254,8 @@ class _Builder:
             return None
         return Policy(
             id=d["id"], version=str(d["version"]), title=d["title"], issuer=d["issuer"],
-            document=d.get("document"), issued=str(d["issued"]),
+            document=d.get("document"),
+            issued=None if d.get("issued") is None else str(d["issued"]),
             effective_from=str(eff["from"]),
             effective_to=None if eff.get("to") is None else str(eff["to"]),
             source_file=d["source"]["file"], source_sha256=d["source"]["sha256"],
@@ -305,7 +306,7 @@ class _Builder:
                         needs.add("amount")
                 effects.append(Effect(when, self.actions(ep + ("then",)), ef["cite"],
                                       self.doc.span(ep)))
-            out[code] = Item(code, kind, fixed, low, high, expr, it["text"], it["cite"],
+            out[code] = Item(code, kind, fixed, low, high, expr, it.get("text", ""), it["cite"],
                              it.get("cause"), tuple(effects), self.doc.span(p), credit,
                              frozenset(needs))
         return out
@@ -468,6 +469,12 @@ def _provenance(policy: Policy, doc: Document) -> list[Diagnostic]:
         return out + [Diagnostic("source", "source text is not readable UTF-8", sspan)]
     for key in ("items", "credits"):
         for i, it in enumerate(doc.data.get(key) or []):
+            if not it.get("text"):
+                out.append(Diagnostic("provenance", f"`{it['code']}` has no `text`",
+                                      doc.span((key, i)), "quote the item's original words "
+                                      "from the source, so a reader can check it",
+                                      "warning"))
+                continue
             if provenance.normalise(it["text"]) not in text:
                 out.append(Diagnostic("provenance", f"the text of `{it['code']}` is not found in "
                                       f"`{policy.source_file}`", doc.span((key, i, "text")),

@@ -218,7 +218,7 @@ class Policy:
     title: str
     issuer: str
     document: str | None
-    issued: str
+    issued: str | None
     effective_from: str
     effective_to: str | None
     source_file: str
