@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from .evaluate import evaluate
 from .ledger import read_ledger
@@ -28,4 +28,29 @@ def evaluate_files(policy: str, events: str, roster: str | None = None,
     return evaluate(p, ledger, as_of or _dt.date.today(), explain=explain, progress=progress)
 
 
-__all__ = ["check_policy", "evaluate", "evaluate_files", "load_policy", "read_ledger"]
+def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, fmt: str, *,
+                 jobs: int = 1, encoding: str | None = None,
+                 progress: Callable[[int], None] | None = None
+                 ) -> tuple[Outcome, Iterator[str]]:
+    """Evaluate and render a report; json, jsonl and csv may use `jobs` processes.
+
+    Returns the outcome (its `people` empty when workers rendered them) and the
+    report's text in chunks.
+    """
+    from . import parallel, report
+    from .evaluate import Evaluator
+
+    p = load_policy(policy)
+    ledger = read_ledger(events, p, roster, encoding=encoding)
+    ev = Evaluator(p, ledger, as_of, set(), progress)
+    codes = ev.prepare()
+    if fmt in ("json", "jsonl", "csv") and parallel.usable(jobs, len(codes)):
+        runs = parallel.fold_and_render(ev, codes, fmt, jobs)
+        outcome = ev.outcome([], {})
+        return outcome, report.frame(outcome, fmt, runs)
+    outcome = ev.fold(codes)
+    return outcome, report.render(outcome, fmt)
+
+
+__all__ = ["check_policy", "evaluate", "evaluate_files", "load_policy", "read_ledger",
+           "report_files"]

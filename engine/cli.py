@@ -107,8 +107,11 @@ def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
 @click.option("--explain", "explain_people", multiple=True, metavar="PERSON",
               help="tell this person's story, event by event (may repeat)")
 @click.option("--encoding", default=None, help="CSV encoding (default: UTF-8, else GB18030)")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="processes for json, jsonl and csv on large ledgers (default: the CPUs)")
 def evaluate(policy_path: str, events: str, roster: str | None, as_of: _dt.date, fmt: str,
-             output: str | None, explain_people: tuple[str, ...], encoding: str | None) -> None:
+             output: str | None, explain_people: tuple[str, ...], encoding: str | None,
+             jobs: int | None) -> None:
     """Evaluate a ledger of events under a policy.
 
     With --explain and no --output, prints only the story; with both, the report
@@ -121,10 +124,18 @@ def evaluate(policy_path: str, events: str, roster: str | None, as_of: _dt.date,
     if sys.stderr.isatty() and not os.environ.get("CI"):
         def progress(n: int) -> None:
             click.echo(f"\r  evaluated {n} people", err=True, nl=False)
+    from .parallel import default_jobs
+
     try:
-        outcome = api.evaluate_files(policy_path, events, roster, as_of,
-                                     explain=explain_people, encoding=encoding,
-                                     progress=progress)
+        if explain_people:
+            outcome = api.evaluate_files(policy_path, events, roster, as_of,
+                                         explain=explain_people, encoding=encoding,
+                                         progress=progress)
+            chunks = render(outcome, fmt)
+        else:
+            outcome, chunks = api.report_files(policy_path, events, roster, as_of, fmt,
+                                               jobs=jobs or default_jobs(), encoding=encoding,
+                                               progress=progress)
     except PolicyctlError as exc:
         if progress:
             click.echo("", err=True)
@@ -137,11 +148,11 @@ def evaluate(policy_path: str, events: str, roster: str | None, as_of: _dt.date,
         from .explain import explain
 
         if output:
-            _write(render(outcome, fmt), output)
+            _write(chunks, output)
         for person in explain_people:
             click.echo(explain(outcome, person))
         return
-    _write(render(outcome, fmt), output)
+    _write(chunks, output)
 
 
 def main() -> None:

@@ -46,6 +46,7 @@ from .scopes import Env
 
 ONE_DAY = _dt.timedelta(days=1)
 SEVERITY = {"interview": 1, "suspend": 2, "terminate": 3}
+INSTITUTION_EVENTS = frozenset({"institution_suspended", "institution_terminated"})
 
 
 class CycleState:
@@ -117,10 +118,12 @@ def evaluate(policy: Policy, ledger: Ledger, as_of: _dt.date,
              explain: Iterable[str] = (), progress: Callable[[int], None] | None = None
              ) -> Outcome:
     """Evaluate a ledger under a policy, as of a date. Pure: same inputs, same outcome."""
-    return _Evaluator(policy, ledger, as_of, set(explain), progress).run()
+    return Evaluator(policy, ledger, as_of, set(explain), progress).run()
 
 
-class _Evaluator:
+class Evaluator:
+    """One evaluation of a ledger under a policy: prepare(), then fold() or per person."""
+
     def __init__(self, policy: Policy, ledger: Ledger, as_of: _dt.date, explain: set[str],
                  progress):
         self.p = policy
@@ -144,13 +147,31 @@ class _Evaluator:
         self.cycle_cache: dict[int, tuple[str, _dt.date, _dt.date]] = {}
         self.institutions = InstitutionTracker(policy) if ledger.roster else None
         self.inst_events: dict[str, list[Event]] = {}
+        self.inst_list: list[Event] = []
+        self.by_person: dict[str, list[Event]] = {}
         self.after = 0
         self.outside = 0  # events dated outside the policy's effective period
 
     # ---- driver --------------------------------------------------------------------------
     def run(self) -> Outcome:
+        return self.fold(self.prepare())
+
+    def fold(self, codes: list[str]) -> Outcome:
+        """Every person's outcome, then the institutions', in this process."""
+        people = []
+        traces: dict[str, list[Step]] = {}
+        for n, code in enumerate(codes):
+            outcome, trace = self.person_of(code)
+            people.append(outcome)
+            if trace is not None:
+                traces[code] = trace
+            if self.progress and n % 2000 == 0:
+                self.progress(n)
+        return self.outcome(people, traces)
+
+    def prepare(self) -> list[str]:
+        """Group the ledger's events by person; the sorted codes of everyone to report."""
         by_person: dict[str, list[Event]] = {}
-        inst_events: list[Event] = []
         as_of = self.as_of
         lo = _dt.date.fromisoformat(self.p.effective_from)
         hi = _dt.date.fromisoformat(self.p.effective_to) if self.p.effective_to else None
@@ -160,8 +181,8 @@ class _Evaluator:
                 continue
             if ev.date < lo or (hi is not None and ev.date > hi):
                 self.outside += 1
-            if ev.type.startswith("institution_"):
-                inst_events.append(ev)
+            if ev.type in INSTITUTION_EVENTS:
+                self.inst_list.append(ev)
                 self.inst_events.setdefault(ev.institution, []).append(ev)
                 continue
             lst = by_person.get(ev.person)
@@ -169,28 +190,26 @@ class _Evaluator:
                 by_person[ev.person] = [ev]
             else:
                 lst.append(ev)
-        roster = self.ledger.roster or {}
-        codes = sorted(set(by_person) | set(roster))
-        people = []
-        traces: dict[str, list[Step]] = {}
-        for n, code in enumerate(codes):
-            person = roster.get(code) or Person(code, [], {}, "", 0)
-            events = by_person.get(code, [])
-            if self.inst_events and person.institutions:
-                extra = [e for inst in person.institutions for e in self.inst_events.get(inst, ())]
-                if extra:
-                    events = sorted(events + extra, key=lambda e: (e.date, e.seq))
-            outcome, trace = self.person(code, person, events)
-            people.append(outcome)
-            if trace is not None:
-                traces[code] = trace
-            if self.progress and n % 2000 == 0:
-                self.progress(n)
+        self.by_person = by_person
+        return sorted(set(by_person) | set(self.ledger.roster or ()))
+
+    def person_of(self, code: str) -> tuple[PersonOutcome, list[Step] | None]:
+        """One person's outcome (and story, when asked for), after prepare()."""
+        person = (self.ledger.roster or {}).get(code) or Person(code, [], {}, "", 0)
+        events = self.by_person.get(code, [])
+        if self.inst_events and person.institutions:
+            extra = [e for inst in person.institutions for e in self.inst_events.get(inst, ())]
+            if extra:
+                events = sorted(events + extra, key=lambda e: (e.date, e.seq))
+        return self.person(code, person, events)
+
+    def outcome(self, people: list[PersonOutcome], traces: dict[str, list[Step]]) -> Outcome:
+        """The whole outcome, once every person has been folded (institutions last)."""
         institutions = []
         if self.ledger.roster:
             from .institutions import institution_outcomes
 
-            institutions = institution_outcomes(self.p, self.ledger, self.as_of, inst_events,
+            institutions = institution_outcomes(self.p, self.ledger, self.as_of, self.inst_list,
                                                 self.institutions)
         return Outcome(self.p.id, self.p.version, self.as_of, people, institutions, traces,
                        self.after, self.outside,
@@ -276,7 +295,8 @@ class _Evaluator:
 
     # ---- events --------------------------------------------------------------------------
     def event(self, st: PersonState, ev: Event) -> None:
-        self.advance(st, ev.date)
+        if st.suspension is not None:
+            self.advance(st, ev.date)
         t = ev.type
         if t == "violation":
             self.violation(st, ev)

@@ -120,6 +120,8 @@ class Person:
 
 @dataclass
 class Ledger:
+    """What the evaluator reads: the events in date order, and who works where."""
+
     events: list[Event]
     roster: dict[str, Person] | None
     staff: dict[str, list[str]]
@@ -242,6 +244,11 @@ def _decode(data: bytes, encoding: str | None, problems: _Problems) -> str:
         except UnicodeDecodeError as exc:
             raise _decode_error(data, exc, encoding, problems) from None
         return text[1:] if text.startswith("\ufeff") else text
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" is UTF-16
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise _decode_error(data, exc, "utf-16", problems) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -382,8 +389,8 @@ def _xlsx_table(path: str, problems: _Problems) -> _Table:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
-            _read_bytes(path, problems)
+        if isinstance(exc, OSError):
+            _read_bytes(path, problems)  # an unreadable file is an io problem
         raise problems.fail("format", f"`{path}` is not a readable .xlsx workbook",
                             hint="open it in Excel and save it again as .xlsx, or as CSV") from None
     try:
@@ -867,6 +874,8 @@ def _missing_columns(missing: list[str], header: list[str], table: _Table,
         near = _close(name, header)
         hint = f"did you mean `{near}`? " if near else ""
         hint += "the header has: " + (", ".join(header) or "nothing")
+        if any("\t" in h or ";" in h for h in header):
+            hint += "; the file looks tab- or semicolon-separated: save it as CSV (commas)"
         problems.add("column", f"missing column `{name}`", line, hint)
     raise LedgerError(problems.items)
 

@@ -12,14 +12,31 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+_ISO: dict[_dt.date, str] = {}
+
+
+def iso(d: _dt.date | None) -> str | None:
+    """A date as YYYY-MM-DD; cached, since an outcome repeats few dates many times."""
+    if d is None:
+        return None
+    s = _ISO.get(d)
+    if s is None:
+        s = _ISO[d] = d.isoformat()
+    return s
+
 
 def plain(value: Any) -> Any:
     """A JSON-ready value: dates as text, exact fractions as numbers."""
     if isinstance(value, _dt.date):
-        return value.isoformat()
+        return iso(value)
     if isinstance(value, Fraction):
         return value.numerator if value.denominator == 1 else float(value)
     return value
+
+
+def num(value: Any) -> Any:
+    """A number for JSON: ints stay, exact fractions become floats."""
+    return value if type(value) is int else plain(value)
 
 
 @dataclass(slots=True)
@@ -35,11 +52,13 @@ class ActionRec:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        d: dict[str, Any] = {"action": self.action, "start": plain(self.start),
-                             "end": plain(self.end), "cite": self.cite, "source": self.source,
+        d: dict[str, Any] = {"action": self.action, "start": iso(self.start),
+                             "end": iso(self.end), "cite": self.cite, "source": self.source,
                              "events": list(self.events)}
-        for k, v in self.extra.items():
-            d[k] = {kk: plain(vv) for kk, vv in v.items()} if isinstance(v, dict) else plain(v)
+        if self.extra:
+            for k, v in self.extra.items():
+                d[k] = ({kk: plain(vv) for kk, vv in v.items()} if isinstance(v, dict)
+                        else plain(v))
         return d
 
 
@@ -56,9 +75,9 @@ class CycleOut:
     registration: int
 
     def as_dict(self) -> dict:
-        return {"period": self.period, "deducted": plain(self.deducted),
-                "score": plain(self.score), "tier": self.tier, "violations": self.violations,
-                "credited": plain(self.credited), "registration": self.registration}
+        return {"period": self.period, "deducted": num(self.deducted),
+                "score": num(self.score), "tier": self.tier, "violations": self.violations,
+                "credited": num(self.credited), "registration": self.registration}
 
 
 @dataclass(slots=True)

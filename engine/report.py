@@ -12,9 +12,9 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from .outcome import Outcome, plain
+from .outcome import Outcome, PersonOutcome, plain
 
 FORMATS = ("json", "jsonl", "csv", "table")
 
@@ -25,46 +25,26 @@ def _dump(obj) -> str:
 
 def render(outcome: Outcome, fmt: str) -> Iterator[str]:
     """The report as chunks of text, in order."""
-    if fmt == "json":
-        yield from _json(outcome)
-    elif fmt == "jsonl":
-        for p in outcome.people:
-            yield _dump(p.as_dict()) + "\n"
-        for i in outcome.institutions:
-            yield _dump(i.as_dict()) + "\n"
-    elif fmt == "csv":
-        yield from _csv(outcome)
-    elif fmt == "table":
+    if fmt == "table":
         yield table(outcome)
-    else:  # the CLI only offers FORMATS
+        return
+    if fmt not in FORMATS:  # the CLI only offers FORMATS
         raise ValueError(f"unknown format {fmt}")
+    yield from frame(outcome, fmt, [people_text(outcome.people, fmt)])
 
 
-def _json(outcome: Outcome) -> Iterator[str]:
-    head = outcome.header()
-    yield "{" + ", ".join(f"{_dump(k)}: {_dump(v)}" for k, v in head.items())
-    if outcome.events_after_as_of:
-        yield f', "events_after_as_of": {outcome.events_after_as_of}'
-    if outcome.events_outside_effective:
-        yield f', "events_outside_effective": {outcome.events_outside_effective}'
-    yield ',\n "people": ['
-    for n, p in enumerate(outcome.people):
-        yield ("\n  " if n == 0 else ",\n  ") + _dump(p.as_dict())
-    yield ("\n ]" if outcome.people else "]") + ',\n "institutions": ['
-    for n, i in enumerate(outcome.institutions):
-        yield ("\n  " if n == 0 else ",\n  ") + _dump(i.as_dict())
-    yield ("\n ]" if outcome.institutions else "]") + "}\n"
+def people_text(people: list[PersonOutcome], fmt: str) -> str:
+    """The people's part of a json, jsonl or csv report, for a run of people.
 
-
-CSV_COLUMNS = ["person", "status", "reapply_from", "period", "registration", "deducted", "score",
-               "tier", "violations", "actions"]
-
-
-def _csv(outcome: Outcome) -> Iterator[str]:
+    Runs rendered separately (by parallel workers) join with `join_people`.
+    """
+    if fmt == "json":
+        return ",\n  ".join(_dump(p.as_dict()) for p in people)
+    if fmt == "jsonl":
+        return "".join(_dump(p.as_dict()) + "\n" for p in people)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
-    for p in outcome.people:
+    for p in people:
         base = [p.person, p.status, plain(p.reapply_from) or ""]
         if not p.cycles:
             w.writerow(base + ["", "", "", "", "", "", ""])
@@ -75,11 +55,38 @@ def _csv(outcome: Outcome) -> Iterator[str]:
             w.writerow(base + [c.period, c.registration, plain(c.deducted),
                                "" if c.score is None else plain(c.score), c.tier or "",
                                c.violations, acts])
-        if buf.tell() > 1 << 16:
-            yield buf.getvalue()
-            buf.seek(0)
-            buf.truncate()
-    yield buf.getvalue()
+    return buf.getvalue()
+
+
+def frame(outcome: Outcome, fmt: str, people_runs: Iterable[str]) -> Iterator[str]:
+    """A json, jsonl or csv report around already rendered runs of people."""
+    runs = [r for r in people_runs if r]
+    if fmt == "jsonl":
+        yield from runs
+        for i in outcome.institutions:
+            yield _dump(i.as_dict()) + "\n"
+        return
+    if fmt == "csv":
+        yield ",".join(CSV_COLUMNS) + "\n"
+        yield from runs
+        return
+    head = outcome.header()
+    yield "{" + ", ".join(f"{_dump(k)}: {_dump(v)}" for k, v in head.items())
+    if outcome.events_after_as_of:
+        yield f', "events_after_as_of": {outcome.events_after_as_of}'
+    if outcome.events_outside_effective:
+        yield f', "events_outside_effective": {outcome.events_outside_effective}'
+    yield ',\n "people": ['
+    for n, run in enumerate(runs):
+        yield ("\n  " if n == 0 else ",\n  ") + run
+    yield ("\n ]" if runs else "]") + ',\n "institutions": ['
+    for n, i in enumerate(outcome.institutions):
+        yield ("\n  " if n == 0 else ",\n  ") + _dump(i.as_dict())
+    yield ("\n ]" if outcome.institutions else "]") + "}\n"
+
+
+CSV_COLUMNS = ["person", "status", "reapply_from", "period", "registration", "deducted", "score",
+               "tier", "violations", "actions"]
 
 
 def table(outcome: Outcome) -> str:
