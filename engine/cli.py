@@ -155,6 +155,82 @@ def evaluate(policy_path: str, events: str, roster: str | None, as_of: _dt.date,
     _write(chunks, output)
 
 
+@cli.command("test")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--junit", "junit_file", default=None, type=click.Path(dir_okay=False),
+              help="also write a JUnit XML report here")
+@click.option("--coverage", "with_coverage", is_flag=True,
+              help="report the items, tiers, rules, bans... no case exercises")
+@click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
+              help="with --coverage: exit 1 if a policy's coverage is below this")
+def run_tests(paths: tuple[str, ...], fmt: str, junit_file: str | None,
+                 with_coverage: bool, fail_under: float | None) -> None:
+    """Run scenario tests (YAML files with `cases:`) under PATH... (default policies/tests).
+
+    Prints each failing case with expected against actual and the person's
+    explanation, then `N passed, N failed`; exits 1 on any failure or bad file.
+    """
+    from . import testreport
+    from .coverage import measure
+    from .scenarios import DEFAULT_PATH, run_paths
+
+    run = run_paths(paths or (DEFAULT_PATH,))
+    cov = measure(run.results) if with_coverage or fail_under is not None else None
+    if fmt == "json":
+        _write([testreport.as_json(run, cov)], None)
+    else:
+        for d in run.errors:
+            click.echo(d.render(), err=True)
+        _write(testreport.text(run, cov), None)
+    if junit_file:
+        _write([testreport.junit(run)], junit_file)
+    short = fail_under is not None and any(c.percent < fail_under for c in cov or ())
+    if short and fmt == "text":
+        click.echo(f"coverage below {fail_under:g}%", err=True)
+    sys.exit(1 if run.errors or run.failed or short else 0)
+
+
+@cli.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@click.option("--map", "map_path", default=None, type=click.Path(dir_okay=False),
+              help="YAML: old item code -> new item code, or null for no counterpart")
+@click.option("--events", default=None, help="evaluate this ledger under both policies")
+@click.option("--roster", default=None, help="roster file, with --events")
+@click.option("--as-of", "as_of", default=None, help="status date, with --events (default: today)")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True)
+def diff_command(old: str, new: str, map_path: str | None, events: str | None,
+                 roster: str | None, as_of: str | None, fmt: str) -> None:
+    """What changed from OLD to NEW, and (with --events) whose outcome it changes.
+
+    Exit status as for diff(1): 0 no changes, 1 changes, 2 trouble.
+    """
+    from .diff import diff_files
+    from .diff_report import render
+
+    if events is None and (roster or as_of):
+        raise click.UsageError("--roster and --as-of need --events")
+    try:
+        date = _parse_as_of(None, None, as_of)
+        d = diff_files(old, new, map_path)
+        imp = None
+        if events is not None:
+            from .impact import impact
+
+            imp = impact(d, events, roster, date)
+    except PolicyctlError as exc:
+        for diag in exc.diagnostics:
+            click.echo(diag.render(), err=True)
+        sys.exit(2)
+    colour = fmt == "text" and sys.stdout.isatty() and not os.environ.get("CI") \
+        and not os.environ.get("NO_COLOR")
+    click.echo(render(d, imp, fmt, click.style if colour else None), nl=False, color=colour)
+    sys.exit(1 if d.changes else 0)
+
+
 def main() -> None:
     try:
         cli(prog_name="policyctl")

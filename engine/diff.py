@@ -293,7 +293,12 @@ def _text_key(text: str) -> str:
 
 
 def item_summary(item: Item) -> str:
-    return f"{points_text(item)} points: {item.text}"
+    """An added or removed item in one line: what it is worth, does, and says."""
+    worth = (f"points = {points_text(item)}" if item.points_kind == "computed"
+             else f"{points_text(item)} points")
+    if item.effects:
+        worth += f", {effects_text(item)}"
+    return f"{worth}: {item.text}"
 
 
 # ---- item pairing ---------------------------------------------------------------------------
@@ -505,7 +510,8 @@ class _Differ:
     def conditions(self) -> None:
         self.keyed("reapplication", self.a.conditions, self.b.conditions, "when",
                    [("message", lambda c: c.message)], lambda c: c.message,
-                   label="condition ", ident=lambda c: _E(c.when), name=lambda c: c.when.text, renames=False)
+                   label="condition ", ident=lambda c: _E(c.when),
+                   name=lambda c: c.when.text, renames=False)
 
     def institutions(self) -> None:
         a, b = self.a, self.b

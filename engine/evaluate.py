@@ -145,6 +145,7 @@ class Evaluator:
                       if i.points_kind == "fixed"}
         self.with_effects = frozenset(code for code, i in policy.items.items() if i.effects)
         self.cycle_cache: dict[int, tuple[str, _dt.date, _dt.date]] = {}
+        self.deadline_cache: dict[tuple[str, _dt.date], tuple[dict, bool]] = {}
         self.institutions = InstitutionTracker(policy) if ledger.roster else None
         self.inst_events: dict[str, list[Event]] = {}
         self.inst_list: list[Event] = []
@@ -707,20 +708,7 @@ class Evaluator:
         if not self.p.deadlines:
             return
         base = decided or rec.start
-        found: dict[str, _dt.date] = {}
-        exact = True
-        for dl in self.p.deadlines:
-            if dl.on is not None and rec.action not in dl.on:
-                continue
-            frm = base if dl.after == "action" else found.get(dl.after)
-            if frm is None:
-                continue
-            if dl.within.unit == "working day":
-                day, ok = calendar.add_working_days(frm, int(dl.within.amount))
-                exact = exact and ok
-            else:
-                day = calendar.add(frm, dl.within)
-            found[dl.id] = day
+        found, exact = self.deadlines_from(rec.action, base)
         if found:
             rec.extra["deadlines"] = found
             if not exact:
@@ -731,6 +719,29 @@ class Evaluator:
                     self.say(st, base, "deadline", f"deadline `{k}`: {v}"
                              + ("" if exact else " (weekdays only: outside the holiday calendar)"),
                              cites[k])
+
+    def deadlines_from(self, action: str, base: _dt.date) -> tuple[dict[str, _dt.date], bool]:
+        """The deadlines of an action decided on a day (cached: many share a day)."""
+        key = (action, base)
+        known = self.deadline_cache.get(key)
+        if known is not None:
+            return dict(known[0]), known[1]
+        found: dict[str, _dt.date] = {}
+        exact = True
+        for dl in self.p.deadlines:
+            if dl.on is not None and action not in dl.on:
+                continue
+            frm = base if dl.after == "action" else found.get(dl.after)
+            if frm is None:
+                continue
+            if dl.within.unit == "working day":
+                day, ok = calendar.add_working_days(frm, int(dl.within.amount))
+                exact = exact and ok
+            else:
+                day = calendar.add(frm, dl.within)
+            found[dl.id] = day
+        self.deadline_cache[key] = (found, exact)
+        return dict(found), exact
 
     def track(self, st: PersonState, cyc: CycleState, d: _dt.date) -> None:
         """Tell the institution tracker a person's cycle changed."""

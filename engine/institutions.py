@@ -14,7 +14,6 @@ for every condition built from counts that only grow.
 
 from __future__ import annotations
 
-import bisect
 import datetime as _dt
 from typing import Any
 
@@ -86,14 +85,14 @@ class InstitutionTracker:
                 changed.append(Member(*entry[1][-1]))
         return changed + [self._default] * quiet
 
-    def changes(self, staff: list[str], period: str) -> list[tuple[_dt.date, Member]]:
-        """Every (date, record) of the staff in a period, by date."""
+    def changes(self, staff: list[str], period: str) -> list[tuple[_dt.date, tuple]]:
+        """Every (date, snapshot) of the staff in a period, by date (then person)."""
         out = []
         for code in staff:
             entry = self.history.get((code, period))
             if entry is not None:
-                out.extend((d, Member(*s)) for d, s in zip(entry[0], entry[1], strict=True))
-        out.sort(key=lambda c: (c[0], c[1].person))
+                out.extend(zip(entry[0], entry[1], strict=True))
+        out.sort(key=lambda c: (c[0], c[1][0]))
         return out
 
 
@@ -151,20 +150,45 @@ def _holds(env: Env, rule, staff, sanctioned, members, period) -> bool:
 
 def _first_date(env: Env, rule, tracker: InstitutionTracker, staff: list[str], period: str,
                 changes: list) -> _dt.date:
-    """The first change date after which the rule holds (bisection over change dates)."""
+    """The first change date after which the rule holds.
+
+    Walks the changes in date order, keeping each member's latest record, and
+    tests the rule at dates spaced ever further apart (1, 2, 4, ... changes in);
+    once it holds, bisects back between the last two tests. Tests cost a pass
+    over the staff, so this makes O(log n) passes rather than one per date.
+    """
     dates = sorted({c[0] for c in changes})
     if not dates:
         return tracker.periods[period][0]
-    keys = [c[0] for c in changes]
-    lo, hi = 0, len(dates) - 1
+    by_date: dict[_dt.date, list[tuple]] = {}
+    for d, snap in changes:
+        by_date.setdefault(d, []).append(snap)
+    quiet = len(staff)
+
+    def state_at(i: int, base: dict[str, Member], upto: int) -> dict[str, Member]:
+        latest = dict(base)
+        for d in dates[upto:i + 1]:
+            for snap in by_date[d]:
+                latest[snap[0]] = Member(*snap)
+        return latest
+
+    def holds(latest: dict[str, Member]) -> bool:
+        members = list(latest.values()) + [tracker._default] * (quiet - len(latest))
+        sanctioned = sum(1 for m in members if m.sanctioned)
+        return _holds(env, rule, staff, sanctioned, members, period)
+
+    last_false, base, step = -1, {}, 1
+    i = 0
+    while True:
+        i = min(last_false + step, len(dates) - 1)
+        latest = state_at(i, base, last_false + 1)
+        if holds(latest) or i == len(dates) - 1:
+            break
+        last_false, base, step = i, latest, step * 2
+    lo, hi = last_false + 1, i  # the rule holds at hi, not at last_false
     while lo < hi:
         mid = (lo + hi) // 2
-        latest: dict[str, Member] = {}
-        for _, m in changes[: bisect.bisect_right(keys, dates[mid])]:
-            latest[m.person] = m
-        members = list(latest.values()) + [tracker._default] * (len(staff) - len(latest))
-        sanctioned = sum(1 for m in members if m.sanctioned)
-        if _holds(env, rule, staff, sanctioned, members, period):
+        if holds(state_at(mid, base, last_false + 1)):
             hi = mid
         else:
             lo = mid + 1
