@@ -363,6 +363,14 @@ def test_explicit_encoding(tmp_path, policy):
     assert (d.code, d.span.line) == ("encoding", 2)
 
 
+def test_utf16_and_tabs(tmp_path, policy):
+    text = "person,date,items\nP1,2024-03-05,A1\n"
+    (e,) = read_events(write(tmp_path, text, encoding="utf-16"), policy)
+    assert e.person == "P1"
+    (d, _) = problems(read_events, write(tmp_path, text.replace(",", "\t"), "t.csv"), policy)
+    assert d.code == "column" and "tab-" in d.hint
+
+
 def test_bom_and_crlf(tmp_path, policy):
     text = "\ufeffID,Person,Date,Items\r\nE1,P1,2024-03-05,A1\r\nE2,P1,2024-03-06,A2\r\n"
     (e1, e2) = read_events(write(tmp_path, text), policy)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from conftest import policy, write_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import policy, write_csv
 from engine.evaluate import evaluate
 from engine.ledger import read_ledger
 from engine.report import render

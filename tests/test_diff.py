@@ -1,0 +1,346 @@
+"""`policyctl diff`: semantic changes between two policies, and whom they affect.
+
+The fixtures in tests/fixtures/diff are base.yaml and, per kind of change, a copy
+that changes one thing (its first comment says what). reformatted.yaml and
+reordered.yaml mean the same as base.yaml written differently. cross.yaml is a
+renumbered catalogue paired with base.yaml by cross-map.yaml. The expected
+changes and movers below were worked out by hand from the fixtures.
+
+Golden files (tests/golden/diff-*.txt, .md) are regenerated with UPDATE_GOLDEN=1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import cli
+from engine.codemap import load_map
+from engine.diff import diff_files, diff_policies
+from engine.errors import PolicyError
+from engine.impact import impact
+from engine.loader import load_policy
+
+ROOT = Path(__file__).resolve().parent.parent
+FIX = "tests/fixtures/diff"
+GOLDEN = ROOT / "tests" / "golden"
+
+
+@pytest.fixture(autouse=True)
+def _at_root(monkeypatch):
+    """Paths in reports are as given on the command line: run from the repository root."""
+    monkeypatch.chdir(ROOT)
+
+
+def changes(name: str, map_name: str | None = None) -> list[tuple]:
+    d = diff_files(f"{FIX}/base.yaml", f"{FIX}/{name}.yaml",
+                   f"{FIX}/{map_name}.yaml" if map_name else None)
+    return [(c.section, c.kind, c.element, c.field, c.old, c.new) for c in d.changes]
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, ["diff", *args])
+
+
+# ---- every kind of change -------------------------------------------------------------------
+
+CHANGES = {
+    "points": [("items", "changed", "A2", "points", "3", "4")],
+    "range": [("items", "changed", "A3", "points", "2 to 4", "2 to 3")],
+    "computed": [("items", "changed", "A4", "points", "if amount >= 10000 then 3 else 1",
+                  "if amount >= 20000 then 3 else 1")],
+    "text": [("items", "changed", "A1", "text", "迟到的", "迟到")],
+    "effects": [("items", "changed", "A5", "effects", "terminate (第三条)",
+                 "terminate (第三条); when amount >= 5000: refer (第三条)")],
+    "cite": [("items", "changed", "A1", "cite", "第二条", "第三条")],
+    "tier-bounds": [("tiers", "changed", "suspend-3m", "bounds", "6 <= deducted <= 8",
+                     "6 <= deducted <= 9"),
+                    ("tiers", "changed", "suspend-6m", "bounds", "9 <= deducted <= 11",
+                     "10 <= deducted <= 11")],
+    "tier-action": [("tiers", "changed", "interview", "action", "interview", "suspend 1 month")],
+    "duration": [("tiers", "changed", "suspend-3m", "duration", "suspend 3 months",
+                  "suspend 4 months")],
+    "rules": [("rules", "changed", "two-years-nine", "when",
+               "consecutive(cycles, c -> c.deducted >= 9) >= 2",
+               "consecutive(cycles, c -> c.deducted >= 9) >= 3")],
+    "restoration": [("restoration", "changed", "", "by", "automatic", "reapplication")],
+    "bans": [("bans", "changed", '#2 cause != "fraud"', "then", "ban 1 year", "ban 2 years")],
+    "bans-order": [("bans", "changed", "", "order",
+                    'cause == "fraud": ban never; cause != "fraud": ban 1 year',
+                    'cause != "fraud": ban 1 year; cause == "fraud": ban never')],
+    "institutions": [("institutions", "changed", "rule thirty-percent", "when",
+                      "staff > 0 and sanctioned >= 30% * staff",
+                      "staff > 0 and sanctioned >= 20% * staff")],
+    "deadlines": [("deadlines", "changed", "objection", "within", "10 working days",
+                   "15 working days")],
+    "metadata": [("metadata", "changed", "", "version", "1", "2"),
+                 ("metadata", "changed", "", "effective.to", None, "2026-12-31")],
+    "combine": [("combine", "changed", "", "same_act", "highest", "sum")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHANGES))
+def test_each_kind_of_change(name):
+    assert changes(name) == CHANGES[name]
+
+
+@pytest.mark.parametrize("name", ["points", "tier-bounds", "restoration"])
+def test_changes_exit_1(name):
+    r = run(f"{FIX}/base.yaml", f"{FIX}/{name}.yaml")
+    assert r.exit_code == 1, r.output
+    assert "\x1b[" not in r.output  # no colour when not on a terminal
+
+
+def test_change_carries_both_citations():
+    d = diff_files(f"{FIX}/base.yaml", f"{FIX}/cite.yaml")
+    (c,) = d.changes
+    assert (c.old_cite, c.new_cite) == ("第二条", "第三条")
+
+
+# ---- every kind of non-change ---------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["base", "reformatted", "reordered"])
+def test_no_changes(name):
+    """Block vs flow style, key order, quoting, spacing, comments, `1.0` for 1, `30%` for
+    `0.3`, a renamed lambda parameter, `12 <= deducted` for `deducted >= 12`, items and
+    list entries in another order: none of it is a change."""
+    assert changes(name) == []
+    r = run(f"{FIX}/base.yaml", f"{FIX}/{name}.yaml")
+    assert r.exit_code == 0, r.output
+    assert "No changes." in r.output
+
+
+def test_same_tier_text_other_band_is_a_change(tmp_path):
+    """A `score` tier's text stays but its band of `deducted` moves with scale.initial."""
+    shutil.copytree(ROOT / "policies" / "sources", tmp_path / "sources")
+    text = (ROOT / "policies" / "zhanjiang.yaml").read_text("utf-8")
+    assert "initial: 100 " in text
+    (tmp_path / "z.yaml").write_text(text.replace("initial: 100 ", "initial: 120 "), "utf-8")
+    d = diff_policies(load_policy(ROOT / "policies" / "zhanjiang.yaml"),
+                      load_policy(tmp_path / "z.yaml"))
+    got = {(c.section, c.element, c.field): (c.old, c.new) for c in d.changes}
+    assert got[("scale", "", "initial")] == ("100", "120")
+    assert got[("tiers", "terminate", "bounds")] == ("score <= 60 (40 <= deducted)",
+                                                     "score <= 60 (60 <= deducted)")
+    assert len(d.changes) == 5
+
+
+# ---- renumbering ----------------------------------------------------------------------------
+
+def test_recoded_without_map():
+    assert changes("recoded") == [("items", "recoded", "A2 -> B2", "code", "A2", "B2")]
+    d = diff_files(f"{FIX}/base.yaml", f"{FIX}/recoded.yaml")
+    assert d.changes[0].note == "same text"
+
+
+def test_recoded_with_map():
+    d = diff_files(f"{FIX}/base.yaml", f"{FIX}/recoded.yaml", f"{FIX}/recoded-map.yaml")
+    assert [(c.kind, c.element, c.note) for c in d.changes] == [
+        ("recoded", "A2 -> B2", "paired by the map")]
+
+
+def test_swapped_codes_pair_by_text():
+    assert changes("swapped") == [("items", "recoded", "A1 -> A2", "code", "A1", "A2"),
+                                  ("items", "recoded", "A2 -> A1", "code", "A2", "A1")]
+
+
+def test_map_null_means_no_counterpart():
+    got = changes("cross", "cross-map")
+    assert ("items", "removed", "A3", "", "2 to 4 points: 旷工的", None) in got
+    assert ("items", "changed", "A1 -> E1", "points", "1", "2") in got
+    d = diff_files(f"{FIX}/base.yaml", f"{FIX}/cross.yaml", f"{FIX}/cross-map.yaml")
+    assert next(c for c in d.changes if c.element == "A3").note == "mapped to no counterpart"
+    assert d.items.code_map == {"A1": "E1", "A2": "E2", "A3": None, "A4": "E4",
+                                "A5": "FRAUD"}
+
+
+def test_bad_map_is_trouble():
+    r = run(f"{FIX}/base.yaml", f"{FIX}/cross.yaml", "--map", f"{FIX}/bad-map.yaml")
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [
+        f"{FIX}/bad-map.yaml:4:5: error[map]: `E5` is not an item of `tiny` "
+        f"({FIX}/cross.yaml) (hint: codes are E1, E2, E4, FRAUD)"]
+
+
+def test_bad_policy_is_trouble():
+    r = run(f"{FIX}/base.yaml", "tests/fixtures/policies/overlap.yaml")
+    assert r.exit_code == 2
+    assert r.stderr.startswith("tests/fixtures/policies/overlap.yaml:")
+    assert "Traceback" not in r.output
+
+
+def test_roster_needs_events():
+    r = run(f"{FIX}/base.yaml", f"{FIX}/points.yaml", "--roster", "x.csv")
+    assert r.exit_code == 2
+
+
+def test_bad_ledger_is_trouble():
+    r = run(f"{FIX}/base.yaml", f"{FIX}/points.yaml", "--events",
+            "tests/fixtures/ledger/bad_date.csv", "--as-of", "2024-12-31")
+    assert r.exit_code == 2
+    assert r.stderr.startswith("tests/fixtures/ledger/bad_date.csv:")
+
+
+# ---- the shipped map ------------------------------------------------------------------------
+
+def test_shipped_map_is_valid_and_complete():
+    jining = load_policy(ROOT / "policies" / "jining.yaml")
+    zhanjiang = load_policy(ROOT / "policies" / "zhanjiang.yaml")
+    m = load_map(ROOT / "policies" / "maps" / "jining-to-zhanjiang.yaml", jining, zhanjiang)
+    assert set(m) == set(jining.items)  # every Jining item is placed, or said to have none
+    assert all(v is None or v in zhanjiang.items for v in m.values())
+    assert m["A1"] == "B1" and m["D5"] == "FRAUD" and m["TEST-FAIL"] is None
+
+
+def test_map_checked_against_the_policies(tmp_path):
+    jining = load_policy(ROOT / "policies" / "jining.yaml")
+    zhanjiang = load_policy(ROOT / "policies" / "zhanjiang.yaml")
+    bad = tmp_path / "m.yaml"
+    bad.write_text("A1: B1\nZ9: B2\nA2: [B3, C2]\n", "utf-8")
+    with pytest.raises(PolicyError) as e:
+        load_map(bad, zhanjiang, jining)
+    got = [(d.code, d.span.line) for d in e.value.diagnostics]
+    assert got == [("map", 1), ("map", 2), ("map", 2), ("map", 3)]
+
+
+# ---- impact ---------------------------------------------------------------------------------
+
+def test_impact_revised():
+    """revised.yaml: A1 is worth 2 (was 1); suspend-3m lasts 4 months (was 3). As of
+    2024-06-30, worked by hand from revised-events.csv:
+
+    - P1, A1 on 03-01, 04-01, 05-01: old 1+1+1 = 3, no tier. New 2+2+2 = 6 enters
+      suspend-3m on 05-01 (6-8), 4 months: 2024-05-01..2024-08-31, still suspended
+      on 06-30. Moves active -> suspended; causes: A1's points, suspend-3m's duration.
+    - P2, A2 on 02-01 and 02-15: 3+3 = 6 under both, suspend-3m from 02-15; old ends
+      05-14, new 06-14. Active on 06-30 under both, but the action's end moves;
+      cause: suspend-3m's duration only (A2 did not change).
+    - P3 (A2 once, 3 points), P4 (A5 fraud: terminated under both, ban never),
+      P5 (A4 with 12000 yuan: 3 points): nothing changes.
+    """
+    d = diff_files(f"{FIX}/base.yaml", f"{FIX}/revised.yaml")
+    imp = impact(d, f"{FIX}/revised-events.csv", None, dt.date(2024, 6, 30))
+    assert (imp.people, len(imp.movers), imp.unaffected) == (5, 2, 3)
+    p1, p2 = imp.movers
+    assert p1.person == "P1"
+    assert (p1.before.status, p1.after.status) == ("active", "suspended")
+    assert p1.before.tiers == () and p1.after.tiers == (("2024", "suspend-3m"),)
+    assert p1.after.actions == (("suspend", "2024-05-01", "2024-08-31", None),)
+    assert [c.label for c in p1.causes] == [
+        "items: A1 points 1 -> 2",
+        "tier suspend-3m: duration suspend 3 months -> suspend 4 months"]
+    assert p2.person == "P2"
+    assert p2.before.actions == (("suspend", "2024-02-15", "2024-05-14", None),)
+    assert p2.after.actions == (("suspend", "2024-02-15", "2024-06-14", None),)
+    assert [c.label for c in p2.causes] == [
+        "tier suspend-3m: duration suspend 3 months -> suspend 4 months"]
+    assert imp.status_moves == {("active", "active"): 3, ("active", "suspended"): 1,
+                                ("terminated", "terminated"): 1}
+    assert imp.notes == []
+
+
+def test_impact_cross_with_map():
+    """base.yaml -> cross.yaml through cross-map.yaml, as of 2024-12-31, by hand:
+
+    - P1, A1 (-> E1, 2 points) on 03-01, 04-01, 05-01: old 3, no tier; new 6,
+      suspend-3m 2024-05-01..2024-07-31 (automatic restoration: active on 12-31).
+    - P2, A3 (4 points) on 02-01 then A2 (3) on 03-01: old 4 then 7 enters
+      suspend-3m on 03-01. A3 maps to null: the 02-01 finding is left out; new 3,
+      no tier.
+    - P3, A5 with no amount: old terminated, ban never. FRAUD refers from 5000
+      yuan, so it needs the amount: the finding cannot be evaluated under NEW and
+      is left out; P3 is active. Noted "item FRAUD needs amount".
+    - P4, A5 with 6000 yuan: terminated under both; NEW also refers (effects).
+    - P5 (A2 -> E2, 3 points) and P6 (A4 -> E4 with 20000 yuan, 3 points): unchanged.
+    """
+    d = diff_files(f"{FIX}/base.yaml", f"{FIX}/cross.yaml", f"{FIX}/cross-map.yaml")
+    imp = impact(d, f"{FIX}/cross-events.csv", None, dt.date(2024, 12, 31))
+    assert (imp.people, imp.unaffected) == (6, 2)
+    movers = {m.person: m for m in imp.movers}
+    assert sorted(movers) == ["P1", "P2", "P3", "P4"]
+    assert movers["P1"].after.actions == (("suspend", "2024-05-01", "2024-07-31", None),)
+    assert movers["P2"].before.tiers == (("2024", "suspend-3m"),)
+    assert movers["P2"].after.tiers == ()
+    assert [c.label for c in movers["P2"].causes] == ["items: A3 no counterpart (X4 left out)"]
+    assert (movers["P3"].before.status, movers["P3"].before.reapply_from) == (
+        "terminated", "never")
+    assert (movers["P3"].after.status, movers["P3"].after.reapply_from) == ("active", None)
+    assert [c.label for c in movers["P3"].causes] == [
+        "items: A5 as FRAUD needs amount (X6 left out)"]
+    assert movers["P4"].after.actions == (("terminate", "2024-06-01", None, None),
+                                          ("refer", "2024-06-01", None, None))
+    assert movers["P4"].causes[0].label.startswith("item A5 as FRAUD: effects ")
+    assert [(n.person, n.event, n.where, n.text, n.dropped) for n in imp.notes] == [
+        ("P2", "X4", f"{FIX}/cross-events.csv:5", "A3 has no counterpart under NEW", True),
+        ("P3", "X6", f"{FIX}/cross-events.csv:7",
+         "cannot be evaluated under NEW: item FRAUD needs amount", True)]
+    assert imp.status_moves == {("active", "active"): 4, ("terminated", "active"): 1,
+                                ("terminated", "terminated"): 1}
+    assert imp.sanction_moves == {("none", "none"): 2, ("none", "suspend"): 1,
+                                  ("suspend", "none"): 1, ("terminate", "none"): 1,
+                                  ("terminate", "terminate"): 1}
+
+
+def test_impact_points_outside_new_range():
+    """range.yaml narrows A3 to 2-3: P2's decided 4 points no longer fit; noted, left out."""
+    d = diff_files(f"{FIX}/base.yaml", f"{FIX}/range.yaml")
+    imp = impact(d, f"{FIX}/cross-events.csv", None, dt.date(2024, 12, 31))
+    assert [(n.person, n.reason) for n in imp.notes] == [("P2", "points outside range")]
+    assert [m.person for m in imp.movers] == ["P2"]
+
+
+def test_json_format_is_deterministic():
+    args = [f"{FIX}/base.yaml", f"{FIX}/cross.yaml", "--map", f"{FIX}/cross-map.yaml",
+            "--events", f"{FIX}/cross-events.csv", "--as-of", "2024-12-31", "--format", "json"]
+    a, b = run(*args), run(*args)
+    assert a.exit_code == 1 and a.stdout == b.stdout
+    out = json.loads(a.stdout)
+    assert out["counts"] == {"metadata": 1, "items": 7}
+    assert out["impact"]["movers"] == 4 and out["impact"]["unaffected"] == 2
+    assert {n["event"] for n in out["impact"]["not_carried_over"]} == {"X4", "X6"}
+
+
+# ---- golden files ---------------------------------------------------------------------------
+
+GOLDEN_CASES = {
+    "revised": [f"{FIX}/base.yaml", f"{FIX}/revised.yaml", "--events",
+                f"{FIX}/revised-events.csv", "--as-of", "2024-06-30"],
+    "cross": [f"{FIX}/base.yaml", f"{FIX}/cross.yaml", "--map", f"{FIX}/cross-map.yaml",
+              "--events", f"{FIX}/cross-events.csv", "--as-of", "2024-12-31"],
+    "kinds": [f"{FIX}/base.yaml", f"{FIX}/effects.yaml"],
+}
+
+
+@pytest.mark.parametrize("fmt,ext", [("text", "txt"), ("markdown", "md")])
+@pytest.mark.parametrize("case", sorted(GOLDEN_CASES))
+def test_golden(case, fmt, ext):
+    r = run(*GOLDEN_CASES[case], "--format", fmt)
+    assert r.exit_code == 1, r.output
+    path = GOLDEN / f"diff-{case}.{ext}"
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(r.stdout, "utf-8")
+    assert r.stdout == path.read_text("utf-8")
+
+
+# ---- the shipped cross-city case ------------------------------------------------------------
+
+def test_jining_findings_under_zhanjiang():
+    """Smoke test of the case the map ships for: it runs, and the report says what it must."""
+    r = run("policies/jining.yaml", "policies/zhanjiang.yaml", "--map",
+            "policies/maps/jining-to-zhanjiang.yaml", "--events", "examples/jining/events.csv",
+            "--roster", "examples/jining/roster.csv", "--as-of", "2025-12-31",
+            "--format", "json")
+    assert r.exit_code == 1, r.stderr
+    out = json.loads(r.stdout)["impact"]
+    assert out["people"] == 300 and out["movers"] + out["unaffected"] == 300
+    assert out["movers"] > 0
+    assert all(n["reason"] == "no counterpart" for n in out["not_carried_over"])
+    assert sum(m["people"] for m in out["status_moves"]) == 300
