@@ -45,12 +45,19 @@ class Note:
     event: str
     where: str  # file:line of the finding
     code: str  # the old item code concerned
+    target: str | None  # the new code it maps to, if any
     reason: str  # "no counterpart" | "needs amount" | "needs points" | "points outside range"
     text: str
     dropped: bool  # the whole finding was left out
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    @property
+    def short(self) -> str:
+        """The note in a few words, for a list of causes."""
+        head = self.code if self.target is None else f"{self.code} as {self.target}"
+        return f"{head} {self.reason}" + (f" ({self.event} left out)" if self.dropped else "")
 
 
 def carry_over(ledger: Ledger, new: Policy, code_map: dict[str, str | None],
@@ -98,8 +105,8 @@ def _restate(e: Event, catalogue: dict[str, Item], code_map: dict[str, str | Non
     keep_points = False
     where = f"{e.file}:{e.line}"
 
-    def note(code: str, reason: str, text: str) -> None:
-        notes.append(Note(e.person, e.id, where, code, reason, text, False))
+    def note(code: str, reason: str, text: str, target: str | None = None) -> None:
+        notes.append(Note(e.person, e.id, where, code, target, reason, text, False))
 
     for code in e.items:
         target = code_map.get(code, code)
@@ -111,17 +118,18 @@ def _restate(e: Event, catalogue: dict[str, Item], code_map: dict[str, str | Non
         item = catalogue[target]
         if "amount" in item.needs and e.amount is None:
             note(code, "needs amount",
-                 f"cannot be evaluated under NEW: item {target} needs amount")
+                 f"cannot be evaluated under NEW: item {target} needs amount", target)
             continue
         if "points" in item.needs:
             if e.points is None:
                 note(code, "needs points",
-                     f"cannot be evaluated under NEW: item {target} needs decided points")
+                     f"cannot be evaluated under NEW: item {target} needs decided points", target)
                 continue
             if item.points_kind == "range" and not item.low <= e.points <= item.high:
                 note(code, "points outside range",
                      f"cannot be evaluated under NEW: points {_number(e.points)} outside "
-                     f"item {target}'s range {_number(item.low)} to {_number(item.high)}")
+                     f"item {target}'s range {_number(item.low)} to {_number(item.high)}",
+                     target)
                 continue
             keep_points = True
         out.append(target)

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from . import provenance
+from .codemap import Pairing, load_map, pair_items
 from .dsl import ast
 from .errors import Diagnostic, PolicyError
 from .model import ActionSpec, Ban, Expr, Item, Policy, Tier
@@ -72,22 +73,6 @@ class Change:
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in dataclasses.asdict(self).items() if v is not None or k in (
             "old", "new")}
-
-
-@dataclass(frozen=True)
-class Pairing:
-    """How the old policy's item codes correspond to the new one's."""
-
-    pairs: tuple[tuple[str, str, str], ...]  # (old code, new code, how: same | map | text)
-    unmatched_old: tuple[tuple[str, bool], ...]  # (old code, mapped to null on purpose)
-    unmatched_new: tuple[str, ...]
-
-    @property
-    def code_map(self) -> dict[str, str | None]:
-        """Old code -> new code, or None where the new policy has no counterpart."""
-        out: dict[str, str | None] = {o: n for o, n, _ in self.pairs}
-        out.update((o, None) for o, _ in self.unmatched_old)
-        return out
 
 
 @dataclass
@@ -126,7 +111,6 @@ def _ident(p: Policy) -> dict[str, str]:
 def diff_files(old_path: str | Path, new_path: str | Path,
                map_path: str | Path | None = None) -> PolicyDiff:
     """Load both policies (and the map) and diff them; raises PolicyError."""
-    from .codemap import load_map
     from .loader import load_policy
 
     errors: list[Diagnostic] = []
@@ -299,47 +283,6 @@ def item_summary(item: Item) -> str:
     if item.effects:
         worth += f", {effects_text(item)}"
     return f"{worth}: {item.text}"
-
-
-# ---- item pairing ---------------------------------------------------------------------------
-
-
-def pair_items(old: dict[str, Item], new: dict[str, Item],
-               code_map: dict[str, str | None]) -> Pairing:
-    """Pair old items with new ones: map, same code and text, same text, same code."""
-    pairs: list[tuple[str, str, str]] = []
-    nulled: set[str] = set()
-    left = [c for c in old]
-    for code in list(left):
-        if code in code_map:
-            target = code_map[code]
-            left.remove(code)
-            if target is None or target not in new:
-                nulled.add(code)
-            else:
-                pairs.append((code, target, "map"))
-    taken = {n for _, n, _ in pairs}
-    free = [c for c in new if c not in taken]
-
-    def match(test: Callable[[str, str], bool], how: str) -> None:
-        for code in list(left):
-            hits = [n for n in free if test(code, n)]
-            if len(hits) == 1:
-                pairs.append((code, hits[0], how))
-                left.remove(code)
-                free.remove(hits[0])
-
-    match(lambda o, n: o == n and _text_key(old[o].text) == _text_key(new[n].text), "same")
-    old_texts = [_text_key(old[c].text) for c in left]
-    new_texts = [_text_key(new[c].text) for c in free]
-    match(lambda o, n: _text_key(old[o].text) == _text_key(new[n].text)
-          and old_texts.count(_text_key(old[o].text)) == 1
-          and new_texts.count(_text_key(new[n].text)) == 1, "text")
-    match(lambda o, n: o == n, "same")
-    order = {c: i for i, c in enumerate(old)}
-    pairs.sort(key=lambda p: order[p[0]])
-    unmatched_old = tuple((c, c in nulled) for c in old if c in nulled or c in left)
-    return Pairing(tuple(pairs), unmatched_old, tuple(free))
 
 
 # ---- the differ -----------------------------------------------------------------------------

@@ -118,6 +118,8 @@ def _acts(s: Snapshot) -> str:
 
 
 def _status(s: Snapshot) -> str:
+    if s.reapply_from == "never":
+        return s.status + " (may never re-apply)"
     return s.status + (f" (re-apply from {s.reapply_from})" if s.reapply_from else "")
 
 
@@ -269,7 +271,7 @@ def _markdown(d: PolicyDiff, imp: Impact | None) -> Iterator[str]:
         yield "| --- | --- | --- | --- | --- | --- |"
         for element, changes in elements:
             for c in changes:
-                yield (f"| {_cell(element or '-')} | {c.kind}"
+                yield (f"| {_cell(element.replace(' -> ', ' → ') or '-')} | {c.kind}"
                        f"{' (' + _cell(c.note) + ')' if c.note else ''} | {c.field or '-'} | "
                        f"{_cell(c.old) if c.old is not None else '-'} | "
                        f"{_cell(c.new) if c.new is not None else '-'} | "
@@ -307,7 +309,7 @@ def _impact_markdown(imp: Impact) -> Iterator[str]:
                       if (m.before.status, m.before.reapply_from) !=
                       (m.after.status, m.after.reapply_from) else _status(m.after))
             yield (f"| {m.person} | {_cell(tiers.replace(' -> ', ' → '))} | {_cell(acts)} | "
-                   f"{_cell(status)} | {_cell('; '.join(_causes(m)).replace(' -> ', ' → '))} |")
+                   f"{_cell(status)} | {_cell('; '.join(_causes(m)))} |")
     if imp.notes:
         yield ""
         yield "### Findings not carried over"

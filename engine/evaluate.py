@@ -36,6 +36,7 @@ from typing import Any
 
 from . import calendar
 from .bands import lookup_table
+from .deadlines import Deadlines
 from .dsl.ast import Duration
 from .errors import Diagnostic, EvaluationError, Span
 from .institutions import InstitutionTracker
@@ -81,14 +82,17 @@ class CycleState:
 class PersonState:
     """Everything the fold carries for one person between events."""
 
-    __slots__ = ("code", "person", "cycles", "actions", "status", "suspension", "queue",
+    __slots__ = ("code", "person", "cycles", "records", "actions", "status", "suspension",
+                 "queue",
                  "terminations", "suspensions", "reapply_from", "ban", "registration",
-                 "violations", "trace", "reapplications", "awaiting_from", "sites")
+                 "violations", "trace", "reapplications", "awaiting_from", "sites",
+                 "site_actions")
 
     def __init__(self, code: str, person: Person, trace: list[Step] | None):
         self.code = code
         self.person = person
-        self.cycles: list[CycleState] = []
+        self.cycles: list[CycleState] = []  # one per cycle, the current registration's
+        self.records: list[CycleState] = []  # every cycle of every registration, for output
         self.actions: list[ActionRec] = []
         self.status = "active"  # active | suspended | awaiting | terminated
         self.suspension: ActionRec | None = None
@@ -103,6 +107,7 @@ class PersonState:
         self.reapplications: list[dict] = []
         self.awaiting_from: _dt.date | None = None
         self.sites: dict[str, ActionRec] = {}  # institution -> running cascade sanction
+        self.site_actions: list[ActionRec] = []
 
 
 class Violation:
@@ -145,7 +150,7 @@ class Evaluator:
                       if i.points_kind == "fixed"}
         self.with_effects = frozenset(code for code, i in policy.items.items() if i.effects)
         self.cycle_cache: dict[int, tuple[str, _dt.date, _dt.date]] = {}
-        self.deadline_cache: dict[tuple[str, _dt.date], tuple[dict, bool]] = {}
+        self.deadlines = Deadlines(policy)
         self.institutions = InstitutionTracker(policy) if ledger.roster else None
         self.inst_events: dict[str, list[Event]] = {}
         self.inst_list: list[Event] = []
@@ -211,7 +216,7 @@ class Evaluator:
             from .institutions import institution_outcomes
 
             institutions = institution_outcomes(self.p, self.ledger, self.as_of, self.inst_list,
-                                                self.institutions)
+                                                self.institutions, self.deadlines)
         return Outcome(self.p.id, self.p.version, self.as_of, people, institutions, traces,
                        self.after, self.outside,
                        (self.p.effective_from, self.p.effective_to))
@@ -247,7 +252,7 @@ class Evaluator:
         cyc = CycleState(index, period, start, end, self.initial, st.registration)
         if prev is not None:
             if "points" not in c.resets:
-                cyc.deducted, cyc.credited = prev.deducted, prev.credited
+                cyc.deducted = prev.deducted  # the credit cap still counts per cycle
             if "tiers" not in c.resets:
                 cyc.fired, cyc.rules_fired = prev.fired, set(prev.rules_fired)
         return cyc
@@ -262,6 +267,7 @@ class Evaluator:
         for i in range(start, idx + 1):
             prev = self.new_cycle(st, i, prev)
             cycles.append(prev)
+            st.records.append(prev)
         return cycles[-1]
 
     def advance(self, st: PersonState, d: _dt.date, final: bool = False) -> None:
@@ -273,9 +279,8 @@ class Evaluator:
             back = ended.end + ONE_DAY
             if st.queue:
                 nxt = st.queue.pop(0)
-                length = (nxt.end - nxt.start) if nxt.end else None
                 nxt.start = back
-                nxt.end = back + length if length is not None else None
+                nxt.end = calendar.last_day(back, nxt.length) if nxt.length else None
                 st.suspension = nxt
                 self.say(st, back, "status", f"queued suspension starts, until {nxt.end}",
                          nxt.cite)
@@ -526,6 +531,7 @@ class Evaluator:
         dur, extra = self.length(spec, ev, "suspension")
         end = calendar.last_day(d, dur) if dur is not None else None
         rec = ActionRec("suspend", d, end, cite, source, [ev.id], extra)
+        rec.length = dur
         cur = st.suspension
         if cur is not None and (cur.end is None or cur.end >= d):
             harsher = cur.end is not None and (end is None or end > cur.end)
@@ -534,13 +540,18 @@ class Evaluator:
                 self.say(st, d, "action", f"{spec.text} from {d} to {end}, replacing the "
                          "running suspension from its own start", cite, ev)
             else:
-                length = (end - d) if end is not None else None
-                start = cur.end + ONE_DAY
-                rec.start, rec.end = start, (start + length if length is not None else None)
+                last = st.queue[-1] if st.queue else cur
+                if last.end is None:  # behind an open-ended one: starts when that ends
+                    start = end = None
+                else:
+                    start = last.end + ONE_DAY
+                    end = calendar.last_day(start, dur) if dur is not None else None
+                rec.start, rec.end = start or d, end
                 rec.extra["queued"] = True
                 st.queue.append(rec)
                 st.actions.append(rec)
                 st.suspensions += 1
+                self.current_cycle(st, d).suspended = True
                 self.add_deadlines(rec, d, st=st)
                 self.say(st, d, "action", f"{spec.text}, queued after the running suspension: "
                          f"{rec.start} to {rec.end}", cite, ev)
@@ -580,6 +591,10 @@ class Evaluator:
                 last.extra.setdefault("also", []).append({"source": source, "cite": cite})
                 self.say(st, d, "action", f"terminate ({source}) coincides with the "
                          "termination already decided", cite, ev)
+            if cause not in ("points", "rule", "item"):
+                # a finding with a cause of its own (fraud) while already terminated: it is
+                # no new termination, but its ban applies if it is the harsher one
+                self.ban(st, ev, cause, points, harsher_only=True)
             return
         rec = ActionRec("terminate", d, None, cite, source, [ev.id], {"cause": cause})
         if st.suspension is not None:
@@ -593,7 +608,12 @@ class Evaluator:
         self.add_deadlines(rec, st=st)
         self.ban(st, ev, cause, points)
 
-    def ban(self, st: PersonState, ev: Event, cause: str, points) -> None:
+    def ban(self, st: PersonState, ev: Event, cause: str, points,
+            harsher_only: bool = False) -> None:
+        """Date the wait before a re-application: the first ban rule that matches.
+
+        With harsher_only, the ban replaces the running one only if it ends later.
+        """
         d = ev.date
         cyc = st.cycles[-1] if st.cycles else self.current_cycle(st, d)
         env = self.env
@@ -606,6 +626,14 @@ class Evaluator:
             if b.when is not None and not b.when.fn(env):
                 continue
             act = b.then.action
+            if harsher_only:
+                current = st.reapply_from
+                if current == "never":
+                    return
+                if not act.never:
+                    dur, _ = self.length(b.then, ev, "ban")
+                    if isinstance(current, _dt.date) and calendar.add(d, dur) <= current:
+                        return
             if act.never:
                 st.reapply_from = "never"
                 rec = ActionRec("ban", d, None, b.cite, "ban", [ev.id], {"never": True})
@@ -645,7 +673,8 @@ class Evaluator:
                 cyc = self.current_cycle(st, d)
                 fresh = self.new_cycle(st, cyc.index, None)
                 fresh.touched = True
-                st.cycles.append(fresh)  # the terminated registration's record stays
+                st.cycles[-1] = fresh  # history rules see one record per cycle
+                st.records.append(fresh)  # the output keeps the terminated registration's
                 cite = st.ban.cite if st.ban else self.p.restoration_cite
                 st.actions.append(ActionRec("reinstate", d, None, cite, "reapplication",
                                             [ev.id]))
@@ -696,7 +725,7 @@ class Evaluator:
         rec = ActionRec(kind, ev.date, end, c.cite, "cascade", [ev.id],
                         {"institution": ev.institution})
         st.sites[ev.institution] = rec
-        st.actions.append(rec)
+        st.site_actions.append(rec)  # not the person's own: rules' `actions` leave it out
         self.say(st, ev.date, "action", f"{kind} at {ev.institution} because the institution's "
                  f"own agreement was {'suspended' if kind == 'suspend' else 'ended'}"
                  + (f" (until {end})" if end else ""), c.cite, ev)
@@ -708,7 +737,7 @@ class Evaluator:
         if not self.p.deadlines:
             return
         base = decided or rec.start
-        found, exact = self.deadlines_from(rec.action, base)
+        found, exact = self.deadlines.dates(rec.action, base)
         if found:
             rec.extra["deadlines"] = found
             if not exact:
@@ -719,29 +748,6 @@ class Evaluator:
                     self.say(st, base, "deadline", f"deadline `{k}`: {v}"
                              + ("" if exact else " (weekdays only: outside the holiday calendar)"),
                              cites[k])
-
-    def deadlines_from(self, action: str, base: _dt.date) -> tuple[dict[str, _dt.date], bool]:
-        """The deadlines of an action decided on a day (cached: many share a day)."""
-        key = (action, base)
-        known = self.deadline_cache.get(key)
-        if known is not None:
-            return dict(known[0]), known[1]
-        found: dict[str, _dt.date] = {}
-        exact = True
-        for dl in self.p.deadlines:
-            if dl.on is not None and action not in dl.on:
-                continue
-            frm = base if dl.after == "action" else found.get(dl.after)
-            if frm is None:
-                continue
-            if dl.within.unit == "working day":
-                day, ok = calendar.add_working_days(frm, int(dl.within.amount))
-                exact = exact and ok
-            else:
-                day = calendar.add(frm, dl.within)
-            found[dl.id] = day
-        self.deadline_cache[key] = (found, exact)
-        return dict(found), exact
 
     def track(self, st: PersonState, cyc: CycleState, d: _dt.date) -> None:
         """Tell the institution tracker a person's cycle changed."""
@@ -793,12 +799,13 @@ class Evaluator:
                 else:
                     status = "suspended"
         cycles = []
-        for c in st.cycles:
+        for c in st.records:
             if c.touched:
                 cycles.append(CycleOut(c.period, c.start, c.end, c.deducted,
                                        c.score if self.initial is not None else None, c.tier,
                                        c.violations, c.credited, c.registration))
-        actions = sorted(st.actions, key=lambda a: a.start)
+        actions = sorted(st.actions + st.site_actions if st.site_actions else st.actions,
+                         key=lambda a: a.start)
         facts = {}
         if self.p.facts:
             env = self.env

@@ -5,10 +5,10 @@ output: an `Impact`. The ledger is read under the old policy, carried over
 to the new one (`carryover.py`: codes restated through the item pairing,
 findings the new policy cannot price noted), and evaluated under each.
 
-A person's outcome is the tier entered in each cycle, their own actions
-(kind, start, end; restorations and bans left out, since `status` and
-`reapply_from` say the same), their status on the as-of date and the date a
-re-application can succeed. A person is a mover when any of these differs.
+A person's outcome is the tier entered in each cycle, their actions (kind,
+start, end, and the site of a cascade; restorations and bans left out, as
+`status` and `reapply_from` say the same), their status on the as-of date and
+the date a re-application can succeed. A person is a mover when any of these differs.
 Movers are listed; everyone else is counted.
 
 Attribution is a heuristic that follows the chain points -> tier -> action ->
@@ -16,15 +16,18 @@ status, and names only changes the person could have met:
 
 - points differ in some cycle: the changed or unmatched items among the
   person's own findings, and findings that could not be carried over;
-  `combine`, `cycle` (cap, start, resets) and `credits` when they changed;
+  `combine` and `cycle` (start, resets) when they changed and could touch the
+  person (several items in one act, an inspection, several sites); the cycle
+  cap only when no item explains the move; `credits` if they had credits;
 - the tier or the actions differ: tiers the person entered under either policy
   whose bounds, action or duration changed (or that exist on one side only);
   rules that fired for them; item effects; cascades they met; the overlap rule
   when they had more than one suspension; the scale, if nothing else explains
   a different tier;
 - status or re-application date differ: bans if they were terminated under
-  either, restoration if they were suspended under either, re-application
-  conditions if they re-applied.
+  both (under one only, the termination itself is the change), restoration
+  if they were suspended under either, re-application conditions if they
+  re-applied.
 
 When none of these applies the cause is "several": changes interact in a way
 the heuristic does not untangle.
@@ -272,18 +275,16 @@ class _Blame:
         for code in codes:
             for c in self.items.get(code, ()):
                 if c.field in POINTS_FIELDS:
-                    parts.append(f"{c.element.replace(' -> ', ' as ')} {c.old} -> {c.new}")
+                    parts.append(f"{c.element.replace(' -> ', ' as ')} points {c.old} -> {c.new}")
                     changes.append(c)
                 elif c.kind == "removed" and code not in noted:
                     parts.append(f"{code} no counterpart")
                     changes.append(c)
             for n in noted.get(code, ()):
-                what = "no counterpart" if n.reason == "no counterpart" else n.text.split(
-                    ": ", 1)[-1]
-                parts.append(f"{code} {what} ({n.event}{' left out' if n.dropped else ''})")
+                parts.append(n.short)
                 changes += [c for c in self.items.get(code, ()) if c.kind == "removed"]
         if parts:
-            add("item points: " + ", ".join(parts), changes or [_NOTE])
+            add("items: " + ", ".join(parts), changes or [_NOTE])
 
     def __call__(self, a: Snapshot, b: Snapshot, events: list[Event],
                  notes: list[Note]) -> list[Cause]:
@@ -297,10 +298,16 @@ class _Blame:
                 causes.append(Cause(label, tuple(c for c in fresh if c is not _NOTE)))
 
         codes = list(dict.fromkeys(c for e in events for c in e.items))
+        dropped = {(n.event, n.code) for n in notes}
+        carried = list(dict.fromkeys(c for e in events for c in e.items
+                                     if (e.id, c) not in dropped))
         points_moved = dict(a.deducted) != dict(b.deducted)
         if points_moved:
             self.items_cause(codes, notes, add)
+            explained = bool(causes)
             for c in self.block_changes(a, b, events):
+                if c.field == "cap" and explained:
+                    continue  # a cap matters only when no item's points explain the move
                 add(f"{c.section}.{c.field} {_v(c.old)} -> {_v(c.new)}", [c])
             if any(e.type == "credit" for e in events):
                 add("credits changed",
@@ -316,7 +323,7 @@ class _Blame:
             for rule in sorted(fired):
                 changes = [c for c in self.rules.get(rule, ()) if c.field != "cite"]
                 add(f"rule {rule} changed", changes)
-            for code in codes:
+            for code in carried:
                 for c in self.items.get(code, ()):
                     if c.field in ACTION_FIELDS:
                         add(_item_label(c), [c])
@@ -334,7 +341,7 @@ class _Blame:
                                       if c.field != "cite"])
         if (a.status, a.reapply_from) != (b.status, b.reapply_from):
             kinds = {x[0] for s in (a, b) for x in s.actions}
-            if "terminate" in kinds:
+            if all("terminate" in {x[0] for x in s.actions} for s in (a, b)):
                 add("bans changed", [c for c in self.sections.get("bans", ())
                                      if c.field != "cite"])
             if "suspend" in kinds:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
+from .deadlines import Deadlines
 from .ledger import Event, Ledger
 from .model import Policy
 from .outcome import ActionRec, InstitutionOutcome
@@ -97,8 +98,8 @@ class InstitutionTracker:
 
 
 def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
-                         inst_events: list[Event], tracker: InstitutionTracker | None
-                         ) -> list[InstitutionOutcome]:
+                         inst_events: list[Event], tracker: InstitutionTracker | None,
+                         deadlines: Deadlines | None = None) -> list[InstitutionOutcome]:
     if tracker is None:
         return []
     from .evaluate import cycle_label
@@ -128,15 +129,29 @@ def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
             sanctioned = sum(1 for m in members if m.sanctioned)
             changes = None
             for rule in policy.institution_rules:
-                if not _holds(env, rule, staff, sanctioned, members, period):
-                    continue
-                if changes is None:
-                    changes = tracker.changes(staff, period)
-                first = _first_date(env, rule, tracker, staff, period, changes)
+                if _holds(env, rule, staff, sanctioned, members, period):
+                    if changes is None:
+                        changes = tracker.changes(staff, period)
+                    first = _first_date(env, rule, tracker, staff, period, changes)
+                else:
+                    # false at the end; it can only have held before if some record went
+                    # down (a credit, a reinstatement): then look day by day
+                    if changes is None:
+                        changes = tracker.changes(staff, period)
+                    first = _went_down(changes) and _scan(env, rule, tracker, staff, period,
+                                                          changes)
+                    if not first:
+                        continue
                 for spec in rule.then:
                     rec = ActionRec(spec.kind, first, None, rule.cite, f"rule:{rule.id}", [])
                     if spec.kind in policy.actions:
                         rec.extra["label"] = policy.actions[spec.kind].label
+                    if deadlines:
+                        found, exact = deadlines.dates(spec.kind, first)
+                        if found:
+                            rec.extra["deadlines"] = found
+                            if not exact:
+                                rec.extra["deadlines_approximate"] = True
                     actions.append(rec)
             actions.sort(key=lambda a: (a.start, a.source))
             out.append(InstitutionOutcome(inst, period, len(staff), sanctioned, actions))
@@ -193,3 +208,32 @@ def _first_date(env: Env, rule, tracker: InstitutionTracker, staff: list[str], p
         else:
             lo = mid + 1
     return dates[lo]
+
+
+def _went_down(changes: list[tuple[_dt.date, tuple]]) -> bool:
+    """Whether any member's deducted or violations ever fell during the period."""
+    last: dict[str, tuple] = {}
+    for _, snap in changes:
+        before = last.get(snap[0])
+        if before is not None and (snap[1] < before[1] or snap[3] < before[3]):
+            return True
+        last[snap[0]] = snap
+    return False
+
+
+def _scan(env: Env, rule, tracker: InstitutionTracker, staff: list[str], period: str,
+          changes: list) -> _dt.date | None:
+    """The first change date on which the rule held, testing every date in order."""
+    latest: dict[str, Member] = {}
+    i, n = 0, len(changes)
+    while i < n:
+        day = changes[i][0]
+        while i < n and changes[i][0] == day:
+            snap = changes[i][1]
+            latest[snap[0]] = Member(*snap)
+            i += 1
+        members = list(latest.values()) + [tracker._default] * (len(staff) - len(latest))
+        sanctioned = sum(1 for m in members if m.sanctioned)
+        if _holds(env, rule, staff, sanctioned, members, period):
+            return day
+    return None

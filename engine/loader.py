@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import bands as _bands
-from . import provenance, scopes
+from . import calendar, provenance, scopes
 from .dsl import ast
 from .dsl.checker import Checker
 from .dsl.compile import compile_expr
@@ -246,6 +246,7 @@ class _Builder:
         provisions = tuple(
             Provision(p["cite"], p.get("text"), p.get("note"), self.doc.span(("provisions", i)))
             for i, p in enumerate(d.get("provisions") or []))
+        self.metadata_dates()
         san = d.get("sanctions") or {}
         rest = d["restoration"]
         eff = d["effective"]
@@ -266,6 +267,30 @@ class _Builder:
             institution_rules=irules, cascades=cascades, deadlines=deadlines, facts=facts,
             provisions=provisions, path=self.doc.path, data=d,
         )
+
+    def metadata_dates(self) -> None:
+        """Issue and effective dates are real days, and the period runs forwards."""
+        days = {}
+        for path in (("issued",), ("effective", "from"), ("effective", "to")):
+            value = self._get_or_none(path)
+            if value is None:
+                continue
+            try:
+                days[path] = calendar.parse_date(str(value))
+            except ValueError as exc:
+                self.err("date", str(exc), path, "write a real day as YYYY-MM-DD")
+        lo, hi = days.get(("effective", "from")), days.get(("effective", "to"))
+        if lo and hi and hi < lo:
+            self.err("date", f"the effective period ends ({hi}) before it starts ({lo})",
+                     ("effective", "to"))
+
+    def _get_or_none(self, path: tuple) -> Any:
+        node = self.d
+        for p in path:
+            if not isinstance(node, dict) or p not in node:
+                return None
+            node = node[p]
+        return node
 
     def items(self, key: str, credit: bool) -> dict[str, Item]:
         out: dict[str, Item] = {}

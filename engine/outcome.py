@@ -50,6 +50,12 @@ class ActionRec:
     source: str  # "tier:suspend-3m", "rule:three-years-nine", "item:FRAUD", "cascade", ...
     events: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    length: Any = None  # a suspension's Duration, to date it again when queued (not output)
+
+    @property
+    def institution(self) -> str | None:
+        """The site a cascade applies to (None for the person's own actions)."""
+        return self.extra.get("institution")
 
     def as_dict(self) -> dict:
         d: dict[str, Any] = {"action": self.action, "start": iso(self.start),

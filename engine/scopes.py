@@ -22,7 +22,8 @@ CYCLE = RecordT("cycle", {
     "violations": NUM, "max_item_points": NUM,
 })
 
-ACTION = RecordT("action", {"action": STR, "start": DATE, "end": Optional(DATE), "cite": STR})
+ACTION = RecordT("action", {"action": STR, "start": DATE, "end": Optional(DATE), "cite": STR,
+                            "source": STR, "institution": Optional(STR)})
 
 VIOLATION = RecordT("violation", {
     "date": DATE, "points": NUM, "items": ListT(STR), "institution": Optional(STR),

@@ -203,11 +203,14 @@ def test_map_checked_against_the_policies(tmp_path):
     jining = load_policy(ROOT / "policies" / "jining.yaml")
     zhanjiang = load_policy(ROOT / "policies" / "zhanjiang.yaml")
     bad = tmp_path / "m.yaml"
-    bad.write_text("A1: B1\nZ9: B2\nA2: [B3, C2]\n", "utf-8")
+    bad.write_text("A1: Q1\nZ9: B2\nA2: [B3, C2]\n", "utf-8")
     with pytest.raises(PolicyError) as e:
-        load_map(bad, zhanjiang, jining)
-    got = [(d.code, d.span.line) for d in e.value.diagnostics]
-    assert got == [("map", 1), ("map", 2), ("map", 2), ("map", 3)]
+        load_map(bad, zhanjiang, jining)  # Zhanjiang -> Jining: Q1 and Z9 exist in neither
+    got = [(d.span.line, d.message) for d in e.value.diagnostics]
+    assert got == [(1, f"`Q1` is not an item of `jining` ({ROOT / 'policies' / 'jining.yaml'})"),
+                   (2, f"`Z9` is not an item of `zhanjiang` "
+                       f"({ROOT / 'policies' / 'zhanjiang.yaml'})"),
+                   (3, "`A2` maps to list, not one item code")]
 
 
 # ---- impact ---------------------------------------------------------------------------------
@@ -314,7 +317,7 @@ GOLDEN_CASES = {
                 f"{FIX}/revised-events.csv", "--as-of", "2024-06-30"],
     "cross": [f"{FIX}/base.yaml", f"{FIX}/cross.yaml", "--map", f"{FIX}/cross-map.yaml",
               "--events", f"{FIX}/cross-events.csv", "--as-of", "2024-12-31"],
-    "kinds": [f"{FIX}/base.yaml", f"{FIX}/effects.yaml"],
+    "many": [f"{FIX}/base.yaml", f"{FIX}/many.yaml"],
 }
 
 

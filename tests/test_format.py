@@ -180,10 +180,6 @@ def test_item_effect_with_a_condition_refers(run):
                                          ("refer", "2024-04-01", "item:FRAUD")]
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: an item effect `terminate` on a person "
-                   "already terminated is dropped, so the fraud ban (`ban never`) never "
-                   "replaces the earlier points ban; docs/semantics.md: while terminated, "
-                   "item effects (e.g. fraud) still apply")
 def test_fraud_found_after_a_points_termination_still_bans_for_ever(run):
     """items: 03-01 LOSS 30000: 40 points, score 60, terminate (cause points, ban 1 year).
     06-01 FRAUD 6000: its effects still apply: refer, and the termination for fraud makes
@@ -268,9 +264,6 @@ def test_cycle_resets_only_tiers_points_carry_over(run):
     assert actions(r, "P", "suspend")[0]["end"] == "2025-02-28"
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: with `resets: [tiers]` a new cycle copies "
-                   "the previous cycle's `credited`, so `credit_cap` is spent across years, "
-                   "not per cycle")
 def test_credit_cap_is_per_cycle_when_points_carry_over(run):
     """cycle-carry: credit T2 = 2, `credit_cap: 2` a cycle, points carry over.
     2024: D3 (3), T2: 3 - 2 = 1, credited 2.  2025: 1 carried + D3 = 4; T2: a fresh cap of
@@ -365,9 +358,6 @@ def test_consecutive_cycles_rule(run):
     assert [a["start"] for a in actions(r, "Q", "terminate")] == ["2025-05-01"]
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a reinstatement appends a second record "
-                   "for the same year to `cycles`, so `consecutive(cycles, ...)` counts one "
-                   "year twice")
 def test_consecutive_counts_years_not_registrations(run):
     """rules-consecutive: 12 and above terminates; no bans.
     2023-05-01 G6: 2023 = 6.  2024-02-01 G6, 02-02 G6: 2024 = 12, terminate (tier); the rule
@@ -402,11 +392,7 @@ def test_count_of_earlier_sanctions_rule(run, name):
 
 @pytest.mark.parametrize("name", [
     "rules-suspensions",
-    pytest.param("rules-actions", marks=pytest.mark.xfail(
-        strict=True, reason="engine gap: `actions` in rules includes cascade suspensions "
-        "(the institution's own sanction), so `count(actions, a -> a.action == \"suspend\")` "
-        "counts them while `suspensions` does not; the action record has no `source` or "
-        "`institution` a policy could filter on")),
+    "rules-actions",
 ])
 def test_an_institution_cascade_is_not_an_earlier_suspension(run, name):
     """Both policies also cascade an institution's suspension to its staff (第五条).
@@ -677,9 +663,6 @@ def test_cascade_from_an_institution_termination(run):
     assert actions(r, "S1", "ban") == []
 
 
-@pytest.mark.xfail(strict=True, reason="engine gap: deadlines are dated only for a person's "
-                   "actions; an institution rule's action (here the declared `agreement-review`, "
-                   "accepted in `on:` by validate) never gets its deadline")
 def test_deadline_on_an_institution_action(run):
     """institutions: rectify = 10 working days after agreement-review. Three of H1's ten
     staff suspended by 2024-05-01 (Wed): 05-06 (Mon) 1 .. 05-10 5, 05-11 (Sat, worked for
@@ -691,10 +674,6 @@ def test_deadline_on_an_institution_action(run):
     assert review["deadlines"] == {"rectify": "2024-05-16"}
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: institution rules are judged on the "
-                   "cycle's final state only (institutions.py assumes conditions never turn "
-                   "false again), so a condition a credit later undoes never fires, although "
-                   "docs date the action by the first day the condition holds")
 def test_institution_rule_that_held_before_a_credit(run):
     """institutions-credits: `any(members, m -> m.deducted >= 6)` -> notice.
     A: 03-01 I6: 6 (the rule holds from 03-01); 05-01 credit T4: 6 - 4 = 2.
@@ -721,9 +700,6 @@ def test_queued_suspension_runs_past_the_cycle_end(run):
     assert (second["start"], second["queued"]) == ("2025-03-01", True)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a queued suspension keeps its length in "
-                   "days (2025-01-10 + 3 months = 89 days) instead of running 3 months from "
-                   "its own start, against `N months from D ends on D + N months - 1 day`")
 def test_queued_suspension_lasts_its_months_from_its_own_start(run):
     """sanctions-queue: the queued 3 months start 2025-03-01 and end 2025-05-31 (today
     2025-05-29: 89 days, the length of 01-10 .. 04-09)."""
@@ -731,9 +707,6 @@ def test_queued_suspension_lasts_its_months_from_its_own_start(run):
     assert actions(r, "P", "suspend")[1]["end"] == "2025-05-31"
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: the queued branch of suspend() does not "
-                   "mark the cycle `suspended`, so a person suspended by their own conduct in "
-                   "a new cycle, while last cycle's suspension still runs, is not `sanctioned`")
 def test_queued_suspension_counts_as_sanctioned_in_its_cycle(run):
     """sanctions-queue: `sanctioned >= 50% * staff`; H1 has P and R.
     2024: P suspended 12-01: 1 >= 1, institution-interview dated 2024-12-01.
@@ -836,9 +809,6 @@ def test_a_changed_source_byte_fails_the_hash(tmp_path):
     assert load_policy(tmp_path / "meta.yaml", provenance_checks=False).id == "fmt-meta"
 
 
-@pytest.mark.xfail(strict=True, reason="engine gap: `validate` checks metadata dates only by "
-                   "pattern; 2024-02-30 passes and later crashes evaluation with a bare "
-                   "ValueError, and an effective period ending before it starts is accepted")
 @pytest.mark.parametrize("old,new", [
     ("from: 2024-04-01", "from: 2024-02-30"),   # no such day
     ("to: 2026-03-31", "to: 2023-03-31"),       # ends before it starts
