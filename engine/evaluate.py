@@ -663,7 +663,7 @@ class Evaluator:
             elif isinstance(st.reapply_from, _dt.date) and d < st.reapply_from:
                 reason = f"the ban allows a re-application from {st.reapply_from}"
             else:
-                reason = self.conditions_fail(st, ev)
+                reason = self.conditions_fail(st, ev, "termination")
             if reason:
                 outcome.update(result="rejected", reason=reason)
             else:
@@ -681,7 +681,7 @@ class Evaluator:
                 outcome.update(result="accepted", reason="reinstated as a new registration: "
                                "the cycle's total restarts at zero")
         elif st.status == "awaiting":
-            reason = self.conditions_fail(st, ev)
+            reason = self.conditions_fail(st, ev, "suspension")
             if reason:
                 outcome.update(result="rejected", reason=reason)
             else:
@@ -701,11 +701,14 @@ class Evaluator:
                  st.ban.cite if st.ban and st.status != "awaiting" else self.p.restoration_cite,
                  ev)
 
-    def conditions_fail(self, st: PersonState, ev: Event) -> str | None:
+    def conditions_fail(self, st: PersonState, ev: Event, after: str) -> str | None:
+        """Why a re-application fails its policy's conditions, or None when it meets them."""
         env = self.env
         env.date, env.violations, env.terminations = ev.date, st.violations, st.terminations
         env.event, env.person = ev, st.person
         for c in self.p.conditions:
+            if c.after not in (after, "any"):
+                continue
             if not c.when.fn(env):
                 return f"{c.message} ({c.cite})"
         return None

@@ -219,7 +219,8 @@ class _Builder:
         rules = tuple(self.rule(i, r) for i, r in enumerate(d.get("rules") or []))
         conds = tuple(
             Condition(e, c.get("message", c["when"]), c["cite"],
-                      self.doc.span(("reapplication", "conditions", i)))
+                      self.doc.span(("reapplication", "conditions", i)),
+                      c.get("after", "termination"))
             for i, c in enumerate((d.get("reapplication") or {}).get("conditions") or [])
             if (e := self.expr(("reapplication", "conditions", i, "when"),
                                scopes.reapply_scope(), BOOL)) is not None)

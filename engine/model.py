@@ -132,6 +132,7 @@ class Condition:
     message: str
     cite: str
     span: Span = field(compare=False)
+    after: str = "termination"  # termination | suspension | any
 
 
 @dataclass(frozen=True)
