@@ -26,9 +26,9 @@ Choices that are not obvious:
 - Renumbering. Items pair through, in turn: the `--map` file (old code -> new
   code, or null for "no counterpart"); the same code with the same text; the
   same normalised text under another code (reported `recoded`, when that text
-  is unique on both sides); the same code. What is left is removed or added.
-  Tiers, rules, deadlines, facts and institution rules whose id changed but
-  whose content did not are `recoded` too.
+  is unique on both sides); the same code (`codemap.pair_items`). What is
+  left is removed or added. Tiers, rules, deadlines, facts and institution
+  rules whose id changed but whose content did not are `recoded` too.
 - Citations. Every entry carries the element's citation on both sides; a
   changed citation is an entry of its own only when nothing else of the
   element changed.
@@ -452,7 +452,8 @@ class _Differ:
 
     def conditions(self) -> None:
         self.keyed("reapplication", self.a.conditions, self.b.conditions, "when",
-                   [("message", lambda c: c.message)], lambda c: c.message,
+                   [("message", lambda c: c.message), ("after", lambda c: c.after)],
+                   lambda c: c.message,
                    label="condition ", ident=lambda c: _E(c.when),
                    name=lambda c: c.when.text, renames=False)
 

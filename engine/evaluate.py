@@ -225,9 +225,13 @@ class Evaluator:
                ) -> tuple[PersonOutcome, list[Step] | None]:
         trace: list[Step] | None = [] if code in self.explain else None
         st = PersonState(code, person, trace)
+        violation = self.violation
         for ev in events:
             try:
-                self.event(st, ev)
+                if st.suspension is None and ev.type == "violation":
+                    violation(st, ev)  # the common case, without the dispatch
+                else:
+                    self.event(st, ev)
             except (TypeError, ValueError, ZeroDivisionError, ArithmeticError,
                     OverflowError) as exc:
                 raise EvaluationError(Diagnostic(
@@ -282,8 +286,9 @@ class Evaluator:
                 nxt.start = back
                 nxt.end = calendar.last_day(back, nxt.length) if nxt.length else None
                 st.suspension = nxt
-                self.say(st, back, "status", f"queued suspension starts, until {nxt.end}",
-                         nxt.cite)
+                if st.trace is not None:
+                    self.say(st, back, "status", f"queued suspension starts, until {nxt.end}",
+                             nxt.cite)
                 continue
             if st.status != "suspended":
                 continue
@@ -291,13 +296,15 @@ class Evaluator:
                 st.status = "active"
                 st.actions.append(ActionRec("restore", back, None, self.p.restoration_cite,
                                             "restoration", [], {"automatic": True}))
-                self.say(st, back, "status", "suspension over: restored automatically",
-                         self.p.restoration_cite)
+                if st.trace is not None:
+                    self.say(st, back, "status", "suspension over: restored automatically",
+                             self.p.restoration_cite)
             else:
                 st.status = "awaiting"
                 st.awaiting_from = back
-                self.say(st, back, "status", "suspension over: awaiting re-application from "
-                         f"{back}", self.p.restoration_cite)
+                if st.trace is not None:
+                    self.say(st, back, "status", "suspension over: awaiting re-application from "
+                             f"{back}", self.p.restoration_cite)
 
     # ---- events --------------------------------------------------------------------------
     def event(self, st: PersonState, ev: Event) -> None:
@@ -421,10 +428,11 @@ class Evaluator:
         cyc.credited += room
         old = cyc.deducted
         cyc.deducted -= room
-        self.say(st, ev.date, "points", f"credit {', '.join(ev.items)}: {old} - {room} = "
-                 f"{cyc.deducted} deducted" + (f" (credit cap {cap} reached)"
-                                               if cap is not None and room < total else ""),
-                 self.p.credits[ev.items[0]].cite, ev)
+        if st.trace is not None:
+            self.say(st, ev.date, "points", f"credit {', '.join(ev.items)}: {old} - {room} = "
+                     f"{cyc.deducted} deducted" + (f" (credit cap {cap} reached)"
+                                                   if cap is not None and room < total else ""),
+                     self.p.credits[ev.items[0]].cite, ev)
         self.track(st, cyc, ev.date)
 
     def tier_index(self, cyc: CycleState, ev: Event, st: PersonState) -> int:
@@ -458,9 +466,10 @@ class Evaluator:
                    if t.band is None or not t.band.contains(old)]
         cyc.fired = idx
         cyc.tier = tier.id
-        self.say(st, ev.date, "band", f"enters band `{tier.id}` ({tier.when.text})"
-                 + (f"; crosses {', '.join(skipped)} in one event: only the harshest fires"
-                    if skipped else ""), tier.cite, ev)
+        if st.trace is not None:
+            self.say(st, ev.date, "band", f"enters band `{tier.id}` ({tier.when.text})"
+                     + (f"; crosses {', '.join(skipped)} in one event: only the harshest fires"
+                        if skipped else ""), tier.cite, ev)
         for spec in tier.then:
             self.apply(st, spec, ev, tier.cite, f"tier:{tier.id}", cause="points", points=pts)
 
@@ -474,8 +483,9 @@ class Evaluator:
             if rule.id in cyc.rules_fired or not rule.when.fn(env):
                 continue
             cyc.rules_fired.add(rule.id)
-            self.say(st, ev.date, "rule", f"rule `{rule.id}` holds ({rule.when.text})",
-                     rule.cite, ev)
+            if st.trace is not None:
+                self.say(st, ev.date, "rule", f"rule `{rule.id}` holds ({rule.when.text})",
+                         rule.cite, ev)
             for spec in rule.then:
                 self.apply(st, spec, ev, rule.cite, f"rule:{rule.id}",
                            cause=rule.cause or "rule", points=pts)
@@ -498,7 +508,8 @@ class Evaluator:
             if kind in self.p.actions:
                 rec.extra["label"] = self.p.actions[kind].label
             st.actions.append(rec)
-            self.say(st, d, "action", f"{spec.text}", cite, ev)
+            if st.trace is not None:
+                self.say(st, d, "action", f"{spec.text}", cite, ev)
             self.add_deadlines(rec, st=st)
 
     def length(self, spec: ActionSpec, ev: Event, column: str) -> tuple[Duration | None, dict]:
@@ -525,8 +536,9 @@ class Evaluator:
     def suspend(self, st: PersonState, spec: ActionSpec, ev: Event, cite: str, source: str):
         d = ev.date
         if st.status == "terminated":
-            self.say(st, d, "note", f"{spec.text}: not applied, the person is terminated",
-                     cite, ev)
+            if st.trace is not None:
+                self.say(st, d, "note", f"{spec.text}: not applied, the person is terminated",
+                         cite, ev)
             return
         dur, extra = self.length(spec, ev, "suspension")
         end = calendar.last_day(d, dur) if dur is not None else None
@@ -537,8 +549,9 @@ class Evaluator:
             harsher = cur.end is not None and (end is None or end > cur.end)
             if self.p.overlap == "replace" and harsher:
                 self.cut(st, cur, d, rec)
-                self.say(st, d, "action", f"{spec.text} from {d} to {end}, replacing the "
-                         "running suspension from its own start", cite, ev)
+                if st.trace is not None:
+                    self.say(st, d, "action", f"{spec.text} from {d} to {end}, replacing the "
+                             "running suspension from its own start", cite, ev)
             else:
                 last = st.queue[-1] if st.queue else cur
                 if last.end is None:  # behind an open-ended one: starts when that ends
@@ -553,11 +566,13 @@ class Evaluator:
                 st.suspensions += 1
                 self.current_cycle(st, d).suspended = True
                 self.add_deadlines(rec, d, st=st)
-                self.say(st, d, "action", f"{spec.text}, queued after the running suspension: "
-                         f"{rec.start} to {rec.end}", cite, ev)
+                if st.trace is not None:
+                    self.say(st, d, "action", f"{spec.text}, queued after the running suspension: "
+                             f"{rec.start} to {rec.end}", cite, ev)
                 return
         else:
-            self.say(st, d, "action", f"{spec.text}: {d} to {end}", cite, ev)
+            if st.trace is not None:
+                self.say(st, d, "action", f"{spec.text}: {d} to {end}", cite, ev)
         st.suspension = rec
         st.status = "suspended"
         st.awaiting_from = None
@@ -589,8 +604,9 @@ class Evaluator:
             last = next((a for a in reversed(st.actions) if a.action == "terminate"), None)
             if last is not None and last.start == d and ev.id in last.events:
                 last.extra.setdefault("also", []).append({"source": source, "cite": cite})
-                self.say(st, d, "action", f"terminate ({source}) coincides with the "
-                         "termination already decided", cite, ev)
+                if st.trace is not None:
+                    self.say(st, d, "action", f"terminate ({source}) coincides with the "
+                             "termination already decided", cite, ev)
             if cause not in ("points", "rule", "item"):
                 # a finding with a cause of its own (fraud) while already terminated: it is
                 # no new termination, but its ban applies if it is the harsher one
@@ -604,7 +620,8 @@ class Evaluator:
         st.terminations += 1
         self.current_cycle(st, d).terminated = True
         st.actions.append(rec)
-        self.say(st, d, "action", f"terminate ({source})", cite, ev)
+        if st.trace is not None:
+            self.say(st, d, "action", f"terminate ({source})", cite, ev)
         self.add_deadlines(rec, st=st)
         self.ban(st, ev, cause, points)
 
@@ -649,10 +666,12 @@ class Evaluator:
             rec.extra["reason"] = b.when.text if b.when is not None else "always"
             st.ban = rec
             st.actions.append(rec)
-            self.say(st, d, "ban", f"{text} (because {rec.extra['reason']})", b.cite, ev)
+            if st.trace is not None:
+                self.say(st, d, "ban", f"{text} (because {rec.extra['reason']})", b.cite, ev)
             return
         st.reapply_from = d
-        self.say(st, d, "ban", "no ban applies: may re-apply at once", None, ev)
+        if st.trace is not None:
+            self.say(st, d, "ban", "no ban applies: may re-apply at once", None, ev)
 
     def reapply(self, st: PersonState, ev: Event) -> None:
         d = ev.date
@@ -697,9 +716,10 @@ class Evaluator:
         else:
             outcome.update(result="ignored", reason="nothing to re-apply for: already active")
         st.reapplications.append(outcome)
-        self.say(st, d, "reapply", f"re-application {outcome['result']}: {outcome['reason']}",
-                 st.ban.cite if st.ban and st.status != "awaiting" else self.p.restoration_cite,
-                 ev)
+        if st.trace is not None:
+            self.say(st, d, "reapply", f"re-application {outcome['result']}: {outcome['reason']}",
+                     st.ban.cite if st.ban and st.status != "awaiting" else self.p.restoration_cite,
+                     ev)
 
     def conditions_fail(self, st: PersonState, ev: Event, after: str) -> str | None:
         """Why a re-application fails its policy's conditions, or None when it meets them."""
@@ -716,8 +736,9 @@ class Evaluator:
     def cascade(self, st: PersonState, ev: Event) -> None:
         c = self.p.cascades.get(ev.type)
         if c is None:
-            self.say(st, ev.date, "note", f"{ev.type} at {ev.institution}: the policy has no "
-                     "cascade for it", None, ev)
+            if st.trace is not None:
+                self.say(st, ev.date, "note", f"{ev.type} at {ev.institution}: the policy has no "
+                         "cascade for it", None, ev)
             return
         kind = c.then.kind
         end = None
@@ -729,9 +750,10 @@ class Evaluator:
                         {"institution": ev.institution})
         st.sites[ev.institution] = rec
         st.site_actions.append(rec)  # not the person's own: rules' `actions` leave it out
-        self.say(st, ev.date, "action", f"{kind} at {ev.institution} because the institution's "
-                 f"own agreement was {'suspended' if kind == 'suspend' else 'ended'}"
-                 + (f" (until {end})" if end else ""), c.cite, ev)
+        if st.trace is not None:
+            self.say(st, ev.date, "action", f"{kind} at {ev.institution} because the institution's "
+                     f"own agreement was {'suspended' if kind == 'suspend' else 'ended'}"
+                     + (f" (until {end})" if end else ""), c.cite, ev)
 
     # ---- bookkeeping ---------------------------------------------------------------------
     def add_deadlines(self, rec: ActionRec, decided: _dt.date | None = None,
@@ -775,10 +797,12 @@ class Evaluator:
             note = ""
             if rule == "highest" and v < pts:
                 note = " — not counted: one act counts its highest item only"
-            self.say(st, ev.date, "event", f"{code} 「{item.text}」: {_points(v)}{note}",
-                     item.cite, ev)
-        self.say(st, ev.date, "points", f"one act, several items: counts the "
-                 f"{'highest' if rule == 'highest' else 'sum'}, {pts}", self.p.combine.cite, ev)
+            if st.trace is not None:
+                self.say(st, ev.date, "event", f"{code} 「{item.text}」: {_points(v)}{note}",
+                         item.cite, ev)
+        if st.trace is not None:
+            self.say(st, ev.date, "points", f"one act, several items: counts the "
+                     f"{'highest' if rule == 'highest' else 'sum'}, {pts}", self.p.combine.cite, ev)
 
     def finish(self, st: PersonState) -> PersonOutcome:
         as_of = self.as_of

@@ -146,6 +146,11 @@ def render_value(v: Any) -> str:
     return str(v)
 
 
+def unexpected(m: Mismatch) -> bool:
+    """The outcome has a list element the case did not list."""
+    return m.expected is _MISSING
+
+
 def describe(m: Mismatch) -> str:
     """One line: where, expected, got."""
     if m.expected is _MISSING:

@@ -35,6 +35,7 @@ the heuristic does not untangle.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -43,8 +44,10 @@ from fractions import Fraction
 
 from .carryover import Note, carry_over
 from .diff import Change, PolicyDiff
+from .errors import EvaluationError
 from .evaluate import evaluate
-from .ledger import Event, read_ledger
+from .ledger import Event, Ledger, read_ledger
+from .model import Policy
 from .outcome import Outcome, PersonOutcome, plain
 
 SEVERITY = ("none", "interview", "suspend", "terminate")
@@ -151,9 +154,17 @@ def impact(d: PolicyDiff, events: str, roster: str | None, as_of: _dt.date,
     old_ledger = read_ledger(events, d.old, roster, encoding)
     code_map = {**d.items.code_map, **d.credits.code_map}
     new_ledger, notes = carry_over(old_ledger, d.new, code_map, events, roster, encoding)
-    before = evaluate(d.old, old_ledger, as_of)
-    after = evaluate(d.new, new_ledger, as_of)
+    before = _evaluate(d.old, old_ledger, as_of, "OLD")
+    after = _evaluate(d.new, new_ledger, as_of, "NEW")
     return compare(d, before, after, old_ledger.events, notes, events, roster)
+
+
+def _evaluate(policy: Policy, ledger: Ledger, as_of: _dt.date, side: str) -> Outcome:
+    try:
+        return evaluate(policy, ledger, as_of)
+    except EvaluationError as exc:
+        raise EvaluationError([dataclasses.replace(d, message=f"{d.message} (under {side})")
+                               for d in exc.diagnostics]) from None
 
 
 def compare(d: PolicyDiff, before: Outcome, after: Outcome, events: Iterable[Event],
@@ -322,7 +333,8 @@ class _Blame:
             fired = {s.split(":", 1)[1] for s in a.sources | b.sources if s.startswith("rule:")}
             for rule in sorted(fired):
                 changes = [c for c in self.rules.get(rule, ()) if c.field != "cite"]
-                add(f"rule {rule} changed", changes)
+                kind = changes[0].kind if len(changes) == 1 else "changed"
+                add(f"rule {rule} {kind}", changes)
             for code in carried:
                 for c in self.items.get(code, ()):
                     if c.field in ACTION_FIELDS:

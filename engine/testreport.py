@@ -89,9 +89,7 @@ def as_json(run: Run, coverage: list[Coverage] | None = None) -> str:
         if c.xfail:
             d["xfail"] = c.xfail
         if r.mismatches:
-            d["mismatches"] = [{"path": m.path, "expected": _jsonable(m.expected),
-                                "actual": None if m.absent else _jsonable(m.actual),
-                                "absent": m.absent} for m in r.mismatches]
+            d["mismatches"] = [_mismatch(m) for m in r.mismatches]
         if r.diagnostics:
             d["errors"] = [x.as_dict() for x in r.diagnostics]
         cases.append(d)
@@ -104,16 +102,24 @@ def as_json(run: Run, coverage: list[Coverage] | None = None) -> str:
     return json.dumps(out, ensure_ascii=False, indent=2) + "\n"
 
 
-def _jsonable(v):
-    from .expect import _MISSING
+def _mismatch(m) -> dict:
+    """A difference as JSON: `missing` when the outcome has nothing there,
+    `unexpected` when the outcome has an element the case did not list."""
+    from .expect import unexpected
 
-    return None if v is _MISSING else v
+    if unexpected(m):
+        return {"path": m.path, "unexpected": m.actual}
+    if m.absent:
+        return {"path": m.path, "expected": m.expected, "missing": True}
+    return {"path": m.path, "expected": m.expected, "actual": m.actual}
 
 
 def junit(run: Run) -> str:
     """JUnit XML: a testsuite per file, a testcase per case; bad files as errors."""
+    errors = run.count("error")
     root = ET.Element("testsuites", name="policyctl test", tests=str(len(run.results)),
-                      failures=str(run.failed), errors=str(len(run.errors)))
+                      failures=str(run.failed - errors),
+                      errors=str(errors + len({d.span.file if d.span else "" for d in run.errors})))
     by_file: dict[str, list[CaseResult]] = {f: [] for f in run.files}
     for r in run.results:
         by_file.setdefault(r.case.file, []).append(r)
@@ -122,9 +128,11 @@ def junit(run: Run) -> str:
         bad.setdefault(d.span.file if d.span else "", []).append(d.render())
     for f in sorted(set(by_file) | set(bad)):
         results = by_file.get(f, [])
+        erred = sum(1 for r in results if r.status == "error") + (f in bad)
         suite = ET.SubElement(root, "testsuite", name=f, tests=str(len(results)),
-                              failures=str(sum(1 for r in results if not r.ok)),
-                              errors=str(1 if f in bad else 0),
+                              failures=str(sum(1 for r in results if r.status in
+                                               ("failed", "xpassed"))),
+                              errors=str(erred),
                               skipped=str(sum(1 for r in results if r.status == "xfailed")))
         if f in bad:
             tc = ET.SubElement(suite, "testcase", classname=f, name="(load)", file=f)
