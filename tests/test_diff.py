@@ -299,6 +299,27 @@ def test_impact_points_outside_new_range():
     assert [m.person for m in imp.movers] == ["P2"]
 
 
+def test_problem_under_new_points_at_the_original_line(tmp_path):
+    """Under a new policy counting in steps of 2, a decided 3 points is refused: the
+    message names the events file and line the analyst wrote, not a temporary file."""
+    shutil.copy(ROOT / FIX / "source.txt", tmp_path / "source.txt")
+    text = (ROOT / FIX / "base.yaml").read_text("utf-8")
+    for a, b in [("initial: 12, cite", "initial: 12, unit: 2, cite"),
+                 ("{code: A1, points: 1,", "{code: A1, points: 2,"),
+                 ("{code: A2, points: 3,", "{code: A2, points: 4,"),
+                 ("5 <= deducted < 6", "4 <= deducted < 6")]:
+        text = text.replace(a, b)
+    (tmp_path / "unit.yaml").write_text(text, "utf-8")
+    events = tmp_path / "events.csv"
+    events.write_text("id,person,date,items,points\nQ1,P1,2024-02-01,A1,\n"
+                      "Q2,P2,2024-02-01,A3,3\n", "utf-8")
+    r = run(f"{FIX}/base.yaml", str(tmp_path / "unit.yaml"), "--events", str(events),
+            "--as-of", "2024-12-31")
+    assert r.exit_code == 2
+    assert r.stderr == (f"{events}:3: error[points]: points `3` is not a whole multiple of "
+                        "the policy's unit 2 (under NEW)\n")
+
+
 def test_json_format_is_deterministic():
     args = [f"{FIX}/base.yaml", f"{FIX}/cross.yaml", "--map", f"{FIX}/cross-map.yaml",
             "--events", f"{FIX}/cross-events.csv", "--as-of", "2024-12-31", "--format", "json"]
