@@ -243,6 +243,41 @@ class _Checker:
             ok = self.mapping(row, path + (i,), f"each of `{what}`") and ok
         return ok
 
+    def sorted(self) -> list[Diagnostic]:
+        """The problems in line order (the ledger's come after the structure's)."""
+        return sorted(self.problems, key=lambda d: d.span.line if d.span else 0)
+
+    # -- a case ----------------------------------------------------------------------------
+    def case(self, c: dict, p: PathT, names: dict[str, int], default_as_of: _dt.date | None,
+             file_as_of: bool) -> tuple[int, _dt.date | None, bool]:
+        """Check one case's keys; its line, as-of date, and whether its rows are rows."""
+        self.keys(c, p, CASE_KEYS, "a case", [k for k, r in CASE_KEYS.items() if r])
+        line = self.at(p).line
+        name = c.get("name")
+        if name is not None and self.text(name, p + ("name",), "name"):
+            if name in names:
+                self.add("test-duplicate", f"two cases are named `{name}`", p + ("name",),
+                         f"the first is at line {names[name]}")
+            names.setdefault(name, line)
+        for key in ("cite", "xfail"):
+            if key in c:
+                self.text(c[key], p + (key,), key)
+        if "as_of" in c:
+            as_of = self.date(c["as_of"], p + ("as_of",), "as_of")
+        else:
+            as_of = default_as_of
+            if not file_as_of:
+                self.add("test-missing", "a case has no `as_of`", p,
+                         "give the date to judge the outcome on, here or at the top of the file")
+        rows_ok = "events" in c and self.rows(c["events"], p + ("events",), "events")
+        if "roster" in c:
+            rows_ok = self.rows(c["roster"], p + ("roster",), "roster") and rows_ok
+        if "expect" in c:
+            self.expect(c["expect"], p + ("expect",))
+        if "explain" in c:
+            self.explanation(c["explain"], p + ("explain",))
+        return line, as_of, rows_ok
+
     # -- expectations ----------------------------------------------------------------------
     def expect(self, value: Any, path: PathT) -> None:
         if not self.mapping(value, path, "`expect`"):
@@ -340,51 +375,32 @@ def load_file(path: str, policies: dict[Path, Policy] | None = None) -> Suite:
     names: dict[str, int] = {}
     raw_cases = []
     for i, c in enumerate(cases):
-        p: PathT = ("cases", i)
-        if not chk.mapping(c, p, "a case"):
-            continue
-        chk.keys(c, p, CASE_KEYS, "a case", [k for k, r in CASE_KEYS.items() if r])
-        line = chk.at(p).line
-        name = c.get("name")
-        if name is not None and chk.text(name, p + ("name",), "name"):
-            if name in names:
-                chk.add("test-duplicate", f"two cases are named `{name}`", p + ("name",),
-                        f"the first is at line {names[name]}")
-            names.setdefault(name, line)
-        if "cite" in c:
-            chk.text(c["cite"], p + ("cite",), "cite")
-        if "xfail" in c:
-            chk.text(c["xfail"], p + ("xfail",), "xfail")
-        as_of = chk.date(c["as_of"], p + ("as_of",), "as_of") if "as_of" in c else default_as_of
-        if as_of is None and "as_of" not in c and default_as_of is None:
-            chk.add("test-missing", "a case has no `as_of`", p,
-                    "give the date to judge the outcome on, here or at the top of the file")
-        if "events" in c:
-            chk.rows(c["events"], p + ("events",), "events")
-        if "roster" in c:
-            chk.rows(c["roster"], p + ("roster",), "roster")
-        if "expect" in c:
-            chk.expect(c["expect"], p + ("expect",))
-        if "explain" in c:
-            chk.explanation(c["explain"], p + ("explain",))
-        raw_cases.append((i, c, line, as_of))
-    if chk.problems or policy is None:
-        raise ScenarioError(chk.problems)
+        if chk.mapping(c, ("cases", i), "a case"):
+            line, as_of, rows_ok = chk.case(c, ("cases", i), names, default_as_of,
+                                            "as_of" in data)
+            raw_cases.append((i, c, line, as_of, rows_ok))
+    if policy is None:
+        raise ScenarioError(chk.sorted())
+    # Rows are read even when other parts of the file are wrong, so every problem
+    # shows in one run; cases are built only from a file without any.
     out: list[Case] = []
     with tempfile.TemporaryDirectory(prefix="policyctl-test-") as tmp:
-        for i, c, line, as_of in raw_cases:
+        for i, c, line, as_of, rows_ok in raw_cases:
+            if not rows_ok or (default_roster is not None and "roster" not in c
+                               and not _all_mappings(default_roster)):
+                continue
             roster_path: PathT | None = ("cases", i, "roster") if "roster" in c else (
                 ("roster",) if default_roster is not None else None)
             ledger = _ledger(doc, chk, policy, ("cases", i, "events"), roster_path, Path(tmp),
                              i)
-            if ledger is None:
+            if ledger is None or chk.problems:
                 continue
             people = sorted({e.person for e in ledger.events if e.person}
                             | set(ledger.roster or ()))
             out.append(Case(path, c["name"], c["cite"], line, as_of, c["expect"],
                             c.get("explain") or {}, c.get("xfail"), ledger, people))
     if chk.problems:
-        raise ScenarioError(chk.problems)
+        raise ScenarioError(chk.sorted())
     return Suite(path, policy, out)
 
 
@@ -400,7 +416,8 @@ def _policy(target: Path, written: str, chk: _Checker,
     try:
         policy = load_policy(target)
     except PolicyctlError as exc:
-        first = exc.diagnostics[0].render() if exc.diagnostics else "invalid"
+        d = exc.diagnostics[0] if exc.diagnostics else None
+        first = f"{d.span}: error[{d.code}]: {d.message}" if d else "invalid"
         more = len(exc.diagnostics) - 1
         chk.add("test-policy", f"policy `{written}` does not load: {first}"
                 + (f" (and {more} more)" if more > 0 else ""), ("policy",),
@@ -409,6 +426,10 @@ def _policy(target: Path, written: str, chk: _Checker,
     if cache is not None:
         cache[key] = policy
     return policy
+
+
+def _all_mappings(rows: Any) -> bool:
+    return isinstance(rows, list) and bool(rows) and all(isinstance(r, dict) for r in rows)
 
 
 def _ledger(doc: Document, chk: _Checker, policy: Policy, events: PathT,
@@ -456,6 +477,9 @@ def _moved(d: Diagnostic, where: dict[str, PathT | None], chk: _Checker) -> Diag
     line = d.span.line
     span = chk.at(path + (line - 1,)) if line >= 1 else chk.at(path)
     message, hint = d.message, d.hint
+    if hint:  # "first at line 4" means the 4th row: name its line in the test file
+        hint = re.sub(r"\bline (\d+)\b",
+                      lambda m: f"line {chk.at(path + (int(m.group(1)) - 1,)).line}", hint)
     if message.startswith("institution events need --roster"):
         message = "institution events need a roster"
         hint = "give the institution's staff in `roster:` rows"

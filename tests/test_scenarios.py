@@ -179,7 +179,16 @@ BAD = {
     "test-type": (SIX_POINTS.replace("    events:\n", "    events:\n      - just text\n"), 7),
     "date": (SIX_POINTS.replace("date: 2024-04-01", "date: 2024/04/01"), 7),
     "item": (SIX_POINTS.replace("items: C1", "items: C9"), 7),
+    "duplicate-id": (SIX_POINTS.replace(
+        "      - {person: P, date: 2024-04-01, items: C1}\n",
+        "      - {person: P, date: 2024-04-01, items: C1, id: E1}\n"
+        "      - {person: P, date: 2024-04-02, items: A1, id: E1}\n"), 8),
 }
+
+
+def test_ledger_hints_name_lines_of_the_test_file(tmp_path):
+    r = run(str(suite(tmp_path, BAD["duplicate-id"][0])))
+    assert r.stderr.rstrip().endswith("(hint: first at line 7)")
 
 
 @pytest.mark.parametrize("code", sorted(BAD))
@@ -309,4 +318,9 @@ def test_the_pytest_plugin_collects_cases(pytester, pytestconfig):
     result.assert_outcomes(passed=1, failed=1, xfailed=1)
     result.stdout.fnmatch_lines(["*people.P.actions[[]0[]].end: expected 2024-06-29, got "
                                  "2024-06-30*"])
+    assert "Traceback" not in result.stdout.str()
+    pytester.makefile(".yaml", **{"tests/bad": f"policy: {JINING}\ncases:\n  - name: x\n"})
+    result = pytester.runpytest(*args, "tests/bad.yaml")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["tests/bad.yaml:3: error[[]test-missing[]]: a case has no `cite`"])
     assert "Traceback" not in result.stdout.str()
