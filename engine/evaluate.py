@@ -149,6 +149,7 @@ class Evaluator:
         self.fixed = {code: i.points for code, i in policy.items.items()
                       if i.points_kind == "fixed"}
         self.with_effects = frozenset(code for code, i in policy.items.items() if i.effects)
+        self.not_violations = frozenset(c for c, i in policy.items.items() if not i.violation)
         self.cycle_cache: dict[int, tuple[str, _dt.date, _dt.date]] = {}
         self.deadlines = Deadlines(policy)
         self.institutions = InstitutionTracker(policy) if ledger.roster else None
@@ -372,11 +373,14 @@ class Evaluator:
         if self.cap is not None and new > self.cap:
             new = self.cap
         cyc.deducted = new
-        cyc.violations += 1
-        if pts > cyc.max_item_points:
-            cyc.max_item_points = pts
-        if self.keep_violations:
-            st.violations.append(Violation(d, pts, list(codes), ev.institution))
+        if self.not_violations and self.not_violations.issuperset(codes):
+            pass  # e.g. a failed policy test: acts by its effects, is no 违规
+        else:
+            cyc.violations += 1
+            if pts > cyc.max_item_points:
+                cyc.max_item_points = pts
+            if self.keep_violations:
+                st.violations.append(Violation(d, pts, list(codes), ev.institution))
         if trace:
             self.say(st, d, "points", f"cycle {cyc.period}: {old} + {counted} = {new} "
                      f"deducted" + (f" (score {cyc.score})" if self.initial is not None else ""),

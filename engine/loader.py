@@ -334,7 +334,7 @@ class _Builder:
                                       self.doc.span(ep)))
             out[code] = Item(code, kind, fixed, low, high, expr, it.get("text", ""), it["cite"],
                              it.get("cause"), tuple(effects), self.doc.span(p), credit,
-                             frozenset(needs))
+                             frozenset(needs), bool(it.get("violation", True)))
         return out
 
     def tiers(self, scale: Scale) -> list[Tier | None]:

@@ -67,6 +67,7 @@ class Item:
     span: Span = field(compare=False)
     credit: bool = False
     needs: frozenset[str] = frozenset()  # event fields the item cannot do without
+    violation: bool = True  # counts in `violations` (false: e.g. a failed policy test)
 
     @property
     def max_points(self) -> Number | None:
