@@ -2,29 +2,19 @@
 
 Input: a loaded `Policy` and a `Ledger`; output: an `Outcome`. Everything a
 regulation varies is read from the policy; this module holds only the
-semantics the design states for every policy (docs/semantics.md):
+semantics the design states for every policy (docs/semantics.md) about time,
+points and bands:
 
 - A cycle is a year from the policy's start day; deductions add up in it and
   clear at its end (what clears is `cycle.resets`).
 - A band fires when the total first enters it; one event crossing several
   bands fires the harshest only; a band fires at most once per cycle and
   never after a harsher one has fired in that cycle.
-- A sanction starts on the date of the event that triggers it; N months from
-  D ends on D + N months - 1 day.
-- A harsher suspension starting while another runs replaces it from its own
-  start (`overlap: replace`); a milder one, or any under `overlap: queue`,
-  starts the day after the running one ends.
-- Restoration is automatic at the end of a suspension or needs a
-  re-application (`restoration.by`); points keep adding up within the cycle
-  and bands already fired stay fired.
-- A person reinstated after a termination is a new registration: the cycle's
-  total restarts at zero and no band has fired; earlier terminations still
-  count for the next ban.
-- While terminated, findings are recorded but fire nothing: there is no
-  agreement left to act on.
-- Institution events reach the institution's staff on the roster as
-  site-scoped sanctions (`institutions.cascade`): they count for no ban, and
-  change a person's status only when every site of theirs is affected.
+
+What a fired band, rule or item does (suspensions and their overlap,
+termination, bans, restoration, reinstatement, institution cascades) is in
+`sanctions.py`, a mixin of `Evaluator`; the state the fold carries is in
+`state.py`, the story it writes for `--explain` in `story.py`.
 """
 
 from __future__ import annotations
@@ -36,87 +26,19 @@ from typing import Any
 
 from . import calendar
 from .bands import lookup_table
+from .calendar import ONE_DAY
 from .deadlines import Deadlines
-from .dsl.ast import Duration
 from .errors import Diagnostic, EvaluationError, Span
 from .institutions import InstitutionTracker
 from .ledger import Event, Ledger, Person
-from .model import ActionSpec, Item, Policy
+from .model import Item, Policy
 from .outcome import ActionRec, CycleOut, Outcome, PersonOutcome, Step
+from .sanctions import Sanctions
 from .scopes import Env
+from .state import CycleState, PersonState, Violation
 
-ONE_DAY = _dt.timedelta(days=1)
 SEVERITY = {"interview": 1, "suspend": 2, "terminate": 3}
 INSTITUTION_EVENTS = frozenset({"institution_suspended", "institution_terminated"})
-
-
-class CycleState:
-    """One person's cycle (one registration within it): the record expressions see."""
-
-    __slots__ = ("index", "period", "start", "end", "deducted", "credited", "violations",
-                 "max_item_points", "fired", "rules_fired", "inspections", "initial",
-                 "registration", "tier", "touched", "suspended", "terminated")
-
-    def __init__(self, index: int, period: str, start: _dt.date, end: _dt.date,
-                 initial, registration: int):
-        self.index, self.period, self.start, self.end = index, period, start, end
-        self.deducted = 0
-        self.credited = 0
-        self.violations = 0
-        self.max_item_points = 0
-        self.fired = -1  # rank of the harshest tier fired
-        self.rules_fired: set[str] = set()
-        self.inspections: dict[str, Any] = {}
-        self.initial = initial
-        self.registration = registration
-        self.tier: str | None = None
-        self.touched = False
-        self.suspended = False  # suspended or terminated in this cycle by own conduct
-        self.terminated = False
-
-    @property
-    def score(self):
-        return (self.initial - self.deducted) if self.initial is not None else -self.deducted
-
-
-class PersonState:
-    """Everything the fold carries for one person between events."""
-
-    __slots__ = ("code", "person", "cycles", "records", "actions", "status", "suspension",
-                 "queue",
-                 "terminations", "suspensions", "reapply_from", "ban", "registration",
-                 "violations", "trace", "reapplications", "awaiting_from", "sites",
-                 "site_actions")
-
-    def __init__(self, code: str, person: Person, trace: list[Step] | None):
-        self.code = code
-        self.person = person
-        self.cycles: list[CycleState] = []  # one per cycle, the current registration's
-        self.records: list[CycleState] = []  # every cycle of every registration, for output
-        self.actions: list[ActionRec] = []
-        self.status = "active"  # active | suspended | awaiting | terminated
-        self.suspension: ActionRec | None = None
-        self.queue: list[ActionRec] = []
-        self.terminations = 0
-        self.suspensions = 0
-        self.reapply_from: _dt.date | str | None = None
-        self.ban: ActionRec | None = None
-        self.registration = 1
-        self.violations: list[Any] = []
-        self.trace = trace
-        self.reapplications: list[dict] = []
-        self.awaiting_from: _dt.date | None = None
-        self.sites: dict[str, ActionRec] = {}  # institution -> running cascade sanction
-        self.site_actions: list[ActionRec] = []
-
-
-class Violation:
-    """A violation as `reapplication` conditions see it."""
-
-    __slots__ = ("date", "points", "items", "institution")
-
-    def __init__(self, date, points, items, institution):
-        self.date, self.points, self.items, self.institution = date, points, items, institution
 
 
 def evaluate(policy: Policy, ledger: Ledger, as_of: _dt.date,
@@ -126,7 +48,7 @@ def evaluate(policy: Policy, ledger: Ledger, as_of: _dt.date,
     return Evaluator(policy, ledger, as_of, set(explain), progress).run()
 
 
-class Evaluator:
+class Evaluator(Sanctions):
     """One evaluation of a ledger under a policy: prepare(), then fold() or per person."""
 
     def __init__(self, policy: Policy, ledger: Ledger, as_of: _dt.date, explain: set[str],
@@ -496,317 +418,13 @@ class Evaluator:
             if st.status == "terminated":
                 break
 
-    # ---- sanctions -----------------------------------------------------------------------
-    def apply(self, st: PersonState, spec: ActionSpec, ev: Event, cite: str, source: str,
-              cause: str, points) -> None:
-        kind = spec.kind
-        d = ev.date
-        if kind == "suspend":
-            self.suspend(st, spec, ev, cite, source)
-        elif kind == "terminate":
-            self.terminate(st, ev, cite, source, cause, points)
-        else:
-            if st.status == "terminated" and kind == "interview":
-                return
-            rec = ActionRec(kind, d, None, cite, source, [ev.id])
-            if kind in self.p.actions:
-                rec.extra["label"] = self.p.actions[kind].label
-            st.actions.append(rec)
-            if st.trace is not None:
-                self.say(st, d, "action", f"{spec.text}", cite, ev)
-            self.add_deadlines(rec, st=st)
-
-    def length(self, spec: ActionSpec, ev: Event, column: str) -> tuple[Duration | None, dict]:
-        act = spec.action
-        if act.high is None:
-            return act.low, {}
-        decided = ev.attrs.get(column)
-        extra = {"discretionary": True, "range": f"{act.low.amount} to {act.high}"}
-        if decided:
-            from .dsl.parser import ExprSyntaxError, parse_expr
-
-            try:
-                dur = parse_expr(decided)
-            except ExprSyntaxError:
-                dur = None
-            if not isinstance(dur, Duration) or not isinstance(dur.amount, int):
-                raise ValueError(f"column `{column}` should be a duration such as "
-                                 f"`18 months`, not `{decided}`")
-            if not (_months(act.low) <= _months(dur) <= _months(act.high)):
-                raise ValueError(f"decided {column} `{decided}` is outside {spec.text}")
-            return dur, {"discretionary": True, "range": extra["range"], "decided": str(dur)}
-        return act.low, extra
-
-    def suspend(self, st: PersonState, spec: ActionSpec, ev: Event, cite: str, source: str):
-        d = ev.date
-        if st.status == "terminated":
-            if st.trace is not None:
-                self.say(st, d, "note", f"{spec.text}: not applied, the person is terminated",
-                         cite, ev)
-            return
-        dur, extra = self.length(spec, ev, "suspension")
-        end = calendar.last_day(d, dur) if dur is not None else None
-        rec = ActionRec("suspend", d, end, cite, source, [ev.id], extra)
-        rec.length = dur
-        cur = st.suspension
-        if cur is not None and (cur.end is None or cur.end >= d):
-            harsher = cur.end is not None and (end is None or end > cur.end)
-            if self.p.overlap == "replace" and harsher:
-                self.cut(st, cur, d, rec)
-                if st.trace is not None:
-                    self.say(st, d, "action", f"{spec.text} from {d} to {end}, replacing the "
-                             "running suspension from its own start", cite, ev)
-            else:
-                last = st.queue[-1] if st.queue else cur
-                if last.end is None:  # behind an open-ended one: starts when that ends
-                    start = end = None
-                else:
-                    start = last.end + ONE_DAY
-                    end = calendar.last_day(start, dur) if dur is not None else None
-                rec.start, rec.end = start or d, end
-                rec.extra["queued"] = True
-                st.queue.append(rec)
-                st.actions.append(rec)
-                st.suspensions += 1
-                self.current_cycle(st, d).suspended = True
-                self.add_deadlines(rec, d, st=st)
-                if st.trace is not None:
-                    self.say(st, d, "action", f"{spec.text}, queued after the running suspension: "
-                             f"{rec.start} to {rec.end}", cite, ev)
-                return
-        else:
-            if st.trace is not None:
-                self.say(st, d, "action", f"{spec.text}: {d} to {end}", cite, ev)
-        st.suspension = rec
-        st.status = "suspended"
-        st.awaiting_from = None
-        st.suspensions += 1
-        self.current_cycle(st, d).suspended = True
-        self.add_deadlines(rec, st=st)
-        st.actions.append(rec)
-
-    def cut(self, st: PersonState, cur: ActionRec, d: _dt.date, by: ActionRec) -> None:
-        """End a running suspension the day before d (or drop it if it starts on d)."""
-        if cur.start >= d:
-            if cur in st.actions:
-                st.actions.remove(cur)
-            by.events[:0] = [e for e in cur.events if e not in by.events]
-            by.extra["replaces"] = cur.source
-        else:
-            cur.end = d - ONE_DAY
-            cur.extra["replaced_by"] = by.source
-        st.suspension = None
-        for q in st.queue:
-            if q in st.actions:
-                st.actions.remove(q)
-        st.queue.clear()
-
-    def terminate(self, st: PersonState, ev: Event, cite: str, source: str, cause: str,
-                  points) -> None:
-        d = ev.date
-        if st.status == "terminated":
-            last = next((a for a in reversed(st.actions) if a.action == "terminate"), None)
-            if last is not None and last.start == d and ev.id in last.events:
-                last.extra.setdefault("also", []).append({"source": source, "cite": cite})
-                if st.trace is not None:
-                    self.say(st, d, "action", f"terminate ({source}) coincides with the "
-                             "termination already decided", cite, ev)
-            if cause not in ("points", "rule", "item"):
-                # a finding with a cause of its own (fraud) while already terminated: it is
-                # no new termination, but its ban applies if it is the harsher one
-                self.ban(st, ev, cause, points, harsher_only=True)
-            return
-        rec = ActionRec("terminate", d, None, cite, source, [ev.id], {"cause": cause})
-        if st.suspension is not None:
-            self.cut(st, st.suspension, d, rec)
-        st.status = "terminated"
-        st.awaiting_from = None
-        st.terminations += 1
-        self.current_cycle(st, d).terminated = True
-        st.actions.append(rec)
-        if st.trace is not None:
-            self.say(st, d, "action", f"terminate ({source})", cite, ev)
-        self.add_deadlines(rec, st=st)
-        self.ban(st, ev, cause, points)
-
-    def ban(self, st: PersonState, ev: Event, cause: str, points,
-            harsher_only: bool = False) -> None:
-        """Date the wait before a re-application: the first ban rule that matches.
-
-        With harsher_only, the ban replaces the running one only if it ends later.
-        """
-        d = ev.date
-        cyc = st.cycles[-1] if st.cycles else self.current_cycle(st, d)
-        env = self.env
-        env.cause, env.terminations = cause, st.terminations
-        env.reached_by = "single" if (self.top is not None and points >= self.top) else (
-            "accumulation")
-        env.deducted, env.score, env.cycle, env.event, env.person = (
-            cyc.deducted, cyc.score, cyc, ev, st.person)
-        for b in self.p.bans:
-            if b.when is not None and not b.when.fn(env):
-                continue
-            act = b.then.action
-            if harsher_only:
-                current = st.reapply_from
-                if current == "never":
-                    return
-                if not act.never:
-                    dur, _ = self.length(b.then, ev, "ban")
-                    if isinstance(current, _dt.date) and calendar.add(d, dur) <= current:
-                        return
-            if act.never:
-                st.reapply_from = "never"
-                rec = ActionRec("ban", d, None, b.cite, "ban", [ev.id], {"never": True})
-                text = "ban never: may not re-apply"
-            else:
-                dur, extra = self.length(b.then, ev, "ban")
-                until = calendar.add(d, dur)
-                st.reapply_from = until
-                rec = ActionRec("ban", d, until - ONE_DAY, b.cite, "ban", [ev.id], extra)
-                text = f"{b.then.text}: may re-apply from {until}" + (
-                    " (earliest date of a discretionary range)"
-                    if extra.get("discretionary") and "decided" not in extra else "")
-            rec.extra["reason"] = b.when.text if b.when is not None else "always"
-            st.ban = rec
-            st.actions.append(rec)
-            if st.trace is not None:
-                self.say(st, d, "ban", f"{text} (because {rec.extra['reason']})", b.cite, ev)
-            return
-        st.reapply_from = d
-        if st.trace is not None:
-            self.say(st, d, "ban", "no ban applies: may re-apply at once", None, ev)
-
-    def reapply(self, st: PersonState, ev: Event) -> None:
-        d = ev.date
-        outcome: dict[str, Any] = {"date": d, "event": ev.id}
-        if st.status == "terminated":
-            if st.reapply_from == "never":
-                reason = "the ban is permanent"
-            elif isinstance(st.reapply_from, _dt.date) and d < st.reapply_from:
-                reason = f"the ban allows a re-application from {st.reapply_from}"
-            else:
-                reason = self.conditions_fail(st, ev, "termination")
-            if reason:
-                outcome.update(result="rejected", reason=reason)
-            else:
-                st.status = "active"
-                st.reapply_from = None
-                st.registration += 1
-                cyc = self.current_cycle(st, d)
-                fresh = self.new_cycle(st, cyc.index, None)
-                fresh.touched = True
-                st.cycles[-1] = fresh  # history rules see one record per cycle
-                st.records.append(fresh)  # the output keeps the terminated registration's
-                cite = st.ban.cite if st.ban else self.p.restoration_cite
-                st.actions.append(ActionRec("reinstate", d, None, cite, "reapplication",
-                                            [ev.id]))
-                outcome.update(result="accepted", reason="reinstated as a new registration: "
-                               "the cycle's total restarts at zero")
-        elif st.status == "awaiting":
-            reason = self.conditions_fail(st, ev, "suspension")
-            if reason:
-                outcome.update(result="rejected", reason=reason)
-            else:
-                st.status = "active"
-                st.awaiting_from = None
-                st.actions.append(ActionRec("restore", d, None, self.p.restoration_cite,
-                                            "reapplication", [ev.id]))
-                outcome.update(result="accepted", reason="restored on re-application")
-        elif st.status == "suspended":
-            end = st.suspension.end if st.suspension else None
-            outcome.update(result="rejected", reason="the suspension runs until "
-                           f"{end}; re-apply from {end + ONE_DAY if end else 'its end'}")
-        else:
-            outcome.update(result="ignored", reason="nothing to re-apply for: already active")
-        st.reapplications.append(outcome)
-        if st.trace is not None:
-            self.say(st, d, "reapply", f"re-application {outcome['result']}: {outcome['reason']}",
-                     st.ban.cite if st.ban and st.status != "awaiting" else self.p.restoration_cite,
-                     ev)
-
-    def conditions_fail(self, st: PersonState, ev: Event, after: str) -> str | None:
-        """Why a re-application fails its policy's conditions, or None when it meets them."""
-        env = self.env
-        env.date, env.violations, env.terminations = ev.date, st.violations, st.terminations
-        env.event, env.person = ev, st.person
-        for c in self.p.conditions:
-            if c.after not in (after, "any"):
-                continue
-            if not c.when.fn(env):
-                return f"{c.message} ({c.cite})"
-        return None
-
-    def cascade(self, st: PersonState, ev: Event) -> None:
-        c = self.p.cascades.get(ev.type)
-        if c is None:
-            if st.trace is not None:
-                self.say(st, ev.date, "note", f"{ev.type} at {ev.institution}: the policy has no "
-                         "cascade for it", None, ev)
-            return
-        kind = c.then.kind
-        end = None
-        if kind == "suspend":
-            dur = c.then.action.low
-            end = ev.end if ev.end is not None else (
-                calendar.last_day(ev.date, dur) if dur else None)
-        rec = ActionRec(kind, ev.date, end, c.cite, "cascade", [ev.id],
-                        {"institution": ev.institution})
-        st.sites[ev.institution] = rec
-        st.site_actions.append(rec)  # not the person's own: rules' `actions` leave it out
-        if st.trace is not None:
-            self.say(st, ev.date, "action", f"{kind} at {ev.institution} because the institution's "
-                     f"own agreement was {'suspended' if kind == 'suspend' else 'ended'}"
-                     + (f" (until {end})" if end else ""), c.cite, ev)
 
     # ---- bookkeeping ---------------------------------------------------------------------
-    def add_deadlines(self, rec: ActionRec, decided: _dt.date | None = None,
-                      st: PersonState | None = None) -> None:
-        """Date each procedural deadline the policy counts from this action."""
-        if not self.p.deadlines:
-            return
-        base = decided or rec.start
-        found, exact = self.deadlines.dates(rec.action, base)
-        if found:
-            rec.extra["deadlines"] = found
-            if not exact:
-                rec.extra["deadlines_approximate"] = True
-            if st is not None and st.trace is not None:
-                cites = {dl.id: dl.cite for dl in self.p.deadlines}
-                for k, v in found.items():
-                    self.say(st, base, "deadline", f"deadline `{k}`: {v}"
-                             + ("" if exact else " (weekdays only: outside the holiday calendar)"),
-                             cites[k])
-
     def track(self, st: PersonState, cyc: CycleState, d: _dt.date) -> None:
         """Tell the institution tracker a person's cycle changed."""
         if self.institutions is not None:
             self.institutions.record(st, cyc, d)
 
-    def say(self, st: PersonState, d: _dt.date, kind: str, text: str, cite: str | None,
-            ev: Event | None = None) -> None:
-        if st.trace is not None:
-            st.trace.append(Step(d, kind, text, cite, ev.id if ev else None,
-                                 f"{ev.file}:{ev.line}" if ev else None))
-
-    def say_event(self, st: PersonState, ev: Event, pts, per) -> None:
-        if per is None:
-            item = self.p.items[ev.items[0]]
-            self.say(st, ev.date, "event", f"{item.code} 「{item.text}」: {_points(pts)}"
-                     + (f" (amount {ev.amount})" if ev.amount is not None else ""), item.cite, ev)
-            return
-        rule = self.p.combine.same_act
-        for code, v in per:
-            item = self.p.items[code]
-            note = ""
-            if rule == "highest" and v < pts:
-                note = " — not counted: one act counts its highest item only"
-            if st.trace is not None:
-                self.say(st, ev.date, "event", f"{code} 「{item.text}」: {_points(v)}{note}",
-                         item.cite, ev)
-        if st.trace is not None:
-            self.say(st, ev.date, "points", f"one act, several items: counts the "
-                     f"{'highest' if rule == 'highest' else 'sum'}, {pts}", self.p.combine.cite, ev)
 
     def finish(self, st: PersonState) -> PersonOutcome:
         as_of = self.as_of
@@ -860,13 +478,3 @@ def cycle_label(policy: Policy, d: _dt.date) -> tuple[str, _dt.date, _dt.date]:
         f"{start.isoformat()}/{end.isoformat()}")
     return label, start, end
 
-
-def _points(n) -> str:
-    text = str(n) if not isinstance(n, Fraction) else str(float(n))
-    return f"{text} point" + ("" if n == 1 else "s")
-
-
-def _months(d: Duration) -> Fraction:
-    per = {"day": Fraction(12, 365), "week": Fraction(84, 365), "month": 1, "year": 12,
-           "working day": Fraction(12, 250)}
-    return Fraction(d.amount) * per[d.unit]

@@ -1,0 +1,87 @@
+"""Stage "evaluate", its records: what the fold carries for each person.
+
+`PersonState` is everything the fold keeps for one person between events;
+`CycleState` is one cycle of one registration, and also the record that tier,
+rule and ban expressions see as `cycle` (and history rules as `cycles`);
+`Violation` is a violation as `reapplication` conditions see it. The fold in
+`evaluate.py` and the sanctions in `sanctions.py` read and change them; they
+have no behaviour of their own beyond `CycleState.score`. They are slotted:
+the fold reads and writes their attributes on every event.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from .ledger import Person
+from .outcome import ActionRec, Step
+
+
+class CycleState:
+    """One person's cycle (one registration within it): the record expressions see."""
+
+    __slots__ = ("index", "period", "start", "end", "deducted", "credited", "violations",
+                 "max_item_points", "fired", "rules_fired", "inspections", "initial",
+                 "registration", "tier", "touched", "suspended", "terminated")
+
+    def __init__(self, index: int, period: str, start: _dt.date, end: _dt.date,
+                 initial, registration: int):
+        self.index, self.period, self.start, self.end = index, period, start, end
+        self.deducted = 0
+        self.credited = 0
+        self.violations = 0
+        self.max_item_points = 0
+        self.fired = -1  # rank of the harshest tier fired
+        self.rules_fired: set[str] = set()
+        self.inspections: dict[str, Any] = {}
+        self.initial = initial
+        self.registration = registration
+        self.tier: str | None = None
+        self.touched = False
+        self.suspended = False  # suspended or terminated in this cycle by own conduct
+        self.terminated = False
+
+    @property
+    def score(self):
+        return (self.initial - self.deducted) if self.initial is not None else -self.deducted
+
+
+class PersonState:
+    """Everything the fold carries for one person between events."""
+
+    __slots__ = ("code", "person", "cycles", "records", "actions", "status", "suspension",
+                 "queue",
+                 "terminations", "suspensions", "reapply_from", "ban", "registration",
+                 "violations", "trace", "reapplications", "awaiting_from", "sites",
+                 "site_actions")
+
+    def __init__(self, code: str, person: Person, trace: list[Step] | None):
+        self.code = code
+        self.person = person
+        self.cycles: list[CycleState] = []  # one per cycle, the current registration's
+        self.records: list[CycleState] = []  # every cycle of every registration, for output
+        self.actions: list[ActionRec] = []
+        self.status = "active"  # active | suspended | awaiting | terminated
+        self.suspension: ActionRec | None = None
+        self.queue: list[ActionRec] = []
+        self.terminations = 0
+        self.suspensions = 0
+        self.reapply_from: _dt.date | str | None = None
+        self.ban: ActionRec | None = None
+        self.registration = 1
+        self.violations: list[Any] = []
+        self.trace = trace
+        self.reapplications: list[dict] = []
+        self.awaiting_from: _dt.date | None = None
+        self.sites: dict[str, ActionRec] = {}  # institution -> running cascade sanction
+        self.site_actions: list[ActionRec] = []
+
+
+class Violation:
+    """A violation as `reapplication` conditions see it."""
+
+    __slots__ = ("date", "points", "items", "institution")
+
+    def __init__(self, date, points, items, institution):
+        self.date, self.points, self.items, self.institution = date, points, items, institution
