@@ -37,7 +37,6 @@ from .sanctions import Sanctions
 from .scopes import Env
 from .state import CycleState, PersonState, Violation
 
-SEVERITY = {"interview": 1, "suspend": 2, "terminate": 3}
 INSTITUTION_EVENTS = frozenset({"institution_suspended", "institution_terminated"})
 
 
@@ -161,7 +160,7 @@ class Evaluator(Sanctions):
                     "evaluation", f"event `{ev.id}` of `{code}` cannot be evaluated: {exc}",
                     Span(ev.file, ev.line),
                     "check the event's columns against the items it lists")) from None
-        self.advance(st, self.as_of, final=True)
+        self.advance(st, self.as_of)
         return self.finish(st), trace
 
     # ---- time ----------------------------------------------------------------------------
@@ -197,7 +196,7 @@ class Evaluator(Sanctions):
             st.records.append(prev)
         return cycles[-1]
 
-    def advance(self, st: PersonState, d: _dt.date, final: bool = False) -> None:
+    def advance(self, st: PersonState, d: _dt.date) -> None:
         """Bring time-driven changes up to date d: suspensions ending, queues starting."""
         while st.suspension is not None and st.suspension.end is not None and \
                 st.suspension.end < d:

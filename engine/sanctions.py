@@ -87,7 +87,8 @@ class Sanctions(Story):
         if act.high is None:
             return act.low, {}
         decided = ev.attrs.get(column)
-        extra = {"discretionary": True, "range": f"{act.low.amount} to {act.high}"}
+        low = act.low.amount if act.low.unit == act.high.unit else str(act.low)
+        extra = {"discretionary": True, "range": f"{low} to {act.high}"}
         if decided:
             from .dsl.parser import ExprSyntaxError, parse_expr
 
@@ -239,6 +240,8 @@ class Sanctions(Story):
             if st.trace is not None:
                 self.say(st, d, "ban", f"{text} (because {rec.extra['reason']})", b.cite, ev)
             return
+        if harsher_only:
+            return  # no ban for this cause: the running one stands
         st.reapply_from = d
         if st.trace is not None:
             self.say(st, d, "ban", "no ban applies: may re-apply at once", None, ev)
@@ -247,6 +250,8 @@ class Sanctions(Story):
     def reapply(self, st: PersonState, ev: Event) -> None:
         d = ev.date
         outcome: dict[str, Any] = {"date": d, "event": ev.id}
+        # the article that decides: the ban's after a termination, else the restoration's
+        cite = st.ban.cite if st.status == "terminated" and st.ban else self.p.restoration_cite
         if st.status == "terminated":
             if st.reapply_from == "never":
                 reason = "the ban is permanent"
@@ -289,8 +294,7 @@ class Sanctions(Story):
         st.reapplications.append(outcome)
         if st.trace is not None:
             self.say(st, d, "reapply", f"re-application {outcome['result']}: {outcome['reason']}",
-                     st.ban.cite if st.ban and st.status != "awaiting" else self.p.restoration_cite,
-                     ev)
+                     cite, ev)
 
     def conditions_fail(self, st: PersonState, ev: Event, after: str) -> str | None:
         """Why a re-application fails its policy's conditions, or None when it meets them."""

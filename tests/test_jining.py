@@ -309,3 +309,20 @@ def test_open_or_closed_book_by_age(run):
     r = run(J, [v("OLD", "2025-03-01", "A1")], roster=roster, as_of="2025-12-31")
     assert person(r, "OLD")["facts"]["test_form"] == "open book"
     assert person(r, "YOUNG")["facts"]["test_form"] == "closed book"
+
+
+def test_failed_test_after_a_termination_lengthens_the_wait(run):
+    """三(三) after 五(一): D1 on 2024-03-01 terminates, ban 1-2 years (earliest
+    2025-03-01); a failed test on 2024-06-01 bans for 1 year, to 2025-06-01: the
+    later date stands. No second termination is counted."""
+    r = run(J, [v("P", "2024-03-01", "D1"), v("P", "2024-06-01", "TEST-FAIL")])
+    assert person(r, "P")["reapply_from"] == "2025-06-01"
+    assert len(actions(r, "P", "terminate")) == 1
+
+
+def test_a_shorter_ban_after_a_termination_changes_nothing(run):
+    """D1 on 2024-03-01 with a decided ban of 2 years (五(二)): 2026-03-01. A failed
+    test on 2024-06-01 would allow 2025-06-01 (三(三)), which is earlier: 2026-03-01
+    stands."""
+    r = run(J, [v("P", "2024-03-01", "D1", ban="2 years"), v("P", "2024-06-01", "TEST-FAIL")])
+    assert person(r, "P")["reapply_from"] == "2026-03-01"
