@@ -29,27 +29,38 @@ def evaluate_files(policy: str, events: str, roster: str | None = None,
 
 
 def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, fmt: str, *,
-                 jobs: int = 1, encoding: str | None = None,
+                 encoding: str | None = None,
                  progress: Callable[[int], None] | None = None
                  ) -> tuple[Outcome, Iterator[str]]:
-    """Evaluate and render a report; json, jsonl and csv may use `jobs` processes.
+    """Evaluate and render a json, jsonl or csv report as it goes.
 
-    Returns the outcome (its `people` empty when workers rendered them) and the
-    report's text in chunks.
+    People are folded and rendered in batches and let go, so memory holds the
+    ledger and the institutions' tracker, not every outcome. The returned
+    outcome carries the header and warnings at once; its institutions are filled
+    in once the chunks have been consumed. Other formats need the whole outcome:
+    use evaluate_files and report.render.
     """
-    from . import parallel, report
+    from . import report
     from .evaluate import Evaluator
 
     p = load_policy(policy)
     ledger = read_ledger(events, p, roster, encoding=encoding)
     ev = Evaluator(p, ledger, as_of, set(), progress)
     codes = ev.prepare()
-    if fmt in ("json", "jsonl", "csv") and parallel.usable(jobs, len(codes)):
-        runs = parallel.fold_and_render(ev, codes, fmt, jobs)
-        outcome = ev.outcome([], {})
-        return outcome, report.frame(outcome, fmt, runs)
-    outcome = ev.fold(codes)
-    return outcome, report.render(outcome, fmt)
+    outcome = ev.outcome([], {}, institutions=[])
+
+    def people_runs() -> Iterator[str]:
+        for start in range(0, len(codes), BATCH):
+            batch = [ev.person_of(code)[0] for code in codes[start:start + BATCH]]
+            yield report.people_text(batch, fmt)
+            if progress:
+                progress(start + len(batch))
+        outcome.institutions = ev.judge_institutions(None)
+
+    return outcome, report.frame(outcome, fmt, people_runs())
+
+
+BATCH = 2000  # people folded and rendered at a time
 
 
 __all__ = ["check_policy", "evaluate", "evaluate_files", "load_policy", "read_ledger",

@@ -107,52 +107,59 @@ def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
 @click.option("--explain", "explain_people", multiple=True, metavar="PERSON",
               help="tell this person's story, event by event (may repeat)")
 @click.option("--encoding", default=None, help="CSV encoding (default: UTF-8, else GB18030)")
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
-              help="processes for json, jsonl and csv on large ledgers (default: the CPUs)")
 def evaluate(policy_path: str, events: str, roster: str | None, as_of: _dt.date, fmt: str,
-             output: str | None, explain_people: tuple[str, ...], encoding: str | None,
-             jobs: int | None) -> None:
+             output: str | None, explain_people: tuple[str, ...], encoding: str | None
+             ) -> None:
     """Evaluate a ledger of events under a policy.
 
     With --explain and no --output, prints only the story; with both, the report
     goes to the file and the story to standard output.
     """
-    from . import api
-    from .report import render
+    from .evaluate import paused_gc
 
     progress = None
     if sys.stderr.isatty() and not os.environ.get("CI"):
         def progress(n: int) -> None:
             click.echo(f"\r  evaluated {n} people", err=True, nl=False)
-    from .parallel import default_jobs
 
+    with paused_gc():  # a short-lived process: see evaluate.paused_gc
+        _evaluate(policy_path, events, roster, as_of, fmt, output, explain_people, encoding,
+                  progress)
+
+
+def _evaluate(policy_path, events, roster, as_of, fmt, output, explain_people, encoding,
+              progress) -> None:
+    from . import api
+    from .report import render
+
+    to_file = output is not None and output != "-"
     try:
-        if explain_people:
+        if explain_people or fmt == "table":
             outcome = api.evaluate_files(policy_path, events, roster, as_of,
                                          explain=explain_people, encoding=encoding,
                                          progress=progress)
             chunks = render(outcome, fmt)
-        else:
+        else:  # folded and written as it goes
             outcome, chunks = api.report_files(policy_path, events, roster, as_of, fmt,
-                                               jobs=jobs or default_jobs(), encoding=encoding,
-                                               progress=progress)
+                                               encoding=encoding, progress=progress)
+        for w in outcome.warnings():
+            click.echo(f"warning: {w}", err=True)
+        if to_file:
+            _write(chunks, output)  # to a temporary name, renamed only when complete
+        elif not explain_people:
+            report = list(chunks)  # standard output cannot be taken back: no partial report
+            _write(report, None)
     except PolicyctlError as exc:
         if progress:
             click.echo("", err=True)
         _fail(exc)
     if progress:
         click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
-    for w in outcome.warnings():
-        click.echo(f"warning: {w}", err=True)
     if explain_people:
         from .explain import explain
 
-        if output:
-            _write(chunks, output)
         for person in explain_people:
             click.echo(explain(outcome, person))
-        return
-    _write(chunks, output)
 
 
 @cli.command("test")

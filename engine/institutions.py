@@ -99,7 +99,9 @@ class InstitutionTracker:
 
 def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
                          inst_events: list[Event], tracker: InstitutionTracker | None,
-                         deadlines: Deadlines | None = None) -> list[InstitutionOutcome]:
+                         deadlines: Deadlines | None = None,
+                         only: list[str] | None = None) -> list[InstitutionOutcome]:
+    """Each institution's staff counts and actions, per cycle (`only`: these institutions)."""
     if tracker is None:
         return []
     from .evaluate import cycle_label
@@ -117,7 +119,7 @@ def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
     for code, period in tracker.history:
         touched_periods.setdefault(code, set()).add(period)
     out = []
-    for inst in sorted(ledger.staff):
+    for inst in only if only is not None else sorted(ledger.staff):
         staff = ledger.staff[inst]
         periods: set[str] = set()
         for code in staff:

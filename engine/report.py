@@ -36,7 +36,7 @@ def render(outcome: Outcome, fmt: str) -> Iterator[str]:
 def people_text(people: list[PersonOutcome], fmt: str) -> str:
     """The people's part of a json, jsonl or csv report, for a run of people.
 
-    Runs rendered separately (by parallel workers) join with `join_people`.
+    Several runs make one report through `frame`.
     """
     if fmt == "json":
         return ",\n  ".join(_dump(p.as_dict()) for p in people)
@@ -59,8 +59,12 @@ def people_text(people: list[PersonOutcome], fmt: str) -> str:
 
 
 def frame(outcome: Outcome, fmt: str, people_runs: Iterable[str]) -> Iterator[str]:
-    """A json, jsonl or csv report around already rendered runs of people."""
-    runs = [r for r in people_runs if r]
+    """A json, jsonl or csv report around runs of rendered people, taken lazily.
+
+    The institutions are read only after the last run: a producer may fill them
+    in as it finishes (api.report_files).
+    """
+    runs = (r for r in people_runs if r)
     if fmt == "jsonl":
         yield from runs
         for i in outcome.institutions:
@@ -77,9 +81,11 @@ def frame(outcome: Outcome, fmt: str, people_runs: Iterable[str]) -> Iterator[st
     if outcome.events_outside_effective:
         yield f', "events_outside_effective": {outcome.events_outside_effective}'
     yield ',\n "people": ['
-    for n, run in enumerate(runs):
-        yield ("\n  " if n == 0 else ",\n  ") + run
-    yield ("\n ]" if runs else "]") + ',\n "institutions": ['
+    first = True
+    for run in runs:
+        yield ("\n  " if first else ",\n  ") + run
+        first = False
+    yield ("]" if first else "\n ]") + ',\n "institutions": ['
     for n, i in enumerate(outcome.institutions):
         yield ("\n  " if n == 0 else ",\n  ") + _dump(i.as_dict())
     yield ("\n ]" if outcome.institutions else "]") + "}\n"
