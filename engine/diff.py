@@ -272,10 +272,6 @@ def effects_text(item: Item) -> str:
     return "; ".join(parts) or "none"
 
 
-def _text_key(text: str) -> str:
-    return provenance.normalise(text)
-
-
 def item_summary(item: Item) -> str:
     """An added or removed item in one line: what it is worth, does, and says."""
     worth = (f"points = {points_text(item)}" if item.points_kind == "computed"
@@ -319,7 +315,7 @@ class _Differ:
         for name, u, v in (("id", a.id, b.id), ("version", a.version, b.version),
                            ("title", a.title, b.title), ("issuer", a.issuer, b.issuer),
                            ("document", a.document, b.document),
-                           ("issued", _none(a.issued), _none(b.issued)),
+                           ("issued", a.issued, b.issued),
                            ("effective.from", a.effective_from, b.effective_from),
                            ("effective.to", a.effective_to, b.effective_to),
                            ("source.file", a.source_file, b.source_file),
@@ -383,7 +379,7 @@ class _Differ:
         if _points_key(x) != _points_key(y):
             self.add(section, "changed", element, "points", points_text(x), points_text(y),
                      x.cite, y.cite)
-        if _text_key(x.text) != _text_key(y.text):
+        if provenance.normalise(x.text) != provenance.normalise(y.text):
             self.add(section, "changed", element, "text", x.text, y.text, x.cite, y.cite)
         if x.cause != y.cause:
             self.add(section, "changed", element, "cause", x.cause, y.cause, x.cite, y.cite)
@@ -432,12 +428,8 @@ class _Differ:
 
     def tiers(self) -> None:
         a, b = self.a, self.b
-
-        def bounds(t: Tier) -> _Bounds:
-            return _Bounds(t)
-
         self.keyed("tiers", a.tiers, b.tiers, "id",
-                   [("bounds", bounds), ("then", lambda t: _A(t.then))],
+                   [("bounds", _Bounds), ("then", lambda t: _A(t.then))],
                    lambda t: f"{_Bounds(t)}: {_acts(t.then)}")
         # Split `then` into `action` (another kind) and `duration` (same kinds, other lengths).
         out = []
@@ -501,7 +493,7 @@ class _Differ:
         old, new = list(self.a.provisions), list(self.b.provisions)
 
         def key(p) -> tuple:
-            return (p.cite, _text_key(p.text or ""))
+            return (p.cite, provenance.normalise(p.text or ""))
 
         lone_new = list(new)
         pending = []
@@ -571,7 +563,3 @@ def _ban_text(b: Ban) -> str:
 
 def _ban_element(i: int, b: Ban) -> str:
     return f"#{i + 1} {b.when.text if b.when else 'always'}"
-
-
-def _none(x: str | None) -> str | None:
-    return None if x in (None, "None") else x

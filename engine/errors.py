@@ -12,7 +12,7 @@ exception is meant to reach a user.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,28 +89,3 @@ class LedgerError(PolicyctlError):
 
 class EvaluationError(PolicyctlError):
     """A well-formed input still cannot be evaluated (e.g. a value out of range)."""
-
-
-@dataclass
-class Collector:
-    """Gathers diagnostics up to a limit, then raises them together."""
-
-    limit: int = 100
-    items: list[Diagnostic] = field(default_factory=list)
-
-    def add(self, code: str, message: str, span: Span | None = None, hint: str | None = None):
-        if len(self.items) < self.limit:
-            self.items.append(Diagnostic(code, message, span, hint))
-
-    def extend(self, diags: Iterable[Diagnostic]) -> None:
-        for d in diags:
-            if len(self.items) < self.limit:
-                self.items.append(d)
-
-    @property
-    def full(self) -> bool:
-        return len(self.items) >= self.limit
-
-    def raise_if_any(self, kind: type[PolicyctlError]) -> None:
-        if self.items:
-            raise kind(self.items)

@@ -32,14 +32,12 @@ from .calendar import ONE_DAY
 from .deadlines import Deadlines
 from .errors import Diagnostic, EvaluationError, Span
 from .institutions import InstitutionTracker
-from .ledger import Event, Ledger, Person
+from .ledger import INSTITUTION_TYPES, Event, Ledger, Person
 from .model import Item, Policy
 from .outcome import ActionRec, CycleOut, Outcome, PersonOutcome, Step
 from .sanctions import Sanctions
 from .scopes import Env
 from .state import CycleState, PersonState, Violation
-
-INSTITUTION_EVENTS = frozenset({"institution_suspended", "institution_terminated"})
 
 
 def evaluate(policy: Policy, ledger: Ledger, as_of: _dt.date,
@@ -115,7 +113,7 @@ class Evaluator(Sanctions):
                 continue
             if ev.date < lo or (hi is not None and ev.date > hi):
                 self.outside += 1
-            if ev.type in INSTITUTION_EVENTS:
+            if ev.type in INSTITUTION_TYPES:
                 self.inst_list.append(ev)
                 self.inst_events.setdefault(ev.institution, []).append(ev)
                 continue
@@ -167,8 +165,7 @@ class Evaluator(Sanctions):
                     violation(st, ev)  # the common case, without the dispatch
                 else:
                     self.event(st, ev)
-            except (TypeError, ValueError, ZeroDivisionError, ArithmeticError,
-                    OverflowError) as exc:
+            except (TypeError, ValueError, ArithmeticError) as exc:
                 raise EvaluationError(Diagnostic(
                     "evaluation", f"event `{ev.id}` of `{code}` cannot be evaluated: {exc}",
                     Span(ev.file, ev.line),
@@ -430,13 +427,11 @@ class Evaluator(Sanctions):
             if st.status == "terminated":
                 break
 
-
     # ---- bookkeeping ---------------------------------------------------------------------
     def track(self, st: PersonState, cyc: CycleState, d: _dt.date) -> None:
         """Tell the institution tracker a person's cycle changed."""
         if self.institutions is not None:
             self.institutions.record(st, cyc, d)
-
 
     def finish(self, st: PersonState) -> PersonOutcome:
         as_of = self.as_of

@@ -38,8 +38,6 @@ class Member:
         self.sanctioned = suspended or terminated
 
 
-
-
 class InstitutionTracker:
     """Dated snapshots of each roster person's cycles, kept during the fold."""
 

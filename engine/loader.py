@@ -266,7 +266,7 @@ class _Builder:
             overlap=san.get("overlap", "replace"), overlap_cite=san.get("cite"),
             restoration=rest["by"], restoration_cite=rest["cite"], conditions=conds, bans=bans,
             institution_rules=irules, cascades=cascades, deadlines=deadlines, facts=facts,
-            provisions=provisions, path=self.doc.path, data=d,
+            provisions=provisions, path=self.doc.path,
         )
 
     def metadata_dates(self) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
 
 from .dsl import ast
 from .dsl.compile import Fn
@@ -68,10 +67,6 @@ class Item:
     credit: bool = False
     needs: frozenset[str] = frozenset()  # event fields the item cannot do without
     violation: bool = True  # counts in `violations` (false: e.g. a failed policy test)
-
-    @property
-    def max_points(self) -> Number | None:
-        return self.points if self.points_kind == "fixed" else self.high
 
 
 @dataclass(frozen=True)
@@ -245,7 +240,6 @@ class Policy:
     facts: tuple[Fact, ...]
     provisions: tuple[Provision, ...]
     path: str = field(compare=False)
-    data: Any = field(default=None, repr=False, compare=False)  # the YAML as plain data
 
     @property
     def band_lookup(self) -> bool:

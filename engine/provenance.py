@@ -19,14 +19,13 @@ from pathlib import Path
 _DROP = re.compile(r"[\s\U001001b0*#]+|—\s*\d+\s*—")
 
 
-def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    text = _DROP.sub("", text)
-    return text.rstrip("。.;；,，")
-
-
 def normalise_source(text: str) -> str:
     return _DROP.sub("", unicodedata.normalize("NFKC", text))
+
+
+def normalise(text: str) -> str:
+    """A quote as compared with the normalised source: also without its final punctuation."""
+    return normalise_source(text).rstrip("。.;；,，")
 
 
 def sha256_of(path: Path) -> str:

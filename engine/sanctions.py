@@ -270,7 +270,6 @@ class Sanctions(Story):
                 fresh.touched = True
                 st.cycles[-1] = fresh  # history rules see one record per cycle
                 st.records.append(fresh)  # the output keeps the terminated registration's
-                cite = st.ban.cite if st.ban else self.p.restoration_cite
                 st.actions.append(ActionRec("reinstate", d, None, cite, "reapplication",
                                             [ev.id]))
                 outcome.update(result="accepted", reason="reinstated as a new registration: "

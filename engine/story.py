@@ -44,12 +44,10 @@ class Story:
             note = ""
             if rule == "highest" and v < pts:
                 note = " — not counted: one act counts its highest item only"
-            if st.trace is not None:
-                self.say(st, ev.date, "event", f"{code} 「{item.text}」: {_points(v)}{note}",
-                         item.cite, ev)
-        if st.trace is not None:
-            self.say(st, ev.date, "points", f"one act, several items: counts the "
-                     f"{'highest' if rule == 'highest' else 'sum'}, {pts}", self.p.combine.cite, ev)
+            self.say(st, ev.date, "event", f"{code} 「{item.text}」: {_points(v)}{note}",
+                     item.cite, ev)
+        self.say(st, ev.date, "points", f"one act, several items: counts the "
+                 f"{'highest' if rule == 'highest' else 'sum'}, {pts}", self.p.combine.cite, ev)
 
 
 def _points(n) -> str:

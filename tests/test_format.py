@@ -701,8 +701,9 @@ def test_queued_suspension_runs_past_the_cycle_end(run):
 
 
 def test_queued_suspension_lasts_its_months_from_its_own_start(run):
-    """sanctions-queue: the queued 3 months start 2025-03-01 and end 2025-05-31 (today
-    2025-05-29: 89 days, the length of 01-10 .. 04-09)."""
+    """sanctions-queue: the queued 3 months start 2025-03-01 and end 2025-05-31
+    (03-01 + 3 months - 1 day); not 2025-05-29, which carrying over the length the
+    suspension had from 01-10 (04-09 - 01-10 = 89 days) would give."""
     r = run(pol("sanctions-queue"), [v("P", "2024-12-01", "Q6"), v("P", "2025-01-10", "Q6")])
     assert actions(r, "P", "suspend")[1]["end"] == "2025-05-31"
 

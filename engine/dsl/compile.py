@@ -11,7 +11,6 @@ ready Fraction.
 
 from __future__ import annotations
 
-import datetime as _dt
 import operator
 from collections.abc import Callable
 from fractions import Fraction
@@ -21,7 +20,7 @@ from .. import calendar
 from . import ast
 from .builtins import BUILTINS
 from .checker import Checked
-from .types import RecordT, strip
+from .types import ANY, DATE, DUR, RecordT, strip
 
 Fn = Callable[[Any], Any]
 
@@ -145,14 +144,14 @@ class _Compiler:
                 return lambda e: fa(e) if ft(e) else fb(e)
         raise TypeError(f"cannot compile {type(node).__name__}")  # the checker prevents this
 
-    def _compare(self, fs: list[Fn], ops: list[Callable], nodes=None, names=None) -> Fn:
+    def _compare(self, fs: list[Fn], ops: list[Callable], operands: tuple[ast.Node, ...],
+                 op_names: tuple[str, ...]) -> Fn:
         if len(fs) == 2:
             fa, fb = fs
             op = ops[0]
-            if nodes is not None:
-                right = self._const(nodes[1])
-                if right is not _NOT_CONST and names[0] in _CONST_RIGHT:
-                    return _CONST_RIGHT[names[0]](fa, right)
+            right = self._const(operands[1])
+            if right is not _NOT_CONST and op_names[0] in _CONST_RIGHT:
+                return _CONST_RIGHT[op_names[0]](fa, right)
             return lambda e: op(fa(e), fb(e))
         if len(fs) == 3:
             fa, fb, fc = fs
@@ -193,8 +192,6 @@ class _Compiler:
 
 
 def _maybe_date(c: Checked, node: ast.Binary) -> bool:
-    from .types import ANY, DATE, DUR
-
     kinds = {strip(c.types.get(id(node.left))), strip(c.types.get(id(node.right)))}
     return bool(kinds & {DATE, DUR, ANY})
 
@@ -210,4 +207,3 @@ _CONST_RIGHT: dict[str, Callable[[Fn, Any], Fn]] = {
     "==": lambda f, c: lambda e: f(e) == c,
     "!=": lambda f, c: lambda e: f(e) != c,
 }
-_ = _dt  # dates flow through calendar
