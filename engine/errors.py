@@ -89,3 +89,9 @@ class LedgerError(PolicyctlError):
 
 class EvaluationError(PolicyctlError):
     """A well-formed input still cannot be evaluated (e.g. a value out of range)."""
+
+
+# What a compiled expression can raise on a bad value (a missing amount compared, a
+# division by zero, an index past a list's end, a date out of range): every place that
+# runs one turns these into an EvaluationError or a diagnostic with a position.
+EVAL_ERRORS = (TypeError, ValueError, ArithmeticError, LookupError)

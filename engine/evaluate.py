@@ -30,7 +30,7 @@ from . import calendar
 from .bands import lookup_table
 from .calendar import ONE_DAY
 from .deadlines import Deadlines
-from .errors import Diagnostic, EvaluationError, Span
+from .errors import EVAL_ERRORS, Diagnostic, EvaluationError, Span
 from .institutions import InstitutionTracker
 from .ledger import INSTITUTION_TYPES, Event, Ledger, Person
 from .model import Item, Policy
@@ -165,7 +165,7 @@ class Evaluator(Sanctions):
                     violation(st, ev)  # the common case, without the dispatch
                 else:
                     self.event(st, ev)
-            except (TypeError, ValueError, ArithmeticError) as exc:
+            except EVAL_ERRORS as exc:
                 raise EvaluationError(Diagnostic(
                     "evaluation", f"event `{ev.id}` of `{code}` cannot be evaluated: {exc}",
                     Span(ev.file, ev.line),
@@ -469,7 +469,7 @@ class Evaluator(Sanctions):
             for f in self.p.facts:
                 try:
                     facts[f.name] = f.value.fn(env)
-                except (TypeError, ValueError, ArithmeticError):
+                except EVAL_ERRORS:
                     facts[f.name] = None
         return PersonOutcome(st.code, status, cycles, actions, reapply_from, st.reapplications,
                              facts, list(st.person.institutions))

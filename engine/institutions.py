@@ -18,6 +18,7 @@ import datetime as _dt
 from typing import Any
 
 from .deadlines import Deadlines
+from .errors import EVAL_ERRORS, Diagnostic, EvaluationError
 from .ledger import Event, Ledger
 from .model import Policy
 from .outcome import ActionRec, InstitutionOutcome
@@ -160,7 +161,13 @@ def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
 
 def _holds(env: Env, rule, staff, sanctioned, members, period) -> bool:
     env.staff, env.sanctioned, env.members, env.period = len(staff), sanctioned, members, period
-    return bool(rule.when.fn(env))
+    try:
+        return bool(rule.when.fn(env))
+    except EVAL_ERRORS as exc:
+        raise EvaluationError(Diagnostic(
+            "evaluation", f"institution rule `{rule.id}` cannot be evaluated for period "
+            f"{period}: {exc}", rule.when.span, "check the rule against a staff of this size"
+        )) from None
 
 
 def _first_date(env: Env, rule, tracker: InstitutionTracker, staff: list[str], period: str,

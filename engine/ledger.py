@@ -551,18 +551,25 @@ def read_events(path: str, policy: Policy, encoding: str | None = None,
 # ---- roster --------------------------------------------------------------------------------
 
 
-def read_roster(path: str, encoding: str | None = None, limit: int = 50) -> dict[str, Person]:
+def read_roster(path: str, encoding: str | None = None, limit: int = 50,
+                read: frozenset[str] = frozenset()) -> dict[str, Person]:
+    """People on the roster, one per code with their sites in order.
+
+    `read`: the person attributes a policy's expressions read (`person.birth_date`);
+    a person whose rows disagree on one of them is an error, since the first row
+    would otherwise win silently. Other columns may differ by site (a role).
+    """
     """Read a roster (one row per person and practice site) into person code -> Person."""
     problems = Problems(display(path), limit)
     try:
         with bulk():
             table = open_table(path, encoding, problems)
-            return _read_roster(table, problems)
+            return _read_roster(table, problems, read)
     except Stop:
         raise problems.error() from None
 
 
-def _read_roster(table: Table, problems: Problems) -> dict[str, Person]:
+def _read_roster(table: Table, problems: Problems, read: frozenset[str]) -> dict[str, Person]:
     header = table.header
     index = {name: i for i, name in enumerate(header)}
     missing = [c for c in REQUIRED_ROSTER_COLUMNS if c not in index]
@@ -601,8 +608,17 @@ def _read_roster(table: Table, problems: Problems) -> dict[str, Person]:
         if entry is None:
             attrs = {name: v for name, i in extra if (v := row[i].strip())}
             out[person] = Person(person, [place], attrs, table.file, line)
-        elif place not in entry.institutions:
+            continue
+        if place not in entry.institutions:
             entry.institutions.append(place)
+        for name, i in extra:  # what the policy reads of a person must agree across sites
+            v = row[i].strip()
+            if v and name in read and name in entry.attrs and entry.attrs[name] != v:
+                problems.add("roster", f"`{person}` has {name} `{v}` here but "
+                             f"`{entry.attrs[name]}` at line {entry.line}", line,
+                             "one value per person; leave the cell empty on other rows")
+            elif v:
+                entry.attrs.setdefault(name, v)
     problems.raise_if_any()
     if not out:
         raise problems.fail("empty", "the roster has a header but no rows",
@@ -611,6 +627,16 @@ def _read_roster(table: Table, problems: Problems) -> dict[str, Person]:
 
 
 # ---- both ----------------------------------------------------------------------------------
+
+
+def policy_reads_of_person(policy: Policy) -> frozenset[str]:
+    """The roster columns a policy's expressions read as `person.NAME`."""
+    exprs = [f.value for f in policy.facts] + [t.when for t in policy.tiers] + \
+        [r.when for r in policy.rules] + [b.when for b in policy.bans if b.when] + \
+        [c.when for c in policy.conditions] + \
+        [i.expr for i in policy.items.values() if i.expr] + \
+        [e.when for i in policy.items.values() for e in i.effects if e.when]
+    return frozenset(attr for e in exprs for (name, attr) in e.attrs if name == "person")
 
 
 def read_ledger(events: str, policy: Policy, roster: str | None = None,
@@ -626,7 +652,7 @@ def read_ledger(events: str, policy: Policy, roster: str | None = None,
         diagnostics += exc.diagnostics
     if roster is not None:
         try:
-            people = read_roster(roster, encoding)
+            people = read_roster(roster, encoding, read=policy_reads_of_person(policy))
         except LedgerError as exc:
             diagnostics += exc.diagnostics
     if diagnostics:
@@ -644,9 +670,9 @@ def read_ledger(events: str, policy: Policy, roster: str | None = None,
         first = min(institution_events, key=attrgetter("seq"))
         if people is None:
             raise LedgerError([Diagnostic(
-                "roster", "institution events need --roster", Span(first.file, first.line),
-                f"`{first.type}` of `{first.institution}` applies to its staff, "
-                "listed in a roster file")])
+                "roster", "institution events need a roster", Span(first.file, first.line),
+                f"`{first.type}` of `{first.institution}` applies to its staff: give the "
+                "roster (person, institution) that lists them")])
         unknown: list[Diagnostic] = []
         for e in sorted(institution_events, key=attrgetter("seq")):
             if e.institution not in staff and len(unknown) < 50:

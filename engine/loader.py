@@ -29,7 +29,7 @@ from .dsl.checker import Checker
 from .dsl.compile import compile_expr
 from .dsl.parser import ExprSyntaxError, parse_action, parse_expr
 from .dsl.types import ANY, BOOL, NUM, Type
-from .errors import Diagnostic, PolicyError, Span
+from .errors import EVAL_ERRORS, Diagnostic, PolicyError, Span
 from .model import (
     ActionSpec,
     Ban,
@@ -135,7 +135,13 @@ class _Builder:
             for p in checker.problems:
                 self.diags.append(Diagnostic(p.code, p.message, at(p.pos), p.hint))
             return None
-        return Expr(text, node, compile_expr(checked), origin, frozenset(checked.names),
+        try:
+            fn = compile_expr(checked)
+        except EVAL_ERRORS as exc:  # a constant part fails as it is folded: 1 / 0
+            self.diags.append(Diagnostic("evaluation", f"in `{text}`: {exc}", origin,
+                                         "this part of the expression can never be computed"))
+            return None
+        return Expr(text, node, fn, origin, frozenset(checked.names),
                     frozenset(checked.attrs))
 
     def actions(self, path: tuple, allow_ban: bool = False) -> tuple[ActionSpec, ...]:
@@ -173,6 +179,9 @@ class _Builder:
             if dur is not None and dur.unit == "working day":
                 self.err("action", "a sanction's length is counted in calendar time", path,
                          "use days, weeks, months or years")
+        if any(dur is not None and dur.amount == 0 for dur in (act.low, act.high)):
+            self.err("action", f"`{text}`: a length of zero", path,
+                     "a sanction lasts at least a day; leave the action out instead")
         if act.low and act.high and act.high.amount <= act.low.amount:
             self.err("action", f"`{text}`: the range must go from shorter to longer", path)
         return ActionSpec(text, act, origin)
@@ -236,6 +245,9 @@ class _Builder:
                 continue
             if spec.kind not in ("suspend", "terminate"):
                 self.err("action", "a cascade suspends or terminates the staff", p + ("then",))
+            elif spec.action.discretionary:
+                self.err("action", "a cascade's length is the institution's, not a range",
+                         p + ("then",), "write `suspend`, or a fixed `suspend 3 months`")
             if c["on"] in cascades:
                 self.err("duplicate", f"two cascades on `{c['on']}`", p + ("on",))
             cascades[c["on"]] = Cascade(c["on"], spec, c["cite"], self.doc.span(p))

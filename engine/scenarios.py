@@ -480,9 +480,6 @@ def _moved(d: Diagnostic, where: dict[str, PathT | None], chk: _Checker) -> Diag
     if hint:  # "first at line 4" means the 4th row: name its line in the test file
         hint = re.sub(r"\bline (\d+)\b",
                       lambda m: f"line {chk.at(path + (int(m.group(1)) - 1,)).line}", hint)
-    if message.startswith("institution events need --roster"):
-        message = "institution events need a roster"
-        hint = "give the institution's staff in `roster:` rows"
     return Diagnostic(d.code, message, span, hint, d.severity)
 
 

@@ -133,7 +133,7 @@ def test_institution_events_need_roster(policy):
     path = str(FIXTURES / "institution_event.csv")
     (d,) = problems(read_ledger, path, policy)
     assert (d.code, str(d.span)) == ("roster", f"{path}:3")
-    assert "institution events need --roster" in d.message
+    assert "institution events need a roster" in d.message
 
 
 def test_messages_and_hints(policy):
