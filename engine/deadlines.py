@@ -31,6 +31,15 @@ class Deadlines:
             known = self._cache[key] = self._compute(action, base)
         return dict(known[0]), known[1]
 
+    def attach(self, rec, base: _dt.date) -> tuple[dict[str, _dt.date], bool]:
+        """Date the deadlines of an action record decided on `base`, onto the record."""
+        found, exact = self.dates(rec.action, base)
+        if found:
+            rec.extra["deadlines"] = found
+            if not exact:
+                rec.extra["deadlines_approximate"] = True
+        return found, exact
+
     def _compute(self, action: str, base: _dt.date) -> tuple[dict[str, _dt.date], bool]:
         found: dict[str, _dt.date] = {}
         exact = True

@@ -141,9 +141,14 @@ class Evaluator(Sanctions):
         unless already judged elsewhere)."""
         if institutions is None:
             institutions = self.judge_institutions(None)
+        notes = []
+        if self.p.institution_rules and not self.ledger.roster:
+            cites = ", ".join(sorted({r.cite for r in self.p.institution_rules}))
+            notes.append(f"the policy has institution rules ({cites}) but no roster was "
+                         "given, so no institution was judged")
         return Outcome(self.p.id, self.p.version, self.as_of, people, institutions, traces,
                        self.after, self.outside,
-                       (self.p.effective_from, self.p.effective_to))
+                       (self.p.effective_from, self.p.effective_to), notes)
 
     def judge_institutions(self, only: list[str] | None) -> list:
         """The institutions' outcomes (all of them, or `only` these), after the fold."""

@@ -148,11 +148,7 @@ def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
                     if spec.kind in policy.actions:
                         rec.extra["label"] = policy.actions[spec.kind].label
                     if deadlines:
-                        found, exact = deadlines.dates(spec.kind, first)
-                        if found:
-                            rec.extra["deadlines"] = found
-                            if not exact:
-                                rec.extra["deadlines_approximate"] = True
+                        deadlines.attach(rec, first)
                     actions.append(rec)
             actions.sort(key=lambda a: (a.start, a.source))
             out.append(InstitutionOutcome(inst, period, len(staff), sanctioned, actions))

@@ -150,6 +150,7 @@ class Outcome:
     events_after_as_of: int = 0
     events_outside_effective: int = 0
     effective: tuple[str, str | None] = ("", None)
+    notes: list[str] = field(default_factory=list)  # further warnings from the evaluation
 
     def warnings(self) -> list[str]:
         """What a reader should know about the inputs, one sentence each."""
@@ -162,7 +163,7 @@ class Outcome:
         if self.events_after_as_of:
             out.append(f"{self.events_after_as_of} events are dated after the as-of date "
                        f"{self.as_of} and were left out")
-        return out
+        return out + self.notes
 
     def header(self) -> dict:
         return {"policy": {"id": self.policy_id, "version": self.policy_version},

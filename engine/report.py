@@ -9,6 +9,7 @@ gives the same bytes.
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import io
 import json
 from collections import Counter
@@ -48,10 +49,17 @@ def people_text(people: list[PersonOutcome], fmt: str) -> str:
         base = [p.person, p.status, plain(p.reapply_from) or ""]
         if not p.cycles:
             w.writerow(base + ["", "", "", "", "", "", ""])
+        # registration r began on the (r-1)-th reinstatement: a year's actions go to the
+        # registration that was running on their day
+        began = [a.start for a in p.actions if a.action == "reinstate"]
         for c in p.cycles:
+            lo = max(c.start, began[c.registration - 2]) if c.registration > 1 else c.start
+            hi = c.end
+            if c.registration - 1 < len(began) and began[c.registration - 1] <= c.end:
+                hi = min(hi, began[c.registration - 1] - _dt.timedelta(days=1))
             acts = "; ".join(
                 f"{a.action} {plain(a.start)}" + (f"..{plain(a.end)}" if a.end else "")
-                for a in p.actions if a.start and c.start <= a.start <= c.end)
+                for a in p.actions if a.start and lo <= a.start <= hi)
             w.writerow(base + [c.period, c.registration, plain(c.deducted),
                                "" if c.score is None else plain(c.score), c.tier or "",
                                c.violations, acts])

@@ -337,17 +337,13 @@ class Sanctions(Story):
         if not self.p.deadlines:
             return
         base = decided or rec.start
-        found, exact = self.deadlines.dates(rec.action, base)
-        if found:
-            rec.extra["deadlines"] = found
-            if not exact:
-                rec.extra["deadlines_approximate"] = True
-            if st is not None and st.trace is not None:
-                cites = {dl.id: dl.cite for dl in self.p.deadlines}
-                for k, v in found.items():
-                    self.say(st, base, "deadline", f"deadline `{k}`: {v}"
-                             + ("" if exact else " (weekdays only: outside the holiday calendar)"),
-                             cites[k])
+        found, exact = self.deadlines.attach(rec, base)
+        if found and st is not None and st.trace is not None:
+            cites = {dl.id: dl.cite for dl in self.p.deadlines}
+            for k, v in found.items():
+                self.say(st, base, "deadline", f"deadline `{k}`: {v}"
+                         + ("" if exact else " (weekdays only: outside the holiday calendar)"),
+                         cites[k])
 
 
 def _months(d: Duration) -> Fraction:

@@ -121,3 +121,24 @@ def test_python_api_returns_the_same_data():
     out = evaluate_files(POLICY, str(FIX / "events.csv"), str(FIX / "roster.csv"),
                          dt.date(2025, 12, 31))
     assert out.as_dict() == json.loads(_evaluate().stdout)
+
+
+def test_csv_rows_split_a_year_at_a_reinstatement(tmp_path):
+    """Zhanjiang: A1 (40) on 2022-01-10 leaves 60 -> cancelled (第十七条), first ban
+    half a year (第十九条) to 2022-07-09; re-applies 2022-07-10 -> a new registration;
+    B1 (20) on 2022-08-01 leaves 80 -> 3 months, 08-01 to 10-31, then awaiting a
+    re-application (第二十条) from 11-01. Each registration's row lists its own actions."""
+    ev = tmp_path / "e.csv"
+    ev.write_text("person,date,type,items\nP,2022-01-10,,A1\nP,2022-07-10,reapply,\n"
+                  "P,2022-08-01,,B1\n", "utf-8")
+    res = CliRunner().invoke(cli, ["evaluate", "--policy", str(ROOT / "policies/zhanjiang.yaml"),
+                                   "--events", str(ev), "--as-of", "2022-12-31",
+                                   "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    rows = res.stdout.strip().splitlines()[1:]
+    assert rows == [
+        "P,awaiting_reapplication,2022-11-01,2022,1,40,60,terminate,1,"
+        "terminate 2022-01-10; ban 2022-01-10..2022-07-09",
+        "P,awaiting_reapplication,2022-11-01,2022,2,20,80,suspend-3m,1,"
+        "reinstate 2022-07-10; suspend 2022-08-01..2022-10-31",
+    ]

@@ -522,3 +522,24 @@ def test_examples_load(city):
     pol = load_policy(root / "policies" / f"{city}.yaml", provenance_checks=False)
     led = read_ledger(str(events), pol, str(events.with_name("roster.csv")))
     assert led.events and led.roster
+
+
+def test_roster_rows_must_agree_on_what_the_policy_reads(tmp_path):
+    """Jining reads person.birth_date (三(三) test form): two sites, two birth dates is
+    an error; a role that differs by site is not read by the policy and is fine."""
+    from engine.ledger import read_ledger
+    from engine.loader import load_policy
+
+    policy = load_policy(Path(__file__).resolve().parent.parent / "policies" / "jining.yaml")
+    ev = tmp_path / "e.csv"
+    ev.write_text("person,date,items\nP1,2024-05-01,A1\n", "utf-8")
+    ro = tmp_path / "r.csv"
+    ro.write_text("person,institution,role,birth_date\nP1,H1,doctor,1970-01-01\n"
+                  "P1,H2,teacher,1971-01-01\n", "utf-8")
+    with pytest.raises(LedgerError) as e:
+        read_ledger(str(ev), policy, str(ro))
+    (d,) = e.value.diagnostics
+    assert (d.code, d.span.line) == ("roster", 3) and "birth_date" in d.message
+    ro.write_text("person,institution,role,birth_date\nP1,H1,doctor,1970-01-01\n"
+                  "P1,H2,teacher,\n", "utf-8")
+    assert read_ledger(str(ev), policy, str(ro)).roster["P1"].attrs["role"] == "doctor"

@@ -38,6 +38,8 @@ BAD = [
     ("unknown-action", "action", 16, 51),
     ("yaml-syntax", "yaml", 13, 3),
     ("wrong-type", "schema", 9, 36),
+    ("constant-fails", "evaluation", 17, 27),  # `12 / 0` folds at load: never computable
+    ("zero-length", "action", 16, 51),         # `suspend 0 months`
 ]
 
 
