@@ -130,13 +130,12 @@ def exercised(policy: Policy, result: CaseResult) -> set[tuple[str, str]]:
         if kind:
             hit.update((kind, c) for c in ev.items)
     bans = {(b.cite, _when(b.when)): i for i, b in enumerate(policy.bans)}
-    messages = {f"{c.message} ({c.cite})": i for i, c in enumerate(policy.conditions)}
     for p in outcome.people:
         for a in p.actions:
             _action(policy, a, hit, bans)
         for r in p.reapplications:
-            if r.get("result") == "rejected" and r.get("reason") in messages:
-                hit.add(("condition", str(messages[r["reason"]])))
+            if r.get("result") == "rejected" and "condition" in r:
+                hit.add(("condition", str(r["condition"])))
     for inst in outcome.institutions:
         for a in inst.actions:
             if a.source.startswith("rule:"):

@@ -409,7 +409,7 @@ class Evaluator(Sanctions):
         if st.trace is not None:
             self.say(st, ev.date, "band", f"enters band `{tier.id}` ({tier.when.text})"
                      + (f"; crosses {', '.join(skipped)} in one event: only the harshest fires"
-                        if skipped else ""), tier.cite, ev)
+                        if skipped else ""), tier.cite, ev, f"tier:{tier.id}")
         for spec in tier.then:
             self.apply(st, spec, ev, tier.cite, f"tier:{tier.id}", cause="points", points=pts)
 
@@ -425,7 +425,7 @@ class Evaluator(Sanctions):
             cyc.rules_fired.add(rule.id)
             if st.trace is not None:
                 self.say(st, ev.date, "rule", f"rule `{rule.id}` holds ({rule.when.text})",
-                         rule.cite, ev)
+                         rule.cite, ev, f"rule:{rule.id}")
             for spec in rule.then:
                 self.apply(st, spec, ev, rule.cite, f"rule:{rule.id}",
                            cause=rule.cause or "rule", points=pts)

@@ -29,8 +29,6 @@ from .outcome import Outcome
 from .scenarios import Mismatch
 
 DECIDING = frozenset({"band", "rule", "action", "ban", "status", "reapply"})
-_ENTERS = re.compile(r"enters band `([^`]+)`")
-_HOLDS = re.compile(r"rule `([^`]+)` holds")
 _MISSING = object()
 
 
@@ -93,10 +91,10 @@ def explained(outcome: Outcome, person: str) -> dict[str, list[str]]:
     """The explanation path of one person: bands, rules and deciding articles."""
     bands, rules, cites = [], [], []
     for s in outcome.traces.get(person, []):
-        if s.kind == "band" and (m := _ENTERS.match(s.text)):
-            bands.append(m.group(1))
-        elif s.kind == "rule" and (m := _HOLDS.match(s.text)):
-            rules.append(m.group(1))
+        if s.ref and s.ref.startswith("tier:"):
+            bands.append(s.ref[5:])
+        elif s.ref and s.ref.startswith("rule:"):
+            rules.append(s.ref[5:])
         if s.kind in DECIDING and s.cite and s.cite not in cites:
             cites.append(s.cite)
     return {"bands": bands, "rules": rules, "cites": cites}

@@ -96,6 +96,7 @@ class Step:
     cite: str | None = None
     event: str | None = None
     where: str | None = None  # file:line of the event
+    ref: str | None = None  # what decided, for tools: "tier:ID", "rule:ID"
 
 
 @dataclass(slots=True)

@@ -258,7 +258,7 @@ class Sanctions(Story):
             elif isinstance(st.reapply_from, _dt.date) and d < st.reapply_from:
                 reason = f"the ban allows a re-application from {st.reapply_from}"
             else:
-                reason = self.conditions_fail(st, ev, "termination")
+                reason = self.conditions_fail(st, ev, "termination", outcome)
             if reason:
                 outcome.update(result="rejected", reason=reason)
             else:
@@ -275,7 +275,7 @@ class Sanctions(Story):
                 outcome.update(result="accepted", reason="reinstated as a new registration: "
                                "the cycle's total restarts at zero")
         elif st.status == "awaiting":
-            reason = self.conditions_fail(st, ev, "suspension")
+            reason = self.conditions_fail(st, ev, "suspension", outcome)
             if reason:
                 outcome.update(result="rejected", reason=reason)
             else:
@@ -295,15 +295,18 @@ class Sanctions(Story):
             self.say(st, d, "reapply", f"re-application {outcome['result']}: {outcome['reason']}",
                      cite, ev)
 
-    def conditions_fail(self, st: PersonState, ev: Event, after: str) -> str | None:
-        """Why a re-application fails its policy's conditions, or None when it meets them."""
+    def conditions_fail(self, st: PersonState, ev: Event, after: str,
+                        record: dict[str, Any]) -> str | None:
+        """Why a re-application fails its policy's conditions, or None when it meets them;
+        the failing condition's index goes into the re-application's record."""
         env = self.env
         env.date, env.violations, env.terminations = ev.date, st.violations, st.terminations
         env.event, env.person = ev, st.person
-        for c in self.p.conditions:
+        for i, c in enumerate(self.p.conditions):
             if c.after not in (after, "any"):
                 continue
             if not c.when.fn(env):
+                record["condition"] = i
                 return f"{c.message} ({c.cite})"
         return None
 

@@ -27,10 +27,10 @@ class Story:
     p: Policy  # set by the Evaluator
 
     def say(self, st: PersonState, d: _dt.date, kind: str, text: str, cite: str | None,
-            ev: Event | None = None) -> None:
+            ev: Event | None = None, ref: str | None = None) -> None:
         if st.trace is not None:
             st.trace.append(Step(d, kind, text, cite, ev.id if ev else None,
-                                 f"{ev.file}:{ev.line}" if ev else None))
+                                 f"{ev.file}:{ev.line}" if ev else None, ref))
 
     def say_event(self, st: PersonState, ev: Event, pts, per) -> None:
         if per is None:
