@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import provenance
-from .errors import Diagnostic, PolicyError
+from .errors import Diagnostic, PolicyError, closest
 from .model import Item, Policy
 from .source import load_document
 
@@ -91,10 +91,8 @@ def load_map(path: str | Path, old: Policy, new: Policy) -> dict[str, str | None
 
 
 def _near(code: str, codes: set[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(code, sorted(codes), n=1)
-    return f"did you mean `{close[0]}`?" if close else "codes are " + ", ".join(sorted(codes))
+    close = closest(code, codes)
+    return f"did you mean `{close}`?" if close else "codes are " + ", ".join(sorted(codes))
 
 
 def pair_items(old: dict[str, Item], new: dict[str, Item],

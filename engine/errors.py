@@ -11,6 +11,7 @@ exception is meant to reach a user.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -95,3 +96,12 @@ class EvaluationError(PolicyctlError):
 # division by zero, an index past a list's end, a date out of range): every place that
 # runs one turns these into an EvaluationError or a diagnostic with a position.
 EVAL_ERRORS = (TypeError, ValueError, ArithmeticError, LookupError)
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice a user most likely meant by `word` (for "did you mean" hints)."""
+    choices = sorted(choices)
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if not found:
+        found = [c for c in choices if c.upper() == word.upper()][:1]
+    return found[0] if found else None

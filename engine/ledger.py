@@ -32,14 +32,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import difflib
 import re
 from dataclasses import dataclass
 from fractions import Fraction
 from operator import attrgetter, itemgetter
 
 from .calendar import parse_date
-from .errors import Diagnostic, LedgerError, Span
+from .errors import Diagnostic, LedgerError, Span, closest
 from .model import Item, Policy
 from .tables import MAX_CELL as MAX_CELL  # re-exported: callers read `ledger.MAX_CELL`
 from .tables import Problems, Stop, Table, bulk, display, open_table
@@ -149,14 +148,6 @@ def _hint_date(text: str) -> str:
     return "write dates as YYYY-MM-DD, e.g. `2024-03-29`"
 
 
-def _close(word: str, choices) -> str | None:
-    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    if not found:
-        upper = [c for c in choices if c.upper() == word.upper()]
-        found = upper[:1]
-    return found[0] if found else None
-
-
 def _listing(codes) -> str:
     codes = sorted(codes)
     if len(codes) > 12:
@@ -200,7 +191,7 @@ class _EventReader:
         parts = [c.strip() for c in items_text.split("|")] if items_text.strip() else []
         codes = tuple(dict.fromkeys(c for c in parts if c))
         if etype not in EVENT_TYPES:
-            near = _close(etype, EVENT_TYPES)
+            near = closest(etype, EVENT_TYPES)
             hint = (f"did you mean `{near}`? " if near else "") + \
                 "types are " + ", ".join(EVENT_TYPES) + " (empty means violation)"
             errors.append(("type", f"unknown event type `{raw_type}`", hint))
@@ -237,7 +228,7 @@ class _EventReader:
                     errors.append(("item", f"unknown credit code `{code}`",
                                    f"policy `{policy.id}` defines no credits"))
                 else:
-                    near = _close(code, own)
+                    near = closest(code, own)
                     hint = (f"did you mean `{near}`?" if near
                             else f"policy `{policy.id}` has {what}s {_listing(own)}")
                     errors.append(("item", f"unknown {what} code `{code}`", hint))
@@ -527,7 +518,7 @@ def _missing_columns(missing: list[str], header: list[str], table: Table,
                      problems: Problems) -> None:
     line = table.header_line or 1
     for name in missing:
-        near = _close(name, header)
+        near = closest(name, header)
         hint = f"did you mean `{near}`? " if near else ""
         hint += "the header has: " + (", ".join(header) or "nothing")
         if any("\t" in h or ";" in h for h in header):
@@ -676,7 +667,7 @@ def read_ledger(events: str, policy: Policy, roster: str | None = None,
         unknown: list[Diagnostic] = []
         for e in sorted(institution_events, key=attrgetter("seq")):
             if e.institution not in staff and len(unknown) < 50:
-                near = _close(e.institution, staff)
+                near = closest(e.institution, staff)
                 unknown.append(Diagnostic(
                     "roster", f"institution `{e.institution}` has nobody on the roster",
                     Span(e.file, e.line),

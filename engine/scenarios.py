@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Diagnostic, PolicyctlError, Span
+from .errors import Diagnostic, PolicyctlError, Span, closest
 from .ledger import Ledger, read_ledger
 from .loader import load_policy
 from .model import Policy
@@ -210,7 +210,7 @@ class _Checker:
              required: Iterable[str] = ()) -> None:
         for k in value:
             if k not in allowed:
-                near = _close(k, allowed)
+                near = closest(k, allowed)
                 hint = f"did you mean `{near}`?" if near else "allowed: " + ", ".join(allowed)
                 self.add("test-key", f"unknown key `{k}` in {what}", path + (k,), hint,
                          key=True)
@@ -310,7 +310,7 @@ class _Checker:
         self.keys(exp, path, PERSON_KEYS, what)
         status = exp.get("status")
         if status is not None and status not in STATUSES:
-            near = _close(str(status), STATUSES)
+            near = closest(str(status), STATUSES)
             self.add("test-value", f"status `{status}` is not a status", path + ("status",),
                      f"did you mean `{near}`?" if near else "one of " + ", ".join(STATUSES))
         rf = exp.get("reapply_from")
@@ -499,13 +499,6 @@ def _kind(value: Any) -> str:
         return "nothing"
     return {dict: "a mapping", list: "a list", str: f"text `{value}`", bool: f"`{value}`"}.get(
         type(value), f"`{value}`")
-
-
-def _close(word: str, choices) -> str | None:
-    import difflib
-
-    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return found[0] if found else None
 
 
 # ---- running -----------------------------------------------------------------------------
