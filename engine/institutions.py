@@ -51,6 +51,7 @@ class InstitutionTracker:
         self.history: dict[tuple[str, str], tuple[list[_dt.date], list[tuple]]] = {}
         self._default = Member("", score=self.initial or 0)
         self.periods: dict[str, tuple[_dt.date, _dt.date]] = {}
+        self.went_down: set[tuple[str, str]] = set()  # (person, period) whose totals fell
 
     def record(self, st: Any, cyc: Any, d: _dt.date) -> None:
         if not st.person.institutions:
@@ -62,37 +63,45 @@ class InstitutionTracker:
         if entry is None:
             self.periods.setdefault(cyc.period, (cyc.start, cyc.end))
             self.history[key] = ([d], [snap])
-        elif entry[0][-1] == d or not self.keep_history:
-            entry[0][-1] = d
-            entry[1][-1] = snap
         else:
-            entry[0].append(d)
-            entry[1].append(snap)
+            before = entry[1][-1]
+            if snap[1] < before[1] or snap[3] < before[3]:  # a credit, a reinstatement
+                self.went_down.add(key)
+            if entry[0][-1] == d or not self.keep_history:
+                entry[0][-1] = d
+                entry[1][-1] = snap
+            else:
+                entry[0].append(d)
+                entry[1].append(snap)
 
-    def final(self, staff: list[str], period: str) -> list[Member]:
-        """The staff's cycle records at the end of a period.
+    def final(self, staff: list[str], active: list[str], period: str) -> list[Member]:
+        """The staff's cycle records at the end of a period (`active`: those of the
+        staff with a record in it).
 
         Staff with no finding in the period share one record (person ""), placed
         last, so list functions evaluate it once (see dsl/builtins.py).
         """
-        changed, quiet = [], 0
         history = self.history
-        for code in staff:
-            entry = history.get((code, period))
-            if entry is None:
-                quiet += 1
-            else:
-                changed.append(Member(*entry[1][-1]))
-        return changed + [self._default] * quiet
+        changed = [Member(*history[(code, period)][1][-1]) for code in active]
+        return changed + [self._default] * (len(staff) - len(changed))
 
-    def changes(self, staff: list[str], period: str) -> list[tuple[_dt.date, tuple]]:
-        """Every (date, snapshot) of the staff in a period, by date (then person)."""
+    def changes(self, active: list[str], period: str) -> list[tuple[_dt.date, tuple]]:
+        """Every (date, snapshot) of these people in a period, by date (then person)."""
         out = []
-        for code in staff:
-            entry = self.history.get((code, period))
-            if entry is not None:
-                out.extend(zip(entry[0], entry[1], strict=True))
+        for code in active:
+            entry = self.history[(code, period)]
+            out.extend(zip(entry[0], entry[1], strict=True))
         out.sort(key=lambda c: (c[0], c[1][0]))
+        return out
+
+    def active_by_institution(self, ledger: Ledger) -> dict[tuple[str, str], list[str]]:
+        """(institution, period) -> the staff with a record in that period, in code order."""
+        out: dict[tuple[str, str], list[str]] = {}
+        roster = ledger.roster or {}
+        for code, period in sorted(self.history):
+            person = roster.get(code)
+            for inst in person.institutions if person else ():
+                out.setdefault((inst, period), []).append(code)
         return out
 
 
@@ -114,33 +123,32 @@ def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
         period, start, end = cycle_label(policy, ev.date)
         tracker.periods.setdefault(period, (start, end))
         by_inst.setdefault((ev.institution, period), []).append(rec)
-    touched_periods: dict[str, set[str]] = {}
-    for code, period in tracker.history:
-        touched_periods.setdefault(code, set()).add(period)
+    active = tracker.active_by_institution(ledger)
+    periods_of: dict[str, set[str]] = {}
+    for inst, period in list(active) + list(by_inst):
+        periods_of.setdefault(inst, set()).add(period)
     out = []
     for inst in only if only is not None else sorted(ledger.staff):
         staff = ledger.staff[inst]
-        periods: set[str] = set()
-        for code in staff:
-            periods |= touched_periods.get(code, set())
-        periods |= {p for (i, p) in by_inst if i == inst}
-        for period in sorted(periods):
-            members = tracker.final(staff, period)
+        for period in sorted(periods_of.get(inst, ())):
+            who = active.get((inst, period), [])
+            members = tracker.final(staff, who, period)
             actions = list(by_inst.get((inst, period), []))
             sanctioned = sum(1 for m in members if m.sanctioned)
             changes = None
             for rule in policy.institution_rules:
                 if _holds(env, rule, staff, sanctioned, members, period):
                     if changes is None:
-                        changes = tracker.changes(staff, period)
+                        changes = tracker.changes(who, period)
                     first = _first_date(env, rule, tracker, staff, period, changes)
                 else:
                     # false at the end; it can only have held before if some record went
                     # down (a credit, a reinstatement): then look day by day
+                    if not any((code, period) in tracker.went_down for code in who):
+                        continue
                     if changes is None:
-                        changes = tracker.changes(staff, period)
-                    first = _went_down(changes) and _scan(env, rule, tracker, staff, period,
-                                                          changes)
+                        changes = tracker.changes(who, period)
+                    first = _scan(env, rule, tracker, staff, period, changes)
                     if not first:
                         continue
                 for spec in rule.then:
@@ -211,17 +219,6 @@ def _first_date(env: Env, rule, tracker: InstitutionTracker, staff: list[str], p
         else:
             lo = mid + 1
     return dates[lo]
-
-
-def _went_down(changes: list[tuple[_dt.date, tuple]]) -> bool:
-    """Whether any member's deducted or violations ever fell during the period."""
-    last: dict[str, tuple] = {}
-    for _, snap in changes:
-        before = last.get(snap[0])
-        if before is not None and (snap[1] < before[1] or snap[3] < before[3]):
-            return True
-        last[snap[0]] = snap
-    return False
 
 
 def _scan(env: Env, rule, tracker: InstitutionTracker, staff: list[str], period: str,
