@@ -15,6 +15,7 @@ for every condition built from counts that only grow.
 from __future__ import annotations
 
 import datetime as _dt
+from operator import itemgetter
 from typing import Any
 
 from .deadlines import Deadlines
@@ -86,12 +87,12 @@ class InstitutionTracker:
         return changed + [self._default] * (len(staff) - len(changed))
 
     def changes(self, active: list[str], period: str) -> list[tuple[_dt.date, tuple]]:
-        """Every (date, snapshot) of these people in a period, by date (then person)."""
+        """Every (date, snapshot) of these people (in code order) in a period, by date."""
         out = []
         for code in active:
             entry = self.history[(code, period)]
             out.extend(zip(entry[0], entry[1], strict=True))
-        out.sort(key=lambda c: (c[0], c[1][0]))
+        out.sort(key=itemgetter(0))  # stable: people stay in code order within a day
         return out
 
     def active_by_institution(self, ledger: Ledger) -> dict[tuple[str, str], list[str]]:
