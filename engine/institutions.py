@@ -59,21 +59,24 @@ class InstitutionTracker:
             return
         snap = (st.code, cyc.deducted, cyc.score, cyc.violations, cyc.max_item_points,
                 cyc.suspended, cyc.terminated)
-        key = (st.code, cyc.period)
-        entry = self.history.get(key)
+        entry = cyc.tracked
         if entry is None:
-            self.periods.setdefault(cyc.period, (cyc.start, cyc.end))
-            self.history[key] = ([d], [snap])
+            key = (st.code, cyc.period)
+            entry = self.history.get(key)
+            if entry is None:
+                self.periods.setdefault(cyc.period, (cyc.start, cyc.end))
+                cyc.tracked = self.history[key] = ([d], [snap])
+                return
+            cyc.tracked = entry  # a second registration in the same cycle
+        before = entry[1][-1]
+        if snap[1] < before[1] or snap[3] < before[3]:  # a credit, a reinstatement
+            self.went_down.add((st.code, cyc.period))
+        if entry[0][-1] == d or not self.keep_history:
+            entry[0][-1] = d
+            entry[1][-1] = snap
         else:
-            before = entry[1][-1]
-            if snap[1] < before[1] or snap[3] < before[3]:  # a credit, a reinstatement
-                self.went_down.add(key)
-            if entry[0][-1] == d or not self.keep_history:
-                entry[0][-1] = d
-                entry[1][-1] = snap
-            else:
-                entry[0].append(d)
-                entry[1].append(snap)
+            entry[0].append(d)
+            entry[1].append(snap)
 
     def final(self, staff: list[str], active: list[str], period: str) -> list[Member]:
         """The staff's cycle records at the end of a period (`active`: those of the

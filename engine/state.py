@@ -23,7 +23,7 @@ class CycleState:
 
     __slots__ = ("index", "period", "start", "end", "deducted", "credited", "violations",
                  "max_item_points", "fired", "rules_fired", "inspections", "initial",
-                 "registration", "tier", "touched", "suspended", "terminated")
+                 "registration", "tier", "touched", "suspended", "terminated", "tracked")
 
     def __init__(self, index: int, period: str, start: _dt.date, end: _dt.date,
                  initial, registration: int):
@@ -37,6 +37,7 @@ class CycleState:
         self.inspections: dict[str, Any] = {}
         self.initial = initial
         self.registration = registration
+        self.tracked: Any = None  # this cycle's entry in the institution tracker
         self.tier: str | None = None
         self.touched = False
         self.suspended = False  # suspended or terminated in this cycle by own conduct
