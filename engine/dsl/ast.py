@@ -1,4 +1,4 @@
-"""The expression language's syntax tree: frozen, slotted dataclasses.
+"""The expression language's syntax tree: frozen dataclasses.
 
 Each node keeps `pos` (offset of its first character in the expression text)
 for error messages, excluded from equality: two expressions that mean the same
@@ -18,36 +18,36 @@ def _pos() -> int:
     return field(default=0, compare=False, repr=False)  # type: ignore[return-value]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Num:
     value: Number
     pos: int = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Str:
     value: str
     pos: int = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Bool:
     value: bool
     pos: int = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Null:
     pos: int = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DateLit:
     value: str  # YYYY-MM-DD, checked by the checker
     pos: int = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Duration:
     """A length of time: `3 months`, `10 working days`. unit is singular."""
 
@@ -61,54 +61,54 @@ class Duration:
         return f"{text} {self.unit}{'' if n == 1 else 's'}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ListLit:
     items: tuple[Node, ...]
     pos: int = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Name:
     id: str
     pos: int = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Attr:
     obj: Node
     name: str
     pos: int = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Index:
     obj: Node
     index: Node
     pos: int = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Call:
     func: str
     args: tuple[Node, ...]
     pos: int = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Lambda:
     param: str
     body: Node
     pos: int = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Unary:
     op: str  # "-" | "not"
     operand: Node
     pos: int = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Binary:
     op: str  # + - * / and or
     left: Node
@@ -116,7 +116,7 @@ class Binary:
     pos: int = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Compare:
     """A comparison chain: operands[0] ops[0] operands[1] ops[1] operands[2] ..."""
 
@@ -125,7 +125,7 @@ class Compare:
     pos: int = _pos()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Cond:
     test: Node
     then: Node
@@ -137,7 +137,7 @@ Node = (Num | Str | Bool | Null | DateLit | Duration | ListLit | Name | Attr | I
         | Lambda | Unary | Binary | Compare | Cond)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Action:
     """An action phrase: `suspend 3 months`, `ban 1 to 2 years`, `ban never`, `refer`.
 
