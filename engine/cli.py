@@ -51,8 +51,9 @@ def _write(chunks: Iterable[str], output: str | None) -> None:
 def cli() -> None:
     """Regulation-as-code for medical-insurance practitioner points regimes.
 
-    A policy is one regulation version as YAML; `validate` checks it, `evaluate`
-    applies it to a ledger of inspection findings.
+    A policy is one regulation version as YAML: `validate` checks it, `evaluate`
+    applies it to a ledger of inspection findings, `test` runs the scenario tests
+    written beside it, and `diff` says what a revision changes and for whom.
     """
 
 
