@@ -367,10 +367,7 @@ class _EventReader:
         problems = self.problems
         file = table.file
         header = table.header
-        index = {name: i for i, name in enumerate(header)}
-        missing = [c for c in REQUIRED_EVENT_COLUMNS if c not in index]
-        if missing:
-            _missing_columns(missing, header, table, problems)
+        index = _columns(table, REQUIRED_EVENT_COLUMNS, problems)
         width = len(header)
         pad = any(f not in index for f in FIELDS)  # absent fields read the appended ""
         get = itemgetter(*(index.get(f, width) for f in FIELDS))
@@ -395,17 +392,8 @@ class _EventReader:
         by_items: dict[str, _Profile] = {}
         count = 0
         for line, row in table.rows:
-            if len(row) != width:
-                if not row:
-                    continue
-                if len(row) < width:
-                    row.extend([""] * (width - len(row)))
-                elif any(c.strip() for c in row[width:]):
-                    problems.add("format", f"the row has {len(row)} cells but the header "
-                                 f"has {width} columns", line, "quote cells that contain a comma")
-                    continue
-                else:
-                    del row[width:]
+            if len(row) != width and (not row or not _fit(row, width, line, problems)):
+                continue
             if pad:
                 row.append("")
             (id_s, person_s, date_s, type_s, items_s, place_s, insp_s, amount_s, points_s,
@@ -514,6 +502,29 @@ def _duplicate_ids(events: list[Event], dropped: list[tuple[int, str]],
                          f"first at line {at}")
 
 
+def _columns(table: Table, required, problems: Problems) -> dict[str, int]:
+    """Each header name's position; a missing required column is a `column` error."""
+    index = {name: i for i, name in enumerate(table.header)}
+    missing = [c for c in required if c not in index]
+    if missing:
+        _missing_columns(missing, table.header, table, problems)
+    return index
+
+
+def _fit(row: list[str], width: int, line: int, problems: Problems) -> bool:
+    """Make a row as wide as the header: pad a short one, trim empty trailing cells;
+    False (and a `format` error) when it has more filled cells than columns."""
+    if len(row) < width:
+        row.extend([""] * (width - len(row)))
+        return True
+    if any(c.strip() for c in row[width:]):
+        problems.add("format", f"the row has {len(row)} cells but the header has {width} "
+                     "columns", line, "quote cells that contain a comma")
+        return False
+    del row[width:]
+    return True
+
+
 def _missing_columns(missing: list[str], header: list[str], table: Table,
                      problems: Problems) -> None:
     line = table.header_line or 1
@@ -562,10 +573,7 @@ def read_roster(path: str, encoding: str | None = None, limit: int = 50,
 
 def _read_roster(table: Table, problems: Problems, read: frozenset[str]) -> dict[str, Person]:
     header = table.header
-    index = {name: i for i, name in enumerate(header)}
-    missing = [c for c in REQUIRED_ROSTER_COLUMNS if c not in index]
-    if missing:
-        _missing_columns(missing, header, table, problems)
+    index = _columns(table, REQUIRED_ROSTER_COLUMNS, problems)
     width = len(header)
     ip, ii = index["person"], index["institution"]
     extra = tuple((name, i) for i, name in enumerate(header)
@@ -573,13 +581,8 @@ def _read_roster(table: Table, problems: Problems, read: frozenset[str]) -> dict
     out: dict[str, Person] = {}
     count = 0
     for line, row in table.rows:
-        if len(row) != width:
-            if len(row) < width:
-                row.extend([""] * (width - len(row)))
-            elif any(c.strip() for c in row[width:]):
-                problems.add("format", f"the row has {len(row)} cells but the header has "
-                             f"{width} columns", line, "quote cells that contain a comma")
-                continue
+        if len(row) != width and not _fit(row, width, line, problems):
+            continue
         person, place = row[ip].strip(), row[ii].strip()
         if not person or not place:
             if not any(c.strip() for c in row):
