@@ -13,15 +13,38 @@ import datetime as _dt
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from .outcome import Outcome, PersonOutcome, plain
 
 FORMATS = ("json", "jsonl", "csv", "table")
 
 
-def _dump(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
+def _encoder() -> Callable[[Any], str]:
+    """`json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))`, made once.
+
+    json.dumps builds an encoder object on every call, which cost more than the
+    encoding itself for the small records of a report (a person, an action): a
+    report of 200,000 people makes several hundred thousand calls. The C encoder
+    that json.dumps would use is built here once (no circular-reference markers:
+    reports are trees the engine builds) and called directly; where the C
+    accelerator is missing, the equivalent encoder object is reused instead.
+    """
+    enc = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return enc.encode
+    c = make(None, enc.default, json.encoder.encode_basestring, None, ": ", ", ", False,
+             False, True)
+    join = "".join
+
+    def dump(obj: Any) -> str:
+        return join(c(obj, 0))
+    return dump
+
+
+_dump = _encoder()
 
 
 def render(outcome: Outcome, fmt: str) -> Iterator[str]:
@@ -40,9 +63,9 @@ def people_text(people: list[PersonOutcome], fmt: str) -> str:
     Several runs make one report through `frame`.
     """
     if fmt == "json":
-        return ",\n  ".join(_dump(p.as_dict()) for p in people)
+        return ",\n  ".join(map(_PERSON_JSON.person, people))
     if fmt == "jsonl":
-        return "".join(_dump(p.as_dict()) + "\n" for p in people)
+        return "".join([_PERSON_JSON.person(p) + "\n" for p in people])
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     for p in people:
@@ -64,6 +87,80 @@ def people_text(people: list[PersonOutcome], fmt: str) -> str:
                                "" if c.score is None else plain(c.score), c.tier or "",
                                c.violations, acts])
     return buf.getvalue()
+
+
+class PersonJson:
+    """A person's record as JSON text, byte for byte `_dump(person.as_dict())`.
+
+    Why not simply that: building a dict per person, cycle and fact and encoding
+    it was about half the time of a large report, yet a province's records repeat
+    the same few cycles (period, points, tier), facts and site lists over and over.
+    Those parts are encoded once and reused; the parts that differ (the code,
+    actions, re-applications) go through the encoder as before. The caches are
+    bounded: past `LIMIT` entries a part is encoded without being kept.
+    """
+
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self.cycles: dict[tuple, str] = {}
+        self.facts: dict[tuple, str] = {}
+        self.sites: dict[tuple, str] = {}
+        self.words: dict[str, str] = {}
+
+    def person(self, p: PersonOutcome) -> str:
+        words = self.words
+        code = _string(p.person)
+        status = words.get(p.status)
+        if status is None:
+            status = words[p.status] = _dump(p.status)
+        parts = ['{"person": ', code, ', "status": ', status, ', "cycles": [']
+        if p.cycles:
+            parts.append(", ".join([self.cycle(c) for c in p.cycles]))
+        parts.append('], "actions": [')
+        if p.actions:
+            parts.append(", ".join([_dump(a.as_dict()) for a in p.actions]))
+        parts.append('], "reapply_from": ')
+        parts.append(_dump(plain(p.reapply_from)))
+        if p.reapplications:
+            parts.append(', "reapplications": ')
+            parts.append(_dump([{k: plain(v) for k, v in r.items()} for r in p.reapplications]))
+        if p.facts:
+            parts.append(', "facts": ')
+            # keyed with each value's type: 1 == True, yet they print as 1 and true
+            key = tuple([(k, type(v), v) for k, v in p.facts.items()])
+            parts.append(self.cached(self.facts, key,
+                                     lambda: {k: plain(v) for k, v in p.facts.items()}))
+        if p.institutions:
+            parts.append(', "institutions": ')
+            parts.append(self.cached(self.sites, tuple(p.institutions),
+                                     lambda: list(p.institutions)))
+        parts.append("}")
+        return "".join(parts)
+
+    def cycle(self, c) -> str:
+        key = (c.period, c.deducted, c.score, c.tier, c.violations, c.credited, c.registration)
+        text = self.cycles.get(key)
+        if text is None:
+            text = _dump(c.as_dict())
+            if len(self.cycles) < self.LIMIT:
+                self.cycles[key] = text
+        return text
+
+    def cached(self, cache: dict, key: tuple, value) -> str:
+        try:
+            text = cache.get(key)
+        except TypeError:  # an unhashable fact value: encode it as it is
+            return _dump(value())
+        if text is None:
+            text = _dump(value())
+            if len(cache) < self.LIMIT:
+                cache[key] = text
+        return text
+
+
+_PERSON_JSON = PersonJson()
+_string = json.encoder.encode_basestring  # a str as a JSON string, as _dump would
 
 
 def frame(outcome: Outcome, fmt: str, people_runs: Iterable[str]) -> Iterator[str]:

@@ -1,0 +1,81 @@
+"""The report's JSON text is exactly json.dumps of the documented shape.
+
+`report.PersonJson` assembles a person's record from cached pieces for speed;
+these tests hold it to the plain encoding of `PersonOutcome.as_dict()`, so the
+shape other tools depend on cannot drift from what `as_dict` documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine import report
+from engine.api import evaluate_files
+from engine.outcome import ActionRec, CycleOut, PersonOutcome
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _plain_json(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
+
+
+@pytest.mark.parametrize("city,as_of", [("jining", "2025-12-31"), ("zhanjiang", "2023-12-31")])
+def test_examples_render_as_json_dumps_would(city, as_of):
+    ex = ROOT / "examples" / city
+    outcome = evaluate_files(str(ROOT / "policies" / f"{city}.yaml"), str(ex / "events.csv"),
+                             str(ex / "roster.csv"), dt.date.fromisoformat(as_of))
+    pj = report.PersonJson()
+    for p in outcome.people:
+        assert pj.person(p) == _plain_json(p.as_dict())
+    assert any(p.actions for p in outcome.people)
+
+
+_text = st.text(alphabet=st.sampled_from('aZ0 "\\\n\t中医保/'), max_size=6)
+_number = st.one_of(st.integers(0, 30), st.fractions(0, 30, max_denominator=4))
+_day = st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31))
+
+
+@st.composite
+def _people(draw):
+    cycles = [CycleOut(draw(_text), dt.date(2024, 1, 1), dt.date(2024, 12, 31), d,
+                       draw(st.one_of(st.none(), _number)), draw(st.one_of(st.none(), _text)),
+                       draw(st.integers(0, 5)), draw(_number), draw(st.integers(1, 3)))
+              for d in draw(st.lists(_number, max_size=3))]
+    actions = [ActionRec(draw(_text), draw(_day), draw(st.one_of(st.none(), _day)), draw(_text),
+                         draw(_text), draw(st.lists(_text, max_size=2)),
+                         draw(st.dictionaries(_text, st.one_of(_text, _day, _number,
+                                                               st.dictionaries(_text, _day)),
+                                              max_size=2)))
+               for _ in range(draw(st.integers(0, 2)))]
+    facts = draw(st.dictionaries(_text, st.one_of(st.none(), _text, _number, st.booleans(),
+                                                  st.lists(_text, max_size=2)), max_size=2))
+    return PersonOutcome(draw(_text), draw(st.sampled_from(["active", "suspended"])), cycles,
+                         actions, draw(st.one_of(st.none(), _day, st.just("never"))),
+                         draw(st.lists(st.dictionaries(_text, st.one_of(_text, _day)),
+                                       max_size=1)),
+                         facts, draw(st.lists(_text, max_size=2)))
+
+
+def test_equal_values_of_other_types_are_not_confused():
+    # 1 == True and hash(1) == hash(True), yet they print as 1 and true
+    pj = report.PersonJson()
+    one = PersonOutcome("P", "active", [], [], None, facts={"f": 1})
+    true = PersonOutcome("P", "active", [], [], None, facts={"f": True})
+    assert pj.person(one).endswith('"facts": {"f": 1}}')
+    assert pj.person(true).endswith('"facts": {"f": true}}')
+
+
+@given(st.lists(_people(), min_size=1, max_size=4))
+def test_any_person_renders_as_json_dumps_would(people):
+    # one renderer for several people: its caches must never hand one person's
+    # piece to another whose values differ
+    pj = report.PersonJson()
+    for p in people + people:
+        assert pj.person(p) == _plain_json(p.as_dict())
