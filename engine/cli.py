@@ -120,8 +120,8 @@ def evaluate(policy_path: str, events: str, roster: str | None, as_of: _dt.date,
 
     progress = None
     if sys.stderr.isatty() and not os.environ.get("CI"):
-        def progress(n: int) -> None:
-            click.echo(f"\r  evaluated {n} people", err=True, nl=False)
+        def progress(n: int, what: str) -> None:
+            click.echo(f"\r  {n:,} {what}" + " " * 10, err=True, nl=False)
 
     with paused_gc():  # a short-lived process: see evaluate.paused_gc
         _evaluate(policy_path, events, roster, as_of, fmt, output, explain_people, encoding,

@@ -41,14 +41,23 @@ from .state import CycleState, PersonState, Violation
 
 
 def evaluate(policy: Policy, ledger: Ledger, as_of: _dt.date,
-             explain: Iterable[str] = (), progress: Callable[[int], None] | None = None
+             explain: Iterable[str] = (), progress: Callable[[int, str], None] | None = None
              ) -> Outcome:
     """Evaluate a ledger under a policy, as of a date. Pure: same inputs, same outcome."""
     return Evaluator(policy, ledger, as_of, set(explain), progress).run()
 
 
+class Unsorted(Exception):
+    """A ledger read as a stream was not in date order: read it whole and sort it."""
+
+    def __init__(self, event: Event):
+        super().__init__(f"{event.file}:{event.line}: dated before the row before it")
+        self.event = event
+
+
 class Evaluator(Sanctions):
-    """One evaluation of a ledger under a policy: prepare(), then fold() or per person."""
+    """One evaluation of a ledger under a policy: fold_events(), then finish_person()
+    for each of codes(), then judge_institutions()."""
 
     def __init__(self, policy: Policy, ledger: Ledger, as_of: _dt.date, explain: set[str],
                  progress):
@@ -74,66 +83,100 @@ class Evaluator(Sanctions):
         self.cycle_cache: dict[int, tuple[str, _dt.date, _dt.date]] = {}
         self.deadlines = Deadlines(policy)
         self.institutions = InstitutionTracker(policy) if ledger.roster else None
-        self.inst_events: dict[str, list[Event]] = {}
         self.inst_list: list[Event] = []
-        self.by_person: dict[str, list[Event]] = {}
+        self.states: dict[str, PersonState] = {}
         self.after = 0
         self.outside = 0  # events dated outside the policy's effective period
 
     # ---- driver --------------------------------------------------------------------------
     def run(self) -> Outcome:
-        return self.fold(self.prepare())
-
-    def fold(self, codes: list[str]) -> Outcome:
         """Every person's outcome, then the institutions', in this process."""
         with paused_gc():
-            return self._fold(codes)
+            self.fold_events(self.ledger.events)
+            people = []
+            traces: dict[str, list[Step]] = {}
+            for n, code in enumerate(self.codes()):
+                outcome, trace = self.finish_person(code)
+                people.append(outcome)
+                if trace is not None:
+                    traces[code] = trace
+                if self.progress and n % 2000 == 0:
+                    self.progress(n, "people")
+            return self.outcome(people, traces)
 
-    def _fold(self, codes: list[str]) -> Outcome:
-        people = []
-        traces: dict[str, list[Step]] = {}
-        for n, code in enumerate(codes):
-            outcome, trace = self.person_of(code)
-            people.append(outcome)
-            if trace is not None:
-                traces[code] = trace
-            if self.progress and n % 2000 == 0:
-                self.progress(n)
-        return self.outcome(people, traces)
+    def fold_events(self, events: Iterable[Event]) -> None:
+        """Fold events, taken in date order, into each person's state.
 
-    def prepare(self) -> list[str]:
-        """Group the ledger's events by person; the sorted codes of everyone to report."""
-        by_person: dict[str, list[Event]] = {}
+        One pass in the ledger's own order, every person's state kept between
+        their events: the ledger need not be held, grouped or sorted, so a
+        ledger read as a stream is folded with memory that grows with people
+        (api.report_files). An institution's own event is folded into each of
+        its staff on the roster where it falls among their events. Raises
+        `Unsorted` at the first event dated before the one before it.
+        """
+        states = self.states
+        state = self.state
+        violation = self.violation
         as_of = self.as_of
         lo = _dt.date.fromisoformat(self.p.effective_from)
         hi = _dt.date.fromisoformat(self.p.effective_to) if self.p.effective_to else None
-        for ev in self.ledger.events:
-            if ev.date > as_of:
-                self.after += 1
-                continue
-            if ev.date < lo or (hi is not None and ev.date > hi):
-                self.outside += 1
-            if ev.type in INSTITUTION_TYPES:
-                self.inst_list.append(ev)
-                self.inst_events.setdefault(ev.institution, []).append(ev)
-                continue
-            lst = by_person.get(ev.person)
-            if lst is None:
-                by_person[ev.person] = [ev]
-            else:
-                lst.append(ev)
-        self.by_person = by_person
-        return sorted(set(by_person) | set(self.ledger.roster or ()))
+        staff = self.ledger.staff
+        progress = self.progress
+        last = _dt.date.min
+        ev = None
+        who = ""
+        try:
+            for n, ev in enumerate(events):
+                d = ev.date
+                if d < last:
+                    raise Unsorted(ev)
+                last = d
+                if d > as_of:
+                    self.after += 1
+                    continue
+                if d < lo or (hi is not None and d > hi):
+                    self.outside += 1
+                if progress and not n % 100_000:
+                    progress(n, "events")
+                if ev.type in INSTITUTION_TYPES:
+                    self.inst_list.append(ev)
+                    for who in staff.get(ev.institution, ()):
+                        self.event(states.get(who) or state(who), ev)
+                    continue
+                who = ev.person
+                st = states.get(who)
+                if st is None:
+                    st = state(who)
+                if st.suspension is None and ev.type == "violation":
+                    violation(st, ev)  # the common case, without the dispatch
+                else:
+                    self.event(st, ev)
+        except EVAL_ERRORS as exc:
+            assert ev is not None
+            raise EvaluationError(Diagnostic(
+                "evaluation", f"event `{ev.id}` of `{who}` cannot be evaluated: {exc}",
+                Span(ev.file, ev.line),
+                "check the event's columns against the items it lists")) from None
 
-    def person_of(self, code: str) -> tuple[PersonOutcome, list[Step] | None]:
-        """One person's outcome (and story, when asked for), after prepare()."""
+    def state(self, code: str) -> PersonState:
+        """A person's state, made at their first event (or institution event)."""
         person = (self.ledger.roster or {}).get(code) or Person(code, [], {}, "", 0)
-        events = self.by_person.get(code, [])
-        if self.inst_events and person.institutions:
-            extra = [e for inst in person.institutions for e in self.inst_events.get(inst, ())]
-            if extra:
-                events = sorted(events + extra, key=lambda e: (e.date, e.seq))
-        return self.person(code, person, events)
+        st = self.states[code] = PersonState(code, person, [] if code in self.explain else None)
+        return st
+
+    def codes(self) -> list[str]:
+        """Everyone to report, after the fold: in the events or on the roster, by code."""
+        return sorted(set(self.states) | set(self.ledger.roster or ()))
+
+    def finish_person(self, code: str) -> tuple[PersonOutcome, list[Step] | None]:
+        """A person's outcome (and story, when asked for) once every event is folded;
+        their state is let go."""
+        st = self.states.pop(code, None)
+        if st is None:  # on the roster, with no event
+            st = self.state(code)
+            del self.states[code]
+        self.advance(st, self.as_of)
+        return self.finish(st), st.trace
 
     def outcome(self, people: list[PersonOutcome], traces: dict[str, list[Step]],
                 institutions: list | None = None) -> Outcome:
@@ -159,25 +202,6 @@ class Evaluator(Sanctions):
         return institution_outcomes(self.p, self.ledger, self.as_of, self.inst_list,
                                     self.institutions, self.deadlines, only)
 
-    def person(self, code: str, person: Person, events: list[Event]
-               ) -> tuple[PersonOutcome, list[Step] | None]:
-        trace: list[Step] | None = [] if code in self.explain else None
-        st = PersonState(code, person, trace)
-        violation = self.violation
-        for ev in events:
-            try:
-                if st.suspension is None and ev.type == "violation":
-                    violation(st, ev)  # the common case, without the dispatch
-                else:
-                    self.event(st, ev)
-            except EVAL_ERRORS as exc:
-                raise EvaluationError(Diagnostic(
-                    "evaluation", f"event `{ev.id}` of `{code}` cannot be evaluated: {exc}",
-                    Span(ev.file, ev.line),
-                    "check the event's columns against the items it lists")) from None
-        self.advance(st, self.as_of)
-        return self.finish(st), trace
-
     # ---- time ----------------------------------------------------------------------------
     def cycle_index(self, d: _dt.date) -> int:
         c = self.p.cycle
@@ -195,7 +219,7 @@ class Evaluator(Sanctions):
             if "points" not in c.resets:
                 cyc.deducted = prev.deducted  # the credit cap still counts per cycle
             if "tiers" not in c.resets:
-                cyc.fired, cyc.rules_fired = prev.fired, set(prev.rules_fired)
+                cyc.fired, cyc.rules_fired = prev.fired, prev.rules_fired
         return cyc
 
     def current_cycle(self, st: PersonState, d: _dt.date) -> CycleState:
@@ -298,6 +322,8 @@ class Evaluator(Sanctions):
             self.say_event(st, ev, pts, per)
         counted = pts
         if ev.inspection and self.p.combine.same_inspection == "highest":
+            if cyc.inspections is None:
+                cyc.inspections = {}
             before = cyc.inspections.get(ev.inspection, 0)
             counted = max(0, pts - before)
             cyc.inspections[ev.inspection] = max(before, pts)
@@ -316,7 +342,11 @@ class Evaluator(Sanctions):
             if pts > cyc.max_item_points:
                 cyc.max_item_points = pts
             if self.keep_violations:
-                st.violations.append(Violation(d, pts, list(codes), ev.institution))
+                v = Violation(d, pts, codes, ev.institution)
+                if st.violations:
+                    st.violations.append(v)
+                else:
+                    st.violations = [v]
         if trace:
             self.say(st, d, "points", f"cycle {cyc.period}: {old} + {counted} = {new} "
                      f"deducted" + (f" (score {cyc.score})" if self.initial is not None else ""),
@@ -422,7 +452,7 @@ class Evaluator(Sanctions):
         for rule in self.p.rules:
             if rule.id in cyc.rules_fired or not rule.when.fn(env):
                 continue
-            cyc.rules_fired.add(rule.id)
+            cyc.rules_fired = cyc.rules_fired | {rule.id}
             if st.trace is not None:
                 self.say(st, ev.date, "rule", f"rule `{rule.id}` holds ({rule.when.text})",
                          rule.cite, ev, f"rule:{rule.id}")
@@ -476,7 +506,8 @@ class Evaluator(Sanctions):
                     facts[f.name] = f.value.fn(env)
                 except EVAL_ERRORS:
                     facts[f.name] = None
-        return PersonOutcome(st.code, status, cycles, actions, reapply_from, st.reapplications,
+        return PersonOutcome(st.code, status, cycles, actions, reapply_from,
+                             list(st.reapplications),
                              facts, list(st.person.institutions))
 
 

@@ -15,6 +15,7 @@ for every condition built from counts that only grow.
 from __future__ import annotations
 
 import datetime as _dt
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -47,9 +48,13 @@ class InstitutionTracker:
         self.policy = policy
         self.initial = policy.scale.initial
         self.keep_history = bool(policy.institution_rules)
-        # (person, period) -> ([dates], [snapshot]) in date order (or only the last);
-        # a snapshot is the tuple of Member's fields, made a Member only when judged
-        self.history: dict[tuple[str, str], tuple[list[_dt.date], list[tuple]]] = {}
+        # (person, period) -> [date, snapshot, date, snapshot, ...] in date order (or
+        # only the last pair);
+        # a snapshot is the tuple of Member's fields after `person`, made a Member only
+        # when judged. Equal snapshots are one tuple (`shared`): the history holds one
+        # per finding of everyone on a roster, and most are alike.
+        self.history: dict[tuple[str, str], list] = {}
+        self.shared: dict[tuple, tuple] = {}
         self._default = Member("", score=self.initial or 0)
         self.periods: dict[str, tuple[_dt.date, _dt.date]] = {}
         self.went_down: set[tuple[str, str]] = set()  # (person, period) whose totals fell
@@ -57,26 +62,31 @@ class InstitutionTracker:
     def record(self, st: Any, cyc: Any, d: _dt.date) -> None:
         if not st.person.institutions:
             return
-        snap = (st.code, cyc.deducted, cyc.score, cyc.violations, cyc.max_item_points,
-                cyc.suspended, cyc.terminated)
+        snap = (cyc.deducted, cyc.score, cyc.violations, cyc.max_item_points, cyc.suspended,
+                cyc.terminated)
+        shared = self.shared.get(snap)
+        if shared is not None:
+            snap = shared
+        elif len(self.shared) < 100_000:
+            self.shared[snap] = snap
         entry = cyc.tracked
         if entry is None:
             key = (st.code, cyc.period)
             entry = self.history.get(key)
             if entry is None:
                 self.periods.setdefault(cyc.period, (cyc.start, cyc.end))
-                cyc.tracked = self.history[key] = ([d], [snap])
+                cyc.tracked = self.history[key] = [d, snap]
                 return
             cyc.tracked = entry  # a second registration in the same cycle
-        before = entry[1][-1]
-        if snap[1] < before[1] or snap[3] < before[3]:  # a credit, a reinstatement
+        before = entry[-1]
+        if snap[0] < before[0] or snap[2] < before[2]:  # a credit, a reinstatement
             self.went_down.add((st.code, cyc.period))
-        if entry[0][-1] == d or not self.keep_history:
-            entry[0][-1] = d
-            entry[1][-1] = snap
+        if entry[-2] == d or not self.keep_history:
+            entry[-2] = d
+            entry[-1] = snap
         else:
-            entry[0].append(d)
-            entry[1].append(snap)
+            entry.append(d)
+            entry.append(snap)
 
     def final(self, staff: list[str], active: list[str], period: str) -> list[Member]:
         """The staff's cycle records at the end of a period (`active`: those of the
@@ -86,15 +96,16 @@ class InstitutionTracker:
         last, so list functions evaluate it once (see dsl/builtins.py).
         """
         history = self.history
-        changed = [Member(*history[(code, period)][1][-1]) for code in active]
+        changed = [Member(code, *history[(code, period)][-1]) for code in active]
         return changed + [self._default] * (len(staff) - len(changed))
 
-    def changes(self, active: list[str], period: str) -> list[tuple[_dt.date, tuple]]:
-        """Every (date, snapshot) of these people (in code order) in a period, by date."""
+    def changes(self, active: list[str], period: str) -> list[tuple[_dt.date, str, tuple]]:
+        """Every (date, person, snapshot) of these people (in code order) in a period, by
+        date."""
         out = []
         for code in active:
             entry = self.history[(code, period)]
-            out.extend(zip(entry[0], entry[1], strict=True))
+            out.extend(zip(entry[0::2], repeat(code), entry[1::2]))
         out.sort(key=itemgetter(0))  # stable: people stay in code order within a day
         return out
 
@@ -191,15 +202,15 @@ def _first_date(env: Env, rule, tracker: InstitutionTracker, staff: list[str], p
     if not dates:
         return tracker.periods[period][0]
     by_date: dict[_dt.date, list[tuple]] = {}
-    for d, snap in changes:
-        by_date.setdefault(d, []).append(snap)
+    for d, code, snap in changes:
+        by_date.setdefault(d, []).append((code, snap))
     quiet = len(staff)
 
     def state_at(i: int, base: dict[str, Member], upto: int) -> dict[str, Member]:
         latest = dict(base)
         for d in dates[upto:i + 1]:
-            for snap in by_date[d]:
-                latest[snap[0]] = Member(*snap)
+            for code, snap in by_date[d]:
+                latest[code] = Member(code, *snap)
         return latest
 
     def holds(latest: dict[str, Member]) -> bool:
@@ -233,8 +244,8 @@ def _scan(env: Env, rule, tracker: InstitutionTracker, staff: list[str], period:
     while i < n:
         day = changes[i][0]
         while i < n and changes[i][0] == day:
-            snap = changes[i][1]
-            latest[snap[0]] = Member(*snap)
+            _, code, snap = changes[i]
+            latest[code] = Member(code, *snap)
             i += 1
         members = list(latest.values()) + [tracker._default] * (len(staff) - len(latest))
         sanctioned = sum(1 for m in members if m.sanctioned)

@@ -15,7 +15,9 @@ cells their meaning:
   `points` inside the range, items computed from the fund loss have `amount`,
   institution events name an institution and no person, ids are unique.
 
-Events come back sorted by date, stable by file order within a date.
+`read_events`/`read_ledger` return the events sorted by date, stable by file
+order within a date; `EventStream`/`stream_ledger` yield them in file order as
+they are read, for a fold that does not hold the ledger.
 
 Speed matters (a city-year is a million rows). The hot loop works on the
 table's rows as lists of strings, maps the header to indexes once, and caches
@@ -33,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from operator import attrgetter, itemgetter
@@ -41,7 +44,7 @@ from .calendar import parse_date
 from .errors import Diagnostic, LedgerError, Span, closest
 from .model import Item, Policy
 from .tables import MAX_CELL as MAX_CELL  # re-exported: callers read `ledger.MAX_CELL`
-from .tables import Problems, Stop, Table, bulk, display, open_table
+from .tables import STDIN, Problems, Stop, Table, bulk, display, open_table
 
 EVENT_TYPES = ("violation", "reapply", "credit", "institution_suspended", "institution_terminated")
 INSTITUTION_TYPES = frozenset({"institution_suspended", "institution_terminated"})
@@ -176,11 +179,20 @@ class _Profile:
 
 
 class _EventReader:
-    def __init__(self, policy: Policy, problems: Problems):
+    def __init__(self, policy: Policy, problems: Problems, staff: dict[str, list[str]] | None,
+                 roster: str | None, check_institutions: bool = True):
         self.policy = policy
         self.problems = problems
+        # institution events name an institution with staff on the roster (checked
+        # unless the roster itself could not be read)
+        self.staff, self.roster = staff, roster
+        self.check_institutions = check_institutions
+        self.institution_problems: list[Diagnostic] = []
         self.unit = policy.scale.unit
         self.numbers: dict[str, object] = {}
+        self.count = 0  # rows read
+        self.ids: list[str] = []  # ids the file gives, and their lines
+        self.id_lines: list[int] = []
 
     # -- (type, items) ---------------------------------------------------------------------
     def profile(self, type_text: str, items_text: str) -> _Profile:
@@ -364,6 +376,48 @@ class _EventReader:
 
     # -- the loop --------------------------------------------------------------------------
     def read(self, table: Table) -> list[Event]:
+        """Every valid row as an event, sorted by (date, file order); raises on problems."""
+        events = list(self.rows(table))
+        self.close(table)
+        events.sort(key=_BY_DATE)
+        return events
+
+    def close(self, table: Table) -> None:
+        """After `rows` is exhausted: the checks that need every row, then raise what was
+        found."""
+        problems = self.problems
+        if len(set(self.ids)) != len(self.ids):
+            _duplicate_ids(list(zip(self.id_lines, self.ids, strict=True)), problems)
+        problems.raise_if_any()
+        if not self.count:
+            raise problems.fail("empty", "the file has a header but no rows",
+                                table.header_line or 1)
+        if self.institution_problems:
+            raise LedgerError(self.institution_problems)
+
+    def institution_event(self, ev: Event) -> None:
+        """An institution's own event applies to its staff: there must be a roster that
+        lists them."""
+        found = self.institution_problems
+        if not self.check_institutions or len(found) >= 50:
+            return
+        if self.staff is None:
+            if not found:
+                found.append(Diagnostic(
+                    "roster", "institution events need a roster", Span(ev.file, ev.line),
+                    f"`{ev.type}` of `{ev.institution}` applies to its staff: give the "
+                    "roster (person, institution) that lists them"))
+        elif ev.institution not in self.staff:
+            near = closest(ev.institution, self.staff)
+            found.append(Diagnostic(
+                "roster", f"institution `{ev.institution}` has nobody on the roster",
+                Span(ev.file, ev.line),
+                f"did you mean `{near}`?" if near else
+                f"the roster `{display(self.roster or '')}` lists its staff by `institution`"))
+
+    def rows(self, table: Table) -> Iterator[Event]:
+        """Each valid row as an event, in file order; problems are collected, not raised
+        (`close` raises them)."""
         problems = self.problems
         file = table.file
         header = table.header
@@ -378,16 +432,14 @@ class _EventReader:
             raise problems.fail("format", f"the file has more than {max_rows:,} rows",
                                 table.header_line or 1, "split it by year")
 
-        events: list[Event] = []
-        append = events.append
         new = object.__new__
         dates: dict[str, _dt.date] = {}
         profiles: dict[str, dict[str, _Profile]] = {}
         places: dict[str, str | None] = {"": None}
         inspections: dict[str, str | None] = {}
-        given_ids: list[str] = []  # checked for duplicates at the end: a set is far
-        given = given_ids.append   # cheaper than a million dict look-ups in the loop
-        dropped: list[tuple[int, str]] = []  # (line, id) of rows not made into events
+        # ids given in the file, checked for duplicates at the end: a set is far
+        # cheaper than a million dict look-ups in the loop
+        given, given_at = self.ids.append, self.id_lines.append
         last_type: str | None = None
         by_items: dict[str, _Profile] = {}
         count = 0
@@ -408,6 +460,7 @@ class _EventReader:
                 if date is not None and len(dates) < _CACHE_MAX:
                     dates[date_s] = date
             count += 1
+            self.count = count
             if count > max_rows:
                 problems.add("format", f"the file has more than {max_rows:,} rows", line,
                              "split it by year")
@@ -441,6 +494,7 @@ class _EventReader:
 
             if has_id and id_s and (eid := id_s.strip()):
                 given(eid)
+                given_at(line)
             else:
                 eid = f"{file}:{line}"
 
@@ -448,14 +502,17 @@ class _EventReader:
                 ok, amount, points, end = self.slow(prof, person, place, date, points_s,
                                                     amount_s, end_s, line, items_s)
                 if not ok or date is None:
-                    dropped.append((line, eid))
                     continue
-                append(Event(eid, person, date, prof.type, prof.items, place, inspection,
+                if prof.type in INSTITUTION_TYPES:
+                    self.institution_event(Event(eid, person, date, prof.type, prof.items,
+                                                 place, inspection, amount, points, end, {},
+                                                 file, line, count - 1))
+                yield (Event(eid, person, date, prof.type, prof.items, place, inspection,
                              amount, points, end,
                              {name: v for name, i in extra if (v := row[i].strip())},
                              file, line, count - 1))
             elif extra:
-                append(Event(eid, person, date, prof.type, prof.items, place, inspection,
+                yield (Event(eid, person, date, prof.type, prof.items, place, inspection,
                              None, None, None,
                              {name: v for name, i in extra if (v := row[i].strip())},
                              file, line, count - 1))
@@ -474,28 +531,17 @@ class _EventReader:
                 e.file = file
                 e.line = line
                 e.seq = count - 1
-                append(e)
-        if len(set(given_ids)) != len(given_ids):
-            _duplicate_ids(events, dropped, problems)
-        problems.raise_if_any()
-        if not count:
-            raise problems.fail("empty", "the file has a header but no rows",
-                                table.header_line or 1)
-        events.sort(key=_BY_DATE)
-        return events
+                yield e
 
 
 _BY_DATE = attrgetter("date")
 
 
-def _duplicate_ids(events: list[Event], dropped: list[tuple[int, str]],
-                   problems: Problems) -> None:
-    """Report every id used more than once, at each later use, pointing at the first."""
-    rows = sorted([(e.line, e.id) for e in events] + dropped)
+def _duplicate_ids(given: list[tuple[int, str]], problems: Problems) -> None:
+    """Report every id used more than once, at each later use, pointing at the first
+    (`given`: (line, id) of each id the file gives, in file order)."""
     first: dict[str, int] = {}
-    for line, eid in rows:
-        if ":" in eid and eid == f"{problems.file}:{line}":
-            continue  # a made-up id, unique by construction
+    for line, eid in given:
         at = first.setdefault(eid, line)
         if at != line:
             problems.add("duplicate-id", f"event id `{eid}` is used twice", line,
@@ -539,15 +585,48 @@ def _missing_columns(missing: list[str], header: list[str], table: Table,
 
 
 def read_events(path: str, policy: Policy, encoding: str | None = None,
-                limit: int = 50) -> list[Event]:
-    """Read an events file and check every row against `policy`; sorted by (date, seq)."""
+                limit: int = 50, staff: dict[str, list[str]] | None = None,
+                roster: str | None = None, check_institutions: bool = False) -> list[Event]:
+    """Read an events file and check every row against `policy` (and, when asked,
+    institution events against the roster's `staff`); sorted by (date, seq)."""
     problems = Problems(display(path), limit)
     try:
         with bulk():
             table = open_table(path, encoding, problems)
-            return _EventReader(policy, problems).read(table)
+            return _EventReader(policy, problems, staff, roster, check_institutions).read(table)
     except Stop:
         raise problems.error() from None
+
+
+class EventStream:
+    """An events file read row by row as it is evaluated, not held.
+
+    Iterating yields each valid row's event in file order; `close()`, once the
+    rows are exhausted, raises every problem found (a `LedgerError`), as
+    `read_events` would have. Used by api.report_files when the ledger is in
+    date order: see Evaluator.fold_events.
+    """
+
+    def __init__(self, path: str, policy: Policy, encoding: str | None,
+                 staff: dict[str, list[str]] | None, roster: str | None, limit: int = 50):
+        self.problems = Problems(display(path), limit)
+        self.reader = _EventReader(policy, self.problems, staff, roster)
+        try:
+            self.table = open_table(path, encoding, self.problems)
+        except Stop:
+            raise self.problems.error() from None
+
+    def __iter__(self) -> Iterator[Event]:
+        try:
+            yield from self.reader.rows(self.table)
+        except Stop:
+            raise self.problems.error() from None
+
+    def close(self) -> None:
+        try:
+            self.reader.close(self.table)
+        except Stop:
+            raise self.problems.error() from None
 
 
 # ---- roster --------------------------------------------------------------------------------
@@ -637,45 +716,44 @@ def read_ledger(events: str, policy: Policy, roster: str | None = None,
                 encoding: str | None = None) -> Ledger:
     """Events (checked against `policy`) and, optionally, the roster; problems of both
     files are raised together."""
-    diagnostics: list[Diagnostic] = []
+    people, staff, diagnostics = _roster_and_staff(roster, policy, encoding)
     rows: list[Event] = []
-    people: dict[str, Person] | None = None
     try:
-        rows = read_events(events, policy, encoding)
+        rows = read_events(events, policy, encoding, staff=staff, roster=roster,
+                           check_institutions=not diagnostics)
     except LedgerError as exc:
-        diagnostics += exc.diagnostics
-    if roster is not None:
-        try:
-            people = read_roster(roster, encoding, read=policy_reads_of_person(policy))
-        except LedgerError as exc:
-            diagnostics += exc.diagnostics
+        diagnostics = exc.diagnostics + diagnostics
     if diagnostics:
         raise LedgerError(diagnostics)
+    return Ledger(rows, people, staff or {})
 
+
+def stream_ledger(events: str, policy: Policy, roster: str | None = None,
+                  encoding: str | None = None) -> tuple[Ledger, EventStream] | None:
+    """The roster, and the events as a stream to fold as they are read; None when the
+    events come from standard input (they cannot be read twice, should they not be in
+    date order) or the roster has problems (read_ledger reports both files')."""
+    if events == STDIN:
+        return None
+    people, staff, diagnostics = _roster_and_staff(roster, policy, encoding)
+    if diagnostics:
+        return None
+    stream = EventStream(events, policy, encoding, staff, roster)
+    return Ledger([], people, staff or {}), stream
+
+
+def _roster_and_staff(roster: str | None, policy: Policy, encoding: str | None
+                      ) -> tuple[dict[str, Person] | None, dict[str, list[str]] | None,
+                                 list[Diagnostic]]:
+    """The roster's people, each institution's staff (by code), and the roster's problems."""
+    if roster is None:
+        return None, None, []
+    try:
+        people = read_roster(roster, encoding, read=policy_reads_of_person(policy))
+    except LedgerError as exc:
+        return None, None, exc.diagnostics
     staff: dict[str, list[str]] = {}
-    if people is not None:
-        for p in people.values():
-            for place in p.institutions:
-                staff.setdefault(place, []).append(p.person)
-        staff = {place: sorted(codes) for place, codes in sorted(staff.items())}
-
-    institution_events = [e for e in rows if e.type in INSTITUTION_TYPES]
-    if institution_events:
-        first = min(institution_events, key=attrgetter("seq"))
-        if people is None:
-            raise LedgerError([Diagnostic(
-                "roster", "institution events need a roster", Span(first.file, first.line),
-                f"`{first.type}` of `{first.institution}` applies to its staff: give the "
-                "roster (person, institution) that lists them")])
-        unknown: list[Diagnostic] = []
-        for e in sorted(institution_events, key=attrgetter("seq")):
-            if e.institution not in staff and len(unknown) < 50:
-                near = closest(e.institution, staff)
-                unknown.append(Diagnostic(
-                    "roster", f"institution `{e.institution}` has nobody on the roster",
-                    Span(e.file, e.line),
-                    f"did you mean `{near}`?" if near else
-                    f"the roster `{display(roster)}` lists its staff by `institution`"))
-        if unknown:
-            raise LedgerError(unknown)
-    return Ledger(rows, people, staff)
+    for p in people.values():
+        for place in p.institutions:
+            staff.setdefault(place, []).append(p.person)
+    return people, {place: sorted(codes) for place, codes in sorted(staff.items())}, []

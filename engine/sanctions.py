@@ -132,7 +132,7 @@ class Sanctions(Story):
                     end = calendar.last_day(start, dur) if dur is not None else None
                 rec.start, rec.end = start or d, end
                 rec.extra["queued"] = True
-                st.queue.append(rec)
+                st.queue = [*st.queue, rec]
                 st.actions.append(rec)
                 st.suspensions += 1
                 self.current_cycle(st, d).suspended = True
@@ -166,7 +166,7 @@ class Sanctions(Story):
         for q in st.queue:
             if q in st.actions:
                 st.actions.remove(q)
-        st.queue.clear()
+        st.queue = ()
 
     def terminate(self, st: PersonState, ev: Event, cite: str, source: str, cause: str,
                   points) -> None:
@@ -290,7 +290,7 @@ class Sanctions(Story):
                            f"{end}; re-apply from {end + ONE_DAY if end else 'its end'}")
         else:
             outcome.update(result="ignored", reason="nothing to re-apply for: already active")
-        st.reapplications.append(outcome)
+        st.reapplications = [*st.reapplications, outcome]
         if st.trace is not None:
             self.say(st, d, "reapply", f"re-application {outcome['result']}: {outcome['reason']}",
                      cite, ev)
@@ -326,8 +326,9 @@ class Sanctions(Story):
                 calendar.last_day(ev.date, dur) if dur else None)
         rec = ActionRec(kind, ev.date, end, c.cite, "cascade", [ev.id],
                         {"institution": ev.institution})
-        st.sites[ev.institution] = rec
-        st.site_actions.append(rec)  # not the person's own: rules' `actions` leave it out
+        st.sites = {**(st.sites or {}), ev.institution: rec}
+        # not the person's own: rules' `actions` leave it out
+        st.site_actions = [*st.site_actions, rec]
         if st.trace is not None:
             self.say(st, ev.date, "action", f"{kind} at {ev.institution} because the institution's "
                      f"own agreement was {'suspended' if kind == 'suspend' else 'ended'}"

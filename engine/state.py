@@ -17,6 +17,8 @@ from typing import Any
 from .ledger import Person
 from .outcome import ActionRec, Step
 
+_NONE_FIRED: frozenset[str] = frozenset()
+
 
 class CycleState:
     """One person's cycle (one registration within it): the record expressions see."""
@@ -33,8 +35,8 @@ class CycleState:
         self.violations = 0
         self.max_item_points = 0
         self.fired = -1  # rank of the harshest tier fired
-        self.rules_fired: set[str] = set()
-        self.inspections: dict[str, Any] = {}
+        self.rules_fired: frozenset[str] = _NONE_FIRED  # replaced, never changed in place
+        self.inspections: dict[str, Any] | None = None  # made at the first inspection
         self.initial = initial
         self.registration = registration
         self.tracked: Any = None  # this cycle's entry in the institution tracker
@@ -65,18 +67,20 @@ class PersonState:
         self.actions: list[ActionRec] = []
         self.status = "active"  # active | suspended | awaiting | terminated
         self.suspension: ActionRec | None = None
-        self.queue: list[ActionRec] = []
+        # Empty tuples until first used, then lists replaced as they grow: 200,000 people
+        # are held at once, and few are queued, reapply, or have a cascade
+        self.queue: tuple[ActionRec, ...] | list[ActionRec] = ()
         self.terminations = 0
         self.suspensions = 0
         self.reapply_from: _dt.date | str | None = None
         self.ban: ActionRec | None = None
         self.registration = 1
-        self.violations: list[Any] = []
+        self.violations: tuple | list[Any] = ()  # only when reapplication conditions read them
         self.trace = trace
-        self.reapplications: list[dict] = []
+        self.reapplications: tuple | list[dict] = ()
         self.awaiting_from: _dt.date | None = None
-        self.sites: dict[str, ActionRec] = {}  # institution -> running cascade sanction
-        self.site_actions: list[ActionRec] = []
+        self.sites: dict[str, ActionRec] | None = None  # institution -> running cascade
+        self.site_actions: tuple | list[ActionRec] = ()
 
 
 class Violation:

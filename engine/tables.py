@@ -21,10 +21,11 @@ the collector of one file's `Diagnostic`s (up to a limit: one more raises
 
 Lines are physical lines for CSV (a quoted cell spanning lines counts them
 all; a row is reported at its first line), sheet rows for xlsx, lines for
-JSONL. When CSV text has no quote, no lone carriage return and no line longer
-than a cell may be, a record is a line split on commas: the cells `csv.reader`
-would give, about twice as fast. `bulk` pauses the garbage collector while a
-file is read and its rows are built.
+JSONL. When CSV text has no quote and no lone carriage return, a record is a
+line split on commas: the cells `csv.reader` would give, about twice as fast,
+split a block of lines at a time so the lines are never all held at once.
+`bulk` pauses the garbage collector while a file is read and its rows are
+built.
 """
 
 from __future__ import annotations
@@ -217,18 +218,26 @@ def _csv_table(text: str, problems: Problems) -> Table:
     file = problems.file
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    lines = text.split("\n")
-    if '"' not in text and "\r" not in text and max(map(len, lines)) <= MAX_CELL:
+    if '"' not in text and "\r" not in text:
         # No quoting anywhere: a record is a line and a cell is what lies between commas,
         # exactly as csv.reader would read it, but about twice as fast.
-        for i, line in enumerate(lines):
-            if line.strip(", \t"):
-                header = _header(line.split(","), i + 1, problems)
-                rest = lines[i + 1:]
-                rows = zip(_count(i + 2), map(str.split, rest, repeat(",")))
-                return Table(file, header, i + 1, rows, len(rest) - rest.count(""))
-        raise problems.fail("empty", "the file is empty", 1,
-                            hint="the first row is the header")
+        pos, line = 0, 1
+        while pos <= len(text):
+            end = text.find("\n", pos)
+            end = len(text) if end < 0 else end
+            first = text[pos:end]
+            if first.strip(", \t"):
+                if len(first) > MAX_CELL:
+                    break  # let csv report it
+                header = _header(first.split(","), line, problems)
+                rest = end + 1
+                count = text.count("\n", rest) + (0 if text.endswith("\n") else 1)
+                return Table(file, header, line, _split_lines(text, rest, line + 1, problems),
+                             count if rest < len(text) else 0)
+            pos, line = end + 1, line + 1
+        else:
+            raise problems.fail("empty", "the file is empty", 1,
+                                hint="the first row is the header")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         for row in reader:
@@ -255,6 +264,30 @@ def _csv_rows(reader, problems: Problems) -> Iterator[tuple[int, list[str]]]:
             continue
         yield prev + 1, row
         prev = reader.line_num
+
+
+def _split_lines(text: str, pos: int, line: int, problems: Problems
+                 ) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of each line of `text` from `pos`, split at commas.
+
+    A block of lines at a time, so that a large file's lines are never all held
+    as strings at once (the text itself is). A line longer than a cell may be
+    is reported and read as blank, as csv would refuse it.
+    """
+    size = len(text)
+    while pos < size:
+        end = text.find("\n", pos + _BLOCK)
+        end = size if end < 0 else end
+        lines = text[pos:end].split("\n")
+        pos = end + 1
+        if max(map(len, lines)) > MAX_CELL:
+            yield from _bounded([ln.split(",") for ln in lines], line, problems)
+        else:
+            yield from zip(_count(line), map(str.split, lines, repeat(",")))
+        line += len(lines)
+
+
+_BLOCK = 1 << 20  # characters of text split into lines at a time
 
 
 def _bounded(rows: list[list[str]], first: int, problems: Problems):
