@@ -142,3 +142,54 @@ def test_csv_rows_split_a_year_at_a_reinstatement(tmp_path):
         "P,awaiting_reapplication,2022-11-01,2022,2,20,80,suspend-3m,1,"
         "reinstate 2022-07-10; suspend 2022-08-01..2022-10-31",
     ]
+
+
+def _no_whole_read(monkeypatch):
+    """Make reading a ledger whole fail: what passes then was folded as a stream."""
+    from engine import api
+
+    def whole(*args, **kwargs):
+        raise AssertionError("the ledger was read whole")
+    monkeypatch.setattr(api, "read_ledger", whole)
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+def test_a_sorted_ledger_is_streamed_to_the_same_report(tmp_path, monkeypatch, fmt):
+    # the fixture is out of date order (E5 is dated before E3): read whole and sorted;
+    # the same rows in date order are folded as they are read, with the same result
+    lines = (FIX / "events.csv").read_text("utf-8").splitlines()
+    rows = sorted(lines[1:], key=lambda r: r.split(",")[2])
+    ordered = tmp_path / "ordered.csv"
+    ordered.write_text("\n".join([lines[0], *rows]) + "\n", "utf-8")
+    whole = _evaluate("--format", fmt)
+    _no_whole_read(monkeypatch)
+    streamed = _evaluate("--format", fmt, events=str(ordered))
+    assert streamed.exit_code == 0, streamed.output
+    assert streamed.stdout == whole.stdout
+
+
+def test_a_streamed_ledger_reports_every_problem_and_writes_nothing(tmp_path, monkeypatch):
+    _no_whole_read(monkeypatch)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,person,date,items\nE1,P1,2024-02-01,A1\nE2,P1,2024-02-30,A1\n"
+                   "E1,P2,2024-03-01,ZZ9\nE4,P2,2024-03-02,A1\n", "utf-8")
+    out = tmp_path / "out.json"
+    res = _evaluate("--output", str(out), events=str(bad))
+    assert res.exit_code == 1
+    lines = res.stderr.strip().splitlines()
+    assert [ln.split(": error")[0] for ln in lines] == [f"{bad}:3", f"{bad}:4", f"{bad}:4"]
+    assert "error[date]" in lines[0] and "error[item]" in lines[1]
+    assert "error[duplicate-id]" in lines[2] and "first at line 2" in lines[2]
+    assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_an_unsorted_stream_falls_back_to_reading_whole(tmp_path):
+    # in date order until the last row: folded as a stream, then read whole and sorted
+    late = tmp_path / "late.csv"
+    late.write_text("person,date,items\nP1,2024-03-01,C1\nP1,2024-04-01,A1\n"
+                    "P1,2024-02-01,C2\n", "utf-8")
+    data = json.loads(_evaluate(events=str(late)).stdout)
+    (p1,) = [p for p in data["people"] if p["person"] == "P1"]
+    # 五(一): 6 (2024-02-01) -> suspend 3 months; 12 on 2024-03-01 -> terminate
+    assert [(a["action"], a["start"]) for a in p1["actions"]][:2] == [
+        ("suspend", "2024-02-01"), ("terminate", "2024-03-01")]
