@@ -30,20 +30,22 @@ def evaluate_files(policy: str, events: str, roster: str | None = None,
 
 def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, fmt: str, *,
                  encoding: str | None = None,
-                 progress: Callable[[int, str], None] | None = None
-                 ) -> tuple[Outcome, Iterator[str]]:
+                 progress: Callable[[int, str], None] | None = None,
+                 jobs: int | None = None) -> tuple[Outcome, Iterator[str]]:
     """Evaluate and render a json, jsonl or csv report as it goes.
 
     A ledger in date order (as ledgers are kept) is folded as its rows are
     read, never held; a ledger out of order is read whole, sorted, and folded
     from memory. Either way, people are then finished and rendered in batches
     and let go: memory holds each person's running state and the institutions'
-    tracker, not the ledger and not every outcome. The fold is done before this
-    returns (the outcome's warnings count what it saw); its institutions are
-    filled in once the chunks have been consumed. Other formats need the whole
-    outcome: use evaluate_files and report.render.
+    tracker, not the ledger and not every outcome. `jobs`: how many processes
+    may fold (None: two for a large date-ordered ledger with a roster; see
+    workers.py). The fold is done before this returns (the outcome's warnings
+    count what it saw); its institutions are filled in once the chunks have
+    been consumed. Other formats need the whole outcome: use evaluate_files and
+    report.render.
     """
-    from . import report
+    from . import report, workers
     from .errors import EvaluationError
     from .evaluate import Evaluator, Unsorted
     from .ledger import stream_ledger
@@ -51,27 +53,36 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
     p = load_policy(policy)
     streamed = stream_ledger(events, p, roster, encoding)
     ev = None
+    first: list[str] = []  # people already rendered (on two processes), in code order
+    rendered = False
     if streamed is not None:
         ledger, rows = streamed
-        ev = Evaluator(p, ledger, as_of, set(), progress)
-        try:
-            ev.fold_events(rows)
-        except (Unsorted, EvaluationError):
-            # not in date order: read it whole below; an event the fold cannot take is
-            # reported after the file's own problems, so read it whole as well
-            ev = None
+        if workers.can_split(rows, ledger, jobs):
+            split = workers.split_fold(p, ledger, rows, as_of, fmt, progress,
+                                       report.people_text)
+            if split is not None:
+                (ev, first), rendered = split, True
         else:
-            rows.close()
+            ev = Evaluator(p, ledger, as_of, set(), progress)
+            try:
+                ev.fold_events(rows)
+            except (Unsorted, EvaluationError):
+                # not in date order: read it whole below; an event the fold cannot take
+                # is reported after the file's own problems, so read it whole as well
+                ev = None
+            else:
+                rows.close()
     if ev is None:
         ledger = read_ledger(events, p, roster, encoding=encoding)
         ev = Evaluator(p, ledger, as_of, set(), progress)
         ev.fold_events(ledger.events)
         ledger.events = []  # folded: let the rows go
     evaluator = ev
-    codes = evaluator.codes()
+    codes = [] if rendered else evaluator.codes()
     outcome = evaluator.outcome([], {}, institutions=[])
 
     def people_runs() -> Iterator[str]:
+        yield from first
         for start in range(0, len(codes), BATCH):
             batch = [evaluator.finish_person(code)[0] for code in codes[start:start + BATCH]]
             yield report.people_text(batch, fmt)

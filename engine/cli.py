@@ -108,9 +108,12 @@ def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
 @click.option("--explain", "explain_people", multiple=True, metavar="PERSON",
               help="tell this person's story, event by event (may repeat)")
 @click.option("--encoding", default=None, help="CSV encoding (default: UTF-8, else GB18030)")
+@click.option("--jobs", "-j", type=click.IntRange(1, 2), default=None,
+              help="processes to fold on: 1, or 2 (default: 2 for a large date-ordered "
+                   "ledger with a roster on a machine with two cores or more)")
 def evaluate(policy_path: str, events: str, roster: str | None, as_of: _dt.date, fmt: str,
-             output: str | None, explain_people: tuple[str, ...], encoding: str | None
-             ) -> None:
+             output: str | None, explain_people: tuple[str, ...], encoding: str | None,
+             jobs: int | None) -> None:
     """Evaluate a ledger of events under a policy.
 
     With --explain and no --output, prints only the story; with both, the report
@@ -125,11 +128,11 @@ def evaluate(policy_path: str, events: str, roster: str | None, as_of: _dt.date,
 
     with paused_gc():  # a short-lived process: see evaluate.paused_gc
         _evaluate(policy_path, events, roster, as_of, fmt, output, explain_people, encoding,
-                  progress)
+                  progress, jobs)
 
 
 def _evaluate(policy_path, events, roster, as_of, fmt, output, explain_people, encoding,
-              progress) -> None:
+              progress, jobs) -> None:
     from . import api
     from .report import render
 
@@ -142,7 +145,7 @@ def _evaluate(policy_path, events, roster, as_of, fmt, output, explain_people, e
             chunks = render(outcome, fmt)
         else:  # folded and written as it goes
             outcome, chunks = api.report_files(policy_path, events, roster, as_of, fmt,
-                                               encoding=encoding, progress=progress)
+                                               encoding=encoding, progress=progress, jobs=jobs)
         for w in outcome.warnings():
             click.echo(f"warning: {w}", err=True)
         if to_file:

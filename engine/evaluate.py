@@ -30,6 +30,7 @@ from . import calendar
 from .bands import lookup_table
 from .calendar import ONE_DAY
 from .deadlines import Deadlines
+from .dsl import ast
 from .errors import EVAL_ERRORS, Diagnostic, EvaluationError, Span
 from .institutions import InstitutionTracker
 from .ledger import INSTITUTION_TYPES, Event, Ledger, Person
@@ -81,10 +82,20 @@ class Evaluator(Sanctions):
         self.with_effects = frozenset(code for code, i in policy.items.items() if i.effects)
         self.not_violations = frozenset(c for c, i in policy.items.items() if not i.violation)
         self.cycle_cache: dict[int, tuple[str, _dt.date, _dt.date]] = {}
+        # A fact that reads only the person's attributes and the as-of date is the same
+        # for everyone with the same values of those attributes (an age from a birth
+        # date): computed once per distinct values. (fact, attributes it reads | None)
+        self.fact_reads = [(f, person_reads(f.value)) for f in policy.facts]
+        self.fact_memo: dict[tuple, Any] = {}
         self.deadlines = Deadlines(policy)
         self.institutions = InstitutionTracker(policy) if ledger.roster else None
         self.inst_list: list[Event] = []
         self.states: dict[str, PersonState] = {}
+        # the people this evaluator folds, when it folds part of a ledger (workers.py):
+        # (pivot, low) as in ledger.EventStream; and whether it counts institution events
+        # in `after`/`outside` (one part does)
+        self.part: tuple[str, bool] | None = None
+        self.count_shared = True
         self.after = 0
         self.outside = 0  # events dated outside the policy's effective period
 
@@ -122,6 +133,7 @@ class Evaluator(Sanctions):
         hi = _dt.date.fromisoformat(self.p.effective_to) if self.p.effective_to else None
         staff = self.ledger.staff
         progress = self.progress
+        part = self.part
         last = _dt.date.min
         ev = None
         who = ""
@@ -131,17 +143,20 @@ class Evaluator(Sanctions):
                 if d < last:
                     raise Unsorted(ev)
                 last = d
+                shared = ev.type in INSTITUTION_TYPES
                 if d > as_of:
-                    self.after += 1
+                    if self.count_shared or not shared:
+                        self.after += 1
                     continue
-                if d < lo or (hi is not None and d > hi):
+                if (d < lo or (hi is not None and d > hi)) and (self.count_shared or not shared):
                     self.outside += 1
                 if progress and not n % 100_000:
                     progress(n, "events")
-                if ev.type in INSTITUTION_TYPES:
+                if shared:
                     self.inst_list.append(ev)
                     for who in staff.get(ev.institution, ()):
-                        self.event(states.get(who) or state(who), ev)
+                        if part is None or (who < part[0]) is part[1]:
+                            self.event(states.get(who) or state(who), ev)
                     continue
                 who = ev.person
                 st = states.get(who)
@@ -166,7 +181,11 @@ class Evaluator(Sanctions):
 
     def codes(self) -> list[str]:
         """Everyone to report, after the fold: in the events or on the roster, by code."""
-        return sorted(set(self.states) | set(self.ledger.roster or ()))
+        codes = set(self.states) | set(self.ledger.roster or ())
+        if self.part is not None:
+            pivot, low = self.part
+            codes = {c for c in codes if (c < pivot) is low}
+        return sorted(codes)
 
     def finish_person(self, code: str) -> tuple[PersonOutcome, list[Step] | None]:
         """A person's outcome (and story, when asked for) once every event is folded;
@@ -501,14 +520,46 @@ class Evaluator(Sanctions):
         if self.p.facts:
             env = self.env
             env.person, env.as_of = st.person, as_of
-            for f in self.p.facts:
+            for f, reads in self.fact_reads:
+                key = None
+                if reads is not None:
+                    key = (f.name, *[st.person.attrs.get(a) if a not in _PERSON_FIELDS
+                                     else getattr(st.person, a) for a in reads])
+                    try:
+                        facts[f.name] = self.fact_memo[key]
+                        continue
+                    except KeyError:
+                        pass
+                    except TypeError:  # a list read (person.institutions)
+                        key = None
                 try:
-                    facts[f.name] = f.value.fn(env)
+                    value = f.value.fn(env)
                 except EVAL_ERRORS:
-                    facts[f.name] = None
+                    value = None
+                facts[f.name] = value
+                if key is not None and len(self.fact_memo) < 100_000:
+                    self.fact_memo[key] = value
         return PersonOutcome(st.code, status, cycles, actions, reapply_from,
                              list(st.reapplications),
                              facts, list(st.person.institutions))
+
+
+_PERSON_FIELDS = frozenset({"person", "institutions"})
+
+
+def person_reads(expr) -> tuple[str, ...] | None:
+    """The person attributes an expression reads, when it reads nothing else but the
+    as-of date (so its value is a function of them); else None."""
+    if not expr.names <= {"person", "as_of"}:
+        return None
+    nodes = list(ast.walk(expr.node))
+    if any(isinstance(n, ast.Lambda) for n in nodes):
+        return None
+    under_attr = {id(n.obj) for n in nodes if isinstance(n, ast.Attr)}
+    if any(isinstance(n, ast.Name) and n.id == "person" and id(n) not in under_attr
+           for n in nodes):
+        return None  # the person as a whole
+    return tuple(sorted(a for name, a in expr.attrs if name == "person"))
 
 
 @contextlib.contextmanager

@@ -188,6 +188,9 @@ class _EventReader:
         self.staff, self.roster = staff, roster
         self.check_institutions = check_institutions
         self.institution_problems: list[Diagnostic] = []
+        # (pivot, low): read only the rows of people whose code is below the pivot (low)
+        # or not below it, and of no person (an institution's); see engine/workers.py
+        self.part: tuple[str, bool] | None = None
         self.unit = policy.scale.unit
         self.numbers: dict[str, object] = {}
         self.count = 0  # rows read
@@ -443,6 +446,8 @@ class _EventReader:
         last_type: str | None = None
         by_items: dict[str, _Profile] = {}
         count = 0
+        part = self.part
+        pivot, low = part if part is not None else ("", True)
         for line, row in table.rows:
             if len(row) != width and (not row or not _fit(row, width, line, problems)):
                 continue
@@ -465,6 +470,13 @@ class _EventReader:
                 problems.add("format", f"the file has more than {max_rows:,} rows", line,
                              "split it by year")
                 raise Stop
+            if part is not None and person_s and (person_s.strip() < pivot) is not low:
+                # another process's person (EventStream.part): only the id is noted, for
+                # the duplicate check every process makes over the whole file
+                if has_id and id_s and (eid := id_s.strip()):
+                    given(eid)
+                    given_at(line)
+                continue
             if type_s != last_type:
                 try:
                     by_items = profiles[type_s]
@@ -608,13 +620,19 @@ class EventStream:
     """
 
     def __init__(self, path: str, policy: Policy, encoding: str | None,
-                 staff: dict[str, list[str]] | None, roster: str | None, limit: int = 50):
+                 staff: dict[str, list[str]] | None, roster: str | None, limit: int = 50,
+                 part: tuple[str, bool] | None = None):
         self.problems = Problems(display(path), limit)
         self.reader = _EventReader(policy, self.problems, staff, roster)
+        self.reader.part = part
         try:
             self.table = open_table(path, encoding, self.problems)
         except Stop:
             raise self.problems.error() from None
+
+    def rows_known(self) -> int:
+        """How many rows the file has, when known before reading them (else 0)."""
+        return self.table.count or 0
 
     def __iter__(self) -> Iterator[Event]:
         try:

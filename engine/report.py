@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from .outcome import Outcome, PersonOutcome, plain
+from .outcome import ActionRec, Outcome, PersonOutcome, plain
 
 FORMATS = ("json", "jsonl", "csv", "table")
 
@@ -107,19 +107,17 @@ class PersonJson:
         self.facts: dict[tuple, str] = {}
         self.sites: dict[tuple, str] = {}
         self.words: dict[str, str] = {}
+        self.dates: dict[object, str] = {}
+        self.values: dict[tuple, str] = {}
 
     def person(self, p: PersonOutcome) -> str:
-        words = self.words
-        code = _string(p.person)
-        status = words.get(p.status)
-        if status is None:
-            status = words[p.status] = _dump(p.status)
-        parts = ['{"person": ', code, ', "status": ', status, ', "cycles": [']
+        parts = ['{"person": ', _string(p.person), ', "status": ', self.word(p.status),
+                 ', "cycles": [']
         if p.cycles:
             parts.append(", ".join([self.cycle(c) for c in p.cycles]))
         parts.append('], "actions": [')
         if p.actions:
-            parts.append(", ".join([_dump(a.as_dict()) for a in p.actions]))
+            parts.append(", ".join([self.action(a) for a in p.actions]))
         parts.append('], "reapply_from": ')
         parts.append(_dump(plain(p.reapply_from)))
         if p.reapplications:
@@ -137,6 +135,41 @@ class PersonJson:
                                      lambda: list(p.institutions)))
         parts.append("}")
         return "".join(parts)
+
+    def action(self, a: ActionRec) -> str:
+        """`_dump(a.as_dict())`, from cached words, dates and extra values."""
+        word, when = self.word, self.when
+        parts = ['{"action": ', word(a.action), ', "start": ', when(a.start), ', "end": ',
+                 when(a.end), ', "cite": ', word(a.cite), ', "source": ', word(a.source),
+                 ', "events": [', ", ".join(map(_string, a.events)), "]"]
+        for k, v in a.extra.items():
+            parts += [", ", word(k), ": "]
+            if isinstance(v, dict):
+                key: tuple = (dict, *[(kk, type(vv), vv) for kk, vv in v.items()])
+                parts.append(self.cached(self.values, key,
+                                         lambda v=v: {kk: plain(vv) for kk, vv in v.items()}))
+            else:
+                parts.append(self.cached(self.values, (type(v), v), lambda v=v: plain(v)))
+        parts.append("}")
+        return "".join(parts)
+
+    def word(self, s: str) -> str:
+        text = self.words.get(s)
+        if text is None:
+            text = _string(s)
+            if len(self.words) < self.LIMIT:
+                self.words[s] = text
+        return text
+
+    def when(self, d) -> str:
+        if d is None:
+            return "null"
+        text = self.dates.get(d)
+        if text is None:
+            text = _dump(plain(d))
+            if len(self.dates) < self.LIMIT:
+                self.dates[d] = text
+        return text
 
     def cycle(self, c) -> str:
         key = (c.period, c.deducted, c.score, c.tier, c.violations, c.credited, c.registration)
