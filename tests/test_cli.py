@@ -193,3 +193,34 @@ def test_an_unsorted_stream_falls_back_to_reading_whole(tmp_path):
     # 五(一): 6 (2024-02-01) -> suspend 3 months; 12 on 2024-03-01 -> terminate
     assert [(a["action"], a["start"]) for a in p1["actions"]][:2] == [
         ("suspend", "2024-02-01"), ("terminate", "2024-03-01")]
+
+
+@pytest.mark.parametrize("city,as_of", [("jining", "2025-12-31"), ("zhanjiang", "2023-12-31")])
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+def test_two_processes_give_the_same_report_as_one(city, as_of, fmt, monkeypatch):
+    # workers.py: the people split at the roster's middle code between a forked child
+    # and this process; the report must be the same bytes, warnings included
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    ex = ROOT / "examples" / city
+    args = ["evaluate", "--policy", str(ROOT / "policies" / f"{city}.yaml"),
+            "--events", str(ex / "events.csv"), "--roster", str(ex / "roster.csv"),
+            "--as-of", as_of, "--format", fmt]
+    one = CliRunner().invoke(cli, [*args, "--jobs", "1"])
+    _no_whole_read(monkeypatch)
+    two = CliRunner().invoke(cli, [*args, "--jobs", "2"])
+    assert one.exit_code == 0 and two.exit_code == 0, two.output
+    assert two.stdout == one.stdout and two.stderr == one.stderr
+    codes = sorted(line.split(",")[0] for line in
+                   (ex / "roster.csv").read_text("utf-8").splitlines()[1:])
+    assert codes[0] in two.stdout and codes[-1] in two.stdout  # both halves are in it
+
+
+def test_two_processes_fall_back_to_one_on_a_problem(tmp_path):
+    # a problem in the child's half: reported exactly as one process reports it
+    bad = tmp_path / "bad.csv"
+    bad.write_text("person,date,items\nP1,2024-02-01,ZZ9\nP3,2024-02-02,A1\n", "utf-8")
+    res = _evaluate("--jobs", "2", events=str(bad))
+    assert res.exit_code == 1
+    assert res.stderr.startswith(f"{bad}:2: error[item]")
+    assert "Traceback" not in res.output
