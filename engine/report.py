@@ -12,6 +12,7 @@ import csv
 import datetime as _dt
 import io
 import json
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -196,7 +197,44 @@ _PERSON_JSON = PersonJson()
 _string = json.encoder.encode_basestring  # a str as a JSON string, as _dump would
 
 
-def frame(outcome: Outcome, fmt: str, people_runs: Iterable[str]) -> Iterator[str]:
+class Spooled:
+    """A run of rendered people kept in a temporary file, read back in pieces.
+
+    workers.py renders each half of a large report on its own process, ahead of
+    the writing; the text waits on disk rather than in memory (a report is a few
+    hundred bytes a person). Written with `add` (runs of `people_text`), read by
+    `frame` as one run.
+    """
+
+    PIECE = 1 << 20  # characters read back at a time
+
+    def __init__(self, fmt: str):
+        self.fmt = fmt
+        self.join = ",\n  " if fmt == "json" else ""
+        # kept open across calls, closed once read back (or when let go)
+        self.file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+        self.empty = True
+
+    def add(self, run: str) -> None:
+        if run:
+            self.file.write(run if self.empty else self.join + run)
+            self.empty = False
+
+    def __bool__(self) -> bool:
+        return not self.empty
+
+    def pieces(self) -> Iterator[str]:
+        self.file.seek(0)
+        while piece := self.file.read(self.PIECE):
+            yield piece
+        self.file.close()
+
+
+def _pieces(run: str | Spooled) -> Iterable[str]:
+    return (run,) if isinstance(run, str) else run.pieces()
+
+
+def frame(outcome: Outcome, fmt: str, people_runs: Iterable[str | Spooled]) -> Iterator[str]:
     """A json, jsonl or csv report around runs of rendered people, taken lazily.
 
     The institutions are read only after the last run: a producer may fill them
@@ -204,13 +242,15 @@ def frame(outcome: Outcome, fmt: str, people_runs: Iterable[str]) -> Iterator[st
     """
     runs = (r for r in people_runs if r)
     if fmt == "jsonl":
-        yield from runs
+        for run in runs:
+            yield from _pieces(run)
         for i in outcome.institutions:
             yield _dump(i.as_dict()) + "\n"
         return
     if fmt == "csv":
         yield ",".join(CSV_COLUMNS) + "\n"
-        yield from runs
+        for run in runs:
+            yield from _pieces(run)
         return
     head = outcome.header()
     yield "{" + ", ".join(f"{_dump(k)}: {_dump(v)}" for k, v in head.items())
@@ -221,7 +261,8 @@ def frame(outcome: Outcome, fmt: str, people_runs: Iterable[str]) -> Iterator[st
     yield ',\n "people": ['
     first = True
     for run in runs:
-        yield ("\n  " if first else ",\n  ") + run
+        yield "\n  " if first else ",\n  "
+        yield from _pieces(run)
         first = False
     yield ("]" if first else "\n ]") + ',\n "institutions": ['
     for n, i in enumerate(outcome.institutions):

@@ -29,6 +29,7 @@ from .errors import PolicyctlError
 from .evaluate import Evaluator, Unsorted
 from .ledger import EventStream, Ledger
 from .model import Policy
+from .report import Spooled
 
 MIN_ROWS = 50_000  # a smaller ledger is evaluated on one process: a fork is not worth it
 BATCH = 2000  # people finished and rendered at a time
@@ -45,18 +46,23 @@ def can_split(rows: EventStream, ledger: Ledger, jobs: int | None) -> bool:
 
 def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.date, fmt: str,
                progress: Callable[[int, str], None] | None,
-               render: Callable[[list, str], str]) -> tuple[Evaluator, list[str]] | None:
+               render: Callable[[list, str], str]) -> tuple[Evaluator, list[Spooled]] | None:
     """Fold the ledger on two processes.
 
     Returns this process's evaluator (every person finished; the child's
     institution records merged in, for judging the institutions) and every
-    person rendered in `fmt`, as runs of text in code order; or None when the
-    ledger must be evaluated on one process instead. This process renders its
-    people while the child renders its own. `rows` must not have been
+    person rendered in `fmt`, as two runs (in temporary files) in code order;
+    or None when the ledger must be evaluated on one process instead. This
+    process renders its people while the child renders its own.
+
+    The child's file is opened before the fork, so this process reads what the
+    child wrote through its own handle (they share the file, not the offset's
+    use: the child writes, then exits, and only then is the file read). `rows` must not have been
     read from: each process reads its own copy of it.
     """
     codes = sorted(ledger.roster or ())
     pivot = codes[len(codes) // 2]
+    low, high = Spooled(fmt), Spooled(fmt)
     with tempfile.TemporaryFile() as out:
         pid = os.fork()
         if pid == 0:  # the child: people below the pivot
@@ -64,10 +70,11 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
             try:
                 ev = _fold(policy, ledger, rows, as_of, (pivot, True), None)
                 if ev is not None:
-                    runs = _finish(ev, fmt, render, None)
+                    _finish(ev, low, render, None)
+                    low.file.flush()
                     t = ev.institutions
                     part = (t.history, t.went_down, t.periods) if t is not None else None
-                    pickle.dump((runs, ev.after, ev.outside, part), out,
+                    pickle.dump((low.empty, ev.after, ev.outside, part), out,
                                 protocol=pickle.HIGHEST_PROTOCOL)
                     out.flush()
                     status = 0
@@ -75,13 +82,14 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
                 os._exit(status)  # no cleanup: the parent's files and buffers are its own
         try:
             ev = _fold(policy, ledger, rows, as_of, (pivot, False), progress)
-            mine = _finish(ev, fmt, render, progress) if ev is not None else []
+            if ev is not None:
+                _finish(ev, high, render, progress)
         finally:
             _, wait = os.waitpid(pid, 0)
         if ev is None or os.waitstatus_to_exitcode(wait) != 0:
             return None
         out.seek(0)
-        runs, after, outside, part = pickle.load(out)
+        low.empty, after, outside, part = pickle.load(out)
     ev.after += after
     ev.outside += outside
     t = ev.institutions
@@ -91,19 +99,17 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
         t.went_down |= went_down
         for period, span in periods.items():
             t.periods.setdefault(period, span)
-    return ev, runs + mine
+    return ev, [low, high]
 
 
-def _finish(ev: Evaluator, fmt: str, render: Callable[[list, str], str],
-            progress: Callable[[int, str], None] | None) -> list[str]:
+def _finish(ev: Evaluator, out: Spooled, render: Callable[[list, str], str],
+            progress: Callable[[int, str], None] | None) -> None:
     """Finish and render every person of a part, a batch at a time, in code order."""
-    runs = []
     codes = ev.codes()
     for start in range(0, len(codes), BATCH):
-        runs.append(render([ev.finish_person(c)[0] for c in codes[start:start + BATCH]], fmt))
+        out.add(render([ev.finish_person(c)[0] for c in codes[start:start + BATCH]], out.fmt))
         if progress:
-            progress(start + BATCH, "people")
-    return runs
+            progress(min(start + BATCH, len(codes)), "people")
 
 
 def _fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.date,
