@@ -15,6 +15,8 @@ for every condition built from counts that only grow.
 from __future__ import annotations
 
 import datetime as _dt
+import heapq
+from collections.abc import Iterator, Sequence
 from itertools import repeat
 from operator import itemgetter
 from typing import Any
@@ -95,29 +97,73 @@ class InstitutionTracker:
         Staff with no finding in the period share one record (person ""), placed
         last, so list functions evaluate it once (see dsl/builtins.py).
         """
-        history = self.history
-        changed = [Member(code, *history[(code, period)][-1]) for code in active]
-        return changed + [self._default] * (len(staff) - len(changed))
+        return Members(self.history, active, period, len(staff) - len(active), self._default)
 
-    def changes(self, active: list[str], period: str) -> list[tuple[_dt.date, str, tuple]]:
+    def sanctioned(self, active: list[str], period: str) -> int:
+        """How many of these people were suspended or terminated by their own conduct in
+        the period (at its end)."""
+        history = self.history
+        return sum(1 for code in active if (s := history[(code, period)][-1])[4] or s[5])
+
+    def changes(self, active: list[str], period: str) -> Iterator[tuple[_dt.date, str, tuple]]:
         """Every (date, person, snapshot) of these people (in code order) in a period, by
-        date."""
-        out = []
-        for code in active:
-            entry = self.history[(code, period)]
-            out.extend(zip(entry[0::2], repeat(code), entry[1::2]))
-        out.sort(key=itemgetter(0))  # stable: people stay in code order within a day
-        return out
+        date, people in code order within a day: merged lazily from each person's own
+        history (already in date order), so a search that stops early reads little."""
+        history = self.history
+        return heapq.merge(*[zip(e[0::2], repeat(code), e[1::2])
+                             for code in active if (e := history[(code, period)])],
+                           key=itemgetter(0))
 
     def active_by_institution(self, ledger: Ledger) -> dict[tuple[str, str], list[str]]:
         """(institution, period) -> the staff with a record in that period, in code order."""
         out: dict[tuple[str, str], list[str]] = {}
         roster = ledger.roster or {}
-        for code, period in sorted(self.history):
+        for code, period in self.history:
             person = roster.get(code)
             for inst in person.institutions if person else ():
-                out.setdefault((inst, period), []).append(code)
+                found = out.get((inst, period))
+                if found is None:
+                    out[(inst, period)] = [code]
+                else:
+                    found.append(code)
+        for codes in out.values():
+            codes.sort()
         return out
+
+
+class Members(Sequence):
+    """The staff's records at the end of a period, as institution rules read them
+    (`members`): each made when a rule reaches it, so a rule that stops at its first
+    match (`any`) builds few. Staff with no finding share one record, last."""
+
+    __slots__ = ("history", "active", "period", "quiet", "default")
+
+    def __init__(self, history: dict, active: list[str], period: str, quiet: int,
+                 default: Member):
+        self.history, self.active, self.period = history, active, period
+        self.quiet, self.default = quiet, default
+
+    def __len__(self) -> int:
+        return len(self.active) + self.quiet
+
+    def __iter__(self) -> Iterator[Member]:
+        history, period = self.history, self.period
+        for code in self.active:
+            yield Member(code, *history[(code, period)][-1])
+        yield from repeat(self.default, self.quiet)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return list(self)[i]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("list index out of range")
+        if i < len(self.active):
+            code = self.active[i]
+            return Member(code, *self.history[(code, self.period)][-1])
+        return self.default
 
 
 def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
@@ -149,21 +195,18 @@ def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
             who = active.get((inst, period), [])
             members = tracker.final(staff, who, period)
             actions = list(by_inst.get((inst, period), []))
-            sanctioned = sum(1 for m in members if m.sanctioned)
-            changes = None
+            sanctioned = tracker.sanctioned(who, period)
             for rule in policy.institution_rules:
                 if _holds(env, rule, staff, sanctioned, members, period):
-                    if changes is None:
-                        changes = tracker.changes(who, period)
-                    first = _first_date(env, rule, tracker, staff, period, changes)
+                    first = _first_date(env, rule, tracker, staff, period,
+                                        tracker.changes(who, period))
                 else:
                     # false at the end; it can only have held before if some record went
                     # down (a credit, a reinstatement): then look day by day
                     if not any((code, period) in tracker.went_down for code in who):
                         continue
-                    if changes is None:
-                        changes = tracker.changes(who, period)
-                    first = _scan(env, rule, tracker, staff, period, changes)
+                    first = _scan(env, rule, tracker, staff, period,
+                                  list(tracker.changes(who, period)))
                     if not first:
                         continue
                 for spec in rule.then:
@@ -190,20 +233,38 @@ def _holds(env: Env, rule, staff, sanctioned, members, period) -> bool:
 
 
 def _first_date(env: Env, rule, tracker: InstitutionTracker, staff: list[str], period: str,
-                changes: list) -> _dt.date:
+                changes: Iterator[tuple[_dt.date, str, tuple]]) -> _dt.date:
     """The first change date after which the rule holds.
 
     Walks the changes in date order, keeping each member's latest record, and
     tests the rule at dates spaced ever further apart (1, 2, 4, ... changes in);
     once it holds, bisects back between the last two tests. Tests cost a pass
-    over the staff, so this makes O(log n) passes rather than one per date.
+    over the staff, so this makes O(log n) passes rather than one per date, and
+    reads the changes only as far as the last test.
     """
-    dates = sorted({c[0] for c in changes})
-    if not dates:
-        return tracker.periods[period][0]
+    dates: list[_dt.date] = []
     by_date: dict[_dt.date, list[tuple]] = {}
-    for d, code, snap in changes:
-        by_date.setdefault(d, []).append((code, snap))
+    stream = iter(changes)
+    ahead: list = []  # a change read past the last whole day
+
+    def read_to(i: int) -> int:
+        """Read whole days of changes until day i is known; the last known day."""
+        while len(dates) <= i:
+            first = ahead.pop() if ahead else next(stream, None)
+            if first is None:
+                break
+            day = first[0]
+            group = by_date[day] = [(first[1], first[2])]
+            dates.append(day)
+            for d, code, snap in stream:
+                if d != day:
+                    ahead.append((d, code, snap))
+                    break
+                group.append((code, snap))
+        return len(dates) - 1
+
+    if read_to(0) < 0:
+        return tracker.periods[period][0]
     quiet = len(staff)
 
     def state_at(i: int, base: dict[str, Member], upto: int) -> dict[str, Member]:
@@ -221,9 +282,9 @@ def _first_date(env: Env, rule, tracker: InstitutionTracker, staff: list[str], p
     last_false, base, step = -1, {}, 1
     i = 0
     while True:
-        i = min(last_false + step, len(dates) - 1)
+        i = read_to(last_false + step)  # the last day when the changes run out first
         latest = state_at(i, base, last_false + 1)
-        if holds(latest) or i == len(dates) - 1:
+        if holds(latest) or (i < last_false + step or read_to(i + 1) == i):
             break
         last_false, base, step = i, latest, step * 2
     lo, hi = last_false + 1, i  # the rule holds at hi, not at last_false

@@ -1,0 +1,47 @@
+"""The institution tracker's views: members made lazily, changes merged lazily.
+
+institutions.Members stands in for a list of the staff's records in rules
+(`members`); these tests hold it to what the plain list it replaced gave.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from engine.institutions import Member, Members
+
+D1, D2, D3 = dt.date(2024, 1, 5), dt.date(2024, 2, 1), dt.date(2024, 3, 9)
+# snapshot: (deducted, score, violations, max_item_points, suspended, terminated)
+HISTORY = {
+    ("A", "2024"): [D1, (1, 11, 1, 1, False, False), D3, (7, 5, 2, 6, True, False)],
+    ("B", "2024"): [D2, (3, 9, 1, 3, False, False)],
+}
+
+
+def _plain(active, quiet, default):
+    return [Member(c, *HISTORY[(c, "2024")][-1]) for c in active] + [default] * quiet
+
+
+def _fields(m: Member):
+    return (m.person, m.deducted, m.score, m.violations, m.max_item_points, m.suspended,
+            m.terminated, m.sanctioned)
+
+
+def test_members_read_like_the_list_they_replace():
+    default = Member("", score=12)
+    lazy = Members(HISTORY, ["A", "B"], "2024", 3, default)
+    plain = _plain(["A", "B"], 3, default)
+    assert len(lazy) == len(plain) == 5
+    assert [_fields(m) for m in lazy] == [_fields(m) for m in plain]
+    assert [_fields(lazy[i]) for i in range(-5, 5)] == [_fields(plain[i]) for i in range(-5, 5)]
+    assert [_fields(m) for m in reversed(lazy)] == [_fields(m) for m in reversed(plain)]
+    assert [_fields(m) for m in lazy[1:3]] == [_fields(m) for m in plain[1:3]]
+    assert lazy[0].sanctioned and not lazy[1].sanctioned  # A suspended, B not
+    # the quiet staff share one record, so list functions evaluate it once
+    assert lazy[2] is lazy[3] is lazy[4] is default
+    try:
+        lazy[5]
+    except IndexError:
+        pass
+    else:
+        raise AssertionError("index past the end must raise IndexError")
