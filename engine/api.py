@@ -55,13 +55,15 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
     ev = None
     first: list[str] = []  # people already rendered (on two processes), in code order
     rendered = False
+    institutions: list = []
     if streamed is not None:
         ledger, rows = streamed
         if workers.can_split(rows, ledger, jobs):
             split = workers.split_fold(p, ledger, rows, as_of, fmt, progress,
                                        report.people_text)
             if split is not None:
-                (ev, first), rendered = split, True
+                ev, first, institutions = split
+                rendered = True
         else:
             ev = Evaluator(p, ledger, as_of, set(), progress)
             try:
@@ -88,7 +90,7 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
             yield report.people_text(batch, fmt)
             if progress:
                 progress(start + len(batch), "people")
-        outcome.institutions = evaluator.judge_institutions(None)
+        outcome.institutions = institutions if rendered else evaluator.judge_institutions(None)
 
     return outcome, report.frame(outcome, fmt, people_runs())
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import heapq
 from collections.abc import Iterator, Sequence
-from itertools import repeat
+from itertools import islice, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -110,7 +110,7 @@ class InstitutionTracker:
         date, people in code order within a day: merged lazily from each person's own
         history (already in date order), so a search that stops early reads little."""
         history = self.history
-        return heapq.merge(*[zip(e[0::2], repeat(code), e[1::2])
+        return heapq.merge(*[zip(islice(e, 0, None, 2), repeat(code), islice(e, 1, None, 2))
                              for code in active if (e := history[(code, period)])],
                            key=itemgetter(0))
 
