@@ -77,6 +77,10 @@ class Evaluator(Sanctions):
         if policy.band_lookup and self.top is not None and self.tiers:
             self.table = lookup_table([t.band for t in self.tiers], self.unit, self.top)
         self.keep_violations = bool(policy.conditions)
+        names = frozenset().union(*[r.when.names for r in policy.rules])
+        self.rule_reads = (bool(names & {"deducted", "score", "cycle"}),
+                           bool(names & {"event", "person"}),
+                           bool(names & {"actions", "suspensions", "terminations"}))
         self.fixed = {code: i.points for code, i in policy.items.items()
                       if i.points_kind == "fixed"}
         self.with_effects = frozenset(code for code, i in policy.items.items() if i.effects)
@@ -464,10 +468,15 @@ class Evaluator(Sanctions):
 
     def rules_after(self, st: PersonState, cyc: CycleState, ev: Event, pts) -> None:
         env = self.env
-        env.deducted, env.score, env.cycle, env.event, env.person = (
-            cyc.deducted, cyc.score, cyc, ev, st.person)
-        env.cycles, env.actions = st.cycles, st.actions
-        env.suspensions, env.terminations = st.suspensions, st.terminations
+        reads = self.rule_reads  # only the names some rule reads: this runs per event
+        if reads[0]:
+            env.deducted, env.score, env.cycle = cyc.deducted, cyc.score, cyc
+        if reads[1]:
+            env.event, env.person = ev, st.person
+        env.cycles = st.cycles
+        if reads[2]:
+            env.actions, env.suspensions, env.terminations = (
+                st.actions, st.suspensions, st.terminations)
         for rule in self.p.rules:
             if rule.id in cyc.rules_fired or not rule.when.fn(env):
                 continue
