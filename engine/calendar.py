@@ -59,7 +59,23 @@ def add_working_days(d: _dt.date, n: int) -> tuple[_dt.date, bool]:
 
 
 def add(d: _dt.date, dur: Duration, sign: int = 1) -> _dt.date:
-    """d moved by a duration (sign -1 subtracts). Working days: see add_working_days."""
+    """d moved by a duration (sign -1 subtracts). Working days: see add_working_days.
+
+    Cached: a ledger's sanctions fall on few distinct (day, length) pairs.
+    """
+    key = (d, dur.amount, dur.unit, sign)
+    day = _ADDED.get(key)
+    if day is None:
+        day = _add(d, dur, sign)
+        if len(_ADDED) < 100_000:
+            _ADDED[key] = day
+    return day
+
+
+_ADDED: dict[tuple, _dt.date] = {}
+
+
+def _add(d: _dt.date, dur: Duration, sign: int) -> _dt.date:
     n = int(dur.amount) * sign
     unit = dur.unit
     if unit == "day":

@@ -32,8 +32,16 @@ class Deadlines:
         return dict(known[0]), known[1]
 
     def attach(self, rec, base: _dt.date) -> tuple[dict[str, _dt.date], bool]:
-        """Date the deadlines of an action record decided on `base`, onto the record."""
-        found, exact = self.dates(rec.action, base)
+        """Date the deadlines of an action record decided on `base`, onto the record.
+
+        Records decided the same day for the same action share one dict (never changed
+        after it is made): a ledger's thousands of suspensions fall on a few hundred days.
+        """
+        key = (rec.action, base)
+        known = self._cache.get(key)
+        if known is None:
+            known = self._cache[key] = self._compute(rec.action, base)
+        found, exact = known
         if found:
             rec.extra["deadlines"] = found
             if not exact:

@@ -38,6 +38,7 @@ splitting the module costs no call on that path.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from fractions import Fraction
 from typing import Any
 
@@ -83,26 +84,27 @@ class Sanctions(Story):
             self.add_deadlines(rec, st=st)
 
     def length(self, spec: ActionSpec, ev: Event, column: str) -> tuple[Duration | None, dict]:
+        """An action's length: fixed, or within a range as decided by the event's column
+        (the range's low end when not decided); and what the record says of it (a new
+        dict, the caller's to keep)."""
         act = spec.action
         if act.high is None:
             return act.low, {}
         decided = ev.attrs.get(column)
-        low = act.low.amount if act.low.unit == act.high.unit else str(act.low)
-        extra = {"discretionary": True, "range": f"{low} to {act.high}"}
-        if decided:
-            from .dsl.parser import ExprSyntaxError, parse_expr
+        if not decided:
+            return act.low, {"discretionary": True, "range": _range_text(act)}
+        from .dsl.parser import ExprSyntaxError, parse_expr
 
-            try:
-                dur = parse_expr(decided)
-            except ExprSyntaxError:
-                dur = None
-            if not isinstance(dur, Duration) or not isinstance(dur.amount, int):
-                raise ValueError(f"column `{column}` should be a duration such as "
-                                 f"`18 months`, not `{decided}`")
-            if not (_months(act.low) <= _months(dur) <= _months(act.high)):
-                raise ValueError(f"decided {column} `{decided}` is outside {spec.text}")
-            return dur, {"discretionary": True, "range": extra["range"], "decided": str(dur)}
-        return act.low, extra
+        try:
+            dur = parse_expr(decided)
+        except ExprSyntaxError:
+            dur = None
+        if not isinstance(dur, Duration) or not isinstance(dur.amount, int):
+            raise ValueError(f"column `{column}` should be a duration such as "
+                             f"`18 months`, not `{decided}`")
+        if not (_months(act.low) <= _months(dur) <= _months(act.high)):
+            raise ValueError(f"decided {column} `{decided}` is outside {spec.text}")
+        return dur, {"discretionary": True, "range": _range_text(act), "decided": str(dur)}
 
     def suspend(self, st: PersonState, spec: ActionSpec, ev: Event, cite: str, source: str):
         d = ev.date
@@ -348,6 +350,13 @@ class Sanctions(Story):
                 self.say(st, base, "deadline", f"deadline `{k}`: {v}"
                          + ("" if exact else " (weekdays only: outside the holiday calendar)"),
                          cites[k])
+
+
+@functools.lru_cache(maxsize=256)
+def _range_text(act) -> str:
+    """`1 to 2 years`, `6 months to 1 year`: a range as the records print it."""
+    low = act.low.amount if act.low.unit == act.high.unit else str(act.low)
+    return f"{low} to {act.high}"
 
 
 def _months(d: Duration) -> Fraction:
