@@ -448,11 +448,21 @@ class _EventReader:
         count = 0
         part = self.part
         pivot, low = part if part is not None else ("", True)
+        at_person, at_id = index["person"], index.get("id", width)
         for line, row in table.rows:
             if len(row) != width and (not row or not _fit(row, width, line, problems)):
                 continue
             if pad:
                 row.append("")
+            if part is not None and (person_s := row[at_person]) and \
+                    (person_s.strip() < pivot) is not low:
+                # another process's person (EventStream.part): counted, and its id noted
+                # for the duplicate check every process makes over the whole file
+                count += 1
+                if has_id and (id_s := row[at_id]) and (eid := id_s.strip()):
+                    given(eid)
+                    given_at(line)
+                continue
             (id_s, person_s, date_s, type_s, items_s, place_s, insp_s, amount_s, points_s,
              end_s) = get(row)
 
@@ -465,18 +475,11 @@ class _EventReader:
                 if date is not None and len(dates) < _CACHE_MAX:
                     dates[date_s] = date
             count += 1
-            self.count = count
             if count > max_rows:
+                self.count = count
                 problems.add("format", f"the file has more than {max_rows:,} rows", line,
                              "split it by year")
                 raise Stop
-            if part is not None and person_s and (person_s.strip() < pivot) is not low:
-                # another process's person (EventStream.part): only the id is noted, for
-                # the duplicate check every process makes over the whole file
-                if has_id and id_s and (eid := id_s.strip()):
-                    given(eid)
-                    given_at(line)
-                continue
             if type_s != last_type:
                 try:
                     by_items = profiles[type_s]
@@ -544,6 +547,7 @@ class _EventReader:
                 e.line = line
                 e.seq = count - 1
                 yield e
+        self.count = count
 
 
 _BY_DATE = attrgetter("date")
