@@ -91,7 +91,7 @@ class Event:
                 f"items={self.items!r}, at={self.file}:{self.line})")
 
 
-@dataclass
+@dataclass(slots=True)
 class Person:
     """One practitioner on the roster, with every site they practise at."""
 
