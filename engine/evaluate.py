@@ -92,6 +92,7 @@ class Evaluator(Sanctions):
         self.int_table = self.table if self.unit == 1 else None
         self.rules = policy.rules
         self.cycle_cache: dict[int, tuple[str, _dt.date, _dt.date]] = {}
+        self.cycle_starts = (policy.cycle.start_month, policy.cycle.start_day)
         # A fact that reads only the person's attributes and the as-of date is the same
         # for everyone with the same values of those attributes (an age from a birth
         # date): computed once per distinct values. (fact, attributes it reads | None)
@@ -233,8 +234,9 @@ class Evaluator(Sanctions):
 
     # ---- time ----------------------------------------------------------------------------
     def cycle_index(self, d: _dt.date) -> int:
-        c = self.p.cycle
-        return d.year if (d.month, d.day) >= (c.start_month, c.start_day) else d.year - 1
+        if self.cycle_starts == (1, 1):
+            return d.year
+        return d.year if (d.month, d.day) >= self.cycle_starts else d.year - 1
 
     def new_cycle(self, st: PersonState, index: int, prev: CycleState | None) -> CycleState:
         c = self.p.cycle
@@ -252,12 +254,16 @@ class Evaluator(Sanctions):
         return cyc
 
     def current_cycle(self, st: PersonState, d: _dt.date) -> CycleState:
-        idx = self.cycle_index(d)
+        starts = self.cycle_starts
+        idx = d.year if starts == (1, 1) or (d.month, d.day) >= starts else d.year - 1
         cycles = st.cycles
-        if cycles and cycles[-1].index == idx:
-            return cycles[-1]
-        prev = cycles[-1] if cycles else None
-        start = prev.index + 1 if prev else idx
+        if cycles:
+            prev = cycles[-1]
+            if prev.index == idx:
+                return prev
+            start = prev.index + 1
+        else:
+            prev, start = None, idx
         for i in range(start, idx + 1):
             prev = self.new_cycle(st, i, prev)
             cycles.append(prev)

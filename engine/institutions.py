@@ -60,12 +60,18 @@ class InstitutionTracker:
         self._default = Member("", score=self.initial or 0)
         self.periods: dict[str, tuple[_dt.date, _dt.date]] = {}
         self.went_down: set[tuple[str, str]] = set()  # (person, period) whose totals fell
+        # (institution, period) -> its staff with a record in that period (code order once
+        # `active_by_institution` has sorted them)
+        self.by_site: dict[tuple[str, str], list[str]] = {}
 
     def record(self, st: Any, cyc: Any, d: _dt.date) -> None:
-        if not st.person.institutions:
+        sites = st.person.institutions
+        if not sites:
             return
-        snap = (cyc.deducted, cyc.score, cyc.violations, cyc.max_item_points, cyc.suspended,
-                cyc.terminated)
+        deducted = cyc.deducted
+        initial = self.initial
+        snap = (deducted, initial - deducted if initial is not None else -deducted,
+                cyc.violations, cyc.max_item_points, cyc.suspended, cyc.terminated)
         shared = self.shared.get(snap)
         if shared is not None:
             snap = shared
@@ -78,6 +84,13 @@ class InstitutionTracker:
             if entry is None:
                 self.periods.setdefault(cyc.period, (cyc.start, cyc.end))
                 cyc.tracked = self.history[key] = [d, snap]
+                by_site = self.by_site
+                for inst in sites:
+                    found = by_site.get((inst, cyc.period))
+                    if found is None:
+                        by_site[(inst, cyc.period)] = [st.code]
+                    else:
+                        found.append(st.code)
                 return
             cyc.tracked = entry  # a second registration in the same cycle
         before = entry[-1]
@@ -114,21 +127,11 @@ class InstitutionTracker:
                              for code in active if (e := history[(code, period)])],
                            key=itemgetter(0))
 
-    def active_by_institution(self, ledger: Ledger) -> dict[tuple[str, str], list[str]]:
+    def active_by_institution(self) -> dict[tuple[str, str], list[str]]:
         """(institution, period) -> the staff with a record in that period, in code order."""
-        out: dict[tuple[str, str], list[str]] = {}
-        roster = ledger.roster or {}
-        for code, period in self.history:
-            person = roster.get(code)
-            for inst in person.institutions if person else ():
-                found = out.get((inst, period))
-                if found is None:
-                    out[(inst, period)] = [code]
-                else:
-                    found.append(code)
-        for codes in out.values():
+        for codes in self.by_site.values():
             codes.sort()
-        return out
+        return self.by_site
 
 
 class Members(Sequence):
@@ -184,7 +187,7 @@ def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
         period, start, end = cycle_label(policy, ev.date)
         tracker.periods.setdefault(period, (start, end))
         by_inst.setdefault((ev.institution, period), []).append(rec)
-    active = tracker.active_by_institution(ledger)
+    active = tracker.active_by_institution()
     periods_of: dict[str, set[str]] = {}
     for inst, period in list(active) + list(by_inst):
         periods_of.setdefault(inst, set()).add(period)

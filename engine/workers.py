@@ -80,7 +80,7 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
                 ev = _fold(policy, ledger, rows, as_of, (pivot, True), None)
                 if ev is not None:
                     t = ev.institutions
-                    part = (t.history, t.went_down, t.periods) if t is not None else None
+                    part = (t.history, t.went_down, t.periods, t.by_site) if t else None
                     pickle.dump((ev.after, ev.outside, part), out,
                                 protocol=pickle.HIGHEST_PROTOCOL)
                     out.flush()
@@ -117,11 +117,13 @@ def _merge(ev: Evaluator, after: int, outside: int, part: tuple | None) -> None:
     ev.outside += outside
     t = ev.institutions
     if t is not None and part is not None:
-        history, went_down, periods = part
+        history, went_down, periods, by_site = part
         t.history.update(history)
         t.went_down |= went_down
         for period, span in periods.items():
             t.periods.setdefault(period, span)
+        for key, codes in by_site.items():
+            t.by_site.setdefault(key, []).extend(codes)
 
 
 def _finish(ev: Evaluator, out: Spooled, render: Callable[[list, str], str],

@@ -151,6 +151,12 @@ class _Compiler:
             op = ops[0]
             right = self._const(operands[1])
             if right is not _NOT_CONST and op_names[0] in _CONST_RIGHT:
+                get = self._local_attr(operands[0])
+                if get is not None:
+                    # `c.deducted >= 9` inside a list function: the element's attribute
+                    # and the comparison in one closure, run once per element
+                    slot, attr = get
+                    return lambda e: op(attr(e.loc[slot]), right)
                 return _CONST_RIGHT[op_names[0]](fa, right)
             return lambda e: op(fa(e), fb(e))
         if len(fs) == 3:
@@ -171,6 +177,17 @@ class _Compiler:
                 left = right
             return True
         return chain
+
+    def _local_attr(self, node: ast.Node) -> tuple[int, Callable] | None:
+        """(slot, getter) when node is `x.name` on a list function's argument `x` and
+        `name` is one of its record's own fields (not a ledger column)."""
+        if not (isinstance(node, ast.Attr) and isinstance(node.obj, ast.Name)):
+            return None
+        slot = self.c.slots.get(id(node.obj))
+        t = strip(self.c.types.get(id(node.obj)))
+        if slot is None or (isinstance(t, RecordT) and node.name not in t.fields):
+            return None
+        return slot, operator.attrgetter(node.name)
 
     def _call(self, node: ast.Call, builtin, args) -> Fn:
         impl = builtin.impl
