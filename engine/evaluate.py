@@ -73,6 +73,7 @@ class Evaluator(Sanctions):
         self.unit = policy.scale.unit
         self.top = self.cap if self.cap is not None else self.initial
         self.tiers = list(policy.tiers)
+        self.tier_source = [f"tier:{t.id}" for t in self.tiers]
         self.table: list[int] | None = None
         if policy.band_lookup and self.top is not None and self.tiers:
             self.table = lookup_table([t.band for t in self.tiers], self.unit, self.top)
@@ -504,16 +505,17 @@ class Evaluator(Sanctions):
                 self.say(st, ev.date, "band", f"total in band `{tier.id}`, but a band as harsh "
                          "or harsher already fired this cycle", tier.cite, ev)
             return
-        skipped = [t.id for t in self.tiers[cyc.fired + 1: idx]
-                   if t.band is None or not t.band.contains(old)]
-        cyc.fired = idx
-        cyc.tier = tier.id
         if st.trace is not None:
+            skipped = [t.id for t in self.tiers[cyc.fired + 1: idx]
+                       if t.band is None or not t.band.contains(old)]
             self.say(st, ev.date, "band", f"enters band `{tier.id}` ({tier.when.text})"
                      + (f"; crosses {', '.join(skipped)} in one event: only the harshest fires"
                         if skipped else ""), tier.cite, ev, f"tier:{tier.id}")
+        cyc.fired = idx
+        cyc.tier = tier.id
+        source = self.tier_source[idx]
         for spec in tier.then:
-            self.apply(st, spec, ev, tier.cite, f"tier:{tier.id}", cause="points", points=pts)
+            self.apply(st, spec, ev, tier.cite, source, cause="points", points=pts)
 
     def rules_after(self, st: PersonState, cyc: CycleState, ev: Event, pts) -> None:
         env = self.env

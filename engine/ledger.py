@@ -35,10 +35,11 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from operator import attrgetter, itemgetter
+from types import MappingProxyType
 
 from .calendar import parse_date
 from .errors import Diagnostic, LedgerError, Span, closest
@@ -542,7 +543,7 @@ class _EventReader:
                 e.institution = place
                 e.inspection = inspection
                 e.amount = e.points = e.end = None
-                e.attrs = {}
+                e.attrs = _NO_ATTRS
                 e.file = file
                 e.line = line
                 e.seq = count - 1
@@ -551,6 +552,7 @@ class _EventReader:
 
 
 _BY_DATE = attrgetter("date")
+_NO_ATTRS: Mapping[str, str] = MappingProxyType({})  # shared by every row with no extra column
 
 
 def _duplicate_ids(given: list[tuple[int, str]], problems: Problems) -> None:

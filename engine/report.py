@@ -110,6 +110,7 @@ class PersonJson:
         self.words: dict[str, str] = {}
         self.dates: dict[object, str] = {}
         self.values: dict[tuple, str] = {}
+        self.heads: dict[tuple, str] = {}
 
     def person(self, p: PersonOutcome) -> str:
         parts = ['{"person": ', _string(p.person), ', "status": ', self.word(p.status),
@@ -139,10 +140,16 @@ class PersonJson:
 
     def action(self, a: ActionRec) -> str:
         """`_dump(a.as_dict())`, from cached words, dates and extra values."""
-        word, when = self.word, self.when
-        parts = ['{"action": ', word(a.action), ', "start": ', when(a.start), ', "end": ',
-                 when(a.end), ', "cite": ', word(a.cite), ', "source": ', word(a.source),
-                 ', "events": [', ", ".join(map(_string, a.events)), "]"]
+        word = self.word
+        key = (a.action, a.start, a.end, a.cite, a.source)
+        head = self.heads.get(key)
+        if head is None:  # what many actions share: the same sanction on the same day
+            head = "".join(['{"action": ', word(a.action), ', "start": ', self.when(a.start),
+                            ', "end": ', self.when(a.end), ', "cite": ', word(a.cite),
+                            ', "source": ', word(a.source), ', "events": ['])
+            if len(self.heads) < self.LIMIT:
+                self.heads[key] = head
+        parts = [head, ", ".join(map(_string, a.events)), "]"]
         for k, v in a.extra.items():
             parts += [", ", word(k), ": "]
             if isinstance(v, dict):
