@@ -63,6 +63,9 @@ class InstitutionTracker:
         # (institution, period) -> its staff with a record in that period (code order once
         # `active_by_institution` has sorted them)
         self.by_site: dict[tuple[str, str], list[str]] = {}
+        # (institution, period) -> how many of its staff were suspended or terminated in
+        # the period by their own conduct, as their records stand (kept while folding)
+        self.sanctioned: dict[tuple[str, str], int] = {}
 
     def record(self, st: Any, cyc: Any, d: _dt.date) -> None:
         sites = st.person.institutions
@@ -91,11 +94,15 @@ class InstitutionTracker:
                         by_site[(inst, cyc.period)] = [st.code]
                     else:
                         found.append(st.code)
+                if snap[4] or snap[5]:
+                    self.count_sanctioned(sites, cyc.period, 1)
                 return
             cyc.tracked = entry  # a second registration in the same cycle
         before = entry[-1]
         if snap[0] < before[0] or snap[2] < before[2]:  # a credit, a reinstatement
             self.went_down.add((st.code, cyc.period))
+        if (before[4] or before[5]) != (snap[4] or snap[5]):
+            self.count_sanctioned(sites, cyc.period, 1 if snap[4] or snap[5] else -1)
         if entry[-2] == d or not self.keep_history:
             entry[-2] = d
             entry[-1] = snap
@@ -112,11 +119,9 @@ class InstitutionTracker:
         """
         return Members(self.history, active, period, len(staff) - len(active), self._default)
 
-    def sanctioned(self, active: list[str], period: str) -> int:
-        """How many of these people were suspended or terminated by their own conduct in
-        the period (at its end)."""
-        history = self.history
-        return sum(1 for code in active if (s := history[(code, period)][-1])[4] or s[5])
+    def count_sanctioned(self, sites: list[str], period: str, change: int) -> None:
+        for inst in sites:
+            self.sanctioned[(inst, period)] = self.sanctioned.get((inst, period), 0) + change
 
     def changes(self, active: list[str], period: str) -> Iterator[tuple[_dt.date, str, tuple]]:
         """Every (date, person, snapshot) of these people (in code order) in a period, by
@@ -198,7 +203,7 @@ def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
             who = active.get((inst, period), [])
             members = tracker.final(staff, who, period)
             actions = list(by_inst.get((inst, period), []))
-            sanctioned = tracker.sanctioned(who, period)
+            sanctioned = tracker.sanctioned.get((inst, period), 0)
             for rule in policy.institution_rules:
                 if _holds(env, rule, staff, sanctioned, members, period):
                     first = _first_date(env, rule, tracker, staff, period,

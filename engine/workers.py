@@ -80,7 +80,8 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
                 ev = _fold(policy, ledger, rows, as_of, (pivot, True), None)
                 if ev is not None:
                     t = ev.institutions
-                    part = (t.history, t.went_down, t.periods, t.by_site) if t else None
+                    part = ((t.history, t.went_down, t.periods, t.by_site, t.sanctioned)
+                            if t else None)
                     pickle.dump((ev.after, ev.outside, part), out,
                                 protocol=pickle.HIGHEST_PROTOCOL)
                     out.flush()
@@ -117,13 +118,15 @@ def _merge(ev: Evaluator, after: int, outside: int, part: tuple | None) -> None:
     ev.outside += outside
     t = ev.institutions
     if t is not None and part is not None:
-        history, went_down, periods, by_site = part
+        history, went_down, periods, by_site, sanctioned = part
         t.history.update(history)
         t.went_down |= went_down
         for period, span in periods.items():
             t.periods.setdefault(period, span)
         for key, codes in by_site.items():
             t.by_site.setdefault(key, []).extend(codes)
+        for key, n in sanctioned.items():
+            t.sanctioned[key] = t.sanctioned.get(key, 0) + n
 
 
 def _finish(ev: Evaluator, out: Spooled, render: Callable[[list, str], str],

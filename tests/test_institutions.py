@@ -45,3 +45,30 @@ def test_members_read_like_the_list_they_replace():
         pass
     else:
         raise AssertionError("index past the end must raise IndexError")
+
+
+def test_sanctioned_counts_kept_while_folding_match_the_final_records():
+    # InstitutionTracker.sanctioned is kept up to date as records change (a reinstatement
+    # in the same cycle can clear a person's flags); it must equal a count over the final
+    # records of each institution's staff
+    from pathlib import Path
+
+    from engine.evaluate import Evaluator
+    from engine.ledger import read_ledger
+    from engine.loader import load_policy
+
+    root = Path(__file__).resolve().parent.parent
+    for city, as_of in (("jining", dt.date(2025, 12, 31)), ("zhanjiang", dt.date(2023, 12, 31))):
+        policy = load_policy(str(root / "policies" / f"{city}.yaml"))
+        ex = root / "examples" / city
+        ledger = read_ledger(str(ex / "events.csv"), policy, str(ex / "roster.csv"))
+        ev = Evaluator(policy, ledger, as_of, set(), None)
+        ev.fold_events(ledger.events)
+        t = ev.institutions
+        recount = {}
+        for (inst, period), codes in t.active_by_institution().items():
+            n = sum(1 for c in codes if (s := t.history[(c, period)][-1])[4] or s[5])
+            if n:
+                recount[(inst, period)] = n
+        assert {k: v for k, v in t.sanctioned.items() if v} == recount
+        assert recount  # the examples do sanction people at institutions
