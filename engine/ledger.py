@@ -35,11 +35,13 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import re
-from collections.abc import Iterator, Mapping
+from array import array
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from operator import attrgetter, itemgetter
 from types import MappingProxyType
+from typing import Any
 
 from .calendar import parse_date
 from .errors import Diagnostic, LedgerError, Span, closest
@@ -195,8 +197,7 @@ class _EventReader:
         self.unit = policy.scale.unit
         self.numbers: dict[str, object] = {}
         self.count = 0  # rows read
-        self.ids: list[str] = []  # ids the file gives, and their lines
-        self.id_lines: list[int] = []
+        self.ids = SeenIds(None)  # the ids the file gives, checked at the end
 
     # -- (type, items) ---------------------------------------------------------------------
     def profile(self, type_text: str, items_text: str) -> _Profile:
@@ -390,8 +391,9 @@ class _EventReader:
         """After `rows` is exhausted: the checks that need every row, then raise what was
         found."""
         problems = self.problems
-        if len(set(self.ids)) != len(self.ids):
-            _duplicate_ids(list(zip(self.id_lines, self.ids, strict=True)), problems)
+        twice = self.ids.duplicates()
+        if twice:
+            _duplicate_ids(twice, problems)
         problems.raise_if_any()
         if not self.count:
             raise problems.fail("empty", "the file has a header but no rows",
@@ -443,7 +445,7 @@ class _EventReader:
         inspections: dict[str, str | None] = {}
         # ids given in the file, checked for duplicates at the end: a set is far
         # cheaper than a million dict look-ups in the loop
-        given, given_at = self.ids.append, self.id_lines.append
+        given, given_at, key = self.ids.values.append, self.ids.lines.append, self.ids.key
         last_type: str | None = None
         by_items: dict[str, _Profile] = {}
         count = 0
@@ -461,7 +463,7 @@ class _EventReader:
                 # for the duplicate check every process makes over the whole file
                 count += 1
                 if has_id and (id_s := row[at_id]) and (eid := id_s.strip()):
-                    given(eid)
+                    given(key(eid))
                     given_at(line)
                 continue
             (id_s, person_s, date_s, type_s, items_s, place_s, insp_s, amount_s, points_s,
@@ -509,7 +511,7 @@ class _EventReader:
                 inspection = None
 
             if has_id and id_s and (eid := id_s.strip()):
-                given(eid)
+                given(key(eid))
                 given_at(line)
             else:
                 eid = f"{file}:{line}"
@@ -553,6 +555,53 @@ class _EventReader:
 
 _BY_DATE = attrgetter("date")
 _NO_ATTRS: Mapping[str, str] = MappingProxyType({})  # shared by every row with no extra column
+
+
+class SeenIds:
+    """The event ids a file gives, with their lines, for the duplicate check at the end.
+
+    Given a way to read ids again (`reread`: lines -> {line: id}, from the file),
+    only each id's 64-bit hash is kept, 16 bytes a row with its line, rather than
+    a million strings held for the whole run; ids whose hashes meet are then read
+    again and compared as text, so unequal ids never count as duplicates. Without
+    one (standard input cannot be read twice) the ids themselves are kept.
+    """
+
+    def __init__(self, reread: Callable[[set[int]], dict[int, str]] | None):
+        self.reread = reread
+        self.key: Callable[[str], Any] = hash if reread is not None else str
+        self.values: array | list = array("q") if reread is not None else []
+        self.lines = array("q")
+
+    def duplicates(self) -> list[tuple[int, str]]:
+        """(line, id) of every row whose id another row gives too, in file order."""
+        values = self.values
+        if len(set(values)) == len(values):
+            return []
+        seen: set = set()
+        twice = set()
+        for v in values:
+            if v in seen:
+                twice.add(v)
+            seen.add(v)
+        rows = [(self.lines[i], v) for i, v in enumerate(values) if v in twice]
+        if self.reread is not None:
+            ids = self.reread({line for line, _ in rows})
+            rows = [(line, ids[line]) for line, _ in rows if line in ids]
+        return rows
+
+
+def _reread_ids(path: str, encoding: str | None) -> Callable[[set[int]], dict[int, str]] | None:
+    """How to read the ids of some lines of a file again (None for standard input)."""
+    if path == STDIN:
+        return None
+
+    def reread(lines: set[int]) -> dict[int, str]:
+        table = open_table(path, encoding, Problems(display(path), 50))
+        at = table.header.index("id")
+        return {line: row[at].strip() for line, row in table.rows
+                if line in lines and at < len(row)}
+    return reread
 
 
 def _duplicate_ids(given: list[tuple[int, str]], problems: Problems) -> None:
@@ -611,7 +660,9 @@ def read_events(path: str, policy: Policy, encoding: str | None = None,
     try:
         with bulk():
             table = open_table(path, encoding, problems)
-            return _EventReader(policy, problems, staff, roster, check_institutions).read(table)
+            reader = _EventReader(policy, problems, staff, roster, check_institutions)
+            reader.ids = SeenIds(_reread_ids(path, encoding))
+            return reader.read(table)
     except Stop:
         raise problems.error() from None
 
@@ -631,6 +682,7 @@ class EventStream:
         self.problems = Problems(display(path), limit)
         self.reader = _EventReader(policy, self.problems, staff, roster)
         self.reader.part = part
+        self.reader.ids = SeenIds(_reread_ids(path, encoding))
         try:
             self.table = open_table(path, encoding, self.problems)
         except Stop:

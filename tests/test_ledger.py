@@ -543,3 +543,32 @@ def test_roster_rows_must_agree_on_what_the_policy_reads(tmp_path):
     ro.write_text("person,institution,role,birth_date\nP1,H1,doctor,1970-01-01\n"
                   "P1,H2,teacher,\n", "utf-8")
     assert read_ledger(str(ev), policy, str(ro)).roster["P1"].attrs["role"] == "doctor"
+
+
+def test_ids_kept_as_hashes_are_compared_as_text_when_hashes_meet():
+    # ledger.SeenIds keeps a 64-bit hash per row; rows whose hashes meet are read again,
+    # so two different ids that happened to share a hash are not called duplicates
+    from array import array
+
+    from engine.ledger import SeenIds, _duplicate_ids
+    from engine.tables import Problems
+
+    def check(reread_ids):
+        seen = SeenIds(lambda lines: {n: reread_ids[n] for n in lines})
+        seen.values, seen.lines = array("q", [5, 7, 5]), array("q", [2, 3, 4])
+        problems = Problems("f.csv", 50)
+        _duplicate_ids(seen.duplicates(), problems)
+        return [(d.span.line, d.message) for d in problems.items]
+
+    assert check({2: "E1", 4: "E9"}) == []  # a collision of hashes, not of ids
+    assert check({2: "E1", 4: "E1"}) == [(4, "event id `E1` is used twice")]
+
+
+def test_duplicate_ids_on_standard_input_are_found(monkeypatch, policy):
+    import io
+    import sys
+
+    text = "id,person,date,items\nE1,P1,2024-01-02,A1\nE1,P2,2024-01-03,A1\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    (d,) = problems(read_events, "-", policy)
+    assert (d.code, d.span.line) == ("duplicate-id", 3)
