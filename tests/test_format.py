@@ -770,6 +770,39 @@ def test_age_from_the_roster_on_the_as_of_date(run):
     assert person(r, "P49")["facts"] == {"age": 49, "test_form": "closed book"}
 
 
+def test_facts_computed_once_per_distinct_attributes_stay_per_person(run):
+    """The evaluator computes a fact that reads only person attributes and as_of once per
+    distinct attribute values (evaluate.person_reads): people alike share the value,
+    people who differ do not, and a person without the attribute gets none."""
+    roster = [{"person": p, "institution": "H1", "birth_date": b} for p, b in
+              [("A", "1974-06-30"), ("B", "1974-07-01"), ("C", "1974-06-30"), ("D", "")]]
+    r = run(pol("facts"), [v("A", "2024-01-05", "X3")], roster=roster, as_of="2024-06-30")
+    assert [person(r, p)["facts"] for p in "ABCD"] == [
+        {"age": 50, "test_form": "open book"}, {"age": 49, "test_form": "closed book"},
+        {"age": 50, "test_form": "open book"}, {"age": None, "test_form": None}]
+
+
+def test_which_facts_depend_on_person_attributes_only():
+    from engine.evaluate import person_reads
+
+    def reads(text):
+        from engine.dsl.checker import Checker
+        from engine.dsl.parser import parse_expr
+        from engine.dsl.types import ANY
+        from engine.model import Expr
+        from engine.scopes import fact_scope
+
+        node = parse_expr(text)
+        out = Checker(fact_scope()).run(node, ANY)
+        return person_reads(Expr(text, node, None, None, frozenset(out.names),
+                                 frozenset(out.attrs)))
+
+    assert reads("age(person.birth_date, as_of) >= 50") == ("birth_date",)
+    assert reads("count(person.institutions) > 1") == ("institutions",)
+    assert reads("person.role == \"doctor\" and as_of > date(\"2024-01-01\")") == ("role",)
+    assert reads("count(person.institutions, i -> i == \"H1\")") is None  # a function body
+
+
 # ---- metadata ------------------------------------------------------------------------------
 
 
