@@ -31,7 +31,8 @@ def evaluate_files(policy: str, events: str, roster: str | None = None,
 def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, fmt: str, *,
                  encoding: str | None = None,
                  progress: Callable[[int, str], None] | None = None,
-                 jobs: int | None = None) -> tuple[Outcome, Iterator[str]]:
+                 jobs: int | None = None, spooled: bool = False
+                 ) -> tuple[Outcome, Iterator[str]]:
     """Evaluate and render a json, jsonl or csv report as it goes.
 
     A ledger in date order (as ledgers are kept) is folded as its rows are
@@ -43,7 +44,8 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
     workers.py). The fold is done before this returns (the outcome's warnings
     count what it saw); its institutions are filled in once the chunks have
     been consumed. Other formats need the whole outcome: use evaluate_files and
-    report.render.
+    report.render. `spooled`: pass people rendered ahead into temporary files as
+    `report.Spooled` chunks (copied as bytes by the CLI) rather than as text.
     """
     from . import report, workers
     from .errors import EvaluationError
@@ -92,7 +94,7 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
                 progress(start + len(batch), "people")
         outcome.institutions = institutions if rendered else evaluator.judge_institutions(None)
 
-    return outcome, report.frame(outcome, fmt, people_runs())
+    return outcome, report.frame(outcome, fmt, people_runs(), spooled)
 
 
 BATCH = 2000  # people folded and rendered at a time

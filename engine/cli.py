@@ -27,19 +27,29 @@ def _fail(exc: PolicyctlError) -> None:
     sys.exit(1)
 
 
-def _write(chunks: Iterable[str], output: str | None) -> None:
-    if output is None or output == "-":
-        out = sys.stdout
+def _write(chunks: Iterable, output: str | None) -> None:
+    """Text chunks, and runs spooled to temporary files (report.Spooled: their UTF-8
+    bytes copied as they are)."""
+    def put(f) -> None:
         for c in chunks:
-            out.write(c)
-        out.flush()
+            if isinstance(c, str):
+                f.write(c)
+            elif hasattr(f, "buffer"):
+                f.flush()
+                c.copy_to(f.buffer)
+            else:  # a text-only stream
+                for piece in c.pieces():
+                    f.write(piece)
+        f.flush()
+
+    if output is None or output == "-":
+        put(sys.stdout)
         return
     target = Path(output)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            for c in chunks:
-                f.write(c)
+            put(f)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -145,7 +155,8 @@ def _evaluate(policy_path, events, roster, as_of, fmt, output, explain_people, e
             chunks = render(outcome, fmt)
         else:  # folded and written as it goes
             outcome, chunks = api.report_files(policy_path, events, roster, as_of, fmt,
-                                               encoding=encoding, progress=progress, jobs=jobs)
+                                               encoding=encoding, progress=progress, jobs=jobs,
+                                               spooled=True)
         for w in outcome.warnings():
             click.echo(f"warning: {w}", err=True)
         if to_file:

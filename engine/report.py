@@ -12,10 +12,11 @@ import csv
 import datetime as _dt
 import io
 import json
+import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 from .outcome import ActionRec, Outcome, PersonOutcome, plain
 
@@ -236,18 +237,30 @@ class Spooled:
             yield piece
         self.file.close()
 
+    def copy_to(self, out: BinaryIO) -> None:
+        """Write the run's UTF-8 bytes to a binary file, as they are on disk."""
+        self.file.flush()
+        self.file.seek(0)
+        shutil.copyfileobj(self.file.buffer, out, self.PIECE)
+        self.file.close()
 
-def _pieces(run: str | Spooled) -> Iterable[str]:
-    return (run,) if isinstance(run, str) else run.pieces()
 
-
-def frame(outcome: Outcome, fmt: str, people_runs: Iterable[str | Spooled]) -> Iterator[str]:
+def frame(outcome: Outcome, fmt: str, people_runs: Iterable[str | Spooled],
+          spooled: bool = False) -> Iterator[str | Spooled]:
     """A json, jsonl or csv report around runs of rendered people, taken lazily.
 
     The institutions are read only after the last run: a producer may fill them
-    in as it finishes (api.report_files).
+    in as it finishes (api.report_files). A run kept in a temporary file is
+    yielded as it is when `spooled` (for a writer that copies its bytes, see
+    cli._write), else as text in pieces.
     """
     runs = (r for r in people_runs if r)
+
+    def _pieces(run: str | Spooled) -> Iterable[str | Spooled]:
+        if isinstance(run, str):
+            return (run,)
+        return (run,) if spooled else run.pieces()
+
     if fmt == "jsonl":
         for run in runs:
             yield from _pieces(run)

@@ -36,7 +36,7 @@ BATCH = 2000  # people finished and rendered at a time
 # The child's share of the roster: more than half, since this process also judges the
 # institutions once both halves are folded (measured on bench/: 1M events, 200,000
 # people, 500 institutions).
-CHILD_SHARE = 0.56
+CHILD_SHARE = 0.54
 
 
 def can_split(rows: EventStream, ledger: Ledger, jobs: int | None) -> bool:
