@@ -7,12 +7,15 @@ call inside a warm process. Timing the reference and the engine in the same
 run, on the same data and machine, makes the ratio the figure to watch: the
 absolute seconds move with the machine and its load.
 
-What it runs (wall clock, best of --repeat, default 3; peak resident memory of
-the child):
+What it runs (wall clock, best of --repeat, default 3; CPU seconds, user and
+system, of that run with the processes it forked; peak resident memory of the
+largest process):
 
 - `python -c pass`: what starting an interpreter costs here;
 - `bench/handwritten_jining.py`: the Jining bands written by hand (the yardstick);
-- `policyctl evaluate --policy policies/jining.yaml ... --format json`;
+- `policyctl evaluate --policy policies/jining.yaml ... --format json`, as a user
+  runs it (on two processes for a ledger this size), and with `--jobs 1`, on one
+  process as the hand-written program runs;
 - `policyctl validate` on policies/jining.yaml, policies/zhanjiang.yaml and on a
   generated 500-item policy (bench/make_big_policy.py).
 
@@ -63,6 +66,7 @@ class Row:
 
     program: str
     seconds: float | None = None
+    cpu: float | None = None  # user + system seconds of the best run, its children included
     peak_mb: float | None = None
     events: int | None = None
     reference: str | None = None  # the program this one is compared with
@@ -72,6 +76,7 @@ class Row:
 @dataclass
 class Run:
     seconds: float
+    cpu: float
     peak_mb: float
     code: int
     stderr: str
@@ -90,7 +95,8 @@ def run_once(command: list[str], cwd: Path) -> Run:
         stderr = err.read().decode("utf-8", errors="replace")
     # ru_maxrss is in kilobytes on Linux, in bytes on macOS.
     peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-    return Run(seconds, peak, child.returncode, stderr)
+    cpu = usage.ru_utime + usage.ru_stime  # with the children it waited for (a fork)
+    return Run(seconds, cpu, peak, child.returncode, stderr)
 
 
 def measure(
@@ -118,6 +124,7 @@ def measure(
         row.peak_mb = max(row.peak_mb or 0.0, run.peak_mb)
     assert best is not None
     row.seconds = best.seconds
+    row.cpu = best.cpu
     return row
 
 
@@ -173,24 +180,25 @@ def prepare_data(args: argparse.Namespace, scratch: Path) -> tuple[Path, int]:
 
 def table(rows: list[Row]) -> str:
     seconds = {row.program: row.seconds for row in rows}
-    header = ("program", "seconds", "events/s", "peak MB", "ratio", "ratio to")
+    header = ("program", "seconds", "cpu s", "events/s", "peak MB", "ratio", "ratio to")
     lines = [header]
     for row in rows:
         if row.seconds is None:
-            lines.append((row.program, row.note or "not available", "", "", "", ""))
+            lines.append((row.program, row.note or "not available", "", "", "", "", ""))
             continue
         rate = f"{row.events / row.seconds:,.0f}" if row.events else "-"
         base = seconds.get(row.reference) if row.reference else None
         ratio = f"{row.seconds / base:.2f}" if base else "-"
-        lines.append((row.program, f"{row.seconds:.3f}", rate,
+        lines.append((row.program, f"{row.seconds:.3f}",
+                      f"{row.cpu:.2f}" if row.cpu is not None else "-", rate,
                       f"{row.peak_mb:.0f}" if row.peak_mb is not None else "-", ratio,
                       row.reference if base else ""))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     out = []
     for n, line in enumerate(lines):
         cells = [line[0].ljust(widths[0])]
-        cells += [cell.rjust(width) for cell, width in zip(line[1:5], widths[1:5], strict=True)]
-        cells.append(line[5])
+        cells += [cell.rjust(width) for cell, width in zip(line[1:6], widths[1:6], strict=True)]
+        cells.append(line[6])
         out.append("  ".join(cells).rstrip())
         if n == 0:
             out.append("  ".join("-" * w for w in widths).rstrip())
@@ -237,13 +245,14 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(Row(evaluate, note="not available"))
         else:
             out = scratch / "engine.json"
-            rows.append(measure(
-                evaluate,
-                engine + ["evaluate", "--policy", str(jining), "--events",
-                          str(data / "events.csv"), "--roster", str(data / "roster.csv"),
-                          "--as-of", AS_OF, "--format", "json", "--output", str(out)],
-                args.repeat, events=events, reference=reference, output=out,
-            ))
+            command = engine + ["evaluate", "--policy", str(jining), "--events",
+                                str(data / "events.csv"), "--roster", str(data / "roster.csv"),
+                                "--as-of", AS_OF, "--format", "json", "--output", str(out)]
+            rows.append(measure(evaluate, command, args.repeat, events=events,
+                                reference=reference, output=out))
+            # on one process, as the hand-written program runs
+            rows.append(measure(f"{evaluate} --jobs 1", command + ["--jobs", "1"], args.repeat,
+                                events=events, reference=reference, output=out))
 
         big = scratch / "big" / "jining-500.yaml"
         if jining.exists():
