@@ -21,8 +21,12 @@ from .outcome import Outcome
 def evaluate_files(policy: str, events: str, roster: str | None = None,
                    as_of: _dt.date | None = None, *, explain: Iterable[str] = (),
                    encoding: str | None = None,
-                   progress: Callable[[int], None] | None = None) -> Outcome:
-    """Load a policy and a ledger from files and evaluate; raises PolicyctlError."""
+                   progress: Callable[[int, str], None] | None = None) -> Outcome:
+    """Load a policy and a ledger from files and evaluate; raises PolicyctlError.
+
+    `progress(count, what)`, when given, is told now and then how many "events"
+    have been folded and "people" finished.
+    """
     p = load_policy(policy)
     ledger = read_ledger(events, p, roster, encoding=encoding)
     return evaluate(p, ledger, as_of or _dt.date.today(), explain=explain, progress=progress)
@@ -77,6 +81,7 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
             else:
                 rows.close()
     if ev is None:
+        streamed = rows = None  # let the stream's text go before the file is read again
         ledger = read_ledger(events, p, roster, encoding=encoding)
         ev = Evaluator(p, ledger, as_of, set(), progress)
         ev.fold_events(ledger.events)

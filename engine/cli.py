@@ -34,7 +34,7 @@ def _write(chunks: Iterable, output: str | None) -> None:
         for c in chunks:
             if isinstance(c, str):
                 f.write(c)
-            elif hasattr(f, "buffer"):
+            elif hasattr(f, "buffer") and _is_utf8(getattr(f, "encoding", None)):
                 f.flush()
                 c.copy_to(f.buffer)
             else:  # a text-only stream
@@ -54,6 +54,15 @@ def _write(chunks: Iterable, output: str | None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _is_utf8(encoding: str | None) -> bool:
+    import codecs
+
+    try:
+        return encoding is not None and codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

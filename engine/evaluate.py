@@ -147,30 +147,28 @@ class Evaluator(Sanctions):
         progress = self.progress
         part = self.part
         last = _dt.date.min
-        ev = None
-        who = ""
-        try:
-            for n, ev in enumerate(events):
-                d = ev.date
-                if d < last:
-                    raise Unsorted(ev)
-                last = d
-                shared = ev.type in INSTITUTION_TYPES
-                if d > as_of:
-                    if self.count_shared or not shared:
-                        self.after += 1
-                    continue
-                if (d < lo or (hi is not None and d > hi)) and (self.count_shared or not shared):
-                    self.outside += 1
-                if progress and not n % 100_000:
-                    progress(n, "events")
+        for n, ev in enumerate(events):
+            d = ev.date
+            if d < last:
+                raise Unsorted(ev)
+            last = d
+            shared = ev.type in INSTITUTION_TYPES
+            if d > as_of:
+                if self.count_shared or not shared:
+                    self.after += 1
+                continue
+            if (d < lo or (hi is not None and d > hi)) and (self.count_shared or not shared):
+                self.outside += 1
+            if progress and not n % 100_000:
+                progress(n, "events")
+            who = ev.person
+            try:  # (free in Python 3.11 unless raised)
                 if shared:
                     self.inst_list.append(ev)
                     for who in staff.get(ev.institution, ()):
                         if part is None or (who < part[0]) is part[1]:
                             self.event(states.get(who) or state(who), ev)
                     continue
-                who = ev.person
                 st = states.get(who)
                 if st is None:
                     st = state(who)
@@ -178,12 +176,11 @@ class Evaluator(Sanctions):
                     violation(st, ev)  # the common case, without the dispatch
                 else:
                     self.event(st, ev)
-        except EVAL_ERRORS as exc:
-            assert ev is not None
-            raise EvaluationError(Diagnostic(
-                "evaluation", f"event `{ev.id}` of `{who}` cannot be evaluated: {exc}",
-                Span(ev.file, ev.line),
-                "check the event's columns against the items it lists")) from None
+            except EVAL_ERRORS as exc:
+                raise EvaluationError(Diagnostic(
+                    "evaluation", f"event `{ev.id}` of `{who}` cannot be evaluated: {exc}",
+                    Span(ev.file, ev.line),
+                    "check the event's columns against the items it lists")) from None
 
     def state(self, code: str) -> PersonState:
         """A person's state, made at their first event (or institution event)."""
@@ -382,7 +379,7 @@ class Evaluator(Sanctions):
             if pts > cyc.max_item_points:
                 cyc.max_item_points = pts
             if self.keep_violations:
-                v = Violation(d, pts, codes, ev.institution)
+                v = Violation(d, pts, list(codes), ev.institution)
                 if st.violations:
                     st.violations.append(v)
                 else:
@@ -426,7 +423,7 @@ class Evaluator(Sanctions):
         if pts > cyc.max_item_points:
             cyc.max_item_points = pts
         if self.keep_violations:
-            v = Violation(ev.date, pts, ev.items, ev.institution)
+            v = Violation(ev.date, pts, list(ev.items), ev.institution)
             if st.violations:
                 st.violations.append(v)
             else:

@@ -302,7 +302,9 @@ class Sanctions(Story):
         """Why a re-application fails its policy's conditions, or None when it meets them;
         the failing condition's index goes into the re-application's record."""
         env = self.env
-        env.date, env.violations, env.terminations = ev.date, st.violations, st.terminations
+        # a list, as `violations == []` reads it, also before the first violation
+        env.date, env.violations, env.terminations = (ev.date, list(st.violations),
+                                                      st.terminations)
         env.event, env.person = ev, st.person
         for i, c in enumerate(self.p.conditions):
             if c.after not in (after, "any"):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import pickle
+import signal
 import tempfile
 from collections.abc import Callable
 
@@ -70,9 +71,17 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
     codes = sorted(ledger.roster or ())
     pivot = codes[int(len(codes) * CHILD_SHARE)]
     low, high = Spooled(fmt), Spooled(fmt)
-    ready, said = os.pipe()
     with tempfile.TemporaryFile() as out:
-        pid = os.fork()
+        try:
+            ready, said = os.pipe()
+        except OSError:  # out of file descriptors: one process will do
+            return None
+        try:
+            pid = os.fork()
+        except OSError:  # out of memory or processes
+            os.close(ready)
+            os.close(said)
+            return None
         if pid == 0:  # the child: people below the pivot
             status = 1
             try:
@@ -92,21 +101,28 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
             finally:
                 os._exit(status)  # no cleanup: the parent's files and buffers are its own
         os.close(said)
+        ev: Evaluator | None = None
+        institutions: list | None = None
         try:
             ev = _fold(policy, ledger, rows, as_of, (pivot, False), progress)
-            if ev is not None:
+            if ev is None:  # one process will do it all: the child's work is wasted
+                os.kill(pid, signal.SIGKILL)
+            else:
                 _finish(ev, high, render, progress)
-            # b"" when the child failed before its fold was done (the pipe closed)
-            child_folded = os.read(ready, 1) == b"1"
-            if ev is not None and child_folded:
-                out.seek(0)
-                after, outside, part = pickle.load(out)
-                _merge(ev, after, outside, part)
-                institutions = ev.judge_institutions(None)
+                # b"" when the child failed before its fold was done (the pipe closed)
+                if os.read(ready, 1) == b"1":
+                    out.seek(0)
+                    after, outside, part = pickle.load(out)
+                    _merge(ev, after, outside, part)
+                    try:
+                        institutions = ev.judge_institutions(None)
+                    except PolicyctlError:
+                        # reported by one process, after the warnings, as it always is
+                        institutions = None
         finally:
             os.close(ready)
             _, wait = os.waitpid(pid, 0)
-        if ev is None or not child_folded or os.waitstatus_to_exitcode(wait) != 0:
+        if ev is None or institutions is None or os.waitstatus_to_exitcode(wait) != 0:
             return None
     low.empty = low.file.seek(0, os.SEEK_END) == 0
     return ev, [low, high], institutions

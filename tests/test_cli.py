@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,49 @@ def test_two_processes_fall_back_to_one_on_a_problem(tmp_path):
     assert res.exit_code == 1
     assert res.stderr.startswith(f"{bad}:2: error[item]")
     assert "Traceback" not in res.output
+
+
+def _split_args(policy: Path, *extra: str) -> list[str]:
+    ex = ROOT / "examples" / "jining"
+    return ["evaluate", "--policy", str(policy), "--events", str(ex / "events.csv"),
+            "--roster", str(ex / "roster.csv"), "--as-of", "2025-12-31", *extra]
+
+
+def test_two_processes_write_standard_output_in_its_own_encoding():
+    # rendered halves are copied as UTF-8 bytes only where standard output is UTF-8
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    runner = CliRunner(charset="gb18030")
+    one = runner.invoke(cli, _split_args(Path(POLICY), "--jobs", "1"))
+    two = runner.invoke(cli, _split_args(Path(POLICY), "--jobs", "2"))
+    assert one.exit_code == 0 and two.exit_code == 0
+    assert two.stdout_bytes == one.stdout_bytes
+    assert "五(一)".encode("gb18030") in two.stdout_bytes
+
+
+def test_a_fork_that_fails_leaves_the_work_to_one_process(monkeypatch):
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    one = CliRunner().invoke(cli, _split_args(Path(POLICY), "--jobs", "1"))
+
+    def no_fork():
+        raise OSError(11, "Resource temporarily unavailable")
+    monkeypatch.setattr(os, "fork", no_fork)
+    two = CliRunner().invoke(cli, _split_args(Path(POLICY), "--jobs", "2"))
+    assert two.exit_code == 0 and two.stdout == one.stdout
+
+
+def test_an_institution_rule_that_fails_is_reported_as_by_one_process(tmp_path):
+    # the warnings come first, then the error, on two processes as on one
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    shutil.copytree(ROOT / "policies" / "sources", tmp_path / "sources")
+    bad = tmp_path / "jining.yaml"
+    bad.write_text((ROOT / "policies" / "jining.yaml").read_text("utf-8").replace(
+        "when: staff > 0 and sanctioned >= 30% * staff",
+        "when: staff > 0 and members[100000].deducted >= 0"), "utf-8")
+    one = CliRunner().invoke(cli, _split_args(bad, "--jobs", "1"))
+    two = CliRunner().invoke(cli, _split_args(bad, "--jobs", "2"))
+    assert one.exit_code == two.exit_code == 1
+    assert two.stderr == one.stderr
+    assert one.stderr.startswith("warning:") and "error[evaluation]" in one.stderr

@@ -550,6 +550,21 @@ def test_reapplication_condition_no_violation_in_two_years(run):
     assert cycle(r, "P", "2026")["registration"] == 2
 
 
+def test_reapply_conditions_see_a_violation_s_items_as_a_list(run, tmp_path):
+    """reapplication conditions compare `v.items` with a list literal: the items of a
+    kept violation are a list, as the language's lists are (a tuple would never
+    equal `["N12"]`)."""
+    for name in ("reapply-conditions.yaml", "reapply-conditions.txt"):
+        shutil.copy(FMT / name, tmp_path / name)
+    path = tmp_path / "reapply-conditions.yaml"
+    path.write_text(path.read_text("utf-8").replace(
+        "count(violations, v -> v.date > date - 2 years) == 0",
+        'all(violations, v -> v.items != ["N12"])'), "utf-8")
+    r = run(load_policy(path), [v("P", "2024-01-10", "N12"), reapply("P", "2026-06-01")],
+            as_of="2026-06-30")
+    assert [x["result"] for x in person(r, "P")["reapplications"]] == ["rejected"]
+
+
 # ---- credits -------------------------------------------------------------------------------
 
 
