@@ -9,7 +9,7 @@ on both sides. The child hands back its people's report text and its part of the
 institution tracker; this process judges the institutions over both parts.
 
 Only the ordinary case is split: a date-ordered file with a roster (the pivot
-is the roster's middle code). Anything else — a problem in the file, rows out of
+is the roster's code at CHILD_SHARE of the way). Anything else — a problem in the file, rows out of
 date order, an event the fold cannot take, a child that fails or is killed —
 returns None, and the caller evaluates on one process, which reports exactly
 as it always does. The report is the same bytes either way (tests/test_cli.py).
@@ -119,6 +119,9 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
                     except PolicyctlError:
                         # reported by one process, after the warnings, as it always is
                         institutions = None
+        except BaseException:  # an interrupt, a bug: the child's work is of no use now
+            os.kill(pid, signal.SIGKILL)
+            raise
         finally:
             os.close(ready)
             _, wait = os.waitpid(pid, 0)
