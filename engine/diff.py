@@ -49,6 +49,7 @@ from .codemap import Pairing, load_map, pair_items
 from .dsl import ast
 from .errors import Diagnostic, PolicyError
 from .model import ActionSpec, Ban, Expr, Item, Policy, Tier
+from .numbers import number_text
 
 SECTIONS = ("metadata", "scale", "cycle", "combine", "items", "credits", "actions", "tiers",
             "rules", "sanctions", "restoration", "reapplication", "bans", "institutions",
@@ -227,12 +228,6 @@ def _acts(specs: Iterable[ActionSpec]) -> str:
     return ", ".join(s.text for s in specs)
 
 
-def _n(x: Any) -> str:
-    if isinstance(x, Fraction):
-        return str(x.numerator) if x.denominator == 1 else str(float(x))
-    return str(x)
-
-
 def _show(v: Any) -> str | None:
     """A value as the text a change shows."""
     if v is None:
@@ -240,16 +235,16 @@ def _show(v: Any) -> str | None:
     if isinstance(v, (frozenset, set)):
         return ", ".join(sorted(map(str, v)))
     if isinstance(v, (int, Fraction)) and not isinstance(v, bool):
-        return _n(v)
+        return number_text(v)
     return str(v)
 
 
 def points_text(item: Item) -> str:
     """What an item is worth, as written: `3`, `1 to 3`, or its expression."""
     if item.points_kind == "fixed":
-        return _n(item.points)
+        return number_text(item.points)
     if item.points_kind == "range":
-        return f"{_n(item.low)} to {_n(item.high)}"
+        return f"{number_text(item.low)} to {number_text(item.high)}"
     return item.expr.text if item.expr else ""
 
 

@@ -46,6 +46,7 @@ from typing import Any
 from .calendar import parse_date
 from .errors import Diagnostic, LedgerError, Span, closest
 from .model import Item, Policy
+from .numbers import number_text as _n  # 3, 1.5, 2/3 in messages
 from .tables import MAX_CELL as MAX_CELL  # re-exported: callers read `ledger.MAX_CELL`
 from .tables import STDIN, Problems, Stop, Table, bulk, display, open_table
 
@@ -115,24 +116,6 @@ class Ledger:
 
 
 # ---- values --------------------------------------------------------------------------------
-
-
-def _fmt(x) -> str:
-    """A number as an analyst writes it: 3, 1.5, 2/3."""
-    if isinstance(x, int):
-        return str(x)
-    if isinstance(x, Fraction):
-        d = x.denominator
-        while d % 2 == 0:
-            d //= 2
-        while d % 5 == 0:
-            d //= 5
-        if d == 1:
-            text = f"{float(x):.10f}".rstrip("0").rstrip(".")
-            if Fraction(text) == x:
-                return text
-        return f"{x.numerator}/{x.denominator}"
-    return str(x)
 
 
 def _decimal(text: str):
@@ -333,17 +316,17 @@ class _EventReader:
                     for it in prof.ranges:
                         if not it.low <= points <= it.high:
                             problems.add(
-                                "points", f"points `{_fmt(points)}` is outside item "
-                                f"`{it.code}`'s range: {_fmt(it.low)} to {_fmt(it.high)} "
+                                "points", f"points `{_n(points)}` is outside item "
+                                f"`{it.code}`'s range: {_n(it.low)} to {_n(it.high)} "
                                 f"points per {it.cite}", line,
-                                f"give a value from {_fmt(it.low)} to {_fmt(it.high)}")
+                                f"give a value from {_n(it.low)} to {_n(it.high)}")
                     if self.unit and points % self.unit:
-                        problems.add("points", f"points `{_fmt(points)}` is not a whole "
-                                     f"multiple of the policy's unit {_fmt(self.unit)}", line)
+                        problems.add("points", f"points `{_n(points)}` is not a whole "
+                                     f"multiple of the policy's unit {_n(self.unit)}", line)
         elif prof.points_items:
             it = prof.points_items[0]
             if it.points_kind == "range":
-                message = (f"item `{it.code}` takes {_fmt(it.low)} to {_fmt(it.high)} points: "
+                message = (f"item `{it.code}` takes {_n(it.low)} to {_n(it.high)} points: "
                            "give the decided value in `points`")
             else:
                 message = f"item `{it.code}` computes its points from `points`: give it"

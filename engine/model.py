@@ -14,6 +14,7 @@ from fractions import Fraction
 from .dsl import ast
 from .dsl.compile import Fn
 from .errors import Span
+from .numbers import number_text
 
 Number = int | Fraction
 
@@ -84,13 +85,9 @@ class Band:
         return not (self.hi is not None and (x > self.hi or (x == self.hi and not self.hi_incl)))
 
     def __str__(self) -> str:
-        lo = "" if self.lo is None else f"{_n(self.lo)} {'<=' if self.lo_incl else '<'} "
-        hi = "" if self.hi is None else f" {'<=' if self.hi_incl else '<'} {_n(self.hi)}"
+        lo = "" if self.lo is None else f"{number_text(self.lo)} {'<=' if self.lo_incl else '<'} "
+        hi = "" if self.hi is None else f" {'<=' if self.hi_incl else '<'} {number_text(self.hi)}"
         return f"{lo}deducted{hi}"
-
-
-def _n(x: Number) -> str:
-    return str(x) if isinstance(x, int) else str(float(x))
 
 
 @dataclass(frozen=True)

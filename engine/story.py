@@ -13,10 +13,10 @@ building a step's text, so a person nobody asked about pays nothing for it.
 from __future__ import annotations
 
 import datetime as _dt
-from fractions import Fraction
 
 from .ledger import Event
 from .model import Policy
+from .numbers import number_text
 from .outcome import Step
 from .state import PersonState
 
@@ -51,5 +51,4 @@ class Story:
 
 
 def _points(n) -> str:
-    text = str(n) if not isinstance(n, Fraction) else str(float(n))
-    return f"{text} point" + ("" if n == 1 else "s")
+    return f"{number_text(n)} point" + ("" if n == 1 else "s")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from ..numbers import number_text
+
 Number = int | Fraction
 
 
@@ -57,8 +59,7 @@ class Duration:
 
     def __str__(self) -> str:
         n = self.amount
-        text = str(n) if not isinstance(n, Fraction) else str(float(n))
-        return f"{text} {self.unit}{'' if n == 1 else 's'}"
+        return f"{number_text(n)} {self.unit}{'' if n == 1 else 's'}"
 
 
 @dataclass(frozen=True)
