@@ -70,10 +70,13 @@ class Change:
     old_cite: str | None = None
     new_cite: str | None = None
     note: str | None = None
+    # the element's id in the old and the new policy (None where absent), for tools that
+    # look a change up by what a ledger meets (impact.py); `element` is for reading
+    ids: tuple[str | None, str | None] = (None, None)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None or k in (
-            "old", "new")}
+        return {k: v for k, v in dataclasses.asdict(self).items()
+                if k != "ids" and (v is not None or k in ("old", "new"))}
 
 
 @dataclass
@@ -284,12 +287,14 @@ class _Differ:
         self.a = old
         self.b = new
         self.out: list[Change] = []
+        self.ids: tuple[str | None, str | None] = (None, None)  # of the element at hand
 
     def add(self, section: str, kind: str, element: str, field: str, old: Any, new: Any,
             old_cite: str | None = None, new_cite: str | None = None,
-            note: str | None = None) -> None:
+            note: str | None = None, ids: tuple[str | None, str | None] | None = None
+            ) -> None:
         self.out.append(Change(section, kind, element, field, _show(old), _show(new),
-                               old_cite, new_cite, note))
+                               old_cite, new_cite, note, ids or self.ids))
 
     def fields(self, section: str, element: str, x: Any, y: Any,
                getters: Sequence[tuple[str, Callable[[Any], Any]]],
@@ -355,19 +360,22 @@ class _Differ:
             if code in removed:
                 note = "mapped to no counterpart" if removed[code] else None
                 self.add(section, "removed", code, "", item_summary(item), None, item.cite,
-                         None, note)
+                         None, note, (code, None))
                 continue
             target, how = paired[code]
             other = new[target]
             element = code if code == target else f"{code} -> {target}"
+            self.ids = (code, target)
             if code != target:
                 note = "paired by the map" if how == "map" else "same text"
                 self.add(section, "recoded", element, "code", code, target, item.cite,
                          other.cite, note)
             self.item_fields(section, element, item, other)
+            self.ids = (None, None)
         for code in pairing.unmatched_new:
             item = new[code]
-            self.add(section, "added", code, "", None, item_summary(item), None, item.cite)
+            self.add(section, "added", code, "", None, item_summary(item), None, item.cite,
+                     ids=(None, code))
 
     def item_fields(self, section: str, element: str, x: Item, y: Item) -> None:
         before = len(self.out)
@@ -412,14 +420,18 @@ class _Differ:
             element = label + name(x)
             y = by_new.get(ident(x)) if ident(x) in matched else renamed.get(ident(x))
             if y is None:
-                self.add(section, "removed", element, "", summary(x), None, x.cite)
+                self.add(section, "removed", element, "", summary(x), None, x.cite,
+                         ids=(name(x), None))
                 continue
+            self.ids = (name(x), name(y))
             if ident(y) != ident(x):
                 element = f"{element} -> {label}{name(y)}"
                 self.add(section, "recoded", element, key, name(x), name(y), x.cite, y.cite)
             self.fields(section, element, x, y, getters)
+            self.ids = (None, None)
         for y in lone_new:
-            self.add(section, "added", label + name(y), "", None, summary(y), None, y.cite)
+            self.add(section, "added", label + name(y), "", None, summary(y), None, y.cite,
+                     ids=(None, name(y)))
 
     def tiers(self) -> None:
         a, b = self.a, self.b
@@ -543,7 +555,7 @@ class _Bounds:
 
 
 def _kinds(tiers: Sequence[Tier], c: Change, old: bool) -> tuple[str, ...]:
-    element = c.element.split(" -> ")[0 if old else -1]
+    element = c.ids[0 if old else 1]
     tier = next((t for t in tiers if t.id == element), None)
     return () if tier is None else tuple(s.kind for s in tier.then)
 

@@ -248,9 +248,10 @@ class _Blame:
         self.sections: dict[str, list[Change]] = {}
         for c in d.changes:
             self.sections.setdefault(c.section, []).append(c)
-            names = [n.strip() for n in c.element.split("->")]
+            names = [n for n in dict.fromkeys(c.ids) if n is not None]
             if c.section in ("items", "credits"):
-                self.items.setdefault(names[0], []).append(c)
+                for n in names[:1]:  # the old code (the ledger's), else the new one
+                    self.items.setdefault(n, []).append(c)
             elif c.section in ("tiers", "rules"):
                 index = self.tiers if c.section == "tiers" else self.rules
                 for n in names:

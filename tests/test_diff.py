@@ -368,3 +368,23 @@ def test_jining_findings_under_zhanjiang():
     assert out["movers"] > 0
     assert all(n["reason"] == "no counterpart" for n in out["not_carried_over"])
     assert sum(m["people"] for m in out["status_moves"]) == 300
+
+
+def test_changes_name_the_ids_they_are_about():
+    # Change.ids: what impact.py looks changes up by, the element's id on each side
+    d = diff_files("policies/jining.yaml", "policies/zhanjiang.yaml",
+                   "policies/maps/jining-to-zhanjiang.yaml")
+    seen = set()
+    for c in d.changes:
+        if c.section not in ("items", "credits", "tiers", "rules"):
+            continue
+        old, new = c.ids
+        seen.add(c.kind)
+        if c.kind == "removed":
+            assert (old, new) == (c.element, None)
+        elif c.kind == "added":
+            assert (old, new) == (None, c.element)
+        else:
+            assert c.element == (old if old == new else f"{old} -> {new}")
+    assert {"removed", "added", "recoded", "changed"} <= seen
+    assert "ids" not in d.changes[0].as_dict()  # not part of the report's shape
