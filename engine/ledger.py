@@ -180,6 +180,7 @@ class _EventReader:
         self.unit = policy.scale.unit
         self.numbers: dict[str, object] = {}
         self.count = 0  # rows read
+        self.last_line = 0
         self.ids = SeenIds(None)  # the ids the file gives, checked at the end
 
     # -- (type, items) ---------------------------------------------------------------------
@@ -377,6 +378,15 @@ class _EventReader:
         twice = self.ids.duplicates()
         if twice:
             _duplicate_ids(twice, problems)
+        if self.ids.made_like:
+            given = set(self.ids.lines)
+            first = (table.header_line or 1) + 1
+            for line, eid in self.ids.made_like:
+                n = eid[len(problems.file) + 1:]
+                if n.isdigit() and first <= int(n) <= self.last_line and int(n) not in given:
+                    problems.add("duplicate-id", f"event id `{eid}` is the id line {n} gets, "
+                                 "which gives none", line,
+                                 "give every row an id, or choose ids of another form")
         problems.raise_if_any()
         if not self.count:
             raise problems.fail("empty", "the file has a header but no rows",
@@ -432,6 +442,8 @@ class _EventReader:
         last_type: str | None = None
         by_items: dict[str, _Profile] = {}
         count = 0
+        made_prefix = f"{file}:"
+        line = 0
         part = self.part
         pivot, low = part if part is not None else ("", True)
         at_person, at_id = index["person"], index.get("id", width)
@@ -496,6 +508,8 @@ class _EventReader:
             if has_id and id_s and (eid := id_s.strip()):
                 given(key(eid))
                 given_at(line)
+                if eid.startswith(made_prefix):  # `events.csv:12`: the id a row without one gets
+                    self.ids.made_like.append((line, eid))
             else:
                 eid = f"{file}:{line}"
 
@@ -534,6 +548,7 @@ class _EventReader:
                 e.seq = count - 1
                 yield e
         self.count = count
+        self.last_line = line
 
 
 _BY_DATE = attrgetter("date")
@@ -555,6 +570,7 @@ class SeenIds:
         self.key: Callable[[str], Any] = hash if reread is not None else str
         self.values: array | list = array("q") if reread is not None else []
         self.lines = array("q")
+        self.made_like: list[tuple[int, str]] = []  # (line, id) of ids like `file:line`
 
     def duplicates(self) -> list[tuple[int, str]]:
         """(line, id) of every row whose id another row gives too, in file order."""

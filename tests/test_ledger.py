@@ -572,3 +572,18 @@ def test_duplicate_ids_on_standard_input_are_found(monkeypatch, policy):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
     (d,) = problems(read_events, "-", policy)
     assert (d.code, d.span.line) == ("duplicate-id", 3)
+
+
+def test_an_id_equal_to_the_one_a_row_without_id_gets_is_a_duplicate(tmp_path, policy):
+    # a row with no id is known as `file:line`; another row may not take that name
+    path = tmp_path / "events.csv"
+    name = str(path)
+    path.write_text(f"id,person,date,items\n{name}:3,P1,2024-01-02,A1\n,P2,2024-01-03,A1\n",
+                    "utf-8")
+    (d,) = problems(read_events, name, policy)
+    assert (d.code, d.span.line) == ("duplicate-id", 2)
+    assert "line 3" in d.message
+    # the same id is fine where line 3 has an id of its own
+    path.write_text(f"id,person,date,items\n{name}:3,P1,2024-01-02,A1\nE2,P2,2024-01-03,A1\n",
+                    "utf-8")
+    assert len(read_events(name, policy)) == 2
