@@ -59,14 +59,13 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
     p = load_policy(policy)
     streamed = stream_ledger(events, p, roster, encoding)
     ev = None
-    first: list[str] = []  # people already rendered (on two processes), in code order
+    first: list[report.Spooled] = []  # people rendered on two processes, in code order
     rendered = False
     institutions: list = []
     if streamed is not None:
         ledger, rows = streamed
         if workers.can_split(rows, ledger, jobs):
-            split = workers.split_fold(p, ledger, rows, as_of, fmt, progress,
-                                       report.people_text)
+            split = workers.split_fold(p, ledger, rows, as_of, fmt, progress)
             if split is not None:
                 ev, first, institutions = split
                 rendered = True
@@ -90,19 +89,14 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
     codes = [] if rendered else evaluator.codes()
     outcome = evaluator.outcome([], {}, institutions=[])
 
-    def people_runs() -> Iterator[str]:
+    def people_runs() -> Iterator[str | report.Spooled]:
         yield from first
-        for start in range(0, len(codes), BATCH):
-            batch = [evaluator.finish_person(code)[0] for code in codes[start:start + BATCH]]
-            yield report.people_text(batch, fmt)
-            if progress:
-                progress(start + len(batch), "people")
+        yield from report.people_runs(lambda code: evaluator.finish_person(code)[0], codes,
+                                      fmt, progress)
         outcome.institutions = institutions if rendered else evaluator.judge_institutions(None)
 
     return outcome, report.frame(outcome, fmt, people_runs(), spooled)
 
-
-BATCH = 2000  # people folded and rendered at a time
 
 
 __all__ = ["check_policy", "evaluate", "evaluate_files", "load_policy", "read_ledger",

@@ -22,17 +22,10 @@ class Deadlines:
     def __bool__(self) -> bool:
         return bool(self.policy.deadlines)
 
-    def dates(self, action: str, base: _dt.date) -> tuple[dict[str, _dt.date], bool]:
-        """Each deadline id -> its day, for an action decided on `base`; and whether exact
-        (False where the holiday calendar did not cover a day and weekdays were counted)."""
-        key = (action, base)
-        known = self._cache.get(key)
-        if known is None:
-            known = self._cache[key] = self._compute(action, base)
-        return dict(known[0]), known[1]
-
     def attach(self, rec, base: _dt.date) -> tuple[dict[str, _dt.date], bool]:
-        """Date the deadlines of an action record decided on `base`, onto the record.
+        """Date the deadlines of an action record decided on `base`, onto the record;
+        each deadline id -> its day, and whether exact (False where the holiday calendar
+        did not cover a day and weekdays were counted).
 
         Records decided the same day for the same action share one dict (never changed
         after it is made): a ledger's thousands of suspensions fall on a few hundred days.

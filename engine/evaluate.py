@@ -37,7 +37,7 @@ from .ledger import INSTITUTION_TYPES, Event, Ledger, Person
 from .model import Item, Policy
 from .outcome import ActionRec, CycleOut, Outcome, PersonOutcome, Step
 from .sanctions import Sanctions
-from .scopes import Env
+from .scopes import PERSON, Env
 from .state import CycleState, PersonState, Violation
 
 
@@ -86,12 +86,6 @@ class Evaluator(Sanctions):
                       if i.points_kind == "fixed"}
         self.with_effects = frozenset(code for code, i in policy.items.items() if i.effects)
         self.not_violations = frozenset(c for c, i in policy.items.items() if not i.violation)
-        # items a finding of which only adds points (see plain_violation)
-        self.plain = {code: pts for code, pts in self.fixed.items()
-                      if code not in self.with_effects and code not in self.not_violations}
-        self.inspections_highest = policy.combine.same_inspection == "highest"
-        self.int_table = self.table if self.unit == 1 else None
-        self.rules = policy.rules
         self.cycle_cache: dict[int, tuple[str, _dt.date, _dt.date]] = {}
         self.cycle_starts = (policy.cycle.start_month, policy.cycle.start_day)
         # A fact that reads only the person's attributes and the as-of date is the same
@@ -231,11 +225,6 @@ class Evaluator(Sanctions):
                                     self.institutions, self.deadlines, only)
 
     # ---- time ----------------------------------------------------------------------------
-    def cycle_index(self, d: _dt.date) -> int:
-        if self.cycle_starts == (1, 1):
-            return d.year
-        return d.year if (d.month, d.day) >= self.cycle_starts else d.year - 1
-
     def new_cycle(self, st: PersonState, index: int, prev: CycleState | None) -> CycleState:
         c = self.p.cycle
         known = self.cycle_cache.get(index)
@@ -340,10 +329,6 @@ class Evaluator(Sanctions):
             cyc = self.current_cycle(st, d)
         cyc.touched = True
         codes = ev.items
-        if len(codes) == 1 and st.trace is None and (pts := self.plain.get(codes[0])) \
-                is not None and not (ev.inspection and self.inspections_highest):
-            self.plain_violation(st, ev, cyc, pts)
-            return
         items = self.p.items
         trace = st.trace is not None
         per = None
@@ -407,39 +392,6 @@ class Evaluator(Sanctions):
                 self.rules_after(st, cyc, ev, pts)
         if self.institutions is not None:
             self.institutions.record(st, cyc, d)
-
-    def plain_violation(self, st: PersonState, ev: Event, cyc: CycleState, pts) -> None:
-        """`violation` for most findings: one fixed-points item that is a violation and
-        has no effects, outside an inspection that counts its highest finding only, no
-        story told. The same steps as `violation` takes for it, with none of its tests
-        for what such a finding is not: this runs for most of a million rows."""
-        old = cyc.deducted
-        new = old + pts
-        cap = self.cap
-        if cap is not None and new > cap:
-            new = cap
-        cyc.deducted = new
-        cyc.violations += 1
-        if pts > cyc.max_item_points:
-            cyc.max_item_points = pts
-        if self.keep_violations:
-            v = Violation(ev.date, pts, list(ev.items), ev.institution)
-            if st.violations:
-                st.violations.append(v)
-            else:
-                st.violations = [v]
-        if st.status != "terminated":
-            table = self.int_table
-            if table is not None and type(new) is int and new < len(table):
-                idx = table[new]
-                if idx > cyc.fired:
-                    self.tiers_after(st, cyc, ev, old, pts, idx)
-            else:
-                self.tiers_after(st, cyc, ev, old, pts, self.tier_index(cyc, ev, st))
-            if self.rules and st.status != "terminated":
-                self.rules_after(st, cyc, ev, pts)
-        if self.institutions is not None:
-            self.institutions.record(st, cyc, ev.date)
 
     def effects(self, st: PersonState, ev: Event, pts) -> bool:
         """Apply the listed items' direct effects; True if one of them terminated."""
@@ -580,7 +532,7 @@ class Evaluator(Sanctions):
             for f, reads in self.fact_reads:
                 key = None
                 if reads is not None:
-                    key = (f.name, *[st.person.attrs.get(a) if a not in _PERSON_FIELDS
+                    key = (f.name, *[st.person.attrs.get(a) if a not in PERSON.fields
                                      else getattr(st.person, a) for a in reads])
                     try:
                         facts[f.name] = self.fact_memo[key]
@@ -599,9 +551,6 @@ class Evaluator(Sanctions):
         return PersonOutcome(st.code, status, cycles, actions, reapply_from,
                              list(st.reapplications),
                              facts, list(st.person.institutions))
-
-
-_PERSON_FIELDS = frozenset({"person", "institutions"})
 
 
 def person_reads(expr) -> tuple[str, ...] | None:

@@ -167,7 +167,8 @@ class _Profile:
 
 class _EventReader:
     def __init__(self, policy: Policy, problems: Problems, staff: dict[str, list[str]] | None,
-                 roster: str | None, check_institutions: bool = True):
+                 roster: str | None, reread: Callable[[set[int]], dict[int, str]] | None,
+                 check_institutions: bool = True):
         self.policy = policy
         self.problems = problems
         # institution events name an institution with staff on the roster (checked
@@ -182,7 +183,7 @@ class _EventReader:
         self.numbers: dict[str, object] = {}
         self.count = 0  # rows read
         self.last_line = 0
-        self.ids = SeenIds(None)  # the ids the file gives, checked at the end
+        self.ids = SeenIds(reread)  # the ids the file gives, checked at the end
 
     # -- (type, items) ---------------------------------------------------------------------
     def profile(self, type_text: str, items_text: str) -> _Profile:
@@ -519,14 +520,13 @@ class _EventReader:
                                                     amount_s, end_s, line, items_s)
                 if not ok or date is None:
                     continue
+                e = Event(eid, person, date, prof.type, prof.items, place, inspection,
+                          amount, points, end,
+                          {name: v for name, i in extra if (v := row[i].strip())},
+                          file, line, count - 1)
                 if prof.type in INSTITUTION_TYPES:
-                    self.institution_event(Event(eid, person, date, prof.type, prof.items,
-                                                 place, inspection, amount, points, end, {},
-                                                 file, line, count - 1))
-                yield (Event(eid, person, date, prof.type, prof.items, place, inspection,
-                             amount, points, end,
-                             {name: v for name, i in extra if (v := row[i].strip())},
-                             file, line, count - 1))
+                    self.institution_event(e)
+                yield e
             elif extra:
                 yield (Event(eid, person, date, prof.type, prof.items, place, inspection,
                              None, None, None,
@@ -660,9 +660,8 @@ def read_events(path: str, policy: Policy, encoding: str | None = None,
     try:
         with bulk():
             table = open_table(path, encoding, problems)
-            reader = _EventReader(policy, problems, staff, roster, check_institutions)
-            reader.ids = SeenIds(_reread_ids(path, encoding))
-            return reader.read(table)
+            return _EventReader(policy, problems, staff, roster, _reread_ids(path, encoding),
+                                check_institutions).read(table)
     except Stop:
         raise problems.error() from None
 
@@ -677,12 +676,10 @@ class EventStream:
     """
 
     def __init__(self, path: str, policy: Policy, encoding: str | None,
-                 staff: dict[str, list[str]] | None, roster: str | None, limit: int = 50,
-                 part: tuple[str, bool] | None = None):
+                 staff: dict[str, list[str]] | None, roster: str | None, limit: int = 50):
         self.problems = Problems(display(path), limit)
-        self.reader = _EventReader(policy, self.problems, staff, roster)
-        self.reader.part = part
-        self.reader.ids = SeenIds(_reread_ids(path, encoding))
+        self.reader = _EventReader(policy, self.problems, staff, roster,
+                                   _reread_ids(path, encoding))
         try:
             self.table = open_table(path, encoding, self.problems)
         except Stop:

@@ -91,6 +91,20 @@ def people_text(people: list[PersonOutcome], fmt: str) -> str:
     return buf.getvalue()
 
 
+def people_runs(finish: Callable[[str], PersonOutcome], codes: list[str], fmt: str,
+                progress: Callable[[int, str], None] | None = None) -> Iterator[str]:
+    """The people of `codes`, finished (`finish(code)`) and rendered a batch at a time:
+    each batch is let go once its text is made."""
+    for start in range(0, len(codes), BATCH):
+        batch = [finish(code) for code in codes[start:start + BATCH]]
+        yield people_text(batch, fmt)
+        if progress:
+            progress(start + len(batch), "people")
+
+
+BATCH = 2000  # people finished and rendered at a time
+
+
 class PersonJson:
     """A person's record as JSON text, byte for byte `_dump(person.as_dict())`.
 

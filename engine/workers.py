@@ -30,10 +30,9 @@ from .errors import PolicyctlError
 from .evaluate import Evaluator, Unsorted
 from .ledger import EventStream, Ledger
 from .model import Policy
-from .report import Spooled
+from .report import Spooled, people_runs
 
 MIN_ROWS = 50_000  # a smaller ledger is evaluated on one process: a fork is not worth it
-BATCH = 2000  # people finished and rendered at a time
 # The child's share of the roster: more than half, since this process also judges the
 # institutions once both halves are folded (measured on bench/: 1M events, 200,000
 # people, 500 institutions).
@@ -50,8 +49,7 @@ def can_split(rows: EventStream, ledger: Ledger, jobs: int | None) -> bool:
 
 
 def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.date, fmt: str,
-               progress: Callable[[int, str], None] | None,
-               render: Callable[[list, str], str]
+               progress: Callable[[int, str], None] | None
                ) -> tuple[Evaluator, list[Spooled], list] | None:
     """Fold the ledger on two processes.
 
@@ -95,7 +93,7 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
                                 protocol=pickle.HIGHEST_PROTOCOL)
                     out.flush()
                     os.write(said, b"1")
-                    _finish(ev, low, render, None)
+                    _finish(ev, low, None)
                     low.file.flush()
                     status = 0
             finally:
@@ -108,7 +106,7 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
             if ev is None:  # one process will do it all: the child's work is wasted
                 os.kill(pid, signal.SIGKILL)
             else:
-                _finish(ev, high, render, progress)
+                _finish(ev, high, progress)
                 # b"" when the child failed before its fold was done (the pipe closed)
                 if os.read(ready, 1) == b"1":
                     out.seek(0)
@@ -148,14 +146,11 @@ def _merge(ev: Evaluator, after: int, outside: int, part: tuple | None) -> None:
             t.sanctioned[key] = t.sanctioned.get(key, 0) + n
 
 
-def _finish(ev: Evaluator, out: Spooled, render: Callable[[list, str], str],
-            progress: Callable[[int, str], None] | None) -> None:
-    """Finish and render every person of a part, a batch at a time, in code order."""
-    codes = ev.codes()
-    for start in range(0, len(codes), BATCH):
-        out.add(render([ev.finish_person(c)[0] for c in codes[start:start + BATCH]], out.fmt))
-        if progress:
-            progress(min(start + BATCH, len(codes)), "people")
+def _finish(ev: Evaluator, out: Spooled, progress: Callable[[int, str], None] | None) -> None:
+    """Finish and render every person of a part, in code order, into `out`."""
+    for run in people_runs(lambda code: ev.finish_person(code)[0], ev.codes(), out.fmt,
+                           progress):
+        out.add(run)
 
 
 def _fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.date,
