@@ -1,8 +1,9 @@
 """Institution rules: aggregates over one institution's staff in one cycle.
 
 While the fold runs, `InstitutionTracker.record` keeps, for each person on a
-roster, a dated snapshot of their cycle (deducted, violations, sanctions) each
-time it changes. Afterwards each institution and cycle is judged: its staff
+roster, their cycle's latest snapshot (deducted, violations, sanctions), and
+for each institution, every change of its staff's snapshots in date order.
+Afterwards each institution and cycle is judged: its staff
 are the roster's people at the institution, `sanctioned` counts those
 suspended or terminated in the cycle by their own conduct (a cascade from the
 institution's own sanction does not count), and each institution rule is
@@ -44,22 +45,32 @@ class Member:
 
 
 class InstitutionTracker:
-    """Dated snapshots of each roster person's cycles, kept during the fold."""
+    """Each roster person's latest cycle records, and each institution's dated changes,
+    kept during the fold."""
 
     def __init__(self, policy: Policy):
         self.policy = policy
         self.initial = policy.scale.initial
         self.keep_history = bool(policy.institution_rules)
-        # (person, period) -> [date, snapshot, date, snapshot, ...] in date order (or
-        # only the last pair);
-        # a snapshot is the tuple of Member's fields after `person`, made a Member only
-        # when judged. Equal snapshots are one tuple (`shared`): the history holds one
-        # per finding of everyone on a roster, and most are alike.
-        self.history: dict[tuple[str, str], list] = {}
+        # (person, period) -> [logs, snapshot]: the person's latest snapshot in the period
+        # and the change logs of their sites for it (`logs`). A snapshot is the tuple of
+        # Member's fields after `person`, made a Member only when judged. Equal snapshots
+        # are one tuple (`shared`): the logs hold one per finding, and most are alike.
+        self.latest: dict[tuple[str, str], list] = {}
+        # (institution, period) -> [date, person, snapshot, date, ...]: each change of a
+        # staff member's record, in date order (the fold goes in date order), when the
+        # policy has institution rules to date. Kept per institution, not per person, so
+        # the first-date search reads one list rather than merging its staff's, and the
+        # fold appends to a few hundred lists whose ends stay in the cache.
+        self.logs: dict[tuple[str, str], list] = {}
+        # the same, from another process's fold (workers.py): merged as they are read
+        self.more_logs: dict[tuple[str, str], list] = {}
         self.shared: dict[tuple, tuple] = {}
         self._default = Member("", score=self.initial or 0)
         self.periods: dict[str, tuple[_dt.date, _dt.date]] = {}
-        self.went_down: set[tuple[str, str]] = set()  # (person, period) whose totals fell
+        # (institution, period) where a staff member's totals fell (a credit, a
+        # reinstatement), so a rule false at the end may have held before
+        self.went_down: set[tuple[str, str]] = set()
         # (institution, period) -> its staff with a record in that period (code order once
         # `active_by_institution` has sorted them)
         self.by_site: dict[tuple[str, str], list[str]] = {}
@@ -68,9 +79,12 @@ class InstitutionTracker:
         self.sanctioned: dict[tuple[str, str], int] = {}
 
     def record(self, st: Any, cyc: Any, d: _dt.date) -> None:
-        sites = st.person.institutions
-        if not sites:
-            return
+        """A person's cycle changed on day d: note their new snapshot."""
+        entry = cyc.tracked
+        if entry is None:
+            entry = self.start(st, cyc)
+            if entry is None:
+                return
         deducted = cyc.deducted
         initial = self.initial
         snap = (deducted, initial - deducted if initial is not None else -deducted,
@@ -80,35 +94,47 @@ class InstitutionTracker:
             snap = shared
         elif len(self.shared) < 100_000:
             self.shared[snap] = snap
-        entry = cyc.tracked
-        if entry is None:
-            key = (st.code, cyc.period)
-            entry = self.history.get(key)
-            if entry is None:
-                self.periods.setdefault(cyc.period, (cyc.start, cyc.end))
-                cyc.tracked = self.history[key] = [d, snap]
-                by_site = self.by_site
-                for inst in sites:
-                    found = by_site.get((inst, cyc.period))
-                    if found is None:
-                        by_site[(inst, cyc.period)] = [st.code]
-                    else:
-                        found.append(st.code)
-                if snap[4] or snap[5]:
-                    self.count_sanctioned(sites, cyc.period, 1)
-                return
-            cyc.tracked = entry  # a second registration in the same cycle
-        before = entry[-1]
-        if snap[0] < before[0] or snap[2] < before[2]:  # a credit, a reinstatement
-            self.went_down.add((st.code, cyc.period))
-        if (before[4] or before[5]) != (snap[4] or snap[5]):
-            self.count_sanctioned(sites, cyc.period, 1 if snap[4] or snap[5] else -1)
-        if entry[-2] == d or not self.keep_history:
-            entry[-2] = d
-            entry[-1] = snap
+        logs, before = entry
+        entry[1] = snap
+        if before is None:
+            if snap[4] or snap[5]:
+                self.count_sanctioned(st.person.institutions, cyc.period, 1)
         else:
-            entry.append(d)
-            entry.append(snap)
+            if snap[0] < before[0] or snap[2] < before[2]:  # a credit, a reinstatement
+                self.went_down.update((inst, cyc.period) for inst in st.person.institutions)
+            if (before[4] or before[5]) != (snap[4] or snap[5]):
+                self.count_sanctioned(st.person.institutions, cyc.period,
+                                      1 if snap[4] or snap[5] else -1)
+        code = st.code
+        for log in logs:
+            log += (d, code, snap)
+
+    def start(self, st: Any, cyc: Any) -> list | None:
+        """A person's entry for a cycle, at its first change (None: on no roster)."""
+        sites = st.person.institutions
+        if not sites:
+            return None
+        period = cyc.period
+        key = (st.code, period)
+        entry = self.latest.get(key)
+        if entry is None:  # else a second registration in the same cycle
+            self.periods.setdefault(period, (cyc.start, cyc.end))
+            logs = []
+            for inst in sites:
+                site = (inst, period)
+                found = self.by_site.get(site)
+                if found is None:
+                    self.by_site[site] = [st.code]
+                else:
+                    found.append(st.code)
+                if self.keep_history:
+                    log = self.logs.get(site)
+                    if log is None:
+                        log = self.logs[site] = []
+                    logs.append(log)
+            entry = self.latest[key] = [tuple(logs), None]
+        cyc.tracked = entry
+        return entry
 
     def final(self, staff: list[str], active: list[str], period: str) -> list[Member]:
         """The staff's cycle records at the end of a period (`active`: those of the
@@ -117,20 +143,21 @@ class InstitutionTracker:
         Staff with no finding in the period share one record (person ""), placed
         last, so list functions evaluate it once (see dsl/builtins.py).
         """
-        return Members(self.history, active, period, len(staff) - len(active), self._default)
+        return Members(self.latest, active, period, len(staff) - len(active), self._default)
 
     def count_sanctioned(self, sites: list[str], period: str, change: int) -> None:
         for inst in sites:
             self.sanctioned[(inst, period)] = self.sanctioned.get((inst, period), 0) + change
 
-    def changes(self, active: list[str], period: str) -> Iterator[tuple[_dt.date, str, tuple]]:
-        """Every (date, person, snapshot) of these people (in code order) in a period, by
-        date, people in code order within a day: merged lazily from each person's own
-        history (already in date order), so a search that stops early reads little."""
-        history = self.history
-        return heapq.merge(*[zip(islice(e, 0, None, 2), repeat(code), islice(e, 1, None, 2))
-                             for code in active if (e := history[(code, period)])],
-                           key=itemgetter(0))
+    def changes(self, inst: str, period: str) -> Iterator[tuple[_dt.date, str, tuple]]:
+        """Every (date, person, snapshot) of an institution's staff in a period, by date
+        (people in the order of their changes within a day)."""
+        runs = [zip(*[islice(log, i, None, 3) for i in range(3)], strict=True)
+                for log in (self.logs.get((inst, period)), self.more_logs.get((inst, period)))
+                if log]
+        if len(runs) == 1:
+            return runs[0]
+        return heapq.merge(*runs, key=itemgetter(0))
 
     def active_by_institution(self) -> dict[tuple[str, str], list[str]]:
         """(institution, period) -> the staff with a record in that period, in code order."""
@@ -144,20 +171,20 @@ class Members(Sequence):
     (`members`): each made when a rule reaches it, so a rule that stops at its first
     match (`any`) builds few. Staff with no finding share one record, last."""
 
-    __slots__ = ("history", "active", "period", "quiet", "default")
+    __slots__ = ("latest", "active", "period", "quiet", "default")
 
-    def __init__(self, history: dict, active: list[str], period: str, quiet: int,
+    def __init__(self, latest: dict, active: list[str], period: str, quiet: int,
                  default: Member):
-        self.history, self.active, self.period = history, active, period
+        self.latest, self.active, self.period = latest, active, period
         self.quiet, self.default = quiet, default
 
     def __len__(self) -> int:
         return len(self.active) + self.quiet
 
     def __iter__(self) -> Iterator[Member]:
-        history, period = self.history, self.period
+        latest, period = self.latest, self.period
         for code in self.active:
-            yield Member(code, *history[(code, period)][-1])
+            yield Member(code, *latest[(code, period)][-1])
         yield from repeat(self.default, self.quiet)
 
     def __getitem__(self, i):  # type: ignore[override]
@@ -170,7 +197,7 @@ class Members(Sequence):
             raise IndexError("list index out of range")
         if i < len(self.active):
             code = self.active[i]
-            return Member(code, *self.history[(code, self.period)][-1])
+            return Member(code, *self.latest[(code, self.period)][-1])
         return self.default
 
 
@@ -207,14 +234,14 @@ def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
             for rule in policy.institution_rules:
                 if _holds(env, rule, staff, sanctioned, members, period):
                     first = _first_date(env, rule, tracker, staff, period,
-                                        tracker.changes(who, period))
+                                        tracker.changes(inst, period))
                 else:
                     # false at the end; it can only have held before if some record went
                     # down (a credit, a reinstatement): then look day by day
-                    if not any((code, period) in tracker.went_down for code in who):
+                    if (inst, period) not in tracker.went_down:
                         continue
                     first = _scan(env, rule, tracker, staff, period,
-                                  list(tracker.changes(who, period)))
+                                  list(tracker.changes(inst, period)))
                     if not first:
                         continue
                 for spec in rule.then:

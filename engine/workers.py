@@ -87,8 +87,8 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
                 ev = _fold(policy, ledger, rows, as_of, (pivot, True), None)
                 if ev is not None:
                     t = ev.institutions
-                    part = ((t.history, t.went_down, t.periods, t.by_site, t.sanctioned)
-                            if t else None)
+                    part = ((t.latest, t.logs, t.went_down, t.periods, t.by_site,
+                             t.sanctioned) if t else None)
                     pickle.dump((ev.after, ev.outside, part), out,
                                 protocol=pickle.HIGHEST_PROTOCOL)
                     out.flush()
@@ -135,8 +135,10 @@ def _merge(ev: Evaluator, after: int, outside: int, part: tuple | None) -> None:
     ev.outside += outside
     t = ev.institutions
     if t is not None and part is not None:
-        history, went_down, periods, by_site, sanctioned = part
-        t.history.update(history)
+        latest, logs, went_down, periods, by_site, sanctioned = part
+        t.latest.update(latest)
+        for key, log in logs.items():  # each date-ordered: merged as they are read
+            (t.more_logs if key in t.logs else t.logs)[key] = log
         t.went_down |= went_down
         for period, span in periods.items():
             t.periods.setdefault(period, span)

@@ -67,7 +67,7 @@ def test_sanctioned_counts_kept_while_folding_match_the_final_records():
         t = ev.institutions
         recount = {}
         for (inst, period), codes in t.active_by_institution().items():
-            n = sum(1 for c in codes if (s := t.history[(c, period)][-1])[4] or s[5])
+            n = sum(1 for c in codes if (s := t.latest[(c, period)][-1])[4] or s[5])
             if n:
                 recount[(inst, period)] = n
         assert {k: v for k, v in t.sanctioned.items() if v} == recount
