@@ -52,11 +52,11 @@ class InstitutionTracker:
         self.policy = policy
         self.initial = policy.scale.initial
         self.keep_history = bool(policy.institution_rules)
-        # (person, period) -> [logs, snapshot]: the person's latest snapshot in the period
-        # and the change logs of their sites for it (`logs`). A snapshot is the tuple of
-        # Member's fields after `person`, made a Member only when judged. Equal snapshots
-        # are one tuple (`shared`): the logs hold one per finding, and most are alike.
-        self.latest: dict[tuple[str, str], list] = {}
+        # (person, period) -> the person's latest cycle record in the period: its `snap`
+        # is the tuple of Member's fields after `person`, made a Member only when judged.
+        # Equal snapshots are one tuple (`shared`): the logs hold one per finding, and
+        # most are alike. Another process's part holds the snapshots themselves.
+        self.latest: dict[tuple[str, str], Any] = {}
         # (institution, period) -> [date, person, snapshot, date, ...]: each change of a
         # staff member's record, in date order (the fold goes in date order), when the
         # policy has institution rules to date. Kept per institution, not per person, so
@@ -65,6 +65,9 @@ class InstitutionTracker:
         self.logs: dict[tuple[str, str], list] = {}
         # the same, from another process's fold (workers.py): merged as they are read
         self.more_logs: dict[tuple[str, str], list] = {}
+        # (period, *sites) -> the logs a person at those sites appends to: one tuple
+        # shared by the staff of a site
+        self.log_sets: dict[tuple, tuple] = {}
         self.shared: dict[tuple, tuple] = {}
         self._default = Member("", score=self.initial or 0)
         self.periods: dict[str, tuple[_dt.date, _dt.date]] = {}
@@ -80,10 +83,10 @@ class InstitutionTracker:
 
     def record(self, st: Any, cyc: Any, d: _dt.date) -> None:
         """A person's cycle changed on day d: note their new snapshot."""
-        entry = cyc.tracked
-        if entry is None:
-            entry = self.start(st, cyc)
-            if entry is None:
+        logs = cyc.tracked
+        if logs is None:
+            logs = self.start(st, cyc)
+            if logs is None:
                 return
         deducted = cyc.deducted
         initial = self.initial
@@ -94,12 +97,12 @@ class InstitutionTracker:
             snap = shared
         elif len(self.shared) < 100_000:
             self.shared[snap] = snap
-        logs, before = entry
-        entry[1] = snap
+        before = cyc.snap
+        cyc.snap = snap
         if before is None:
             if snap[4] or snap[5]:
                 self.count_sanctioned(st.person.institutions, cyc.period, 1)
-        else:
+        elif before is not snap:
             if snap[0] < before[0] or snap[2] < before[2]:  # a credit, a reinstatement
                 self.went_down.update((inst, cyc.period) for inst in st.person.institutions)
             if (before[4] or before[5]) != (snap[4] or snap[5]):
@@ -109,32 +112,43 @@ class InstitutionTracker:
         for log in logs:
             log += (d, code, snap)
 
-    def start(self, st: Any, cyc: Any) -> list | None:
-        """A person's entry for a cycle, at its first change (None: on no roster)."""
+    def start(self, st: Any, cyc: Any) -> tuple | None:
+        """The logs a person's cycle goes to, at its first change (None: on no roster)."""
         sites = st.person.institutions
         if not sites:
             return None
         period = cyc.period
         key = (st.code, period)
-        entry = self.latest.get(key)
-        if entry is None:  # else a second registration in the same cycle
+        prev = self.latest.get(key)
+        self.latest[key] = cyc
+        if prev is not None:  # a second registration in the same cycle
+            cyc.snap = prev.snap
+            cyc.tracked = prev.tracked
+            return prev.tracked
+        which = (period, *sites)
+        logs = self.log_sets.get(which)
+        if logs is None:
             self.periods.setdefault(period, (cyc.start, cyc.end))
-            logs = []
-            for inst in sites:
-                site = (inst, period)
-                found = self.by_site.get(site)
-                if found is None:
-                    self.by_site[site] = [st.code]
-                else:
-                    found.append(st.code)
-                if self.keep_history:
-                    log = self.logs.get(site)
-                    if log is None:
-                        log = self.logs[site] = []
-                    logs.append(log)
-            entry = self.latest[key] = [tuple(logs), None]
-        cyc.tracked = entry
-        return entry
+            if self.keep_history:
+                for inst in sites:
+                    self.logs.setdefault((inst, period), [])
+                logs = tuple(self.logs[(inst, period)] for inst in sites)
+            else:
+                logs = ()
+            self.log_sets[which] = logs
+        by_site = self.by_site
+        for inst in sites:
+            found = by_site.get((inst, period))
+            if found is None:
+                by_site[(inst, period)] = [st.code]
+            else:
+                found.append(st.code)
+        cyc.tracked = logs
+        return logs
+
+    def snapshots(self) -> dict[tuple[str, str], tuple]:
+        """(person, period) -> their latest snapshot: what another process needs."""
+        return {key: c if type(c) is tuple else c.snap for key, c in self.latest.items()}
 
     def final(self, staff: list[str], active: list[str], period: str) -> list[Member]:
         """The staff's cycle records at the end of a period (`active`: those of the
@@ -184,7 +198,7 @@ class Members(Sequence):
     def __iter__(self) -> Iterator[Member]:
         latest, period = self.latest, self.period
         for code in self.active:
-            yield Member(code, *latest[(code, period)][-1])
+            yield Member(code, *_snap(latest[(code, period)]))
         yield from repeat(self.default, self.quiet)
 
     def __getitem__(self, i):  # type: ignore[override]
@@ -197,8 +211,13 @@ class Members(Sequence):
             raise IndexError("list index out of range")
         if i < len(self.active):
             code = self.active[i]
-            return Member(code, *self.latest[(code, self.period)][-1])
+            return Member(code, *_snap(self.latest[(code, self.period)]))
         return self.default
+
+
+def _snap(record) -> tuple:
+    """A latest record's snapshot: a cycle's in this process, as is from another."""
+    return record if type(record) is tuple else record.snap
 
 
 def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,

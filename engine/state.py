@@ -25,7 +25,7 @@ class CycleState:
 
     __slots__ = ("index", "period", "start", "end", "deducted", "credited", "violations",
                  "max_item_points", "fired", "rules_fired", "inspections", "initial",
-                 "registration", "tier", "touched", "suspended", "terminated", "tracked")
+                 "registration", "tier", "touched", "suspended", "terminated", "tracked", "snap")
 
     def __init__(self, index: int, period: str, start: _dt.date, end: _dt.date,
                  initial, registration: int):
@@ -39,7 +39,10 @@ class CycleState:
         self.inspections: dict[str, Any] | None = None  # made at the first inspection
         self.initial = initial
         self.registration = registration
-        self.tracked: Any = None  # this cycle's entry in the institution tracker
+        # the institution tracker's: the change logs of this cycle's sites (None until the
+        # first change), and the cycle's latest snapshot in them
+        self.tracked: Any = None
+        self.snap: Any = None
         self.tier: str | None = None
         self.touched = False
         self.suspended = False  # suspended or terminated in this cycle by own conduct

@@ -87,7 +87,7 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
                 ev = _fold(policy, ledger, rows, as_of, (pivot, True), None)
                 if ev is not None:
                     t = ev.institutions
-                    part = ((t.latest, t.logs, t.went_down, t.periods, t.by_site,
+                    part = ((t.snapshots(), t.logs, t.went_down, t.periods, t.by_site,
                              t.sanctioned) if t else None)
                     pickle.dump((ev.after, ev.outside, part), out,
                                 protocol=pickle.HIGHEST_PROTOCOL)

@@ -10,16 +10,16 @@ import datetime as dt
 
 from engine.institutions import Member, Members
 
-D1, D2, D3 = dt.date(2024, 1, 5), dt.date(2024, 2, 1), dt.date(2024, 3, 9)
-# snapshot: (deducted, score, violations, max_item_points, suspended, terminated)
-HISTORY = {
-    ("A", "2024"): [D1, (1, 11, 1, 1, False, False), D3, (7, 5, 2, 6, True, False)],
-    ("B", "2024"): [D2, (3, 9, 1, 3, False, False)],
+# the latest snapshot of each (person, period), as another process's part gives them:
+# (deducted, score, violations, max_item_points, suspended, terminated)
+LATEST = {
+    ("A", "2024"): (7, 5, 2, 6, True, False),
+    ("B", "2024"): (3, 9, 1, 3, False, False),
 }
 
 
 def _plain(active, quiet, default):
-    return [Member(c, *HISTORY[(c, "2024")][-1]) for c in active] + [default] * quiet
+    return [Member(c, *LATEST[(c, "2024")]) for c in active] + [default] * quiet
 
 
 def _fields(m: Member):
@@ -29,7 +29,7 @@ def _fields(m: Member):
 
 def test_members_read_like_the_list_they_replace():
     default = Member("", score=12)
-    lazy = Members(HISTORY, ["A", "B"], "2024", 3, default)
+    lazy = Members(LATEST, ["A", "B"], "2024", 3, default)
     plain = _plain(["A", "B"], 3, default)
     assert len(lazy) == len(plain) == 5
     assert [_fields(m) for m in lazy] == [_fields(m) for m in plain]
@@ -67,7 +67,7 @@ def test_sanctioned_counts_kept_while_folding_match_the_final_records():
         t = ev.institutions
         recount = {}
         for (inst, period), codes in t.active_by_institution().items():
-            n = sum(1 for c in codes if (s := t.latest[(c, period)][-1])[4] or s[5])
+            n = sum(1 for c in codes if (s := t.latest[(c, period)].snap)[4] or s[5])
             if n:
                 recount[(inst, period)] = n
         assert {k: v for k, v in t.sanctioned.items() if v} == recount
