@@ -7,9 +7,9 @@ call inside a warm process. Timing the reference and the engine in the same
 run, on the same data and machine, makes the ratio the figure to watch: the
 absolute seconds move with the machine and its load.
 
-What it runs (wall clock, best of --repeat, default 3; CPU seconds, user and
-system, of that run with the processes it forked; peak resident memory of the
-largest process):
+What it runs (wall clock, best of --repeat rounds, default 3, each round
+running every program once; CPU seconds, user and system, of that run with the
+processes it forked; peak resident memory of the largest process):
 
 - `python -c pass`: what starting an interpreter costs here;
 - `bench/handwritten_jining.py`: the Jining bands written by hand (the yardstick);
@@ -47,11 +47,12 @@ import compileall
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -99,33 +100,73 @@ def run_once(command: list[str], cwd: Path) -> Run:
     return Run(seconds, cpu, peak, child.returncode, stderr)
 
 
-def measure(
-    program: str, command: list[str], repeat: int, *, events: int | None = None,
-    reference: str | None = None, output: Path | None = None,
-) -> Row:
-    """Best of `repeat` runs; a failing run stops the repeats and is reported."""
-    row = Row(program, events=events, reference=reference)
-    best: Run | None = None
+@dataclass
+class Job:
+    """A program to time: its row, its command, and the file it must write (if any)."""
+
+    row: Row
+    command: list[str]
+    output: Path | None = None
+    runs: list[Run | None] = field(default_factory=list)  # one per round; None: not run
+
+
+def measure(jobs: list[Job], repeat: int) -> None:
+    """Run every job once per round, `repeat` rounds, and fill in each row.
+
+    Rounds, not each program `repeat` times in a row: on a shared machine the
+    speed drifts over minutes, and a program timed in a fast minute against a
+    reference timed in a slow one gives a ratio that says more about the minute
+    than the program. Interleaved, each round sees every program under about
+    the same conditions (see `round_ratios`). A failing run is reported and its
+    job is not run again.
+    """
     for _ in range(repeat):
-        if output is not None:
-            output.unlink(missing_ok=True)
-        run = run_once(command, REPO)
-        if run.code != 0:
-            row.note = f"failed (exit {run.code})"
-            print(f"\n--- {program} failed (exit {run.code}): {' '.join(command)}", file=sys.stderr)
-            tail = run.stderr.strip().splitlines()[-20:]
-            print("\n".join(tail) or "(no stderr)", file=sys.stderr)
-            return row
-        if output is not None and (not output.exists() or output.stat().st_size == 0):
-            row.note = "no output written"
-            return row
-        if best is None or run.seconds < best.seconds:
-            best = run
-        row.peak_mb = max(row.peak_mb or 0.0, run.peak_mb)
-    assert best is not None
-    row.seconds = best.seconds
-    row.cpu = best.cpu
-    return row
+        for job in jobs:
+            if job.row.note:
+                job.runs.append(None)
+                continue
+            job.runs.append(_run_job(job))
+    for job in jobs:
+        done = [r for r in job.runs if r is not None]
+        if not done or job.row.note:
+            continue
+        best = min(done, key=lambda r: r.seconds)
+        job.row.seconds, job.row.cpu = best.seconds, best.cpu
+        job.row.peak_mb = max(r.peak_mb for r in done)
+
+
+def _run_job(job: Job) -> Run | None:
+    program, command, output = job.row.program, job.command, job.output
+    if output is not None:
+        output.unlink(missing_ok=True)
+    run = run_once(command, REPO)
+    if run.code != 0:
+        job.row.note = f"failed (exit {run.code})"
+        print(f"\n--- {program} failed (exit {run.code}): {' '.join(command)}", file=sys.stderr)
+        tail = run.stderr.strip().splitlines()[-20:]
+        print("\n".join(tail) or "(no stderr)", file=sys.stderr)
+        return None
+    if output is not None and (not output.exists() or output.stat().st_size == 0):
+        job.row.note = "no output written"
+        return None
+    return run
+
+
+def round_ratios(jobs: list[Job]) -> list[str]:
+    """For each job with a reference: its time over the reference's in each round."""
+    by_name = {job.row.program: job for job in jobs}
+    lines = []
+    for job in jobs:
+        ref = by_name.get(job.row.reference or "")
+        if ref is None or job.row.seconds is None or ref.row.seconds is None:
+            continue
+        ratios = [a.seconds / b.seconds for a, b in zip(job.runs, ref.runs, strict=True)
+                  if a is not None and b is not None]
+        if ratios:
+            mid = statistics.median(ratios)
+            lines.append(f"  {job.row.program}: " + " ".join(f"{r:.2f}" for r in ratios)
+                         + f" (median {mid:.2f})")
+    return lines
 
 
 def policyctl() -> list[str] | None:
@@ -231,28 +272,27 @@ def main(argv: list[str] | None = None) -> int:
         engine = policyctl()
         start_ref = "python -c pass"
         reference = "handwritten_jining.py"
-        rows = [measure(start_ref, [sys.executable, "-c", "pass"], args.repeat)]
-        rows.append(measure(
-            reference,
+        jobs = [Job(Row(start_ref), [sys.executable, "-c", "pass"])]
+        jobs.append(Job(
+            Row(reference, events=events),
             [sys.executable, str(BENCH / "handwritten_jining.py"), str(data / "events.csv"),
              str(scratch / "reference.json")],
-            args.repeat, events=events, output=scratch / "reference.json",
+            scratch / "reference.json",
         ))
 
         jining = REPO / "policies" / "jining.yaml"
         evaluate = "policyctl evaluate jining"
         if engine is None or not jining.exists():
-            rows.append(Row(evaluate, note="not available"))
+            jobs.append(Job(Row(evaluate, note="not available"), []))
         else:
             out = scratch / "engine.json"
             command = engine + ["evaluate", "--policy", str(jining), "--events",
                                 str(data / "events.csv"), "--roster", str(data / "roster.csv"),
                                 "--as-of", AS_OF, "--format", "json", "--output", str(out)]
-            rows.append(measure(evaluate, command, args.repeat, events=events,
-                                reference=reference, output=out))
+            jobs.append(Job(Row(evaluate, events=events, reference=reference), command, out))
             # on one process, as the hand-written program runs
-            rows.append(measure(f"{evaluate} --jobs 1", command + ["--jobs", "1"], args.repeat,
-                                events=events, reference=reference, output=out))
+            jobs.append(Job(Row(f"{evaluate} --jobs 1", events=events, reference=reference),
+                            command + ["--jobs", "1"], out))
 
         big = scratch / "big" / "jining-500.yaml"
         if jining.exists():
@@ -268,15 +308,21 @@ def main(argv: list[str] | None = None) -> int:
                             ("500 items", big)):
             program = f"policyctl validate {label}"
             if engine is None or not path.exists():
-                rows.append(Row(program, note="not available"))
+                jobs.append(Job(Row(program, note="not available"), []))
             else:
-                rows.append(measure(program, engine + ["validate", str(path)], args.repeat,
-                                    reference=start_ref))
+                jobs.append(Job(Row(program, reference=start_ref),
+                                engine + ["validate", str(path)]))
+        measure(jobs, args.repeat)
+        rows = [job.row for job in jobs]
 
     print()
     print(f"{events:,} events, {args.people:,} people, {args.years} years; "
           f"best of {args.repeat}; python {sys.version.split()[0]}, {os.cpu_count()} cpu")
     print(table(rows))
+    per_round = round_ratios(jobs)
+    if per_round:
+        print("\nratio in each round (each run against the reference's run of the same round):")
+        print("\n".join(per_round))
     failed = [row for row in rows if row.seconds is None and row.note != "not available"]
     return 1 if failed else 0
 
