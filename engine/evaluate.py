@@ -243,19 +243,19 @@ class Evaluator(Sanctions):
     def current_cycle(self, st: PersonState, d: _dt.date) -> CycleState:
         starts = self.cycle_starts
         idx = d.year if starts == (1, 1) or (d.month, d.day) >= starts else d.year - 1
-        cycles = st.cycles
-        if cycles:
-            prev = cycles[-1]
+        prev = st.cycle
+        if prev is not None:
             if prev.index == idx:
                 return prev
             start = prev.index + 1
         else:
-            prev, start = None, idx
+            start = idx
         for i in range(start, idx + 1):
             prev = self.new_cycle(st, i, prev)
-            cycles.append(prev)
+            st.cycles.append(prev)
             st.records.append(prev)
-        return cycles[-1]
+            st.cycle = prev
+        return st.cycle
 
     def advance(self, st: PersonState, d: _dt.date) -> None:
         """Bring time-driven changes up to date d: suspensions ending, queues starting."""
@@ -323,20 +323,19 @@ class Evaluator(Sanctions):
 
     def violation(self, st: PersonState, ev: Event) -> None:
         d = ev.date
-        cycles = st.cycles
-        cyc = cycles[-1] if cycles else None
+        cyc = st.cycle
         if cyc is None or cyc.end < d or cyc.start > d:
             cyc = self.current_cycle(st, d)
         cyc.touched = True
         codes = ev.items
-        items = self.p.items
         trace = st.trace is not None
         per = None
         if len(codes) == 1:
             pts = self.fixed.get(codes[0])
             if pts is None:
-                pts = self.item_points(st, ev, items[codes[0]])
+                pts = self.item_points(st, ev, self.p.items[codes[0]])
         else:
+            items = self.p.items
             per = [(code, self.item_points(st, ev, items[code])) for code in codes]
             values = [v for _, v in per]
             pts = max(values) if self.p.combine.same_act == "highest" else sum(values)

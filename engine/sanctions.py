@@ -205,7 +205,7 @@ class Sanctions(Story):
         With harsher_only, the ban replaces the running one only if it ends later.
         """
         d = ev.date
-        cyc = st.cycles[-1] if st.cycles else self.current_cycle(st, d)
+        cyc = st.cycle or self.current_cycle(st, d)
         env = self.env
         env.cause, env.terminations = cause, st.terminations
         env.reached_by = "single" if (self.top is not None and points >= self.top) else (
@@ -270,7 +270,7 @@ class Sanctions(Story):
                 cyc = self.current_cycle(st, d)
                 fresh = self.new_cycle(st, cyc.index, None)
                 fresh.touched = True
-                st.cycles[-1] = fresh  # history rules see one record per cycle
+                st.cycles[-1] = st.cycle = fresh  # history rules see one record per cycle
                 st.records.append(fresh)  # the output keeps the terminated registration's
                 st.actions.append(ActionRec("reinstate", d, None, cite, "reapplication",
                                             [ev.id]))

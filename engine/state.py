@@ -56,7 +56,7 @@ class CycleState:
 class PersonState:
     """Everything the fold carries for one person between events."""
 
-    __slots__ = ("code", "person", "cycles", "records", "actions", "status", "suspension",
+    __slots__ = ("code", "person", "cycle", "cycles", "records", "actions", "status", "suspension",
                  "queue",
                  "terminations", "suspensions", "reapply_from", "ban", "registration",
                  "violations", "trace", "reapplications", "awaiting_from", "sites",
@@ -66,6 +66,8 @@ class PersonState:
         self.code = code
         self.person = person
         self.cycles: list[CycleState] = []  # one per cycle, the current registration's
+        # the last of `cycles`, read on every event without going through the list
+        self.cycle: CycleState | None = None
         self.records: list[CycleState] = []  # every cycle of every registration, for output
         self.actions: list[ActionRec] = []
         self.status = "active"  # active | suspended | awaiting | terminated
