@@ -448,7 +448,7 @@ class _EventReader:
         line = 0
         part = self.part
         pivot, low = part if part is not None else ("", True)
-        at_person, at_id = index["person"], index.get("id", width)
+        at_person = index["person"]
         for line, row in table.rows:
             if len(row) != width and (not row or not _fit(row, width, line, problems)):
                 continue
@@ -456,12 +456,10 @@ class _EventReader:
                 row.append("")
             if part is not None and (person_s := row[at_person]) and \
                     (person_s.strip() < pivot) is not low:
-                # another process's person (EventStream.part): counted, and its id noted
-                # for the duplicate check every process makes over the whole file
+                # another process's person (EventStream.part): only counted. Its id is
+                # that process's to note; the two parts' ids are compared after
+                # (workers.py, SeenIds.meets)
                 count += 1
-                if has_id and (id_s := row[at_id]) and (eid := id_s.strip()):
-                    given(key(eid))
-                    given_at(line)
                 continue
             (id_s, person_s, date_s, type_s, items_s, place_s, insp_s, amount_s, points_s,
              end_s) = get(row)
@@ -508,8 +506,9 @@ class _EventReader:
                 inspection = None
 
             if has_id and id_s and (eid := id_s.strip()):
-                given(key(eid))
-                given_at(line)
+                if person or low:  # a row both parts read (no person): the low part's id
+                    given(key(eid))
+                    given_at(line)
                 if eid.startswith(made_prefix):  # `events.csv:12`: the id a row without one gets
                     self.ids.made_like.append((line, eid))
             else:
@@ -572,6 +571,10 @@ class SeenIds:
         self.values: array | list = array("q") if reread is not None else []
         self.lines = array("q")
         self.made_like: list[tuple[int, str]] = []  # (line, id) of ids like `file:line`
+
+    def meets(self, other: array) -> bool:
+        """Whether any of another part's ids (their hashes, `values`) is one of these."""
+        return not set(self.values).isdisjoint(other)
 
     def duplicates(self) -> list[tuple[int, str]]:
         """(line, id) of every row whose id another row gives too, in file order."""

@@ -5,12 +5,14 @@ runs on have more than one core. So the people are split at a pivot code: a
 child process folds and renders those below it, this process those from it.
 Each reads the whole text (decoded once, before the fork) but builds events
 only for its own people, and for institutions' own events, which reach staff
-on both sides. The child hands back its people's report text and its part of the
-institution tracker; this process judges the institutions over both parts.
+on both sides, and notes only those rows' ids. The child hands back its people's
+report text, its part of the institution tracker and its ids; this process
+checks that no id is in both parts and judges the institutions over both.
 
 Only the ordinary case is split: a date-ordered file with a roster (the pivot
-is the roster's code at CHILD_SHARE of the way). Anything else — a problem in the file, rows out of
-date order, an event the fold cannot take, a child that fails or is killed —
+is the roster's code at CHILD_SHARE of the way). Anything else — a problem in the file, an
+id in both parts, rows out of date order, an event the fold cannot take, a child that
+fails or is killed —
 returns None, and the caller evaluates on one process, which reports exactly
 as it always does. The report is the same bytes either way (tests/test_cli.py).
 
@@ -89,7 +91,7 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
                     t = ev.institutions
                     part = ((t.snapshots(), t.logs, t.went_down, t.periods, t.by_site,
                              t.sanctioned) if t else None)
-                    pickle.dump((ev.after, ev.outside, part), out,
+                    pickle.dump((ev.after, ev.outside, part, rows.reader.ids.values), out,
                                 protocol=pickle.HIGHEST_PROTOCOL)
                     out.flush()
                     os.write(said, b"1")
@@ -110,13 +112,17 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
                 # b"" when the child failed before its fold was done (the pipe closed)
                 if os.read(ready, 1) == b"1":
                     out.seek(0)
-                    after, outside, part = pickle.load(out)
+                    after, outside, part, ids = pickle.load(out)
                     _merge(ev, after, outside, part)
-                    try:
-                        institutions = ev.judge_institutions(None)
-                    except PolicyctlError:
-                        # reported by one process, after the warnings, as it always is
-                        institutions = None
+                    if rows.reader.ids.meets(ids):
+                        # an id in both parts: reported by one process, as it always is
+                        os.kill(pid, signal.SIGKILL)
+                    else:
+                        try:
+                            institutions = ev.judge_institutions(None)
+                        except PolicyctlError:
+                            # reported by one process, after the warnings, as it always is
+                            institutions = None
                     # the tracker's records are let go while the child may still be
                     # rendering, rather than after: freeing them takes a while
                     ev.institutions = None

@@ -227,6 +227,36 @@ def test_two_processes_fall_back_to_one_on_a_problem(tmp_path):
     assert "Traceback" not in res.output
 
 
+@pytest.mark.parametrize("across", [True, False])
+def test_two_processes_find_an_id_used_twice_as_one_does(tmp_path, across):
+    # each process notes only its own people's ids; an id given in both halves is
+    # found when the halves meet, and reported by one process as it always is
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    from engine.workers import CHILD_SHARE
+
+    ex = ROOT / "examples" / "jining"
+    codes = sorted({line.split(",")[0] for line in
+                    (ex / "roster.csv").read_text("utf-8").splitlines()[1:]})
+    pivot = codes[int(len(codes) * CHILD_SHARE)]
+    lines = (ex / "events.csv").read_text("utf-8").splitlines(keepends=True)
+    rows = [line.split(",") for line in lines]
+    low = [n for n, r in enumerate(rows[1:], 1) if r[1] and r[1] < pivot]
+    high = [n for n, r in enumerate(rows[1:], 1) if r[1] and r[1] >= pivot]
+    first, second = (low[0], high[-1]) if across else (low[0], low[-1])
+    rows[second][0] = rows[first][0]
+    events = tmp_path / "events.csv"
+    events.write_text("".join(",".join(r) for r in rows), "utf-8")
+    args = ["evaluate", "--policy", POLICY, "--events", str(events),
+            "--roster", str(ex / "roster.csv"), "--as-of", "2025-12-31"]
+    one = CliRunner().invoke(cli, [*args, "--jobs", "1"])
+    two = CliRunner().invoke(cli, [*args, "--jobs", "2"])
+    assert one.exit_code == two.exit_code == 1
+    assert two.stderr == one.stderr
+    assert f"{events}:{second + 1}: error[duplicate-id]" in one.stderr
+    assert f"first at line {first + 1}" in one.stderr
+
+
 def _split_args(policy: Path, *extra: str) -> list[str]:
     ex = ROOT / "examples" / "jining"
     return ["evaluate", "--policy", str(policy), "--events", str(ex / "events.csv"),
