@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import gc
+import operator
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Any
@@ -91,7 +92,10 @@ class Evaluator(Sanctions):
         # A fact that reads only the person's attributes and the as-of date is the same
         # for everyone with the same values of those attributes (an age from a birth
         # date): computed once per distinct values. (fact, attributes it reads | None)
-        self.fact_reads = [(f, person_reads(f.value)) for f in policy.facts]
+        # each fact, with how to read the person attributes its value depends on (None:
+        # not on them alone)
+        self.fact_reads = [(f, None if (reads := person_reads(f.value)) is None
+                            else [_person_field(a) for a in reads]) for f in policy.facts]
         self.fact_memo: dict[tuple, Any] = {}
         self.deadlines = Deadlines(policy)
         self.institutions = InstitutionTracker(policy) if ledger.roster else None
@@ -516,23 +520,24 @@ class Evaluator(Sanctions):
                     status, reapply_from = "terminated", max(r.start for r in running)
                 else:
                     status = "suspended"
-        cycles = []
-        for c in st.records:
-            if c.touched:
-                cycles.append(CycleOut(c.period, c.start, c.end, c.deducted,
-                                       c.score if self.initial is not None else None, c.tier,
-                                       c.violations, c.credited, c.registration))
-        actions = sorted(st.actions + st.site_actions if st.site_actions else st.actions,
-                         key=lambda a: a.start)
+        initial = self.initial
+        cycles = [CycleOut(c.period, c.start, c.end, c.deducted,
+                           initial - c.deducted if initial is not None else None, c.tier,
+                           c.violations, c.credited, c.registration)
+                  for c in st.records if c.touched]
+        # the state is let go after this: its own list is the outcome's
+        actions = st.actions + st.site_actions if st.site_actions else st.actions
+        if len(actions) > 1:
+            actions.sort(key=_START)
         facts = {}
         if self.p.facts:
             env = self.env
-            env.person, env.as_of = st.person, as_of
+            person = st.person
+            env.person, env.as_of = person, as_of
             for f, reads in self.fact_reads:
                 key = None
                 if reads is not None:
-                    key = (f.name, *[st.person.attrs.get(a) if a not in PERSON.fields
-                                     else getattr(st.person, a) for a in reads])
+                    key = (f.name, *[get(person) for get in reads])
                     try:
                         facts[f.name] = self.fact_memo[key]
                         continue
@@ -550,6 +555,16 @@ class Evaluator(Sanctions):
         return PersonOutcome(st.code, status, cycles, actions, reapply_from,
                              list(st.reapplications),
                              facts, list(st.person.institutions))
+
+
+def _person_field(name: str) -> Callable[[Person], Any]:
+    """How to read a person attribute: a field of the record, or a roster column."""
+    if name in PERSON.fields:
+        return operator.attrgetter(name)
+    return lambda person: person.attrs.get(name)
+
+
+_START = operator.attrgetter("start")
 
 
 def person_reads(expr) -> tuple[str, ...] | None:

@@ -144,12 +144,10 @@ class PersonJson:
             parts.append(', "facts": ')
             # keyed with each value's type: 1 == True, yet they print as 1 and true
             key = tuple([(k, type(v), v) for k, v in p.facts.items()])
-            parts.append(self.cached(self.facts, key,
-                                     lambda: {k: plain(v) for k, v in p.facts.items()}))
+            parts.append(self.cached(self.facts, key, _plain_dict, p.facts))
         if p.institutions:
             parts.append(', "institutions": ')
-            parts.append(self.cached(self.sites, tuple(p.institutions),
-                                     lambda: list(p.institutions)))
+            parts.append(self.cached(self.sites, tuple(p.institutions), list, p.institutions))
         parts.append("}")
         return "".join(parts)
 
@@ -169,10 +167,9 @@ class PersonJson:
             parts += [", ", word(k), ": "]
             if isinstance(v, dict):
                 key: tuple = (dict, *[(kk, type(vv), vv) for kk, vv in v.items()])
-                parts.append(self.cached(self.values, key,
-                                         lambda v=v: {kk: plain(vv) for kk, vv in v.items()}))
+                parts.append(self.cached(self.values, key, _plain_dict, v))
             else:
-                parts.append(self.cached(self.values, (type(v), v), lambda v=v: plain(v)))
+                parts.append(self.cached(self.values, (type(v), v), plain, v))
         parts.append("}")
         return "".join(parts)
 
@@ -203,16 +200,21 @@ class PersonJson:
                 self.cycles[key] = text
         return text
 
-    def cached(self, cache: dict, key: tuple, value) -> str:
+    def cached(self, cache: dict, key: tuple, make: Callable[[Any], Any], arg) -> str:
+        """The text of `make(arg)`, kept under `key`."""
         try:
             text = cache.get(key)
         except TypeError:  # an unhashable fact value: encode it as it is
-            return _dump(value())
+            return _dump(make(arg))
         if text is None:
-            text = _dump(value())
+            text = _dump(make(arg))
             if len(cache) < self.LIMIT:
                 cache[key] = text
         return text
+
+
+def _plain_dict(d: dict) -> dict:
+    return {k: plain(v) for k, v in d.items()}
 
 
 _PERSON_JSON = PersonJson()
