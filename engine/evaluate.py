@@ -145,17 +145,21 @@ class Evaluator(Sanctions):
         progress = self.progress
         part = self.part
         last = _dt.date.min
+        late = outside = False
         for n, ev in enumerate(events):
             d = ev.date
-            if d < last:
-                raise Unsorted(ev)
-            last = d
+            if d is not last:  # (rows of a day share their date: compared once a day)
+                if d < last:
+                    raise Unsorted(ev)
+                last = d
+                late = d > as_of
+                outside = d < lo or (hi is not None and d > hi)
             shared = ev.type in INSTITUTION_TYPES
-            if d > as_of:
+            if late:
                 if self.count_shared or not shared:
                     self.after += 1
                 continue
-            if (d < lo or (hi is not None and d > hi)) and (self.count_shared or not shared):
+            if outside and (self.count_shared or not shared):
                 self.outside += 1
             if progress and not n % 100_000:
                 progress(n, "events")

@@ -52,11 +52,6 @@ class InstitutionTracker:
         self.policy = policy
         self.initial = policy.scale.initial
         self.keep_history = bool(policy.institution_rules)
-        # (person, period) -> the person's latest cycle record in the period: its `snap`
-        # is the tuple of Member's fields after `person`, made a Member only when judged.
-        # Equal snapshots are one tuple (`shared`): the logs hold one per finding, and
-        # most are alike. Another process's part holds the snapshots themselves.
-        self.latest: dict[tuple[str, str], Any] = {}
         # (institution, period) -> [date, person, snapshot, date, ...]: each change of a
         # staff member's record, in date order (the fold goes in date order), when the
         # policy has institution rules to date. Kept per institution, not per person, so
@@ -74,9 +69,13 @@ class InstitutionTracker:
         # (institution, period) where a staff member's totals fell (a credit, a
         # reinstatement), so a rule false at the end may have held before
         self.went_down: set[tuple[str, str]] = set()
-        # (institution, period) -> its staff with a record in that period (code order once
-        # `active_by_institution` has sorted them)
-        self.by_site: dict[tuple[str, str], list[str]] = {}
+        # (institution, period) -> (code, record) of each of its staff with a record in
+        # that period (code order once `active_by_institution` has sorted them). The
+        # record is the person's CycleState, whose `snap` is their latest snapshot: the
+        # tuple of Member's fields after `person`, made a Member only when judged. Equal
+        # snapshots are one tuple (`shared`): the logs hold one per finding, and most are
+        # alike. Another process's part gives the snapshot itself (`portable`).
+        self.by_site: dict[tuple[str, str], list[tuple[str, Any]]] = {}
         # (institution, period) -> how many of its staff were suspended or terminated in
         # the period by their own conduct, as their records stand (kept while folding)
         self.sanctioned: dict[tuple[str, str], int] = {}
@@ -118,13 +117,6 @@ class InstitutionTracker:
         if not sites:
             return None
         period = cyc.period
-        key = (st.code, period)
-        prev = self.latest.get(key)
-        self.latest[key] = cyc
-        if prev is not None:  # a second registration in the same cycle
-            cyc.snap = prev.snap
-            cyc.tracked = prev.tracked
-            return prev.tracked
         which = (period, *sites)
         logs = self.log_sets.get(which)
         if logs is None:
@@ -137,27 +129,45 @@ class InstitutionTracker:
                 logs = ()
             self.log_sets[which] = logs
         by_site = self.by_site
+        entry = (st.code, cyc)
         for inst in sites:
             found = by_site.get((inst, period))
             if found is None:
-                by_site[(inst, period)] = [st.code]
+                by_site[(inst, period)] = [entry]
             else:
-                found.append(st.code)
+                found.append(entry)
         cyc.tracked = logs
         return logs
 
-    def snapshots(self) -> dict[tuple[str, str], tuple]:
-        """(person, period) -> their latest snapshot: what another process needs."""
-        return {key: c if type(c) is tuple else c.snap for key, c in self.latest.items()}
+    def reregister(self, st: Any, old: Any, new: Any) -> None:
+        """A second registration in the same cycle (a reinstatement): its record goes on
+        from the first's, and stands for the person in the cycle from now on. Its total
+        starts again from zero, but a suspension or termination earlier in the cycle
+        still happened in it: `sanctioned` counts the person all the same."""
+        new.tracked, new.snap = old.tracked, old.snap
+        new.suspended, new.terminated = old.suspended, old.terminated
+        if old.tracked is None:
+            return
+        for inst in st.person.institutions:
+            records = self.by_site[(inst, old.period)]
+            for i, (code, record) in enumerate(records):
+                if record is old:
+                    records[i] = (code, new)
+                    break
 
-    def final(self, staff: list[str], active: list[str], period: str) -> list[Member]:
-        """The staff's cycle records at the end of a period (`active`: those of the
-        staff with a record in it).
+    def portable(self) -> dict[tuple[str, str], list[tuple[str, tuple]]]:
+        """`by_site` with snapshots for records: what another process needs."""
+        return {site: [(code, _snap(r)) for code, r in records]
+                for site, records in self.by_site.items()}
+
+    def final(self, staff: list[str], active: list[tuple[str, Any]]) -> list[Member]:
+        """The staff's cycle records at the end of a period (`active`: (code, record) of
+        those of the staff with a record in it).
 
         Staff with no finding in the period share one record (person ""), placed
         last, so list functions evaluate it once (see dsl/builtins.py).
         """
-        return Members(self.latest, active, period, len(staff) - len(active), self._default)
+        return Members(active, len(staff) - len(active), self._default)
 
     def count_sanctioned(self, sites: list[str], period: str, change: int) -> None:
         for inst in sites:
@@ -173,10 +183,11 @@ class InstitutionTracker:
             return runs[0]
         return heapq.merge(*runs, key=itemgetter(0))
 
-    def active_by_institution(self) -> dict[tuple[str, str], list[str]]:
-        """(institution, period) -> the staff with a record in that period, in code order."""
-        for codes in self.by_site.values():
-            codes.sort()
+    def active_by_institution(self) -> dict[tuple[str, str], list[tuple[str, Any]]]:
+        """(institution, period) -> (code, record) of the staff with a record in that
+        period, in code order."""
+        for records in self.by_site.values():
+            records.sort(key=_CODE)
         return self.by_site
 
 
@@ -185,20 +196,17 @@ class Members(Sequence):
     (`members`): each made when a rule reaches it, so a rule that stops at its first
     match (`any`) builds few. Staff with no finding share one record, last."""
 
-    __slots__ = ("latest", "active", "period", "quiet", "default")
+    __slots__ = ("active", "quiet", "default")
 
-    def __init__(self, latest: dict, active: list[str], period: str, quiet: int,
-                 default: Member):
-        self.latest, self.active, self.period = latest, active, period
-        self.quiet, self.default = quiet, default
+    def __init__(self, active: list[tuple[str, Any]], quiet: int, default: Member):
+        self.active, self.quiet, self.default = active, quiet, default
 
     def __len__(self) -> int:
         return len(self.active) + self.quiet
 
     def __iter__(self) -> Iterator[Member]:
-        latest, period = self.latest, self.period
-        for code in self.active:
-            yield Member(code, *_snap(latest[(code, period)]))
+        for code, record in self.active:
+            yield Member(code, *_snap(record))
         yield from repeat(self.default, self.quiet)
 
     def __getitem__(self, i):  # type: ignore[override]
@@ -210,14 +218,17 @@ class Members(Sequence):
         if not 0 <= i < n:
             raise IndexError("list index out of range")
         if i < len(self.active):
-            code = self.active[i]
-            return Member(code, *_snap(self.latest[(code, self.period)]))
+            code, record = self.active[i]
+            return Member(code, *_snap(record))
         return self.default
 
 
 def _snap(record) -> tuple:
-    """A latest record's snapshot: a cycle's in this process, as is from another."""
+    """A record's latest snapshot: a cycle's in this process, as is from another."""
     return record if type(record) is tuple else record.snap
+
+
+_CODE = itemgetter(0)
 
 
 def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
@@ -247,7 +258,7 @@ def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
         staff = ledger.staff[inst]
         for period in sorted(periods_of.get(inst, ())):
             who = active.get((inst, period), [])
-            members = tracker.final(staff, who, period)
+            members = tracker.final(staff, who)
             actions = list(by_inst.get((inst, period), []))
             sanctioned = tracker.sanctioned.get((inst, period), 0)
             for rule in policy.institution_rules:

@@ -62,6 +62,7 @@ class Sanctions(Story):
     env: Env
     top: Any
     deadlines: Deadlines
+    institutions: Any  # the InstitutionTracker, or None
 
     # ---- actions -------------------------------------------------------------------------
     def apply(self, st: PersonState, spec: ActionSpec, ev: Event, cite: str, source: str,
@@ -270,6 +271,8 @@ class Sanctions(Story):
                 cyc = self.current_cycle(st, d)
                 fresh = self.new_cycle(st, cyc.index, None)
                 fresh.touched = True
+                if self.institutions is not None:
+                    self.institutions.reregister(st, cyc, fresh)
                 st.cycles[-1] = st.cycle = fresh  # history rules see one record per cycle
                 st.records.append(fresh)  # the output keeps the terminated registration's
                 st.actions.append(ActionRec("reinstate", d, None, cite, "reapplication",

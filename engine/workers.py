@@ -89,8 +89,8 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
                 ev = _fold(policy, ledger, rows, as_of, (pivot, True), None)
                 if ev is not None:
                     t = ev.institutions
-                    part = ((t.snapshots(), t.logs, t.went_down, t.periods, t.by_site,
-                             t.sanctioned) if t else None)
+                    part = ((t.logs, t.went_down, t.periods, t.portable(), t.sanctioned)
+                            if t else None)
                     pickle.dump((ev.after, ev.outside, part, rows.reader.ids.values), out,
                                 protocol=pickle.HIGHEST_PROTOCOL)
                     out.flush()
@@ -144,15 +144,14 @@ def _merge(ev: Evaluator, after: int, outside: int, part: tuple | None) -> None:
     ev.outside += outside
     t = ev.institutions
     if t is not None and part is not None:
-        latest, logs, went_down, periods, by_site, sanctioned = part
-        t.latest.update(latest)
+        logs, went_down, periods, by_site, sanctioned = part
         for key, log in logs.items():  # each date-ordered: merged as they are read
             (t.more_logs if key in t.logs else t.logs)[key] = log
         t.went_down |= went_down
         for period, span in periods.items():
             t.periods.setdefault(period, span)
-        for key, codes in by_site.items():
-            t.by_site.setdefault(key, []).extend(codes)
+        for key, records in by_site.items():
+            t.by_site.setdefault(key, []).extend(records)
         for key, n in sanctioned.items():
             t.sanctioned[key] = t.sanctioned.get(key, 0) + n
 

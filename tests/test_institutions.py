@@ -10,16 +10,13 @@ import datetime as dt
 
 from engine.institutions import Member, Members
 
-# the latest snapshot of each (person, period), as another process's part gives them:
-# (deducted, score, violations, max_item_points, suspended, terminated)
-LATEST = {
-    ("A", "2024"): (7, 5, 2, 6, True, False),
-    ("B", "2024"): (3, 9, 1, 3, False, False),
-}
+# (code, latest snapshot) of the staff with a record, as another process's part gives
+# them: (deducted, score, violations, max_item_points, suspended, terminated)
+ACTIVE = [("A", (7, 5, 2, 6, True, False)), ("B", (3, 9, 1, 3, False, False))]
 
 
-def _plain(active, quiet, default):
-    return [Member(c, *LATEST[(c, "2024")]) for c in active] + [default] * quiet
+def _plain(quiet, default):
+    return [Member(c, *snap) for c, snap in ACTIVE] + [default] * quiet
 
 
 def _fields(m: Member):
@@ -29,8 +26,8 @@ def _fields(m: Member):
 
 def test_members_read_like_the_list_they_replace():
     default = Member("", score=12)
-    lazy = Members(LATEST, ["A", "B"], "2024", 3, default)
-    plain = _plain(["A", "B"], 3, default)
+    lazy = Members(ACTIVE, 3, default)
+    plain = _plain(3, default)
     assert len(lazy) == len(plain) == 5
     assert [_fields(m) for m in lazy] == [_fields(m) for m in plain]
     assert [_fields(lazy[i]) for i in range(-5, 5)] == [_fields(plain[i]) for i in range(-5, 5)]
@@ -66,8 +63,8 @@ def test_sanctioned_counts_kept_while_folding_match_the_final_records():
         ev.fold_events(ledger.events)
         t = ev.institutions
         recount = {}
-        for (inst, period), codes in t.active_by_institution().items():
-            n = sum(1 for c in codes if (s := t.latest[(c, period)].snap)[4] or s[5])
+        for (inst, period), records in t.active_by_institution().items():
+            n = sum(1 for _, r in records if r.snap[4] or r.snap[5])
             if n:
                 recount[(inst, period)] = n
         assert {k: v for k, v in t.sanctioned.items() if v} == recount

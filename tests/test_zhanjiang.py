@@ -165,3 +165,22 @@ def test_institution_sanction_reaches_its_doctors(run):
     r = run(Z, rows, roster=roster)
     assert person(r, "S1")["status"] == "terminated"
     assert actions(r, "S1", "terminate")[0]["cite"] == "第二十四条"
+
+
+def test_a_person_reinstated_in_the_year_still_counts_as_sanctioned_in_it(run):
+    """docs/semantics.md, Institutions: `sanctioned` counts staff suspended or terminated
+    in the cycle by their own conduct. P is cancelled on 2024-01-10 (A1: 60 分, 第十七条),
+    may apply again after half a year (第十九条), is reinstated on 2024-07-10 and has a
+    new finding on 2024-09-01: P was still cancelled in 2024, so H1 has 1 sanctioned of 2
+    staff for 2024. The new registration's total restarts: 5 (D1) in its own record."""
+    rows = [v("P", "2024-01-10", "A1"),
+            {"person": "P", "date": "2024-07-10", "type": "reapply"},
+            v("P", "2024-09-01", "D1"),
+            v("Q", "2024-03-01", "D1")]
+    roster = [{"person": "P", "institution": "H1"}, {"person": "Q", "institution": "H1"}]
+    r = run(Z, rows, roster=roster)
+    assert person(r, "P")["reapplications"][0]["result"] == "accepted"
+    assert [(c["registration"], c["deducted"]) for c in person(r, "P")["cycles"]] == [
+        (1, 40), (2, 5)]
+    (h1,) = [i for i in r["institutions"] if (i["institution"], i["period"]) == ("H1", "2024")]
+    assert (h1["staff"], h1["sanctioned"]) == (2, 1)
