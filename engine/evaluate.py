@@ -19,6 +19,7 @@ termination, bans, restoration, reinstatement, institution cascades) is in
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as _dt
 import gc
@@ -192,11 +193,15 @@ class Evaluator(Sanctions):
 
     def codes(self) -> list[str]:
         """Everyone to report, after the fold: in the events or on the roster, by code."""
-        codes = set(self.states) | set(self.ledger.roster or ())
-        if self.part is not None:
+        roster = self.ledger.roster or {}
+        codes = self.ledger.roster_codes()
+        if self.part is not None:  # the roster's codes on this side of the pivot
             pivot, low = self.part
-            codes = {c for c in codes if (c < pivot) is low}
-        return sorted(codes)
+            at = bisect.bisect_left(codes, pivot)
+            codes = codes[:at] if low else codes[at:]
+        extra = [c for c in self.states if c not in roster
+                 and (self.part is None or (c < self.part[0]) is self.part[1])]
+        return sorted(codes + extra) if extra else list(codes)
 
     def finish_person(self, code: str) -> tuple[PersonOutcome, list[Step] | None]:
         """A person's outcome (and story, when asked for) once every event is folded;

@@ -37,7 +37,7 @@ import datetime as _dt
 import re
 from array import array
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import islice
 from operator import attrgetter, itemgetter
@@ -114,6 +114,14 @@ class Ledger:
     events: list[Event]
     roster: dict[str, Person] | None
     staff: dict[str, list[str]]
+    _codes: list[str] | None = field(default=None, repr=False, compare=False)
+
+    def roster_codes(self) -> list[str]:
+        """The roster's codes in order, sorted once (the roster is not changed after
+        it is read)."""
+        if self._codes is None:
+            self._codes = sorted(self.roster or ())
+        return self._codes
 
 
 # ---- values --------------------------------------------------------------------------------
