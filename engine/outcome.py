@@ -27,11 +27,16 @@ def iso(d: _dt.date | None) -> str | None:
 
 def plain(value: Any) -> Any:
     """A JSON-ready value: dates as text, exact fractions as numbers."""
+    if value is None or type(value) in _AS_IS:  # (Fraction's isinstance goes through an ABC)
+        return value
     if isinstance(value, _dt.date):
         return iso(value)
     if isinstance(value, Fraction):
         return value.numerator if value.denominator == 1 else float(value)
     return value
+
+
+_AS_IS = frozenset({str, int, bool, float})
 
 
 def num(value: Any) -> Any:

@@ -136,14 +136,15 @@ class PersonJson:
         if p.actions:
             parts.append(", ".join([self.action(a) for a in p.actions]))
         parts.append('], "reapply_from": ')
-        parts.append(_dump(plain(p.reapply_from)))
+        parts.append("null" if p.reapply_from is None else _dump(plain(p.reapply_from)))
         if p.reapplications:
             parts.append(', "reapplications": ')
             parts.append(_dump([{k: plain(v) for k, v in r.items()} for r in p.reapplications]))
         if p.facts:
             parts.append(', "facts": ')
             # keyed with each value's type: 1 == True, yet they print as 1 and true
-            key = tuple([(k, type(v), v) for k, v in p.facts.items()])
+            values = p.facts.values()
+            key = (*p.facts, *map(type, values), *values)
             parts.append(self.cached(self.facts, key, _plain_dict, p.facts))
         if p.institutions:
             parts.append(', "institutions": ')
