@@ -299,6 +299,8 @@ def _leave(code: int | str | None) -> NoReturn:
         click.echo(str(code), err=True)
         code = 1
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the descriptor closed (`>&-`): nothing to flush
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (`| head`): nothing more to say

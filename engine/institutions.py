@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import heapq
 from collections.abc import Iterator, Sequence
-from itertools import islice, repeat
+from itertools import groupby, islice, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -174,14 +174,18 @@ class InstitutionTracker:
             self.sanctioned[(inst, period)] = self.sanctioned.get((inst, period), 0) + change
 
     def changes(self, inst: str, period: str) -> Iterator[tuple[_dt.date, str, tuple]]:
-        """Every (date, person, snapshot) of an institution's staff in a period, by date
-        (people in the order of their changes within a day)."""
+        """Every (date, person, snapshot) of an institution's staff in a period, by date,
+        people in code order within a day (a person's own changes in the order made).
+
+        Code order, not the order of the fold: rules see `members` in that order, and
+        a rule that reads it (`consecutive(members, ...)`) must date the same on one
+        process or two (whose logs are merged here)."""
         runs = [zip(*[islice(log, i, None, 3) for i in range(3)], strict=True)
                 for log in (self.logs.get((inst, period)), self.more_logs.get((inst, period)))
                 if log]
-        if len(runs) == 1:
-            return runs[0]
-        return heapq.merge(*runs, key=itemgetter(0))
+        merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=_DAY)
+        for _, day in groupby(merged, key=_DAY):
+            yield from sorted(day, key=_WHO)
 
     def active_by_institution(self) -> dict[tuple[str, str], list[tuple[str, Any]]]:
         """(institution, period) -> (code, record) of the staff with a record in that
@@ -228,7 +232,8 @@ def _snap(record) -> tuple:
     return record if type(record) is tuple else record.snap
 
 
-_CODE = itemgetter(0)
+_CODE = _DAY = itemgetter(0)
+_WHO = itemgetter(1)
 
 
 def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,

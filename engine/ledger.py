@@ -462,8 +462,8 @@ class _EventReader:
                 continue
             if pad:
                 row.append("")
-            if part is not None and (person_s := row[at_person]) and \
-                    (person_s.strip() < pivot) is not low:
+            if part is not None and (who := row[at_person].strip()) and \
+                    (who < pivot) is not low:
                 # another process's person (EventStream.part): only counted. Its id is
                 # that process's to note; the two parts' ids are compared after
                 # (workers.py, SeenIds.meets)

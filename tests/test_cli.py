@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -255,6 +257,67 @@ def test_two_processes_find_an_id_used_twice_as_one_does(tmp_path, across):
     assert two.stderr == one.stderr
     assert f"{events}:{second + 1}: error[duplicate-id]" in one.stderr
     assert f"first at line {first + 1}" in one.stderr
+
+
+def test_a_rule_reading_the_order_of_members_is_dated_alike_on_two_processes(tmp_path):
+    # tests/fixtures/format/institutions-order.yaml: `last` holds when the last member
+    # of the list has 2 or more points. Members are the staff with a record, in code
+    # order, then the quiet ones. 2024-03-01: A 6, B 1, C 1 (C last: no); 2024-03-02:
+    # C 2 (yes). The rows of 03-01 are not in code order, and A and B fall on either
+    # side of the split.
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    events = tmp_path / "events.csv"
+    events.write_text("id,person,date,items,institution\n"
+                      "e1,B,2024-03-01,I1,H1\ne2,A,2024-03-01,I6,H1\n"
+                      "e3,C,2024-03-01,I1,H1\ne4,C,2024-03-02,I1,H1\n", "utf-8")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("person,institution\nA,H1\nB,H1\nC,H1\n", "utf-8")
+    args = ["evaluate", "--policy", str(ROOT / "tests/fixtures/format/institutions-order.yaml"),
+            "--events", str(events), "--roster", str(roster), "--as-of", "2024-12-31"]
+    for jobs in ("1", "2"):
+        res = CliRunner().invoke(cli, [*args, "--jobs", jobs])
+        assert res.exit_code == 0, res.output
+        (h1,) = json.loads(res.stdout)["institutions"]
+        assert [(a["action"], a["start"]) for a in h1["actions"]] == [("notice", "2024-03-02")]
+
+
+def test_an_institution_event_with_a_blank_person_reaches_both_halves(tmp_path):
+    # a `person` cell of spaces is empty: the institution's own suspension reaches all
+    # its staff (三(四)), on two processes as on one
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    events = tmp_path / "events.csv"
+    events.write_text("id,person,date,type,items,institution,end\n"
+                      "s1, ,2024-03-01,institution_suspended,,H1,2024-03-10\n"
+                      "v1,C,2024-03-02,violation,I6,H1,\n", "utf-8")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("person,institution\nA,H1\nB,H1\nC,H1\n", "utf-8")
+    args = ["evaluate", "--policy", str(ROOT / "tests/fixtures/format/institutions.yaml"),
+            "--events", str(events), "--roster", str(roster), "--as-of", "2024-03-05"]
+    one = CliRunner().invoke(cli, [*args, "--jobs", "1"])
+    two = CliRunner().invoke(cli, [*args, "--jobs", "2"])
+    assert one.exit_code == two.exit_code == 0, two.output
+    assert two.stdout == one.stdout
+    people = {p["person"]: p for p in json.loads(two.stdout)["people"]}
+    assert {c: people[c]["status"] for c in "ABC"} == dict.fromkeys("ABC", "suspended")
+
+
+def test_the_command_runs_with_standard_output_closed(tmp_path):
+    # a job started with `>&-`: sys.stdout is None; the command still does its work and
+    # exits as it would (cli._leave), without a traceback
+    out = tmp_path / "report.json"
+    script = ("import sys; from engine.cli import main; sys.argv[0] = 'policyctl'; main()")
+    res = subprocess.run(
+        [sys.executable, "-c", script, "evaluate", "--policy", POLICY,
+         "--events", str(ROOT / "examples/jining/events.csv"),
+         "--roster", str(ROOT / "examples/jining/roster.csv"),
+         "--as-of", "2025-12-31", "--output", str(out)],
+        stdout=None, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        preexec_fn=lambda: os.close(1) if hasattr(os, "fork") else None)
+    assert res.returncode == 0, res.stderr
+    assert "Traceback" not in res.stderr
+    assert json.loads(out.read_text("utf-8"))["people"]
 
 
 def _split_args(policy: Path, *extra: str) -> list[str]:
