@@ -145,3 +145,21 @@ def test_ast_walk_visits_every_node():
     node = parse_expr("if a > 1 then f(b, c -> c.x) else [1, 2]")
     kinds = [type(n).__name__ for n in ast.walk(node)]
     assert kinds.count("Name") == 3 and "Lambda" in kinds and "ListLit" in kinds
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 12), max_size=6),
+       st.sampled_from(["count", "consecutive"]),
+       st.sampled_from([">=", ">"]),
+       st.sampled_from(["0", "1", "2", "3", "5", "2.5", "0.5"]))
+def test_a_length_guard_never_changes_a_count_comparison(deducted, fn, op, k):
+    # compile.py skips `count(xs, ...) >= K` / `consecutive(...) > K` while xs is too
+    # short to reach K; the answer must be the one the function itself gives
+    fast, code = _compile(f"{fn}(cycles, c -> c.deducted >= 9) {op} {k}")
+    assert code is None
+    env = _env({"cycles": [{"deducted": d} for d in deducted]})
+    flags = [d >= 9 for d in deducted]
+    n = sum(flags) if fn == "count" else len(flags) - (
+        max((i for i, f in enumerate(flags) if not f), default=-1) + 1)
+    want = n >= Fraction(k) if op == ">=" else n > Fraction(k)
+    assert fast(env) is want or fast(env) == want

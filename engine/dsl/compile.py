@@ -146,6 +146,36 @@ class _Compiler:
 
     def _compare(self, fs: list[Fn], ops: list[Callable], operands: tuple[ast.Node, ...],
                  op_names: tuple[str, ...]) -> Fn:
+        full = self._compare_plain(fs, ops, operands, op_names)
+        if len(fs) == 2 and op_names[0] in (">=", ">"):
+            return self._length_guard(full, operands, op_names[0]) or full
+        return full
+
+    def _length_guard(self, full: Fn, operands: tuple[ast.Node, ...], op: str) -> Fn | None:
+        """`count(xs, ...) >= K` or `consecutive(xs, ...) >= K` (or `>`): false
+        without running the function while xs has fewer than K elements (at most K),
+        since neither counts more elements than the list has. A rule like
+        `consecutive(cycles, c -> c.deducted >= 9) >= 3` runs on every finding, and
+        most people have fewer than three cycles."""
+        call, right = operands[0], self._const(operands[1])
+        if not (isinstance(call, ast.Call) and call.func in _AT_MOST_LEN and call.args):
+            return None
+        if isinstance(right, bool) or not isinstance(right, (int, Fraction)):
+            return None
+        xs = self.build(call.args[0])
+        short = operator.lt if op == ">=" else operator.le  # too short to reach K
+
+        def guarded(e):
+            try:
+                if short(len(xs(e)), right):
+                    return False
+            except TypeError:  # not a list: let the function say what is wrong
+                pass
+            return full(e)
+        return guarded
+
+    def _compare_plain(self, fs: list[Fn], ops: list[Callable],
+                       operands: tuple[ast.Node, ...], op_names: tuple[str, ...]) -> Fn:
         if len(fs) == 2:
             fa, fb = fs
             op = ops[0]
@@ -214,6 +244,9 @@ def _maybe_date(c: Checked, node: ast.Binary) -> bool:
 
 
 _NOT_CONST = object()
+
+# list functions whose value is never more than the list's length
+_AT_MOST_LEN = frozenset({"count", "consecutive"})
 
 # `x OP constant`, the commonest comparison, as one closure with the operator inline
 _CONST_RIGHT: dict[str, Callable[[Fn, Any], Fn]] = {
