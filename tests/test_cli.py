@@ -259,6 +259,16 @@ def test_two_processes_find_an_id_used_twice_as_one_does(tmp_path, across):
     assert f"first at line {first + 1}" in one.stderr
 
 
+def _at_h1(tmp_path: Path, policy: str, as_of: str, events: str) -> list[str]:
+    """`evaluate` of a small ledger under a tests/fixtures/format policy, with a roster
+    of A, B and C at H1 (split between two processes with --jobs 2)."""
+    (tmp_path / "events.csv").write_text(events, "utf-8")
+    (tmp_path / "roster.csv").write_text("person,institution\nA,H1\nB,H1\nC,H1\n", "utf-8")
+    return ["evaluate", "--policy", str(ROOT / "tests" / "fixtures" / "format" / policy),
+            "--events", str(tmp_path / "events.csv"), "--roster", str(tmp_path / "roster.csv"),
+            "--as-of", as_of]
+
+
 def test_a_rule_reading_the_order_of_members_is_dated_alike_on_two_processes(tmp_path):
     # tests/fixtures/format/institutions-order.yaml: `last` holds when the last member
     # of the list has 2 or more points. Members are the staff with a record, in code
@@ -267,14 +277,10 @@ def test_a_rule_reading_the_order_of_members_is_dated_alike_on_two_processes(tmp
     # side of the split.
     if not hasattr(os, "fork"):
         pytest.skip("no fork on this platform")
-    events = tmp_path / "events.csv"
-    events.write_text("id,person,date,items,institution\n"
-                      "e1,B,2024-03-01,I1,H1\ne2,A,2024-03-01,I6,H1\n"
-                      "e3,C,2024-03-01,I1,H1\ne4,C,2024-03-02,I1,H1\n", "utf-8")
-    roster = tmp_path / "roster.csv"
-    roster.write_text("person,institution\nA,H1\nB,H1\nC,H1\n", "utf-8")
-    args = ["evaluate", "--policy", str(ROOT / "tests/fixtures/format/institutions-order.yaml"),
-            "--events", str(events), "--roster", str(roster), "--as-of", "2024-12-31"]
+    args = _at_h1(tmp_path, "institutions-order.yaml", "2024-12-31",
+                  "id,person,date,items,institution\n"
+                  "e1,B,2024-03-01,I1,H1\ne2,A,2024-03-01,I6,H1\n"
+                  "e3,C,2024-03-01,I1,H1\ne4,C,2024-03-02,I1,H1\n")
     for jobs in ("1", "2"):
         res = CliRunner().invoke(cli, [*args, "--jobs", jobs])
         assert res.exit_code == 0, res.output
@@ -287,14 +293,10 @@ def test_an_institution_event_with_a_blank_person_reaches_both_halves(tmp_path):
     # its staff (三(四)), on two processes as on one
     if not hasattr(os, "fork"):
         pytest.skip("no fork on this platform")
-    events = tmp_path / "events.csv"
-    events.write_text("id,person,date,type,items,institution,end\n"
-                      "s1, ,2024-03-01,institution_suspended,,H1,2024-03-10\n"
-                      "v1,C,2024-03-02,violation,I6,H1,\n", "utf-8")
-    roster = tmp_path / "roster.csv"
-    roster.write_text("person,institution\nA,H1\nB,H1\nC,H1\n", "utf-8")
-    args = ["evaluate", "--policy", str(ROOT / "tests/fixtures/format/institutions.yaml"),
-            "--events", str(events), "--roster", str(roster), "--as-of", "2024-03-05"]
+    args = _at_h1(tmp_path, "institutions.yaml", "2024-03-05",
+                  "id,person,date,type,items,institution,end\n"
+                  "s1, ,2024-03-01,institution_suspended,,H1,2024-03-10\n"
+                  "v1,C,2024-03-02,violation,I6,H1,\n")
     one = CliRunner().invoke(cli, [*args, "--jobs", "1"])
     two = CliRunner().invoke(cli, [*args, "--jobs", "2"])
     assert one.exit_code == two.exit_code == 0, two.output
