@@ -173,19 +173,16 @@ class InstitutionTracker:
         for inst in sites:
             self.sanctioned[(inst, period)] = self.sanctioned.get((inst, period), 0) + change
 
-    def changes(self, inst: str, period: str) -> Iterator[tuple[_dt.date, str, tuple]]:
-        """Every (date, person, snapshot) of an institution's staff in a period, by date,
-        people in code order within a day (a person's own changes in the order made).
-
-        Code order, not the order of the fold: rules see `members` in that order, and
-        a rule that reads it (`consecutive(members, ...)`) must date the same on one
-        process or two (whose logs are merged here)."""
+    def changes(self, inst: str, period: str) -> Iterator[tuple[_dt.date, list[tuple]]]:
+        """Each day on which a staff member's record changed in a period, in date order,
+        with that day's (person, snapshot) changes in the order they were made (both
+        processes' logs merged, when the fold was split)."""
         runs = [zip(*[islice(log, i, None, 3) for i in range(3)], strict=True)
                 for log in (self.logs.get((inst, period)), self.more_logs.get((inst, period)))
                 if log]
         merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=_DAY)
-        for _, day in groupby(merged, key=_DAY):
-            yield from sorted(day, key=_WHO)
+        for day, group in groupby(merged, key=_DAY):
+            yield day, [(code, snap) for _, code, snap in group]
 
     def active_by_institution(self) -> dict[tuple[str, str], list[tuple[str, Any]]]:
         """(institution, period) -> (code, record) of the staff with a record in that
@@ -233,7 +230,6 @@ def _snap(record) -> tuple:
 
 
 _CODE = _DAY = itemgetter(0)
-_WHO = itemgetter(1)
 
 
 def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
@@ -276,7 +272,7 @@ def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
                     if (inst, period) not in tracker.went_down:
                         continue
                     first = _scan(env, rule, tracker, staff, period,
-                                  list(tracker.changes(inst, period)))
+                                  tracker.changes(inst, period))
                     if not first:
                         continue
                 for spec in rule.then:
@@ -303,39 +299,30 @@ def _holds(env: Env, rule, staff, sanctioned, members, period) -> bool:
 
 
 def _first_date(env: Env, rule, tracker: InstitutionTracker, staff: list[str], period: str,
-                changes: Iterator[tuple[_dt.date, str, tuple]]) -> _dt.date:
+                changes: Iterator[tuple[_dt.date, list[tuple]]]) -> _dt.date:
     """The first change date after which the rule holds.
 
-    Walks the changes in date order, keeping each member's latest record, and
-    tests the rule at dates spaced ever further apart (1, 2, 4, ... changes in);
+    Walks the days of changes in order, keeping each member's latest record, and
+    tests the rule at days spaced ever further apart (1, 2, 4, ... days in);
     once it holds, bisects back between the last two tests. Tests cost a pass
     over the staff, so this makes O(log n) passes rather than one per date, and
     reads the changes only as far as the last test.
     """
     dates: list[_dt.date] = []
     by_date: dict[_dt.date, list[tuple]] = {}
-    stream = iter(changes)
-    ahead: list = []  # a change read past the last whole day
 
     def read_to(i: int) -> int:
-        """Read whole days of changes until day i is known; the last known day."""
+        """Read days of changes until day i is known; the last known day."""
         while len(dates) <= i:
-            first = ahead.pop() if ahead else next(stream, None)
-            if first is None:
+            day_changes = next(changes, None)
+            if day_changes is None:
                 break
-            day = first[0]
-            group = by_date[day] = [(first[1], first[2])]
+            day, by_date[day] = day_changes
             dates.append(day)
-            for d, code, snap in stream:
-                if d != day:
-                    ahead.append((d, code, snap))
-                    break
-                group.append((code, snap))
         return len(dates) - 1
 
     if read_to(0) < 0:
         return tracker.periods[period][0]
-    quiet = len(staff)
 
     def state_at(i: int, base: dict[str, Member], upto: int) -> dict[str, Member]:
         latest = dict(base)
@@ -344,23 +331,19 @@ def _first_date(env: Env, rule, tracker: InstitutionTracker, staff: list[str], p
                 latest[code] = Member(code, *snap)
         return latest
 
-    def holds(latest: dict[str, Member]) -> bool:
-        members = list(latest.values()) + [tracker._default] * (quiet - len(latest))
-        sanctioned = sum(1 for m in members if m.sanctioned)
-        return _holds(env, rule, staff, sanctioned, members, period)
-
     last_false, base, step = -1, {}, 1
     i = 0
     while True:
         i = read_to(last_false + step)  # the last day when the changes run out first
         latest = state_at(i, base, last_false + 1)
-        if holds(latest) or (i < last_false + step or read_to(i + 1) == i):
+        if _holds_with(env, rule, tracker, staff, period, latest) or (
+                i < last_false + step or read_to(i + 1) == i):
             break
         last_false, base, step = i, latest, step * 2
     lo, hi = last_false + 1, i  # the rule holds at hi, not at last_false
     while lo < hi:
         mid = (lo + hi) // 2
-        if holds(state_at(mid, base, last_false + 1)):
+        if _holds_with(env, rule, tracker, staff, period, state_at(mid, base, last_false + 1)):
             hi = mid
         else:
             lo = mid + 1
@@ -368,18 +351,22 @@ def _first_date(env: Env, rule, tracker: InstitutionTracker, staff: list[str], p
 
 
 def _scan(env: Env, rule, tracker: InstitutionTracker, staff: list[str], period: str,
-          changes: list) -> _dt.date | None:
+          changes: Iterator[tuple[_dt.date, list[tuple]]]) -> _dt.date | None:
     """The first change date on which the rule held, testing every date in order."""
     latest: dict[str, Member] = {}
-    i, n = 0, len(changes)
-    while i < n:
-        day = changes[i][0]
-        while i < n and changes[i][0] == day:
-            _, code, snap = changes[i]
+    for day, day_changes in changes:
+        for code, snap in day_changes:
             latest[code] = Member(code, *snap)
-            i += 1
-        members = list(latest.values()) + [tracker._default] * (len(staff) - len(latest))
-        sanctioned = sum(1 for m in members if m.sanctioned)
-        if _holds(env, rule, staff, sanctioned, members, period):
+        if _holds_with(env, rule, tracker, staff, period, latest):
             return day
     return None
+
+
+def _holds_with(env: Env, rule, tracker: InstitutionTracker, staff: list[str], period: str,
+                latest: dict[str, Member]) -> bool:
+    """Whether the rule holds with these members' records (the rest of the staff
+    quiet): in code order, the quiet last, as `members` is at the end of the period."""
+    members = [latest[code] for code in sorted(latest)]
+    members += [tracker._default] * (len(staff) - len(latest))
+    sanctioned = sum(1 for m in members if m.sanctioned)
+    return _holds(env, rule, staff, sanctioned, members, period)
