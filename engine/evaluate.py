@@ -35,7 +35,7 @@ from .deadlines import Deadlines
 from .dsl import ast
 from .errors import EVAL_ERRORS, Diagnostic, EvaluationError, Span
 from .institutions import InstitutionTracker
-from .ledger import INSTITUTION_TYPES, Event, Ledger, Person
+from .ledger import INSTITUTION_TYPES, Event, Ledger, Person, in_part
 from .model import Item, Policy
 from .outcome import ActionRec, CycleOut, Outcome, PersonOutcome, Step
 from .sanctions import Sanctions
@@ -92,9 +92,8 @@ class Evaluator(Sanctions):
         self.cycle_starts = (policy.cycle.start_month, policy.cycle.start_day)
         # A fact that reads only the person's attributes and the as-of date is the same
         # for everyone with the same values of those attributes (an age from a birth
-        # date): computed once per distinct values. (fact, attributes it reads | None)
-        # each fact, with how to read the person attributes its value depends on (None:
-        # not on them alone)
+        # date): computed once per distinct values. Each fact, with how to read the
+        # person attributes its value depends on (None: not on them alone).
         self.fact_reads = [(f, None if (reads := person_reads(f.value)) is None
                             else [_person_field(a) for a in reads]) for f in policy.facts]
         self.fact_memo: dict[tuple, Any] = {}
@@ -169,7 +168,7 @@ class Evaluator(Sanctions):
                 if shared:
                     self.inst_list.append(ev)
                     for who in staff.get(ev.institution, ()):
-                        if part is None or (who < part[0]) is part[1]:
+                        if in_part(who, part):
                             self.event(states.get(who) or state(who), ev)
                     continue
                 st = states.get(who)
@@ -199,8 +198,7 @@ class Evaluator(Sanctions):
             pivot, low = self.part
             at = bisect.bisect_left(codes, pivot)
             codes = codes[:at] if low else codes[at:]
-        extra = [c for c in self.states if c not in roster
-                 and (self.part is None or (c < self.part[0]) is self.part[1])]
+        extra = [c for c in self.states if c not in roster and in_part(c, self.part)]
         return sorted(codes + extra) if extra else list(codes)
 
     def finish_person(self, code: str) -> tuple[PersonOutcome, list[Step] | None]:
@@ -402,7 +400,7 @@ class Evaluator(Sanctions):
                 self.tiers_after(st, cyc, ev, old, pts, self.tier_index(cyc, ev, st))
             if self.p.rules and st.status != "terminated":
                 self.rules_after(st, cyc, ev, pts)
-        if self.institutions is not None:
+        if self.institutions is not None:  # self.track, without the call: every finding
             self.institutions.record(st, cyc, d)
 
     def effects(self, st: PersonState, ev: Event, pts) -> bool:

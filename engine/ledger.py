@@ -463,7 +463,7 @@ class _EventReader:
             if pad:
                 row.append("")
             if part is not None and (who := row[at_person].strip()) and \
-                    (who < pivot) is not low:
+                    (who < pivot) is not low:  # not in_part(who, part), without the call
                 # another process's person (EventStream.part): only counted. Its id is
                 # that process's to note; the two parts' ids are compared after
                 # (workers.py, SeenIds.meets)
@@ -675,6 +675,13 @@ def read_events(path: str, policy: Policy, encoding: str | None = None,
                                 check_institutions).read(table)
     except Stop:
         raise problems.error() from None
+
+
+def in_part(code: str, part: tuple[str, bool] | None) -> bool:
+    """Whether a person belongs to a part of a split fold (workers.py): `part` is
+    (pivot, low), the people below the pivot code when low, the others when not;
+    None is everyone. (The reader's loop tests the same inline.)"""
+    return part is None or (code < part[0]) is part[1]
 
 
 class EventStream:

@@ -10,11 +10,11 @@ report text, its part of the institution tracker and its ids; this process
 checks that no id is in both parts and judges the institutions over both.
 
 Only the ordinary case is split: a date-ordered file with a roster (the pivot
-is the roster's code at CHILD_SHARE of the way). Anything else — a problem in the file, an
-id in both parts, rows out of date order, an event the fold cannot take, a child that
-fails or is killed —
-returns None, and the caller evaluates on one process, which reports exactly
-as it always does. The report is the same bytes either way (tests/test_cli.py).
+is the roster's code at CHILD_SHARE of the way). Anything else — a problem in
+the file, an id in both parts, rows out of date order, an event the fold cannot
+take, a child that fails or is killed — returns None, and the caller evaluates
+on one process, which reports exactly as it always does. The report is the same
+bytes either way (tests/test_cli.py).
 
 Where `os.fork` is missing (Windows), nothing is split.
 """
