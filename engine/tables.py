@@ -24,12 +24,16 @@ all; a row is reported at its first line), sheet rows for xlsx, lines for
 JSONL. When CSV text has no quote and no lone carriage return, a record is a
 line split on commas: the cells `csv.reader` would give, about twice as fast,
 split a block of lines at a time so the lines are never all held at once.
-`bulk` pauses the garbage collector while a file is read and its rows are
-built.
+A CSV file is not held whole either: a first pass over its bytes settles the
+encoding and counts its lines, and its rows are decoded a block at a time as
+they are read (see "CSV files, streamed" below). Standard input, JSONL and
+xlsx are read whole. `bulk` pauses the garbage collector while a file is
+read and its rows are built.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import datetime as _dt
@@ -144,16 +148,28 @@ def display(path: str) -> str:
 def _read_bytes(path: str, problems: Problems) -> bytes:
     if path == STDIN:
         return sys.stdin.buffer.read()
+    with _open(path, problems) as f:
+        try:
+            return f.read()
+        except OSError as exc:
+            raise _io_error(path, exc, problems) from None
+
+
+def _open(path: str, problems: Problems):
+    """The file opened for reading bytes, or the `io` problem that says why not."""
     try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise problems.fail("io", f"cannot read `{path}`: no such file",
-                            hint="check the path") from None
-    except IsADirectoryError:
-        raise problems.fail("io", f"cannot read `{path}`: it is a directory") from None
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
     except OSError as exc:
-        reason = (exc.strerror or str(exc)).lower()
-        raise problems.fail("io", f"cannot read `{path}`: {reason}") from None
+        raise _io_error(path, exc, problems) from None
+
+
+def _io_error(path: str, exc: OSError, problems: Problems) -> LedgerError:
+    if isinstance(exc, FileNotFoundError):
+        return problems.fail("io", f"cannot read `{path}`: no such file", hint="check the path")
+    if isinstance(exc, IsADirectoryError):
+        return problems.fail("io", f"cannot read `{path}`: it is a directory")
+    reason = (exc.strerror or str(exc)).lower()
+    return problems.fail("io", f"cannot read `{path}`: {reason}")
 
 
 def _decode(data: bytes, encoding: str | None, problems: Problems) -> str:
@@ -175,8 +191,11 @@ def _decode(data: bytes, encoding: str | None, problems: Problems) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         try:
-            return data.decode("gb18030")
+            text = data.decode("gb18030")
+            return text[1:] if text.startswith("\ufeff") else text
         except UnicodeDecodeError:
+            if data.startswith(codecs.BOM_UTF8):  # its position counts from after the BOM
+                exc.start += len(codecs.BOM_UTF8)
             raise _decode_error(data, exc, "utf-8 or gb18030", problems) from None
 
 
@@ -208,6 +227,10 @@ def open_table(path: str, encoding: str | None, problems: Problems) -> Table:
     suffix = "" if path == STDIN else Path(path).suffix.lower()
     if suffix == ".xlsx":
         return _xlsx_table(path, problems)
+    if path != STDIN and suffix not in (".jsonl", ".ndjson"):
+        scan = _scan(path, encoding, problems)
+        if scan is not None:
+            return _csv_file_table(path, scan, problems)
     text = _decode(_read_bytes(path, problems), encoding, problems)
     if suffix in (".jsonl", ".ndjson"):
         return _jsonl_table(text, problems)
@@ -268,18 +291,28 @@ def _csv_rows(reader, problems: Problems) -> Iterator[tuple[int, list[str]]]:
 
 def _split_lines(text: str, pos: int, line: int, problems: Problems
                  ) -> Iterator[tuple[int, list[str]]]:
-    """(line, cells) of each line of `text` from `pos`, split at commas.
+    """(line, cells) of each line of `text` from `pos`, split at commas."""
+    return _split_blocks(_text_blocks(text, pos), line, problems)
 
-    A block of lines at a time, so that a large file's lines are never all held
-    as strings at once (the text itself is). A line longer than a cell may be
-    is reported and read as blank, as csv would refuse it.
-    """
+
+def _text_blocks(text: str, pos: int) -> Iterator[list[str]]:
+    """The lines of `text` from `pos`, a block at a time, so that a large file's lines
+    are never all held as strings at once (the text itself is)."""
     size = len(text)
     while pos < size:
         end = text.find("\n", pos + _BLOCK)
-        end = size if end < 0 else end
-        lines = text[pos:end].split("\n")
+        if end < 0:  # the last block: its last line ends at the text's last newline
+            end = size - 1 if text.endswith("\n") else size
+        yield text[pos:end].split("\n")
         pos = end + 1
+
+
+def _split_blocks(blocks: Iterator[list[str]], line: int, problems: Problems
+                  ) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of each line of each block, numbered from `line`, split at
+    commas. A line longer than a cell may be is reported and read as blank, as csv
+    would refuse it."""
+    for lines in blocks:
         if max(map(len, lines)) > MAX_CELL:
             yield from _bounded([ln.split(",") for ln in lines], line, problems)
         else:
@@ -288,6 +321,218 @@ def _split_lines(text: str, pos: int, line: int, problems: Problems
 
 
 _BLOCK = 1 << 20  # characters of text split into lines at a time
+
+
+# ---- CSV files, streamed -------------------------------------------------------------------
+#
+# A CSV file (not standard input) is read twice and never held whole: a first pass over
+# its bytes (`_scan`) settles the encoding, counts the lines and looks for quotes; the
+# rows are then decoded and split a block at a time as they are read. This keeps memory
+# to the rows in hand rather than the file's text (a million-row ledger is 50 MB or more
+# of text), and lets each process of a split fold (workers.py) read the file itself:
+# the rows' file is opened when they are first read, not when the table is made.
+
+_READ = 1 << 20  # bytes read at a time
+# Encodings in which the bytes of a newline, carriage return, comma and double quote
+# are always those characters and never part of another, so the first pass can look
+# for them in the bytes: ASCII's supersets, the Chinese double-byte ones included.
+_STREAMED = frozenset({"utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312", "cp936", "big5",
+                       "ascii", "iso8859-1", "cp1252"})
+
+
+class _Scan:
+    """What the first pass over a CSV file's bytes found."""
+
+    __slots__ = ("path", "codec", "newlines", "last", "quoted", "crlf", "lone_cr")
+
+    def __init__(self, path: str, codec: str):
+        self.path = path
+        self.codec = codec  # the decoder that reads the whole file without error
+        self.newlines = 0
+        self.last = b""  # the file's last byte
+        self.quoted = False  # a double quote somewhere
+        self.crlf = False  # a carriage return before a newline somewhere
+        self.lone_cr = False  # a carriage return not before a newline
+
+
+def _scan(path: str, encoding: str | None, problems: Problems) -> _Scan | None:
+    """The first pass over a CSV file; None when it is to be read whole instead (UTF-16,
+    or an encoding whose multi-byte characters may hold a newline's or a quote's byte).
+
+    The encoding is decided here, as `_decode` would for the whole text: the one given,
+    else UTF-8 (with or without a BOM), else GB18030; a file valid in none is an
+    `encoding` problem at the first byte UTF-8 could not read.
+    """
+    if encoding:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            raise problems.fail("encoding", f"unknown encoding `{encoding}`",
+                                hint="try utf-8 or gb18030") from None
+        if name not in _STREAMED:
+            return None
+        tries, shown = ["utf-8-sig" if name.startswith("utf-8") else name], encoding
+    else:
+        tries, shown = ["utf-8-sig", "gb18030"], "utf-8 or gb18030"
+    with _open(path, problems) as f:
+        try:
+            if not encoding and f.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+                return None  # UTF-16 with a BOM: Excel's "Unicode text"
+            failed = None
+            for codec in tries:
+                f.seek(0)
+                found = _scan_as(path, f, codec)
+                if isinstance(found, _Scan):
+                    return found
+                failed = failed or found
+        except OSError as exc:
+            raise _io_error(path, exc, problems) from None
+    byte, line = failed
+    raise problems.fail("encoding", f"the file is not valid {shown} (byte {byte})", line,
+                        "save it as UTF-8, or give its encoding with --encoding")
+
+
+def _scan_as(path: str, f, codec: str) -> _Scan | tuple[int, int]:
+    """The first pass over `f` read as `codec`: a _Scan, or (byte, line) of the first
+    byte it cannot decode."""
+    scan = _Scan(path, codec)
+    # a BOM is a valid UTF-8 character: decoded as such, error positions count it
+    decoder = codecs.getincrementaldecoder("utf-8" if codec == "utf-8-sig" else codec)()
+    decode, state = decoder.decode, decoder.getstate
+    offset = 0  # bytes before `block`
+    crs = crlfs = 0
+    prev = b""
+    while True:
+        block = f.read(_READ)
+        held = len(state()[0])  # bytes of a character begun before `block`
+        try:
+            decode(block, not block)
+        except UnicodeDecodeError as exc:
+            at = exc.start - held  # in `block`; below 0 when in the character begun before
+            return (offset + at + 1,
+                    scan.newlines + (block.count(b"\n", 0, at) if at > 0 else 0) + 1)
+        if not block:
+            break
+        scan.newlines += block.count(b"\n")
+        if not scan.quoted and b'"' in block:
+            scan.quoted = True
+        if b"\r" in block:
+            crs += block.count(b"\r")
+            crlfs += block.count(b"\r\n")
+        if prev == b"\r" and block[:1] == b"\n":
+            crlfs += 1  # split between two blocks
+        prev = block[-1:]
+        offset += len(block)
+    scan.last = prev
+    scan.crlf = crlfs > 0
+    scan.lone_cr = crs != crlfs
+    return scan
+
+
+def _file_text(scan: _Scan) -> Iterator[str]:
+    """The text of a scanned CSV file, decoded a block at a time, each block ending with
+    a newline (all but the last), with every "\r\n" read as "\n" (as _csv_table reads
+    the whole text). The file is opened when the first block is asked for: a process
+    that forked after the table was made reads its own."""
+    decode = codecs.getincrementaldecoder(scan.codec)().decode
+    crlf = scan.crlf
+    carry = ""
+    start = scan.codec != "utf-8-sig"  # which drops a BOM itself
+    with open(scan.path, "rb") as f:
+        while block := f.read(_READ):
+            text = decode(block)
+            if start and text:  # a BOM is no part of the text, in any encoding
+                start = False
+                if text[0] == "\ufeff":
+                    text = text[1:]
+            if carry:
+                text = carry + text
+            cut = text.rfind("\n") + 1
+            carry = text[cut:]
+            if cut:
+                yield text[:cut].replace("\r\n", "\n") if crlf else text[:cut]
+        text = carry + decode(b"", True)
+        if text:
+            yield text.replace("\r\n", "\n") if crlf else text
+
+
+def _file_blocks(scan: _Scan, skip: int) -> Iterator[list[str]]:
+    """The lines of a scanned CSV file after the first `skip`, a block at a time."""
+    for text in _file_text(scan):
+        lines = (text[:-1] if text.endswith("\n") else text).split("\n")
+        if skip:
+            drop = min(skip, len(lines))
+            del lines[:drop]
+            skip -= drop
+        if lines:
+            yield lines
+
+
+def _csv_file_table(path: str, scan: _Scan, problems: Problems) -> Table:
+    """A scanned CSV file as a table whose rows are read from the file as they are
+    asked for: split at commas when no cell is quoted, by csv.reader otherwise."""
+    if scan.quoted or scan.lone_cr:
+        return _csv_reader_table(path, scan, problems)
+    try:
+        found = _header_line(scan)
+    except OSError as exc:
+        raise _io_error(path, exc, problems) from None
+    if found is None:
+        raise problems.fail("empty", "the file is empty", 1, hint="the first row is the header")
+    line, first = found
+    if len(first) > MAX_CELL:
+        return _csv_reader_table(path, scan, problems)  # which reports it
+    header = _header(first.split(","), line, problems)
+    rows = scan.newlines - line + (scan.last != b"\n")
+    return Table(problems.file, header, line,
+                 _split_blocks(_file_blocks(scan, line), line + 1, problems), max(rows, 0))
+
+
+def _header_line(scan: _Scan) -> tuple[int, str] | None:
+    """The first line with a cell that is not blank, and its number."""
+    line = 0
+    for lines in _file_blocks(scan, 0):
+        for text in lines:
+            line += 1
+            if text.strip(", \t"):
+                return line, text
+    return None
+
+
+def _csv_reader_table(path: str, scan: _Scan, problems: Problems) -> Table:
+    """A scanned CSV file with quotes (or lone carriage returns), read by csv.reader."""
+    header = None
+    reader = csv.reader(_file_lines(scan))
+    try:
+        for row in reader:
+            if any(c.strip() for c in row):
+                header = _header(row, reader.line_num, problems)
+                break
+    except csv.Error as exc:
+        raise problems.fail("format", f"cannot read the header: {_csv_message(exc)}",
+                            reader.line_num) from None
+    except OSError as exc:
+        raise _io_error(path, exc, problems) from None
+    if header is None:
+        raise problems.fail("empty", "the file is empty", 1, "the first row is the header")
+    return Table(problems.file, header, reader.line_num,
+                 _csv_file_rows(scan, reader.line_num, problems))
+
+
+def _csv_file_rows(scan: _Scan, header_end: int, problems: Problems
+                   ) -> Iterator[tuple[int, list[str]]]:
+    """The records after the header's, read again from the file (opened when first
+    asked for, as _file_text says)."""
+    reader = csv.reader(_file_lines(scan))
+    while reader.line_num < header_end:
+        next(reader)  # read without error when the header was found
+    yield from _csv_rows(reader, problems)
+
+
+def _file_lines(scan: _Scan) -> Iterator[str]:
+    """A scanned CSV file's lines, each with its line break, as csv.reader reads them."""
+    for text in _file_text(scan):
+        yield from io.StringIO(text, newline="")
 
 
 def _bounded(rows: list[list[str]], first: int, problems: Problems):

@@ -3,9 +3,10 @@
 Why: a person's fold never reads another person's state, and the machines this
 runs on have more than one core. So the people are split at a pivot code: a
 child process folds and renders those below it, this process those from it.
-Each reads the whole text (decoded once, before the fork) but builds events
-only for its own people, and for institutions' own events, which reach staff
-on both sides, and notes only those rows' ids. The child hands back its people's
+Each reads the whole file (from its own handle, opened after the fork: see
+tables._file_text) but builds events only for its own people, and for
+institutions' own events, which reach staff on both sides, and notes only
+those rows' ids. The child hands back its people's
 report text, its part of the institution tracker and its ids; this process
 checks that no id is in both parts and judges the institutions over both.
 

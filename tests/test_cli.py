@@ -229,10 +229,13 @@ def test_two_processes_fall_back_to_one_on_a_problem(tmp_path):
     assert "Traceback" not in res.output
 
 
-@pytest.mark.parametrize("across", [True, False])
+@pytest.mark.parametrize("across", [True, False, "each-half-in-order"])
 def test_two_processes_find_an_id_used_twice_as_one_does(tmp_path, across):
     # each process notes only its own people's ids; an id given in both halves is
-    # found when the halves meet, and reported by one process as it always is
+    # found when the halves meet, and reported by one process as it always is. The
+    # example's ids increase down the file, which spares the check (SeenIds.increasing)
+    # until one is given twice; "each-half-in-order" gives a high row the id of the low
+    # row just before it, so that each half's own ids still increase
     if not hasattr(os, "fork"):
         pytest.skip("no fork on this platform")
     from engine.workers import CHILD_SHARE
@@ -245,7 +248,11 @@ def test_two_processes_find_an_id_used_twice_as_one_does(tmp_path, across):
     rows = [line.split(",") for line in lines]
     low = [n for n, r in enumerate(rows[1:], 1) if r[1] and r[1] < pivot]
     high = [n for n, r in enumerate(rows[1:], 1) if r[1] and r[1] >= pivot]
-    first, second = (low[0], high[-1]) if across else (low[0], low[-1])
+    if across == "each-half-in-order":
+        second = next(n for n in high if n > low[0])
+        first = max(n for n in low if n < second)
+    else:
+        first, second = (low[0], high[-1]) if across else (low[0], low[-1])
     rows[second][0] = rows[first][0]
     events = tmp_path / "events.csv"
     events.write_text("".join(",".join(r) for r in rows), "utf-8")

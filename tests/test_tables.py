@@ -1,0 +1,119 @@
+"""Reading CSV files a block at a time (tables.py): the same table as reading the text
+whole, wherever the blocks happen to be cut."""
+
+from __future__ import annotations
+
+import codecs
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import tables
+from engine.errors import LedgerError
+from engine.tables import Problems, Stop, bulk, open_table
+
+
+def whole(data: bytes, encoding: str | None):
+    """The table as read from the whole text, the way standard input is read."""
+    problems = Problems("f.csv", 50)
+    try:
+        with bulk():
+            table = tables._csv_table(tables._decode(data, encoding, problems), problems)
+            rows = list(table.rows)
+    except (LedgerError, Stop):
+        return None, [(d.code, d.message, d.span.line) for d in problems.items]
+    return ((table.header, table.header_line, table.count, rows),
+            [(d.code, d.message, d.span.line) for d in problems.items])
+
+
+def streamed(path: Path, encoding: str | None):
+    problems = Problems("f.csv", 50)
+    try:
+        with bulk():
+            table = open_table(str(path), encoding, problems)
+            rows = list(table.rows)
+    except (LedgerError, Stop):
+        return None, [(d.code, d.message, d.span.line) for d in problems.items]
+    return ((table.header, table.header_line, table.count, rows),
+            [(d.code, d.message, d.span.line) for d in problems.items])
+
+
+# pieces of a CSV file: plain cells, separators, quotes, every kind of line break,
+# Chinese text (two bytes in GB18030, three in UTF-8), blanks, and bytes no encoding reads
+PIECES = st.sampled_from(["a", "id", "P1", ",", ",", " ", "\t", '"', "\n", "\n", "\r\n", "\r",
+                          "医保", "扣分", "\ufeff", b"\xff", b"\x80"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(PIECES, max_size=60), encoding=st.sampled_from(["utf-8", "gb18030"]),
+       bom=st.booleans(), given_encoding=st.booleans(), block=st.integers(1, 9),
+       cell=st.integers(2, 12))
+def test_streamed_reads_as_the_whole_text(pieces, encoding, bom, given_encoding, block, cell):
+    data = b"".join(p if isinstance(p, bytes) else p.encode(encoding) for p in pieces)
+    if bom and encoding == "utf-8":
+        data = codecs.BOM_UTF8 + data
+    name = encoding if given_encoding else None
+    with pytest.MonkeyPatch.context() as mp, tempfile.TemporaryDirectory() as tmp:
+        mp.setattr(tables, "_READ", block)  # blocks of a few bytes: every cut is tried
+        mp.setattr(tables, "MAX_CELL", cell)
+        path = Path(tmp) / "f.csv"
+        path.write_bytes(data)
+        assert streamed(path, name) == whole(data, name)
+
+
+def test_a_character_cut_between_blocks(tmp_path, monkeypatch):
+    monkeypatch.setattr(tables, "_READ", 4)
+    path = tmp_path / "e.csv"
+    path.write_bytes("person,备注\r\nP1,医保医师\r\n".encode("gb18030"))
+    problems = Problems("e.csv", 50)
+    table = open_table(str(path), None, problems)
+    assert table.header == ["person", "备注"] and table.count == 1
+    assert list(table.rows) == [(2, ["P1", "医保医师"])]
+
+
+def test_an_undecodable_byte_is_named_by_its_place_in_the_file(tmp_path, monkeypatch):
+    # the \xff is the file's 20th byte, on line 3, in the 5th block of 4 bytes
+    monkeypatch.setattr(tables, "_READ", 4)
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"person,date\nP1,x\nP2\xff,y\n")
+    problems = Problems("e.csv", 50)
+    with pytest.raises(LedgerError) as err:
+        open_table(str(path), None, problems)
+    (d,) = err.value.diagnostics
+    assert (d.code, d.span.line) == ("encoding", 3)
+    assert d.message == "the file is not valid utf-8 or gb18030 (byte 20)"
+
+
+def test_a_utf8_bom_counts_in_the_position(tmp_path):
+    data = codecs.BOM_UTF8 + b"person\n\xff\n"  # the \xff is byte 11
+    path = tmp_path / "e.csv"
+    path.write_bytes(data)
+    for read in (lambda: open_table(str(path), None, Problems("e.csv", 5)),
+                 lambda: tables._decode(data, None, Problems("e.csv", 5))):
+        with pytest.raises(LedgerError) as err:
+            read()
+        assert "(byte 11)" in err.value.diagnostics[0].message
+
+
+def test_rows_are_read_when_asked_for_not_when_the_table_is_made(tmp_path):
+    # A process that forks after opening the table reads the rows itself
+    # (workers.py): making the table must not leave the file open at a position.
+    path = tmp_path / "e.csv"
+    path.write_text("person,date\nP1,2024-01-01\nP2,2024-01-02\n")
+    first = open_table(str(path), None, Problems("e.csv", 5))
+    second = open_table(str(path), None, Problems("e.csv", 5))
+    a, b = first.rows, second.rows
+    assert next(a) == (2, ["P1", "2024-01-01"])
+    assert list(b) == [(2, ["P1", "2024-01-01"]), (3, ["P2", "2024-01-02"])]
+    assert list(a) == [(3, ["P2", "2024-01-02"])]
+
+
+def test_quoted_rows_are_read_again_from_the_file(tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text('\n"person",note\r\nP1,"two\r\nlines"\r\nP2,x\r\n', newline="")
+    table = open_table(str(path), None, Problems("e.csv", 5))
+    assert (table.header, table.header_line) == (["person", "note"], 2)
+    assert list(table.rows) == [(3, ["P1", "two\nlines"]), (5, ["P2", "x"])]
