@@ -18,8 +18,8 @@ from __future__ import annotations
 import datetime as _dt
 import heapq
 from collections.abc import Iterator, Sequence
-from itertools import groupby, islice, repeat
-from operator import itemgetter
+from itertools import chain, groupby, islice, repeat
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from .deadlines import Deadlines
@@ -210,6 +210,15 @@ class Members(Sequence):
             yield Member(code, *_snap(record))
         yield from repeat(self.default, self.quiet)
 
+    def runs(self) -> Iterator[tuple[Member, int]]:
+        """(member, 1) for each member with a record, then (the quiet members' shared
+        record, how many): the list functions test the quiet members once
+        (dsl/builtins.py)."""
+        for code, record in self.active:
+            yield Member(code, *_snap(record)), 1
+        if self.quiet:
+            yield self.default, self.quiet
+
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
             return list(self)[i]
@@ -222,6 +231,37 @@ class Members(Sequence):
             code, record = self.active[i]
             return Member(code, *_snap(record))
         return self.default
+
+
+class _OnADay(Sequence):
+    """The staff's records on a day of the first-date search, as `members`: the
+    Member records of those with a record, in code order, then the quiet ones' shared
+    record (see Members)."""
+
+    __slots__ = ("active", "quiet", "default")
+
+    def __init__(self, active: list[Member], quiet: int, default: Member):
+        self.active, self.quiet, self.default = active, quiet, default
+
+    def __len__(self) -> int:
+        return len(self.active) + self.quiet
+
+    def __iter__(self) -> Iterator[Member]:
+        return chain(self.active, repeat(self.default, self.quiet))
+
+    def runs(self) -> Iterator[tuple[Member, int]]:
+        return chain(zip(self.active, repeat(1)),
+                     ((self.default, self.quiet),) if self.quiet else ())
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return list(self)[i]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("list index out of range")
+        return self.active[i] if i < len(self.active) else self.default
 
 
 def _snap(record) -> tuple:
@@ -366,7 +406,10 @@ def _holds_with(env: Env, rule, tracker: InstitutionTracker, staff: list[str], p
                 latest: dict[str, Member]) -> bool:
     """Whether the rule holds with these members' records (the rest of the staff
     quiet): in code order, the quiet last, as `members` is at the end of the period."""
-    members = [latest[code] for code in sorted(latest)]
-    members += [tracker._default] * (len(staff) - len(latest))
-    sanctioned = sum(1 for m in members if m.sanctioned)
+    members = _OnADay([latest[code] for code in sorted(latest)], len(staff) - len(latest),
+                      tracker._default)
+    sanctioned = sum(map(_SANCTIONED, latest.values()))
     return _holds(env, rule, staff, sanctioned, members, period)
+
+
+_SANCTIONED = attrgetter("sanctioned")

@@ -163,3 +163,32 @@ def test_a_length_guard_never_changes_a_count_comparison(deducted, fn, op, k):
         max((i for i, f in enumerate(flags) if not f), default=-1) + 1)
     want = n >= Fraction(k) if op == ">=" else n > Fraction(k)
     assert fast(env) is want or fast(env) == want
+
+
+class _Runs(list):
+    """A list that also says how its elements repeat, as institutions' `members` do."""
+
+    def __init__(self, runs):
+        super().__init__(x for x, k in runs for _ in range(k))
+        self._runs = runs
+
+    def runs(self):
+        return iter(self._runs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(1, 5)), max_size=6),
+       st.sampled_from(["count(cycles, c -> c.deducted >= 9)", "sum(cycles, c -> c.deducted)",
+                        "sum(cycles, c -> c.deducted / 4)", "any(cycles, c -> c.deducted > 6)",
+                        "all(cycles, c -> c.deducted > 2)", "count(cycles)"]))
+def test_list_functions_read_runs_as_the_elements_they_stand_for(runs, text):
+    # dsl/builtins.py: a list with runs() is read a run at a time; the answer must be
+    # the one the same elements give as a plain list
+    fn, code = _compile(text)
+    assert code is None
+    env = _env({"cycles": []})
+    runs = [(Rec(deducted=d), k) for d, k in runs]
+    env.cycles = _Runs(runs)
+    given_runs = fn(env)
+    env.cycles = list(env.cycles)
+    assert given_runs == fn(env)

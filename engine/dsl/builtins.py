@@ -35,11 +35,29 @@ class Builtin:
 
 # The list functions skip the body for an element that is the very same object
 # as the one before (the body is pure, so the answer is the same): institution
-# rules see one shared record for every quiet member of staff.
+# rules see one shared record for every quiet member of staff. A list that holds
+# such repeats may say so: given a `runs()` method yielding (element, how many
+# times in a row), the functions loop over the runs, not over every repeat (a
+# staff of 500 with 200 quiet members is 301 runs).
+
+
+def _runs(xs):
+    """(element, repeats) of a list, from its `runs()` when it has one."""
+    runs = getattr(xs, "runs", None)
+    return runs() if runs is not None else None
+
 
 def _count(xs, body, env, loc, slot):
     if body is None:
         return len(xs)
+    runs = _runs(xs)
+    if runs is not None:
+        n = 0
+        for x, k in runs:
+            loc[slot] = x
+            if body(env):
+                n += k
+        return n
     n, prev, hit = 0, _NONE, False
     for x in xs:
         if x is not prev:
@@ -51,6 +69,18 @@ def _count(xs, body, env, loc, slot):
 
 
 def _sum(xs, body, env, loc, slot):
+    runs = _runs(xs)
+    if runs is not None:
+        total = 0
+        for x, k in runs:
+            loc[slot] = x
+            value = body(env)
+            if type(value) is int or type(value) is Fraction:
+                total += value * k  # exact: the same as k additions
+            else:
+                for _ in range(k):  # anything else is added as many times as it is there
+                    total += value
+        return total
     total, prev, value = 0, _NONE, 0
     for x in xs:
         if x is not prev:
@@ -61,6 +91,13 @@ def _sum(xs, body, env, loc, slot):
 
 
 def _any(xs, body, env, loc, slot):
+    runs = _runs(xs)
+    if runs is not None:
+        for x, _ in runs:
+            loc[slot] = x
+            if body(env):
+                return True
+        return False
     prev = _NONE
     for x in xs:
         if x is not prev:
@@ -71,6 +108,13 @@ def _any(xs, body, env, loc, slot):
 
 
 def _all(xs, body, env, loc, slot):
+    runs = _runs(xs)
+    if runs is not None:
+        for x, _ in runs:
+            loc[slot] = x
+            if not body(env):
+                return False
+        return True
     prev = _NONE
     for x in xs:
         if x is not prev:
