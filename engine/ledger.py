@@ -752,30 +752,35 @@ class EventStream:
 
 
 def read_roster(path: str, encoding: str | None = None, limit: int = 50,
-                read: frozenset[str] = frozenset()) -> dict[str, Person]:
-    """People on the roster, one per code with their sites in order.
+                read: frozenset[str] = frozenset(), only_read: bool = False,
+                staff: dict[str, list[str]] | None = None) -> dict[str, Person]:
+    """People on the roster (one row per person and practice site), one per code with
+    their sites in order.
 
     `read`: the person attributes a policy's expressions read (`person.birth_date`);
     a person whose rows disagree on one of them is an error, since the first row
-    would otherwise win silently. Other columns may differ by site (a role).
+    would otherwise win silently. Other columns may differ by site (a role), and
+    are not kept at all when `only_read` (an evaluation reads nothing else).
+    `staff`, when given, is filled with each institution's people, in roster order.
     """
-    """Read a roster (one row per person and practice site) into person code -> Person."""
     problems = Problems(display(path), limit)
     try:
         with bulk():
             table = open_table(path, encoding, problems)
-            return _read_roster(table, problems, read)
+            return _read_roster(table, problems, read, only_read,
+                                {} if staff is None else staff)
     except Stop:
         raise problems.error() from None
 
 
-def _read_roster(table: Table, problems: Problems, read: frozenset[str]) -> dict[str, Person]:
+def _read_roster(table: Table, problems: Problems, read: frozenset[str], only_read: bool,
+                 staff: dict[str, list[str]]) -> dict[str, Person]:
     header = table.header
     index = _columns(table, REQUIRED_ROSTER_COLUMNS, problems)
     width = len(header)
     ip, ii = index["person"], index["institution"]
     extra = tuple((name, i) for i, name in enumerate(header)
-                  if name not in REQUIRED_ROSTER_COLUMNS)
+                  if name not in REQUIRED_ROSTER_COLUMNS and (name in read or not only_read))
     out: dict[str, Person] = {}
     count = 0
     for line, row in table.rows:
@@ -800,9 +805,15 @@ def _read_roster(table: Table, problems: Problems, read: frozenset[str]) -> dict
         if entry is None:
             attrs = {name: v for name, i in extra if (v := row[i].strip())}
             out[person] = Person(person, [place], attrs, table.file, line)
+            at = staff.get(place)
+            if at is None:
+                staff[place] = [person]
+            else:
+                at.append(person)
             continue
         if place not in entry.institutions:
             entry.institutions.append(place)
+            staff.setdefault(place, []).append(person)
         for name, i in extra:  # what the policy reads of a person must agree across sites
             v = row[i].strip()
             if v and name in read and name in entry.attrs and entry.attrs[name] != v:
@@ -854,25 +865,26 @@ def stream_ledger(events: str, policy: Policy, roster: str | None = None,
     date order) or the roster has problems (read_ledger reports both files')."""
     if events == STDIN:
         return None
-    people, staff, diagnostics = _roster_and_staff(roster, policy, encoding)
+    # only what the policy reads of a person: the ledger is the evaluation's own
+    people, staff, diagnostics = _roster_and_staff(roster, policy, encoding, only_read=True)
     if diagnostics:
         return None
     stream = EventStream(events, policy, encoding, staff, roster)
     return Ledger([], people, staff or {}), stream
 
 
-def _roster_and_staff(roster: str | None, policy: Policy, encoding: str | None
+def _roster_and_staff(roster: str | None, policy: Policy, encoding: str | None,
+                      only_read: bool = False
                       ) -> tuple[dict[str, Person] | None, dict[str, list[str]] | None,
                                  list[Diagnostic]]:
-    """The roster's people, each institution's staff (by code), and the roster's problems."""
+    """The roster's people, each institution's staff (by code), and the roster's problems
+    (`only_read`: keep only the person attributes the policy reads)."""
     if roster is None:
         return None, None, []
+    staff: dict[str, list[str]] = {}
     try:
-        people = read_roster(roster, encoding, read=policy_reads_of_person(policy))
+        people = read_roster(roster, encoding, read=policy_reads_of_person(policy),
+                             only_read=only_read, staff=staff)
     except LedgerError as exc:
         return None, None, exc.diagnostics
-    staff: dict[str, list[str]] = {}
-    for p in people.values():
-        for place in p.institutions:
-            staff.setdefault(place, []).append(p.person)
     return people, {place: sorted(codes) for place, codes in sorted(staff.items())}, []

@@ -472,6 +472,20 @@ def test_roster(tmp_path):
                                                                        ["H2"])
 
 
+def test_roster_for_an_evaluation_keeps_what_the_policy_reads(tmp_path):
+    # an evaluation keeps only the person columns its policy reads (birth_date), and
+    # gets each institution's staff as the roster is read: P1 at H1 and H2 (once at
+    # H1 though listed twice), P2 at H1, P3 at H2
+    roster = ("person,institution,role,birth_date\nP1,H1,doctor,1970-01-01\nP2,H1,nurse,\n"
+              "P1,H2,pharmacist,\nP1,H1,doctor,1970-01-01\nP3,H2,,\n")
+    staff: dict[str, list[str]] = {}
+    people = read_roster(write(tmp_path, roster, "roster.csv"), read=frozenset({"birth_date"}),
+                         only_read=True, staff=staff)
+    assert people["P1"].attrs == {"birth_date": "1970-01-01"}
+    assert people["P2"].attrs == {}
+    assert staff == {"H1": ["P1", "P2"], "H2": ["P1", "P3"]}
+
+
 def test_roster_problems(tmp_path):
     (d,) = problems(read_roster, write(tmp_path, "person,site\nP1,H1\n", "r.csv"))
     assert (d.code, d.message) == ("column", "missing column `institution`")
