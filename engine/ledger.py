@@ -176,7 +176,7 @@ class _Profile:
 
 class _EventReader:
     def __init__(self, policy: Policy, problems: Problems, staff: dict[str, list[str]] | None,
-                 roster: str | None, reread: Callable[[set[int]], dict[int, str]] | None,
+                 roster: str | None, reread: Reread | None,
                  check_institutions: bool = True):
         self.policy = policy
         self.problems = problems
@@ -390,8 +390,9 @@ class _EventReader:
         if twice:
             _duplicate_ids(twice, problems)
         if self.ids.made_like:
-            given = set(self.ids.lines)
             first = (table.header_line or 1) + 1
+            given = self.ids.given_at({int(n) for _, eid in self.ids.made_like
+                                       if (n := eid[len(problems.file) + 1:]).isdigit()})
             for line, eid in self.ids.made_like:
                 n = eid[len(problems.file) + 1:]
                 if n.isdigit() and first <= int(n) <= self.last_line and int(n) not in given:
@@ -449,7 +450,8 @@ class _EventReader:
         inspections: dict[str, str | None] = {}
         # ids given in the file, checked for duplicates at the end: a set is far
         # cheaper than a million dict look-ups in the loop
-        given, given_at, key = self.ids.values.append, self.ids.lines.append, self.ids.key
+        given, key = self.ids.values.append, self.ids.key
+        given_at = self.ids.lines.append if self.ids.lines is not None else None
         last_type: str | None = None
         by_items: dict[str, _Profile] = {}
         count = 0
@@ -524,7 +526,8 @@ class _EventReader:
             if has_id and id_s and (eid := id_s.strip()):
                 if person or low:  # a row both parts read (no person): the low part's id
                     given(key(eid))
-                    given_at(line)
+                    if given_at is not None:
+                        given_at(line)
                 if increasing:
                     if eid > last_id:
                         last_id = eid
@@ -578,20 +581,21 @@ _NO_ATTRS: Mapping[str, str] = MappingProxyType({})  # shared by every row with 
 
 
 class SeenIds:
-    """The event ids a file gives, with their lines, for the duplicate check at the end.
+    """The event ids a file gives, for the duplicate check at the end.
 
-    Given a way to read ids again (`reread`: lines -> {line: id}, from the file),
-    only each id's 64-bit hash is kept, 16 bytes a row with its line, rather than
-    a million strings held for the whole run; ids whose hashes meet are then read
-    again and compared as text, so unequal ids never count as duplicates. Without
-    one (standard input cannot be read twice) the ids themselves are kept.
+    Given a way to read the file again (`reread`), only each id's 64-bit hash is
+    kept, 8 bytes a row, rather than a million strings held for the whole run:
+    when hashes meet, the file is read again for the rows whose ids have those
+    hashes, and their ids are compared as text, so unequal ids never count as
+    duplicates. Without one (standard input cannot be read twice) the ids
+    themselves are kept, with their lines.
     """
 
-    def __init__(self, reread: Callable[[set[int]], dict[int, str]] | None):
+    def __init__(self, reread: Reread | None):
         self.reread = reread
         self.key: Callable[[str], Any] = hash if reread is not None else str
         self.values: array | list = array("q") if reread is not None else []
-        self.lines = array("q")
+        self.lines = array("q") if reread is None else None  # each id's line (stdin only)
         self.made_like: list[tuple[int, str]] = []  # (line, id) of ids like `file:line`
         # Whether every id the file gives is greater than the one given before it, in
         # file order, as text: then none is given twice, and neither check below needs
@@ -608,7 +612,9 @@ class SeenIds:
         return not set(self.values).isdisjoint(other)
 
     def duplicates(self) -> list[tuple[int, str]]:
-        """(line, id) of every row whose id another row gives too, in file order."""
+        """(line, id) of the rows whose ids may be given twice, in file order: exactly
+        those rows without `reread`; with it, every row whose id's hash is given twice
+        (the caller compares the ids themselves)."""
         values = self.values
         if self.increasing or len(set(values)) == len(values):
             return []
@@ -618,24 +624,47 @@ class SeenIds:
             if v in seen:
                 twice.add(v)
             seen.add(v)
-        rows = [(self.lines[i], v) for i, v in enumerate(values) if v in twice]
         if self.reread is not None:
-            ids = self.reread({line for line, _ in rows})
-            rows = [(line, ids[line]) for line, _ in rows if line in ids]
-        return rows
+            return self.reread.hashed(twice)
+        assert self.lines is not None
+        return [(self.lines[i], v) for i, v in enumerate(values) if v in twice]
+
+    def given_at(self, lines: set[int]) -> set[int]:
+        """Which of these lines give an id."""
+        if self.reread is not None:
+            return set(self.reread.at_lines(lines))
+        return lines.intersection(self.lines or ())
 
 
-def _reread_ids(path: str, encoding: str | None) -> Callable[[set[int]], dict[int, str]] | None:
-    """How to read the ids of some lines of a file again (None for standard input)."""
-    if path == STDIN:
-        return None
+class Reread:
+    """A file's ids read again, for the checks at the end (not standard input): only
+    from the rows the reader read (a row with more cells than the header has
+    columns is reported, not read)."""
 
-    def reread(lines: set[int]) -> dict[int, str]:
-        table = open_table(path, encoding, Problems(display(path), 50))
-        at = table.header.index("id")
-        return {line: row[at].strip() for line, row in table.rows
-                if line in lines and at < len(row)}
-    return reread
+    def __init__(self, path: str, encoding: str | None):
+        self.path, self.encoding = path, encoding
+
+    def _ids(self) -> Iterator[tuple[int, str]]:
+        table = open_table(self.path, self.encoding, Problems(display(self.path), 50))
+        at, width = table.header.index("id"), len(table.header)
+        for line, row in table.rows:
+            if len(row) > width and any(c.strip() for c in row[width:]):
+                continue
+            if at < len(row) and (eid := row[at].strip()):
+                yield line, eid
+
+    def at_lines(self, lines: set[int]) -> dict[int, str]:
+        """The ids given at these lines (a line that gives none is left out)."""
+        return {line: eid for line, eid in self._ids() if line in lines}
+
+    def hashed(self, hashes: set[int]) -> list[tuple[int, str]]:
+        """(line, id) of every row whose id has one of these hashes, in file order."""
+        return [(line, eid) for line, eid in self._ids() if hash(eid) in hashes]
+
+
+def _reread_ids(path: str, encoding: str | None) -> Reread | None:
+    """How to read the ids of a file again (None for standard input)."""
+    return None if path == STDIN else Reread(path, encoding)
 
 
 def _duplicate_ids(given: list[tuple[int, str]], problems: Problems) -> None:

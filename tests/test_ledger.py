@@ -11,6 +11,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import ledger
 from engine.errors import LedgerError
@@ -559,23 +561,26 @@ def test_roster_rows_must_agree_on_what_the_policy_reads(tmp_path):
     assert read_ledger(str(ev), policy, str(ro)).roster["P1"].attrs["role"] == "doctor"
 
 
-def test_ids_kept_as_hashes_are_compared_as_text_when_hashes_meet():
-    # ledger.SeenIds keeps a 64-bit hash per row; rows whose hashes meet are read again,
-    # so two different ids that happened to share a hash are not called duplicates
-    from array import array
+def test_ids_kept_as_hashes_are_compared_as_text_when_hashes_meet(tmp_path, policy,
+                                                                   monkeypatch):
+    # ledger.SeenIds keeps a 64-bit hash per row; when hashes meet, the rows with those
+    # hashes are read again, so two different ids that happened to share a hash are not
+    # called duplicates. Here E9 and E1 share one. (The ids do not increase down the
+    # file, or the check would be skipped: SeenIds.increasing.)
+    real = hash
+    monkeypatch.setattr(ledger, "hash", lambda s: 5 if s in ("E1", "E9") else real(s),
+                        raising=False)
 
-    from engine.ledger import SeenIds, _duplicate_ids
-    from engine.tables import Problems
+    def check(*ids):
+        path = write(tmp_path, rows(*(f"{i},P1,2024-03-05,violation,A1,H1,,,," for i in ids)))
+        try:
+            read_events(path, policy)
+        except LedgerError as exc:
+            return [(d.span.line, d.message) for d in exc.diagnostics]
+        return []
 
-    def check(reread_ids):
-        seen = SeenIds(lambda lines: {n: reread_ids[n] for n in lines})
-        seen.values, seen.lines = array("q", [5, 7, 5]), array("q", [2, 3, 4])
-        problems = Problems("f.csv", 50)
-        _duplicate_ids(seen.duplicates(), problems)
-        return [(d.span.line, d.message) for d in problems.items]
-
-    assert check({2: "E1", 4: "E9"}) == []  # a collision of hashes, not of ids
-    assert check({2: "E1", 4: "E1"}) == [(4, "event id `E1` is used twice")]
+    assert check("E9", "E2", "E1") == []  # a collision of hashes, not of ids
+    assert check("E9", "E2", "E9") == [(4, "event id `E9` is used twice")]
 
 
 def test_duplicate_ids_on_standard_input_are_found(monkeypatch, policy):
@@ -601,3 +606,28 @@ def test_an_id_equal_to_the_one_a_row_without_id_gets_is_a_duplicate(tmp_path, p
     path.write_text(f"id,person,date,items\n{name}:3,P1,2024-01-02,A1\nE2,P2,2024-01-03,A1\n",
                     "utf-8")
     assert len(read_events(name, policy)) == 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["", "E1", "E2", "E10", " E2", "E2 ", "A", "B7"]), min_size=1,
+                max_size=12))
+def test_every_id_given_twice_is_found_and_no_other(tmp_path_factory, ids):
+    # whether the ids increase down the file (the check is then skipped) or not (hashes,
+    # then the rows read again), the rows reported are exactly those whose id, without
+    # its spaces, was given on an earlier row
+    policy = write_policy(tmp_path_factory.mktemp("p"))
+    path = write(tmp_path_factory.mktemp("e"),
+                 rows(*(f"{i},P1,2024-03-05,violation,A1,H1,,,," for i in ids)))
+    seen: set[str] = set()
+    want = []
+    for line, eid in enumerate(ids, 2):
+        if eid.strip() in seen:
+            want.append(line)
+        if eid.strip():
+            seen.add(eid.strip())
+    try:
+        read_events(path, policy)
+        got = []
+    except LedgerError as exc:
+        got = [d.span.line for d in exc.diagnostics if d.code == "duplicate-id"]
+    assert got == want
