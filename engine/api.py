@@ -41,9 +41,9 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
 
     A ledger in date order (as ledgers are kept) is folded as its rows are
     read, never held; a ledger out of order is read whole, sorted, and folded
-    from memory. Either way, people are then finished and rendered in batches,
-    each batch's outcomes let go: memory holds each person's running state and
-    the institutions' tracker, not the ledger and not every outcome. `jobs`: how many processes
+    from memory. Either way, people are then finished and rendered in batches
+    and let go: memory holds each person's running state and the institutions'
+    tracker, not the ledger and not every outcome. `jobs`: how many processes
     may fold (None: two for a large date-ordered ledger with a roster; see
     workers.py). The fold is done before this returns (the outcome's warnings
     count what it saw); its institutions are filled in once the chunks have

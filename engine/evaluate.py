@@ -101,11 +101,6 @@ class Evaluator(Sanctions):
         self.institutions = InstitutionTracker(policy) if ledger.roster else None
         self.inst_list: list[Event] = []
         self.states: dict[str, PersonState] = {}
-        # Finished states, kept rather than freed one by one as they are finished: the
-        # console script exits without freeing anything (cli.main), which saves about
-        # 4 % of a large run's instructions (bench/: 100,000 events, one process).
-        # Memory peaks at the end of the fold, when every state is alive anyway.
-        self.finished: list[PersonState] = []
         # the people this evaluator folds, when it folds part of a ledger (workers.py):
         # (pivot, low) as in ledger.EventStream; and whether it counts institution events
         # in `after`/`outside` (one part does)
@@ -208,12 +203,11 @@ class Evaluator(Sanctions):
 
     def finish_person(self, code: str) -> tuple[PersonOutcome, list[Step] | None]:
         """A person's outcome (and story, when asked for) once every event is folded;
-        their state moves to `finished`."""
+        their state is let go."""
         st = self.states.pop(code, None)
         if st is None:  # on the roster, with no event
             st = self.state(code)
             del self.states[code]
-        self.finished.append(st)
         self.advance(st, self.as_of)
         return self.finish(st), st.trace
 
@@ -538,7 +532,7 @@ class Evaluator(Sanctions):
                            initial - c.deducted if initial is not None else None, c.tier,
                            c.violations, c.credited, c.registration)
                   for c in st.records if c.touched]
-        # the state is done with after this: its own list becomes the outcome's
+        # the state is let go after this: its own list is the outcome's
         actions = st.actions + st.site_actions if st.site_actions else st.actions
         if len(actions) > 1:
             actions.sort(key=_START)
