@@ -60,9 +60,9 @@ class InstitutionTracker:
         self.logs: dict[tuple[str, str], list] = {}
         # the same, from another process's fold (workers.py): merged as they are read
         self.more_logs: dict[tuple[str, str], list] = {}
-        # (period, *sites) -> the logs a person at those sites appends to: one tuple
-        # shared by the staff of a site
-        self.log_sets: dict[tuple, tuple] = {}
+        # (period, *sites) -> the logs a person at those sites appends to, and the
+        # by_site lists their record joins: one pair shared by the staff of a site
+        self.log_sets: dict[tuple, tuple[tuple, tuple]] = {}
         self.shared: dict[tuple, tuple] = {}
         self._default = Member("", score=self.initial or 0)
         self.periods: dict[str, tuple[_dt.date, _dt.date]] = {}
@@ -118,24 +118,19 @@ class InstitutionTracker:
             return None
         period = cyc.period
         which = (period, *sites)
-        logs = self.log_sets.get(which)
-        if logs is None:
+        known = self.log_sets.get(which)
+        if known is None:
             self.periods.setdefault(period, (cyc.start, cyc.end))
             if self.keep_history:
-                for inst in sites:
-                    self.logs.setdefault((inst, period), [])
-                logs = tuple(self.logs[(inst, period)] for inst in sites)
+                logs = tuple(self.logs.setdefault((inst, period), []) for inst in sites)
             else:
                 logs = ()
-            self.log_sets[which] = logs
-        by_site = self.by_site
+            lists = tuple(self.by_site.setdefault((inst, period), []) for inst in sites)
+            known = self.log_sets[which] = (logs, lists)
+        logs, lists = known
         entry = (st.code, cyc)
-        for inst in sites:
-            found = by_site.get((inst, period))
-            if found is None:
-                by_site[(inst, period)] = [entry]
-            else:
-                found.append(entry)
+        for records in lists:
+            records.append(entry)
         cyc.tracked = logs
         return logs
 
