@@ -266,12 +266,22 @@ def diff_command(old: str, new: str, map_path: str | None, events: str | None,
 def main() -> None:
     code: int | str | None = 0
     try:
-        cli(prog_name="policyctl")
+        # Not click's standalone mode, which turns an interrupt into "Aborted!" and
+        # status 1: an interrupted run exits 130, as shells expect of Ctrl-C.
+        done = cli.main(prog_name="policyctl", standalone_mode=False)
+        code = done if isinstance(done, int) else 0  # an int: `--help` and the like
     except SystemExit as exc:
         code = exc.code
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        code = 130
+    except click.ClickException as exc:  # a usage error, shown as click shows it
+        exc.show()
+        code = exc.exit_code
+    except (KeyboardInterrupt, click.Abort) as exc:
+        if isinstance(exc, click.Abort) and not isinstance(exc.__cause__, KeyboardInterrupt):
+            click.echo("Aborted!", err=True)  # end of input at a prompt
+            code = 1
+        else:
+            click.echo("interrupted", err=True)
+            code = 130
     except Exception as exc:  # a bug of ours, never a user's mistake: say so in one line
         if os.environ.get("POLICYCTL_DEBUG"):
             raise

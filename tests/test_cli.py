@@ -329,6 +329,32 @@ def test_the_command_runs_with_standard_output_closed(tmp_path):
     assert json.loads(out.read_text("utf-8"))["people"]
 
 
+def _console(*args: str, before: str = "") -> subprocess.CompletedProcess:
+    """The console script (`main`, as `policyctl` runs it), in a process of its own."""
+    script = ("import sys; import engine.cli as c; " + before +
+              "sys.argv[0] = 'policyctl'; c.main()")
+    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True,
+                          text=True, cwd=ROOT)
+
+
+def test_an_interrupted_run_exits_130_and_says_so():
+    # Ctrl-C while a command runs: status 130, as shells expect, one line, no traceback
+    stop = ("from engine import api; "
+            "api.report_files = lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()); ")
+    res = _console("evaluate", "--policy", POLICY, "--events",
+                   str(ROOT / "examples/jining/events.csv"), "--as-of", "2025-12-31",
+                   before=stop)
+    assert res.returncode == 130, res.stderr
+    assert res.stderr.strip() == "interrupted" and "Traceback" not in res.stderr
+
+
+def test_the_console_script_reports_usage_errors_and_help_as_click_does():
+    res = _console("evaluate", "--policy", POLICY)
+    assert res.returncode == 2 and "Missing option '--events'" in res.stderr
+    res = _console("--help")
+    assert res.returncode == 0 and "evaluate" in res.stdout and not res.stderr
+
+
 def _split_args(policy: Path, *extra: str) -> list[str]:
     ex = ROOT / "examples" / "jining"
     return ["evaluate", "--policy", str(policy), "--events", str(ex / "events.csv"),
