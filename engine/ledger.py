@@ -832,7 +832,10 @@ def _read_roster(table: Table, problems: Problems, read: frozenset[str], only_re
             raise Stop
         entry = out.get(person)
         if entry is None:
-            attrs = {name: v for name, i in extra if (v := row[i].strip())}
+            attrs = {}
+            for name, i in extra:  # a loop, not a comprehension: no call a row
+                if v := row[i].strip():
+                    attrs[name] = v
             out[person] = Person(person, [place], attrs, table.file, line)
             at = staff.get(place)
             if at is None:
