@@ -50,7 +50,7 @@ from .errors import Diagnostic, LedgerError, Span, closest
 from .model import Item, Policy
 from .numbers import number_text as _n  # 3, 1.5, 2/3 in messages
 from .tables import MAX_CELL as MAX_CELL  # re-exported: callers read `ledger.MAX_CELL`
-from .tables import STDIN, Problems, Stop, Table, bulk, display, open_table
+from .tables import Problems, Stop, Table, bulk, display, open_table, rereadable
 
 EVENT_TYPES = ("violation", "reapply", "credit", "institution_suspended", "institution_terminated")
 INSTITUTION_TYPES = frozenset({"institution_suspended", "institution_terminated"})
@@ -193,6 +193,8 @@ class _EventReader:
         self.count = 0  # rows read
         self.last_line = 0
         self.ids = SeenIds(reread)  # the ids the file gives, checked at the end
+        if reread is not None:
+            reread.problems = problems
 
     # -- (type, items) ---------------------------------------------------------------------
     def profile(self, type_text: str, items_text: str) -> _Profile:
@@ -643,9 +645,11 @@ class Reread:
 
     def __init__(self, path: str, encoding: str | None):
         self.path, self.encoding = path, encoding
+        self.problems: Problems | None = None  # the reader's: where a problem goes
 
     def _ids(self) -> Iterator[tuple[int, str]]:
-        table = open_table(self.path, self.encoding, Problems(display(self.path), 50))
+        table = open_table(self.path, self.encoding,
+                           self.problems or Problems(display(self.path), 50))
         at, width = table.header.index("id"), len(table.header)
         for line, row in table.rows:
             if len(row) > width and any(c.strip() for c in row[width:]):
@@ -663,8 +667,8 @@ class Reread:
 
 
 def _reread_ids(path: str, encoding: str | None) -> Reread | None:
-    """How to read the ids of a file again (None for standard input)."""
-    return None if path == STDIN else Reread(path, encoding)
+    """How to read the ids of a file again (None for standard input, a pipe, a FIFO)."""
+    return Reread(path, encoding) if rereadable(path) else None
 
 
 def _duplicate_ids(given: list[tuple[int, str]], problems: Problems) -> None:
@@ -866,11 +870,11 @@ def _read_roster(table: Table, problems: Problems, read: frozenset[str], only_re
 
 def policy_reads_of_person(policy: Policy) -> frozenset[str]:
     """The roster columns a policy's expressions read as `person.NAME`."""
+    items = [*policy.items.values(), *policy.credits.values()]
     exprs = [f.value for f in policy.facts] + [t.when for t in policy.tiers] + \
         [r.when for r in policy.rules] + [b.when for b in policy.bans if b.when] + \
-        [c.when for c in policy.conditions] + \
-        [i.expr for i in policy.items.values() if i.expr] + \
-        [e.when for i in policy.items.values() for e in i.effects if e.when]
+        [c.when for c in policy.conditions] + [r.when for r in policy.institution_rules] + \
+        [i.expr for i in items if i.expr] + [e.when for i in items for e in i.effects if e.when]
     return frozenset(attr for e in exprs for (name, attr) in e.attrs if name == "person")
 
 
@@ -895,8 +899,8 @@ def stream_ledger(events: str, policy: Policy, roster: str | None = None,
     """The roster, and the events as a stream to fold as they are read; None when the
     events come from standard input (they cannot be read twice, should they not be in
     date order) or the roster has problems (read_ledger reports both files')."""
-    if events == STDIN:
-        return None
+    if not rereadable(events):  # standard input, a pipe: read whole (a missing file too,
+        return None             # which read_ledger reports)
     # only what the policy reads of a person: the ledger is the evaluation's own
     people, staff, diagnostics = _roster_and_staff(roster, policy, encoding, only_read=True)
     if diagnostics:

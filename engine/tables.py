@@ -40,6 +40,8 @@ import datetime as _dt
 import gc
 import io
 import json
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from itertools import count as _count
@@ -145,6 +147,15 @@ def display(path: str) -> str:
     return STDIN_NAME if path == STDIN else path
 
 
+def rereadable(path: str) -> bool:
+    """Whether a file can be read more than once: a regular file, not standard input,
+    a pipe (`<(...)`, `/dev/stdin`) or a FIFO, which are read whole, once."""
+    try:
+        return path != STDIN and stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def _read_bytes(path: str, problems: Problems) -> bytes:
     if path == STDIN:
         return sys.stdin.buffer.read()
@@ -175,7 +186,10 @@ def _io_error(path: str, exc: OSError, problems: Problems) -> LedgerError:
 def _decode(data: bytes, encoding: str | None, problems: Problems) -> str:
     if encoding:
         try:
-            text = data.decode(encoding)
+            # UTF-8 with or without "-sig" alike: a BOM decoded as a character, so that an
+            # error's position counts it, and dropped below, once
+            name = codecs.lookup(encoding).name
+            text = data.decode("utf-8" if name == "utf-8-sig" else encoding)
         except LookupError:
             raise problems.fail("encoding", f"unknown encoding `{encoding}`",
                                 hint="try utf-8 or gb18030") from None
@@ -227,7 +241,7 @@ def open_table(path: str, encoding: str | None, problems: Problems) -> Table:
     suffix = "" if path == STDIN else Path(path).suffix.lower()
     if suffix == ".xlsx":
         return _xlsx_table(path, problems)
-    if path != STDIN and suffix not in (".jsonl", ".ndjson"):
+    if suffix not in (".jsonl", ".ndjson") and rereadable(path):
         scan = _scan(path, encoding, problems)
         if scan is not None:
             return _csv_file_table(path, scan, problems)
@@ -343,10 +357,13 @@ _STREAMED = frozenset({"utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312", "cp936"
 class _Scan:
     """What the first pass over a CSV file's bytes found."""
 
-    __slots__ = ("path", "codec", "newlines", "last", "quoted", "crlf", "lone_cr")
+    __slots__ = ("path", "codec", "newlines", "last", "quoted", "crlf", "lone_cr", "stamp",
+                 "problems")
 
     def __init__(self, path: str, codec: str):
         self.path = path
+        self.stamp: tuple = ()  # size and times: the file read later must be this one
+        self.problems: Problems | None = None
         self.codec = codec  # the decoder that reads the whole file without error
         self.newlines = 0
         self.last = b""  # the file's last byte
@@ -383,6 +400,7 @@ def _scan(path: str, encoding: str | None, problems: Problems) -> _Scan | None:
                 f.seek(0)
                 found = _scan_as(path, f, codec)
                 if isinstance(found, _Scan):
+                    found.stamp, found.problems = _stamp(f.fileno()), problems
                     return found
                 failed = failed or found
         except OSError as exc:
@@ -401,18 +419,22 @@ def _scan_as(path: str, f, codec: str) -> _Scan | tuple[int, int]:
     decode, state = decoder.decode, decoder.getstate
     offset = 0  # bytes before `block`
     crs = crlfs = 0
-    prev = b""
+    prev = before = b""
     while True:
         block = f.read(_READ)
-        held = len(state()[0])  # bytes of a character begun before `block`
+        held = len(state()[0])  # bytes of `before` the decoder has not decoded yet
         try:
             decode(block, not block)
         except UnicodeDecodeError as exc:
-            at = exc.start - held  # in `block`; below 0 when in the character begun before
-            return (offset + at + 1,
-                    scan.newlines + (block.count(b"\n", 0, at) if at > 0 else 0) + 1)
+            at = exc.start - held  # in `block`; below 0 when in the bytes held from before
+            if at >= 0:
+                line = scan.newlines + block.count(b"\n", 0, at)
+            else:  # newlines after the error, among those held, were counted already
+                line = scan.newlines - before.count(b"\n", len(before) + at)
+            return offset + at + 1, line + 1
         if not block:
             break
+        before = block
         scan.newlines += block.count(b"\n")
         if not scan.quoted and b'"' in block:
             scan.quoted = True
@@ -431,29 +453,62 @@ def _scan_as(path: str, f, codec: str) -> _Scan | tuple[int, int]:
 
 def _file_text(scan: _Scan) -> Iterator[str]:
     """The text of a scanned CSV file, decoded a block at a time, each block ending with
-    a newline (all but the last), with every "\r\n" read as "\n" (as _csv_table reads
-    the whole text). The file is opened when the first block is asked for: a process
-    that forked after the table was made reads its own."""
-    decode = codecs.getincrementaldecoder(scan.codec)().decode
-    crlf = scan.crlf
+    a line break (all but the last), with every "\r\n" read as "\n" (as _csv_table
+    reads the whole text). The file is opened when the first block is asked for: a
+    process that forked after the table was made reads its own. A file that is no
+    longer the one scanned (written to, replaced, gone) is a problem, not a misreading.
+    """
+    problems = scan.problems
+    assert problems is not None
+    decoder = codecs.getincrementaldecoder(scan.codec)()
+    crlf, lone_cr = scan.crlf, scan.lone_cr
     carry = ""
     start = scan.codec != "utf-8-sig"  # which drops a BOM itself
-    with open(scan.path, "rb") as f:
-        while block := f.read(_READ):
-            text = decode(block)
-            if start and text:  # a BOM is no part of the text, in any encoding
-                start = False
-                if text[0] == "\ufeff":
-                    text = text[1:]
-            if carry:
-                text = carry + text
-            cut = text.rfind("\n") + 1
-            carry = text[cut:]
-            if cut:
-                yield text[:cut].replace("\r\n", "\n") if crlf else text[:cut]
-        text = carry + decode(b"", True)
-        if text:
-            yield text.replace("\r\n", "\n") if crlf else text
+    try:
+        with open(scan.path, "rb") as f:
+            if _stamp(f.fileno()) != scan.stamp:
+                raise _changed(scan, problems)
+            while block := f.read(_READ):
+                text = decoder.decode(block)
+                if start and text:  # a BOM is no part of the text, in any encoding
+                    start = False
+                    if text[0] == "\ufeff":
+                        text = text[1:]
+                if carry:
+                    text = carry + text
+                cut = text.rfind("\n") + 1
+                if lone_cr:  # lines that end with a lone carriage return (csv reads them):
+                    # cut after one that no "\r\n" can follow (nor make, once replaced)
+                    r = text.rfind("\r", cut, len(text) - 1)
+                    if r >= 0 and text[r + 1] not in "\r\n":
+                        cut = r + 1
+                carry = text[cut:]
+                if cut:
+                    yield text[:cut].replace("\r\n", "\n") if crlf else text[:cut]
+            if _stamp(f.fileno()) != scan.stamp:
+                raise _changed(scan, problems)
+            text = carry + decoder.decode(b"", True)
+    except UnicodeDecodeError:
+        raise _changed(scan, problems) from None
+    except OSError as exc:
+        with contextlib.suppress(Stop):
+            problems.add("io", f"cannot read `{scan.path}`: "
+                         f"{(exc.strerror or str(exc)).lower()}")
+        raise Stop from None
+    if text:
+        yield text.replace("\r\n", "\n") if crlf else text
+
+
+def _stamp(fd: int) -> tuple:
+    st = os.fstat(fd)
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def _changed(scan: _Scan, problems: Problems) -> Stop:
+    with contextlib.suppress(Stop):
+        problems.add("io", f"`{scan.path}` changed while it was being read",
+                     hint="run again once nothing is writing to it")
+    return Stop()
 
 
 def _file_blocks(scan: _Scan, skip: int) -> Iterator[list[str]]:
@@ -525,7 +580,9 @@ def _csv_file_rows(scan: _Scan, header_end: int, problems: Problems
     asked for, as _file_text says)."""
     reader = csv.reader(_file_lines(scan))
     while reader.line_num < header_end:
-        next(reader)  # read without error when the header was found
+        if next(reader, None) is None:  # read once already: the file is not the same
+            assert scan.problems is not None
+            raise _changed(scan, scan.problems)
     yield from _csv_rows(reader, problems)
 
 

@@ -4,7 +4,9 @@ whole, wherever the blocks happen to be cut."""
 from __future__ import annotations
 
 import codecs
+import os
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -44,18 +46,21 @@ def streamed(path: Path, encoding: str | None):
 # pieces of a CSV file: plain cells, separators, quotes, every kind of line break,
 # Chinese text (two bytes in GB18030, three in UTF-8), blanks, and bytes no encoding reads
 PIECES = st.sampled_from(["a", "id", "P1", ",", ",", " ", "\t", '"', "\n", "\n", "\r\n", "\r",
-                          "医保", "扣分", "\ufeff", b"\xff", b"\x80"])
+                          "医保", "扣分", "\ufeff", b"\xff", b"\x80", b"\x81\x30"])
 
 
-@settings(max_examples=300, deadline=None)
-@given(pieces=st.lists(PIECES, max_size=60), encoding=st.sampled_from(["utf-8", "gb18030"]),
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(PIECES, max_size=60),
+       encoding=st.sampled_from(["utf-8", "gb18030", "utf-8-sig", "gbk", "big5"]),
        bom=st.booleans(), given_encoding=st.booleans(), block=st.integers(1, 9),
        cell=st.integers(2, 12))
 def test_streamed_reads_as_the_whole_text(pieces, encoding, bom, given_encoding, block, cell):
-    data = b"".join(p if isinstance(p, bytes) else p.encode(encoding) for p in pieces)
-    if bom and encoding == "utf-8":
+    # (b"\x81\x30" begins a four-byte GB18030 character that never ends)
+    data = b"".join(p if isinstance(p, bytes) else p.encode(encoding, errors="replace")
+                    for p in pieces)
+    if bom and encoding.startswith("utf-8"):
         data = codecs.BOM_UTF8 + data
-    name = encoding if given_encoding else None
+    name = encoding if given_encoding or encoding not in ("utf-8", "gb18030") else None
     with pytest.MonkeyPatch.context() as mp, tempfile.TemporaryDirectory() as tmp:
         mp.setattr(tables, "_READ", block)  # blocks of a few bytes: every cut is tried
         mp.setattr(tables, "MAX_CELL", cell)
@@ -117,3 +122,48 @@ def test_quoted_rows_are_read_again_from_the_file(tmp_path):
     table = open_table(str(path), None, Problems("e.csv", 5))
     assert (table.header, table.header_line) == (["person", "note"], 2)
     assert list(table.rows) == [(3, ["P1", "two\nlines"]), (5, ["P2", "x"])]
+
+
+@pytest.mark.parametrize("before, after", [
+    (b"person,date\nP1,2024-01-01\n", b"person,date\nP1,2024\xff-01-01\n"),  # not UTF-8 now
+    (b"person,date\nP1,2024-01-01\n", b'person,date\nP1,"2024-01-01,x"\nP2,2024-01-02\n'),
+    (b'person,"date"\n\nP1,2024-01-01\n', b""),  # quoted, then emptied
+    (b'person,"date"\nP1,2024-01-01\n', b"x\n"),
+    (b"person,date\nP1,2024-01-01\n", None),  # gone
+])
+def test_a_file_changed_between_the_passes_is_a_problem_not_a_misreading(tmp_path, before,
+                                                                         after):
+    # the rows are read from the file again after the first pass (and in each process of a
+    # split fold): a file written to in between is reported, never read as something else
+    path = tmp_path / "e.csv"
+    path.write_bytes(before)
+    problems = Problems("e.csv", 50)
+    table = open_table(str(path), None, problems)
+    if after is None:
+        path.unlink()
+    else:
+        path.write_bytes(after)
+    with pytest.raises(Stop):
+        list(table.rows)
+    (d,) = problems.items
+    assert d.code == "io"
+    assert "changed while it was being read" in d.message or "no such file" in d.message
+
+
+def test_a_pipe_is_read_whole_once(tmp_path):
+    # `--events <(...)`, a FIFO, /dev/stdin from a pipe: not a regular file, so read whole
+    # like standard input rather than scanned and read again
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this platform")
+    fifo = tmp_path / "f.csv"
+    os.mkfifo(fifo)
+    assert not tables.rereadable(str(fifo)) and tables.rereadable(__file__)
+
+    def write() -> None:
+        with open(fifo, "w") as f:
+            f.write("person,date\nP1,2024-01-01\n")
+    writer = threading.Thread(target=write)
+    writer.start()
+    table = open_table(str(fifo), None, Problems("f.csv", 5))
+    assert list(table.rows) == [(2, ["P1", "2024-01-01"])]
+    writer.join()
