@@ -187,32 +187,21 @@ class InstitutionTracker:
         return self.by_site
 
 
-class Members(Sequence):
-    """The staff's records at the end of a period, as institution rules read them
-    (`members`): each made when a rule reaches it, so a rule that stops at its first
-    match (`any`) builds few. Staff with no finding share one record, last."""
+class _Staff(Sequence):
+    """A staff's records as institution rules read them (`members`): those with a
+    record in the period, in code order, then the quiet ones' shared record, which the
+    list functions test once (`runs`, see dsl/builtins.py)."""
 
     __slots__ = ("active", "quiet", "default")
 
-    def __init__(self, active: list[tuple[str, Any]], quiet: int, default: Member):
+    def __init__(self, active: list, quiet: int, default: Member):
         self.active, self.quiet, self.default = active, quiet, default
 
     def __len__(self) -> int:
         return len(self.active) + self.quiet
 
-    def __iter__(self) -> Iterator[Member]:
-        for code, record in self.active:
-            yield Member(code, *_snap(record))
-        yield from repeat(self.default, self.quiet)
-
-    def runs(self) -> Iterator[tuple[Member, int]]:
-        """(member, 1) for each member with a record, then (the quiet members' shared
-        record, how many): the list functions test the quiet members once
-        (dsl/builtins.py)."""
-        for code, record in self.active:
-            yield Member(code, *_snap(record)), 1
-        if self.quiet:
-            yield self.default, self.quiet
+    def _member(self, i: int) -> Member:
+        return self.active[i]
 
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
@@ -222,24 +211,13 @@ class Members(Sequence):
             i += n
         if not 0 <= i < n:
             raise IndexError("list index out of range")
-        if i < len(self.active):
-            code, record = self.active[i]
-            return Member(code, *_snap(record))
-        return self.default
+        return self._member(i) if i < len(self.active) else self.default
 
 
-class _OnADay(Sequence):
-    """The staff's records on a day of the first-date search, as `members`: the
-    Member records of those with a record, in code order, then the quiet ones' shared
-    record (see Members)."""
+class _OnADay(_Staff):
+    """The staff on a day of the first-date search: `active` holds Member records."""
 
-    __slots__ = ("active", "quiet", "default")
-
-    def __init__(self, active: list[Member], quiet: int, default: Member):
-        self.active, self.quiet, self.default = active, quiet, default
-
-    def __len__(self) -> int:
-        return len(self.active) + self.quiet
+    __slots__ = ()
 
     def __iter__(self) -> Iterator[Member]:
         return chain(self.active, repeat(self.default, self.quiet))
@@ -248,15 +226,28 @@ class _OnADay(Sequence):
         return chain(zip(self.active, repeat(1)),
                      ((self.default, self.quiet),) if self.quiet else ())
 
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return list(self)[i]
-        n = len(self)
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError("list index out of range")
-        return self.active[i] if i < len(self.active) else self.default
+
+class Members(_Staff):
+    """The staff at the end of a period: `active` holds (code, record) pairs, each made
+    a Member when a rule reaches it, so a rule that stops at its first match (`any`)
+    builds few."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[Member]:
+        for code, record in self.active:
+            yield Member(code, *_snap(record))
+        yield from repeat(self.default, self.quiet)
+
+    def runs(self) -> Iterator[tuple[Member, int]]:
+        for code, record in self.active:
+            yield Member(code, *_snap(record)), 1
+        if self.quiet:
+            yield self.default, self.quiet
+
+    def _member(self, i: int) -> Member:
+        code, record = self.active[i]
+        return Member(code, *_snap(record))
 
 
 def _snap(record) -> tuple:
