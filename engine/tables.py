@@ -339,12 +339,13 @@ _BLOCK = 1 << 20  # characters of text split into lines at a time
 
 # ---- CSV files, streamed -------------------------------------------------------------------
 #
-# A CSV file (not standard input) is read twice and never held whole: a first pass over
-# its bytes (`_scan`) settles the encoding, counts the lines and looks for quotes; the
-# rows are then decoded and split a block at a time as they are read. This keeps memory
-# to the rows in hand rather than the file's text (a million-row ledger is 50 MB or more
-# of text), and lets each process of a split fold (workers.py) read the file itself:
-# the rows' file is opened when they are first read, not when the table is made.
+# A CSV file (a regular file: not standard input, nor a pipe) is read twice and never
+# held whole: a first pass over its bytes (`_scan`) settles the encoding, counts the
+# lines and looks for quotes; the rows are then decoded and split a block at a time as
+# they are read. This keeps memory to the rows in hand rather than the file's text (a
+# million-row ledger is 50 MB or more of text), and lets each process of a split fold
+# (workers.py) read the file itself: the rows' file is opened when they are first read,
+# not when the table is made.
 
 _READ = 1 << 20  # bytes read at a time
 # Encodings in which the bytes of a newline, carriage return, comma and double quote
@@ -362,8 +363,8 @@ class _Scan:
 
     def __init__(self, path: str, codec: str):
         self.path = path
-        self.stamp: tuple = ()  # size and times: the file read later must be this one
-        self.problems: Problems | None = None
+        self.stamp: tuple = ()  # size, time, inode: the file read later must be this one
+        self.problems: Problems | None = None  # where the later reads report
         self.codec = codec  # the decoder that reads the whole file without error
         self.newlines = 0
         self.last = b""  # the file's last byte
