@@ -193,8 +193,6 @@ class _EventReader:
         self.count = 0  # rows read
         self.last_line = 0
         self.ids = SeenIds(reread)  # the ids the file gives, checked at the end
-        if reread is not None:
-            reread.problems = problems
 
     # -- (type, items) ---------------------------------------------------------------------
     def profile(self, type_text: str, items_text: str) -> _Profile:
@@ -469,19 +467,20 @@ class _EventReader:
                 continue
             if pad:
                 row.append("")
+            eid = row[at_id].strip() if has_id else ""
+            if eid and increasing:  # every row's, both parts' of a split fold alike
+                if eid > last_id:
+                    last_id = eid
+                else:
+                    increasing = False
             if part is not None and (who := row[at_person].strip()) and \
                     (who < pivot) is not low:  # not in_part(who, part), without the call
                 # another process's person (EventStream.part): only counted. Its id is
                 # that process's to note; the two parts' ids are compared after
                 # (workers.py, SeenIds.meets), unless every id is greater than the last
                 count += 1
-                if increasing and has_id and (eid := row[at_id].strip()):
-                    if eid > last_id:
-                        last_id = eid
-                    else:
-                        increasing = False
                 continue
-            (id_s, person_s, date_s, type_s, items_s, place_s, insp_s, amount_s, points_s,
+            (_, person_s, date_s, type_s, items_s, place_s, insp_s, amount_s, points_s,
              end_s) = get(row)
 
             try:
@@ -525,16 +524,11 @@ class _EventReader:
             else:
                 inspection = None
 
-            if has_id and id_s and (eid := id_s.strip()):
+            if eid:
                 if person or low:  # a row both parts read (no person): the low part's id
                     given(key(eid))
                     if given_at is not None:
                         given_at(line)
-                if increasing:
-                    if eid > last_id:
-                        last_id = eid
-                    else:
-                        increasing = False
                 if eid.startswith(made_prefix):  # `events.csv:12`: the id a row without one gets
                     self.ids.made_like.append((line, eid))
             else:
@@ -643,19 +637,31 @@ class Reread:
     from the rows the reader read (a row with more cells than the header has
     columns is reported, not read)."""
 
-    def __init__(self, path: str, encoding: str | None):
+    def __init__(self, path: str, encoding: str | None, problems: Problems):
         self.path, self.encoding = path, encoding
-        self.problems: Problems | None = None  # the reader's: where a problem goes
+        self.problems = problems  # the reader's
 
     def _ids(self) -> Iterator[tuple[int, str]]:
-        table = open_table(self.path, self.encoding,
-                           self.problems or Problems(display(self.path), 50))
-        at, width = table.header.index("id"), len(table.header)
-        for line, row in table.rows:
-            if len(row) > width and any(c.strip() for c in row[width:]):
-                continue
-            if at < len(row) and (eid := row[at].strip()):
-                yield line, eid
+        # The rows' own problems (a cell too long) were reported by the first reading:
+        # this one's are kept apart. It can only fail where the first did not if the
+        # file changed since, which is then the reader's problem.
+        again = Problems(self.problems.file, self.problems.limit)
+        try:
+            table = open_table(self.path, self.encoding, again)
+            at, width = table.header.index("id"), len(table.header)
+            for line, row in table.rows:
+                if len(row) > width and any(c.strip() for c in row[width:]):
+                    continue
+                if at < len(row) and (eid := row[at].strip()):
+                    yield line, eid
+        except (Stop, LedgerError, ValueError):  # (ValueError: no `id` column any more)
+            why = next((d for d in again.items if d.code in ("io", "encoding")), None)
+            if why is not None:
+                self.problems.fail(why.code, why.message, hint=why.hint)
+            else:
+                self.problems.fail("io", f"`{self.path}` changed while it was being read",
+                                   hint="run again once nothing is writing to it")
+            raise Stop from None
 
     def at_lines(self, lines: set[int]) -> dict[int, str]:
         """The ids given at these lines (a line that gives none is left out)."""
@@ -666,9 +672,9 @@ class Reread:
         return [(line, eid) for line, eid in self._ids() if hash(eid) in hashes]
 
 
-def _reread_ids(path: str, encoding: str | None) -> Reread | None:
+def _reread_ids(path: str, encoding: str | None, problems: Problems) -> Reread | None:
     """How to read the ids of a file again (None for standard input, a pipe, a FIFO)."""
-    return Reread(path, encoding) if rereadable(path) else None
+    return Reread(path, encoding, problems) if rereadable(path) else None
 
 
 def _duplicate_ids(given: list[tuple[int, str]], problems: Problems) -> None:
@@ -727,7 +733,8 @@ def read_events(path: str, policy: Policy, encoding: str | None = None,
     try:
         with bulk():
             table = open_table(path, encoding, problems)
-            return _EventReader(policy, problems, staff, roster, _reread_ids(path, encoding),
+            return _EventReader(policy, problems, staff, roster,
+                                _reread_ids(path, encoding, problems),
                                 check_institutions).read(table)
     except Stop:
         raise problems.error() from None
@@ -753,7 +760,7 @@ class EventStream:
                  staff: dict[str, list[str]] | None, roster: str | None, limit: int = 50):
         self.problems = Problems(display(path), limit)
         self.reader = _EventReader(policy, self.problems, staff, roster,
-                                   _reread_ids(path, encoding))
+                                   _reread_ids(path, encoding, self.problems))
         try:
             self.table = open_table(path, encoding, self.problems)
         except Stop:

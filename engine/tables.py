@@ -183,16 +183,22 @@ def _io_error(path: str, exc: OSError, problems: Problems) -> LedgerError:
     return problems.fail("io", f"cannot read `{path}`: {reason}")
 
 
+def _codec(encoding: str, problems: Problems) -> str:
+    """The codec's own name for an encoding given by the user, or an `encoding` problem."""
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise problems.fail("encoding", f"unknown encoding `{encoding}`",
+                            hint="try utf-8 or gb18030") from None
+
+
 def _decode(data: bytes, encoding: str | None, problems: Problems) -> str:
     if encoding:
+        # UTF-8 with or without "-sig" alike: a BOM decoded as a character, so that an
+        # error's position counts it, and dropped below, once
+        name = _codec(encoding, problems)
         try:
-            # UTF-8 with or without "-sig" alike: a BOM decoded as a character, so that an
-            # error's position counts it, and dropped below, once
-            name = codecs.lookup(encoding).name
-            text = data.decode("utf-8" if name == "utf-8-sig" else encoding)
-        except LookupError:
-            raise problems.fail("encoding", f"unknown encoding `{encoding}`",
-                                hint="try utf-8 or gb18030") from None
+            text = data.decode("utf-8" if name == "utf-8-sig" else name)
         except UnicodeDecodeError as exc:
             raise _decode_error(data, exc, encoding, problems) from None
         return text[1:] if text.startswith("\ufeff") else text
@@ -244,7 +250,7 @@ def open_table(path: str, encoding: str | None, problems: Problems) -> Table:
     if suffix not in (".jsonl", ".ndjson") and rereadable(path):
         scan = _scan(path, encoding, problems)
         if scan is not None:
-            return _csv_file_table(path, scan, problems)
+            return _csv_file_table(scan, problems)
     text = _decode(_read_bytes(path, problems), encoding, problems)
     if suffix in (".jsonl", ".ndjson"):
         return _jsonl_table(text, problems)
@@ -382,11 +388,7 @@ def _scan(path: str, encoding: str | None, problems: Problems) -> _Scan | None:
     `encoding` problem at the first byte UTF-8 could not read.
     """
     if encoding:
-        try:
-            name = codecs.lookup(encoding).name
-        except LookupError:
-            raise problems.fail("encoding", f"unknown encoding `{encoding}`",
-                                hint="try utf-8 or gb18030") from None
+        name = _codec(encoding, problems)
         if name not in _STREAMED:
             return None
         tries, shown = ["utf-8-sig" if name.startswith("utf-8") else name], encoding
@@ -492,9 +494,7 @@ def _file_text(scan: _Scan) -> Iterator[str]:
     except UnicodeDecodeError:
         raise _changed(scan, problems) from None
     except OSError as exc:
-        with contextlib.suppress(Stop):
-            problems.add("io", f"cannot read `{scan.path}`: "
-                         f"{(exc.strerror or str(exc)).lower()}")
+        _io_error(scan.path, exc, problems)  # noted; reading stops
         raise Stop from None
     if text:
         yield text.replace("\r\n", "\n") if crlf else text
@@ -506,9 +506,8 @@ def _stamp(fd: int) -> tuple:
 
 
 def _changed(scan: _Scan, problems: Problems) -> Stop:
-    with contextlib.suppress(Stop):
-        problems.add("io", f"`{scan.path}` changed while it was being read",
-                     hint="run again once nothing is writing to it")
+    problems.fail("io", f"`{scan.path}` changed while it was being read",
+                  hint="run again once nothing is writing to it")
     return Stop()
 
 
@@ -524,20 +523,17 @@ def _file_blocks(scan: _Scan, skip: int) -> Iterator[list[str]]:
             yield lines
 
 
-def _csv_file_table(path: str, scan: _Scan, problems: Problems) -> Table:
+def _csv_file_table(scan: _Scan, problems: Problems) -> Table:
     """A scanned CSV file as a table whose rows are read from the file as they are
     asked for: split at commas when no cell is quoted, by csv.reader otherwise."""
     if scan.quoted or scan.lone_cr:
-        return _csv_reader_table(path, scan, problems)
-    try:
-        found = _header_line(scan)
-    except OSError as exc:
-        raise _io_error(path, exc, problems) from None
+        return _csv_reader_table(scan, problems)
+    found = _header_line(scan)
     if found is None:
         raise problems.fail("empty", "the file is empty", 1, hint="the first row is the header")
     line, first = found
     if len(first) > MAX_CELL:
-        return _csv_reader_table(path, scan, problems)  # which reports it
+        return _csv_reader_table(scan, problems)  # which reports it
     header = _header(first.split(","), line, problems)
     rows = scan.newlines - line + (scan.last != b"\n")
     return Table(problems.file, header, line,
@@ -555,7 +551,7 @@ def _header_line(scan: _Scan) -> tuple[int, str] | None:
     return None
 
 
-def _csv_reader_table(path: str, scan: _Scan, problems: Problems) -> Table:
+def _csv_reader_table(scan: _Scan, problems: Problems) -> Table:
     """A scanned CSV file with quotes (or lone carriage returns), read by csv.reader."""
     header = None
     reader = csv.reader(_file_lines(scan))
@@ -567,8 +563,6 @@ def _csv_reader_table(path: str, scan: _Scan, problems: Problems) -> Table:
     except csv.Error as exc:
         raise problems.fail("format", f"cannot read the header: {_csv_message(exc)}",
                             reader.line_num) from None
-    except OSError as exc:
-        raise _io_error(path, exc, problems) from None
     if header is None:
         raise problems.fail("empty", "the file is empty", 1, "the first row is the header")
     return Table(problems.file, header, reader.line_num,

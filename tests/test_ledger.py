@@ -583,6 +583,30 @@ def test_ids_kept_as_hashes_are_compared_as_text_when_hashes_meet(tmp_path, poli
     assert check("E9", "E2", "E9") == [(4, "event id `E9` is used twice")]
 
 
+def test_reading_ids_again_reports_nothing_twice(tmp_path, policy):
+    # E2 is given on lines 2 and 4 (the ids do not increase, so the rows with E2's hash
+    # are read again); line 3's long note is a problem of the first reading only
+    long = "x" * (ledger.MAX_CELL + 1)
+    path = write(tmp_path, "id,person,date,items,note\nE2,P1,2024-03-05,A1,\n"
+                           f"E1,P1,2024-03-05,A1,{long}\nE2,P1,2024-03-06,A1,\n")
+    assert [(d.code, d.span.line) for d in problems(read_events, path, policy)] == [
+        ("format", 3), ("duplicate-id", 4)]
+
+
+def test_a_file_gone_before_its_ids_are_read_again_is_reported(tmp_path):
+    from engine.ledger import Reread
+    from engine.tables import Problems, Stop
+
+    path = Path(write(tmp_path, "id,person\nE1,P1\n"))
+    mine = Problems(str(path), 50)
+    again = Reread(str(path), None, mine)
+    path.unlink()
+    with pytest.raises(Stop):
+        again.at_lines({2})
+    assert [(d.code, d.message) for d in mine.items] == [
+        ("io", f"cannot read `{path}`: no such file")]
+
+
 def test_duplicate_ids_on_standard_input_are_found(monkeypatch, policy):
     import io
     import sys
