@@ -91,8 +91,7 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
 
     def people_runs() -> Iterator[str | report.Spooled]:
         yield from first
-        yield from report.people_runs(lambda code: evaluator.finish_person(code)[0], codes,
-                                      fmt, progress)
+        yield from report.people_runs(evaluator, codes, fmt, progress)
         outcome.institutions = institutions if rendered else evaluator.judge_institutions(None)
 
     return outcome, report.frame(outcome, fmt, people_runs(), spooled)

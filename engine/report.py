@@ -16,9 +16,9 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
-from .outcome import ActionRec, Outcome, PersonOutcome, plain
+from .outcome import ActionRec, Outcome, PersonOutcome, num, plain
 
 FORMATS = ("json", "jsonl", "csv", "table")
 
@@ -91,15 +91,31 @@ def people_text(people: list[PersonOutcome], fmt: str) -> str:
     return buf.getvalue()
 
 
-def people_runs(finish: Callable[[str], PersonOutcome], codes: list[str], fmt: str,
+class Finisher(Protocol):
+    """What `people_runs` finishes people with: an evaluator after its fold
+    (evaluate.Evaluator)."""
+
+    def finish_person(self, code: str) -> tuple[PersonOutcome, Any]: ...
+
+    def finish_row(self, code: str) -> tuple: ...
+
+
+def people_runs(ev: Finisher, codes: list[str], fmt: str,
                 progress: Callable[[int, str], None] | None = None) -> Iterator[str]:
-    """The people of `codes`, finished (`finish(code)`) and rendered a batch at a time:
-    each batch is let go once its text is made."""
+    """The people of `codes`, finished and rendered a batch at a time: each batch is
+    let go once its text is made. JSON is written from `finish_row`'s plain tuples,
+    byte for byte as from the outcomes (`PersonJson.row`)."""
+    json_rows = fmt in ("json", "jsonl")
+    row, finish, text = ev.finish_row, ev.finish_person, _PERSON_JSON.row
     for start in range(0, len(codes), BATCH):
-        batch = [finish(code) for code in codes[start:start + BATCH]]
-        yield people_text(batch, fmt)
+        chunk = codes[start:start + BATCH]
+        if json_rows:
+            texts = [text(row(code)) for code in chunk]
+            yield ",\n  ".join(texts) if fmt == "json" else "\n".join(texts) + "\n"
+        else:
+            yield people_text([finish(code)[0] for code in chunk], fmt)
         if progress:
-            progress(start + len(batch), "people")
+            progress(start + len(chunk), "people")
 
 
 BATCH = 2000  # people finished and rendered at a time
@@ -128,27 +144,35 @@ class PersonJson:
         self.heads: dict[tuple, str] = {}
 
     def person(self, p: PersonOutcome) -> str:
-        parts = ['{"person": ', _string(p.person), ', "status": ', self.word(p.status),
+        return self.row((p.person, p.status, [
+            (c.period, c.deducted, c.score, c.tier, c.violations, c.credited, c.registration)
+            for c in p.cycles], p.actions, p.reapply_from, p.reapplications, p.facts,
+            p.institutions))
+
+    def row(self, r: tuple) -> str:
+        """A person's record from `Evaluator.finish_row`'s tuple."""
+        code, status, cycles, actions, reapply_from, reapplications, facts, sites = r
+        parts = ['{"person": ', _string(code), ', "status": ', self.word(status),
                  ', "cycles": [']
-        if p.cycles:
-            parts.append(", ".join([self.cycle(c) for c in p.cycles]))
+        if cycles:
+            parts.append(", ".join(map(self.cycle, cycles)))
         parts.append('], "actions": [')
-        if p.actions:
-            parts.append(", ".join([self.action(a) for a in p.actions]))
+        if actions:
+            parts.append(", ".join(map(self.action, actions)))
         parts.append('], "reapply_from": ')
-        parts.append("null" if p.reapply_from is None else _dump(plain(p.reapply_from)))
-        if p.reapplications:
+        parts.append("null" if reapply_from is None else _dump(plain(reapply_from)))
+        if reapplications:
             parts.append(', "reapplications": ')
-            parts.append(_dump([{k: plain(v) for k, v in r.items()} for r in p.reapplications]))
-        if p.facts:
+            parts.append(_dump([{k: plain(v) for k, v in r.items()} for r in reapplications]))
+        if facts:
             parts.append(', "facts": ')
             # keyed with each value's type: 1 == True, yet they print as 1 and true
-            values = p.facts.values()
-            key = (*p.facts, *map(type, values), *values)
-            parts.append(self.cached(self.facts, key, _plain_dict, p.facts))
-        if p.institutions:
+            values = facts.values()
+            key = (*facts, *map(type, values), *values)
+            parts.append(self.cached(self.facts, key, _plain_dict, facts))
+        if sites:
             parts.append(', "institutions": ')
-            parts.append(self.cached(self.sites, tuple(p.institutions), list, p.institutions))
+            parts.append(self.cached(self.sites, tuple(sites), list, sites))
         parts.append("}")
         return "".join(parts)
 
@@ -192,13 +216,17 @@ class PersonJson:
                 self.dates[d] = text
         return text
 
-    def cycle(self, c) -> str:
-        key = (c.period, c.deducted, c.score, c.tier, c.violations, c.credited, c.registration)
-        text = self.cycles.get(key)
+    def cycle(self, c: tuple) -> str:
+        """(period, deducted, score, tier, violations, credited, registration) as
+        `CycleOut.as_dict` would give it."""
+        text = self.cycles.get(c)
         if text is None:
-            text = _dump(c.as_dict())
+            period, deducted, score, tier, violations, credited, registration = c
+            text = _dump({"period": period, "deducted": num(deducted), "score": num(score),
+                          "tier": tier, "violations": violations, "credited": num(credited),
+                          "registration": registration})
             if len(self.cycles) < self.LIMIT:
-                self.cycles[key] = text
+                self.cycles[c] = text
         return text
 
     def cached(self, cache: dict, key: tuple, make: Callable[[Any], Any], arg) -> str:

@@ -161,8 +161,7 @@ def _merge(ev: Evaluator, after: int, outside: int, part: tuple | None) -> None:
 
 def _finish(ev: Evaluator, out: Spooled, progress: Callable[[int, str], None] | None) -> None:
     """Finish and render every person of a part, in code order, into `out`."""
-    for run in people_runs(lambda code: ev.finish_person(code)[0], ev.codes(), out.fmt,
-                           progress):
+    for run in people_runs(ev, ev.codes(), out.fmt, progress):
         out.add(run)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,47 @@ def test_any_person_renders_as_json_dumps_would(people):
     pj = report.PersonJson()
     for p in people + people:
         assert pj.person(p) == _plain_json(p.as_dict())
+
+
+def _folded(policy, events: Path, roster: Path, as_of: str):
+    from engine.evaluate import Evaluator
+    from engine.ledger import read_ledger
+
+    ev = Evaluator(policy, read_ledger(str(events), policy, str(roster)),
+                   dt.date.fromisoformat(as_of), set(), None)
+    ev.fold_events(ev.ledger.events)
+    return ev
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+@pytest.mark.parametrize("city,as_of,initial", [
+    ("jining", "2025-12-31", True), ("zhanjiang", "2023-12-31", True),
+    ("jining", "2025-12-31", False)])
+def test_rows_render_as_outcomes_do(tmp_path, city, as_of, initial, fmt):
+    # The CLI renders people from Evaluator.finish_row's plain tuples rather than
+    # from PersonOutcome: the bytes must be the same, with or without an initial
+    # score (a scale without one reports `score: null`).
+    from engine.loader import load_policy
+
+    text = (ROOT / "policies" / f"{city}.yaml").read_text("utf-8")
+    if not initial:
+        lines = text.splitlines(keepends=True)
+        text = "".join(ln for ln in lines if not ln.startswith("  initial:"))
+        assert len(lines) == len(text.splitlines()) + 1
+    path = tmp_path / f"{city}.yaml"
+    path.write_text(text, "utf-8")
+    shutil.copytree(ROOT / "policies" / "sources", tmp_path / "sources")
+    policy = load_policy(str(path))
+    assert (policy.scale.initial is not None) is initial
+    ex = ROOT / "examples" / city
+    by_rows, by_outcomes = (_folded(policy, ex / "events.csv", ex / "roster.csv", as_of)
+                            for _ in range(2))
+    codes = by_rows.codes()
+    assert len(codes) > report.BATCH // 10
+    rows = "".join(report.people_runs(by_rows, codes, fmt))
+    outcomes = report.people_text([by_outcomes.finish_person(c)[0] for c in codes], fmt)
+    assert rows == outcomes
+    people = [json.loads(line.rstrip(",")) for line in rows.splitlines()]
+    assert len(people) == len(codes)
+    scores = [c["score"] for p in people for c in p["cycles"]]
+    assert scores and all((s is not None) is initial for s in scores)
