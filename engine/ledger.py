@@ -822,11 +822,21 @@ def _read_roster(table: Table, problems: Problems, read: frozenset[str], only_re
     extra = tuple((name, i) for i, name in enumerate(header)
                   if name not in REQUIRED_ROSTER_COLUMNS and (name in read or not only_read))
     out: dict[str, Person] = {}
+    # each institution's code as one string, however many rows name it: the fold and
+    # the report hash a person's sites again and again (the institution tracker's
+    # keys, a report's cached site lists), and a string read from every row would be
+    # one more object per person out of the cache
+    places: dict[str, str] = {}
     count = 0
     for line, row in table.rows:
         if len(row) != width and not _fit(row, width, line, problems):
             continue
-        person, place = row[ip].strip(), row[ii].strip()
+        person = row[ip].strip()
+        place = places.get(row[ii])
+        if place is None:
+            place = row[ii].strip()
+            if len(places) < _CACHE_MAX:
+                place = places[row[ii]] = places.get(place, place)
         if not person or not place:
             if not any(c.strip() for c in row):
                 continue  # a blank row
