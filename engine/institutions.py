@@ -151,8 +151,11 @@ class InstitutionTracker:
                     break
 
     def portable(self) -> dict[tuple[str, str], list[tuple[str, tuple]]]:
-        """`by_site` with snapshots for records: what another process needs."""
-        return {site: [(code, _snap(r)) for code, r in records]
+        """`by_site` with snapshots for records: what another process needs. Called on
+        this process's own records (its cycles), before any other's are merged in; by C
+        iterators, as the child of a split fold does it on its way to rendering."""
+        return {site: list(zip(map(_CODE, records), map(_SNAP, map(_RECORD, records)),
+                               strict=True))
                 for site, records in self.by_site.items()}
 
     def final(self, staff: list[str], active: list[tuple[str, Any]]) -> list[Member]:
@@ -256,6 +259,8 @@ def _snap(record) -> tuple:
 
 
 _CODE = _DAY = itemgetter(0)
+_RECORD = itemgetter(1)
+_SNAP = attrgetter("snap")
 
 
 def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
