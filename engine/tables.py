@@ -44,8 +44,8 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
+from itertools import chain, repeat
 from itertools import count as _count
-from itertools import repeat
 from pathlib import Path
 
 from .errors import Diagnostic, LedgerError, Span
@@ -331,12 +331,20 @@ def _split_blocks(blocks: Iterator[list[str]], line: int, problems: Problems
                   ) -> Iterator[tuple[int, list[str]]]:
     """(line, cells) of each line of each block, numbered from `line`, split at
     commas. A line longer than a cell may be is reported and read as blank, as csv
-    would refuse it."""
+    would refuse it.
+
+    The rows are chained from each block's iterator by C, not yielded one by one from
+    a generator: a million rows, a million fewer resumptions of a Python frame."""
+    return chain.from_iterable(_split_each(blocks, line, problems))
+
+
+def _split_each(blocks: Iterator[list[str]], line: int, problems: Problems
+                ) -> Iterator[Iterator[tuple[int, list[str]]]]:
     for lines in blocks:
         if max(map(len, lines)) > MAX_CELL:
-            yield from _bounded([ln.split(",") for ln in lines], line, problems)
+            yield _bounded([ln.split(",") for ln in lines], line, problems)
         else:
-            yield from zip(_count(line), map(str.split, lines, repeat(",")))
+            yield zip(_count(line), map(str.split, lines, repeat(",")))
         line += len(lines)
 
 
