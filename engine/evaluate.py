@@ -88,6 +88,10 @@ class Evaluator(Sanctions):
                       if i.points_kind == "fixed"}
         self.with_effects = frozenset(code for code, i in policy.items.items() if i.effects)
         self.not_violations = frozenset(c for c, i in policy.items.items() if not i.violation)
+        # an event's item codes -> (its points when one fixed item decides them, else
+        # None; whether it is a violation; whether an item has effects): one look-up a
+        # finding for what would be three (`plan`)
+        self.plans: dict[tuple[str, ...], tuple[Any, bool, bool]] = {}
         self.cycle_cache: dict[int, tuple[str, _dt.date, _dt.date]] = {}
         self.cycle_starts = (policy.cycle.start_month, policy.cycle.start_day)
         # A fact that reads only the person's attributes and the as-of date is the same
@@ -372,15 +376,18 @@ class Evaluator(Sanctions):
         codes = ev.items
         trace = st.trace is not None
         per = None
-        if len(codes) == 1:
-            pts = self.fixed.get(codes[0])
-            if pts is None:
+        plan = self.plans.get(codes)
+        if plan is None:
+            plan = self.plan(codes)
+        pts, is_violation, has_effects = plan
+        if pts is None:
+            if len(codes) == 1:
                 pts = self.item_points(st, ev, self.p.items[codes[0]])
-        else:
-            items = self.p.items
-            per = [(code, self.item_points(st, ev, items[code])) for code in codes]
-            values = [v for _, v in per]
-            pts = max(values) if self.p.combine.same_act == "highest" else sum(values)
+            else:
+                items = self.p.items
+                per = [(code, self.item_points(st, ev, items[code])) for code in codes]
+                values = [v for _, v in per]
+                pts = max(values) if self.p.combine.same_act == "highest" else sum(values)
         if trace:
             self.say_event(st, ev, pts, per)
         counted = pts
@@ -398,7 +405,7 @@ class Evaluator(Sanctions):
         if self.cap is not None and new > self.cap:
             new = self.cap
         cyc.deducted = new
-        if self.not_violations and self.not_violations.issuperset(codes):
+        if not is_violation:
             pass  # e.g. a failed policy test: acts by its effects, is no 违规
         else:
             cyc.violations += 1
@@ -415,7 +422,7 @@ class Evaluator(Sanctions):
                      f"deducted" + (f" (score {cyc.score})" if self.initial is not None else ""),
                      self.p.scale.cite, ev)
         fired_terminate = False
-        if self.with_effects and not self.with_effects.isdisjoint(codes):
+        if has_effects:
             fired_terminate = self.effects(st, ev, pts)
         if st.status == "terminated":
             if trace and not fired_terminate:
@@ -433,6 +440,18 @@ class Evaluator(Sanctions):
                 self.rules_after(st, cyc, ev, pts)
         if self.institutions is not None:  # self.track, without the call: every finding
             self.institutions.record(st, cyc, d)
+
+    def plan(self, codes: tuple[str, ...]) -> tuple[Any, bool, bool]:
+        """What a finding listing `codes` is, whatever its columns: its points when a
+        single fixed item decides them (else None), whether it counts as a violation
+        (not when every item is no violation, as a failed policy test), and whether
+        an item has effects of its own."""
+        plan = (self.fixed.get(codes[0]) if len(codes) == 1 else None,
+                not (self.not_violations and self.not_violations.issuperset(codes)),
+                bool(self.with_effects) and not self.with_effects.isdisjoint(codes))
+        if len(self.plans) < 100_000:
+            self.plans[codes] = plan
+        return plan
 
     def effects(self, st: PersonState, ev: Event, pts) -> bool:
         """Apply the listed items' direct effects; True if one of them terminated."""
