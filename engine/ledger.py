@@ -456,6 +456,7 @@ class _EventReader:
         by_items: dict[str, _Profile] = {}
         count = 0
         made_prefix = f"{file}:"
+        made = table.colons  # whether an id may look like `file:line` at all
         line = 0
         part = self.part
         pivot, low = part if part is not None else ("", True)
@@ -529,7 +530,7 @@ class _EventReader:
                     given(key(eid))
                     if given_at is not None:
                         given_at(line)
-                if eid.startswith(made_prefix):  # `events.csv:12`: the id a row without one gets
+                if made and eid.startswith(made_prefix):  # `events.csv:12`: a made id
                     self.ids.made_like.append((line, eid))
             else:
                 eid = f"{file}:{line}"

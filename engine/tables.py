@@ -133,14 +133,18 @@ class Table:
     cells) and skipped by the caller.
     """
 
-    __slots__ = ("file", "header", "header_line", "rows", "count")
+    __slots__ = ("file", "header", "header_line", "rows", "count", "colons")
 
-    def __init__(self, file: str, header: list[str], header_line: int, rows, count=None):
+    def __init__(self, file: str, header: list[str], header_line: int, rows, count=None,
+                 colons: bool = True):
         self.file = file
         self.header = header
         self.header_line = header_line
         self.rows = rows
         self.count = count  # the number of rows, when known before reading them
+        # False when no cell can hold a ":" (found so before the rows are read): no id
+        # is then shaped like the `file:line` a row without one is given (ledger.py)
+        self.colons = colons
 
 
 def display(path: str) -> str:
@@ -372,8 +376,8 @@ _STREAMED = frozenset({"utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312", "cp936"
 class _Scan:
     """What the first pass over a CSV file's bytes found."""
 
-    __slots__ = ("path", "codec", "newlines", "last", "quoted", "crlf", "lone_cr", "stamp",
-                 "problems")
+    __slots__ = ("path", "codec", "newlines", "last", "quoted", "colons", "crlf", "lone_cr",
+                 "stamp", "problems")
 
     def __init__(self, path: str, codec: str):
         self.path = path
@@ -383,6 +387,7 @@ class _Scan:
         self.newlines = 0
         self.last = b""  # the file's last byte
         self.quoted = False  # a double quote somewhere
+        self.colons = False  # a colon somewhere
         self.crlf = False  # a carriage return before a newline somewhere
         self.lone_cr = False  # a carriage return not before a newline
 
@@ -449,6 +454,8 @@ def _scan_as(path: str, f, codec: str) -> _Scan | tuple[int, int]:
         scan.newlines += block.count(b"\n")
         if not scan.quoted and b'"' in block:
             scan.quoted = True
+        if not scan.colons and b":" in block:
+            scan.colons = True
         if b"\r" in block:
             crs += block.count(b"\r")
             crlfs += block.count(b"\r\n")
@@ -545,7 +552,8 @@ def _csv_file_table(scan: _Scan, problems: Problems) -> Table:
     header = _header(first.split(","), line, problems)
     rows = scan.newlines - line + (scan.last != b"\n")
     return Table(problems.file, header, line,
-                 _split_blocks(_file_blocks(scan, line), line + 1, problems), max(rows, 0))
+                 _split_blocks(_file_blocks(scan, line), line + 1, problems), max(rows, 0),
+                 scan.colons)
 
 
 def _header_line(scan: _Scan) -> tuple[int, str] | None:
