@@ -35,8 +35,8 @@ def evaluate_files(policy: str, events: str, roster: str | None = None,
 def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, fmt: str, *,
                  encoding: str | None = None,
                  progress: Callable[[int, str], None] | None = None,
-                 jobs: int | None = None, spooled: bool = False
-                 ) -> tuple[Outcome, Iterator[str]]:
+                 jobs: int | None = None, spooled: bool = False,
+                 keep: list | None = None) -> tuple[Outcome, Iterator[str]]:
     """Evaluate and render a json, jsonl or csv report as it goes.
 
     A ledger in date order (as ledgers are kept) is folded as its rows are
@@ -50,6 +50,11 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
     been consumed. Other formats need the whole outcome: use evaluate_files and
     report.render. `spooled`: pass people rendered ahead into temporary files as
     `report.Spooled` chunks (copied as bytes by the CLI) rather than as text.
+    `keep`: a list the evaluation's remains (the roster, the institutions'
+    records) are put in once the last chunk is taken, for a caller about to end
+    its process without freeing them (the console script: freed otherwise as the
+    chunks end, they would hold up the report's last write by a tenth of a second
+    or more on a province's ledger).
     """
     from . import report, workers
     from .errors import EvaluationError
@@ -60,6 +65,7 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
     streamed = stream_ledger(events, p, roster, encoding)
     ev = None
     first: list[report.Spooled] = []  # people rendered on two processes, in code order
+    child: int | None = None  # the process that rendered the first of them
     rendered = False
     institutions: list = []
     if streamed is not None:
@@ -67,7 +73,7 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
         if workers.can_split(rows, ledger, jobs):
             split = workers.split_fold(p, ledger, rows, as_of, fmt, progress)
             if split is not None:
-                ev, first, institutions = split
+                ev, first, institutions, child = split
                 rendered = True
         else:
             ev = Evaluator(p, ledger, as_of, set(), progress)
@@ -90,9 +96,15 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
     outcome = evaluator.outcome([], {}, institutions=[])
 
     def people_runs() -> Iterator[str | report.Spooled]:
-        yield from first
+        try:
+            yield from first
+        finally:
+            if child is not None:
+                workers.reap(child)
         yield from report.people_runs(evaluator, codes, fmt, progress)
         outcome.institutions = institutions if rendered else evaluator.judge_institutions(None)
+        if keep is not None:
+            keep.append(evaluator)
 
     return outcome, report.frame(outcome, fmt, people_runs(), spooled)
 

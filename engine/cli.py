@@ -146,7 +146,8 @@ def evaluate(policy_path: str, events: str, roster: str | None, as_of: _dt.date,
         def progress(n: int, what: str) -> None:
             click.echo(f"\r  {n:,} {what}" + " " * 10, err=True, nl=False)
 
-    with paused_gc():  # a short-lived process: see evaluate.paused_gc
+    # a short-lived process: see evaluate.paused_gc; the console script never resumes it
+    with paused_gc(resume=_UNFREED is None):
         _evaluate(policy_path, events, roster, as_of, fmt, output, explain_people, encoding,
                   progress, jobs)
 
@@ -166,7 +167,7 @@ def _evaluate(policy_path, events, roster, as_of, fmt, output, explain_people, e
         else:  # folded and written as it goes
             outcome, chunks = api.report_files(policy_path, events, roster, as_of, fmt,
                                                encoding=encoding, progress=progress, jobs=jobs,
-                                               spooled=True)
+                                               spooled=True, keep=_UNFREED)
         for w in outcome.warnings():
             click.echo(f"warning: {w}", err=True)
         if to_file:
@@ -263,7 +264,15 @@ def diff_command(old: str, new: str, map_path: str | None, events: str | None,
     sys.exit(1 if d.changes else 0)
 
 
+# What an evaluation leaves behind, never freed: set to a list by the console script
+# (`main`), which ends the process without freeing anything (`_leave`); None when the
+# `cli` group is called from tests or other programs, which free as usual.
+_UNFREED: list | None = None
+
+
 def main() -> None:
+    global _UNFREED
+    _UNFREED = []
     code: int | str | None = 0
     try:
         # Not click's standalone mode, which turns an interrupt into "Aborted!" and
