@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 
 from .evaluate import evaluate
@@ -65,7 +66,7 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
     streamed = stream_ledger(events, p, roster, encoding)
     ev = None
     first: list[report.Spooled] = []  # people rendered on two processes, in code order
-    child: int | None = None  # the process that rendered the first of them
+    child: workers.Child | None = None  # the process that rendered the first of them
     rendered = False
     institutions: list = []
     if streamed is not None:
@@ -100,13 +101,16 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
             yield from first
         finally:
             if child is not None:
-                workers.reap(child)
+                child.reap()
         yield from report.people_runs(evaluator, codes, fmt, progress)
         outcome.institutions = institutions if rendered else evaluator.judge_institutions(None)
         if keep is not None:
             keep.append(evaluator)
 
-    return outcome, report.frame(outcome, fmt, people_runs(), spooled)
+    runs = people_runs()
+    if child is not None:  # reaped also when the runs are let go unread
+        weakref.finalize(runs, child.reap)
+    return outcome, report.frame(outcome, fmt, runs, spooled)
 
 
 

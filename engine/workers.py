@@ -56,13 +56,13 @@ def can_split(rows: EventStream, ledger: Ledger, jobs: int | None) -> bool:
 
 def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.date, fmt: str,
                progress: Callable[[int, str], None] | None
-               ) -> tuple[Evaluator, list[Spooled], list, int] | None:
+               ) -> tuple[Evaluator, list[Spooled], list, Child] | None:
     """Fold the ledger on two processes.
 
     Returns this process's evaluator (every person finished), every person
     rendered in `fmt` as two runs in code order (in temporary files), the
-    institutions' outcomes and the child's pid, to `reap` once the runs are
-    copied; or None when the ledger must be evaluated on one process instead.
+    institutions' outcomes and the child, to reap once the runs are copied; or
+    None when the ledger must be evaluated on one process instead.
     `rows` must not have been read from: each process reads its own copy of it.
 
     The timeline: both fold their people; the child writes its part of the
@@ -141,17 +141,27 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
         if not written:
             return None
     low.empty = low.file.seek(0, os.SEEK_END) == 0
-    return ev, [low, high], institutions, pid
+    return ev, [low, high], institutions, Child(pid)
 
 
-def reap(pid: int) -> None:
-    """Wait for the child of a split fold to be gone, once its people are copied.
+class Child:
+    """The child of a split fold, once it has said its people are written: waited for
+    (`reap`) once the runs are copied, not before.
 
-    Why not at once: the child has said its people are written, and what is left of it
-    is its exit, the freeing of a few hundred megabytes, which would otherwise hold up
-    the writing of the report by a tenth of a second."""
-    with contextlib.suppress(ChildProcessError):  # already reaped
-        os.waitpid(pid, 0)
+    Why not at once: what is left of the child is its exit, the freeing of a few
+    hundred megabytes, which would otherwise hold up the writing of the report by a
+    tenth of a second. Reaped once only, whoever asks first: its pid may be another
+    process's afterwards."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.reaped = False
+
+    def reap(self) -> None:
+        if not self.reaped:
+            self.reaped = True
+            with contextlib.suppress(ChildProcessError):  # reaped by someone else
+                os.waitpid(self.pid, 0)
 
 
 def _merge(ev: Evaluator, after: int, outside: int, part: tuple | None) -> None:

@@ -13,6 +13,7 @@ Regenerate with UPDATE_GOLDEN=1, then read the diff before committing.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -447,3 +448,37 @@ def test_an_institution_rule_that_fails_is_reported_as_by_one_process(tmp_path):
     assert one.exit_code == two.exit_code == 1
     assert two.stderr == one.stderr
     assert one.stderr.startswith("warning:") and "error[evaluation]" in one.stderr
+
+
+def _children() -> bool:
+    """Whether this process has a child not yet waited for, running or a zombie."""
+    try:  # None while all run, a record for one that has ended: neither waited for
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("read_all", [True, False])
+def test_two_processes_leave_no_child_behind(read_all):
+    # workers.split_fold does not wait for its child to be gone once the child has said
+    # its people are written; report_files reaps it when the runs have been taken, or
+    # when the caller lets the chunks go before the end
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    from engine import api
+
+    assert not _children()
+    ex = ROOT / "examples" / "jining"
+    kept: list = []
+    outcome, chunks = api.report_files(str(POLICY), str(ex / "events.csv"),
+                                       str(ex / "roster.csv"), dt.date(2025, 12, 31), "json",
+                                       jobs=2, keep=kept)
+    if read_all:
+        text = "".join(c if isinstance(c, str) else "".join(c.pieces()) for c in chunks)
+        assert json.loads(text)["people"] and kept  # the evaluation's remains, as asked
+    else:
+        next(chunks)
+        chunks.close()
+        assert not kept
+    assert not _children()
