@@ -60,7 +60,8 @@ class Unsorted(Exception):
 
 class Evaluator(Sanctions):
     """One evaluation of a ledger under a policy: fold_events(), then finish_person()
-    for each of codes(), then judge_institutions()."""
+    (or finish_row(), for a report written as it goes) for each of codes(), then
+    judge_institutions()."""
 
     def __init__(self, policy: Policy, ledger: Ledger, as_of: _dt.date, explain: set[str],
                  progress):
@@ -376,7 +377,11 @@ class Evaluator(Sanctions):
         codes = ev.items
         trace = st.trace is not None
         per = None
-        plan = self.plans.get(codes)
+        try:
+            plan = self.plans.get(codes)
+        except TypeError:  # codes as a list (an Event made by hand through the API)
+            codes = tuple(codes)
+            plan = self.plans.get(codes)
         if plan is None:
             plan = self.plan(codes)
         pts, is_violation, has_effects = plan

@@ -255,7 +255,7 @@ class Spooled:
 
     workers.py renders each half of a large report on its own process, ahead of
     the writing; the text waits on disk rather than in memory (a report is a few
-    hundred bytes a person). Written with `add` (runs of `people_text`), read by
+    hundred bytes a person). Written with `add` (runs of `people_runs`), read by
     `frame` as one run.
     """
 

@@ -61,8 +61,8 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
 
     Returns this process's evaluator (every person finished), every person
     rendered in `fmt` as two runs in code order (in temporary files), the
-    institutions' outcomes and the child, to reap once the runs are copied; or
-    None when the ledger must be evaluated on one process instead.
+    institutions' outcomes and the child, to reap once the runs have been taken;
+    or None when the ledger must be evaluated on one process instead.
     `rows` must not have been read from: each process reads its own copy of it.
 
     The timeline: both fold their people; the child writes its part of the
@@ -70,7 +70,8 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
     process renders its own, then takes the child's tracker and judges the
     institutions while the child may still be rendering. The files are opened
     before the fork and shared: the child writes them, this process reads them
-    only after the child has said (tracker) or exited (people).
+    only after the child has said so on the pipe (b"1": its tracker, b"2": its
+    people, flushed; the last thing it does before it exits).
     """
     codes = ledger.roster_codes()
     pivot = codes[int(len(codes) * CHILD_SHARE)]
@@ -127,8 +128,10 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
                         try:
                             institutions = ev.judge_institutions(None)
                         except PolicyctlError:
-                            # reported by one process, after the warnings, as it always is
+                            # reported by one process, after the warnings, as it always is;
+                            # the child's people are of no use then
                             institutions = None
+                            os.kill(pid, signal.SIGKILL)
                     # b"" when the child failed while rendering (the pipe closed)
                     written = institutions is not None and os.read(ready, 1) == b"2"
         except BaseException:  # an interrupt, a bug: the child's work is of no use now
@@ -146,7 +149,8 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
 
 class Child:
     """The child of a split fold, once it has said its people are written: waited for
-    (`reap`) once the runs are copied, not before.
+    (`reap`) once its runs have been taken, not before (into a report file: once
+    copied; to standard output, which is read whole before it is written: before).
 
     Why not at once: what is left of the child is its exit, the freeing of a few
     hundred megabytes, which would otherwise hold up the writing of the report by a
@@ -158,10 +162,13 @@ class Child:
         self.reaped = False
 
     def reap(self) -> None:
-        if not self.reaped:
-            self.reaped = True
-            with contextlib.suppress(ChildProcessError):  # reaped by someone else
-                os.waitpid(self.pid, 0)
+        if self.reaped:
+            return
+        # marked only once waited for: a wait cut short (an interrupt) is tried again by
+        # the next caller, and a pid not yet waited for is no other process's
+        with contextlib.suppress(ChildProcessError):  # reaped by someone else
+            os.waitpid(self.pid, 0)
+        self.reaped = True
 
 
 def _merge(ev: Evaluator, after: int, outside: int, part: tuple | None) -> None:

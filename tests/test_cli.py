@@ -482,3 +482,27 @@ def test_two_processes_leave_no_child_behind(read_all):
         chunks.close()
         assert not kept
     assert not _children()
+
+
+def test_a_child_whose_wait_was_cut_short_is_waited_for_again(monkeypatch):
+    # workers.Child: an interrupt during the wait must not mark the child as reaped
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    from engine import workers
+
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    child = workers.Child(pid)
+    wait = os.waitpid
+
+    def interrupted(*args):
+        monkeypatch.setattr(os, "waitpid", wait)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "waitpid", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        child.reap()
+    assert _children()
+    child.reap()
+    assert not _children()
