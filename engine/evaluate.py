@@ -82,6 +82,12 @@ class Evaluator(Sanctions):
             self.table = lookup_table([t.band for t in self.tiers], self.unit, self.top)
         self.keep_violations = bool(policy.conditions)
         names = frozenset().union(*[r.when.names for r in policy.rules])
+        # the fewest cycles a person's registration must have for any rule to hold:
+        # each rule reads as `count(cycles, ...) >= K` or `consecutive(cycles, ...) >=
+        # K` (the compiler's length guard says so), else 0. Below it, a finding does
+        # not evaluate the rules at all: Jining's three-years rule, on every finding,
+        # with most people in their first or second cycle
+        self.rules_need = min((_needs_cycles(r.when.fn) for r in policy.rules), default=0)
         self.rule_reads = (bool(names & {"deducted", "score", "cycle"}),
                            bool(names & {"event", "person"}),
                            bool(names & {"actions", "suspensions", "terminations"}))
@@ -441,7 +447,8 @@ class Evaluator(Sanctions):
                     self.tiers_after(st, cyc, ev, old, pts, idx)
             else:
                 self.tiers_after(st, cyc, ev, old, pts, self.tier_index(cyc, ev, st))
-            if self.p.rules and st.status != "terminated":
+            if self.p.rules and st.status != "terminated" and \
+                    len(st.cycles) >= self.rules_need:
                 self.rules_after(st, cyc, ev, pts)
         if self.institutions is not None:  # self.track, without the call: every finding
             self.institutions.record(st, cyc, d)
@@ -632,6 +639,13 @@ def _person_field(name: str) -> Callable[[Person], Any]:
 
 
 _START = operator.attrgetter("start")
+
+
+def _needs_cycles(fn: Callable) -> int:
+    """How many cycles a rule's compiled condition needs before it can hold (0: it
+    may hold with any number): dsl/compile.py's length guard on `cycles`."""
+    name, least = getattr(fn, "needs", ("", 0))
+    return max(least, 0) if name == "cycles" else 0
 
 
 def person_reads(expr) -> tuple[str, ...] | None:

@@ -17,6 +17,7 @@ from engine.dsl.checker import Checker
 from engine.dsl.compile import compile_expr
 from engine.dsl.parser import ExprSyntaxError, parse_action, parse_expr
 from engine.dsl.types import DATE, NUM, STR, ListT, Optional, RecordT
+from engine.evaluate import _needs_cycles
 
 CASES = yaml.safe_load((Path(__file__).parent / "compliance" / "expressions.yaml").read_text(
     "utf-8"))["cases"]
@@ -163,6 +164,28 @@ def test_a_length_guard_never_changes_a_count_comparison(deducted, fn, op, k):
         max((i for i, f in enumerate(flags) if not f), default=-1) + 1)
     want = n >= Fraction(k) if op == ">=" else n > Fraction(k)
     assert fast(env) is want or fast(env) == want
+    # what the guard tells the evaluator (Evaluator.rules_need): never true with fewer
+    # cycles than it says the comparison needs, and it needs some whenever K > 0
+    need = _needs_cycles(fast)
+    assert not (len(deducted) < need and want)
+    assert (need > 0) is (Fraction(k) > 0 or op == ">")
+
+
+@pytest.mark.parametrize("text,need", [
+    ("consecutive(cycles, c -> c.deducted >= 9) >= 3", 3),
+    ("count(cycles, c -> c.deducted > 0) > 1", 2),
+    ("count(cycles) >= 2.5", 3),
+    ("count(cycles, c -> c.deducted > 0) >= 0", 0),
+    ("consecutive(cycles, c -> c.deducted >= 9) >= 3 or deducted >= 20", 0),
+    ("not (count(cycles) >= 3)", 0),
+    ("count(items) >= 3", 0),
+])
+def test_only_a_whole_condition_on_cycles_says_how_many_it_needs(text, need):
+    # a rule is skipped below what its whole condition needs: a guard on a part of it
+    # (or on another list) must say nothing
+    fn, code = _compile(text)
+    assert code is None
+    assert _needs_cycles(fn) == need
 
 
 class _Runs(list):

@@ -11,6 +11,7 @@ ready Fraction.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 from fractions import Fraction
@@ -172,6 +173,12 @@ class _Compiler:
             except TypeError:  # not a list: let the function say what is wrong
                 pass
             return full(e)
+        if isinstance(call.args[0], ast.Name):
+            # (name, n): the comparison is false while the list has fewer than n
+            # elements. Read of a whole rule's function by the evaluator, which need
+            # not evaluate its rules at all below that (Evaluator.rules_need)
+            least = math.floor(right) + 1 if op == ">" else math.ceil(right)
+            guarded.needs = (call.args[0].id, least)  # type: ignore[attr-defined]
         return guarded
 
     def _compare_plain(self, fs: list[Fn], ops: list[Callable],
