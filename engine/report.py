@@ -188,13 +188,22 @@ class PersonJson:
             if len(self.heads) < self.LIMIT:
                 self.heads[key] = head
         parts = [head, ", ".join(map(_string, a.events)), "]"]
-        for k, v in a.extra.items():
-            parts += [", ", word(k), ": "]
-            if isinstance(v, dict):
-                key: tuple = (dict, *[(kk, type(vv), vv) for kk, vv in v.items()])
-                parts.append(self.cached(self.values, key, _plain_dict, v))
+        values = self.values
+        for k, v in a.extra.items():  # inline, not through cached(): a few per action
+            if isinstance(v, dict):  # keyed with its values' types, as facts are
+                vv = v.values()
+                key: tuple = (dict, *v, *map(type, vv), *vv)
             else:
-                parts.append(self.cached(self.values, (type(v), v), plain, v))
+                key = (type(v), v)
+            try:
+                text = values.get(key)
+            except TypeError:  # an unhashable value (a list): encoded as it is
+                text = key = None
+            if text is None:
+                text = _dump(_plain_dict(v) if isinstance(v, dict) else plain(v))
+                if key is not None and len(values) < self.LIMIT:
+                    values[key] = text
+            parts += (", ", word(k), ": ", text)
         parts.append("}")
         return "".join(parts)
 
