@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -49,12 +50,26 @@ def _write(chunks: Iterable, output: str | None) -> None:
     target = Path(output)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
     try:
+        # mkstemp makes the file readable by its owner only; the report gets the mode
+        # any new file would (or keeps the one it replaces)
+        os.chmod(tmp, _mode_of(target))
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             put(f)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _mode_of(target: Path) -> int:
+    """The permissions a report written to `target` should have: those of the file
+    it replaces, else what the umask leaves of rw-rw-rw-."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def _is_utf8(encoding: str | None) -> bool:

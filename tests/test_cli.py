@@ -506,3 +506,19 @@ def test_a_child_whose_wait_was_cut_short_is_waited_for_again(monkeypatch):
     assert _children()
     child.reap()
     assert not _children()
+
+
+def test_a_report_file_has_the_mode_any_new_file_would(tmp_path):
+    # written to a temporary name (mkstemp: owner only) and renamed: the report gets
+    # what the umask leaves of rw-rw-rw-, or keeps the mode of the file it replaces
+    out = tmp_path / "report.json"
+    args = _split_args(Path(POLICY), "--jobs", "1", "--output", str(out))
+    old = os.umask(0o022)
+    try:
+        assert CliRunner().invoke(cli, args).exit_code == 0
+        assert out.stat().st_mode & 0o777 == 0o644
+        out.chmod(0o640)
+        assert CliRunner().invoke(cli, args).exit_code == 0
+        assert out.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)
