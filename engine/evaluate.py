@@ -104,9 +104,13 @@ class Evaluator(Sanctions):
         # A fact that reads only the person's attributes and the as-of date is the same
         # for everyone with the same values of those attributes (an age from a birth
         # date): computed once per distinct values. Each fact, with how to read the
-        # person attributes its value depends on (None: not on them alone).
-        self.fact_reads = [(f, None if (reads := person_reads(f.value)) is None
-                            else [_person_field(a) for a in reads]) for f in policy.facts]
+        # person attributes its value depends on (None: not on them alone), and those
+        # attributes' names when all are roster columns (read by C from the columns'
+        # dict, rather than a call each)
+        self.fact_reads = [
+            (f, None if reads is None else [_person_field(a) for a in reads],
+             None if reads is None or any(a in PERSON.fields for a in reads) else reads)
+            for f in policy.facts for reads in [person_reads(f.value)]]
         self.fact_memo: dict[tuple, Any] = {}
         self.deadlines = Deadlines(policy)
         self.institutions = InstitutionTracker(policy) if ledger.roster else None
@@ -610,10 +614,11 @@ class Evaluator(Sanctions):
             env = self.env
             person = st.person
             env.person, env.as_of = person, as_of
-            for f, reads in self.fact_reads:
+            for f, reads, columns in self.fact_reads:
                 key = None
                 if reads is not None:
-                    key = (f.name, *[get(person) for get in reads])
+                    key = ((f.name, *map(person.attrs.get, columns)) if columns is not None
+                           else (f.name, *[get(person) for get in reads]))
                     try:
                         facts[f.name] = self.fact_memo[key]
                         continue
