@@ -216,9 +216,10 @@ class Evaluator(Sanctions):
             pivot, low = self.part
             at = bisect.bisect_left(codes, pivot)
             codes = codes[:at] if low else codes[at:]
-        # (not a walk over every state asking the roster: 200,000 look-ups out of the cache)
+        # (not a walk over every state asking the roster: 200,000 look-ups out of the
+        # cache); each code is noted once, when its state is made, and is not the roster's
         extra = [c for c in self.off_roster if in_part(c, self.part)]
-        return sorted(set(codes + extra)) if extra else list(codes)
+        return sorted(codes + extra) if extra else list(codes)
 
     def finish_person(self, code: str) -> tuple[PersonOutcome, list[Step] | None]:
         """A person's outcome (and story, when asked for) once every event is folded;
@@ -239,12 +240,9 @@ class Evaluator(Sanctions):
         st = self.take(code)
         status, reapply_from, actions, facts = self.settle(st)
         initial = self.initial
-        if initial is None:
-            cycles = [(c.period, c.deducted, None, c.tier, c.violations, c.credited,
-                       c.registration) for c in st.records if c.touched]
-        else:
-            cycles = [(c.period, c.deducted, initial - c.deducted, c.tier, c.violations,
-                       c.credited, c.registration) for c in st.records if c.touched]
+        cycles = [(c.period, c.deducted, None if initial is None else initial - c.deducted,
+                   c.tier, c.violations, c.credited, c.registration)
+                  for c in st.records if c.touched]
         return (st.code, status, cycles, actions, reapply_from, st.reapplications, facts,
                 st.person.institutions)
 

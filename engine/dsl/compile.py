@@ -175,7 +175,7 @@ class _Compiler:
             return full(e)
         if isinstance(call.args[0], ast.Name):
             # (name, n): the comparison is false while the list has fewer than n
-            # elements. Read of a whole rule's function by the evaluator, which need
+            # elements. The evaluator reads it off a rule's whole condition and does
             # not evaluate its rules at all below that (Evaluator.rules_need)
             least = math.floor(right) + 1 if op == ">" else math.ceil(right)
             guarded.needs = (call.args[0].id, least)  # type: ignore[attr-defined]
