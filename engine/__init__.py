@@ -10,7 +10,7 @@ The pipeline runs one way — load → check → evaluate → report:
 
 from __future__ import annotations
 
-from .errors import (
+from engine.errors import (
     Diagnostic,
     EvaluationError,
     ExprError,
@@ -21,14 +21,17 @@ from .errors import (
 )
 
 __all__ = ["Diagnostic", "EvaluationError", "ExprError", "LedgerError", "PolicyError",
-           "PolicyctlError", "Span", "check_policy", "evaluate", "evaluate_files", "load_policy",
-           "read_ledger"]
+           "PolicyctlError", "Span", "check_policy", "diff", "evaluate", "evaluate_files",
+           "load_policy", "read_ledger"]
+
+_API = frozenset({"check_policy", "diff", "evaluate", "evaluate_files", "load_policy",
+                  "read_ledger"})
 
 
 def __getattr__(name: str):
     # Imported lazily so that `import engine` stays cheap for the CLI's --help.
-    if name in ("check_policy", "evaluate", "evaluate_files", "load_policy", "read_ledger"):
-        from . import api
+    if name in _API:
+        from engine import api
 
         return getattr(api, name)
     raise AttributeError(name)

@@ -13,10 +13,21 @@ import datetime as _dt
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 
-from .evaluate import evaluate
-from .ledger import read_ledger
-from .loader import check_policy, load_policy
-from .outcome import Outcome
+from engine.compare.diff import PolicyDiff, diff_policies
+from engine.evaluation.fold import evaluate
+from engine.evaluation.outcome import Outcome
+from engine.ledger.read import read_ledger
+from engine.policy.loader import check_policy, load_policy
+from engine.policy.model import Policy
+
+
+def diff(old: Policy, new: Policy, item_map: dict[str, str | None] | None = None) -> PolicyDiff:
+    """What changed from `old` to `new`, compared by meaning (`policyctl diff`).
+
+    `item_map`: old item code -> new code (or None: dropped), for a renumbered catalogue.
+    """
+    return diff_policies(old, new, item_map)
+
 
 
 def evaluate_files(policy: str, events: str, roster: str | None = None,
@@ -57,10 +68,11 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
     chunks end, they would hold up the report's last write by a tenth of a second
     or more on a province's ledger).
     """
-    from . import report, workers
-    from .errors import EvaluationError
-    from .evaluate import Evaluator, Unsorted
-    from .ledger import stream_ledger
+    from engine.errors import EvaluationError
+    from engine.evaluation.fold import Evaluator, Unsorted
+    from engine.ledger.read import stream_ledger
+    from engine.report import formats as report
+    from engine.report import workers
 
     p = load_policy(policy)
     streamed = stream_ledger(events, p, roster, encoding)
@@ -114,5 +126,5 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
 
 
 
-__all__ = ["check_policy", "evaluate", "evaluate_files", "load_policy", "read_ledger",
+__all__ = ["check_policy", "diff", "evaluate", "evaluate_files", "load_policy", "read_ledger",
            "report_files"]

@@ -17,8 +17,14 @@ from __future__ import annotations
 import calendar as _cal
 import datetime as _dt
 import functools
+from typing import Protocol
 
-from .dsl.ast import Duration
+
+class Duration(Protocol):
+    """A length of time as the policy language writes it (`3 months`, `10 working days`)."""
+
+    amount: int | float
+    unit: str  # day | week | month | year | working day
 
 ONE_DAY = _dt.timedelta(days=1)
 
@@ -120,3 +126,15 @@ def parse_date(text: str) -> _dt.date:
         if len(_DATE_CACHE) < 100_000:
             _DATE_CACHE[text] = d
     return d
+
+
+def cycle_of(start_month: int, start_day: int, d: _dt.date) -> tuple[str, _dt.date, _dt.date]:
+    """The yearly cycle starting each year on (start_month, start_day) that contains d:
+    its label (the year, or `first/last` when it does not start on 1 January), first
+    and last day."""
+    year = d.year if (d.month, d.day) >= (start_month, start_day) else d.year - 1
+    start = _dt.date(year, start_month, start_day)
+    end = add_months(start, 12) - ONE_DAY
+    label = str(year) if (start_month, start_day) == (1, 1) else (
+        f"{start.isoformat()}/{end.isoformat()}")
+    return label, start, end

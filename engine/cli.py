@@ -20,7 +20,7 @@ from typing import NoReturn
 
 import click
 
-from .errors import PolicyctlError
+from engine.errors import PolicyctlError
 
 
 def _fail(exc: PolicyctlError) -> None:
@@ -98,7 +98,7 @@ def cli() -> None:
               show_default=True, help="text: one line per problem; json: a list of objects")
 def validate(files: tuple[str, ...], fmt: str) -> None:
     """Check policy files: structure, expressions, tiers, provenance."""
-    from .loader import check_policy
+    from engine.policy.loader import check_policy
 
     results = []
     failed = False
@@ -154,7 +154,7 @@ def evaluate(policy_path: str, events: str, roster: str | None, as_of: _dt.date,
     With --explain and no --output, prints only the story; with both, the report
     goes to the file and the story to standard output.
     """
-    from .evaluate import paused_gc
+    from engine.evaluation.fold import paused_gc
 
     progress = None
     if sys.stderr.isatty() and not os.environ.get("CI"):
@@ -169,8 +169,8 @@ def evaluate(policy_path: str, events: str, roster: str | None, as_of: _dt.date,
 
 def _evaluate(policy_path, events, roster, as_of, fmt, output, explain_people, encoding,
               progress, jobs) -> None:
-    from . import api
-    from .report import render
+    from engine import api
+    from engine.report.formats import render
 
     to_file = output is not None and output != "-"
     try:
@@ -197,7 +197,7 @@ def _evaluate(policy_path, events, roster, as_of, fmt, output, explain_people, e
     if progress:
         click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
     if explain_people:
-        from .explain import explain
+        from engine.report.explain import explain
 
         for person in explain_people:
             click.echo(explain(outcome, person))
@@ -220,9 +220,9 @@ def run_tests(paths: tuple[str, ...], fmt: str, junit_file: str | None,
     Prints each failing case with expected against actual and the person's
     explanation, then `N passed, N failed`; exits 1 on any failure or bad file.
     """
-    from . import testreport
-    from .coverage import measure
-    from .scenarios import DEFAULT_PATH, run_paths
+    from engine.testing import report as testreport
+    from engine.testing.coverage import measure
+    from engine.testing.scenarios import DEFAULT_PATH, run_paths
 
     run = run_paths(paths or (DEFAULT_PATH,))
     cov = measure(run.results) if with_coverage or fail_under is not None else None
@@ -256,8 +256,8 @@ def diff_command(old: str, new: str, map_path: str | None, events: str | None,
 
     Exit status as for diff(1): 0 no changes, 1 changes, 2 trouble.
     """
-    from .diff import diff_files
-    from .diff_report import render
+    from engine.compare.diff import diff_files
+    from engine.compare.render import render
 
     if events is None and (roster or as_of):
         raise click.UsageError("--roster and --as-of need --events")
@@ -266,7 +266,7 @@ def diff_command(old: str, new: str, map_path: str | None, events: str | None,
         d = diff_files(old, new, map_path)
         imp = None
         if events is not None:
-            from .impact import impact
+            from engine.compare.impact import impact
 
             imp = impact(d, events, roster, date)
     except PolicyctlError as exc:

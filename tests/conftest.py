@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.evaluate import evaluate
-from engine.ledger import read_ledger
-from engine.loader import load_policy
+from engine.evaluation.fold import evaluate
+from engine.ledger.read import read_ledger
+from engine.policy.loader import load_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"

@@ -241,7 +241,7 @@ def test_two_processes_find_an_id_used_twice_as_one_does(tmp_path, across):
     # row just before it, so that each half's own ids still increase
     if not hasattr(os, "fork"):
         pytest.skip("no fork on this platform")
-    from engine.workers import CHILD_SHARE
+    from engine.report.workers import CHILD_SHARE
 
     ex = ROOT / "examples" / "jining"
     codes = sorted({line.split(",")[0] for line in
@@ -488,7 +488,7 @@ def test_a_child_whose_wait_was_cut_short_is_waited_for_again(monkeypatch):
     # workers.Child: an interrupt during the wait must not mark the child as reaped
     if not hasattr(os, "fork"):
         pytest.skip("no fork on this platform")
-    from engine import workers
+    from engine.report import workers
 
     pid = os.fork()
     if pid == 0:

@@ -21,11 +21,11 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import cli
-from engine.codemap import load_map
-from engine.diff import diff_files, diff_policies
+from engine.compare.diff import diff_files, diff_policies
+from engine.compare.impact import impact
 from engine.errors import PolicyError
-from engine.impact import impact
-from engine.loader import load_policy
+from engine.policy.codemap import load_map
+from engine.policy.loader import load_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = "tests/fixtures/diff"

@@ -17,7 +17,7 @@ from engine.dsl.checker import Checker
 from engine.dsl.compile import compile_expr
 from engine.dsl.parser import ExprSyntaxError, parse_action, parse_expr
 from engine.dsl.types import DATE, NUM, STR, ListT, Optional, RecordT
-from engine.evaluate import _needs_cycles
+from engine.evaluation.fold import _needs_cycles
 
 CASES = yaml.safe_load((Path(__file__).parent / "compliance" / "expressions.yaml").read_text(
     "utf-8"))["cases"]

@@ -18,7 +18,7 @@ import pytest
 from conftest import actions, cycle, person
 
 from engine.errors import EvaluationError, LedgerError, PolicyError
-from engine.loader import check_policy, load_policy
+from engine.policy.loader import check_policy, load_policy
 
 FMT = Path(__file__).parent / "fixtures" / "format"
 
@@ -798,14 +798,14 @@ def test_facts_computed_once_per_distinct_attributes_stay_per_person(run):
 
 
 def test_which_facts_depend_on_person_attributes_only():
-    from engine.evaluate import person_reads
+    from engine.evaluation.fold import person_reads
 
     def reads(text):
         from engine.dsl.checker import Checker
         from engine.dsl.parser import parse_expr
         from engine.dsl.types import ANY
-        from engine.model import Expr
-        from engine.scopes import fact_scope
+        from engine.policy.model import Expr
+        from engine.policy.scopes import fact_scope
 
         node = parse_expr(text)
         out = Checker(fact_scope()).run(node, ANY)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from engine.institutions import Member, Members
+from engine.evaluation.institutions import Member, Members
 
 # (code, latest snapshot) of the staff with a record, as another process's part gives
 # them: (deducted, score, violations, max_item_points, suspended, terminated)
@@ -50,9 +50,9 @@ def test_sanctioned_counts_kept_while_folding_match_the_final_records():
     # records of each institution's staff
     from pathlib import Path
 
-    from engine.evaluate import Evaluator
-    from engine.ledger import read_ledger
-    from engine.loader import load_policy
+    from engine.evaluation.fold import Evaluator
+    from engine.ledger.read import read_ledger
+    from engine.policy.loader import load_policy
 
     root = Path(__file__).resolve().parent.parent
     for city, as_of in (("jining", dt.date(2025, 12, 31)), ("zhanjiang", dt.date(2023, 12, 31))):

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import ledger
 from engine.errors import LedgerError
-from engine.ledger import Event, read_events, read_ledger, read_roster
-from engine.loader import load_policy
+from engine.ledger import read as ledger
+from engine.ledger.read import Event, read_events, read_ledger, read_roster
+from engine.policy.loader import load_policy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ledger"
 HEADER = "id,person,date,type,items,institution,inspection,amount,points,end"
@@ -543,8 +543,8 @@ def test_examples_load(city):
 def test_roster_rows_must_agree_on_what_the_policy_reads(tmp_path):
     """Jining reads person.birth_date (三(三) test form): two sites, two birth dates is
     an error; a role that differs by site is not read by the policy and is fine."""
-    from engine.ledger import read_ledger
-    from engine.loader import load_policy
+    from engine.ledger.read import read_ledger
+    from engine.policy.loader import load_policy
 
     policy = load_policy(Path(__file__).resolve().parent.parent / "policies" / "jining.yaml")
     ev = tmp_path / "e.csv"
@@ -594,8 +594,8 @@ def test_reading_ids_again_reports_nothing_twice(tmp_path, policy):
 
 
 def test_a_file_gone_before_its_ids_are_read_again_is_reported(tmp_path):
-    from engine.ledger import Reread
-    from engine.tables import Problems, Stop
+    from engine.ledger.read import Reread
+    from engine.ledger.tables import Problems, Stop
 
     path = Path(write(tmp_path, "id,person\nE1,P1\n"))
     mine = Problems(str(path), 50)

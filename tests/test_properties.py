@@ -9,9 +9,9 @@ from conftest import policy, write_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.evaluate import evaluate
-from engine.ledger import read_ledger
-from engine.report import render
+from engine.evaluation.fold import evaluate
+from engine.ledger.read import read_ledger
+from engine.report.formats import render
 
 SEVERITY = {"active": 0, "awaiting_reapplication": 1, "suspended": 1, "terminated": 2}
 J_CODES = [f"A{i}" for i in range(1, 9)] + [f"B{i}" for i in range(1, 6)] + \

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import report
 from engine.api import evaluate_files
-from engine.outcome import ActionRec, CycleOut, PersonOutcome
+from engine.evaluation.outcome import ActionRec, CycleOut, PersonOutcome
+from engine.report import formats as report
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,8 +83,8 @@ def test_any_person_renders_as_json_dumps_would(people):
 
 
 def _folded(policy, events: Path, roster: Path, as_of: str):
-    from engine.evaluate import Evaluator
-    from engine.ledger import read_ledger
+    from engine.evaluation.fold import Evaluator
+    from engine.ledger.read import read_ledger
 
     ev = Evaluator(policy, read_ledger(str(events), policy, str(roster)),
                    dt.date.fromisoformat(as_of), set(), None)
@@ -100,7 +100,7 @@ def test_rows_render_as_outcomes_do(tmp_path, city, as_of, initial, fmt):
     # The CLI renders people from Evaluator.finish_row's plain tuples rather than
     # from PersonOutcome: the bytes must be the same, with or without an initial
     # score (a scale without one reports `score: null`).
-    from engine.loader import load_policy
+    from engine.policy.loader import load_policy
 
     text = (ROOT / "policies" / f"{city}.yaml").read_text("utf-8")
     if not initial:
@@ -129,9 +129,9 @@ def test_rows_render_as_outcomes_do(tmp_path, city, as_of, initial, fmt):
 def test_an_event_made_by_hand_may_list_its_items():
     # Evaluator.plan keys its cache on an event's item codes: a list given through the
     # API (not the tuple the reader makes) is read the same
-    from engine.evaluate import evaluate
-    from engine.ledger import read_ledger
-    from engine.loader import load_policy
+    from engine.evaluation.fold import evaluate
+    from engine.ledger.read import read_ledger
+    from engine.policy.loader import load_policy
 
     policy = load_policy(str(ROOT / "policies" / "jining.yaml"))
     ex = ROOT / "examples" / "jining"

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import cli
-from engine.coverage import measure
-from engine.scenarios import ScenarioError, load_file, run_paths
+from engine.testing.coverage import measure
+from engine.testing.scenarios import ScenarioError, load_file, run_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 JINING = ROOT / "policies" / "jining.yaml"
@@ -313,7 +313,7 @@ def test_the_pytest_plugin_collects_cases(pytester, pytestconfig):
     pytester.makefile(".yaml", **{"tests/other": "cases:\n  - {expr: 1}\n"})  # no policy
     pytester.makefile(".yaml", **{"elsewhere/cases": f"policy: {JINING}\ncases: []\n"})
     args = [] if pytestconfig.pluginmanager.has_plugin("policyctl") else [
-        "-p", "engine.pytest_plugin"]
+        "-p", "engine.testing.pytest_plugin"]
     result = pytester.runpytest(*args)
     result.assert_outcomes(passed=1, failed=1, xfailed=1)
     result.stdout.fnmatch_lines(["*people.P.actions[[]0[]].end: expected 2024-06-29, got "

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import tables
 from engine.errors import LedgerError
-from engine.tables import Problems, Stop, bulk, open_table
+from engine.ledger import tables
+from engine.ledger.tables import Problems, Stop, bulk, open_table
 
 
 def whole(data: bytes, encoding: str | None):

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import cli
-from engine.loader import check_policy
+from engine.policy.loader import check_policy
 
 FIX = Path(__file__).parent / "fixtures" / "policies"
 ROOT = Path(__file__).resolve().parent.parent

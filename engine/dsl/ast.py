@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..numbers import number_text
+from engine.numbers import number_text
 
 Number = int | Fraction
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .. import calendar
-from .types import ANY, BOOL, DATE, NUM, STR, ListT, Type, strip
+from engine import calendar
+from engine.dsl.types import ANY, BOOL, DATE, NUM, STR, ListT, Type, strip
 
 # Kinds of signature, understood by the checker and the compiler:
 #   "reduce"   f(list, x -> body)         body's type given; count's body optional

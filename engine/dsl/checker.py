@@ -13,10 +13,10 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .. import calendar
-from . import ast
-from .builtins import BUILTINS, accepts
-from .types import (
+from engine import calendar
+from engine.dsl import ast
+from engine.dsl.builtins import BUILTINS, accepts
+from engine.dsl.types import (
     ANY,
     BOOL,
     DATE,

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from .. import calendar
-from . import ast
-from .builtins import BUILTINS
-from .checker import Checked
-from .types import ANY, DATE, DUR, RecordT, strip
+from engine import calendar
+from engine.dsl import ast
+from engine.dsl.builtins import BUILTINS
+from engine.dsl.checker import Checked
+from engine.dsl.types import ANY, DATE, DUR, RecordT, strip
 
 Fn = Callable[[Any], Any]
 

@@ -15,7 +15,7 @@ from fractions import Fraction
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from . import ast
+from engine.dsl import ast
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60

@@ -1,0 +1,170 @@
+"""Carry a ledger read under one policy over to another, for `policyctl diff --events`.
+
+The ledger reader checks every event against the policy it will be evaluated
+under (item codes exist, range items have their decided points, items priced
+by the fund loss have `amount`), so the ledger is read once per policy. Under
+the new policy the findings are first restated in its codes, through the item
+pairing of the diff (the `--map` file, else same code or same text):
+
+- a code with no counterpart (mapped to null, or removed) is dropped from the
+  act, and the drop is noted against the person;
+- a code the new policy cannot price from what the finding recorded (an item
+  computed from `amount` on a finding with no amount, a range item with no
+  decided `points` or one outside the new range) is dropped likewise: "cannot
+  be evaluated under NEW: item FRAUD needs amount";
+- an act left with no code is left out of the new ledger, noted;
+- two old codes that map to one new code count once in that act;
+- a decided `points` value is kept only when a new item reads it.
+
+The restated rows are written to a temporary CSV (original ids kept) and read
+by the ledger reader under the new policy, so the new ledger is checked
+exactly as `evaluate` would check it; every event and every problem is then
+pointed back at the original file and line.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import tempfile
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from engine.errors import Diagnostic, LedgerError, Span
+from engine.ledger.read import FIELDS, Event, Ledger, read_ledger
+from engine.policy.model import Item, Policy
+
+
+@dataclass(frozen=True)
+class Note:
+    """A finding that could not be carried over whole."""
+
+    person: str
+    event: str
+    where: str  # file:line of the finding
+    code: str  # the old item code concerned
+    target: str | None  # the new code it maps to, if any
+    reason: str  # "no counterpart" | "needs amount" | "needs points" | "points outside range"
+    text: str
+    dropped: bool  # the whole finding was left out
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @property
+    def short(self) -> str:
+        """The note in a few words, for a list of causes."""
+        head = self.code if self.target is None else f"{self.code} as {self.target}"
+        return f"{head} {self.reason}" + (f" ({self.event} left out)" if self.dropped else "")
+
+
+def carry_over(ledger: Ledger, new: Policy, code_map: dict[str, str | None],
+               events_path: str, roster: str | None,
+               encoding: str | None = None) -> tuple[Ledger, list[Note]]:
+    """The ledger restated in `new`'s codes and read under it, with what did not carry."""
+    rows: list[list[str]] = []
+    origin: list[tuple[str, int]] = []
+    notes: list[Note] = []
+    extra = sorted({k for e in ledger.events for k in e.attrs})
+    for e in ledger.events:
+        items, points = e.items, e.points
+        if e.type in ("violation", "credit"):
+            catalogue = new.items if e.type == "violation" else new.credits
+            items, keep_points, event_notes = _restate(e, catalogue, code_map)
+            if not items:
+                event_notes = [dataclasses.replace(n, dropped=True) for n in event_notes]
+            notes += event_notes
+            if not items:
+                continue
+            points = e.points if keep_points else None
+        rows.append([e.id, e.person or "", e.date.isoformat(), e.type, "|".join(items),
+                     e.institution or "", e.inspection or "", _number(e.amount),
+                     _number(points), e.end.isoformat() if e.end else ""]
+                    + [e.attrs.get(k, "") for k in extra])
+        origin.append((e.file, e.line))
+    with tempfile.TemporaryDirectory(prefix="policyctl-diff-") as tmp:
+        path = Path(tmp) / "events.csv"
+        lines = _write(path, list(FIELDS) + extra, rows)
+        where = dict(zip(lines, origin, strict=True))
+        try:
+            carried = read_ledger(str(path), new, roster, encoding="utf-8")
+        except LedgerError as exc:
+            raise LedgerError([_repoint(d, str(path), where, events_path)
+                               for d in exc.diagnostics]) from None
+    for e in carried.events:
+        e.file, e.line = where[e.line]
+    return carried, notes
+
+
+def _restate(e: Event, catalogue: dict[str, Item], code_map: dict[str, str | None]
+             ) -> tuple[tuple[str, ...], bool, list[Note]]:
+    out: list[str] = []
+    notes: list[Note] = []
+    keep_points = False
+    where = f"{e.file}:{e.line}"
+
+    def note(code: str, reason: str, text: str, target: str | None = None) -> None:
+        notes.append(Note(e.person, e.id, where, code, target, reason, text, False))
+
+    for code in e.items:
+        target = code_map.get(code, code)
+        if target is None or target not in catalogue:
+            note(code, "no counterpart", f"{code} has no counterpart under NEW")
+            continue
+        if target in out:
+            continue
+        item = catalogue[target]
+        if "amount" in item.needs and e.amount is None:
+            note(code, "needs amount",
+                 f"cannot be evaluated under NEW: item {target} needs amount", target)
+            continue
+        if "points" in item.needs:
+            if e.points is None:
+                note(code, "needs points",
+                     f"cannot be evaluated under NEW: item {target} needs decided points", target)
+                continue
+            if item.points_kind == "range" and not item.low <= e.points <= item.high:
+                note(code, "points outside range",
+                     f"cannot be evaluated under NEW: points {_number(e.points)} outside "
+                     f"item {target}'s range {_number(item.low)} to {_number(item.high)}",
+                     target)
+                continue
+            keep_points = True
+        out.append(target)
+    return tuple(out), keep_points, notes
+
+
+def _number(x: int | Fraction | None) -> str:
+    if x is None:
+        return ""
+    if isinstance(x, Fraction) and x.denominator != 1:
+        text = f"{float(x):.10f}".rstrip("0").rstrip(".")
+        return text if Fraction(text) == x else f"{float(x)!r}"
+    return str(int(x))
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> list[int]:
+    """Write the CSV; return the line each row starts on."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    line = 2
+    starts = []
+    for row in rows:
+        before = buf.tell()
+        w.writerow(row)
+        starts.append(line)
+        buf.seek(before)
+        line += buf.read().count("\n")
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return starts
+
+
+def _repoint(d: Diagnostic, tmp: str, where: dict[int, tuple[str, int]],
+             events: str) -> Diagnostic:
+    if d.span is None or d.span.file != tmp:
+        return d
+    file, line = where.get(d.span.line, (events, 0))
+    return dataclasses.replace(d, span=Span(file, line), message=d.message + " (under NEW)")

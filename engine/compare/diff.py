@@ -1,0 +1,572 @@
+"""Stage "diff": two loaded policies -> the list of what changed, in the regulation's terms.
+
+Input: two `Policy` objects (and, optionally, a map of old item codes to new
+ones); output: a `PolicyDiff` holding a flat list of `Change`s, one per
+changed field of one element, each naming its section, the element (item
+code, tier id, rule id, ban number, ...), the field, the old and new values as
+text and the citation on each side. `diff_report.py` formats it; `impact.py`
+uses it (and the item pairing) to say whose outcome changes.
+
+Choices that are not obvious:
+
+- Meaning, not text. Expressions compare by syntax tree (`Expr.node`, whose
+  positions are left out of equality), with the parameters of `x -> ...`
+  renamed canonically, so `c -> c.deducted >= 9` equals `y -> y.deducted >= 9`.
+  A tier whose condition is written differently but describes the same band
+  of `deducted` (`deducted >= 12` and `12 <= deducted`) is unchanged; one whose
+  text is the same but whose band moved (a `score` tier under a new
+  `scale.initial`) is changed. Action phrases compare by their parsed form.
+  Item texts compare after the provenance normalisation (spaces, full-width
+  forms), so re-typing a quote is no change. Reformatting, key order,
+  comments and quoting therefore give no changes.
+- Order. Items, credits, tiers, rules, conditions, effects, deadlines, facts,
+  provisions and institution rules are matched by their code, id or content,
+  whatever their order. Bans are ordered (first match wins): they are aligned
+  in order, and the same bans in a different order are one change (`order`).
+- Renumbering. Items pair through, in turn: the `--map` file (old code -> new
+  code, or null for "no counterpart"); the same code with the same text; the
+  same normalised text under another code (reported `recoded`, when that text
+  is unique on both sides); the same code (`codemap.pair_items`). What is
+  left is removed or added. Tiers, rules, deadlines, facts and institution
+  rules whose id changed but whose content did not are `recoded` too.
+- Citations. Every entry carries the element's citation on both sides; a
+  changed citation is an entry of its own only when nothing else of the
+  element changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from engine.dsl import ast
+from engine.errors import Diagnostic, PolicyError
+from engine.numbers import number_text
+from engine.policy import provenance
+from engine.policy.codemap import Pairing, load_map, pair_items
+from engine.policy.model import ActionSpec, Ban, Expr, Item, Policy, Tier
+
+SECTIONS = ("metadata", "scale", "cycle", "combine", "items", "credits", "actions", "tiers",
+            "rules", "sanctions", "restoration", "reapplication", "bans", "institutions",
+            "deadlines", "facts", "provisions")
+KINDS = ("added", "removed", "changed", "recoded")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changed field of one element; old/new are display text (None: absent)."""
+
+    section: str
+    kind: str  # added | removed | changed | recoded
+    element: str  # "A1", "A1 -> B1", "suspend-3m", "#2 terminations == 1", "" for a block
+    field: str  # "points", "bounds", "action", "duration", "cite", ... ("" for added/removed)
+    old: str | None
+    new: str | None
+    old_cite: str | None = None
+    new_cite: str | None = None
+    note: str | None = None
+    # the element's id in the old and the new policy (None where absent), for tools that
+    # look a change up by what a ledger meets (impact.py); `element` is for reading
+    ids: tuple[str | None, str | None] = (None, None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in dataclasses.asdict(self).items()
+                if k != "ids" and (v is not None or k in ("old", "new"))}
+
+
+@dataclass
+class PolicyDiff:
+    old: Policy
+    new: Policy
+    changes: list[Change]
+    items: Pairing
+    credits: Pairing
+    map_path: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.changes)
+
+    def by_section(self) -> dict[str, list[Change]]:
+        out: dict[str, list[Change]] = {}
+        for c in self.changes:
+            out.setdefault(c.section, []).append(c)
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for c in self.changes:
+            counts[c.section] = counts.get(c.section, 0) + 1
+        return {"old": _ident(self.old), "new": _ident(self.new), "map": self.map_path,
+                "changes": [c.as_dict() for c in self.changes], "counts": counts}
+
+
+def _ident(p: Policy) -> dict[str, str]:
+    return {"id": p.id, "version": p.version, "path": p.path}
+
+
+# ---- entry points ---------------------------------------------------------------------------
+
+
+def diff_files(old_path: str | Path, new_path: str | Path,
+               map_path: str | Path | None = None) -> PolicyDiff:
+    """Load both policies (and the map) and diff them; raises PolicyError."""
+    from engine.policy.loader import load_policy
+
+    errors: list[Diagnostic] = []
+    policies: list[Policy] = []
+    for path in (old_path, new_path):
+        try:
+            policies.append(load_policy(path))
+        except PolicyError as exc:
+            errors += exc.diagnostics
+    if errors:
+        raise PolicyError(errors)
+    old, new = policies
+    code_map = load_map(map_path, old, new) if map_path is not None else None
+    d = diff_policies(old, new, code_map)
+    d.map_path = None if map_path is None else str(map_path)
+    return d
+
+
+def diff_policies(old: Policy, new: Policy,
+                  code_map: dict[str, str | None] | None = None) -> PolicyDiff:
+    """Every semantic change from `old` to `new`, in section order."""
+    code_map = code_map or {}
+    items = pair_items(old.items, new.items, code_map)
+    credits = pair_items(old.credits, new.credits, code_map)
+    d = _Differ(old, new)
+    d.metadata()
+    d.blocks()
+    d.items("items", old.items, new.items, items)
+    d.items("credits", old.credits, new.credits, credits)
+    d.keyed("actions", list(old.actions.values()), list(new.actions.values()), "name",
+            [("label", lambda a: a.label)], lambda a: a.label)
+    d.tiers()
+    d.keyed("rules", old.rules, new.rules, "id",
+            [("when", lambda r: _E(r.when)), ("action", lambda r: _A(r.then)),
+             ("cause", lambda r: r.cause)], lambda r: f"{r.when.text}: {_acts(r.then)}")
+    d.sanctions_restoration()
+    d.conditions()
+    d.bans()
+    d.institutions()
+    d.keyed("deadlines", old.deadlines, new.deadlines, "id",
+            [("after", lambda x: x.after), ("within", lambda x: x.within),
+             ("on", lambda x: x.on)],
+            lambda x: f"{x.within} after {x.after}" + (f" on {_show(x.on)}" if x.on else ""))
+    d.keyed("facts", old.facts, new.facts, "name", [("value", lambda f: _E(f.value))],
+            lambda f: f.value.text)
+    d.provisions()
+    return PolicyDiff(old, new, d.out, items, credits)
+
+
+# ---- meaning-preserving normal forms --------------------------------------------------------
+
+
+def canonical(node: ast.Node, bound: tuple[str, ...] = ()) -> ast.Node:
+    """The node with lambda parameters renamed by depth, so bound names do not matter."""
+    if isinstance(node, ast.Lambda):
+        return ast.Lambda(f"%{len(bound)}", canonical(node.body, bound + (node.param,)))
+    if isinstance(node, ast.Name) and node.id in bound:
+        depth = len(bound) - 1 - bound[::-1].index(node.id)
+        return ast.Name(f"%{depth}")
+    if not ast.children(node):
+        return node
+    kwargs = {}
+    for f in dataclasses.fields(node):
+        if f.name == "pos":
+            continue
+        v = getattr(node, f.name)
+        if isinstance(v, tuple):
+            v = tuple(canonical(x, bound) if isinstance(x, ast.Node) else x for x in v)
+        elif isinstance(v, ast.Node):
+            v = canonical(v, bound)
+        kwargs[f.name] = v
+    return type(node)(**kwargs)
+
+
+class _E:
+    """An expression compared by meaning and shown by its text."""
+
+    __slots__ = ("expr", "key")
+
+    def __init__(self, expr: Expr | None):
+        self.expr = expr
+        self.key = None if expr is None else canonical(expr.node)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _E) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __str__(self) -> str:
+        return "always" if self.expr is None else self.expr.text
+
+
+class _A:
+    """A tuple of action phrases compared by their parsed form."""
+
+    __slots__ = ("specs", "key")
+
+    def __init__(self, specs: Sequence[ActionSpec] | ActionSpec):
+        self.specs = (specs,) if isinstance(specs, ActionSpec) else tuple(specs)
+        self.key = tuple(s.action for s in self.specs)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _A) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __str__(self) -> str:
+        return _acts(self.specs)
+
+
+def _acts(specs: Iterable[ActionSpec]) -> str:
+    return ", ".join(s.text for s in specs)
+
+
+def _show(v: Any) -> str | None:
+    """A value as the text a change shows."""
+    if v is None:
+        return None
+    if isinstance(v, (frozenset, set)):
+        return ", ".join(sorted(map(str, v)))
+    if isinstance(v, (int, Fraction)) and not isinstance(v, bool):
+        return number_text(v)
+    return str(v)
+
+
+def points_text(item: Item) -> str:
+    """What an item is worth, as written: `3`, `1 to 3`, or its expression."""
+    if item.points_kind == "fixed":
+        return number_text(item.points)
+    if item.points_kind == "range":
+        return f"{number_text(item.low)} to {number_text(item.high)}"
+    return item.expr.text if item.expr else ""
+
+
+def _points_key(item: Item) -> tuple:
+    return (item.points_kind, item.points, item.low, item.high,
+            None if item.expr is None else canonical(item.expr.node))
+
+
+def _effects_key(item: Item) -> tuple:
+    keys = [(repr(None if e.when is None else canonical(e.when.node)),
+             repr(tuple(s.action for s in e.then)), e.cite) for e in item.effects]
+    return tuple(sorted(keys))
+
+
+def effects_text(item: Item) -> str:
+    parts = []
+    for e in item.effects:
+        head = f"when {e.when.text}: " if e.when is not None else ""
+        parts.append(f"{head}{_acts(e.then)} ({e.cite})")
+    return "; ".join(parts) or "none"
+
+
+def item_summary(item: Item) -> str:
+    """An added or removed item in one line: what it is worth, does, and says."""
+    worth = (f"points = {points_text(item)}" if item.points_kind == "computed"
+             else f"{points_text(item)} points")
+    if item.effects:
+        worth += f", {effects_text(item)}"
+    return f"{worth}: {item.text}"
+
+
+# ---- the differ -----------------------------------------------------------------------------
+
+
+class _Differ:
+    def __init__(self, old: Policy, new: Policy):
+        self.a = old
+        self.b = new
+        self.out: list[Change] = []
+        self.ids: tuple[str | None, str | None] = (None, None)  # of the element at hand
+
+    def add(self, section: str, kind: str, element: str, field: str, old: Any, new: Any,
+            old_cite: str | None = None, new_cite: str | None = None,
+            note: str | None = None, ids: tuple[str | None, str | None] | None = None
+            ) -> None:
+        self.out.append(Change(section, kind, element, field, _show(old), _show(new),
+                               old_cite, new_cite, note, ids or self.ids))
+
+    def fields(self, section: str, element: str, x: Any, y: Any,
+               getters: Sequence[tuple[str, Callable[[Any], Any]]],
+               cite: bool = True) -> None:
+        """A `changed` entry per differing field (and the citation), both cites attached."""
+        xc, yc = getattr(x, "cite", None), getattr(y, "cite", None)
+        before = len(self.out)
+        for name, get in getters:
+            u, v = get(x), get(y)
+            if u != v:
+                self.add(section, "changed", element, name, u, v, xc, yc)
+        if cite and xc != yc and len(self.out) == before:
+            self.add(section, "changed", element, "cite", xc, yc, xc, yc)
+
+    # -- blocks of scalars ---------------------------------------------------------------
+    def metadata(self) -> None:
+        a, b = self.a, self.b
+        for name, u, v in (("id", a.id, b.id), ("version", a.version, b.version),
+                           ("title", a.title, b.title), ("issuer", a.issuer, b.issuer),
+                           ("document", a.document, b.document),
+                           ("issued", a.issued, b.issued),
+                           ("effective.from", a.effective_from, b.effective_from),
+                           ("effective.to", a.effective_to, b.effective_to),
+                           ("source.file", a.source_file, b.source_file),
+                           ("source.sha256", a.source_sha256, b.source_sha256)):
+            if u != v:
+                self.add("metadata", "changed", "", name, u, v)
+
+    def blocks(self) -> None:
+        a, b = self.a, self.b
+        self.fields("scale", "", a.scale, b.scale, [
+            ("kind", lambda s: s.kind), ("initial", lambda s: s.initial),
+            ("unit", lambda s: s.unit)])
+        self.fields("cycle", "", a.cycle, b.cycle, [
+            ("start", lambda c: f"{c.start_month:02d}-{c.start_day:02d}"),
+            ("cap", lambda c: c.cap), ("credit_cap", lambda c: c.credit_cap),
+            ("resets", lambda c: c.resets)])
+        self.fields("combine", "", a.combine, b.combine, [
+            ("same_act", lambda c: c.same_act), ("same_inspection", lambda c: c.same_inspection),
+            ("sites", lambda c: c.sites)])
+
+    def sanctions_restoration(self) -> None:
+        a, b = self.a, self.b
+        if a.overlap != b.overlap:
+            self.add("sanctions", "changed", "", "overlap", a.overlap, b.overlap,
+                     a.overlap_cite, b.overlap_cite)
+        if a.overlap_cite != b.overlap_cite and a.overlap == b.overlap:
+            self.add("sanctions", "changed", "", "cite", a.overlap_cite, b.overlap_cite,
+                     a.overlap_cite, b.overlap_cite)
+        if a.restoration != b.restoration:
+            self.add("restoration", "changed", "", "by", a.restoration, b.restoration,
+                     a.restoration_cite, b.restoration_cite)
+        if a.restoration_cite != b.restoration_cite and a.restoration == b.restoration:
+            self.add("restoration", "changed", "", "cite", a.restoration_cite,
+                     b.restoration_cite, a.restoration_cite, b.restoration_cite)
+
+    # -- items -----------------------------------------------------------------------------
+    def items(self, section: str, old: dict[str, Item], new: dict[str, Item],
+              pairing: Pairing) -> None:
+        removed = dict(pairing.unmatched_old)
+        paired = {o: (n, how) for o, n, how in pairing.pairs}
+        for code, item in old.items():
+            if code in removed:
+                note = "mapped to no counterpart" if removed[code] else None
+                self.add(section, "removed", code, "", item_summary(item), None, item.cite,
+                         None, note, (code, None))
+                continue
+            target, how = paired[code]
+            other = new[target]
+            element = code if code == target else f"{code} -> {target}"
+            self.ids = (code, target)
+            if code != target:
+                note = "paired by the map" if how == "map" else "same text"
+                self.add(section, "recoded", element, "code", code, target, item.cite,
+                         other.cite, note)
+            self.item_fields(section, element, item, other)
+            self.ids = (None, None)
+        for code in pairing.unmatched_new:
+            item = new[code]
+            self.add(section, "added", code, "", None, item_summary(item), None, item.cite,
+                     ids=(None, code))
+
+    def item_fields(self, section: str, element: str, x: Item, y: Item) -> None:
+        before = len(self.out)
+        if _points_key(x) != _points_key(y):
+            self.add(section, "changed", element, "points", points_text(x), points_text(y),
+                     x.cite, y.cite)
+        if provenance.normalise(x.text) != provenance.normalise(y.text):
+            self.add(section, "changed", element, "text", x.text, y.text, x.cite, y.cite)
+        if x.cause != y.cause:
+            self.add(section, "changed", element, "cause", x.cause, y.cause, x.cite, y.cite)
+        if _effects_key(x) != _effects_key(y):
+            self.add(section, "changed", element, "effects", effects_text(x), effects_text(y),
+                     x.cite, y.cite)
+        if x.cite != y.cite and len(self.out) == before:
+            self.add(section, "changed", element, "cite", x.cite, y.cite, x.cite, y.cite)
+
+    # -- elements with ids -------------------------------------------------------------------
+    def keyed(self, section: str, old: Sequence[Any], new: Sequence[Any], key: str,
+              getters: Sequence[tuple[str, Callable[[Any], Any]]],
+              summary: Callable[[Any], str], label: str = "",
+              ident: Callable[[Any], Any] | None = None,
+              name: Callable[[Any], str] | None = None, renames: bool = True) -> None:
+        """Match elements by id (`key`), or by content when only the id changed; diff the
+        fields. `ident` overrides the matching key, `name` the element's display name."""
+        ident = ident or (lambda x: getattr(x, key))
+        name = name or (lambda x: str(getattr(x, key)))
+
+        def content(x: Any) -> tuple:
+            return tuple(get(x) for _, get in getters)
+
+        by_new = {ident(y): y for y in new}
+        matched = {ident(x) for x in old} & set(by_new)
+        lone_old = [x for x in old if ident(x) not in matched]
+        lone_new = [y for y in new if ident(y) not in matched]
+        renamed: dict[Any, Any] = {}
+        for x in lone_old if renames else ():
+            hits = [y for y in lone_new if content(y) == content(x)]
+            if len(hits) == 1:
+                renamed[ident(x)] = hits[0]
+                lone_new.remove(hits[0])
+        for x in old:
+            element = label + name(x)
+            y = by_new.get(ident(x)) if ident(x) in matched else renamed.get(ident(x))
+            if y is None:
+                self.add(section, "removed", element, "", summary(x), None, x.cite,
+                         ids=(name(x), None))
+                continue
+            self.ids = (name(x), name(y))
+            if ident(y) != ident(x):
+                element = f"{element} -> {label}{name(y)}"
+                self.add(section, "recoded", element, key, name(x), name(y), x.cite, y.cite)
+            self.fields(section, element, x, y, getters)
+            self.ids = (None, None)
+        for y in lone_new:
+            self.add(section, "added", label + name(y), "", None, summary(y), None, y.cite,
+                     ids=(None, name(y)))
+
+    def tiers(self) -> None:
+        a, b = self.a, self.b
+        self.keyed("tiers", a.tiers, b.tiers, "id",
+                   [("bounds", _Bounds), ("then", lambda t: _A(t.then))],
+                   lambda t: f"{_Bounds(t)}: {_acts(t.then)}")
+        # Split `then` into `action` (another kind) and `duration` (same kinds, other lengths).
+        out = []
+        for c in self.out:
+            if c.section == "tiers" and c.field == "then":
+                kinds_old = _kinds(a.tiers, c, old=True)
+                kinds_new = _kinds(b.tiers, c, old=False)
+                field = "duration" if kinds_old == kinds_new else "action"
+                c = dataclasses.replace(c, field=field)
+            out.append(c)
+        self.out = out
+
+    def conditions(self) -> None:
+        self.keyed("reapplication", self.a.conditions, self.b.conditions, "when",
+                   [("message", lambda c: c.message), ("after", lambda c: c.after)],
+                   lambda c: c.message,
+                   label="condition ", ident=lambda c: _E(c.when),
+                   name=lambda c: c.when.text, renames=False)
+
+    def institutions(self) -> None:
+        a, b = self.a, self.b
+        self.keyed("institutions", a.institution_rules, b.institution_rules, "id",
+                   [("when", lambda r: _E(r.when)), ("action", lambda r: _A(r.then))],
+                   lambda r: f"{r.when.text}: {_acts(r.then)}", label="rule ")
+        self.keyed("institutions", list(a.cascades.values()), list(b.cascades.values()), "on",
+                   [("action", lambda c: _A(c.then))], lambda c: c.then.text,
+                   label="cascade on ")
+
+    # -- bans: ordered -----------------------------------------------------------------------
+    def bans(self) -> None:
+        old, new = self.a.bans, self.b.bans
+        ko = [_ban_key(x) for x in old]
+        kn = [_ban_key(y) for y in new]
+        if ko != kn and sorted(map(repr, ko)) == sorted(map(repr, kn)):
+            self.add("bans", "changed", "", "order", "; ".join(_ban_text(x) for x in old),
+                     "; ".join(_ban_text(y) for y in new), old[0].cite, new[0].cite,
+                     "first match wins: the order decides which ban applies")
+            return
+        sm = difflib.SequenceMatcher(None, ko, kn, autojunk=False)
+        for op, i1, i2, j1, j2 in sm.get_opcodes():
+            if op in ("equal", "replace"):
+                for i, j in zip(range(i1, i2), range(j1, j2), strict=False):
+                    self.ban_fields(i, old[i], j, new[j])
+                if op == "equal":
+                    continue
+                i1, j1 = i1 + min(i2 - i1, j2 - j1), j1 + min(i2 - i1, j2 - j1)
+            for i in range(i1, i2):
+                self.add("bans", "removed", _ban_element(i, old[i]), "", _ban_text(old[i]),
+                         None, old[i].cite)
+            for j in range(j1, j2):
+                self.add("bans", "added", _ban_element(j, new[j]), "", None, _ban_text(new[j]),
+                         None, new[j].cite)
+
+    def ban_fields(self, i: int, x: Ban, j: int, y: Ban) -> None:
+        element = _ban_element(i, x) if i == j else f"{_ban_element(i, x)} -> #{j + 1}"
+        self.fields("bans", element, x, y, [("when", lambda b: _E(b.when)),
+                                            ("then", lambda b: _A(b.then))])
+
+    # -- provisions: no id -------------------------------------------------------------------
+    def provisions(self) -> None:
+        old, new = list(self.a.provisions), list(self.b.provisions)
+
+        def key(p) -> tuple:
+            return (p.cite, provenance.normalise(p.text or ""))
+
+        lone_new = list(new)
+        pending = []
+        for x in old:
+            hit = next((y for y in lone_new if key(y) == key(x)), None)
+            if hit is None:
+                pending.append(x)
+                continue
+            lone_new.remove(hit)
+            if (x.note or "") != (hit.note or ""):
+                self.add("provisions", "changed", x.cite, "note", x.note, hit.note, x.cite,
+                         hit.cite)
+        for x in pending:
+            same_cite = [y for y in lone_new if y.cite == x.cite]
+            if len(same_cite) == 1 and sum(p.cite == x.cite for p in pending) == 1:
+                y = same_cite[0]
+                lone_new.remove(y)
+                self.add("provisions", "changed", x.cite, "text", x.text, y.text, x.cite, y.cite)
+                if (x.note or "") != (y.note or ""):
+                    self.add("provisions", "changed", x.cite, "note", x.note, y.note, x.cite,
+                             y.cite)
+            else:
+                self.add("provisions", "removed", x.cite, "", x.text or x.note, None, x.cite)
+        for y in lone_new:
+            self.add("provisions", "added", y.cite, "", None, y.text or y.note, None, y.cite)
+
+
+class _Bounds:
+    """A tier's condition: equal when it is the same band of `deducted`, or the same tree."""
+
+    __slots__ = ("tier",)
+
+    def __init__(self, tier: Tier):
+        self.tier = tier
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Bounds):
+            return False
+        x, y = self.tier, other.tier
+        if x.band is not None and y.band is not None:
+            return x.band == y.band
+        return canonical(x.when.node) == canonical(y.when.node)
+
+    def __hash__(self) -> int:
+        return hash(self.tier.band)
+
+    def __str__(self) -> str:
+        t = self.tier
+        if t.band is not None and "deducted" not in t.when.names:
+            return f"{t.when.text} ({t.band})"
+        return t.when.text
+
+
+def _kinds(tiers: Sequence[Tier], c: Change, old: bool) -> tuple[str, ...]:
+    element = c.ids[0 if old else 1]
+    tier = next((t for t in tiers if t.id == element), None)
+    return () if tier is None else tuple(s.kind for s in tier.then)
+
+
+def _ban_key(b: Ban) -> tuple:
+    return (None if b.when is None else canonical(b.when.node), b.then.action)
+
+
+def _ban_text(b: Ban) -> str:
+    return f"{b.when.text if b.when else 'always'}: {b.then.text}"
+
+
+def _ban_element(i: int, b: Ban) -> str:
+    return f"#{i + 1} {b.when.text if b.when else 'always'}"

@@ -1,0 +1,396 @@
+"""Stage "impact": whose outcome a policy change moves, and which change is responsible.
+
+Input: a `PolicyDiff` and a ledger (events, optional roster, as-of date);
+output: an `Impact`. The ledger is read under the old policy, carried over
+to the new one (`carryover.py`: codes restated through the item pairing,
+findings the new policy cannot price noted), and evaluated under each.
+
+A person's outcome is the tier entered in each cycle, their actions (kind,
+start, end, and the site of a cascade; restorations and bans left out, as
+`status` and `reapply_from` say the same), their status on the as-of date and
+the date a re-application can succeed. A person is a mover when any of these differs.
+Movers are listed; everyone else is counted.
+
+Attribution is a heuristic that follows the chain points -> tier -> action ->
+status, and names only changes the person could have met:
+
+- points differ in some cycle: the changed or unmatched items among the
+  person's own findings, and findings that could not be carried over;
+  `combine` and `cycle` (start, resets) when they changed and could touch the
+  person (several items in one act, an inspection, several sites); the cycle
+  cap only when no item explains the move; `credits` if they had credits;
+- the tier or the actions differ: tiers the person entered under either policy
+  whose bounds, action or duration changed (or that exist on one side only);
+  rules that fired for them; item effects; cascades they met; the overlap rule
+  when they had more than one suspension; the scale, if nothing else explains
+  a different tier;
+- status or re-application date differ: bans if they were terminated under
+  both (under one only, the termination itself is the change), restoration
+  if they were suspended under either, re-application conditions if they
+  re-applied.
+
+When none of these applies the cause is "several": changes interact in a way
+the heuristic does not untangle.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from engine.compare.carryover import Note, carry_over
+from engine.compare.diff import Change, PolicyDiff
+from engine.errors import EvaluationError
+from engine.evaluation.fold import evaluate
+from engine.evaluation.outcome import Outcome, PersonOutcome, plain
+from engine.ledger.read import Event, Ledger, read_ledger
+from engine.policy.model import Policy
+
+SEVERITY = ("none", "interview", "suspend", "terminate")
+NO_SNAPSHOT_ACTIONS = frozenset({"restore", "ban"})
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the analyst compares for one person under one policy."""
+
+    status: str
+    reapply_from: str | None
+    tiers: tuple[tuple[str, str | None], ...]  # (cycle label, tier id)
+    actions: tuple[tuple[str, str, str | None, str | None], ...]  # kind, start, end, site
+    deducted: tuple[tuple[str, str], ...] = field(compare=False)
+    sources: frozenset[str] = field(compare=False, default=frozenset())
+
+    @property
+    def worst(self) -> str:
+        kinds = {a[0] for a in self.actions if a[3] is None}
+        return next((k for k in reversed(SEVERITY) if k in kinds), "none")
+
+    def as_dict(self) -> dict:
+        return {"status": self.status, "reapply_from": self.reapply_from,
+                "tiers": [{"cycle": c, "tier": t} for c, t in self.tiers],
+                "deducted": [{"cycle": c, "deducted": d} for c, d in self.deducted],
+                "actions": [{"action": k, "start": s, "end": e, **({"institution": i} if i
+                                                                   else {})}
+                            for k, s, e, i in self.actions]}
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One policy change (or carried-over finding) held responsible, as a short label."""
+
+    label: str
+    changes: tuple[Change, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {"label": self.label, "changes": [c.as_dict() for c in self.changes]}
+
+
+@dataclass
+class Mover:
+    person: str
+    before: Snapshot
+    after: Snapshot
+    causes: list[Cause]
+    notes: list[Note]
+
+    def as_dict(self) -> dict:
+        return {"person": self.person, "before": self.before.as_dict(),
+                "after": self.after.as_dict(), "causes": [c.as_dict() for c in self.causes],
+                "notes": [n.text for n in self.notes]}
+
+
+@dataclass
+class InstitutionMove:
+    institution: str
+    period: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        return {"institution": self.institution, "period": self.period,
+                "before": list(self.before), "after": list(self.after)}
+
+
+@dataclass
+class Impact:
+    events: str
+    roster: str | None
+    as_of: _dt.date
+    people: int
+    movers: list[Mover]
+    status_moves: dict[tuple[str, str], int]
+    sanction_moves: dict[tuple[str, str], int]
+    notes: list[Note]
+    institutions: list[InstitutionMove]
+    warnings: list[str]
+
+    @property
+    def unaffected(self) -> int:
+        return self.people - len(self.movers)
+
+    def as_dict(self) -> dict:
+        return {
+            "events": self.events, "roster": self.roster, "as_of": self.as_of.isoformat(),
+            "people": self.people, "movers": len(self.movers), "unaffected": self.unaffected,
+            "status_moves": [{"from": a, "to": b, "people": n}
+                             for (a, b), n in sorted(self.status_moves.items())],
+            "sanction_moves": [{"from": a, "to": b, "people": n}
+                               for (a, b), n in sorted(self.sanction_moves.items())],
+            "people_moved": [m.as_dict() for m in self.movers],
+            "not_carried_over": [n.as_dict() for n in self.notes],
+            "institutions": [i.as_dict() for i in self.institutions],
+            "warnings": self.warnings,
+        }
+
+
+def impact(d: PolicyDiff, events: str, roster: str | None, as_of: _dt.date,
+           encoding: str | None = None) -> Impact:
+    """Evaluate the ledger under both policies of `d` and compare; raises PolicyctlError."""
+    old_ledger = read_ledger(events, d.old, roster, encoding)
+    code_map = {**d.items.code_map, **d.credits.code_map}
+    new_ledger, notes = carry_over(old_ledger, d.new, code_map, events, roster, encoding)
+    before = _evaluate(d.old, old_ledger, as_of, "OLD")
+    after = _evaluate(d.new, new_ledger, as_of, "NEW")
+    return compare(d, before, after, old_ledger.events, notes, events, roster)
+
+
+def _evaluate(policy: Policy, ledger: Ledger, as_of: _dt.date, side: str) -> Outcome:
+    try:
+        return evaluate(policy, ledger, as_of)
+    except EvaluationError as exc:
+        raise EvaluationError([dataclasses.replace(d, message=f"{d.message} (under {side})")
+                               for d in exc.diagnostics]) from None
+
+
+def compare(d: PolicyDiff, before: Outcome, after: Outcome, events: Iterable[Event],
+            notes: list[Note], events_path: str, roster: str | None) -> Impact:
+    """Movers, totals and attribution from two outcomes of one ledger."""
+    old_people = {p.person: p for p in before.people}
+    new_people = {p.person: p for p in after.people}
+    by_person: dict[str, list[Event]] = {}
+    for e in events:
+        if e.person:
+            by_person.setdefault(e.person, []).append(e)
+    notes_by: dict[str, list[Note]] = {}
+    for n in notes:
+        notes_by.setdefault(n.person, []).append(n)
+    blame = _Blame(d)
+    movers: list[Mover] = []
+    status_moves: Counter = Counter()
+    sanction_moves: Counter = Counter()
+    for code in sorted(set(old_people) | set(new_people)):
+        a, b = snapshot(old_people.get(code)), snapshot(new_people.get(code))
+        status_moves[(a.status, b.status)] += 1
+        sanction_moves[(a.worst, b.worst)] += 1
+        if a != b:
+            mine = notes_by.get(code, [])
+            movers.append(Mover(code, a, b, blame(a, b, by_person.get(code, []), mine), mine))
+    warnings = [f"OLD: {w}" for w in before.warnings()] + [f"NEW: {w}" for w in
+                                                           after.warnings()]
+    return Impact(events_path, roster, before.as_of, len(set(old_people) | set(new_people)),
+                  movers, dict(status_moves), dict(sanction_moves), notes,
+                  _institutions(before, after), warnings)
+
+
+def snapshot(p: PersonOutcome | None) -> Snapshot:
+    """A person's outcome in comparable form (no outcome: active, nothing happened)."""
+    if p is None:
+        return Snapshot("active", None, (), (), ())
+    tiers = tuple((_label(c), c.tier) for c in p.cycles)
+    deducted = tuple((_label(c), str(plain(c.deducted))) for c in p.cycles)
+    actions = tuple((a.action, a.start.isoformat(), a.end.isoformat() if a.end else None,
+                     a.extra.get("institution")) for a in p.actions
+                    if a.action not in NO_SNAPSHOT_ACTIONS)
+    sources = frozenset(a.source for a in p.actions)
+    reapply = p.reapply_from
+    reapply = reapply.isoformat() if isinstance(reapply, _dt.date) else reapply
+    return Snapshot(p.status, reapply, tuple(t for t in tiers if t[1] is not None), actions,
+                    deducted, sources)
+
+
+def _label(c) -> str:
+    return c.period if c.registration == 1 else f"{c.period}#{c.registration}"
+
+
+def _institutions(before: Outcome, after: Outcome) -> list[InstitutionMove]:
+    def acts(o: Outcome) -> dict[tuple[str, str], tuple[str, ...]]:
+        return {(i.institution, i.period): tuple(f"{a.action} {a.start.isoformat()}"
+                                                 for a in i.actions) for i in o.institutions}
+
+    a, b = acts(before), acts(after)
+    out = []
+    for key in sorted(set(a) | set(b)):
+        x, y = a.get(key, ()), b.get(key, ())
+        if x != y:
+            out.append(InstitutionMove(key[0], key[1], x, y))
+    return out
+
+
+# ---- attribution ------------------------------------------------------------------------------
+
+
+POINTS_FIELDS = {"points"}
+ACTION_FIELDS = {"effects", "cause"}
+
+
+class _Blame:
+    """Indexes the diff's changes by what a person can meet: item code, tier id, rule id."""
+
+    def __init__(self, d: PolicyDiff):
+        self.items: dict[str, list[Change]] = {}
+        self.tiers: dict[str, list[Change]] = {}
+        self.rules: dict[str, list[Change]] = {}
+        self.sections: dict[str, list[Change]] = {}
+        for c in d.changes:
+            self.sections.setdefault(c.section, []).append(c)
+            names = [n for n in dict.fromkeys(c.ids) if n is not None]
+            if c.section in ("items", "credits"):
+                for n in names[:1]:  # the old code (the ledger's), else the new one
+                    self.items.setdefault(n, []).append(c)
+            elif c.section in ("tiers", "rules"):
+                index = self.tiers if c.section == "tiers" else self.rules
+                for n in names:
+                    index.setdefault(n, []).append(c)
+
+    def block_changes(self, a: Snapshot, b: Snapshot, events: list[Event]) -> list[Change]:
+        """Changes of `combine` and `cycle` that could touch this person's points."""
+        out = []
+        for c in [*self.sections.get("combine", []), *self.sections.get("cycle", [])]:
+            f = c.field
+            if f == "same_act" and not any(len(e.items) > 1 for e in events):
+                continue
+            if f == "same_inspection" and not any(e.inspection for e in events):
+                continue
+            if f == "sites" and len({e.institution for e in events if e.institution}) < 2:
+                continue
+            if f == "cap" and not (_reaches(a, c.old) or _reaches(b, c.new)):
+                continue
+            if f == "credit_cap" and not any(e.type == "credit" for e in events):
+                continue
+            if f != "cite":
+                out.append(c)
+        return out
+
+    def items_cause(self, codes: list[str], notes: list[Note],
+                    add: Callable[[str, Iterable[Change]], None]) -> None:
+        """One cause for the person's items whose points changed or that did not carry."""
+        parts: list[str] = []
+        changes: list[Change] = []
+        noted: dict[str, list[Note]] = {}
+        for n in notes:
+            noted.setdefault(n.code, []).append(n)
+        for code in codes:
+            for c in self.items.get(code, ()):
+                if c.field in POINTS_FIELDS:
+                    parts.append(f"{c.element.replace(' -> ', ' as ')} points {c.old} -> {c.new}")
+                    changes.append(c)
+                elif c.kind == "removed" and code not in noted:
+                    parts.append(f"{code} no counterpart")
+                    changes.append(c)
+            for n in noted.get(code, ()):
+                parts.append(n.short)
+                changes += [c for c in self.items.get(code, ()) if c.kind == "removed"]
+        if parts:
+            add("items: " + ", ".join(parts), changes or [_NOTE])
+
+    def __call__(self, a: Snapshot, b: Snapshot, events: list[Event],
+                 notes: list[Note]) -> list[Cause]:
+        causes: list[Cause] = []
+        seen: set[Change] = set()
+
+        def add(label: str, changes: Iterable[Change]) -> None:
+            fresh = tuple(c for c in changes if c not in seen or c is _NOTE)
+            if fresh:
+                seen.update(fresh)
+                causes.append(Cause(label, tuple(c for c in fresh if c is not _NOTE)))
+
+        codes = list(dict.fromkeys(c for e in events for c in e.items))
+        dropped = {(n.event, n.code) for n in notes}
+        carried = list(dict.fromkeys(c for e in events for c in e.items
+                                     if (e.id, c) not in dropped))
+        points_moved = dict(a.deducted) != dict(b.deducted)
+        if points_moved:
+            self.items_cause(codes, notes, add)
+            explained = bool(causes)
+            for c in self.block_changes(a, b, events):
+                if c.field == "cap" and explained:
+                    continue  # a cap matters only when no item's points explain the move
+                add(f"{c.section}.{c.field} {_v(c.old)} -> {_v(c.new)}", [c])
+            if any(e.type == "credit" for e in events):
+                add("credits changed",
+                    [c for c in self.sections.get("credits", ()) if c.field != "cite"])
+        if a.tiers != b.tiers or a.actions != b.actions:
+            entered = {t for _, t in a.tiers} | {t for _, t in b.tiers} | {
+                s.split(":", 1)[1] for s in a.sources | b.sources if s.startswith("tier:")}
+            for tier in sorted(entered, key=str):
+                for c in self.tiers.get(tier, ()):
+                    if c.field != "cite":
+                        add(_tier_label(c), [c])
+            fired = {s.split(":", 1)[1] for s in a.sources | b.sources if s.startswith("rule:")}
+            for rule in sorted(fired):
+                changes = [c for c in self.rules.get(rule, ()) if c.field != "cite"]
+                kind = changes[0].kind if len(changes) == 1 else "changed"
+                add(f"rule {rule} {kind}", changes)
+            for code in carried:
+                for c in self.items.get(code, ()):
+                    if c.field in ACTION_FIELDS:
+                        add(_item_label(c), [c])
+            if "cascade" in a.sources | b.sources:
+                add("institution cascades changed",
+                    [c for c in self.sections.get("institutions", ())
+                     if c.element.startswith("cascade") and c.field != "cite"])
+            suspensions = max(sum(x[0] == "suspend" for x in s.actions) for s in (a, b))
+            if suspensions > 1:
+                add("overlapping sanctions rule changed",
+                    [c for c in self.sections.get("sanctions", ()) if c.field != "cite"])
+            if a.tiers != b.tiers and not any(c.changes and c.changes[0].section == "tiers"
+                                              for c in causes):
+                add("scale changed", [c for c in self.sections.get("scale", ())
+                                      if c.field != "cite"])
+        if (a.status, a.reapply_from) != (b.status, b.reapply_from):
+            kinds = {x[0] for s in (a, b) for x in s.actions}
+            if all("terminate" in {x[0] for x in s.actions} for s in (a, b)):
+                add("bans changed", [c for c in self.sections.get("bans", ())
+                                     if c.field != "cite"])
+            if "suspend" in kinds:
+                for c in self.sections.get("restoration", ()):
+                    if c.field == "by":
+                        add(f"restoration {c.old} -> {c.new}", [c])
+            if any(e.type == "reapply" for e in events):
+                add("re-application conditions changed",
+                    [c for c in self.sections.get("reapplication", ()) if c.field != "cite"])
+        if not causes:
+            causes.append(Cause("several (no single change explains it)"))
+        return causes
+
+
+_NOTE = Change("items", "removed", "", "", None, None)  # stands for a finding not carried over
+
+
+def _v(x: str | None) -> str:
+    return "none" if x is None else x
+
+
+def _reaches(snap: Snapshot, cap: str | None) -> bool:
+    if cap is None:
+        return False
+    return any(Fraction(d) >= Fraction(cap) for _, d in snap.deducted)
+
+
+def _item_label(c: Change) -> str:
+    element = c.element.replace(" -> ", " as ")
+    if c.kind == "removed":
+        return f"item {element}: no counterpart"
+    return f"item {element}: {c.field} {c.old} -> {c.new}"
+
+
+def _tier_label(c: Change) -> str:
+    element = c.element.replace(" -> ", " as ")
+    if c.kind in ("added", "removed", "recoded"):
+        return f"tier {element} {c.kind}"
+    return f"tier {element}: {c.field} {c.old} -> {c.new}"

@@ -1,0 +1,696 @@
+"""Stage "evaluate": a fold over each person's events in date order.
+
+Input: a loaded `Policy` and a `Ledger`; output: an `Outcome`. Everything a
+regulation varies is read from the policy; this module holds only the
+semantics the design states for every policy (docs/semantics.md) about time,
+points and bands:
+
+- A cycle is a year from the policy's start day; deductions add up in it and
+  clear at its end (what clears is `cycle.resets`).
+- A band fires when the total first enters it; one event crossing several
+  bands fires the harshest only; a band fires at most once per cycle and
+  never after a harsher one has fired in that cycle.
+
+What a fired band, rule or item does (suspensions and their overlap,
+termination, bans, restoration, reinstatement, institution cascades) is in
+`sanctions.py`, a mixin of `Evaluator`; the state the fold carries is in
+`state.py`, the story it writes for `--explain` in `story.py`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import datetime as _dt
+import gc
+import operator
+from collections.abc import Callable, Iterable
+from fractions import Fraction
+from typing import Any
+
+from engine import calendar
+from engine.calendar import ONE_DAY
+from engine.dsl import ast
+from engine.errors import EVAL_ERRORS, Diagnostic, EvaluationError, Span
+from engine.evaluation.deadlines import Deadlines
+from engine.evaluation.institutions import InstitutionTracker
+from engine.evaluation.outcome import ActionRec, CycleOut, Outcome, PersonOutcome, Step
+from engine.evaluation.sanctions import Sanctions
+from engine.evaluation.state import CycleState, PersonState, Violation
+from engine.ledger.read import INSTITUTION_TYPES, Event, Ledger, Person, in_part
+from engine.policy.bands import lookup_table
+from engine.policy.model import Item, Policy
+from engine.policy.scopes import PERSON, Env
+
+
+def evaluate(policy: Policy, ledger: Ledger, as_of: _dt.date,
+             explain: Iterable[str] = (), progress: Callable[[int, str], None] | None = None
+             ) -> Outcome:
+    """Evaluate a ledger under a policy, as of a date. Pure: same inputs, same outcome."""
+    return Evaluator(policy, ledger, as_of, set(explain), progress).run()
+
+
+class Unsorted(Exception):
+    """A ledger read as a stream was not in date order: read it whole and sort it."""
+
+    def __init__(self, event: Event):
+        super().__init__(f"{event.file}:{event.line}: dated before the row before it")
+        self.event = event
+
+
+class Evaluator(Sanctions):
+    """One evaluation of a ledger under a policy: fold_events(), then finish_person()
+    (or finish_row(), for a report written as it goes) for each of codes(), then
+    judge_institutions()."""
+
+    def __init__(self, policy: Policy, ledger: Ledger, as_of: _dt.date, explain: set[str],
+                 progress):
+        self.p = policy
+        self.ledger = ledger
+        self.as_of = as_of
+        self.explain = explain
+        self.progress = progress
+        self.env = Env()
+        self.initial = policy.scale.initial
+        self.cap = policy.cycle.cap
+        self.unit = policy.scale.unit
+        self.top = self.cap if self.cap is not None else self.initial
+        self.tiers = list(policy.tiers)
+        self.tier_source = [f"tier:{t.id}" for t in self.tiers]
+        self.table: list[int] | None = None
+        if policy.band_lookup and self.top is not None and self.tiers:
+            self.table = lookup_table([t.band for t in self.tiers], self.unit, self.top)
+        self.keep_violations = bool(policy.conditions)
+        names = frozenset().union(*[r.when.names for r in policy.rules])
+        # the fewest cycles a person's registration must have for any rule to hold:
+        # each rule reads as `count(cycles, ...) >= K` or `consecutive(cycles, ...) >=
+        # K` (the compiler's length guard says so), else 0. Below it, a finding does
+        # not evaluate the rules at all: Jining's three-years rule, on every finding,
+        # with most people in their first or second cycle
+        self.rules_need = min((_needs_cycles(r.when.fn) for r in policy.rules), default=0)
+        self.rule_reads = (bool(names & {"deducted", "score", "cycle"}),
+                           bool(names & {"event", "person"}),
+                           bool(names & {"actions", "suspensions", "terminations"}))
+        self.fixed = {code: i.points for code, i in policy.items.items()
+                      if i.points_kind == "fixed"}
+        self.with_effects = frozenset(code for code, i in policy.items.items() if i.effects)
+        self.not_violations = frozenset(c for c, i in policy.items.items() if not i.violation)
+        # an event's item codes -> (its points when one fixed item decides them, else
+        # None; whether it is a violation; whether an item has effects): one look-up a
+        # finding for what would be three (`plan`)
+        self.plans: dict[tuple[str, ...], tuple[Any, bool, bool]] = {}
+        self.cycle_cache: dict[int, tuple[str, _dt.date, _dt.date]] = {}
+        self.cycle_starts = (policy.cycle.start_month, policy.cycle.start_day)
+        # A fact that reads only the person's attributes and the as-of date is the same
+        # for everyone with the same values of those attributes (an age from a birth
+        # date): computed once per distinct values. Each fact, with how to read the
+        # person attributes its value depends on (None: not on them alone), and those
+        # attributes' names when all are roster columns (read by C from the columns'
+        # dict, rather than a call each)
+        self.fact_reads = [
+            (f, None if reads is None else [_person_field(a) for a in reads],
+             None if reads is None or any(a in PERSON.fields for a in reads) else reads)
+            for f in policy.facts for reads in [person_reads(f.value)]]
+        self.fact_memo: dict[tuple, Any] = {}
+        self.deadlines = Deadlines(policy)
+        self.institutions = InstitutionTracker(policy) if ledger.roster else None
+        self.inst_list: list[Event] = []
+        self.states: dict[str, PersonState] = {}
+        self.off_roster: list[str] = []  # codes with a state that are not on the roster
+        # the people this evaluator folds, when it folds part of a ledger (workers.py):
+        # (pivot, low) as in ledger.EventStream; and whether it counts institution events
+        # in `after`/`outside` (one part does)
+        self.part: tuple[str, bool] | None = None
+        self.count_shared = True
+        self.after = 0
+        self.outside = 0  # events dated outside the policy's effective period
+
+    # ---- driver --------------------------------------------------------------------------
+    def run(self) -> Outcome:
+        """Every person's outcome, then the institutions', in this process."""
+        with paused_gc():
+            self.fold_events(self.ledger.events)
+            people = []
+            traces: dict[str, list[Step]] = {}
+            for n, code in enumerate(self.codes()):
+                outcome, trace = self.finish_person(code)
+                people.append(outcome)
+                if trace is not None:
+                    traces[code] = trace
+                if self.progress and n % 2000 == 0:
+                    self.progress(n, "people")
+            return self.outcome(people, traces)
+
+    def fold_events(self, events: Iterable[Event]) -> None:
+        """Fold events, taken in date order, into each person's state.
+
+        One pass in the ledger's own order, every person's state kept between
+        their events: the ledger need not be held, grouped or sorted, so a
+        ledger read as a stream is folded with memory that grows with people
+        (api.report_files). An institution's own event is folded into each of
+        its staff on the roster where it falls among their events. Raises
+        `Unsorted` at the first event dated before the one before it.
+        """
+        states = self.states
+        state = self.state
+        violation = self.violation
+        as_of = self.as_of
+        lo = _dt.date.fromisoformat(self.p.effective_from)
+        hi = _dt.date.fromisoformat(self.p.effective_to) if self.p.effective_to else None
+        staff = self.ledger.staff
+        progress = self.progress
+        part = self.part
+        last = _dt.date.min
+        late = outside = False
+        for n, ev in enumerate(events):
+            d = ev.date
+            if d is not last:  # (rows of a day share their date: compared once a day)
+                if d < last:
+                    raise Unsorted(ev)
+                last = d
+                late = d > as_of
+                outside = d < lo or (hi is not None and d > hi)
+            shared = ev.type in INSTITUTION_TYPES
+            if late:
+                if self.count_shared or not shared:
+                    self.after += 1
+                continue
+            if outside and (self.count_shared or not shared):
+                self.outside += 1
+            if progress and not n % 100_000:
+                progress(n, "events")
+            who = ev.person
+            try:  # (free in Python 3.11 unless raised)
+                if shared:
+                    self.inst_list.append(ev)
+                    for who in staff.get(ev.institution, ()):
+                        if in_part(who, part):
+                            self.event(states.get(who) or state(who), ev)
+                    continue
+                st = states.get(who)
+                if st is None:
+                    st = state(who)
+                if st.suspension is None and ev.type == "violation":
+                    violation(st, ev)  # the common case, without the dispatch
+                else:
+                    self.event(st, ev)
+            except EVAL_ERRORS as exc:
+                raise EvaluationError(Diagnostic(
+                    "evaluation", f"event `{ev.id}` of `{who}` cannot be evaluated: {exc}",
+                    Span(ev.file, ev.line),
+                    "check the event's columns against the items it lists")) from None
+
+    def state(self, code: str) -> PersonState:
+        """A person's state, made at their first event (or institution event)."""
+        person = (self.ledger.roster or {}).get(code)
+        if person is None:
+            person = Person(code, [], {}, "", 0)
+            self.off_roster.append(code)
+        st = self.states[code] = PersonState(code, person, [] if code in self.explain else None)
+        return st
+
+    def codes(self) -> list[str]:
+        """Everyone to report, after the fold: in the events or on the roster, by code."""
+        codes = self.ledger.roster_codes()
+        if self.part is not None:  # the roster's codes on this side of the pivot
+            pivot, low = self.part
+            at = bisect.bisect_left(codes, pivot)
+            codes = codes[:at] if low else codes[at:]
+        # (not a walk over every state asking the roster: 200,000 look-ups out of the
+        # cache); each code is noted once, when its state is made, and is not the roster's
+        extra = [c for c in self.off_roster if in_part(c, self.part)]
+        return sorted(codes + extra) if extra else list(codes)
+
+    def finish_person(self, code: str) -> tuple[PersonOutcome, list[Step] | None]:
+        """A person's outcome (and story, when asked for) once every event is folded;
+        their state is let go."""
+        st = self.take(code)
+        return self.finish(st), st.trace
+
+    def finish_row(self, code: str) -> tuple:
+        """A person's outcome as a plain tuple, for a report that only writes it out
+        (report.PersonJson.row); their state is let go.
+
+        (code, status, cycles, actions, reapply_from, reapplications, facts, sites),
+        each cycle a tuple (period, deducted, score, tier, violations, credited,
+        registration). Why not `finish_person`: its dataclasses are half the time of
+        finishing a province's people, and a report made as it goes throws them away
+        at once. The two give the same values (tests/test_report.py).
+        """
+        st = self.take(code)
+        status, reapply_from, actions, facts = self.settle(st)
+        initial = self.initial
+        cycles = [(c.period, c.deducted, None if initial is None else initial - c.deducted,
+                   c.tier, c.violations, c.credited, c.registration)
+                  for c in st.records if c.touched]
+        return (st.code, status, cycles, actions, reapply_from, st.reapplications, facts,
+                st.person.institutions)
+
+    def take(self, code: str) -> PersonState:
+        """A person's state brought up to the as-of date, taken out of the fold."""
+        st = self.states.pop(code, None)
+        if st is None:  # on the roster, with no event
+            st = self.state(code)
+            del self.states[code]
+        self.advance(st, self.as_of)
+        return st
+
+    def outcome(self, people: list[PersonOutcome], traces: dict[str, list[Step]],
+                institutions: list | None = None) -> Outcome:
+        """The whole outcome, once every person has been folded (institutions last,
+        unless already judged elsewhere)."""
+        if institutions is None:
+            institutions = self.judge_institutions(None)
+        notes = []
+        if self.p.institution_rules and not self.ledger.roster:
+            cites = ", ".join(sorted({r.cite for r in self.p.institution_rules}))
+            notes.append(f"the policy has institution rules ({cites}) but no roster was "
+                         "given, so no institution was judged")
+        return Outcome(self.p.id, self.p.version, self.as_of, people, institutions, traces,
+                       self.after, self.outside,
+                       (self.p.effective_from, self.p.effective_to), notes)
+
+    def judge_institutions(self, only: list[str] | None) -> list:
+        """The institutions' outcomes (all of them, or `only` these), after the fold."""
+        if not self.ledger.roster:
+            return []
+        from engine.evaluation.institutions import institution_outcomes
+
+        return institution_outcomes(self.p, self.ledger, self.as_of, self.inst_list,
+                                    self.institutions, self.deadlines, only)
+
+    # ---- time ----------------------------------------------------------------------------
+    def new_cycle(self, st: PersonState, index: int, prev: CycleState | None) -> CycleState:
+        c = self.p.cycle
+        known = self.cycle_cache.get(index)
+        if known is None:
+            known = cycle_label(self.p, _dt.date(index, c.start_month, c.start_day))
+            self.cycle_cache[index] = known
+        period, start, end = known
+        cyc = CycleState(index, period, start, end, self.initial, st.registration)
+        if prev is not None:
+            if "points" not in c.resets:
+                cyc.deducted = prev.deducted  # the credit cap still counts per cycle
+            if "tiers" not in c.resets:
+                cyc.fired, cyc.rules_fired = prev.fired, prev.rules_fired
+        return cyc
+
+    def current_cycle(self, st: PersonState, d: _dt.date) -> CycleState:
+        starts = self.cycle_starts
+        idx = d.year if starts == (1, 1) or (d.month, d.day) >= starts else d.year - 1
+        prev = st.cycle
+        if prev is not None:
+            if prev.index == idx:
+                return prev
+            start = prev.index + 1
+        else:
+            start = idx
+        for i in range(start, idx + 1):
+            prev = self.new_cycle(st, i, prev)
+            st.cycles.append(prev)
+            st.records.append(prev)
+            st.cycle = prev
+        return st.cycle
+
+    def advance(self, st: PersonState, d: _dt.date) -> None:
+        """Bring time-driven changes up to date d: suspensions ending, queues starting."""
+        while st.suspension is not None and st.suspension.end is not None and \
+                st.suspension.end < d:
+            ended = st.suspension
+            st.suspension = None
+            back = ended.end + ONE_DAY
+            if st.queue:
+                nxt = st.queue.pop(0)
+                nxt.start = back
+                nxt.end = calendar.last_day(back, nxt.length) if nxt.length else None
+                st.suspension = nxt
+                if st.trace is not None:
+                    self.say(st, back, "status", f"queued suspension starts, until {nxt.end}",
+                             nxt.cite)
+                continue
+            if st.status != "suspended":
+                continue
+            if self.p.restoration == "automatic":
+                st.status = "active"
+                st.actions.append(ActionRec("restore", back, None, self.p.restoration_cite,
+                                            "restoration", [], {"automatic": True}))
+                if st.trace is not None:
+                    self.say(st, back, "status", "suspension over: restored automatically",
+                             self.p.restoration_cite)
+            else:
+                st.status = "awaiting"
+                st.awaiting_from = back
+                if st.trace is not None:
+                    self.say(st, back, "status", "suspension over: awaiting re-application from "
+                             f"{back}", self.p.restoration_cite)
+
+    # ---- events --------------------------------------------------------------------------
+    def event(self, st: PersonState, ev: Event) -> None:
+        if st.suspension is not None:
+            self.advance(st, ev.date)
+        t = ev.type
+        if t == "violation":
+            self.violation(st, ev)
+        elif t == "credit":
+            self.credit(st, ev)
+        elif t == "reapply":
+            self.reapply(st, ev)
+        else:
+            self.cascade(st, ev)
+
+    def item_points(self, st: PersonState, ev: Event, item: Item):
+        kind = item.points_kind
+        if kind == "fixed":
+            return item.points
+        if kind == "range":
+            return ev.points
+        env = self.env
+        env.amount, env.event, env.person = ev.amount, ev, st.person
+        value = item.expr.fn(env)
+        if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
+            raise ValueError(f"item `{item.code}` gave `{value}`, not a number of points")
+        if value < 0:
+            raise ValueError(f"item `{item.code}` gave negative points ({value})")
+        if Fraction(value) % Fraction(self.unit):
+            raise ValueError(f"item `{item.code}` gave {value} points, not a multiple of the "
+                             f"scale's unit {self.unit}")
+        return value
+
+    def violation(self, st: PersonState, ev: Event) -> None:
+        d = ev.date
+        cyc = st.cycle
+        if cyc is None or cyc.end < d or cyc.start > d:
+            cyc = self.current_cycle(st, d)
+        cyc.touched = True
+        codes = ev.items
+        trace = st.trace is not None
+        per = None
+        try:
+            plan = self.plans.get(codes)
+        except TypeError:  # codes as a list (an Event made by hand through the API)
+            codes = tuple(codes)
+            plan = self.plans.get(codes)
+        if plan is None:
+            plan = self.plan(codes)
+        pts, is_violation, has_effects = plan
+        if pts is None:
+            if len(codes) == 1:
+                pts = self.item_points(st, ev, self.p.items[codes[0]])
+            else:
+                items = self.p.items
+                per = [(code, self.item_points(st, ev, items[code])) for code in codes]
+                values = [v for _, v in per]
+                pts = max(values) if self.p.combine.same_act == "highest" else sum(values)
+        if trace:
+            self.say_event(st, ev, pts, per)
+        counted = pts
+        if ev.inspection and self.p.combine.same_inspection == "highest":
+            if cyc.inspections is None:
+                cyc.inspections = {}
+            before = cyc.inspections.get(ev.inspection, 0)
+            counted = max(0, pts - before)
+            cyc.inspections[ev.inspection] = max(before, pts)
+            if trace and counted != pts:
+                self.say(st, d, "points", f"inspection `{ev.inspection}` counts its highest "
+                         f"finding only: {counted} more", self.p.combine.cite, ev)
+        old = cyc.deducted
+        new = old + counted
+        if self.cap is not None and new > self.cap:
+            new = self.cap
+        cyc.deducted = new
+        if not is_violation:
+            pass  # e.g. a failed policy test: acts by its effects, is no 违规
+        else:
+            cyc.violations += 1
+            if pts > cyc.max_item_points:
+                cyc.max_item_points = pts
+            if self.keep_violations:
+                v = Violation(d, pts, list(codes), ev.institution)
+                if st.violations:
+                    st.violations.append(v)
+                else:
+                    st.violations = [v]
+        if trace:
+            self.say(st, d, "points", f"cycle {cyc.period}: {old} + {counted} = {new} "
+                     f"deducted" + (f" (score {cyc.score})" if self.initial is not None else ""),
+                     self.p.scale.cite, ev)
+        fired_terminate = False
+        if has_effects:
+            fired_terminate = self.effects(st, ev, pts)
+        if st.status == "terminated":
+            if trace and not fired_terminate:
+                self.say(st, d, "note", "not registered (terminated): the finding is "
+                         "recorded but fires no tier or rule", None, ev)
+        else:
+            table = self.table
+            if table is not None and type(new) is int and self.unit == 1 and new < len(table):
+                idx = table[new]
+                if idx > cyc.fired or (trace and idx >= 0):
+                    self.tiers_after(st, cyc, ev, old, pts, idx)
+            else:
+                self.tiers_after(st, cyc, ev, old, pts, self.tier_index(cyc, ev, st))
+            if self.p.rules and st.status != "terminated" and \
+                    len(st.cycles) >= self.rules_need:
+                self.rules_after(st, cyc, ev, pts)
+        if self.institutions is not None:  # self.track, without the call: every finding
+            self.institutions.record(st, cyc, d)
+
+    def plan(self, codes: tuple[str, ...]) -> tuple[Any, bool, bool]:
+        """What a finding listing `codes` is, whatever its columns: its points when a
+        single fixed item decides them (else None), whether it counts as a violation
+        (not when every item is no violation, as a failed policy test), and whether
+        an item has effects of its own."""
+        plan = (self.fixed.get(codes[0]) if len(codes) == 1 else None,
+                not (self.not_violations and self.not_violations.issuperset(codes)),
+                bool(self.with_effects) and not self.with_effects.isdisjoint(codes))
+        if len(self.plans) < 100_000:
+            self.plans[codes] = plan
+        return plan
+
+    def effects(self, st: PersonState, ev: Event, pts) -> bool:
+        """Apply the listed items' direct effects; True if one of them terminated."""
+        fired_terminate = False
+        for code in ev.items:
+            item = self.p.items[code]
+            for eff in item.effects:
+                if eff.when is not None:
+                    env = self.env
+                    env.amount, env.event, env.person = ev.amount, ev, st.person
+                    if not eff.when.fn(env):
+                        continue
+                for spec in eff.then:
+                    cause = item.cause or "item"
+                    self.apply(st, spec, ev, eff.cite, f"item:{code}", cause=cause, points=pts)
+                    fired_terminate = fired_terminate or spec.kind == "terminate"
+        return fired_terminate
+
+    def credit(self, st: PersonState, ev: Event) -> None:
+        cyc = self.current_cycle(st, ev.date)
+        cyc.touched = True
+        total = sum(self.item_points(st, ev, self.p.credits[c]) for c in ev.items)
+        cap = self.p.cycle.credit_cap
+        room = total if cap is None else max(0, min(total, cap - cyc.credited))
+        room = min(room, cyc.deducted)
+        cyc.credited += room
+        old = cyc.deducted
+        cyc.deducted -= room
+        if st.trace is not None:
+            self.say(st, ev.date, "points", f"credit {', '.join(ev.items)}: {old} - {room} = "
+                     f"{cyc.deducted} deducted" + (f" (credit cap {cap} reached)"
+                                                   if cap is not None and room < total else ""),
+                     self.p.credits[ev.items[0]].cite, ev)
+        self.track(st, cyc, ev.date)
+
+    def tier_index(self, cyc: CycleState, ev: Event, st: PersonState) -> int:
+        if self.table is not None:
+            d = cyc.deducted
+            if isinstance(d, int) and self.unit == 1 and 0 <= d < len(self.table):
+                return self.table[d]
+            k = Fraction(d) / Fraction(self.unit)
+            if k.denominator == 1 and 0 <= k < len(self.table):
+                return self.table[int(k)]
+        env = self.env
+        env.deducted, env.score, env.cycle, env.event, env.person = (
+            cyc.deducted, cyc.score, cyc, ev, st.person)
+        idx = -1
+        for i, t in enumerate(self.tiers):
+            if t.when.fn(env):
+                idx = i
+        return idx
+
+    def tiers_after(self, st: PersonState, cyc: CycleState, ev: Event, old, pts,
+                    idx: int) -> None:
+        if idx < 0:
+            return
+        tier = self.tiers[idx]
+        if idx <= cyc.fired:
+            if st.trace is not None and cyc.tier != tier.id:
+                self.say(st, ev.date, "band", f"total in band `{tier.id}`, but a band as harsh "
+                         "or harsher already fired this cycle", tier.cite, ev)
+            return
+        if st.trace is not None:
+            skipped = [t.id for t in self.tiers[cyc.fired + 1: idx]
+                       if t.band is None or not t.band.contains(old)]
+            self.say(st, ev.date, "band", f"enters band `{tier.id}` ({tier.when.text})"
+                     + (f"; crosses {', '.join(skipped)} in one event: only the harshest fires"
+                        if skipped else ""), tier.cite, ev, f"tier:{tier.id}")
+        cyc.fired = idx
+        cyc.tier = tier.id
+        source = self.tier_source[idx]
+        for spec in tier.then:
+            self.apply(st, spec, ev, tier.cite, source, cause="points", points=pts)
+
+    def rules_after(self, st: PersonState, cyc: CycleState, ev: Event, pts) -> None:
+        env = self.env
+        reads = self.rule_reads  # only the names some rule reads: this runs per event
+        if reads[0]:
+            env.deducted, env.score, env.cycle = cyc.deducted, cyc.score, cyc
+        if reads[1]:
+            env.event, env.person = ev, st.person
+        env.cycles = st.cycles
+        if reads[2]:
+            env.actions, env.suspensions, env.terminations = (
+                st.actions, st.suspensions, st.terminations)
+        for rule in self.p.rules:
+            if rule.id in cyc.rules_fired or not rule.when.fn(env):
+                continue
+            cyc.rules_fired = cyc.rules_fired | {rule.id}
+            if st.trace is not None:
+                self.say(st, ev.date, "rule", f"rule `{rule.id}` holds ({rule.when.text})",
+                         rule.cite, ev, f"rule:{rule.id}")
+            for spec in rule.then:
+                self.apply(st, spec, ev, rule.cite, f"rule:{rule.id}",
+                           cause=rule.cause or "rule", points=pts)
+            if st.status == "terminated":
+                break
+
+    # ---- bookkeeping ---------------------------------------------------------------------
+    def track(self, st: PersonState, cyc: CycleState, d: _dt.date) -> None:
+        """Tell the institution tracker a person's cycle changed."""
+        if self.institutions is not None:
+            self.institutions.record(st, cyc, d)
+
+    def finish(self, st: PersonState) -> PersonOutcome:
+        status, reapply_from, actions, facts = self.settle(st)
+        initial = self.initial
+        cycles = [CycleOut(c.period, c.start, c.end, c.deducted,
+                           initial - c.deducted if initial is not None else None, c.tier,
+                           c.violations, c.credited, c.registration)
+                  for c in st.records if c.touched]
+        return PersonOutcome(st.code, status, cycles, actions, reapply_from,
+                             list(st.reapplications), facts, list(st.person.institutions))
+
+    def settle(self, st: PersonState) -> tuple[str, Any, list[ActionRec], dict[str, Any]]:
+        """A finished person's status and first re-application date on the as-of date,
+        their actions by start date, and their facts."""
+        as_of = self.as_of
+        status = st.status
+        reapply_from: Any = None
+        if status == "terminated":
+            reapply_from = st.reapply_from
+        elif status == "suspended":
+            end = st.suspension.end if st.suspension else None
+            if self.p.restoration == "reapplication" and end is not None:
+                reapply_from = end + ONE_DAY
+        elif status == "awaiting":
+            status = "awaiting_reapplication"
+            reapply_from = st.awaiting_from
+        if status == "active" and st.person.institutions and st.sites:
+            running = [st.sites.get(i) for i in st.person.institutions]
+            if all(r is not None and (r.end is None or r.end >= as_of) for r in running):
+                if all(r.action == "terminate" for r in running):
+                    # no ban follows a cascade: a new registration elsewhere can succeed at once
+                    status, reapply_from = "terminated", max(r.start for r in running)
+                else:
+                    status = "suspended"
+        # the state is let go after this: its own list is the outcome's
+        actions = st.actions + st.site_actions if st.site_actions else st.actions
+        if len(actions) > 1:
+            actions.sort(key=_START)
+        facts = {}
+        if self.p.facts:
+            env = self.env
+            person = st.person
+            env.person, env.as_of = person, as_of
+            for f, reads, columns in self.fact_reads:
+                key = None
+                if reads is not None:
+                    key = ((f.name, *map(person.attrs.get, columns)) if columns is not None
+                           else (f.name, *[get(person) for get in reads]))
+                    try:
+                        facts[f.name] = self.fact_memo[key]
+                        continue
+                    except KeyError:
+                        pass
+                    except TypeError:  # a list read (person.institutions)
+                        key = None
+                try:
+                    value = f.value.fn(env)
+                except EVAL_ERRORS:
+                    value = None
+                facts[f.name] = value
+                if key is not None and len(self.fact_memo) < 100_000:
+                    self.fact_memo[key] = value
+        return status, reapply_from, actions, facts
+
+
+def _person_field(name: str) -> Callable[[Person], Any]:
+    """How to read a person attribute: a field of the record, or a roster column."""
+    if name in PERSON.fields:
+        return operator.attrgetter(name)
+    return lambda person: person.attrs.get(name)
+
+
+_START = operator.attrgetter("start")
+
+
+def _needs_cycles(fn: Callable) -> int:
+    """How many cycles a rule's compiled condition needs before it can hold (0: it
+    may hold with any number): dsl/compile.py's length guard on `cycles`."""
+    name, least = getattr(fn, "needs", ("", 0))
+    return max(least, 0) if name == "cycles" else 0
+
+
+def person_reads(expr) -> tuple[str, ...] | None:
+    """The person attributes an expression reads, when it reads nothing else but the
+    as-of date (so its value is a function of them); else None."""
+    if not expr.names <= {"person", "as_of"}:
+        return None
+    nodes = list(ast.walk(expr.node))
+    if any(isinstance(n, ast.Lambda) for n in nodes):
+        return None
+    under_attr = {id(n.obj) for n in nodes if isinstance(n, ast.Attr)}
+    if any(isinstance(n, ast.Name) and n.id == "person" and id(n) not in under_attr
+           for n in nodes):
+        return None  # the person as a whole
+    return tuple(sorted(a for name, a in expr.attrs if name == "person"))
+
+
+@contextlib.contextmanager
+def paused_gc(resume: bool = True):
+    """Pause the cyclic garbage collector while a ledger is folded.
+
+    The fold allocates an object or two per event and creates no reference
+    cycles, but each allocation counts towards the next collection, and the
+    collections of the oldest generation walk every live object, the ledger's
+    million rows included, again and again: about half the fold's time. Paused,
+    nothing is lost but that walking.
+
+    `resume=False` leaves it paused: for a process that ends without freeing what
+    the run holds (the console script), whose collector's first pass once resumed
+    would walk all of it (0.4 s on bench/) to free nothing.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was and resume:
+            gc.enable()
+
+
+def cycle_label(policy: Policy, d: _dt.date) -> tuple[str, _dt.date, _dt.date]:
+    """The cycle containing d: its label, first and last day."""
+    c = policy.cycle
+    return calendar.cycle_of(c.start_month, c.start_day, d)
+

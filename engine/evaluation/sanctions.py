@@ -1,0 +1,370 @@
+"""Stage "evaluate", its sanctions: what a fired tier, rule or item does to a person.
+
+Input: the person's state, the `ActionSpec` a tier, rule or item's effect fired
+(or a re-application or institution event) and the event behind it; output:
+`ActionRec`s added to the person's actions, and their status, running
+suspension, queue and ban brought up to date. The evaluator (`evaluate.py`)
+decides when something fires; this module decides what follows, with the
+semantics the design states for every policy (docs/semantics.md):
+
+- A sanction starts on the date of the event that triggers it; N months from
+  D ends on D + N months - 1 day. A discretionary length (`1 to 2 years`) is
+  the shortest unless the event's `suspension` or `ban` column decides it.
+- A harsher suspension starting while another runs replaces it from its own
+  start (`overlap: replace`); a milder one, or any under `overlap: queue`,
+  starts the day after the running one ends.
+- A termination ends a running suspension the day before it and drops the
+  queue; the first ban rule that matches dates the wait before a
+  re-application.
+- Restoration is automatic at the end of a suspension or needs a
+  re-application (`restoration.by`); points keep adding up within the cycle
+  and bands already fired stay fired. (Suspensions end with time in
+  `Evaluator.advance`.)
+- A person reinstated after a termination is a new registration: the cycle's
+  total restarts at zero and no band has fired; earlier terminations still
+  count for the next ban.
+- While terminated, findings are recorded but fire nothing: there is no
+  agreement left to act on.
+- Institution events reach the institution's staff on the roster as
+  site-scoped sanctions (`institutions.cascade`): they count for no ban, and
+  change a person's status only when every site of theirs is affected.
+
+`Sanctions` is a mixin of `Evaluator`, not an object of its own: its methods
+run on the per-event path and read the evaluator's attributes (`p`, `env`,
+`top`, `deadlines`) and call its `current_cycle` and `new_cycle` directly, so
+splitting the module costs no call on that path.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+from fractions import Fraction
+from typing import Any
+
+from engine import calendar
+from engine.calendar import ONE_DAY
+from engine.dsl.ast import Duration
+from engine.evaluation.deadlines import Deadlines
+from engine.evaluation.outcome import ActionRec
+from engine.evaluation.state import PersonState
+from engine.evaluation.story import Story
+from engine.ledger.read import Event
+from engine.policy.model import ActionSpec, Policy
+from engine.policy.scopes import Env
+
+
+class Sanctions(Story):
+    """The evaluator's sanctions: apply an action, suspend, terminate, ban, re-admit."""
+
+    # Set by the Evaluator; `current_cycle` and `new_cycle` are its methods too.
+    p: Policy
+    env: Env
+    top: Any
+    deadlines: Deadlines
+    institutions: Any  # the InstitutionTracker, or None
+
+    # ---- actions -------------------------------------------------------------------------
+    def apply(self, st: PersonState, spec: ActionSpec, ev: Event, cite: str, source: str,
+              cause: str, points) -> None:
+        kind = spec.kind
+        d = ev.date
+        if kind == "suspend":
+            self.suspend(st, spec, ev, cite, source)
+        elif kind == "terminate":
+            self.terminate(st, ev, cite, source, cause, points)
+        else:
+            if st.status == "terminated" and kind == "interview":
+                return
+            rec = ActionRec(kind, d, None, cite, source, [ev.id])
+            if kind in self.p.actions:
+                rec.extra["label"] = self.p.actions[kind].label
+            st.actions.append(rec)
+            if st.trace is not None:
+                self.say(st, d, "action", f"{spec.text}", cite, ev)
+            self.add_deadlines(rec, st=st)
+
+    def length(self, spec: ActionSpec, ev: Event, column: str) -> tuple[Duration | None, dict]:
+        """An action's length: fixed, or within a range as decided by the event's column
+        (the range's low end when not decided); and what the record says of it (a new
+        dict, the caller's to keep)."""
+        act = spec.action
+        if act.high is None:
+            return act.low, {}
+        decided = ev.attrs.get(column)
+        if not decided:
+            return act.low, {"discretionary": True, "range": _range_text(act)}
+        from engine.dsl.parser import ExprSyntaxError, parse_expr
+
+        try:
+            dur = parse_expr(decided)
+        except ExprSyntaxError:
+            dur = None
+        if not isinstance(dur, Duration) or not isinstance(dur.amount, int):
+            raise ValueError(f"column `{column}` should be a duration such as "
+                             f"`18 months`, not `{decided}`")
+        if not (_months(act.low) <= _months(dur) <= _months(act.high)):
+            raise ValueError(f"decided {column} `{decided}` is outside {spec.text}")
+        return dur, {"discretionary": True, "range": _range_text(act), "decided": str(dur)}
+
+    def suspend(self, st: PersonState, spec: ActionSpec, ev: Event, cite: str, source: str):
+        d = ev.date
+        if st.status == "terminated":
+            if st.trace is not None:
+                self.say(st, d, "note", f"{spec.text}: not applied, the person is terminated",
+                         cite, ev)
+            return
+        dur, extra = self.length(spec, ev, "suspension")
+        end = calendar.last_day(d, dur) if dur is not None else None
+        rec = ActionRec("suspend", d, end, cite, source, [ev.id], extra)
+        rec.length = dur
+        cur = st.suspension
+        if cur is not None and (cur.end is None or cur.end >= d):
+            harsher = cur.end is not None and (end is None or end > cur.end)
+            if self.p.overlap == "replace" and harsher:
+                self.cut(st, cur, d, rec)
+                if st.trace is not None:
+                    self.say(st, d, "action", f"{spec.text} from {d} to {end}, replacing the "
+                             "running suspension from its own start", cite, ev)
+            else:
+                last = st.queue[-1] if st.queue else cur
+                if last.end is None:  # behind an open-ended one: starts when that ends
+                    start = end = None
+                else:
+                    start = last.end + ONE_DAY
+                    end = calendar.last_day(start, dur) if dur is not None else None
+                rec.start, rec.end = start or d, end
+                rec.extra["queued"] = True
+                st.queue = [*st.queue, rec]
+                st.actions.append(rec)
+                st.suspensions += 1
+                self.current_cycle(st, d).suspended = True
+                self.add_deadlines(rec, d, st=st)
+                if st.trace is not None:
+                    self.say(st, d, "action", f"{spec.text}, queued after the running suspension: "
+                             f"{rec.start} to {rec.end}", cite, ev)
+                return
+        else:
+            if st.trace is not None:
+                self.say(st, d, "action", f"{spec.text}: {d} to {end}", cite, ev)
+        st.suspension = rec
+        st.status = "suspended"
+        st.awaiting_from = None
+        st.suspensions += 1
+        self.current_cycle(st, d).suspended = True
+        self.add_deadlines(rec, st=st)
+        st.actions.append(rec)
+
+    def cut(self, st: PersonState, cur: ActionRec, d: _dt.date, by: ActionRec) -> None:
+        """End a running suspension the day before d (or drop it if it starts on d)."""
+        if cur.start >= d:
+            if cur in st.actions:
+                st.actions.remove(cur)
+            by.events[:0] = [e for e in cur.events if e not in by.events]
+            by.extra["replaces"] = cur.source
+        else:
+            cur.end = d - ONE_DAY
+            cur.extra["replaced_by"] = by.source
+        st.suspension = None
+        for q in st.queue:
+            if q in st.actions:
+                st.actions.remove(q)
+        st.queue = ()
+
+    def terminate(self, st: PersonState, ev: Event, cite: str, source: str, cause: str,
+                  points) -> None:
+        d = ev.date
+        if st.status == "terminated":
+            last = next((a for a in reversed(st.actions) if a.action == "terminate"), None)
+            if last is not None and last.start == d and ev.id in last.events:
+                last.extra.setdefault("also", []).append({"source": source, "cite": cite})
+                if st.trace is not None:
+                    self.say(st, d, "action", f"terminate ({source}) coincides with the "
+                             "termination already decided", cite, ev)
+            if cause not in ("points", "rule", "item"):
+                # a finding with a cause of its own (fraud) while already terminated: it is
+                # no new termination, but its ban applies if it is the harsher one
+                self.ban(st, ev, cause, points, harsher_only=True)
+            return
+        rec = ActionRec("terminate", d, None, cite, source, [ev.id], {"cause": cause})
+        if st.suspension is not None:
+            self.cut(st, st.suspension, d, rec)
+        st.status = "terminated"
+        st.awaiting_from = None
+        st.terminations += 1
+        self.current_cycle(st, d).terminated = True
+        st.actions.append(rec)
+        if st.trace is not None:
+            self.say(st, d, "action", f"terminate ({source})", cite, ev)
+        self.add_deadlines(rec, st=st)
+        self.ban(st, ev, cause, points)
+
+    def ban(self, st: PersonState, ev: Event, cause: str, points,
+            harsher_only: bool = False) -> None:
+        """Date the wait before a re-application: the first ban rule that matches.
+
+        With harsher_only, the ban replaces the running one only if it ends later.
+        """
+        d = ev.date
+        cyc = st.cycle or self.current_cycle(st, d)
+        env = self.env
+        env.cause, env.terminations = cause, st.terminations
+        env.reached_by = "single" if (self.top is not None and points >= self.top) else (
+            "accumulation")
+        env.deducted, env.score, env.cycle, env.event, env.person = (
+            cyc.deducted, cyc.score, cyc, ev, st.person)
+        for b in self.p.bans:
+            if b.when is not None and not b.when.fn(env):
+                continue
+            act = b.then.action
+            if harsher_only:
+                current = st.reapply_from
+                if current == "never":
+                    return
+                if not act.never:
+                    dur, _ = self.length(b.then, ev, "ban")
+                    if isinstance(current, _dt.date) and calendar.add(d, dur) <= current:
+                        return
+            if act.never:
+                st.reapply_from = "never"
+                rec = ActionRec("ban", d, None, b.cite, "ban", [ev.id], {"never": True})
+                text = "ban never: may not re-apply"
+            else:
+                dur, extra = self.length(b.then, ev, "ban")
+                until = calendar.add(d, dur)
+                st.reapply_from = until
+                rec = ActionRec("ban", d, until - ONE_DAY, b.cite, "ban", [ev.id], extra)
+                text = f"{b.then.text}: may re-apply from {until}" + (
+                    " (earliest date of a discretionary range)"
+                    if extra.get("discretionary") and "decided" not in extra else "")
+            rec.extra["reason"] = b.when.text if b.when is not None else "always"
+            st.ban = rec
+            st.actions.append(rec)
+            if st.trace is not None:
+                self.say(st, d, "ban", f"{text} (because {rec.extra['reason']})", b.cite, ev)
+            return
+        if harsher_only:
+            return  # no ban for this cause: the running one stands
+        st.reapply_from = d
+        if st.trace is not None:
+            self.say(st, d, "ban", "no ban applies: may re-apply at once", None, ev)
+
+    # ---- coming back ---------------------------------------------------------------------
+    def reapply(self, st: PersonState, ev: Event) -> None:
+        d = ev.date
+        outcome: dict[str, Any] = {"date": d, "event": ev.id}
+        # the article that decides: the ban's after a termination, else the restoration's
+        cite = st.ban.cite if st.status == "terminated" and st.ban else self.p.restoration_cite
+        if st.status == "terminated":
+            if st.reapply_from == "never":
+                reason = "the ban is permanent"
+            elif isinstance(st.reapply_from, _dt.date) and d < st.reapply_from:
+                reason = f"the ban allows a re-application from {st.reapply_from}"
+            else:
+                reason = self.conditions_fail(st, ev, "termination", outcome)
+            if reason:
+                outcome.update(result="rejected", reason=reason)
+            else:
+                st.status = "active"
+                st.reapply_from = None
+                st.registration += 1
+                cyc = self.current_cycle(st, d)
+                fresh = self.new_cycle(st, cyc.index, None)
+                fresh.touched = True
+                if self.institutions is not None:
+                    self.institutions.reregister(st, cyc, fresh)
+                st.cycles[-1] = st.cycle = fresh  # history rules see one record per cycle
+                st.records.append(fresh)  # the output keeps the terminated registration's
+                st.actions.append(ActionRec("reinstate", d, None, cite, "reapplication",
+                                            [ev.id]))
+                outcome.update(result="accepted", reason="reinstated as a new registration: "
+                               "the cycle's total restarts at zero")
+        elif st.status == "awaiting":
+            reason = self.conditions_fail(st, ev, "suspension", outcome)
+            if reason:
+                outcome.update(result="rejected", reason=reason)
+            else:
+                st.status = "active"
+                st.awaiting_from = None
+                st.actions.append(ActionRec("restore", d, None, self.p.restoration_cite,
+                                            "reapplication", [ev.id]))
+                outcome.update(result="accepted", reason="restored on re-application")
+        elif st.status == "suspended":
+            end = st.suspension.end if st.suspension else None
+            outcome.update(result="rejected", reason="the suspension runs until "
+                           f"{end}; re-apply from {end + ONE_DAY if end else 'its end'}")
+        else:
+            outcome.update(result="ignored", reason="nothing to re-apply for: already active")
+        st.reapplications = [*st.reapplications, outcome]
+        if st.trace is not None:
+            self.say(st, d, "reapply", f"re-application {outcome['result']}: {outcome['reason']}",
+                     cite, ev)
+
+    def conditions_fail(self, st: PersonState, ev: Event, after: str,
+                        record: dict[str, Any]) -> str | None:
+        """Why a re-application fails its policy's conditions, or None when it meets them;
+        the failing condition's index goes into the re-application's record."""
+        env = self.env
+        # a list, as `violations == []` reads it, also before the first violation
+        env.date, env.violations, env.terminations = (ev.date, list(st.violations),
+                                                      st.terminations)
+        env.event, env.person = ev, st.person
+        for i, c in enumerate(self.p.conditions):
+            if c.after not in (after, "any"):
+                continue
+            if not c.when.fn(env):
+                record["condition"] = i
+                return f"{c.message} ({c.cite})"
+        return None
+
+    # ---- institutions --------------------------------------------------------------------
+    def cascade(self, st: PersonState, ev: Event) -> None:
+        c = self.p.cascades.get(ev.type)
+        if c is None:
+            if st.trace is not None:
+                self.say(st, ev.date, "note", f"{ev.type} at {ev.institution}: the policy has no "
+                         "cascade for it", None, ev)
+            return
+        kind = c.then.kind
+        end = None
+        if kind == "suspend":
+            dur = c.then.action.low
+            end = ev.end if ev.end is not None else (
+                calendar.last_day(ev.date, dur) if dur else None)
+        rec = ActionRec(kind, ev.date, end, c.cite, "cascade", [ev.id],
+                        {"institution": ev.institution})
+        st.sites = {**(st.sites or {}), ev.institution: rec}
+        # not the person's own: rules' `actions` leave it out
+        st.site_actions = [*st.site_actions, rec]
+        if st.trace is not None:
+            self.say(st, ev.date, "action", f"{kind} at {ev.institution} because the institution's "
+                     f"own agreement was {'suspended' if kind == 'suspend' else 'ended'}"
+                     + (f" (until {end})" if end else ""), c.cite, ev)
+
+    # ---- deadlines -----------------------------------------------------------------------
+    def add_deadlines(self, rec: ActionRec, decided: _dt.date | None = None,
+                      st: PersonState | None = None) -> None:
+        """Date each procedural deadline the policy counts from this action."""
+        if not self.p.deadlines:
+            return
+        base = decided or rec.start
+        found, exact = self.deadlines.attach(rec, base)
+        if found and st is not None and st.trace is not None:
+            cites = {dl.id: dl.cite for dl in self.p.deadlines}
+            for k, v in found.items():
+                self.say(st, base, "deadline", f"deadline `{k}`: {v}"
+                         + ("" if exact else " (weekdays only: outside the holiday calendar)"),
+                         cites[k])
+
+
+@functools.lru_cache(maxsize=256)
+def _range_text(act) -> str:
+    """`1 to 2 years`, `6 months to 1 year`: a range as the records print it."""
+    low = act.low.amount if act.low.unit == act.high.unit else str(act.low)
+    return f"{low} to {act.high}"
+
+
+def _months(d: Duration) -> Fraction:
+    per = {"day": Fraction(12, 365), "week": Fraction(84, 365), "month": 1, "year": 12,
+           "working day": Fraction(12, 250)}
+    return Fraction(d.amount) * per[d.unit]

@@ -1,0 +1,97 @@
+"""Stage "evaluate", its records: what the fold carries for each person.
+
+`PersonState` is everything the fold keeps for one person between events;
+`CycleState` is one cycle of one registration, and also the record that tier,
+rule and ban expressions see as `cycle` (and history rules as `cycles`);
+`Violation` is a violation as `reapplication` conditions see it. The fold in
+`evaluate.py` and the sanctions in `sanctions.py` read and change them; they
+have no behaviour of their own beyond `CycleState.score`. They are slotted:
+the fold reads and writes their attributes on every event.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from engine.evaluation.outcome import ActionRec, Step
+from engine.ledger.read import Person
+
+_NONE_FIRED: frozenset[str] = frozenset()
+
+
+class CycleState:
+    """One person's cycle (one registration within it): the record expressions see."""
+
+    __slots__ = ("index", "period", "start", "end", "deducted", "credited", "violations",
+                 "max_item_points", "fired", "rules_fired", "inspections", "initial",
+                 "registration", "tier", "touched", "suspended", "terminated", "tracked", "snap")
+
+    def __init__(self, index: int, period: str, start: _dt.date, end: _dt.date,
+                 initial, registration: int):
+        self.index, self.period, self.start, self.end = index, period, start, end
+        self.deducted = 0
+        self.credited = 0
+        self.violations = 0
+        self.max_item_points = 0
+        self.fired = -1  # rank of the harshest tier fired
+        self.rules_fired: frozenset[str] = _NONE_FIRED  # replaced, never changed in place
+        self.inspections: dict[str, Any] | None = None  # made at the first inspection
+        self.initial = initial
+        self.registration = registration
+        # the institution tracker's: the change logs of this cycle's sites (None until the
+        # first change), and the cycle's latest snapshot in them
+        self.tracked: Any = None
+        self.snap: Any = None
+        self.tier: str | None = None
+        self.touched = False
+        self.suspended = False  # suspended or terminated in this cycle by own conduct
+        self.terminated = False
+
+    @property
+    def score(self):
+        return (self.initial - self.deducted) if self.initial is not None else -self.deducted
+
+
+class PersonState:
+    """Everything the fold carries for one person between events."""
+
+    __slots__ = ("code", "person", "cycle", "cycles", "records", "actions", "status", "suspension",
+                 "queue",
+                 "terminations", "suspensions", "reapply_from", "ban", "registration",
+                 "violations", "trace", "reapplications", "awaiting_from", "sites",
+                 "site_actions")
+
+    def __init__(self, code: str, person: Person, trace: list[Step] | None):
+        self.code = code
+        self.person = person
+        self.cycles: list[CycleState] = []  # one per cycle, the current registration's
+        # the last of `cycles`, read on every event without going through the list
+        self.cycle: CycleState | None = None
+        self.records: list[CycleState] = []  # every cycle of every registration, for output
+        self.actions: list[ActionRec] = []
+        self.status = "active"  # active | suspended | awaiting | terminated
+        self.suspension: ActionRec | None = None
+        # Empty tuples until first used, then lists replaced as they grow: 200,000 people
+        # are held at once, and few are queued, reapply, or have a cascade
+        self.queue: tuple[ActionRec, ...] | list[ActionRec] = ()
+        self.terminations = 0
+        self.suspensions = 0
+        self.reapply_from: _dt.date | str | None = None
+        self.ban: ActionRec | None = None
+        self.registration = 1
+        self.violations: tuple | list[Any] = ()  # only when reapplication conditions read them
+        self.trace = trace
+        self.reapplications: tuple | list[dict] = ()
+        self.awaiting_from: _dt.date | None = None
+        self.sites: dict[str, ActionRec] | None = None  # institution -> running cascade
+        self.site_actions: tuple | list[ActionRec] = ()
+
+
+class Violation:
+    """A violation as `reapplication` conditions see it."""
+
+    __slots__ = ("date", "points", "items", "institution")
+
+    def __init__(self, date, points, items, institution):
+        self.date, self.points, self.items, self.institution = date, points, items, institution

@@ -1,0 +1,721 @@
+"""Stage "read", its file formats: a file's bytes -> a header and rows of text cells.
+
+Input: a path (or `-` for standard input) and an optional encoding; output: a
+`Table`, the file's header and its data rows as `(line, cells)`, every cell a
+string as a CSV would hold it. What the cells mean is `ledger.py`'s business;
+this module only reads them, and reports what it cannot read in a `Problems`,
+the collector of one file's `Diagnostic`s (up to a limit: one more raises
+`Stop`, which the reader turns into the error):
+
+- formats are chosen by extension: `.xlsx` (first sheet), `.jsonl` /
+  `.ndjson` (one JSON object per line), anything else CSV; `-` is standard
+  input, read as CSV and named `<stdin>` in messages;
+- CSV text is UTF-8 (with or without a BOM) or, failing that, GB18030, the
+  encoding Excel uses for "CSV" on Chinese Windows; UTF-16 with a BOM (Excel's
+  "Unicode text") is read as such; an explicit `encoding` overrides all these;
+- header names are stripped and lower-cased, trailing unnamed columns
+  dropped; an unnamed or repeated name is an error; blank rows are yielded
+  and left to the caller to skip; a cell longer than `MAX_CELL` is an error;
+- spreadsheet and JSON values become the text a CSV would hold (`_cell`):
+  whole floats without `.0`, midnight datetimes as dates.
+
+Lines are physical lines for CSV (a quoted cell spanning lines counts them
+all; a row is reported at its first line), sheet rows for xlsx, lines for
+JSONL. When CSV text has no quote and no lone carriage return, a record is a
+line split on commas: the cells `csv.reader` would give, about twice as fast,
+split a block of lines at a time so the lines are never all held at once.
+A CSV file is not held whole either: a first pass over its bytes settles the
+encoding and counts its lines, and its rows are decoded a block at a time as
+they are read (see "CSV files, streamed" below). Standard input, JSONL and
+xlsx are read whole. `bulk` pauses the garbage collector while a file is
+read and its rows are built.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as _dt
+import gc
+import io
+import json
+import os
+import stat
+import sys
+from collections.abc import Iterator
+from itertools import chain, repeat
+from itertools import count as _count
+from pathlib import Path
+
+from engine.errors import Diagnostic, LedgerError, Span
+
+MAX_CELL = 1000  # characters in one cell
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+
+# ---- problems ------------------------------------------------------------------------------
+
+
+class Stop(Exception):
+    """Raised inside a reader when the problem limit is reached."""
+
+
+class Problems:
+    """Diagnostics of one file, up to a limit; one more and reading stops."""
+
+    def __init__(self, file: str, limit: int):
+        self.file = file
+        self.limit = max(1, limit)
+        self.items: list[Diagnostic] = []
+
+    def add(self, code: str, message: str, line: int = 0, hint: str | None = None) -> None:
+        if len(self.items) >= self.limit:
+            self.items.append(Diagnostic(
+                "limit", f"too many problems; stopping after {self.limit}",
+                Span(self.file, line), "fix these and run again"))
+            raise Stop
+        self.items.append(Diagnostic(code, message, Span(self.file, line), hint))
+
+    def fail(self, code: str, message: str, line: int = 0, hint: str | None = None):
+        """Add a problem that ends reading the file at once."""
+        with contextlib.suppress(Stop):
+            self.add(code, message, line, hint)
+        return LedgerError(self.items)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise self.error()
+
+    def error(self) -> LedgerError:
+        """All problems, in line order (the stop notice, if any, last)."""
+        items = self.items
+        tail = [items.pop()] if items and items[-1].code == "limit" else []
+        items.sort(key=lambda d: d.span.line if d.span else 0)
+        return LedgerError(items + tail)
+
+
+@contextlib.contextmanager
+def bulk():
+    """Pause the collector and bound CSV cells while a file is read.
+
+    A million rows allocate a million objects the collector would otherwise walk
+    again and again as the list grows. With it paused they all sit in the youngest
+    generation, and the first collection afterwards would walk them all once more;
+    `freeze` + `unfreeze` moves them (and everything else alive) straight to the
+    oldest generation instead, which is where long-lived rows end up anyway. Skipped
+    if the caller has frozen objects of its own.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    old_limit = csv.field_size_limit(MAX_CELL)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old_limit)
+        if not gc.get_freeze_count():
+            gc.freeze()
+            gc.unfreeze()
+        if was_enabled:
+            gc.enable()
+
+
+# ---- tables: any format -> header + rows ---------------------------------------------------
+
+
+class Table:
+    """A file's header and its data rows.
+
+    `rows` yields `(line, cells)` for each record after the header: the record's first
+    physical line (CSV), sheet row (xlsx) or line (JSONL). Rows that could not be read
+    are reported while reading and not yielded; blank rows are yielded (as `[]` or empty
+    cells) and skipped by the caller.
+    """
+
+    __slots__ = ("file", "header", "header_line", "rows", "count", "colons")
+
+    def __init__(self, file: str, header: list[str], header_line: int, rows, count=None,
+                 colons: bool = True):
+        self.file = file
+        self.header = header
+        self.header_line = header_line
+        self.rows = rows
+        self.count = count  # the number of rows, when known before reading them
+        # False when no cell can hold a ":" (found so before the rows are read): no id
+        # is then shaped like the `file:line` a row without one is given (ledger.py)
+        self.colons = colons
+
+
+def display(path: str) -> str:
+    return STDIN_NAME if path == STDIN else path
+
+
+def rereadable(path: str) -> bool:
+    """Whether a file can be read more than once: a regular file, not standard input,
+    a pipe (`<(...)`, `/dev/stdin`) or a FIFO, which are read whole, once."""
+    try:
+        return path != STDIN and stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _read_bytes(path: str, problems: Problems) -> bytes:
+    if path == STDIN:
+        return sys.stdin.buffer.read()
+    with _open(path, problems) as f:
+        try:
+            return f.read()
+        except OSError as exc:
+            raise _io_error(path, exc, problems) from None
+
+
+def _open(path: str, problems: Problems):
+    """The file opened for reading bytes, or the `io` problem that says why not."""
+    try:
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    except OSError as exc:
+        raise _io_error(path, exc, problems) from None
+
+
+def _io_error(path: str, exc: OSError, problems: Problems) -> LedgerError:
+    if isinstance(exc, FileNotFoundError):
+        return problems.fail("io", f"cannot read `{path}`: no such file", hint="check the path")
+    if isinstance(exc, IsADirectoryError):
+        return problems.fail("io", f"cannot read `{path}`: it is a directory")
+    reason = (exc.strerror or str(exc)).lower()
+    return problems.fail("io", f"cannot read `{path}`: {reason}")
+
+
+def _codec(encoding: str, problems: Problems) -> str:
+    """The codec's own name for an encoding given by the user, or an `encoding` problem."""
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise problems.fail("encoding", f"unknown encoding `{encoding}`",
+                            hint="try utf-8 or gb18030") from None
+
+
+def _decode(data: bytes, encoding: str | None, problems: Problems) -> str:
+    if encoding:
+        # UTF-8 with or without "-sig" alike: a BOM decoded as a character, so that an
+        # error's position counts it, and dropped below, once
+        name = _codec(encoding, problems)
+        try:
+            text = data.decode("utf-8" if name == "utf-8-sig" else name)
+        except UnicodeDecodeError as exc:
+            raise _decode_error(data, exc, encoding, problems) from None
+        return text[1:] if text.startswith("\ufeff") else text
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" is UTF-16
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise _decode_error(data, exc, "utf-16", problems) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:
+            text = data.decode("gb18030")
+            return text[1:] if text.startswith("\ufeff") else text
+        except UnicodeDecodeError:
+            if data.startswith(codecs.BOM_UTF8):  # its position counts from after the BOM
+                exc.start += len(codecs.BOM_UTF8)
+            raise _decode_error(data, exc, "utf-8 or gb18030", problems) from None
+
+
+def _decode_error(data: bytes, exc: UnicodeDecodeError, encoding: str, problems: Problems):
+    line = data.count(b"\n", 0, exc.start) + 1
+    return problems.fail("encoding", f"the file is not valid {encoding} (byte {exc.start + 1})",
+                         line, "save it as UTF-8, or give its encoding with --encoding")
+
+
+def _header(names: list, line: int, problems: Problems) -> list[str]:
+    """Stripped, lower-cased names; trailing unnamed columns dropped; no duplicates."""
+    header = [("" if n is None else str(n)).strip().lower() for n in names]
+    if header and header[0].startswith("\ufeff"):
+        header[0] = header[0].lstrip("\ufeff").strip()
+    while header and not header[-1]:
+        header.pop()
+    seen: set[str] = set()
+    for i, name in enumerate(header):
+        if not name:
+            raise problems.fail("column", f"column {i + 1} of the header has no name", line,
+                                "name every column, or delete the empty one")
+        if name in seen:
+            raise problems.fail("column", f"column `{name}` appears twice in the header", line)
+        seen.add(name)
+    return header
+
+
+def open_table(path: str, encoding: str | None, problems: Problems) -> Table:
+    suffix = "" if path == STDIN else Path(path).suffix.lower()
+    if suffix == ".xlsx":
+        return _xlsx_table(path, problems)
+    if suffix not in (".jsonl", ".ndjson") and rereadable(path):
+        scan = _scan(path, encoding, problems)
+        if scan is not None:
+            return _csv_file_table(scan, problems)
+    text = _decode(_read_bytes(path, problems), encoding, problems)
+    if suffix in (".jsonl", ".ndjson"):
+        return _jsonl_table(text, problems)
+    return _csv_table(text, problems)
+
+
+def _csv_table(text: str, problems: Problems) -> Table:
+    file = problems.file
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    if '"' not in text and "\r" not in text:
+        # No quoting anywhere: a record is a line and a cell is what lies between commas,
+        # exactly as csv.reader would read it, but about twice as fast.
+        pos, line = 0, 1
+        while pos <= len(text):
+            end = text.find("\n", pos)
+            end = len(text) if end < 0 else end
+            first = text[pos:end]
+            if first.strip(", \t"):
+                if len(first) > MAX_CELL:
+                    break  # let csv report it
+                header = _header(first.split(","), line, problems)
+                rest = end + 1
+                count = text.count("\n", rest) + (0 if text.endswith("\n") else 1)
+                return Table(file, header, line, _split_lines(text, rest, line + 1, problems),
+                             count if rest < len(text) else 0)
+            pos, line = end + 1, line + 1
+        else:
+            raise problems.fail("empty", "the file is empty", 1,
+                                hint="the first row is the header")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for row in reader:
+            if any(c.strip() for c in row):
+                header = _header(row, reader.line_num, problems)
+                return Table(file, header, reader.line_num, _csv_rows(reader, problems))
+    except csv.Error as exc:
+        raise problems.fail("format", f"cannot read the header: {_csv_message(exc)}",
+                            reader.line_num) from None
+    raise problems.fail("empty", "the file is empty", 1, "the first row is the header")
+
+
+def _csv_rows(reader, problems: Problems) -> Iterator[tuple[int, list[str]]]:
+    """(first line, cells) of each record; a record csv cannot read is reported."""
+    prev = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            prev = reader.line_num
+            problems.add("format", _csv_message(exc), prev)
+            continue
+        yield prev + 1, row
+        prev = reader.line_num
+
+
+def _split_lines(text: str, pos: int, line: int, problems: Problems
+                 ) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of each line of `text` from `pos`, split at commas."""
+    return _split_blocks(_text_blocks(text, pos), line, problems)
+
+
+def _text_blocks(text: str, pos: int) -> Iterator[list[str]]:
+    """The lines of `text` from `pos`, a block at a time, so that a large file's lines
+    are never all held as strings at once (the text itself is)."""
+    size = len(text)
+    while pos < size:
+        end = text.find("\n", pos + _BLOCK)
+        if end < 0:  # the last block: its last line ends at the text's last newline
+            end = size - 1 if text.endswith("\n") else size
+        yield text[pos:end].split("\n")
+        pos = end + 1
+
+
+def _split_blocks(blocks: Iterator[list[str]], line: int, problems: Problems
+                  ) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of each line of each block, numbered from `line`, split at
+    commas. A line longer than a cell may be is reported and read as blank, as csv
+    would refuse it.
+
+    The rows are chained from each block's iterator by C, not yielded one by one from
+    a generator: a million rows, a million fewer resumptions of a Python frame."""
+    return chain.from_iterable(_split_each(blocks, line, problems))
+
+
+def _split_each(blocks: Iterator[list[str]], line: int, problems: Problems
+                ) -> Iterator[Iterator[tuple[int, list[str]]]]:
+    for lines in blocks:
+        if max(map(len, lines)) > MAX_CELL:
+            yield _bounded([ln.split(",") for ln in lines], line, problems)
+        else:
+            yield zip(_count(line), map(str.split, lines, repeat(",")))
+        line += len(lines)
+
+
+_BLOCK = 1 << 20  # characters of text split into lines at a time
+
+
+# ---- CSV files, streamed -------------------------------------------------------------------
+#
+# A CSV file (a regular file: not standard input, nor a pipe) is read twice and never
+# held whole: a first pass over its bytes (`_scan`) settles the encoding, counts the
+# lines and looks for quotes; the rows are then decoded and split a block at a time as
+# they are read. This keeps memory to the rows in hand rather than the file's text (a
+# million-row ledger is 50 MB or more of text), and lets each process of a split fold
+# (workers.py) read the file itself: the rows' file is opened when they are first read,
+# not when the table is made.
+
+_READ = 1 << 20  # bytes read at a time
+# Encodings in which the bytes of a newline, carriage return, comma and double quote
+# are always those characters and never part of another, so the first pass can look
+# for them in the bytes: ASCII's supersets, the Chinese double-byte ones included.
+_STREAMED = frozenset({"utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312", "cp936", "big5",
+                       "ascii", "iso8859-1", "cp1252"})
+
+
+class _Scan:
+    """What the first pass over a CSV file's bytes found."""
+
+    __slots__ = ("path", "codec", "newlines", "last", "quoted", "colons", "crlf", "lone_cr",
+                 "stamp", "problems")
+
+    def __init__(self, path: str, codec: str):
+        self.path = path
+        self.stamp: tuple = ()  # size, time, inode: the file read later must be this one
+        self.problems: Problems | None = None  # where the later reads report
+        self.codec = codec  # the decoder that reads the whole file without error
+        self.newlines = 0
+        self.last = b""  # the file's last byte
+        self.quoted = False  # a double quote somewhere
+        self.colons = False  # a colon somewhere
+        self.crlf = False  # a carriage return before a newline somewhere
+        self.lone_cr = False  # a carriage return not before a newline
+
+
+def _scan(path: str, encoding: str | None, problems: Problems) -> _Scan | None:
+    """The first pass over a CSV file; None when it is to be read whole instead (UTF-16,
+    or an encoding whose multi-byte characters may hold a newline's or a quote's byte).
+
+    The encoding is decided here, as `_decode` would for the whole text: the one given,
+    else UTF-8 (with or without a BOM), else GB18030; a file valid in none is an
+    `encoding` problem at the first byte UTF-8 could not read.
+    """
+    if encoding:
+        name = _codec(encoding, problems)
+        if name not in _STREAMED:
+            return None
+        tries, shown = ["utf-8-sig" if name.startswith("utf-8") else name], encoding
+    else:
+        tries, shown = ["utf-8-sig", "gb18030"], "utf-8 or gb18030"
+    with _open(path, problems) as f:
+        try:
+            if not encoding and f.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+                return None  # UTF-16 with a BOM: Excel's "Unicode text"
+            failed = None
+            for codec in tries:
+                f.seek(0)
+                found = _scan_as(path, f, codec)
+                if isinstance(found, _Scan):
+                    found.stamp, found.problems = _stamp(f.fileno()), problems
+                    return found
+                failed = failed or found
+        except OSError as exc:
+            raise _io_error(path, exc, problems) from None
+    byte, line = failed
+    raise problems.fail("encoding", f"the file is not valid {shown} (byte {byte})", line,
+                        "save it as UTF-8, or give its encoding with --encoding")
+
+
+def _scan_as(path: str, f, codec: str) -> _Scan | tuple[int, int]:
+    """The first pass over `f` read as `codec`: a _Scan, or (byte, line) of the first
+    byte it cannot decode."""
+    scan = _Scan(path, codec)
+    # a BOM is a valid UTF-8 character: decoded as such, error positions count it
+    decoder = codecs.getincrementaldecoder("utf-8" if codec == "utf-8-sig" else codec)()
+    decode, state = decoder.decode, decoder.getstate
+    offset = 0  # bytes before `block`
+    crs = crlfs = 0
+    prev = before = b""
+    while True:
+        block = f.read(_READ)
+        held = len(state()[0])  # bytes of `before` the decoder has not decoded yet
+        try:
+            decode(block, not block)
+        except UnicodeDecodeError as exc:
+            at = exc.start - held  # in `block`; below 0 when in the bytes held from before
+            if at >= 0:
+                line = scan.newlines + block.count(b"\n", 0, at)
+            else:  # newlines after the error, among those held, were counted already
+                line = scan.newlines - before.count(b"\n", len(before) + at)
+            return offset + at + 1, line + 1
+        if not block:
+            break
+        before = block
+        scan.newlines += block.count(b"\n")
+        if not scan.quoted and b'"' in block:
+            scan.quoted = True
+        if not scan.colons and b":" in block:
+            scan.colons = True
+        if b"\r" in block:
+            crs += block.count(b"\r")
+            crlfs += block.count(b"\r\n")
+        if prev == b"\r" and block[:1] == b"\n":
+            crlfs += 1  # split between two blocks
+        prev = block[-1:]
+        offset += len(block)
+    scan.last = prev
+    scan.crlf = crlfs > 0
+    scan.lone_cr = crs != crlfs
+    return scan
+
+
+def _file_text(scan: _Scan) -> Iterator[str]:
+    """The text of a scanned CSV file, decoded a block at a time, each block ending with
+    a line break (all but the last), with every "\r\n" read as "\n" (as _csv_table
+    reads the whole text). The file is opened when the first block is asked for: a
+    process that forked after the table was made reads its own. A file that is no
+    longer the one scanned (written to, replaced, gone) is a problem, not a misreading.
+    """
+    problems = scan.problems
+    assert problems is not None
+    decoder = codecs.getincrementaldecoder(scan.codec)()
+    crlf, lone_cr = scan.crlf, scan.lone_cr
+    carry = ""
+    start = scan.codec != "utf-8-sig"  # which drops a BOM itself
+    try:
+        with open(scan.path, "rb") as f:
+            if _stamp(f.fileno()) != scan.stamp:
+                raise _changed(scan, problems)
+            while block := f.read(_READ):
+                text = decoder.decode(block)
+                if start and text:  # a BOM is no part of the text, in any encoding
+                    start = False
+                    if text[0] == "\ufeff":
+                        text = text[1:]
+                if carry:
+                    text = carry + text
+                cut = text.rfind("\n") + 1
+                if lone_cr:  # lines that end with a lone carriage return (csv reads them):
+                    # cut after one that no "\r\n" can follow (nor make, once replaced)
+                    r = text.rfind("\r", cut, len(text) - 1)
+                    if r >= 0 and text[r + 1] not in "\r\n":
+                        cut = r + 1
+                carry = text[cut:]
+                if cut:
+                    yield text[:cut].replace("\r\n", "\n") if crlf else text[:cut]
+            if _stamp(f.fileno()) != scan.stamp:
+                raise _changed(scan, problems)
+            text = carry + decoder.decode(b"", True)
+    except UnicodeDecodeError:
+        raise _changed(scan, problems) from None
+    except OSError as exc:
+        _io_error(scan.path, exc, problems)  # noted; reading stops
+        raise Stop from None
+    if text:
+        yield text.replace("\r\n", "\n") if crlf else text
+
+
+def _stamp(fd: int) -> tuple:
+    st = os.fstat(fd)
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def _changed(scan: _Scan, problems: Problems) -> Stop:
+    problems.fail("io", f"`{scan.path}` changed while it was being read",
+                  hint="run again once nothing is writing to it")
+    return Stop()
+
+
+def _file_blocks(scan: _Scan, skip: int) -> Iterator[list[str]]:
+    """The lines of a scanned CSV file after the first `skip`, a block at a time."""
+    for text in _file_text(scan):
+        lines = (text[:-1] if text.endswith("\n") else text).split("\n")
+        if skip:
+            drop = min(skip, len(lines))
+            del lines[:drop]
+            skip -= drop
+        if lines:
+            yield lines
+
+
+def _csv_file_table(scan: _Scan, problems: Problems) -> Table:
+    """A scanned CSV file as a table whose rows are read from the file as they are
+    asked for: split at commas when no cell is quoted, by csv.reader otherwise."""
+    if scan.quoted or scan.lone_cr:
+        return _csv_reader_table(scan, problems)
+    found = _header_line(scan)
+    if found is None:
+        raise problems.fail("empty", "the file is empty", 1, hint="the first row is the header")
+    line, first = found
+    if len(first) > MAX_CELL:
+        return _csv_reader_table(scan, problems)  # which reports it
+    header = _header(first.split(","), line, problems)
+    rows = scan.newlines - line + (scan.last != b"\n")
+    return Table(problems.file, header, line,
+                 _split_blocks(_file_blocks(scan, line), line + 1, problems), max(rows, 0),
+                 scan.colons)
+
+
+def _header_line(scan: _Scan) -> tuple[int, str] | None:
+    """The first line with a cell that is not blank, and its number."""
+    line = 0
+    for lines in _file_blocks(scan, 0):
+        for text in lines:
+            line += 1
+            if text.strip(", \t"):
+                return line, text
+    return None
+
+
+def _csv_reader_table(scan: _Scan, problems: Problems) -> Table:
+    """A scanned CSV file with quotes (or lone carriage returns), read by csv.reader."""
+    header = None
+    reader = csv.reader(_file_lines(scan))
+    try:
+        for row in reader:
+            if any(c.strip() for c in row):
+                header = _header(row, reader.line_num, problems)
+                break
+    except csv.Error as exc:
+        raise problems.fail("format", f"cannot read the header: {_csv_message(exc)}",
+                            reader.line_num) from None
+    if header is None:
+        raise problems.fail("empty", "the file is empty", 1, "the first row is the header")
+    return Table(problems.file, header, reader.line_num,
+                 _csv_file_rows(scan, reader.line_num, problems))
+
+
+def _csv_file_rows(scan: _Scan, header_end: int, problems: Problems
+                   ) -> Iterator[tuple[int, list[str]]]:
+    """The records after the header's, read again from the file (opened when first
+    asked for, as _file_text says)."""
+    reader = csv.reader(_file_lines(scan))
+    while reader.line_num < header_end:
+        if next(reader, None) is None:  # read once already: the file is not the same
+            assert scan.problems is not None
+            raise _changed(scan, scan.problems)
+    yield from _csv_rows(reader, problems)
+
+
+def _file_lines(scan: _Scan) -> Iterator[str]:
+    """A scanned CSV file's lines, each with its line break, as csv.reader reads them."""
+    for text in _file_text(scan):
+        yield from io.StringIO(text, newline="")
+
+
+def _bounded(rows: list[list[str]], first: int, problems: Problems):
+    """Number rows from `first`, reporting (and dropping) rows with an over-long cell."""
+    for line, row in enumerate(rows, first):
+        if row and max(map(len, row)) > MAX_CELL:
+            problems.add("format", f"a cell is longer than {MAX_CELL} characters", line)
+            row.clear()
+    return zip(_count(first), rows)
+
+
+def _csv_message(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return f"a cell is longer than {MAX_CELL} characters"
+    return text.lower()
+
+
+def _cell(v) -> str:
+    """One spreadsheet or JSON value as the text a CSV would hold."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            return repr(v)
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, _dt.datetime):
+        if v.time() == _dt.time(0):
+            return v.date().isoformat()
+        return v.isoformat(sep=" ")
+    if isinstance(v, (_dt.date, _dt.time)):
+        return v.isoformat()
+    return str(v)
+
+
+def _xlsx_table(path: str, problems: Problems) -> Table:
+    import zipfile
+
+    try:
+        from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
+    except ImportError:  # pragma: no cover - openpyxl is a dependency
+        raise problems.fail("format", "reading .xlsx needs the openpyxl package",
+                            hint="pip install openpyxl, or save the sheet as CSV") from None
+    if not Path(path).exists():
+        _read_bytes(path, problems)  # raises the io problem
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        if isinstance(exc, OSError):
+            _read_bytes(path, problems)  # an unreadable file is an io problem
+        raise problems.fail("format", f"`{path}` is not a readable .xlsx workbook",
+                            hint="open it in Excel and save it again as .xlsx, or as CSV") from None
+    try:
+        if not wb.worksheets:
+            raise problems.fail("empty", "the workbook has no sheet", 1)
+        rows = [[_cell(v) for v in values]
+                for values in wb.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    for i, row in enumerate(rows):
+        if any(c.strip() for c in row):
+            header = _header(row, i + 1, problems)
+            rest = rows[i + 1:]
+            return Table(problems.file, header, i + 1, _bounded(rest, i + 2, problems),
+                          len(rest))
+    raise problems.fail("empty", "the first sheet is empty", 1, "the first row is the header")
+
+
+def _jsonl_table(text: str, problems: Problems) -> Table:
+    objects: list[dict | None] = []
+    names: dict[str, None] = {}
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.strip()
+        if not line:
+            objects.append(None)
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            problems.add("format", f"not a JSON object: {message.lower()}", number,
+                         "write one JSON object per line")
+            objects.append(None)
+            continue
+        if not isinstance(obj, dict):
+            problems.add("format", f"a line must hold a JSON object, not {type(obj).__name__}",
+                         number, "write one JSON object per line")
+            objects.append(None)
+            continue
+        row: dict[str, str] = {}
+        for key, value in obj.items():
+            name = key.strip().lower()
+            if name == "items" and isinstance(value, list) and all(
+                    isinstance(v, str) for v in value):
+                value = "|".join(value)
+            if isinstance(value, (dict, list, bool)):
+                problems.add("format", f"`{name}` must be a string or a number", number)
+                continue
+            row[name] = _cell(value)
+            names.setdefault(name, None)
+        objects.append(row)
+    if not names:
+        if problems.items:
+            raise LedgerError(problems.items)
+        raise problems.fail("empty", "the file has no JSON objects", 1,
+                            hint="write one JSON object per line")
+    header = list(names)
+    rows = [[] if obj is None else [obj.get(n, "") for n in header] for obj in objects]
+    # JSON lines have no header line: row 1 is line 1, so the "header" sits on line 0.
+    return Table(problems.file, header, 0, _bounded(rows, 1, problems), len(rows))
+

@@ -1,0 +1,527 @@
+"""Stage 3 of loading: plain data + positions -> the typed, compiled `Policy`.
+
+Runs the named stages in order and collects every diagnostic on the way:
+
+1. source   — YAML composed with positions (`source.py`)
+2. schema   — structure against `schema/policy.schema.json` (`schema.py`);
+              a policy with structural errors stops here
+3. model    — each block built into a dataclass; each expression parsed,
+              checked against its place's scope and compiled to a closure
+4. checks   — whole-policy rules: duplicate codes, bands that overlap or leave
+              gaps, unreachable tiers, points outside the scale, undeclared
+              actions, dangling deadline references
+5. provenance — the source text's SHA-256, and every quoted text found in it
+
+`load_policy` raises `PolicyError` with all diagnostics; `check_policy`
+returns them (for `validate`, which also reports warnings).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from engine import calendar
+from engine.dsl import ast
+from engine.dsl.checker import Checker
+from engine.dsl.compile import compile_expr
+from engine.dsl.parser import ExprSyntaxError, parse_action, parse_expr
+from engine.dsl.types import ANY, BOOL, NUM, Type
+from engine.errors import EVAL_ERRORS, Diagnostic, PolicyError, Span
+from engine.policy import bands as _bands
+from engine.policy import provenance, scopes
+from engine.policy.model import (
+    ActionSpec,
+    Ban,
+    Cascade,
+    Combine,
+    Condition,
+    Cycle,
+    Deadline,
+    Effect,
+    Expr,
+    Fact,
+    InstitutionRule,
+    Item,
+    NamedAction,
+    Policy,
+    Provision,
+    Rule,
+    Scale,
+    Tier,
+)
+from engine.policy.source import Document, load_document
+
+ENGINE_ACTIONS = {"interview", "suspend", "terminate", "refer", "ban"}
+
+
+def load_policy(path: str | Path, *, provenance_checks: bool = True) -> Policy:
+    """Load, check and compile a policy file; raise PolicyError listing every problem."""
+    policy, diags = _load(path, provenance_checks)
+    errors = [d for d in diags if d.severity == "error"]
+    if errors or policy is None:
+        raise PolicyError(errors)
+    return policy
+
+
+def check_policy(path: str | Path) -> tuple[Policy | None, list[Diagnostic]]:
+    """Every diagnostic (errors and warnings) for a policy file; the policy if it built."""
+    try:
+        return _load(path, True)
+    except PolicyError as exc:
+        return None, exc.diagnostics
+
+
+def _num(x: Any):
+    if isinstance(x, float):
+        f = Fraction(repr(x))
+        return f.numerator if f.denominator == 1 else f
+    return x
+
+
+def _load(path: str | Path, with_provenance: bool) -> tuple[Policy | None, list[Diagnostic]]:
+    doc = load_document(path)
+    if not isinstance(doc.data, dict):
+        return None, [Diagnostic("schema", "a policy must be a YAML mapping", Span(doc.path, 1, 1))]
+    from engine.policy.schema import schema_diagnostics
+
+    diags = schema_diagnostics(doc)
+    if diags:
+        return None, diags
+    b = _Builder(doc)
+    policy = b.build()
+    diags = b.diags
+    if policy is not None and not any(d.severity == "error" for d in diags):
+        diags += _model_checks(policy, doc)
+        if with_provenance:
+            diags += _provenance(policy, doc)
+    diags.sort(key=lambda d: (d.span.line if d.span else 0, d.span.column if d.span else 0))
+    return policy, diags
+
+
+class _Builder:
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.d: dict = doc.data
+        self.diags: list[Diagnostic] = []
+        self.has_score = self.d["scale"].get("initial") is not None
+
+    def err(self, code: str, message: str, path, hint: str | None = None, key=False) -> None:
+        span = self.doc.key_span(path) if key else self.doc.span(path)
+        self.diags.append(Diagnostic(code, message, span, hint))
+
+    def warn(self, code: str, message: str, path, hint: str | None = None) -> None:
+        self.diags.append(Diagnostic(code, message, self.doc.span(path), hint, "warning"))
+
+    # ---- expressions -------------------------------------------------------------------
+    def expr(self, path: tuple, scope: dict[str, Type], expected: Type) -> Expr | None:
+        text = self._get(path)
+        if isinstance(text, (bool, int, float)):
+            text = str(text).lower() if isinstance(text, bool) else str(text)
+        origin, inline = self.doc.expr_origin(path)
+
+        def at(pos: int) -> Span:
+            return origin.shifted(pos) if inline else origin
+
+        try:
+            node = parse_expr(text)
+        except ExprSyntaxError as exc:
+            self.diags.append(Diagnostic(exc.code, f"in `{text}`: {exc.message}",
+                                         at(exc.offset), exc.hint))
+            return None
+        checker = Checker(scope)
+        checked = checker.run(node, expected)
+        if checker.problems:
+            for p in checker.problems:
+                self.diags.append(Diagnostic(p.code, p.message, at(p.pos), p.hint))
+            return None
+        try:
+            fn = compile_expr(checked)
+        except EVAL_ERRORS as exc:  # a constant part fails as it is folded: 1 / 0
+            self.diags.append(Diagnostic("evaluation", f"in `{text}`: {exc}", origin,
+                                         "this part of the expression can never be computed"))
+            return None
+        return Expr(text, node, fn, origin, frozenset(checked.names),
+                    frozenset(checked.attrs))
+
+    def actions(self, path: tuple, allow_ban: bool = False) -> tuple[ActionSpec, ...]:
+        value = self._get(path)
+        texts = value if isinstance(value, list) else [value]
+        out = []
+        for i, text in enumerate(texts):
+            p = path + (i,) if isinstance(value, list) else path
+            spec = self.action(p, str(text))
+            if spec is None:
+                continue
+            if spec.kind == "ban" and not allow_ban:
+                self.err("action", f"`{text}`: a ban belongs in `bans`", p,
+                         "here use interview, suspend, terminate, refer or a named action")
+                continue
+            out.append(spec)
+        return tuple(out)
+
+    def action(self, path: tuple, text: str) -> ActionSpec | None:
+        origin, inline = self.doc.expr_origin(path)
+        try:
+            act = parse_action(text)
+        except ExprSyntaxError as exc:
+            self.diags.append(Diagnostic(
+                "action", f"`{text}` is not an action: {exc.message}",
+                origin.shifted(exc.offset) if inline else origin,
+                "e.g. `interview`, `suspend 3 months`, `suspend 1 to 6 months`, `terminate`, "
+                "`refer`, `ban 1 year`, `ban never`, or a name declared under `actions`"))
+            return None
+        if act.kind not in ENGINE_ACTIONS and act.kind not in self.named:
+            self.err("action", f"unknown action `{act.kind}`", path,
+                     "declare it under `actions:` with a name, label and cite")
+            return None
+        for dur in (act.low, act.high):
+            if dur is not None and dur.unit == "working day":
+                self.err("action", "a sanction's length is counted in calendar time", path,
+                         "use days, weeks, months or years")
+        if any(dur is not None and dur.amount == 0 for dur in (act.low, act.high)):
+            self.err("action", f"`{text}`: a length of zero", path,
+                     "a sanction lasts at least a day; leave the action out instead")
+        if act.low and act.high and act.high.amount <= act.low.amount:
+            self.err("action", f"`{text}`: the range must go from shorter to longer", path)
+        return ActionSpec(text, act, origin)
+
+    def _get(self, path: tuple) -> Any:
+        node = self.d
+        for p in path:
+            node = node[p]
+        return node
+
+    # ---- blocks ------------------------------------------------------------------------
+    def build(self) -> Policy | None:
+        d = self.d
+        self.named = {}
+        for i, a in enumerate(d.get("actions") or []):
+            if a["name"] in ENGINE_ACTIONS:
+                self.err("action", f"`{a['name']}` is an engine action already",
+                         ("actions", i, "name"))
+            elif a["name"] in self.named:
+                self.err("duplicate", f"action `{a['name']}` is declared twice",
+                         ("actions", i, "name"))
+            self.named[a["name"]] = NamedAction(a["name"], a["label"], a["cite"],
+                                                self.doc.span(("actions", i)))
+        sc = d["scale"]
+        scale = Scale(sc["kind"], _num(sc.get("initial")), _num(sc.get("unit", 1)), sc["cite"])
+        if scale.kind == "score" and scale.initial is None:
+            self.err("scale", "a score scale needs `initial`", ("scale",))
+        cy = d["cycle"]
+        month, day = (int(x) for x in cy.get("start", "01-01").split("-"))
+        if (month, day) == (2, 29) or day > [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][
+                month - 1]:
+            self.err("cycle", f"`{cy['start']}` is not a day every year has", ("cycle", "start"),
+                     "use a start such as 01-01 or 04-01")
+        cycle = Cycle(month, day, _num(cy.get("cap")), _num(cy.get("credit_cap")),
+                      frozenset(cy.get("resets", ["points", "tiers"])), cy["cite"])
+        co = d["combine"]
+        combine = Combine(co["same_act"], co["same_inspection"], co["sites"], co["cite"])
+        items = self.items("items", credit=False)
+        credits = self.items("credits", credit=True)
+        for code in set(items) & set(credits):
+            self.err("duplicate", f"code `{code}` is both an item and a credit",
+                     ("credits",), "give the credit its own code")
+        tiers = self.tiers(scale)
+        rules = tuple(self.rule(i, r) for i, r in enumerate(d.get("rules") or []))
+        conds = tuple(
+            Condition(e, c.get("message", c["when"]), c["cite"],
+                      self.doc.span(("reapplication", "conditions", i)),
+                      c.get("after", "termination"))
+            for i, c in enumerate((d.get("reapplication") or {}).get("conditions") or [])
+            if (e := self.expr(("reapplication", "conditions", i, "when"),
+                               scopes.reapply_scope(), BOOL)) is not None)
+        bans = tuple(b for i, x in enumerate(d.get("bans") or []) if (b := self.ban(i, x)))
+        inst = d.get("institutions") or {}
+        irules = tuple(r for i, x in enumerate(inst.get("rules") or [])
+                       if (r := self.institution_rule(i, x)))
+        cascades: dict[str, Cascade] = {}
+        for i, c in enumerate(inst.get("cascade") or []):
+            p = ("institutions", "cascade", i)
+            spec = self.action(p + ("then",), c["then"])
+            if spec is None:
+                continue
+            if spec.kind not in ("suspend", "terminate"):
+                self.err("action", "a cascade suspends or terminates the staff", p + ("then",))
+            elif spec.action.discretionary:
+                self.err("action", "a cascade's length is the institution's, not a range",
+                         p + ("then",), "write `suspend`, or a fixed `suspend 3 months`")
+            if c["on"] in cascades:
+                self.err("duplicate", f"two cascades on `{c['on']}`", p + ("on",))
+            cascades[c["on"]] = Cascade(c["on"], spec, c["cite"], self.doc.span(p))
+        deadlines = tuple(self.deadline(i, x) for i, x in enumerate(d.get("deadlines") or []))
+        facts = tuple(
+            Fact(f["name"], e, f["cite"], self.doc.span(("facts", i)))
+            for i, f in enumerate(d.get("facts") or [])
+            if (e := self.expr(("facts", i, "value"), scopes.fact_scope(), ANY)) is not None)
+        provisions = tuple(
+            Provision(p["cite"], p.get("text"), p.get("note"), self.doc.span(("provisions", i)))
+            for i, p in enumerate(d.get("provisions") or []))
+        self.metadata_dates()
+        san = d.get("sanctions") or {}
+        rest = d["restoration"]
+        eff = d["effective"]
+        if any(x is None for x in tiers) or any(x is None for x in rules) or any(
+                x is None for x in deadlines):
+            return None
+        return Policy(
+            id=d["id"], version=str(d["version"]), title=d["title"], issuer=d["issuer"],
+            document=d.get("document"),
+            issued=None if d.get("issued") is None else str(d["issued"]),
+            effective_from=str(eff["from"]),
+            effective_to=None if eff.get("to") is None else str(eff["to"]),
+            source_file=d["source"]["file"], source_sha256=d["source"]["sha256"],
+            scale=scale, cycle=cycle, combine=combine, items=items, credits=credits,
+            actions=self.named, tiers=tuple(tiers), rules=rules,
+            overlap=san.get("overlap", "replace"), overlap_cite=san.get("cite"),
+            restoration=rest["by"], restoration_cite=rest["cite"], conditions=conds, bans=bans,
+            institution_rules=irules, cascades=cascades, deadlines=deadlines, facts=facts,
+            provisions=provisions, path=self.doc.path,
+        )
+
+    def metadata_dates(self) -> None:
+        """Issue and effective dates are real days, and the period runs forwards."""
+        days = {}
+        for path in (("issued",), ("effective", "from"), ("effective", "to")):
+            value = self._get_or_none(path)
+            if value is None:
+                continue
+            try:
+                days[path] = calendar.parse_date(str(value))
+            except ValueError as exc:
+                self.err("date", str(exc), path, "write a real day as YYYY-MM-DD")
+        lo, hi = days.get(("effective", "from")), days.get(("effective", "to"))
+        if lo and hi and hi < lo:
+            self.err("date", f"the effective period ends ({hi}) before it starts ({lo})",
+                     ("effective", "to"))
+
+    def _get_or_none(self, path: tuple) -> Any:
+        node = self.d
+        for p in path:
+            if not isinstance(node, dict) or p not in node:
+                return None
+            node = node[p]
+        return node
+
+    def items(self, key: str, credit: bool) -> dict[str, Item]:
+        out: dict[str, Item] = {}
+        for i, it in enumerate(self.d.get(key) or []):
+            p = (key, i)
+            code = it["code"]
+            if code in out:
+                self.err("duplicate", f"item code `{code}` is used twice", p + ("code",),
+                         f"first at line {out[code].span.line}")
+                continue
+            pts = it["points"]
+            fixed = low = high = expr = None
+            needs: set[str] = set()
+            if isinstance(pts, dict):
+                kind, low, high = "range", _num(pts["min"]), _num(pts["max"])
+                needs.add("points")
+                if low > high:
+                    self.err("points", f"item `{code}`: min {low} is above max {high}",
+                             p + ("points",))
+            elif isinstance(pts, str):
+                kind = "computed"
+                expr = self.expr(p + ("points",), scopes.item_scope(), NUM)
+                if expr is not None:
+                    if "amount" in expr.names or ("event", "amount") in expr.attrs:
+                        needs.add("amount")
+                    if ("event", "points") in expr.attrs:
+                        needs.add("points")
+            else:
+                kind, fixed = "fixed", _num(pts)
+            effects = []
+            for j, ef in enumerate(it.get("effects") or []):
+                ep = p + ("effects", j)
+                when = None
+                if "when" in ef:
+                    when = self.expr(ep + ("when",), scopes.item_scope(), BOOL)
+                    if when is not None and ("amount" in when.names
+                                             or ("event", "amount") in when.attrs):
+                        needs.add("amount")
+                effects.append(Effect(when, self.actions(ep + ("then",)), ef["cite"],
+                                      self.doc.span(ep)))
+            out[code] = Item(code, kind, fixed, low, high, expr, it.get("text", ""), it["cite"],
+                             it.get("cause"), tuple(effects), self.doc.span(p), credit,
+                             frozenset(needs), bool(it.get("violation", True)))
+        return out
+
+    def tiers(self, scale: Scale) -> list[Tier | None]:
+        out: list[Tier | None] = []
+        seen: set[str] = set()
+        for i, t in enumerate(self.d["tiers"]):
+            p = ("tiers", i)
+            when = self.expr(p + ("when",), scopes.tier_scope(self.has_score), BOOL)
+            then = self.actions(p + ("then",))
+            tid = t.get("id") or str(t["then"])
+            if tid in seen:
+                self.err("duplicate", f"tier id `{tid}` is used twice", p)
+            seen.add(tid)
+            if when is None:
+                out.append(None)
+                continue
+            band = _bands.band_of(when.node, scale.initial)
+            if band is None:
+                self.warn("band", f"tier `{tid}` is not a band on `deducted` or `score`; "
+                          "overlap and gap checks skip it", p + ("when",),
+                          "write it as a comparison such as `6 <= deducted <= 8`")
+            out.append(Tier(tid, when, then, t["cite"], i, band, self.doc.span(p)))
+        return out
+
+    def rule(self, i: int, r: dict) -> Rule | None:
+        p = ("rules", i)
+        when = self.expr(p + ("when",), scopes.rule_scope(self.has_score), BOOL)
+        then = self.actions(p + ("then",))
+        if when is None:
+            return None
+        return Rule(r["id"], when, then, r["cite"], r.get("cause"), self.doc.span(p))
+
+    def ban(self, i: int, b: dict) -> Ban | None:
+        p = ("bans", i)
+        when = None
+        if "when" in b:
+            when = self.expr(p + ("when",), scopes.ban_scope(self.has_score), BOOL)
+            if when is None:
+                return None
+        spec = self.action(p + ("then",), str(b["then"]))
+        if spec is None:
+            return None
+        if spec.kind != "ban":
+            self.err("action", f"`{b['then']}` is not a ban", p + ("then",),
+                     "write `ban 6 months`, `ban 1 to 2 years` or `ban never`")
+            return None
+        return Ban(when, spec, b["cite"], self.doc.span(p))
+
+    def institution_rule(self, i: int, r: dict) -> InstitutionRule | None:
+        p = ("institutions", "rules", i)
+        when = self.expr(p + ("when",), scopes.institution_scope(), BOOL)
+        then = self.actions(p + ("then",))
+        if when is None:
+            return None
+        return InstitutionRule(r["id"], when, then, r["cite"], self.doc.span(p))
+
+    def deadline(self, i: int, x: dict) -> Deadline | None:
+        p = ("deadlines", i)
+        origin, inline = self.doc.expr_origin(p + ("within",))
+        try:
+            node = parse_expr(str(x["within"]))
+        except ExprSyntaxError as exc:
+            self.diags.append(Diagnostic("deadline", f"`{x['within']}`: {exc.message}",
+                                         origin.shifted(exc.offset) if inline else origin,
+                                         "write a duration such as `10 working days`"))
+            return None
+        if not isinstance(node, ast.Duration) or not isinstance(node.amount, int):
+            self.err("deadline", f"`{x['within']}` is not a duration", p + ("within",),
+                     "write a duration such as `10 working days`")
+            return None
+        on = frozenset(x["on"]) if x.get("on") else None
+        for a in on or ():
+            if a not in ENGINE_ACTIONS and a not in self.named:
+                self.err("action", f"unknown action `{a}`", p + ("on",))
+        return Deadline(x["id"], x.get("after", "action"), node, on, x["cite"],
+                        self.doc.span(p))
+
+
+def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    top = policy.cycle.cap if policy.cycle.cap is not None else policy.scale.initial
+    unit = policy.scale.unit
+    for item in list(policy.items.values()) + list(policy.credits.values()):
+        for value in (item.points, item.low, item.high):
+            if value is None:
+                continue
+            if value < 0:
+                out.append(Diagnostic("points", f"item `{item.code}` has negative points",
+                                      item.span, "credits lower a total; list them under "
+                                      "`credits` with positive points"))
+            elif top is not None and value > top:
+                out.append(Diagnostic("points", f"item `{item.code}` is worth {value}, more "
+                                      f"than the scale's {top}", item.span))
+            elif Fraction(value) % Fraction(unit):
+                out.append(Diagnostic("points", f"item `{item.code}` is worth {value}, not a "
+                                      f"multiple of the scale's unit {unit}", item.span))
+    # tiers as bands
+    banded = [t for t in policy.tiers if t.band is not None]
+    for t in banded:
+        if _bands.first_step(t.band, unit) is None or (
+                top is not None and _bands.first_step(t.band, unit) > top):
+            out.append(Diagnostic("unreachable", f"tier `{t.id}` can never be reached "
+                                  f"({t.band} holds no reachable total)", t.when.span))
+    for a, b in zip(banded, banded[1:], strict=False):
+        fa, fb = _bands.first_step(a.band, unit), _bands.first_step(b.band, unit)
+        if fa is None or fb is None:
+            continue
+        if fb <= fa:
+            out.append(Diagnostic("tier-order", f"tier `{b.id}` is milder than `{a.id}` above "
+                                  "it", b.span, "list tiers from the mildest to the harshest"))
+            continue
+        la = _bands.last_step(a.band, unit)
+        if la is None or la >= fb:
+            out.append(Diagnostic("overlap", f"tiers `{a.id}` and `{b.id}` overlap at "
+                                  f"deducted = {fb}", b.when.span,
+                                  "each total must fall in at most one tier"))
+        elif la + unit < fb:
+            gap = la + unit
+            out.append(Diagnostic("gap", f"no tier covers deducted = {gap} (between `{a.id}` "
+                                  f"and `{b.id}`)", b.when.span,
+                                  "make the bands meet, or the total falls out of every tier"))
+    if banded and top is not None:
+        last = banded[-1]
+        ls = _bands.last_step(last.band, unit)
+        if ls is not None and ls < top:
+            out.append(Diagnostic("gap", f"no tier covers totals above {ls} (up to {top})",
+                                  last.when.span, "the harshest tier should reach the end of "
+                                  "the scale"))
+    # deadlines refer to earlier ones
+    ids: set[str] = set()
+    for dl in policy.deadlines:
+        if dl.after != "action" and dl.after not in ids:
+            out.append(Diagnostic("deadline", f"deadline `{dl.id}` counts from unknown "
+                                  f"`{dl.after}`", dl.span,
+                                  "use `action` or the id of a deadline listed before it"))
+        if dl.id in ids:
+            out.append(Diagnostic("duplicate", f"deadline id `{dl.id}` is used twice", dl.span))
+        ids.add(dl.id)
+    return out
+
+
+def _provenance(policy: Policy, doc: Document) -> list[Diagnostic]:
+    path = Path(doc.path).parent / policy.source_file
+    sspan = doc.span(("source", "file"))
+    if not path.is_file():
+        return [Diagnostic("source", f"source text `{policy.source_file}` not found", sspan,
+                           "keep the regulation's text beside the policy, path relative to it")]
+    out: list[Diagnostic] = []
+    actual = provenance.sha256_of(path)
+    if actual != policy.source_sha256.lower():
+        out.append(Diagnostic("source-hash", f"`{policy.source_file}` has SHA-256 {actual}, "
+                              "not the one recorded", doc.span(("source", "sha256")),
+                              "the source changed: re-check every quote, then record the new "
+                              "hash"))
+    try:
+        text = provenance.normalise_source(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return out + [Diagnostic("source", "source text is not readable UTF-8", sspan)]
+    for key in ("items", "credits"):
+        for i, it in enumerate(doc.data.get(key) or []):
+            if not it.get("text"):
+                out.append(Diagnostic("provenance", f"`{it['code']}` has no `text`",
+                                      doc.span((key, i)), "quote the item's original words "
+                                      "from the source, so a reader can check it",
+                                      "warning"))
+                continue
+            if provenance.normalise(it["text"]) not in text:
+                out.append(Diagnostic("provenance", f"the text of `{it['code']}` is not found in "
+                                      f"`{policy.source_file}`", doc.span((key, i, "text")),
+                                      "quote the regulation exactly; only line breaks, spaces "
+                                      "and full-width forms may differ"))
+    for i, pr in enumerate(doc.data.get("provisions") or []):
+        if pr.get("text") and provenance.normalise(pr["text"]) not in text:
+            out.append(Diagnostic("provenance", f"the text of provision `{pr['cite']}` is not "
+                                  f"found in `{policy.source_file}`",
+                                  doc.span(("provisions", i, "text"))))
+    return out

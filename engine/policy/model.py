@@ -1,0 +1,244 @@
+"""The typed policy model: what a loaded, checked policy is.
+
+Frozen dataclasses built by `loader.py` from the YAML; every expression in them
+is already parsed, checked and compiled (`Expr.fn`), and every element keeps
+the `Span` of its YAML so later stages (evaluate, explain, diff) can point back
+at the source. Nothing here knows about any particular city.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from engine.dsl import ast
+from engine.dsl.compile import Fn
+from engine.errors import Span
+from engine.numbers import number_text
+
+Number = int | Fraction
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A compiled expression with its text and where it came from."""
+
+    text: str
+    node: ast.Node = field(repr=False)
+    fn: Fn = field(repr=False, compare=False)
+    span: Span = field(compare=False)
+    names: frozenset[str] = field(default=frozenset(), compare=False)
+    attrs: frozenset[tuple[str, str]] = field(default=frozenset(), compare=False)
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One action phrase (`suspend 3 months`) as written and as parsed."""
+
+    text: str
+    action: ast.Action
+    span: Span = field(compare=False)
+
+    @property
+    def kind(self) -> str:
+        return self.action.kind
+
+
+@dataclass(frozen=True)
+class Effect:
+    when: Expr | None
+    then: tuple[ActionSpec, ...]
+    cite: str
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    points_kind: str  # fixed | range | computed
+    points: Number | None  # fixed
+    low: Number | None  # range
+    high: Number | None
+    expr: Expr | None  # computed
+    text: str
+    cite: str
+    cause: str | None
+    effects: tuple[Effect, ...]
+    span: Span = field(compare=False)
+    credit: bool = False
+    needs: frozenset[str] = frozenset()  # event fields the item cannot do without
+    violation: bool = True  # counts in `violations` (false: e.g. a failed policy test)
+
+
+@dataclass(frozen=True)
+class Band:
+    """A tier's condition read as an interval of `deducted` (for checks and lookup)."""
+
+    lo: Number | None
+    lo_incl: bool
+    hi: Number | None
+    hi_incl: bool
+
+    def contains(self, x: Number) -> bool:
+        if self.lo is not None and (x < self.lo or (x == self.lo and not self.lo_incl)):
+            return False
+        return not (self.hi is not None and (x > self.hi or (x == self.hi and not self.hi_incl)))
+
+    def __str__(self) -> str:
+        lo = "" if self.lo is None else f"{number_text(self.lo)} {'<=' if self.lo_incl else '<'} "
+        hi = "" if self.hi is None else f" {'<=' if self.hi_incl else '<'} {number_text(self.hi)}"
+        return f"{lo}deducted{hi}"
+
+
+@dataclass(frozen=True)
+class Tier:
+    id: str
+    when: Expr
+    then: tuple[ActionSpec, ...]
+    cite: str
+    rank: int  # 0 = mildest
+    band: Band | None
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    when: Expr
+    then: tuple[ActionSpec, ...]
+    cite: str
+    cause: str | None
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Ban:
+    when: Expr | None
+    then: ActionSpec
+    cite: str
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Condition:
+    when: Expr
+    message: str
+    cite: str
+    span: Span = field(compare=False)
+    after: str = "termination"  # termination | suspension | any
+
+
+@dataclass(frozen=True)
+class InstitutionRule:
+    id: str
+    when: Expr
+    then: tuple[ActionSpec, ...]
+    cite: str
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Cascade:
+    on: str  # institution_suspended | institution_terminated
+    then: ActionSpec
+    cite: str
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    id: str
+    after: str  # "action" or another deadline's id
+    within: ast.Duration
+    on: frozenset[str] | None
+    cite: str
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    value: Expr
+    cite: str
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class NamedAction:
+    name: str
+    label: str
+    cite: str
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Provision:
+    cite: str
+    text: str | None
+    note: str | None
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Scale:
+    kind: str  # deductions | score
+    initial: Number | None
+    unit: Number
+    cite: str
+
+
+@dataclass(frozen=True)
+class Cycle:
+    start_month: int
+    start_day: int
+    cap: Number | None
+    credit_cap: Number | None
+    resets: frozenset[str]
+    cite: str
+
+
+@dataclass(frozen=True)
+class Combine:
+    same_act: str  # highest | sum
+    same_inspection: str  # sum | highest
+    sites: str  # sum
+    cite: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    version: str
+    title: str
+    issuer: str
+    document: str | None
+    issued: str | None
+    effective_from: str
+    effective_to: str | None
+    source_file: str
+    source_sha256: str
+    scale: Scale
+    cycle: Cycle
+    combine: Combine
+    items: dict[str, Item]
+    credits: dict[str, Item]
+    actions: dict[str, NamedAction]
+    tiers: tuple[Tier, ...]
+    rules: tuple[Rule, ...]
+    overlap: str
+    overlap_cite: str | None
+    restoration: str  # automatic | reapplication
+    restoration_cite: str
+    conditions: tuple[Condition, ...]
+    bans: tuple[Ban, ...]
+    institution_rules: tuple[InstitutionRule, ...]
+    cascades: dict[str, Cascade]
+    deadlines: tuple[Deadline, ...]
+    facts: tuple[Fact, ...]
+    provisions: tuple[Provision, ...]
+    path: str = field(compare=False)
+
+    @property
+    def band_lookup(self) -> bool:
+        """Every tier is a plain band, so the evaluator can look totals up directly."""
+        return all(t.band is not None for t in self.tiers)

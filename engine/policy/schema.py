@@ -1,0 +1,109 @@
+"""Stage 2 of loading: the policy's structure, checked against its JSON Schema.
+
+The schema (`schema/policy.schema.json`, shipped inside the package too) is the
+one description of the YAML's structure: editors use it for completion, and
+this module turns its errors into diagnostics at the YAML's line and column.
+jsonschema is imported here and only here: it is the slowest import we have.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+from engine.errors import Diagnostic
+from engine.policy.source import Document
+
+
+@functools.cache
+def policy_schema() -> dict:
+    text = resources.files("engine.policy").joinpath("policy.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _where(path) -> str:
+    return ".".join(str(p) for p in path) or "the document"
+
+
+def _allowed_keys(schema: dict) -> list[str]:
+    return sorted((schema or {}).get("properties", {}))
+
+
+def schema_diagnostics(doc: Document) -> list[Diagnostic]:
+    """Every structural problem in the document, in file order."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(policy_schema())
+    out: list[tuple[tuple[int, int], Diagnostic]] = []
+    seen: set[tuple] = set()
+    for error in validator.iter_errors(doc.data):
+        err = error
+        if err.context:
+            err = jsonschema.exceptions.best_match(err.context) or err
+        path = tuple(err.absolute_path)
+        diag = _diagnostic(doc, err, path)
+        key = (diag.span.line if diag.span else 0, diag.span.column if diag.span else 0,
+               diag.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(((key[0], key[1]), diag))
+    out.sort(key=lambda p: p[0])
+    return [d for _, d in out]
+
+
+def _diagnostic(doc: Document, err: Any, path: tuple) -> Diagnostic:
+    v = err.validator
+    if v == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else err.message
+        return Diagnostic("schema", f"`{_where(path)}` is missing the key `{missing}`",
+                          doc.span(path), f"add `{missing}:`")
+    if v == "additionalProperties":
+        allowed = _allowed_keys(err.schema)
+        extra = [k for k in (err.instance or {}) if k not in allowed]
+        key = extra[0] if extra else "?"
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"did you mean `{close[0]}`?" if close else (
+            "allowed keys: " + ", ".join(allowed) if allowed else None)
+        return Diagnostic("schema", f"unknown key `{key}` in `{_where(path)}`",
+                          doc.key_span(path + (key,)), hint)
+    if v == "enum":
+        options = ", ".join(f"`{o}`" for o in err.validator_value)
+        return Diagnostic("schema", f"`{_where(path)}` is `{err.instance}`; expected one of "
+                          f"{options}", doc.span(path))
+    if v == "type":
+        want = err.validator_value
+        want = " or ".join(want) if isinstance(want, list) else want
+        return Diagnostic("schema", f"`{_where(path)}` should be {_article(want)}, found "
+                          f"{_kind(err.instance)}", doc.span(path))
+    if v == "pattern":
+        desc = err.schema.get("description", "")
+        return Diagnostic("schema", f"`{_where(path)}` is `{err.instance}`, which is not of the "
+                          "expected form", doc.span(path), desc.split(".")[0] or None)
+    if v in ("minItems", "minLength", "minimum", "maximum", "exclusiveMinimum"):
+        return Diagnostic("schema", f"`{_where(path)}`: {err.message}", doc.span(path))
+    message = err.message.replace("\n", " ")
+    if len(message) > 160:
+        message = message[:157] + "..."
+    return Diagnostic("schema", f"`{_where(path)}`: {message}", doc.span(path))
+
+
+def _article(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"

@@ -1,0 +1,1 @@
+"""Stage "report": an `Outcome` -> json | jsonl | csv | table, and one person's story."""

@@ -1,0 +1,393 @@
+"""Stage "report": an `Outcome` as json | jsonl | csv | table.
+
+JSON keeps one person (or institution) per line inside the document: the
+shape other tools depend on, readable with `grep`, and fast because each line
+goes through the C encoder. All formats are deterministic: the same outcome
+gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import json
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, BinaryIO, Protocol
+
+from engine.evaluation.outcome import ActionRec, Outcome, PersonOutcome, num, plain
+
+FORMATS = ("json", "jsonl", "csv", "table")
+
+
+def _encoder() -> Callable[[Any], str]:
+    """`json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))`, made once.
+
+    json.dumps builds an encoder object on every call, which cost more than the
+    encoding itself for the small records of a report (a person, an action): a
+    report of 200,000 people makes several hundred thousand calls. The C encoder
+    that json.dumps would use is built here once (no circular-reference markers:
+    reports are trees the engine builds) and called directly; where the C
+    accelerator is missing, the equivalent encoder object is reused instead.
+    """
+    enc = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return enc.encode
+    c = make(None, enc.default, json.encoder.encode_basestring, None, ": ", ", ", False,
+             False, True)
+    join = "".join
+
+    def dump(obj: Any) -> str:
+        return join(c(obj, 0))
+    return dump
+
+
+_dump = _encoder()
+
+
+def render(outcome: Outcome, fmt: str) -> Iterator[str]:
+    """The report as chunks of text, in order."""
+    if fmt == "table":
+        yield table(outcome)
+        return
+    if fmt not in FORMATS:  # the CLI only offers FORMATS
+        raise ValueError(f"unknown format {fmt}")
+    yield from frame(outcome, fmt, [people_text(outcome.people, fmt)])
+
+
+def people_text(people: list[PersonOutcome], fmt: str) -> str:
+    """The people's part of a json, jsonl or csv report, for a run of people.
+
+    Several runs make one report through `frame`.
+    """
+    if fmt == "json":
+        return ",\n  ".join(map(_PERSON_JSON.person, people))
+    if fmt == "jsonl":
+        return "".join([_PERSON_JSON.person(p) + "\n" for p in people])
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    for p in people:
+        base = [p.person, p.status, plain(p.reapply_from) or ""]
+        if not p.cycles:
+            w.writerow(base + ["", "", "", "", "", "", ""])
+        # registration r began on the (r-1)-th reinstatement: a year's actions go to the
+        # registration that was running on their day
+        began = [a.start for a in p.actions if a.action == "reinstate"]
+        for c in p.cycles:
+            lo = max(c.start, began[c.registration - 2]) if c.registration > 1 else c.start
+            hi = c.end
+            if c.registration - 1 < len(began) and began[c.registration - 1] <= c.end:
+                hi = min(hi, began[c.registration - 1] - _dt.timedelta(days=1))
+            acts = "; ".join(
+                f"{a.action} {plain(a.start)}" + (f"..{plain(a.end)}" if a.end else "")
+                for a in p.actions if a.start and lo <= a.start <= hi)
+            w.writerow(base + [c.period, c.registration, plain(c.deducted),
+                               "" if c.score is None else plain(c.score), c.tier or "",
+                               c.violations, acts])
+    return buf.getvalue()
+
+
+class Finisher(Protocol):
+    """What `people_runs` finishes people with: an evaluator after its fold
+    (evaluate.Evaluator)."""
+
+    def finish_person(self, code: str) -> tuple[PersonOutcome, Any]: ...
+
+    def finish_row(self, code: str) -> tuple: ...
+
+
+def people_runs(ev: Finisher, codes: list[str], fmt: str,
+                progress: Callable[[int, str], None] | None = None) -> Iterator[str]:
+    """The people of `codes`, finished and rendered a batch at a time: each batch is
+    let go once its text is made. JSON is written from `finish_row`'s plain tuples,
+    byte for byte as from the outcomes (`PersonJson.row`)."""
+    json_rows = fmt in ("json", "jsonl")
+    row, finish, text = ev.finish_row, ev.finish_person, _PERSON_JSON.row
+    for start in range(0, len(codes), BATCH):
+        chunk = codes[start:start + BATCH]
+        if json_rows:
+            texts = [text(row(code)) for code in chunk]
+            yield ",\n  ".join(texts) if fmt == "json" else "\n".join(texts) + "\n"
+        else:
+            yield people_text([finish(code)[0] for code in chunk], fmt)
+        if progress:
+            progress(start + len(chunk), "people")
+
+
+BATCH = 2000  # people finished and rendered at a time
+
+
+class PersonJson:
+    """A person's record as JSON text, byte for byte `_dump(person.as_dict())`.
+
+    Why not simply that: building a dict per person, cycle and fact and encoding
+    it was about half the time of a large report, yet a province's records repeat
+    the same few cycles (period, points, tier), facts and site lists over and over.
+    Those parts are encoded once and reused; the parts that differ (the code,
+    actions, re-applications) go through the encoder as before. The caches are
+    bounded: past `LIMIT` entries a part is encoded without being kept.
+    """
+
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self.cycles: dict[tuple, str] = {}
+        self.facts: dict[tuple, str] = {}
+        self.sites: dict[tuple, str] = {}
+        self.words: dict[str, str] = {}
+        self.dates: dict[object, str] = {}
+        self.values: dict[tuple, str] = {}
+        self.heads: dict[tuple, str] = {}
+
+    def person(self, p: PersonOutcome) -> str:
+        return self.row((p.person, p.status, [
+            (c.period, c.deducted, c.score, c.tier, c.violations, c.credited, c.registration)
+            for c in p.cycles], p.actions, p.reapply_from, p.reapplications, p.facts,
+            p.institutions))
+
+    def row(self, r: tuple) -> str:
+        """A person's record from `Evaluator.finish_row`'s tuple."""
+        code, status, cycles, actions, reapply_from, reapplications, facts, sites = r
+        parts = ['{"person": ', _string(code), ', "status": ', self.word(status),
+                 ', "cycles": [']
+        if cycles:
+            parts.append(", ".join(map(self.cycle, cycles)))
+        parts.append('], "actions": [')
+        if actions:
+            parts.append(", ".join(map(self.action, actions)))
+        parts.append('], "reapply_from": ')
+        parts.append("null" if reapply_from is None else _dump(plain(reapply_from)))
+        if reapplications:
+            parts.append(', "reapplications": ')
+            parts.append(_dump([{k: plain(v) for k, v in r.items()} for r in reapplications]))
+        if facts:
+            parts.append(', "facts": ')
+            # keyed with each value's type: 1 == True, yet they print as 1 and true
+            values = facts.values()
+            key = (*facts, *map(type, values), *values)
+            parts.append(self.cached(self.facts, key, _plain_dict, facts))
+        if sites:
+            parts.append(', "institutions": ')
+            parts.append(self.cached(self.sites, tuple(sites), list, sites))
+        parts.append("}")
+        return "".join(parts)
+
+    def action(self, a: ActionRec) -> str:
+        """`_dump(a.as_dict())`, from cached words, dates and extra values."""
+        word = self.word
+        key = (a.action, a.start, a.end, a.cite, a.source)
+        head = self.heads.get(key)
+        if head is None:  # what many actions share: the same sanction on the same day
+            head = "".join(['{"action": ', word(a.action), ', "start": ', self.when(a.start),
+                            ', "end": ', self.when(a.end), ', "cite": ', word(a.cite),
+                            ', "source": ', word(a.source), ', "events": ['])
+            if len(self.heads) < self.LIMIT:
+                self.heads[key] = head
+        parts = [head, ", ".join(map(_string, a.events)), "]"]
+        values = self.values
+        for k, v in a.extra.items():  # inline, not through cached(): a few per action
+            if isinstance(v, dict):  # keyed with its values' types, as facts are
+                vv = v.values()
+                key: tuple = (dict, *v, *map(type, vv), *vv)
+            else:
+                key = (type(v), v)
+            try:
+                text = values.get(key)
+            except TypeError:  # an unhashable value (a list): encoded as it is
+                text = key = None
+            if text is None:
+                text = _dump(_plain_dict(v) if isinstance(v, dict) else plain(v))
+                if key is not None and len(values) < self.LIMIT:
+                    values[key] = text
+            parts += (", ", word(k), ": ", text)
+        parts.append("}")
+        return "".join(parts)
+
+    def word(self, s: str) -> str:
+        text = self.words.get(s)
+        if text is None:
+            text = _string(s)
+            if len(self.words) < self.LIMIT:
+                self.words[s] = text
+        return text
+
+    def when(self, d) -> str:
+        if d is None:
+            return "null"
+        text = self.dates.get(d)
+        if text is None:
+            text = _dump(plain(d))
+            if len(self.dates) < self.LIMIT:
+                self.dates[d] = text
+        return text
+
+    def cycle(self, c: tuple) -> str:
+        """(period, deducted, score, tier, violations, credited, registration) as
+        `CycleOut.as_dict` would give it."""
+        text = self.cycles.get(c)
+        if text is None:
+            period, deducted, score, tier, violations, credited, registration = c
+            text = _dump({"period": period, "deducted": num(deducted), "score": num(score),
+                          "tier": tier, "violations": violations, "credited": num(credited),
+                          "registration": registration})
+            if len(self.cycles) < self.LIMIT:
+                self.cycles[c] = text
+        return text
+
+    def cached(self, cache: dict, key: tuple, make: Callable[[Any], Any], arg) -> str:
+        """The text of `make(arg)`, kept under `key`."""
+        try:
+            text = cache.get(key)
+        except TypeError:  # an unhashable fact value: encode it as it is
+            return _dump(make(arg))
+        if text is None:
+            text = _dump(make(arg))
+            if len(cache) < self.LIMIT:
+                cache[key] = text
+        return text
+
+
+def _plain_dict(d: dict) -> dict:
+    return {k: plain(v) for k, v in d.items()}
+
+
+_PERSON_JSON = PersonJson()
+_string = json.encoder.encode_basestring  # a str as a JSON string, as _dump would
+
+
+class Spooled:
+    """A run of rendered people kept in a temporary file, read back in pieces.
+
+    workers.py renders each half of a large report on its own process, ahead of
+    the writing; the text waits on disk rather than in memory (a report is a few
+    hundred bytes a person). Written with `add` (runs of `people_runs`), read by
+    `frame` as one run.
+    """
+
+    PIECE = 1 << 20  # characters read back at a time
+
+    def __init__(self, fmt: str):
+        self.fmt = fmt
+        self.join = ",\n  " if fmt == "json" else ""
+        # kept open across calls, closed once read back (or when let go)
+        self.file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+        self.empty = True
+
+    def add(self, run: str) -> None:
+        if run:
+            self.file.write(run if self.empty else self.join + run)
+            self.empty = False
+
+    def __bool__(self) -> bool:
+        return not self.empty
+
+    def pieces(self) -> Iterator[str]:
+        self.file.seek(0)
+        while piece := self.file.read(self.PIECE):
+            yield piece
+        self.file.close()
+
+    def copy_to(self, out: BinaryIO) -> None:
+        """Write the run's UTF-8 bytes to a binary file, as they are on disk."""
+        self.file.flush()
+        self.file.seek(0)
+        shutil.copyfileobj(self.file.buffer, out, self.PIECE)
+        self.file.close()
+
+
+def frame(outcome: Outcome, fmt: str, people_runs: Iterable[str | Spooled],
+          spooled: bool = False) -> Iterator[str | Spooled]:
+    """A json, jsonl or csv report around runs of rendered people, taken lazily.
+
+    The institutions are read only after the last run: a producer may fill them
+    in as it finishes (api.report_files). A run kept in a temporary file is
+    yielded as it is when `spooled` (for a writer that copies its bytes, see
+    cli._write), else as text in pieces.
+    """
+    runs = (r for r in people_runs if r)
+
+    def _pieces(run: str | Spooled) -> Iterable[str | Spooled]:
+        if isinstance(run, str):
+            return (run,)
+        return (run,) if spooled else run.pieces()
+
+    if fmt == "jsonl":
+        for run in runs:
+            yield from _pieces(run)
+        for i in outcome.institutions:
+            yield _dump(i.as_dict()) + "\n"
+        return
+    if fmt == "csv":
+        yield ",".join(CSV_COLUMNS) + "\n"
+        for run in runs:
+            yield from _pieces(run)
+        return
+    head = outcome.header()
+    yield "{" + ", ".join(f"{_dump(k)}: {_dump(v)}" for k, v in head.items())
+    if outcome.events_after_as_of:
+        yield f', "events_after_as_of": {outcome.events_after_as_of}'
+    if outcome.events_outside_effective:
+        yield f', "events_outside_effective": {outcome.events_outside_effective}'
+    yield ',\n "people": ['
+    first = True
+    for run in runs:
+        yield "\n  " if first else ",\n  "
+        yield from _pieces(run)
+        first = False
+    yield ("]" if first else "\n ]") + ',\n "institutions": ['
+    for n, i in enumerate(outcome.institutions):
+        yield ("\n  " if n == 0 else ",\n  ") + _dump(i.as_dict())
+    yield ("\n ]" if outcome.institutions else "]") + "}\n"
+
+
+CSV_COLUMNS = ["person", "status", "reapply_from", "period", "registration", "deducted", "score",
+               "tier", "violations", "actions"]
+
+
+def table(outcome: Outcome) -> str:
+    """A summary for the terminal: counts by status and by tier, then who was sanctioned."""
+    lines = [f"policy {outcome.policy_id} {outcome.policy_version}, as of {outcome.as_of}",
+             f"{len(outcome.people)} people"]
+    status = Counter(p.status for p in outcome.people)
+    lines.append("")
+    lines.append("status                    people")
+    for s in ("active", "suspended", "awaiting_reapplication", "terminated"):
+        lines.append(f"{s:<24}{status.get(s, 0):>8}")
+    tiers: Counter = Counter()
+    periods = set()
+    for p in outcome.people:
+        for c in p.cycles:
+            tiers[(c.period, c.tier or "-")] += 1
+            periods.add(c.period)
+    if periods:
+        lines.append("")
+        lines.append("period      tier                      people")
+        for (period, tier), n in sorted(tiers.items()):
+            lines.append(f"{period:<12}{tier:<24}{n:>8}")
+    sanctioned = [p for p in outcome.people if any(
+        a.action in ("suspend", "terminate") and a.source != "cascade" for a in p.actions)]
+    if sanctioned:
+        lines.append("")
+        lines.append(f"sanctioned ({len(sanctioned)})")
+        lines.append(f"{'person':<12}{'status':<24}{'reapply from':<14}actions")
+        shown = sanctioned[:50]
+        for p in shown:
+            acts = ", ".join(f"{a.action} {plain(a.start)}" for a in p.actions
+                             if a.action in ("interview", "suspend", "terminate", "refer"))
+            lines.append(f"{p.person:<12}{p.status:<24}{str(plain(p.reapply_from) or '-'):<14}"
+                         f"{acts}")
+        if len(sanctioned) > len(shown):
+            lines.append(f"... and {len(sanctioned) - len(shown)} more (use --format csv)")
+    inst = [i for i in outcome.institutions if i.actions]
+    if inst:
+        lines.append("")
+        lines.append("institutions")
+        for i in inst:
+            acts = ", ".join(f"{a.action} {plain(a.start)}" for a in i.actions)
+            lines.append(f"{i.institution:<10}{i.period:<8}{i.sanctioned}/{i.staff} sanctioned  "
+                         f"{acts}")
+    return "\n".join(lines) + "\n"
