@@ -60,7 +60,8 @@ def item_codes() -> tuple[list[str], list[float]]:
 
 
 def make_roster(
-    rng: random.Random, people: int,
+    rng: random.Random,
+    people: int,
 ) -> tuple[list[str], list[tuple[str, ...]], list[str]]:
     """Person codes, their sites, and the roster's lines."""
     width = max(4, len(str(people)))
@@ -89,8 +90,7 @@ def make_roster(
 def generate(people: int, events: int, years: int, seed: int, out: Path) -> None:
     rng = random.Random(seed)
     first = dt.date(LAST_DAY.year - years + 1, 1, 1)
-    dates = [(first + dt.timedelta(days=n)).isoformat()
-             for n in range((LAST_DAY - first).days + 1)]
+    dates = [(first + dt.timedelta(days=n)).isoformat() for n in range((LAST_DAY - first).days + 1)]
     codes, sites, roster_lines = make_roster(rng, people)
 
     weights = itertools.accumulate(rng.lognormvariate(0, 1.0) for _ in range(people))
@@ -124,8 +124,10 @@ def generate(people: int, events: int, years: int, seed: int, out: Path) -> None
                 inspection = f"INS-{site}-{day:04d}"
             elif draw < MULTI_ITEM + INSPECTION + AMOUNT and items[0] != "A":
                 amount = f"{random_() * 30000 + 200:.2f}"
-            lines.append(f"E{number + 1:07d},{codes[person]},{dates[day]},violation,{items},"
-                         f"{site},{inspection},{amount},,\n")
+            lines.append(
+                f"E{number + 1:07d},{codes[person]},{dates[day]},violation,{items},"
+                f"{site},{inspection},{amount},,\n"
+            )
             if len(lines) == CHUNK:
                 ledger.writelines(lines)
                 lines.clear()

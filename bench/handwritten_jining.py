@@ -102,12 +102,14 @@ class Person:
 
     def close_year(self) -> None:
         if self.year:
-            self.cycles.append({
-                "period": self.year,
-                "deducted": self.deducted,
-                "score": INITIAL - self.deducted,
-                "tier": BANDS[self.fired][1] if self.fired >= 0 else None,
-            })
+            self.cycles.append(
+                {
+                    "period": self.year,
+                    "deducted": self.deducted,
+                    "score": INITIAL - self.deducted,
+                    "tier": BANDS[self.fired][1] if self.fired >= 0 else None,
+                }
+            )
 
     def record(self, date: str, items: str) -> None:
         year = date[:4]

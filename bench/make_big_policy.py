@@ -46,7 +46,8 @@ def big_policy(base: dict[str, Any], count: int) -> dict[str, Any]:
     items: list[dict[str, Any]] = list(base["items"])
     rest = yaml.safe_dump({k: v for k, v in base.items() if k != "items"}, allow_unicode=True)
     kept = [
-        item for item in items
+        item
+        for item in items
         if "cause" in item or "effects" in item or mentioned(str(item["code"]), rest)
     ]
     plain = [item for item in items if item not in kept and "text" in item and "cite" in item]
@@ -55,12 +56,14 @@ def big_policy(base: dict[str, Any], count: int) -> dict[str, Any]:
     generated = []
     for n in range(max(0, count - len(kept))):
         model = plain[n % len(plain)]
-        generated.append({
-            "code": f"I{n + 1:03d}",
-            "points": n % 12 + 1,
-            "text": model["text"],
-            "cite": model["cite"],
-        })
+        generated.append(
+            {
+                "code": f"I{n + 1:03d}",
+                "points": n % 12 + 1,
+                "text": model["text"],
+                "cite": model["cite"],
+            }
+        )
     policy = dict(base)
     policy["items"] = generated + kept
     return policy

@@ -87,8 +87,9 @@ def run_once(command: list[str], cwd: Path) -> Run:
     """Run a command to completion; wall-clock time and the child's own peak RSS."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        child = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.DEVNULL, stderr=err)
+        child = subprocess.Popen(
+            command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err
+        )
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)
@@ -160,12 +161,18 @@ def round_ratios(jobs: list[Job]) -> list[str]:
         ref = by_name.get(job.row.reference or "")
         if ref is None or job.row.seconds is None or ref.row.seconds is None:
             continue
-        ratios = [a.seconds / b.seconds for a, b in zip(job.runs, ref.runs, strict=True)
-                  if a is not None and b is not None]
+        ratios = [
+            a.seconds / b.seconds
+            for a, b in zip(job.runs, ref.runs, strict=True)
+            if a is not None and b is not None
+        ]
         if ratios:
             mid = statistics.median(ratios)
-            lines.append(f"  {job.row.program}: " + " ".join(f"{r:.2f}" for r in ratios)
-                         + f" (median {mid:.2f})")
+            lines.append(
+                f"  {job.row.program}: "
+                + " ".join(f"{r:.2f}" for r in ratios)
+                + f" (median {mid:.2f})"
+            )
     return lines
 
 
@@ -193,8 +200,7 @@ def count_events(path: Path) -> int:
 
 def prepare_data(args: argparse.Namespace, scratch: Path) -> tuple[Path, int]:
     """The ledger to time on: reused from bench/data/ when it fits, else generated."""
-    params = {"people": args.people, "events": args.events, "years": args.years,
-              "seed": args.seed}
+    params = {"people": args.people, "events": args.events, "years": args.years, "seed": args.seed}
     marker = DATA / "params.json"
     if (DATA / "events.csv").exists() and (DATA / "roster.csv").exists():
         if not marker.exists():
@@ -204,13 +210,26 @@ def prepare_data(args: argparse.Namespace, scratch: Path) -> tuple[Path, int]:
             print(f"reusing {DATA} ({args.events:,} events)")
             return DATA, args.events
     target = DATA if args.keep else scratch / "data"
-    command = [sys.executable, str(BENCH / "generate.py"), "--people", str(args.people),
-               "--events", str(args.events), "--years", str(args.years),
-               "--seed", str(args.seed), "--out", str(target)]
+    command = [
+        sys.executable,
+        str(BENCH / "generate.py"),
+        "--people",
+        str(args.people),
+        "--events",
+        str(args.events),
+        "--years",
+        str(args.years),
+        "--seed",
+        str(args.seed),
+        "--out",
+        str(target),
+    ]
     start = time.perf_counter()
     subprocess.run(command, check=True)
-    print(f"generated {args.events:,} events for {args.people:,} people over {args.years} "
-          f"years in {time.perf_counter() - start:.1f} s -> {target}")
+    print(
+        f"generated {args.events:,} events for {args.people:,} people over {args.years} "
+        f"years in {time.perf_counter() - start:.1f} s -> {target}"
+    )
     if args.keep:
         marker.write_text(json.dumps(params) + "\n")
     return target, args.events
@@ -230,10 +249,17 @@ def table(rows: list[Row]) -> str:
         rate = f"{row.events / row.seconds:,.0f}" if row.events else "-"
         base = seconds.get(row.reference) if row.reference else None
         ratio = f"{row.seconds / base:.2f}" if base else "-"
-        lines.append((row.program, f"{row.seconds:.3f}",
-                      f"{row.cpu:.2f}" if row.cpu is not None else "-", rate,
-                      f"{row.peak_mb:.0f}" if row.peak_mb is not None else "-", ratio,
-                      row.reference if base else ""))
+        lines.append(
+            (
+                row.program,
+                f"{row.seconds:.3f}",
+                f"{row.cpu:.2f}" if row.cpu is not None else "-",
+                rate,
+                f"{row.peak_mb:.0f}" if row.peak_mb is not None else "-",
+                ratio,
+                row.reference if base else "",
+            )
+        )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     out = []
     for n, line in enumerate(lines):
@@ -273,12 +299,18 @@ def main(argv: list[str] | None = None) -> int:
         start_ref = "python -c pass"
         reference = "handwritten_jining.py"
         jobs = [Job(Row(start_ref), [sys.executable, "-c", "pass"])]
-        jobs.append(Job(
-            Row(reference, events=events),
-            [sys.executable, str(BENCH / "handwritten_jining.py"), str(data / "events.csv"),
-             str(scratch / "reference.json")],
-            scratch / "reference.json",
-        ))
+        jobs.append(
+            Job(
+                Row(reference, events=events),
+                [
+                    sys.executable,
+                    str(BENCH / "handwritten_jining.py"),
+                    str(data / "events.csv"),
+                    str(scratch / "reference.json"),
+                ],
+                scratch / "reference.json",
+            )
+        )
 
         jining = REPO / "policies" / "jining.yaml"
         evaluate = "policyctl evaluate jining"
@@ -286,38 +318,69 @@ def main(argv: list[str] | None = None) -> int:
             jobs.append(Job(Row(evaluate, note="not available"), []))
         else:
             out = scratch / "engine.json"
-            command = engine + ["evaluate", "--policy", str(jining), "--events",
-                                str(data / "events.csv"), "--roster", str(data / "roster.csv"),
-                                "--as-of", AS_OF, "--format", "json", "--output", str(out)]
+            command = engine + [
+                "evaluate",
+                "--policy",
+                str(jining),
+                "--events",
+                str(data / "events.csv"),
+                "--roster",
+                str(data / "roster.csv"),
+                "--as-of",
+                AS_OF,
+                "--format",
+                "json",
+                "--output",
+                str(out),
+            ]
             jobs.append(Job(Row(evaluate, events=events, reference=reference), command, out))
             # on one process, as the hand-written program runs
-            jobs.append(Job(Row(f"{evaluate} --jobs 1", events=events, reference=reference),
-                            command + ["--jobs", "1"], out))
+            jobs.append(
+                Job(
+                    Row(f"{evaluate} --jobs 1", events=events, reference=reference),
+                    command + ["--jobs", "1"],
+                    out,
+                )
+            )
 
         big = scratch / "big" / "jining-500.yaml"
         if jining.exists():
             made = subprocess.run(
-                [sys.executable, str(BENCH / "make_big_policy.py"), "--base", str(jining),
-                 "--items", "500", "--out", str(big)],
-                capture_output=True, text=True,
+                [
+                    sys.executable,
+                    str(BENCH / "make_big_policy.py"),
+                    "--base",
+                    str(jining),
+                    "--items",
+                    "500",
+                    "--out",
+                    str(big),
+                ],
+                capture_output=True,
+                text=True,
             )
             if made.returncode != 0:
                 print(f"make_big_policy failed: {made.stderr.strip()}", file=sys.stderr)
-        for label, path in (("jining.yaml", jining),
-                            ("zhanjiang.yaml", REPO / "policies" / "zhanjiang.yaml"),
-                            ("500 items", big)):
+        for label, path in (
+            ("jining.yaml", jining),
+            ("zhanjiang.yaml", REPO / "policies" / "zhanjiang.yaml"),
+            ("500 items", big),
+        ):
             program = f"policyctl validate {label}"
             if engine is None or not path.exists():
                 jobs.append(Job(Row(program, note="not available"), []))
             else:
-                jobs.append(Job(Row(program, reference=start_ref),
-                                engine + ["validate", str(path)]))
+                jobs.append(
+                    Job(Row(program, reference=start_ref), engine + ["validate", str(path)])
+                )
         measure(jobs, args.repeat)
         rows = [job.row for job in jobs]
 
     print()
-    print(f"{events:,} events, {args.people:,} people, {args.years} years; "
-          f"best of {args.repeat}; python {sys.version.split()[0]}, {os.cpu_count()} cpu")
+    print(
+        f"{events:,} events, {args.people:,} people, {args.years} years; "
+        f"best of {args.repeat}; python {sys.version.split()[0]}, {os.cpu_count()} cpu"
+    )
     print(table(rows))
     per_round = round_ratios(jobs)
     if per_round:

@@ -20,12 +20,25 @@ from engine.errors import (
     Span,
 )
 
-__all__ = ["Diagnostic", "EvaluationError", "ExprError", "LedgerError", "PolicyError",
-           "PolicyctlError", "Span", "check_policy", "diff", "evaluate", "evaluate_files",
-           "load_policy", "read_ledger"]
+__all__ = [
+    "Diagnostic",
+    "EvaluationError",
+    "ExprError",
+    "LedgerError",
+    "PolicyError",
+    "PolicyctlError",
+    "Span",
+    "check_policy",
+    "diff",
+    "evaluate",
+    "evaluate_files",
+    "load_policy",
+    "read_ledger",
+]
 
-_API = frozenset({"check_policy", "diff", "evaluate", "evaluate_files", "load_policy",
-                  "read_ledger"})
+_API = frozenset(
+    {"check_policy", "diff", "evaluate", "evaluate_files", "load_policy", "read_ledger"}
+)
 
 
 def __getattr__(name: str):

@@ -1,10 +1,10 @@
 """The Python API: what the CLI calls, importable by anyone.
 
-    from engine import load_policy, read_ledger, evaluate
-    policy = load_policy("policies/jining.yaml")
-    ledger = read_ledger("examples/jining/events.csv", policy, "examples/jining/roster.csv")
-    outcome = evaluate(policy, ledger, datetime.date(2025, 12, 31))
-    outcome.as_dict()   # the JSON shape of `policyctl evaluate`
+from engine import load_policy, read_ledger, evaluate
+policy = load_policy("policies/jining.yaml")
+ledger = read_ledger("examples/jining/events.csv", policy, "examples/jining/roster.csv")
+outcome = evaluate(policy, ledger, datetime.date(2025, 12, 31))
+outcome.as_dict()   # the JSON shape of `policyctl evaluate`
 """
 
 from __future__ import annotations
@@ -29,11 +29,16 @@ def diff(old: Policy, new: Policy, item_map: dict[str, str | None] | None = None
     return diff_policies(old, new, item_map)
 
 
-
-def evaluate_files(policy: str, events: str, roster: str | None = None,
-                   as_of: _dt.date | None = None, *, explain: Iterable[str] = (),
-                   encoding: str | None = None,
-                   progress: Callable[[int, str], None] | None = None) -> Outcome:
+def evaluate_files(
+    policy: str,
+    events: str,
+    roster: str | None = None,
+    as_of: _dt.date | None = None,
+    *,
+    explain: Iterable[str] = (),
+    encoding: str | None = None,
+    progress: Callable[[int, str], None] | None = None,
+) -> Outcome:
     """Load a policy and a ledger from files and evaluate; raises PolicyctlError.
 
     `progress(count, what)`, when given, is told now and then how many "events"
@@ -44,11 +49,19 @@ def evaluate_files(policy: str, events: str, roster: str | None = None,
     return evaluate(p, ledger, as_of or _dt.date.today(), explain=explain, progress=progress)
 
 
-def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, fmt: str, *,
-                 encoding: str | None = None,
-                 progress: Callable[[int, str], None] | None = None,
-                 jobs: int | None = None, spooled: bool = False,
-                 keep: list | None = None) -> tuple[Outcome, Iterator[str]]:
+def report_files(
+    policy: str,
+    events: str,
+    roster: str | None,
+    as_of: _dt.date,
+    fmt: str,
+    *,
+    encoding: str | None = None,
+    progress: Callable[[int, str], None] | None = None,
+    jobs: int | None = None,
+    spooled: bool = False,
+    keep: list | None = None,
+) -> tuple[Outcome, Iterator[str]]:
     """Evaluate and render a json, jsonl or csv report as it goes.
 
     A ledger in date order (as ledgers are kept) is folded as its rows are
@@ -125,6 +138,12 @@ def report_files(policy: str, events: str, roster: str | None, as_of: _dt.date, 
     return outcome, report.frame(outcome, fmt, runs, spooled)
 
 
-
-__all__ = ["check_policy", "diff", "evaluate", "evaluate_files", "load_policy", "read_ledger",
-           "report_files"]
+__all__ = [
+    "check_policy",
+    "diff",
+    "evaluate",
+    "evaluate_files",
+    "load_policy",
+    "read_ledger",
+    "report_files",
+]

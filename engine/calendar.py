@@ -26,6 +26,7 @@ class Duration(Protocol):
     amount: int | float
     unit: str  # day | week | month | year | working day
 
+
 ONE_DAY = _dt.timedelta(days=1)
 
 
@@ -135,6 +136,9 @@ def cycle_of(start_month: int, start_day: int, d: _dt.date) -> tuple[str, _dt.da
     year = d.year if (d.month, d.day) >= (start_month, start_day) else d.year - 1
     start = _dt.date(year, start_month, start_day)
     end = add_months(start, 12) - ONE_DAY
-    label = str(year) if (start_month, start_day) == (1, 1) else (
-        f"{start.isoformat()}/{end.isoformat()}")
+    label = (
+        str(year)
+        if (start_month, start_day) == (1, 1)
+        else (f"{start.isoformat()}/{end.isoformat()}")
+    )
     return label, start, end

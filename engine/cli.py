@@ -32,6 +32,7 @@ def _fail(exc: PolicyctlError) -> None:
 def _write(chunks: Iterable, output: str | None) -> None:
     """Text chunks, and runs spooled to temporary files (report.Spooled: their UTF-8
     bytes copied as they are)."""
+
     def put(f) -> None:
         for c in chunks:
             if isinstance(c, str):
@@ -94,8 +95,14 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="text: one line per problem; json: a list of objects")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line per problem; json: a list of objects",
+)
 def validate(files: tuple[str, ...], fmt: str) -> None:
     """Check policy files: structure, expressions, tiers, provenance."""
     from engine.policy.loader import check_policy
@@ -115,9 +122,11 @@ def validate(files: tuple[str, ...], fmt: str) -> None:
             for d in diags:
                 click.echo(d.render(), err=True)
             if policy is not None and not any(d.severity == "error" for d in diags):
-                click.echo(f"{f}: valid ({len(policy.items)} items, {len(policy.tiers)} tiers, "
-                           f"{len(policy.rules)} rules, {len(policy.bans)} bans, "
-                           f"{len(policy.institution_rules)} institution rules)")
+                click.echo(
+                    f"{f}: valid ({len(policy.items)} items, {len(policy.tiers)} tiers, "
+                    f"{len(policy.rules)} rules, {len(policy.bans)} bans, "
+                    f"{len(policy.institution_rules)} institution rules)"
+                )
     sys.exit(1 if failed else 0)
 
 
@@ -131,24 +140,57 @@ def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
 
 
 @cli.command()
-@click.option("--policy", "policy_path", required=True, type=click.Path(dir_okay=False),
-              help="the policy YAML")
+@click.option(
+    "--policy",
+    "policy_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="the policy YAML",
+)
 @click.option("--events", required=True, help="events file: .csv, .xlsx, .jsonl, or - for stdin")
 @click.option("--roster", default=None, help="roster file (person, institution, ...)")
-@click.option("--as-of", "as_of", callback=_parse_as_of, default=None,
-              help="the date to report status on (default: today)")
-@click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "csv", "table"]),
-              default="json", show_default=True)
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=_parse_as_of,
+    default=None,
+    help="the date to report status on (default: today)",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "jsonl", "csv", "table"]),
+    default="json",
+    show_default=True,
+)
 @click.option("--output", "-o", default=None, help="write the report here (default: stdout)")
-@click.option("--explain", "explain_people", multiple=True, metavar="PERSON",
-              help="tell this person's story, event by event (may repeat)")
+@click.option(
+    "--explain",
+    "explain_people",
+    multiple=True,
+    metavar="PERSON",
+    help="tell this person's story, event by event (may repeat)",
+)
 @click.option("--encoding", default=None, help="CSV encoding (default: UTF-8, else GB18030)")
-@click.option("--jobs", "-j", type=click.IntRange(1, 2), default=None,
-              help="processes to fold on: 1, or 2 (default: 2 for a large date-ordered "
-                   "ledger with a roster on a machine with two cores or more)")
-def evaluate(policy_path: str, events: str, roster: str | None, as_of: _dt.date, fmt: str,
-             output: str | None, explain_people: tuple[str, ...], encoding: str | None,
-             jobs: int | None) -> None:
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 2),
+    default=None,
+    help="processes to fold on: 1, or 2 (default: 2 for a large date-ordered "
+    "ledger with a roster on a machine with two cores or more)",
+)
+def evaluate(
+    policy_path: str,
+    events: str,
+    roster: str | None,
+    as_of: _dt.date,
+    fmt: str,
+    output: str | None,
+    explain_people: tuple[str, ...],
+    encoding: str | None,
+    jobs: int | None,
+) -> None:
     """Evaluate a ledger of events under a policy.
 
     With --explain and no --output, prints only the story; with both, the report
@@ -158,31 +200,58 @@ def evaluate(policy_path: str, events: str, roster: str | None, as_of: _dt.date,
 
     progress = None
     if sys.stderr.isatty() and not os.environ.get("CI"):
+
         def progress(n: int, what: str) -> None:
             click.echo(f"\r  {n:,} {what}" + " " * 10, err=True, nl=False)
 
     # a short-lived process: see evaluate.paused_gc; the console script never resumes it
     with paused_gc(resume=_UNFREED is None):
-        _evaluate(policy_path, events, roster, as_of, fmt, output, explain_people, encoding,
-                  progress, jobs)
+        _evaluate(
+            policy_path,
+            events,
+            roster,
+            as_of,
+            fmt,
+            output,
+            explain_people,
+            encoding,
+            progress,
+            jobs,
+        )
 
 
-def _evaluate(policy_path, events, roster, as_of, fmt, output, explain_people, encoding,
-              progress, jobs) -> None:
+def _evaluate(
+    policy_path, events, roster, as_of, fmt, output, explain_people, encoding, progress, jobs
+) -> None:
     from engine import api
     from engine.report.formats import render
 
     to_file = output is not None and output != "-"
     try:
         if explain_people or fmt == "table":
-            outcome = api.evaluate_files(policy_path, events, roster, as_of,
-                                         explain=explain_people, encoding=encoding,
-                                         progress=progress)
+            outcome = api.evaluate_files(
+                policy_path,
+                events,
+                roster,
+                as_of,
+                explain=explain_people,
+                encoding=encoding,
+                progress=progress,
+            )
             chunks = render(outcome, fmt)
         else:  # folded and written as it goes
-            outcome, chunks = api.report_files(policy_path, events, roster, as_of, fmt,
-                                               encoding=encoding, progress=progress, jobs=jobs,
-                                               spooled=True, keep=_UNFREED)
+            outcome, chunks = api.report_files(
+                policy_path,
+                events,
+                roster,
+                as_of,
+                fmt,
+                encoding=encoding,
+                progress=progress,
+                jobs=jobs,
+                spooled=True,
+                keep=_UNFREED,
+            )
         for w in outcome.warnings():
             click.echo(f"warning: {w}", err=True)
         if to_file:
@@ -205,16 +274,36 @@ def _evaluate(policy_path, events, roster, as_of, fmt, output, explain_people, e
 
 @cli.command("test")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
-@click.option("--junit", "junit_file", default=None, type=click.Path(dir_okay=False),
-              help="also write a JUnit XML report here")
-@click.option("--coverage", "with_coverage", is_flag=True,
-              help="report the items, tiers, rules, bans... no case exercises")
-@click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
-              help="with --coverage: exit 1 if a policy's coverage is below this")
-def run_tests(paths: tuple[str, ...], fmt: str, junit_file: str | None,
-                 with_coverage: bool, fail_under: float | None) -> None:
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--junit",
+    "junit_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="also write a JUnit XML report here",
+)
+@click.option(
+    "--coverage",
+    "with_coverage",
+    is_flag=True,
+    help="report the items, tiers, rules, bans... no case exercises",
+)
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="PERCENT",
+    help="with --coverage: exit 1 if a policy's coverage is below this",
+)
+def run_tests(
+    paths: tuple[str, ...],
+    fmt: str,
+    junit_file: str | None,
+    with_coverage: bool,
+    fail_under: float | None,
+) -> None:
     """Run scenario tests (YAML files with `cases:`) under PATH... (default policies/tests).
 
     Prints each failing case with expected against actual and the person's
@@ -243,15 +332,32 @@ def run_tests(paths: tuple[str, ...], fmt: str, junit_file: str | None,
 @cli.command("diff")
 @click.argument("old", type=click.Path(dir_okay=False))
 @click.argument("new", type=click.Path(dir_okay=False))
-@click.option("--map", "map_path", default=None, type=click.Path(dir_okay=False),
-              help="YAML: old item code -> new item code, or null for no counterpart")
+@click.option(
+    "--map",
+    "map_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="YAML: old item code -> new item code, or null for no counterpart",
+)
 @click.option("--events", default=None, help="evaluate this ledger under both policies")
 @click.option("--roster", default=None, help="roster file, with --events")
 @click.option("--as-of", "as_of", default=None, help="status date, with --events (default: today)")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
-              default="text", show_default=True)
-def diff_command(old: str, new: str, map_path: str | None, events: str | None,
-                 roster: str | None, as_of: str | None, fmt: str) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+def diff_command(
+    old: str,
+    new: str,
+    map_path: str | None,
+    events: str | None,
+    roster: str | None,
+    as_of: str | None,
+    fmt: str,
+) -> None:
     """What changed from OLD to NEW, and (with --events) whose outcome it changes.
 
     Exit status as for diff(1): 0 no changes, 1 changes, 2 trouble.
@@ -273,8 +379,12 @@ def diff_command(old: str, new: str, map_path: str | None, events: str | None,
         for diag in exc.diagnostics:
             click.echo(diag.render(), err=True)
         sys.exit(2)
-    colour = fmt == "text" and sys.stdout.isatty() and not os.environ.get("CI") \
+    colour = (
+        fmt == "text"
+        and sys.stdout.isatty()
+        and not os.environ.get("CI")
         and not os.environ.get("NO_COLOR")
+    )
     click.echo(render(d, imp, fmt, click.style if colour else None), nl=False, color=colour)
     sys.exit(1 if d.changes else 0)
 
@@ -309,8 +419,11 @@ def main() -> None:
     except Exception as exc:  # a bug of ours, never a user's mistake: say so in one line
         if os.environ.get("POLICYCTL_DEBUG"):
             raise
-        click.echo(f"policyctl: internal error: {type(exc).__name__}: {exc} (please report it; "
-                   "set POLICYCTL_DEBUG=1 for the traceback)", err=True)
+        click.echo(
+            f"policyctl: internal error: {type(exc).__name__}: {exc} (please report it; "
+            "set POLICYCTL_DEBUG=1 for the traceback)",
+            err=True,
+        )
         code = 70
     _leave(code)
 

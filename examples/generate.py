@@ -48,7 +48,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 EVENT_COLUMNS = (
-    "id", "person", "date", "type", "items", "institution", "inspection", "amount", "points", "end",
+    "id",
+    "person",
+    "date",
+    "type",
+    "items",
+    "institution",
+    "inspection",
+    "amount",
+    "points",
+    "end",
 )
 ROSTER_COLUMNS = ("person", "institution", "role", "birth_date")
 
@@ -78,8 +87,13 @@ class Event:
 
     def sort_key(self) -> tuple[str, ...]:
         return (
-            self.date.isoformat(), self.person or "~", self.type, self.items,
-            self.institution, self.inspection, self.amount,
+            self.date.isoformat(),
+            self.person or "~",
+            self.type,
+            self.items,
+            self.institution,
+            self.inspection,
+            self.amount,
         )
 
 
@@ -162,11 +176,17 @@ def add_months(start: dt.date, months: int) -> dt.date:
 
 
 def v(
-    date: str, items: str, site: str, *, amount: str = "", inspection: str = "",
+    date: str,
+    items: str,
+    site: str,
+    *,
+    amount: str = "",
+    inspection: str = "",
 ) -> Event:
     """A violation finding of a scenario person (the person is filled in later)."""
-    return Event(date=day(date), items=items, institution=site, amount=amount,
-                 inspection=inspection)
+    return Event(
+        date=day(date), items=items, institution=site, amount=amount, inspection=inspection
+    )
 
 
 def reapply(date: str, site: str) -> Event:
@@ -175,9 +195,15 @@ def reapply(date: str, site: str) -> Event:
 
 def with_person(event: Event, person: str) -> Event:
     return Event(
-        date=event.date, person=person, type=event.type, items=event.items,
-        institution=event.institution, inspection=event.inspection, amount=event.amount,
-        points=event.points, end=event.end,
+        date=event.date,
+        person=person,
+        type=event.type,
+        items=event.items,
+        institution=event.institution,
+        inspection=event.inspection,
+        amount=event.amount,
+        points=event.points,
+        end=event.end,
     )
 
 
@@ -199,7 +225,10 @@ def weighted(rng: random.Random, pairs: Sequence[tuple[str, int]]) -> str:
 
 JINING_SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
-        "JN0017", ("JNH03",), "doctor", "1979-04-02",
+        "JN0017",
+        ("JNH03",),
+        "doctor",
+        "1979-04-02",
         "every band in turn, 2024",
         (
             v("2024-04-15", "A2", "JNH03"),
@@ -216,7 +245,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "key-monitoring list for 2024 (六(三): 3 or more violations).",
     ),
     Scenario(
-        "JN0052", ("JNH02",), "nurse", "1988-09-23",
+        "JN0052",
+        ("JNH02",),
+        "nurse",
+        "1988-09-23",
         "every band in turn, 2025, through multi-item acts",
         (
             v("2025-02-11", "A1|A4", "JNH02"),
@@ -233,7 +265,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "instead would give 2, 5 (interview on 03-05), 6, 8, 12 (terminate on 09-16).",
     ),
     Scenario(
-        "JN0088", ("JNH01",), "doctor", "1983-01-30",
+        "JN0088",
+        ("JNH01",),
+        "doctor",
+        "1983-01-30",
         "one event skips the interview band",
         (
             v("2024-06-12", "A7", "JNH01"),
@@ -245,7 +280,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "fires the highest only).",
     ),
     Scenario(
-        "JN0103", ("JNH04",), "technician", "1991-06-05",
+        "JN0103",
+        ("JNH04",),
+        "technician",
+        "1991-06-05",
         "from 4 to 10 in one event",
         (
             v("2025-01-14", "A2", "JNH04"),
@@ -258,7 +296,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "JNH04 on the key-monitoring list for 2025 (5 violations).",
     ),
     Scenario(
-        "JN0121", ("JNH05",), "doctor", "1972-11-11",
+        "JN0121",
+        ("JNH05",),
+        "doctor",
+        "1972-11-11",
         "one 12-point finding",
         (v("2025-03-14", "D3", "JNH05"),),
         "Total 12 at once: terminate 2025-03-14; earliest re-application 2026-03-14 "
@@ -266,7 +307,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "一次性扣12分).",
     ),
     Scenario(
-        "JN0137", ("JNH09",), "pharmacist", "1986-03-17",
+        "JN0137",
+        ("JNH09",),
+        "pharmacist",
+        "1986-03-17",
         "12-point item in a multi-item act; re-application too early, then after the wait",
         (
             v("2024-05-06", "A4", "JNH09"),
@@ -282,7 +326,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "2026-09-17). 2025 total after it: 1, no band.",
     ),
     Scenario(
-        "JN0142", ("JNH06",), "doctor", "1980-08-08",
+        "JN0142",
+        ("JNH06",),
+        "doctor",
+        "1980-08-08",
         "the 12-point cap reached by accumulation",
         (
             v("2024-04-23", "B1", "JNH06"),
@@ -294,7 +341,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "re-application 2025-08-13 (discretionary).",
     ),
     Scenario(
-        "JN0156", ("JNH02",), "doctor", "1977-02-27",
+        "JN0156",
+        ("JNH02",),
+        "doctor",
+        "1977-02-27",
         "9 or more in 2024 and in 2025, but not three years",
         (
             v("2024-04-09", "B2", "JNH02"),
@@ -312,7 +362,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "2025-12-31.",
     ),
     Scenario(
-        "JN0199", ("JNH01",), "doctor", "1969-05-19",
+        "JN0199",
+        ("JNH01",),
+        "doctor",
+        "1969-05-19",
         "9 or more in 2023, 2024 and 2025 (连续三年违规扣分9分以上)",
         (
             v("2023-03-15", "B1", "JNH01"),
@@ -336,7 +389,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "policy's call. If it does not, 2025-11-25 is a 6-month suspension instead.",
     ),
     Scenario(
-        "JN0226", ("JNH03",), "nurse", "1974-12-01",
+        "JN0226",
+        ("JNH03",),
+        "nurse",
+        "1974-12-01",
         "three years, but the first is 8",
         (
             v("2023-04-18", "B1", "JNH03"),
@@ -354,7 +410,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "is below 9.",
     ),
     Scenario(
-        "JN0064", ("JNH04",), "nurse", "1993-07-14",
+        "JN0064",
+        ("JNH04",),
+        "nurse",
+        "1993-07-14",
         "exactly 5: interview only",
         (
             v("2024-05-29", "B4", "JNH04"),
@@ -366,7 +425,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "the key-monitoring list for 2024 (3 violations).",
     ),
     Scenario(
-        "JN0077", ("JNH07",), "doctor", "1985-10-10",
+        "JN0077",
+        ("JNH07",),
+        "doctor",
+        "1985-10-10",
         "4 points: no action",
         (
             v("2025-04-01", "A1", "JNH07"),
@@ -375,7 +437,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "2025 totals 1, 4: no band. Two violations: no key monitoring.",
     ),
     Scenario(
-        "JN0031", ("JNH08",), "doctor", "1990-02-02",
+        "JN0031",
+        ("JNH08",),
+        "doctor",
+        "1990-02-02",
         "three 1-point violations: key monitoring, no band",
         (
             v("2024-05-07", "A1", "JNH08"),
@@ -386,7 +451,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "list for 2024 (六(三): 其他违规3项以上).",
     ),
     Scenario(
-        "JN0171", ("JNH01", "JNH05"), "doctor", "1976-04-28",
+        "JN0171",
+        ("JNH01", "JNH05"),
+        "doctor",
+        "1976-04-28",
         "two sites, deductions added up",
         (
             v("2024-06-11", "B2", "JNH01"),
@@ -396,7 +464,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "2024-09-24 to 2024-12-23, at both sites. Counts as sanctioned at JNH01 and JNH05.",
     ),
     Scenario(
-        "JN0184", ("JNH02",), "doctor", "1982-12-24",
+        "JN0184",
+        ("JNH02",),
+        "doctor",
+        "1982-12-24",
         "a 3-month suspension replaced by a 6-month one",
         (
             v("2025-04-01", "C1", "JNH02"),
@@ -407,7 +478,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "replace).",
     ),
     Scenario(
-        "JN0244", ("JNH02",), "nurse", "1987-05-09",
+        "JN0244",
+        ("JNH02",),
+        "nurse",
+        "1987-05-09",
         "two findings in one inspection",
         (
             v("2024-07-23", "A2", "JNH02", inspection="JN-INS-2024-01"),
@@ -417,7 +491,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "不同违规行为的,分别扣分): total 4, no band. (Counting only the highest would give 3.)",
     ),
     Scenario(
-        "JN0251", ("JNH04",), "doctor", "1970-09-30",
+        "JN0251",
+        ("JNH04",),
+        "doctor",
+        "1970-09-30",
         "three findings in one inspection reach the interview band",
         (
             v("2025-06-17", "A1", "JNH04", inspection="JN-INS-2025-01"),
@@ -429,7 +506,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "list for 2025.",
     ),
     Scenario(
-        "JN0263", ("JNH06",), "doctor", "1968-02-14",
+        "JN0263",
+        ("JNH06",),
+        "doctor",
+        "1968-02-14",
         "failed annual test; re-application one day early, then on the day",
         (
             v("2024-11-20", "TEST-FAIL", "JNH06"),
@@ -442,13 +522,19 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "not count toward key monitoring.",
     ),
     Scenario(
-        "JN0270", ("JNH12",), "doctor", "1981-03-03",
+        "JN0270",
+        ("JNH12",),
+        "doctor",
+        "1981-03-03",
         "JNH12 30 % rule (1 of 3)",
         (v("2025-03-10", "C1", "JNH12"),),
         "6: suspend 3 months 2025-03-10 to 2025-06-09.",
     ),
     Scenario(
-        "JN0286", ("JNH12",), "nurse", "1995-01-21",
+        "JN0286",
+        ("JNH12",),
+        "nurse",
+        "1995-01-21",
         "JNH12 30 % rule (2 of 3)",
         (
             v("2025-04-15", "B1", "JNH12"),
@@ -457,7 +543,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "3, 6: suspend 3 months 2025-05-27 to 2025-08-26.",
     ),
     Scenario(
-        "JN0293", ("JNH12",), "doctor", "1965-07-07",
+        "JN0293",
+        ("JNH12",),
+        "doctor",
+        "1965-07-07",
         "JNH12 30 % rule (3 of 3)",
         (v("2025-08-12", "D4", "JNH12"),),
         "12: terminate 2025-08-12 (earliest re-application 2026-08-12, discretionary). JNH12 "
@@ -466,7 +555,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "可以: discretionary). JNH12 also goes on the key-monitoring list for 2025 (一次性扣12分).",
     ),
     Scenario(
-        "JN0205", ("JNH09", "JNH10"), "pharmacist", "1975-07-15",
+        "JN0205",
+        ("JNH09", "JNH10"),
+        "pharmacist",
+        "1975-07-15",
         "two sites, one of them suspended as an institution",
         (),
         "No findings. JNH10's agreement is suspended 2025-02-01 to 2025-04-30 (三(四)): "
@@ -476,7 +568,10 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
         "test form as of 2025-12-31 (三(三) 含50周岁).",
     ),
     Scenario(
-        "JN0217", ("JNH02", "JNH11"), "nurse", "1984-04-04",
+        "JN0217",
+        ("JNH02", "JNH11"),
+        "nurse",
+        "1984-04-04",
         "two sites, one of them terminated as an institution",
         (v("2024-10-08", "A5", "JNH02"),),
         "2024 total 1. JNH11's agreement ends 2025-10-01 (三(四)): terminated at JNH11; "
@@ -488,8 +583,12 @@ JINING_SCENARIOS: tuple[Scenario, ...] = (
 
 JINING_INSTITUTION_EVENTS: tuple[InstitutionScenario, ...] = (
     InstitutionScenario(
-        Event(date=day("2025-02-01"), type="institution_suspended", institution="JNH10",
-              end="2025-04-30"),
+        Event(
+            date=day("2025-02-01"),
+            type="institution_suspended",
+            institution="JNH10",
+            end="2025-04-30",
+        ),
         "JNH10 (a pharmacy) suspended 2025-02-01 to 2025-04-30",
         "Every JNH10 staff member is suspended 2025-02-01 to 2025-04-30 and restored "
         "automatically 2025-05-01 (三(四), 五(二)). These cascaded suspensions do not count "
@@ -517,7 +616,10 @@ JINING_INSTITUTION_EVENTS: tuple[InstitutionScenario, ...] = (
 
 ZHANJIANG_SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
-        "ZJ0012", ("ZJH02",), "doctor", "1976-06-30",
+        "ZJ0012",
+        ("ZJH02",),
+        "doctor",
+        "1976-06-30",
         "every band in turn, with re-applications",
         (
             v("2022-03-12", "C1", "ZJH02"),
@@ -535,7 +637,10 @@ ZHANJIANG_SCENARIOS: tuple[Scenario, ...] = (
         "2023-06-10 application is accepted: active as of 2023-12-31.",
     ),
     Scenario(
-        "ZJ0047", ("ZJH05",), "doctor", "1981-11-02",
+        "ZJ0047",
+        ("ZJH05",),
+        "doctor",
+        "1981-11-02",
         "every band in turn by 5-point items, 2023",
         (
             v("2023-01-21", "D2", "ZJH05"),
@@ -556,7 +661,10 @@ ZHANJIANG_SCENARIOS: tuple[Scenario, ...] = (
         "2024-06-02 (after the regulation's last day, 2023-12-31).",
     ),
     Scenario(
-        "ZJ0033", ("ZJH01",), "doctor", "1970-08-19",
+        "ZJ0033",
+        ("ZJH01",),
+        "doctor",
+        "1970-08-19",
         "one 20-point item; re-application too early, then on the first allowed day",
         (
             v("2022-04-16", "B3", "ZJH01"),
@@ -567,7 +675,10 @@ ZHANJIANG_SCENARIOS: tuple[Scenario, ...] = (
         "band only). 2022-06-20 refused (suspension running); 2022-07-16 accepted.",
     ),
     Scenario(
-        "ZJ0058", ("ZJH03",), "doctor", "1987-01-09",
+        "ZJ0058",
+        ("ZJH03",),
+        "doctor",
+        "1987-01-09",
         "suspended and never re-applies",
         (v("2023-05-06", "B6", "ZJH03"),),
         "Score 80: suspend 3 months 2023-05-06 to 2023-08-05. No application: as of "
@@ -575,7 +686,10 @@ ZHANJIANG_SCENARIOS: tuple[Scenario, ...] = (
         "active.",
     ),
     Scenario(
-        "ZJ0071", ("ZJH04",), "doctor", "1966-03-21",
+        "ZJ0071",
+        ("ZJH04",),
+        "doctor",
+        "1966-03-21",
         "a 6-month suspension across the year end, replacing a 3-month one",
         (
             v("2022-08-01", "B1|C2", "ZJH04"),
@@ -591,7 +705,10 @@ ZHANJIANG_SCENARIOS: tuple[Scenario, ...] = (
         "suspend 6 months to 2023-01-31, and 60 on 2022-10-15: terminate.)",
     ),
     Scenario(
-        "ZJ0086", ("ZJH06",), "doctor", "1973-12-12",
+        "ZJ0086",
+        ("ZJH06",),
+        "doctor",
+        "1973-12-12",
         "three cancellations: 6 months, 1 year, never",
         (
             v("2022-01-16", "A5", "ZJH06"),
@@ -608,7 +725,10 @@ ZHANJIANG_SCENARIOS: tuple[Scenario, ...] = (
         "accepted. 2023-10-28: terminate (third): never again (第十九条). 2023-12-15 refused.",
     ),
     Scenario(
-        "ZJ0094", ("ZJH07",), "doctor", "1978-05-25",
+        "ZJ0094",
+        ("ZJH07",),
+        "doctor",
+        "1978-05-25",
         "re-registration after a cancellation starts the year's total again",
         (
             v("2022-02-06", "A9", "ZJH07"),
@@ -622,7 +742,10 @@ ZHANJIANG_SCENARIOS: tuple[Scenario, ...] = (
         "2022-10-09 a second termination.)",
     ),
     Scenario(
-        "ZJ0105", ("ZJH08",), "doctor", "1977-09-14",
+        "ZJ0105",
+        ("ZJH08",),
+        "doctor",
+        "1977-09-14",
         "fraud under 5000 yuan",
         (
             v("2022-06-25", "FRAUD", "ZJH08", amount="3200.00"),
@@ -632,7 +755,10 @@ ZHANJIANG_SCENARIOS: tuple[Scenario, ...] = (
         "... 不再获得资格: ban never; the 2023-01-06 application is refused.",
     ),
     Scenario(
-        "ZJ0119", ("ZJH02",), "doctor", "1969-02-08",
+        "ZJ0119",
+        ("ZJH02",),
+        "doctor",
+        "1969-02-08",
         "fraud of exactly 5000 yuan",
         (v("2023-03-19", "FRAUD", "ZJH02", amount="5000.00"),),
         "5000元以上 includes 5000: terminate and refer to the police 2023-03-19; ban never. "
@@ -640,32 +766,47 @@ ZHANJIANG_SCENARIOS: tuple[Scenario, ...] = (
         "does not record.)",
     ),
     Scenario(
-        "ZJ0127", ("ZJH10",), "doctor", "1984-07-29",
+        "ZJ0127",
+        ("ZJH10",),
+        "doctor",
+        "1984-07-29",
         "fraud above 5000 yuan",
         (v("2023-07-08", "FRAUD", "ZJH10", amount="18650.00"),),
         "Terminate and refer 2023-07-08; ban never.",
     ),
     Scenario(
-        "ZJ0133", ("ZJH03",), "doctor", "1988-10-17",
+        "ZJ0133",
+        ("ZJH03",),
+        "doctor",
+        "1988-10-17",
         "fund loss 1500 yuan",
         (v("2022-05-14", "LOSS", "ZJH03", amount="1500.00"),),
         "Under 2000: 5 points (第十五条(四)8), score 95, no band.",
     ),
     Scenario(
-        "ZJ0148", ("ZJH04",), "doctor", "1975-04-13",
+        "ZJ0148",
+        ("ZJH04",),
+        "doctor",
+        "1975-04-13",
         "fund loss exactly 2000 yuan",
         (v("2022-06-18", "LOSS", "ZJH04", amount="2000.00"),),
         "2000 is both 2000元以上 (三)7 and 2000元以下 (四)8 in the text; the policy takes the "
         "harsher: 10 points, score 90, interview 2022-06-18.",
     ),
     Scenario(
-        "ZJ0152", ("ZJH05",), "doctor", "1982-12-30",
+        "ZJ0152",
+        ("ZJH05",),
+        "doctor",
+        "1982-12-30",
         "fund loss 9999.99 yuan",
         (v("2023-02-11", "LOSS", "ZJH05", amount="9999.99"),),
         "10 points (第十五条(三)7), score 90: interview 2023-02-11.",
     ),
     Scenario(
-        "ZJ0164", ("ZJH06",), "doctor", "1971-01-01",
+        "ZJ0164",
+        ("ZJH06",),
+        "doctor",
+        "1971-01-01",
         "fund loss exactly 10000 yuan",
         (v("2022-09-03", "LOSS", "ZJH06", amount="10000.00"),),
         "10000 is in both (二)8 and (三)7; harsher: 20 points, score 80: suspend 3 months "
@@ -673,7 +814,10 @@ ZHANJIANG_SCENARIOS: tuple[Scenario, ...] = (
         "of 2023-12-31).",
     ),
     Scenario(
-        "ZJ0176", ("ZJH07",), "doctor", "1979-08-16",
+        "ZJ0176",
+        ("ZJH07",),
+        "doctor",
+        "1979-08-16",
         "fund loss 29999 yuan",
         (
             v("2023-04-22", "LOSS", "ZJH07", amount="29999.00"),
@@ -683,20 +827,29 @@ ZHANJIANG_SCENARIOS: tuple[Scenario, ...] = (
         "re-application 2023-07-22 accepted.",
     ),
     Scenario(
-        "ZJ0181", ("ZJH08",), "doctor", "1964-05-05",
+        "ZJ0181",
+        ("ZJH08",),
+        "doctor",
+        "1964-05-05",
         "fund loss exactly 30000 yuan",
         (v("2023-06-24", "LOSS", "ZJH08", amount="30000.00"),),
         "30000 is in both (一)8 and (二)8; harsher: 40 points, score 60: terminate 2023-06-24, "
         "first cancellation, may re-apply from 2023-12-24 (none filed).",
     ),
     Scenario(
-        "ZJ0195", ("ZJH10",), "doctor", "1985-03-08",
+        "ZJ0195",
+        ("ZJH10",),
+        "doctor",
+        "1985-03-08",
         "fund loss 45200 yuan",
         (v("2022-11-05", "LOSS", "ZJH10", amount="45200.00"),),
         "40 points, score 60: terminate 2022-11-05, may re-apply from 2023-05-05 (none filed).",
     ),
     Scenario(
-        "ZJ0203", ("ZJH01", "ZJH04"), "doctor", "1972-09-09",
+        "ZJ0203",
+        ("ZJH01", "ZJH04"),
+        "doctor",
+        "1972-09-09",
         "two sites, deductions added up",
         (
             v("2023-03-04", "D2", "ZJH01"),
@@ -709,7 +862,10 @@ ZHANJIANG_SCENARIOS: tuple[Scenario, ...] = (
         "re-application 2023-11-26 accepted.",
     ),
     Scenario(
-        "ZJ0214", ("ZJH05",), "doctor", "1990-06-21",
+        "ZJ0214",
+        ("ZJH05",),
+        "doctor",
+        "1990-06-21",
         "two 5-point findings: interview",
         (
             v("2022-04-09", "D2", "ZJH05"),
@@ -718,7 +874,10 @@ ZHANJIANG_SCENARIOS: tuple[Scenario, ...] = (
         "Scores 95, 90: interview 2022-10-22.",
     ),
     Scenario(
-        "ZJ0228", ("ZJH02",), "doctor", "1977-11-27",
+        "ZJ0228",
+        ("ZJH02",),
+        "doctor",
+        "1977-11-27",
         "two findings in one inspection",
         (
             v("2023-05-20", "C1", "ZJH02", inspection="ZJ-INS-2023-01"),
@@ -731,7 +890,10 @@ ZHANJIANG_SCENARIOS: tuple[Scenario, ...] = (
         "finding of the inspection: 90, interview only.)",
     ),
     Scenario(
-        "ZJ0249", ("ZJH03", "ZJH12"), "doctor", "1968-01-31",
+        "ZJ0249",
+        ("ZJH03", "ZJH12"),
+        "doctor",
+        "1968-01-31",
         "two sites, one of them terminated as an institution",
         (v("2022-07-30", "D6", "ZJH03"),),
         "2022 score 95. ZJH12's agreement ends 2023-11-03 (第二十四条): terminated at ZJH12, "
@@ -742,8 +904,12 @@ ZHANJIANG_SCENARIOS: tuple[Scenario, ...] = (
 
 ZHANJIANG_INSTITUTION_EVENTS: tuple[InstitutionScenario, ...] = (
     InstitutionScenario(
-        Event(date=day("2023-04-01"), type="institution_suspended", institution="ZJH09",
-              end="2023-06-30"),
+        Event(
+            date=day("2023-04-01"),
+            type="institution_suspended",
+            institution="ZJH09",
+            end="2023-06-30",
+        ),
         "ZJH09 suspended 2023-04-01 to 2023-06-30",
         "Every ZJH09 doctor is suspended 2023-04-01 to 2023-06-30 (第二十四条). Open "
         "question: restored with the institution on 2023-07-01 (docs/semantics.md: a "
@@ -775,10 +941,18 @@ JINING = City(
     years=JINING_YEARS,
     first_day=dt.date(2024, 4, 1),
     institutions=(
-        ("JNH01", 60, "hospital"), ("JNH02", 45, "hospital"), ("JNH03", 40, "hospital"),
-        ("JNH04", 30, "hospital"), ("JNH05", 25, "hospital"), ("JNH06", 20, "hospital"),
-        ("JNH07", 18, "clinic"), ("JNH08", 15, "clinic"), ("JNH09", 12, "pharmacy"),
-        ("JNH10", 10, "pharmacy"), ("JNH11", 15, "care"), ("JNH12", 10, "clinic"),
+        ("JNH01", 60, "hospital"),
+        ("JNH02", 45, "hospital"),
+        ("JNH03", 40, "hospital"),
+        ("JNH04", 30, "hospital"),
+        ("JNH05", 25, "hospital"),
+        ("JNH06", 20, "hospital"),
+        ("JNH07", 18, "clinic"),
+        ("JNH08", 15, "clinic"),
+        ("JNH09", 12, "pharmacy"),
+        ("JNH10", 10, "pharmacy"),
+        ("JNH11", 15, "care"),
+        ("JNH12", 10, "clinic"),
     ),
     roles=JINING_ROLES,
     letters=(("A", 72), ("B", 21), ("C", 5), ("D", 2)),
@@ -789,8 +963,12 @@ JINING = City(
         "D": tuple(f"D{n}" for n in range(1, 7)),
     },
     letter_points={"A": 1, "B": 3, "C": 6, "D": 12},
-    bands=(Band(5, "interview"), Band(6, "suspend", 3), Band(9, "suspend", 6),
-           Band(12, "terminate")),
+    bands=(
+        Band(5, "interview"),
+        Band(6, "suspend", 3),
+        Band(9, "suspend", 6),
+        Band(12, "terminate"),
+    ),
     cap=12,
     scenarios=JINING_SCENARIOS,
     institution_events=JINING_INSTITUTION_EVENTS,
@@ -804,10 +982,18 @@ ZHANJIANG = City(
     years=ZHANJIANG_YEARS,
     first_day=dt.date(ZHANJIANG_YEARS[0], 1, 2),
     institutions=(
-        ("ZJH01", 55, "hospital"), ("ZJH02", 45, "hospital"), ("ZJH03", 38, "hospital"),
-        ("ZJH04", 30, "hospital"), ("ZJH05", 26, "hospital"), ("ZJH06", 22, "hospital"),
-        ("ZJH07", 20, "hospital"), ("ZJH08", 16, "clinic"), ("ZJH09", 14, "clinic"),
-        ("ZJH10", 14, "clinic"), ("ZJH11", 10, "clinic"), ("ZJH12", 10, "clinic"),
+        ("ZJH01", 55, "hospital"),
+        ("ZJH02", 45, "hospital"),
+        ("ZJH03", 38, "hospital"),
+        ("ZJH04", 30, "hospital"),
+        ("ZJH05", 26, "hospital"),
+        ("ZJH06", 22, "hospital"),
+        ("ZJH07", 20, "hospital"),
+        ("ZJH08", 16, "clinic"),
+        ("ZJH09", 14, "clinic"),
+        ("ZJH10", 14, "clinic"),
+        ("ZJH11", 10, "clinic"),
+        ("ZJH12", 10, "clinic"),
     ),
     roles={"hospital": (("doctor", 1),), "clinic": (("doctor", 1),)},
     letters=(("A", 2), ("B", 12), ("C", 30), ("D", 56)),
@@ -818,8 +1004,12 @@ ZHANJIANG = City(
         "D": ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D9", "D10"),
     },
     letter_points={"A": 40, "B": 20, "C": 10, "D": 5},
-    bands=(Band(10, "interview"), Band(20, "suspend", 3), Band(30, "suspend", 6),
-           Band(40, "terminate")),
+    bands=(
+        Band(10, "interview"),
+        Band(20, "suspend", 3),
+        Band(30, "suspend", 6),
+        Band(40, "terminate"),
+    ),
     cap=None,
     scenarios=ZHANJIANG_SCENARIOS,
     institution_events=ZHANJIANG_INSTITUTION_EVENTS,
@@ -917,54 +1107,92 @@ def make_roster(city: City, rng: random.Random) -> list[Practitioner]:
             person = free_codes.pop()
             role = weighted(rng, city.roles[kind])
             age = rng.choices(range(24, 65), weights=[3 if a < 50 else 1 for a in range(24, 65)])[0]
-            birth = random_date(rng, dt.date(last_year - age - 1, 1, 1),
-                                dt.date(last_year - age - 1, 12, 31))
+            birth = random_date(
+                rng, dt.date(last_year - age - 1, 1, 1), dt.date(last_year - age - 1, 12, 31)
+            )
             people.append(Practitioner(person, (code,), role, birth))
     # A few background people practise at a second site of the same kind of work
     # (never at the quiet sites, whose staff count the 30 % scenario depends on).
     candidates = sorted(
-        (p for p in people if p.code not in scenario_codes and kinds[p.sites[0]] != "pharmacy"
-         and p.role in ("doctor", "nurse") and p.sites[0] not in city.quiet_sites),
+        (
+            p
+            for p in people
+            if p.code not in scenario_codes
+            and kinds[p.sites[0]] != "pharmacy"
+            and p.role in ("doctor", "nurse")
+            and p.sites[0] not in city.quiet_sites
+        ),
         key=lambda p: p.code,
     )
-    hospitals = [code for code, _, kind in city.institutions
-                 if kind in ("hospital", "clinic") and code not in city.quiet_sites]
+    hospitals = [
+        code
+        for code, _, kind in city.institutions
+        if kind in ("hospital", "clinic") and code not in city.quiet_sites
+    ]
     doubled: dict[str, Practitioner] = {}
     for person in rng.sample(candidates, city.dual_sites):
         second = rng.choice([h for h in hospitals if h != person.sites[0]])
         doubled[person.code] = Practitioner(
-            person.code, tuple(sorted((person.sites[0], second))), person.role, person.birth_date,
+            person.code,
+            tuple(sorted((person.sites[0], second))),
+            person.role,
+            person.birth_date,
         )
     return sorted((doubled.get(p.code, p) for p in people), key=lambda p: p.code)
 
 
 def random_finding(
-    city: City, rng: random.Random, person: Practitioner, date: dt.date, *, quiet: bool = False,
-    inspection: str = "", site: str | None = None,
+    city: City,
+    rng: random.Random,
+    person: Practitioner,
+    date: dt.date,
+    *,
+    quiet: bool = False,
+    inspection: str = "",
+    site: str | None = None,
 ) -> Event:
     site = site or rng.choice(person.sites)
     if city.loss_share and not quiet and rng.random() < city.loss_share:
-        amount = rng.choice((rng.uniform(300, 1999), rng.uniform(2000, 9999),
-                             rng.uniform(10000, 16000)))
-        return Event(date=date, person=person.code, items="LOSS", institution=site,
-                     inspection=inspection, amount=f"{amount:.2f}")
+        amount = rng.choice(
+            (rng.uniform(300, 1999), rng.uniform(2000, 9999), rng.uniform(10000, 16000))
+        )
+        return Event(
+            date=date,
+            person=person.code,
+            items="LOSS",
+            institution=site,
+            inspection=inspection,
+            amount=f"{amount:.2f}",
+        )
     letter = "A" if quiet else weighted(rng, city.letters)
     codes = [rng.choice(city.codes[letter])]
     if not quiet and rng.random() < 0.07:  # one act, two items: the second never higher
-        lower = [name for name, _ in city.letters if name <= letter] if city.name == "jining" \
+        lower = (
+            [name for name, _ in city.letters if name <= letter]
+            if city.name == "jining"
             else [name for name, _ in city.letters if name >= letter]
+        )
         extra = rng.choice(city.codes[rng.choice(lower)])
         if extra not in codes:
             codes.append(extra)
     amount = ""
     if letter in ("B", "C", "D") and rng.random() < 0.35:
         amount = f"{rng.uniform(500, 20000):.2f}"
-    return Event(date=date, person=person.code, items="|".join(codes), institution=site,
-                 inspection=inspection, amount=amount)
+    return Event(
+        date=date,
+        person=person.code,
+        items="|".join(codes),
+        institution=site,
+        inspection=inspection,
+        amount=amount,
+    )
 
 
 def background_events(
-    city: City, rng: random.Random, people: list[Practitioner], cutoffs: dict[str, dt.date],
+    city: City,
+    rng: random.Random,
+    people: list[Practitioner],
+    cutoffs: dict[str, dt.date],
 ) -> list[Event]:
     """Findings for everyone who is not a scenario person, plus a few inspections."""
     scenario_codes = {s.code for s in city.scenarios}
@@ -976,26 +1204,34 @@ def background_events(
     for person in background:
         quiet = any(site in city.quiet_sites for site in person.sites)
         n = min(rng.choices(counts, weights)[0], 1) if quiet else rng.choices(counts, weights)[0]
-        stop = min([last] + [cutoffs[s] - dt.timedelta(days=1) for s in person.sites
-                             if s in cutoffs])
+        stop = min(
+            [last] + [cutoffs[s] - dt.timedelta(days=1) for s in person.sites if s in cutoffs]
+        )
         by_person[person.code] = [
             random_finding(city, rng, person, random_date(rng, city.first_day, stop), quiet=quiet)
             for _ in range(n)
         ]
     # Inspections: one visit to an institution finds several staff at fault on one day.
-    loud = [code for code, _, _ in city.institutions
-            if code not in city.quiet_sites and code not in cutoffs]
+    loud = [
+        code
+        for code, _, _ in city.institutions
+        if code not in city.quiet_sites and code not in cutoffs
+    ]
     for number in range(1, city.inspections + 1):
         site = rng.choice(loud)
         year = city.years[number % 2]
         first = max(city.first_day, dt.date(year, 1, 1))
         date = random_date(rng, first, dt.date(year, 12, 31))
-        staff = [p for p in background if site in p.sites
-                 and all(date < cutoffs.get(s, dt.date.max) for s in p.sites)]
+        staff = [
+            p
+            for p in background
+            if site in p.sites and all(date < cutoffs.get(s, dt.date.max) for s in p.sites)
+        ]
         label = f"{city.person_prefix}-INS-{year}-{number + 1:02d}"
         for person in rng.sample(staff, min(len(staff), rng.randint(3, 5))):
             by_person[person.code].append(
-                random_finding(city, rng, person, date, inspection=label, site=site))
+                random_finding(city, rng, person, date, inspection=label, site=site)
+            )
     events: list[Event] = []
     for person in background:
         own = sorted(by_person[person.code], key=Event.sort_key)
@@ -1012,7 +1248,11 @@ def background_events(
 
 
 def reapplications(
-    city: City, rng: random.Random, person: Practitioner, own: list[Event], last: dt.date,
+    city: City,
+    rng: random.Random,
+    person: Practitioner,
+    own: list[Event],
+    last: dt.date,
 ) -> list[Event]:
     """Zhanjiang 第二十条: most suspended people re-apply some days after the suspension."""
     result: list[Event] = []
@@ -1026,8 +1266,9 @@ def reapplications(
             continue
         date = suspension.end + dt.timedelta(days=rng.randint(1, 40))
         if date <= last and (nxt is None or date < nxt):
-            result.append(Event(date=date, person=person.code, type="reapply",
-                                institution=person.sites[0]))
+            result.append(
+                Event(date=date, person=person.code, type="reapply", institution=person.sites[0])
+            )
     return result
 
 
@@ -1067,8 +1308,11 @@ def check_thirty_percent(city: City, people: list[Practitioner], events: list[Ev
 def build(city: City) -> tuple[list[Practitioner], list[Event]]:
     rng = random.Random(city.seed)
     people = make_roster(city, rng)
-    cutoffs = {e.event.institution: e.event.date for e in city.institution_events
-               if e.event.type == "institution_terminated"}
+    cutoffs = {
+        e.event.institution: e.event.date
+        for e in city.institution_events
+        if e.event.type == "institution_terminated"
+    }
     events = background_events(city, rng, people, cutoffs)
     for scenario in city.scenarios:
         events.extend(with_person(e, scenario.code) for e in scenario.events)
@@ -1089,17 +1333,25 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) 
 def event_rows(city: City, events: list[Event]) -> list[list[str]]:
     rows = []
     for number, e in enumerate(events, start=1):
-        rows.append([
-            f"{city.person_prefix}-E{number:04d}", e.person, e.date.isoformat(), e.type, e.items,
-            e.institution, e.inspection, e.amount, e.points, e.end,
-        ])
+        rows.append(
+            [
+                f"{city.person_prefix}-E{number:04d}",
+                e.person,
+                e.date.isoformat(),
+                e.type,
+                e.items,
+                e.institution,
+                e.inspection,
+                e.amount,
+                e.points,
+                e.end,
+            ]
+        )
     return rows
 
 
 def roster_rows(people: list[Practitioner]) -> list[list[str]]:
-    return [
-        [p.code, site, p.role, p.birth_date.isoformat()] for p in people for site in p.sites
-    ]
+    return [[p.code, site, p.role, p.birth_date.isoformat()] for p in people for site in p.sites]
 
 
 def scenarios_markdown(city: City, events: list[Event], people: list[Practitioner]) -> str:
@@ -1127,13 +1379,16 @@ def scenarios_markdown(city: City, events: list[Event], people: list[Practitione
         "| --- | --- | --- | --- | --- |",
     ]
     for s in city.scenarios:
-        listed = "; ".join(
-            f"{e.date.isoformat()} {e.items or e.type}"
-            + (f" {e.amount}" if e.amount else "")
-            + (f" @{e.institution}" if len(s.sites) > 1 and e.institution else "")
-            + (f" [{e.inspection}]" if e.inspection else "")
-            for e in s.events
-        ) or "-"
+        listed = (
+            "; ".join(
+                f"{e.date.isoformat()} {e.items or e.type}"
+                + (f" {e.amount}" if e.amount else "")
+                + (f" @{e.institution}" if len(s.sites) > 1 and e.institution else "")
+                + (f" [{e.inspection}]" if e.inspection else "")
+                for e in s.events
+            )
+            or "-"
+        )
         cells = (s.code, " + ".join(s.sites), s.title, listed, s.expect)
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     lines += ["", "## Institutions", "", "| event | expected |", "| --- | --- |"]
@@ -1149,8 +1404,9 @@ def main() -> None:
         out = HERE / city.name
         write_csv(out / "events.csv", EVENT_COLUMNS, event_rows(city, events))
         write_csv(out / "roster.csv", ROSTER_COLUMNS, roster_rows(people))
-        (out / "scenarios.md").write_text(scenarios_markdown(city, events, people),
-                                          encoding="utf-8", newline="\n")
+        (out / "scenarios.md").write_text(
+            scenarios_markdown(city, events, people), encoding="utf-8", newline="\n"
+        )
         print(f"{out.relative_to(HERE.parent)}: {len(people)} people, {len(events)} events")
 
 

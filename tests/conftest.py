@@ -15,8 +15,18 @@ from engine.policy.loader import load_policy
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
 
-COLUMNS = ["id", "person", "date", "type", "items", "institution", "inspection", "amount",
-           "points", "end"]
+COLUMNS = [
+    "id",
+    "person",
+    "date",
+    "type",
+    "items",
+    "institution",
+    "inspection",
+    "amount",
+    "points",
+    "end",
+]
 
 
 def write_csv(path: Path, rows: list[dict], columns: list[str] | None = None) -> Path:
@@ -56,8 +66,7 @@ class Runner:
         ev = write_csv(self.tmp / f"events{self.n}.csv", rows)
         ro = None
         if roster is not None:
-            ro = write_csv(self.tmp / f"roster{self.n}.csv", roster,
-                           ["person", "institution"])
+            ro = write_csv(self.tmp / f"roster{self.n}.csv", roster, ["person", "institution"])
         ledger = read_ledger(str(ev), pol, str(ro) if ro else None)
         out = evaluate(pol, ledger, dt.date.fromisoformat(as_of), explain=explain)
         self.last = out

@@ -49,8 +49,7 @@ def _name(path: pathlib.Path) -> str:
 def _stage(module: str) -> int:
     best = -1
     for i, s in enumerate(STAGES):
-        if (module == s or module.startswith(s + ".")) and (
-                best < 0 or len(s) > len(STAGES[best])):
+        if (module == s or module.startswith(s + ".")) and (best < 0 or len(s) > len(STAGES[best])):
             best = i
     assert best >= 0, f"module {module} belongs to no stage: add it to STAGES"
     return best
@@ -98,8 +97,7 @@ GRAPH = {m: _imports(p, m) for m, p in MODULES.items()}
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_no_import_from_a_later_stage(module):
     mine = _stage(module)
-    later = sorted(t for t in GRAPH[module]
-                   if t in MODULES and t != "engine" and _stage(t) > mine)
+    later = sorted(t for t in GRAPH[module] if t in MODULES and t != "engine" and _stage(t) > mine)
     assert not later, f"{module} (stage {STAGES[mine]}) imports from later stages: {later}"
 
 

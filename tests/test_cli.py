@@ -34,8 +34,18 @@ POLICY = str(ROOT / "policies" / "jining.yaml")
 
 
 def _evaluate(*extra: str, events: str | None = None):
-    args = ["evaluate", "--policy", POLICY, "--events", events or str(FIX / "events.csv"),
-            "--roster", str(FIX / "roster.csv"), "--as-of", "2025-12-31", *extra]
+    args = [
+        "evaluate",
+        "--policy",
+        POLICY,
+        "--events",
+        events or str(FIX / "events.csv"),
+        "--roster",
+        str(FIX / "roster.csv"),
+        "--as-of",
+        "2025-12-31",
+        *extra,
+    ]
     return CliRunner().invoke(cli, args)
 
 
@@ -47,8 +57,9 @@ def _golden(name: str, text: str) -> None:
     assert text == path.read_text("utf-8")
 
 
-@pytest.mark.parametrize("fmt,ext", [("json", "json"), ("jsonl", "jsonl"), ("csv", "csv"),
-                                     ("table", "txt")])
+@pytest.mark.parametrize(
+    "fmt,ext", [("json", "json"), ("jsonl", "jsonl"), ("csv", "csv"), ("table", "txt")]
+)
 def test_formats_match_golden(fmt, ext):
     res = _evaluate("--format", fmt)
     assert res.exit_code == 0, res.output
@@ -68,8 +79,10 @@ def test_json_shape_and_values():
     p1 = data["people"][0]
     assert p1["cycles"][0]["deducted"] == 9
     sus = [a for a in p1["actions"] if a["action"] == "suspend"]
-    assert [(a["start"], a["end"]) for a in sus] == [("2024-03-01", "2024-04-14"),
-                                                     ("2024-04-15", "2024-10-14")]
+    assert [(a["start"], a["end"]) for a in sus] == [
+        ("2024-03-01", "2024-04-14"),
+        ("2024-04-15", "2024-10-14"),
+    ]
     p2 = data["people"][1]
     assert (p2["status"], p2["reapply_from"]) == ("active", None)
     assert p2["reapplications"][0]["result"] == "accepted"
@@ -99,9 +112,16 @@ def test_bad_input_leaves_no_output(tmp_path):
 
 
 def test_bad_policy_is_one_line_per_problem(tmp_path):
-    res = CliRunner().invoke(cli, ["evaluate", "--policy", str(ROOT / "tests/fixtures/policies/"
-                                                                "unknown-name.yaml"),
-                                   "--events", str(FIX / "events.csv")])
+    res = CliRunner().invoke(
+        cli,
+        [
+            "evaluate",
+            "--policy",
+            str(ROOT / "tests/fixtures/policies/unknown-name.yaml"),
+            "--events",
+            str(FIX / "events.csv"),
+        ],
+    )
     assert res.exit_code == 1
     assert "error[name]" in res.stderr
 
@@ -124,8 +144,9 @@ def test_python_api_returns_the_same_data():
 
     from engine import evaluate_files
 
-    out = evaluate_files(POLICY, str(FIX / "events.csv"), str(FIX / "roster.csv"),
-                         dt.date(2025, 12, 31))
+    out = evaluate_files(
+        POLICY, str(FIX / "events.csv"), str(FIX / "roster.csv"), dt.date(2025, 12, 31)
+    )
     assert out.as_dict() == json.loads(_evaluate().stdout)
 
 
@@ -135,11 +156,24 @@ def test_csv_rows_split_a_year_at_a_reinstatement(tmp_path):
     B1 (20) on 2022-08-01 leaves 80 -> 3 months, 08-01 to 10-31, then awaiting a
     re-application (第二十条) from 11-01. Each registration's row lists its own actions."""
     ev = tmp_path / "e.csv"
-    ev.write_text("person,date,type,items\nP,2022-01-10,,A1\nP,2022-07-10,reapply,\n"
-                  "P,2022-08-01,,B1\n", "utf-8")
-    res = CliRunner().invoke(cli, ["evaluate", "--policy", str(ROOT / "policies/zhanjiang.yaml"),
-                                   "--events", str(ev), "--as-of", "2022-12-31",
-                                   "--format", "csv"])
+    ev.write_text(
+        "person,date,type,items\nP,2022-01-10,,A1\nP,2022-07-10,reapply,\nP,2022-08-01,,B1\n",
+        "utf-8",
+    )
+    res = CliRunner().invoke(
+        cli,
+        [
+            "evaluate",
+            "--policy",
+            str(ROOT / "policies/zhanjiang.yaml"),
+            "--events",
+            str(ev),
+            "--as-of",
+            "2022-12-31",
+            "--format",
+            "csv",
+        ],
+    )
     assert res.exit_code == 0, res.output
     rows = res.stdout.strip().splitlines()[1:]
     assert rows == [
@@ -156,6 +190,7 @@ def _no_whole_read(monkeypatch):
 
     def whole(*args, **kwargs):
         raise AssertionError("the ledger was read whole")
+
     monkeypatch.setattr(api, "read_ledger", whole)
 
 
@@ -177,8 +212,11 @@ def test_a_sorted_ledger_is_streamed_to_the_same_report(tmp_path, monkeypatch, f
 def test_a_streamed_ledger_reports_every_problem_and_writes_nothing(tmp_path, monkeypatch):
     _no_whole_read(monkeypatch)
     bad = tmp_path / "bad.csv"
-    bad.write_text("id,person,date,items\nE1,P1,2024-02-01,A1\nE2,P1,2024-02-30,A1\n"
-                   "E1,P2,2024-03-01,ZZ9\nE4,P2,2024-03-02,A1\n", "utf-8")
+    bad.write_text(
+        "id,person,date,items\nE1,P1,2024-02-01,A1\nE2,P1,2024-02-30,A1\n"
+        "E1,P2,2024-03-01,ZZ9\nE4,P2,2024-03-02,A1\n",
+        "utf-8",
+    )
     out = tmp_path / "out.json"
     res = _evaluate("--output", str(out), events=str(bad))
     assert res.exit_code == 1
@@ -192,13 +230,16 @@ def test_a_streamed_ledger_reports_every_problem_and_writes_nothing(tmp_path, mo
 def test_an_unsorted_stream_falls_back_to_reading_whole(tmp_path):
     # in date order until the last row: folded as a stream, then read whole and sorted
     late = tmp_path / "late.csv"
-    late.write_text("person,date,items\nP1,2024-03-01,C1\nP1,2024-04-01,A1\n"
-                    "P1,2024-02-01,C2\n", "utf-8")
+    late.write_text(
+        "person,date,items\nP1,2024-03-01,C1\nP1,2024-04-01,A1\nP1,2024-02-01,C2\n", "utf-8"
+    )
     data = json.loads(_evaluate(events=str(late)).stdout)
     (p1,) = [p for p in data["people"] if p["person"] == "P1"]
     # 五(一): 6 (2024-02-01) -> suspend 3 months; 12 on 2024-03-01 -> terminate
     assert [(a["action"], a["start"]) for a in p1["actions"]][:2] == [
-        ("suspend", "2024-02-01"), ("terminate", "2024-03-01")]
+        ("suspend", "2024-02-01"),
+        ("terminate", "2024-03-01"),
+    ]
 
 
 @pytest.mark.parametrize("city,as_of", [("jining", "2025-12-31"), ("zhanjiang", "2023-12-31")])
@@ -209,16 +250,27 @@ def test_two_processes_give_the_same_report_as_one(city, as_of, fmt, monkeypatch
     if not hasattr(os, "fork"):
         pytest.skip("no fork on this platform")
     ex = ROOT / "examples" / city
-    args = ["evaluate", "--policy", str(ROOT / "policies" / f"{city}.yaml"),
-            "--events", str(ex / "events.csv"), "--roster", str(ex / "roster.csv"),
-            "--as-of", as_of, "--format", fmt]
+    args = [
+        "evaluate",
+        "--policy",
+        str(ROOT / "policies" / f"{city}.yaml"),
+        "--events",
+        str(ex / "events.csv"),
+        "--roster",
+        str(ex / "roster.csv"),
+        "--as-of",
+        as_of,
+        "--format",
+        fmt,
+    ]
     one = CliRunner().invoke(cli, [*args, "--jobs", "1"])
     _no_whole_read(monkeypatch)
     two = CliRunner().invoke(cli, [*args, "--jobs", "2"])
     assert one.exit_code == 0 and two.exit_code == 0, two.output
     assert two.stdout == one.stdout and two.stderr == one.stderr
-    codes = sorted(line.split(",")[0] for line in
-                   (ex / "roster.csv").read_text("utf-8").splitlines()[1:])
+    codes = sorted(
+        line.split(",")[0] for line in (ex / "roster.csv").read_text("utf-8").splitlines()[1:]
+    )
     assert codes[0] in two.stdout and codes[-1] in two.stdout  # both halves are in it
 
 
@@ -244,8 +296,9 @@ def test_two_processes_find_an_id_used_twice_as_one_does(tmp_path, across):
     from engine.report.workers import CHILD_SHARE
 
     ex = ROOT / "examples" / "jining"
-    codes = sorted({line.split(",")[0] for line in
-                    (ex / "roster.csv").read_text("utf-8").splitlines()[1:]})
+    codes = sorted(
+        {line.split(",")[0] for line in (ex / "roster.csv").read_text("utf-8").splitlines()[1:]}
+    )
     pivot = codes[int(len(codes) * CHILD_SHARE)]
     lines = (ex / "events.csv").read_text("utf-8").splitlines(keepends=True)
     rows = [line.split(",") for line in lines]
@@ -259,8 +312,17 @@ def test_two_processes_find_an_id_used_twice_as_one_does(tmp_path, across):
     rows[second][0] = rows[first][0]
     events = tmp_path / "events.csv"
     events.write_text("".join(",".join(r) for r in rows), "utf-8")
-    args = ["evaluate", "--policy", POLICY, "--events", str(events),
-            "--roster", str(ex / "roster.csv"), "--as-of", "2025-12-31"]
+    args = [
+        "evaluate",
+        "--policy",
+        POLICY,
+        "--events",
+        str(events),
+        "--roster",
+        str(ex / "roster.csv"),
+        "--as-of",
+        "2025-12-31",
+    ]
     one = CliRunner().invoke(cli, [*args, "--jobs", "1"])
     two = CliRunner().invoke(cli, [*args, "--jobs", "2"])
     assert one.exit_code == two.exit_code == 1
@@ -274,9 +336,17 @@ def _at_h1(tmp_path: Path, policy: str, as_of: str, events: str) -> list[str]:
     of A, B and C at H1 (split between two processes with --jobs 2)."""
     (tmp_path / "events.csv").write_text(events, "utf-8")
     (tmp_path / "roster.csv").write_text("person,institution\nA,H1\nB,H1\nC,H1\n", "utf-8")
-    return ["evaluate", "--policy", str(ROOT / "tests" / "fixtures" / "format" / policy),
-            "--events", str(tmp_path / "events.csv"), "--roster", str(tmp_path / "roster.csv"),
-            "--as-of", as_of]
+    return [
+        "evaluate",
+        "--policy",
+        str(ROOT / "tests" / "fixtures" / "format" / policy),
+        "--events",
+        str(tmp_path / "events.csv"),
+        "--roster",
+        str(tmp_path / "roster.csv"),
+        "--as-of",
+        as_of,
+    ]
 
 
 def test_a_rule_reading_the_order_of_members_is_dated_alike_on_two_processes(tmp_path):
@@ -287,10 +357,14 @@ def test_a_rule_reading_the_order_of_members_is_dated_alike_on_two_processes(tmp
     # side of the split.
     if not hasattr(os, "fork"):
         pytest.skip("no fork on this platform")
-    args = _at_h1(tmp_path, "institutions-order.yaml", "2024-12-31",
-                  "id,person,date,items,institution\n"
-                  "e1,B,2024-03-01,I1,H1\ne2,A,2024-03-01,I6,H1\n"
-                  "e3,C,2024-03-01,I1,H1\ne4,C,2024-03-02,I1,H1\n")
+    args = _at_h1(
+        tmp_path,
+        "institutions-order.yaml",
+        "2024-12-31",
+        "id,person,date,items,institution\n"
+        "e1,B,2024-03-01,I1,H1\ne2,A,2024-03-01,I6,H1\n"
+        "e3,C,2024-03-01,I1,H1\ne4,C,2024-03-02,I1,H1\n",
+    )
     for jobs in ("1", "2"):
         res = CliRunner().invoke(cli, [*args, "--jobs", jobs])
         assert res.exit_code == 0, res.output
@@ -303,10 +377,14 @@ def test_an_institution_event_with_a_blank_person_reaches_both_halves(tmp_path):
     # its staff (三(四)), on two processes as on one
     if not hasattr(os, "fork"):
         pytest.skip("no fork on this platform")
-    args = _at_h1(tmp_path, "institutions.yaml", "2024-03-05",
-                  "id,person,date,type,items,institution,end\n"
-                  "s1, ,2024-03-01,institution_suspended,,H1,2024-03-10\n"
-                  "v1,C,2024-03-02,violation,I6,H1,\n")
+    args = _at_h1(
+        tmp_path,
+        "institutions.yaml",
+        "2024-03-05",
+        "id,person,date,type,items,institution,end\n"
+        "s1, ,2024-03-01,institution_suspended,,H1,2024-03-10\n"
+        "v1,C,2024-03-02,violation,I6,H1,\n",
+    )
     one = CliRunner().invoke(cli, [*args, "--jobs", "1"])
     two = CliRunner().invoke(cli, [*args, "--jobs", "2"])
     assert one.exit_code == two.exit_code == 0, two.output
@@ -319,26 +397,41 @@ def test_the_command_runs_with_standard_output_closed(tmp_path):
     # a job started with `>&-`: sys.stdout is None; the command still does its work and
     # exits as it would (cli._leave), without a traceback
     out = tmp_path / "report.json"
-    script = ("import sys; from engine.cli import main; sys.argv[0] = 'policyctl'; main()")
+    script = "import sys; from engine.cli import main; sys.argv[0] = 'policyctl'; main()"
     res = subprocess.run(
-        [sys.executable, "-c", script, "evaluate", "--policy", POLICY,
-         "--events", str(ROOT / "examples/jining/events.csv"),
-         "--roster", str(ROOT / "examples/jining/roster.csv"),
-         "--as-of", "2025-12-31", "--output", str(out)],
-        stdout=None, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-        preexec_fn=lambda: os.close(1) if hasattr(os, "fork") else None)
+        [
+            sys.executable,
+            "-c",
+            script,
+            "evaluate",
+            "--policy",
+            POLICY,
+            "--events",
+            str(ROOT / "examples/jining/events.csv"),
+            "--roster",
+            str(ROOT / "examples/jining/roster.csv"),
+            "--as-of",
+            "2025-12-31",
+            "--output",
+            str(out),
+        ],
+        stdout=None,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        preexec_fn=lambda: os.close(1) if hasattr(os, "fork") else None,
+    )
     assert res.returncode == 0, res.stderr
     assert "Traceback" not in res.stderr
     assert json.loads(out.read_text("utf-8"))["people"]
 
 
-def _console(*args: str, before: str = "", stdin: str | None = None
-             ) -> subprocess.CompletedProcess:
+def _console(*args: str, before: str = "", stdin: str | None = None) -> subprocess.CompletedProcess:
     """The console script (`main`, as `policyctl` runs it), in a process of its own."""
-    script = ("import sys; import engine.cli as c; " + before +
-              "sys.argv[0] = 'policyctl'; c.main()")
-    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True,
-                          text=True, cwd=ROOT, input=stdin)
+    script = "import sys; import engine.cli as c; " + before + "sys.argv[0] = 'policyctl'; c.main()"
+    return subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT, input=stdin
+    )
 
 
 def test_events_from_a_pipe_named_as_a_file():
@@ -346,10 +439,18 @@ def test_events_from_a_pipe_named_as_a_file():
     if not Path("/dev/stdin").exists():
         pytest.skip("no /dev/stdin on this platform")
     ex = ROOT / "examples" / "jining"
-    args = ("evaluate", "--policy", POLICY, "--roster", str(ex / "roster.csv"),
-            "--as-of", "2025-12-31", "--format", "csv")
-    piped = _console(*args, "--events", "/dev/stdin",
-                     stdin=(ex / "events.csv").read_text("utf-8"))
+    args = (
+        "evaluate",
+        "--policy",
+        POLICY,
+        "--roster",
+        str(ex / "roster.csv"),
+        "--as-of",
+        "2025-12-31",
+        "--format",
+        "csv",
+    )
+    piped = _console(*args, "--events", "/dev/stdin", stdin=(ex / "events.csv").read_text("utf-8"))
     direct = _console(*args, "--events", str(ex / "events.csv"))
     assert piped.returncode == 0, piped.stderr
     assert piped.stdout == direct.stdout and piped.stdout.count("\n") > 300
@@ -360,38 +461,68 @@ def test_a_credit_reads_the_roster_column_it_names(tmp_path):
     # A3 (3 points) on 03-01, then T2 on 04-01. The doctor P1 is credited 2 (3 - 2 = 1
     # deducted), the nurse P2 1 (3 - 1 = 2), however the report is made
     fixtures = ROOT / "tests" / "fixtures" / "format"
-    policy = (fixtures / "credits.yaml").read_text("utf-8").replace(
-        "{code: T2, points: 2,", "{code: T2, points: \"if person.role == 'doctor' then 2 else 1\",")
+    policy = (
+        (fixtures / "credits.yaml")
+        .read_text("utf-8")
+        .replace(
+            "{code: T2, points: 2,",
+            "{code: T2, points: \"if person.role == 'doctor' then 2 else 1\",",
+        )
+    )
     assert "person.role" in policy
     (tmp_path / "credits.yaml").write_text(policy, "utf-8")
     (tmp_path / "credits.txt").write_bytes((fixtures / "credits.txt").read_bytes())
     (tmp_path / "events.csv").write_text(
         "person,date,type,items\nP1,2024-03-01,,A3\nP2,2024-03-01,,A3\n"
-        "P1,2024-04-01,credit,T2\nP2,2024-04-01,credit,T2\n", "utf-8")  # in date order: read
+        "P1,2024-04-01,credit,T2\nP2,2024-04-01,credit,T2\n",
+        "utf-8",
+    )  # in date order: read
     # as a stream, with only the roster columns the policy reads
-    (tmp_path / "roster.csv").write_text("person,institution,role\nP1,H1,doctor\nP2,H1,nurse\n",
-                                         "utf-8")
-    args = ["evaluate", "--policy", str(tmp_path / "credits.yaml"),
-            "--events", str(tmp_path / "events.csv"), "--roster", str(tmp_path / "roster.csv"),
-            "--as-of", "2024-12-31"]
+    (tmp_path / "roster.csv").write_text(
+        "person,institution,role\nP1,H1,doctor\nP2,H1,nurse\n", "utf-8"
+    )
+    args = [
+        "evaluate",
+        "--policy",
+        str(tmp_path / "credits.yaml"),
+        "--events",
+        str(tmp_path / "events.csv"),
+        "--roster",
+        str(tmp_path / "roster.csv"),
+        "--as-of",
+        "2024-12-31",
+    ]
     res = CliRunner().invoke(cli, [*args, "--format", "json"])
     assert res.exit_code == 0, res.output
-    got = {p["person"]: (p["cycles"][0]["credited"], p["cycles"][0]["deducted"])
-           for p in json.loads(res.stdout)["people"]}
+    got = {
+        p["person"]: (p["cycles"][0]["credited"], p["cycles"][0]["deducted"])
+        for p in json.loads(res.stdout)["people"]
+    }
     assert got == {"P1": (2, 1), "P2": (1, 2)}
     res = CliRunner().invoke(cli, [*args, "--format", "csv"])
     assert res.exit_code == 0, res.output
-    assert {r["person"]: r["deducted"] for r in csv.DictReader(io.StringIO(res.stdout))} == \
-        {"P1": "1", "P2": "2"}
+    assert {r["person"]: r["deducted"] for r in csv.DictReader(io.StringIO(res.stdout))} == {
+        "P1": "1",
+        "P2": "2",
+    }
 
 
 def test_an_interrupted_run_exits_130_and_says_so():
     # Ctrl-C while a command runs: status 130, as shells expect, one line, no traceback
-    stop = ("from engine import api; "
-            "api.report_files = lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()); ")
-    res = _console("evaluate", "--policy", POLICY, "--events",
-                   str(ROOT / "examples/jining/events.csv"), "--as-of", "2025-12-31",
-                   before=stop)
+    stop = (
+        "from engine import api; "
+        "api.report_files = lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()); "
+    )
+    res = _console(
+        "evaluate",
+        "--policy",
+        POLICY,
+        "--events",
+        str(ROOT / "examples/jining/events.csv"),
+        "--as-of",
+        "2025-12-31",
+        before=stop,
+    )
     assert res.returncode == 130, res.stderr
     # click ends the line the terminal's "^C" is on before giving the interrupt back
     assert res.stderr == "\ninterrupted\n"
@@ -406,8 +537,18 @@ def test_the_console_script_reports_usage_errors_and_help_as_click_does():
 
 def _split_args(policy: Path, *extra: str) -> list[str]:
     ex = ROOT / "examples" / "jining"
-    return ["evaluate", "--policy", str(policy), "--events", str(ex / "events.csv"),
-            "--roster", str(ex / "roster.csv"), "--as-of", "2025-12-31", *extra]
+    return [
+        "evaluate",
+        "--policy",
+        str(policy),
+        "--events",
+        str(ex / "events.csv"),
+        "--roster",
+        str(ex / "roster.csv"),
+        "--as-of",
+        "2025-12-31",
+        *extra,
+    ]
 
 
 def test_two_processes_write_standard_output_in_its_own_encoding():
@@ -429,6 +570,7 @@ def test_a_fork_that_fails_leaves_the_work_to_one_process(monkeypatch):
 
     def no_fork():
         raise OSError(11, "Resource temporarily unavailable")
+
     monkeypatch.setattr(os, "fork", no_fork)
     two = CliRunner().invoke(cli, _split_args(Path(POLICY), "--jobs", "2"))
     assert two.exit_code == 0 and two.stdout == one.stdout
@@ -440,9 +582,15 @@ def test_an_institution_rule_that_fails_is_reported_as_by_one_process(tmp_path):
         pytest.skip("no fork on this platform")
     shutil.copytree(ROOT / "policies" / "sources", tmp_path / "sources")
     bad = tmp_path / "jining.yaml"
-    bad.write_text((ROOT / "policies" / "jining.yaml").read_text("utf-8").replace(
-        "when: staff > 0 and sanctioned >= 30% * staff",
-        "when: staff > 0 and members[100000].deducted >= 0"), "utf-8")
+    bad.write_text(
+        (ROOT / "policies" / "jining.yaml")
+        .read_text("utf-8")
+        .replace(
+            "when: staff > 0 and sanctioned >= 30% * staff",
+            "when: staff > 0 and members[100000].deducted >= 0",
+        ),
+        "utf-8",
+    )
     one = CliRunner().invoke(cli, _split_args(bad, "--jobs", "1"))
     two = CliRunner().invoke(cli, _split_args(bad, "--jobs", "2"))
     assert one.exit_code == two.exit_code == 1
@@ -471,9 +619,15 @@ def test_two_processes_leave_no_child_behind(read_all):
     assert not _children()
     ex = ROOT / "examples" / "jining"
     kept: list = []
-    outcome, chunks = api.report_files(str(POLICY), str(ex / "events.csv"),
-                                       str(ex / "roster.csv"), dt.date(2025, 12, 31), "json",
-                                       jobs=2, keep=kept)
+    outcome, chunks = api.report_files(
+        str(POLICY),
+        str(ex / "events.csv"),
+        str(ex / "roster.csv"),
+        dt.date(2025, 12, 31),
+        "json",
+        jobs=2,
+        keep=kept,
+    )
     if read_all:
         text = "".join(c if isinstance(c, str) else "".join(c.pieces()) for c in chunks)
         assert json.loads(text)["people"] and kept  # the evaluation's remains, as asked

@@ -39,8 +39,9 @@ def _at_root(monkeypatch):
 
 
 def changes(name: str, map_name: str | None = None) -> list[tuple]:
-    d = diff_files(f"{FIX}/base.yaml", f"{FIX}/{name}.yaml",
-                   f"{FIX}/{map_name}.yaml" if map_name else None)
+    d = diff_files(
+        f"{FIX}/base.yaml", f"{FIX}/{name}.yaml", f"{FIX}/{map_name}.yaml" if map_name else None
+    )
     return [(c.section, c.kind, c.element, c.field, c.old, c.new) for c in d.changes]
 
 
@@ -53,34 +54,75 @@ def run(*args: str):
 CHANGES = {
     "points": [("items", "changed", "A2", "points", "3", "4")],
     "range": [("items", "changed", "A3", "points", "2 to 4", "2 to 3")],
-    "computed": [("items", "changed", "A4", "points", "if amount >= 10000 then 3 else 1",
-                  "if amount >= 20000 then 3 else 1")],
+    "computed": [
+        (
+            "items",
+            "changed",
+            "A4",
+            "points",
+            "if amount >= 10000 then 3 else 1",
+            "if amount >= 20000 then 3 else 1",
+        )
+    ],
     "text": [("items", "changed", "A1", "text", "迟到的", "迟到")],
-    "effects": [("items", "changed", "A5", "effects", "terminate (第三条)",
-                 "terminate (第三条); when amount >= 5000: refer (第三条)")],
+    "effects": [
+        (
+            "items",
+            "changed",
+            "A5",
+            "effects",
+            "terminate (第三条)",
+            "terminate (第三条); when amount >= 5000: refer (第三条)",
+        )
+    ],
     "cite": [("items", "changed", "A1", "cite", "第二条", "第三条")],
-    "tier-bounds": [("tiers", "changed", "suspend-3m", "bounds", "6 <= deducted <= 8",
-                     "6 <= deducted <= 9"),
-                    ("tiers", "changed", "suspend-6m", "bounds", "9 <= deducted <= 11",
-                     "10 <= deducted <= 11")],
+    "tier-bounds": [
+        ("tiers", "changed", "suspend-3m", "bounds", "6 <= deducted <= 8", "6 <= deducted <= 9"),
+        ("tiers", "changed", "suspend-6m", "bounds", "9 <= deducted <= 11", "10 <= deducted <= 11"),
+    ],
     "tier-action": [("tiers", "changed", "interview", "action", "interview", "suspend 1 month")],
-    "duration": [("tiers", "changed", "suspend-3m", "duration", "suspend 3 months",
-                  "suspend 4 months")],
-    "rules": [("rules", "changed", "two-years-nine", "when",
-               "consecutive(cycles, c -> c.deducted >= 9) >= 2",
-               "consecutive(cycles, c -> c.deducted >= 9) >= 3")],
+    "duration": [
+        ("tiers", "changed", "suspend-3m", "duration", "suspend 3 months", "suspend 4 months")
+    ],
+    "rules": [
+        (
+            "rules",
+            "changed",
+            "two-years-nine",
+            "when",
+            "consecutive(cycles, c -> c.deducted >= 9) >= 2",
+            "consecutive(cycles, c -> c.deducted >= 9) >= 3",
+        )
+    ],
     "restoration": [("restoration", "changed", "", "by", "automatic", "reapplication")],
     "bans": [("bans", "changed", '#2 cause != "fraud"', "then", "ban 1 year", "ban 2 years")],
-    "bans-order": [("bans", "changed", "", "order",
-                    'cause == "fraud": ban never; cause != "fraud": ban 1 year',
-                    'cause != "fraud": ban 1 year; cause == "fraud": ban never')],
-    "institutions": [("institutions", "changed", "rule thirty-percent", "when",
-                      "staff > 0 and sanctioned >= 30% * staff",
-                      "staff > 0 and sanctioned >= 20% * staff")],
-    "deadlines": [("deadlines", "changed", "objection", "within", "10 working days",
-                   "15 working days")],
-    "metadata": [("metadata", "changed", "", "version", "1", "2"),
-                 ("metadata", "changed", "", "effective.to", None, "2026-12-31")],
+    "bans-order": [
+        (
+            "bans",
+            "changed",
+            "",
+            "order",
+            'cause == "fraud": ban never; cause != "fraud": ban 1 year',
+            'cause != "fraud": ban 1 year; cause == "fraud": ban never',
+        )
+    ],
+    "institutions": [
+        (
+            "institutions",
+            "changed",
+            "rule thirty-percent",
+            "when",
+            "staff > 0 and sanctioned >= 30% * staff",
+            "staff > 0 and sanctioned >= 20% * staff",
+        )
+    ],
+    "deadlines": [
+        ("deadlines", "changed", "objection", "within", "10 working days", "15 working days")
+    ],
+    "metadata": [
+        ("metadata", "changed", "", "version", "1", "2"),
+        ("metadata", "changed", "", "effective.to", None, "2026-12-31"),
+    ],
     "combine": [("combine", "changed", "", "same_act", "highest", "sum")],
 }
 
@@ -105,6 +147,7 @@ def test_change_carries_both_citations():
 
 # ---- every kind of non-change ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["base", "reformatted", "reordered"])
 def test_no_changes(name):
     """Block vs flow style, key order, quoting, spacing, comments, `1.0` for 1, `30%` for
@@ -122,16 +165,20 @@ def test_same_tier_text_other_band_is_a_change(tmp_path):
     text = (ROOT / "policies" / "zhanjiang.yaml").read_text("utf-8")
     assert "initial: 100 " in text
     (tmp_path / "z.yaml").write_text(text.replace("initial: 100 ", "initial: 120 "), "utf-8")
-    d = diff_policies(load_policy(ROOT / "policies" / "zhanjiang.yaml"),
-                      load_policy(tmp_path / "z.yaml"))
+    d = diff_policies(
+        load_policy(ROOT / "policies" / "zhanjiang.yaml"), load_policy(tmp_path / "z.yaml")
+    )
     got = {(c.section, c.element, c.field): (c.old, c.new) for c in d.changes}
     assert got[("scale", "", "initial")] == ("100", "120")
-    assert got[("tiers", "terminate", "bounds")] == ("score <= 60 (40 <= deducted)",
-                                                     "score <= 60 (60 <= deducted)")
+    assert got[("tiers", "terminate", "bounds")] == (
+        "score <= 60 (40 <= deducted)",
+        "score <= 60 (60 <= deducted)",
+    )
     assert len(d.changes) == 5
 
 
 # ---- renumbering ----------------------------------------------------------------------------
+
 
 def test_recoded_without_map():
     assert changes("recoded") == [("items", "recoded", "A2 -> B2", "code", "A2", "B2")]
@@ -142,12 +189,15 @@ def test_recoded_without_map():
 def test_recoded_with_map():
     d = diff_files(f"{FIX}/base.yaml", f"{FIX}/recoded.yaml", f"{FIX}/recoded-map.yaml")
     assert [(c.kind, c.element, c.note) for c in d.changes] == [
-        ("recoded", "A2 -> B2", "paired by the map")]
+        ("recoded", "A2 -> B2", "paired by the map")
+    ]
 
 
 def test_swapped_codes_pair_by_text():
-    assert changes("swapped") == [("items", "recoded", "A1 -> A2", "code", "A1", "A2"),
-                                  ("items", "recoded", "A2 -> A1", "code", "A2", "A1")]
+    assert changes("swapped") == [
+        ("items", "recoded", "A1 -> A2", "code", "A1", "A2"),
+        ("items", "recoded", "A2 -> A1", "code", "A2", "A1"),
+    ]
 
 
 def test_map_null_means_no_counterpart():
@@ -156,8 +206,7 @@ def test_map_null_means_no_counterpart():
     assert ("items", "changed", "A1 -> E1", "points", "1", "2") in got
     d = diff_files(f"{FIX}/base.yaml", f"{FIX}/cross.yaml", f"{FIX}/cross-map.yaml")
     assert next(c for c in d.changes if c.element == "A3").note == "mapped to no counterpart"
-    assert d.items.code_map == {"A1": "E1", "A2": "E2", "A3": None, "A4": "E4",
-                                "A5": "FRAUD"}
+    assert d.items.code_map == {"A1": "E1", "A2": "E2", "A3": None, "A4": "E4", "A5": "FRAUD"}
 
 
 def test_bad_map_is_trouble():
@@ -166,7 +215,8 @@ def test_bad_map_is_trouble():
     assert r.stdout == ""
     assert r.stderr.splitlines() == [
         f"{FIX}/bad-map.yaml:4:5: error[map]: `E5` is not an item of `tiny` "
-        f"({FIX}/cross.yaml) (hint: codes are E1, E2, E4, FRAUD)"]
+        f"({FIX}/cross.yaml) (hint: codes are E1, E2, E4, FRAUD)"
+    ]
 
 
 def test_bad_policy_is_trouble():
@@ -182,13 +232,20 @@ def test_roster_needs_events():
 
 
 def test_bad_ledger_is_trouble():
-    r = run(f"{FIX}/base.yaml", f"{FIX}/points.yaml", "--events",
-            "tests/fixtures/ledger/bad_date.csv", "--as-of", "2024-12-31")
+    r = run(
+        f"{FIX}/base.yaml",
+        f"{FIX}/points.yaml",
+        "--events",
+        "tests/fixtures/ledger/bad_date.csv",
+        "--as-of",
+        "2024-12-31",
+    )
     assert r.exit_code == 2
     assert r.stderr.startswith("tests/fixtures/ledger/bad_date.csv:")
 
 
 # ---- the shipped map ------------------------------------------------------------------------
+
 
 def test_shipped_map_is_valid_and_complete():
     jining = load_policy(ROOT / "policies" / "jining.yaml")
@@ -207,13 +264,15 @@ def test_map_checked_against_the_policies(tmp_path):
     with pytest.raises(PolicyError) as e:
         load_map(bad, zhanjiang, jining)  # Zhanjiang -> Jining: Q1 and Z9 exist in neither
     got = [(d.span.line, d.message) for d in e.value.diagnostics]
-    assert got == [(1, f"`Q1` is not an item of `jining` ({ROOT / 'policies' / 'jining.yaml'})"),
-                   (2, f"`Z9` is not an item of `zhanjiang` "
-                       f"({ROOT / 'policies' / 'zhanjiang.yaml'})"),
-                   (3, "`A2` maps to list, not one item code")]
+    assert got == [
+        (1, f"`Q1` is not an item of `jining` ({ROOT / 'policies' / 'jining.yaml'})"),
+        (2, f"`Z9` is not an item of `zhanjiang` ({ROOT / 'policies' / 'zhanjiang.yaml'})"),
+        (3, "`A2` maps to list, not one item code"),
+    ]
 
 
 # ---- impact ---------------------------------------------------------------------------------
+
 
 def test_impact_revised():
     """revised.yaml: A1 is worth 2 (was 1); suspend-3m lasts 4 months (was 3). As of
@@ -238,14 +297,19 @@ def test_impact_revised():
     assert p1.after.actions == (("suspend", "2024-05-01", "2024-08-31", None),)
     assert [c.label for c in p1.causes] == [
         "items: A1 points 1 -> 2",
-        "tier suspend-3m: duration suspend 3 months -> suspend 4 months"]
+        "tier suspend-3m: duration suspend 3 months -> suspend 4 months",
+    ]
     assert p2.person == "P2"
     assert p2.before.actions == (("suspend", "2024-02-15", "2024-05-14", None),)
     assert p2.after.actions == (("suspend", "2024-02-15", "2024-06-14", None),)
     assert [c.label for c in p2.causes] == [
-        "tier suspend-3m: duration suspend 3 months -> suspend 4 months"]
-    assert imp.status_moves == {("active", "active"): 3, ("active", "suspended"): 1,
-                                ("terminated", "terminated"): 1}
+        "tier suspend-3m: duration suspend 3 months -> suspend 4 months"
+    ]
+    assert imp.status_moves == {
+        ("active", "active"): 3,
+        ("active", "suspended"): 1,
+        ("terminated", "terminated"): 1,
+    }
     assert imp.notes == []
 
 
@@ -272,23 +336,38 @@ def test_impact_cross_with_map():
     assert movers["P2"].before.tiers == (("2024", "suspend-3m"),)
     assert movers["P2"].after.tiers == ()
     assert [c.label for c in movers["P2"].causes] == ["items: A3 no counterpart (X4 left out)"]
-    assert (movers["P3"].before.status, movers["P3"].before.reapply_from) == (
-        "terminated", "never")
+    assert (movers["P3"].before.status, movers["P3"].before.reapply_from) == ("terminated", "never")
     assert (movers["P3"].after.status, movers["P3"].after.reapply_from) == ("active", None)
     assert [c.label for c in movers["P3"].causes] == [
-        "items: A5 as FRAUD needs amount (X6 left out)"]
-    assert movers["P4"].after.actions == (("terminate", "2024-06-01", None, None),
-                                          ("refer", "2024-06-01", None, None))
+        "items: A5 as FRAUD needs amount (X6 left out)"
+    ]
+    assert movers["P4"].after.actions == (
+        ("terminate", "2024-06-01", None, None),
+        ("refer", "2024-06-01", None, None),
+    )
     assert movers["P4"].causes[0].label.startswith("item A5 as FRAUD: effects ")
     assert [(n.person, n.event, n.where, n.text, n.dropped) for n in imp.notes] == [
         ("P2", "X4", f"{FIX}/cross-events.csv:5", "A3 has no counterpart under NEW", True),
-        ("P3", "X6", f"{FIX}/cross-events.csv:7",
-         "cannot be evaluated under NEW: item FRAUD needs amount", True)]
-    assert imp.status_moves == {("active", "active"): 4, ("terminated", "active"): 1,
-                                ("terminated", "terminated"): 1}
-    assert imp.sanction_moves == {("none", "none"): 2, ("none", "suspend"): 1,
-                                  ("suspend", "none"): 1, ("terminate", "none"): 1,
-                                  ("terminate", "terminate"): 1}
+        (
+            "P3",
+            "X6",
+            f"{FIX}/cross-events.csv:7",
+            "cannot be evaluated under NEW: item FRAUD needs amount",
+            True,
+        ),
+    ]
+    assert imp.status_moves == {
+        ("active", "active"): 4,
+        ("terminated", "active"): 1,
+        ("terminated", "terminated"): 1,
+    }
+    assert imp.sanction_moves == {
+        ("none", "none"): 2,
+        ("none", "suspend"): 1,
+        ("suspend", "none"): 1,
+        ("terminate", "none"): 1,
+        ("terminate", "terminate"): 1,
+    }
 
 
 def test_impact_points_outside_new_range():
@@ -304,25 +383,46 @@ def test_problem_under_new_points_at_the_original_line(tmp_path):
     message names the events file and line the analyst wrote, not a temporary file."""
     shutil.copy(ROOT / FIX / "source.txt", tmp_path / "source.txt")
     text = (ROOT / FIX / "base.yaml").read_text("utf-8")
-    for a, b in [("initial: 12, cite", "initial: 12, unit: 2, cite"),
-                 ("{code: A1, points: 1,", "{code: A1, points: 2,"),
-                 ("{code: A2, points: 3,", "{code: A2, points: 4,"),
-                 ("5 <= deducted < 6", "4 <= deducted < 6")]:
+    for a, b in [
+        ("initial: 12, cite", "initial: 12, unit: 2, cite"),
+        ("{code: A1, points: 1,", "{code: A1, points: 2,"),
+        ("{code: A2, points: 3,", "{code: A2, points: 4,"),
+        ("5 <= deducted < 6", "4 <= deducted < 6"),
+    ]:
         text = text.replace(a, b)
     (tmp_path / "unit.yaml").write_text(text, "utf-8")
     events = tmp_path / "events.csv"
-    events.write_text("id,person,date,items,points\nQ1,P1,2024-02-01,A1,\n"
-                      "Q2,P2,2024-02-01,A3,3\n", "utf-8")
-    r = run(f"{FIX}/base.yaml", str(tmp_path / "unit.yaml"), "--events", str(events),
-            "--as-of", "2024-12-31")
+    events.write_text(
+        "id,person,date,items,points\nQ1,P1,2024-02-01,A1,\nQ2,P2,2024-02-01,A3,3\n", "utf-8"
+    )
+    r = run(
+        f"{FIX}/base.yaml",
+        str(tmp_path / "unit.yaml"),
+        "--events",
+        str(events),
+        "--as-of",
+        "2024-12-31",
+    )
     assert r.exit_code == 2
-    assert r.stderr == (f"{events}:3: error[points]: points `3` is not a whole multiple of "
-                        "the policy's unit 2 (under NEW)\n")
+    assert r.stderr == (
+        f"{events}:3: error[points]: points `3` is not a whole multiple of "
+        "the policy's unit 2 (under NEW)\n"
+    )
 
 
 def test_json_format_is_deterministic():
-    args = [f"{FIX}/base.yaml", f"{FIX}/cross.yaml", "--map", f"{FIX}/cross-map.yaml",
-            "--events", f"{FIX}/cross-events.csv", "--as-of", "2024-12-31", "--format", "json"]
+    args = [
+        f"{FIX}/base.yaml",
+        f"{FIX}/cross.yaml",
+        "--map",
+        f"{FIX}/cross-map.yaml",
+        "--events",
+        f"{FIX}/cross-events.csv",
+        "--as-of",
+        "2024-12-31",
+        "--format",
+        "json",
+    ]
     a, b = run(*args), run(*args)
     assert a.exit_code == 1 and a.stdout == b.stdout
     out = json.loads(a.stdout)
@@ -334,10 +434,24 @@ def test_json_format_is_deterministic():
 # ---- golden files ---------------------------------------------------------------------------
 
 GOLDEN_CASES = {
-    "revised": [f"{FIX}/base.yaml", f"{FIX}/revised.yaml", "--events",
-                f"{FIX}/revised-events.csv", "--as-of", "2024-06-30"],
-    "cross": [f"{FIX}/base.yaml", f"{FIX}/cross.yaml", "--map", f"{FIX}/cross-map.yaml",
-              "--events", f"{FIX}/cross-events.csv", "--as-of", "2024-12-31"],
+    "revised": [
+        f"{FIX}/base.yaml",
+        f"{FIX}/revised.yaml",
+        "--events",
+        f"{FIX}/revised-events.csv",
+        "--as-of",
+        "2024-06-30",
+    ],
+    "cross": [
+        f"{FIX}/base.yaml",
+        f"{FIX}/cross.yaml",
+        "--map",
+        f"{FIX}/cross-map.yaml",
+        "--events",
+        f"{FIX}/cross-events.csv",
+        "--as-of",
+        "2024-12-31",
+    ],
     "many": [f"{FIX}/base.yaml", f"{FIX}/many.yaml"],
 }
 
@@ -356,12 +470,23 @@ def test_golden(case, fmt, ext):
 
 # ---- the shipped cross-city case ------------------------------------------------------------
 
+
 def test_jining_findings_under_zhanjiang():
     """Smoke test of the case the map ships for: it runs, and the report says what it must."""
-    r = run("policies/jining.yaml", "policies/zhanjiang.yaml", "--map",
-            "policies/maps/jining-to-zhanjiang.yaml", "--events", "examples/jining/events.csv",
-            "--roster", "examples/jining/roster.csv", "--as-of", "2025-12-31",
-            "--format", "json")
+    r = run(
+        "policies/jining.yaml",
+        "policies/zhanjiang.yaml",
+        "--map",
+        "policies/maps/jining-to-zhanjiang.yaml",
+        "--events",
+        "examples/jining/events.csv",
+        "--roster",
+        "examples/jining/roster.csv",
+        "--as-of",
+        "2025-12-31",
+        "--format",
+        "json",
+    )
     assert r.exit_code == 1, r.stderr
     out = json.loads(r.stdout)["impact"]
     assert out["people"] == 300 and out["movers"] + out["unaffected"] == 300
@@ -372,8 +497,9 @@ def test_jining_findings_under_zhanjiang():
 
 def test_changes_name_the_ids_they_are_about():
     # Change.ids: what impact.py looks changes up by, the element's id on each side
-    d = diff_files("policies/jining.yaml", "policies/zhanjiang.yaml",
-                   "policies/maps/jining-to-zhanjiang.yaml")
+    d = diff_files(
+        "policies/jining.yaml", "policies/zhanjiang.yaml", "policies/maps/jining-to-zhanjiang.yaml"
+    )
     seen = set()
     for c in d.changes:
         if c.section not in ("items", "credits", "tiers", "rules"):

@@ -19,12 +19,21 @@ from engine.dsl.parser import ExprSyntaxError, parse_action, parse_expr
 from engine.dsl.types import DATE, NUM, STR, ListT, Optional, RecordT
 from engine.evaluation.fold import _needs_cycles
 
-CASES = yaml.safe_load((Path(__file__).parent / "compliance" / "expressions.yaml").read_text(
-    "utf-8"))["cases"]
+CASES = yaml.safe_load(
+    (Path(__file__).parent / "compliance" / "expressions.yaml").read_text("utf-8")
+)["cases"]
 
 CYCLE = RecordT("cycle", {"deducted": NUM})
-SCOPE = {"deducted": NUM, "score": NUM, "amount": Optional(NUM), "date": DATE, "as_of": DATE,
-         "cause": STR, "cycles": ListT(CYCLE), "items": ListT(STR)}
+SCOPE = {
+    "deducted": NUM,
+    "score": NUM,
+    "amount": Optional(NUM),
+    "date": DATE,
+    "as_of": DATE,
+    "cause": STR,
+    "cycles": ListT(CYCLE),
+    "items": ListT(STR),
+}
 
 
 class Rec:
@@ -117,8 +126,13 @@ def test_deep_nesting_is_refused():
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("()[]<>=!+-*/%.,'\"- 0123456789abcdn_ifthelsoru"
-                                            "年扣分>")), max_size=40) | st.text(max_size=30))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("()[]<>=!+-*/%.,'\"- 0123456789abcdn_ifthelsoru年扣分>")),
+        max_size=40,
+    )
+    | st.text(max_size=30)
+)
 def test_any_text_parses_or_raises_our_error(text):
     """Any text either parses or raises ExprSyntaxError with a position inside it."""
     for parse in (parse_expr, parse_action):
@@ -129,10 +143,15 @@ def test_any_text_parses_or_raises_our_error(text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.recursive(
-    st.integers(0, 1000).map(str) | st.sampled_from(["deducted", "score", "amount"]),
-    lambda inner: st.tuples(inner, st.sampled_from(["+", "-", "*", "<", ">=", "=="]), inner)
-    .map(lambda t: f"({t[0]} {t[1]} {t[2]})"), max_leaves=12))
+@given(
+    st.recursive(
+        st.integers(0, 1000).map(str) | st.sampled_from(["deducted", "score", "amount"]),
+        lambda inner: st.tuples(
+            inner, st.sampled_from(["+", "-", "*", "<", ">=", "=="]), inner
+        ).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        max_leaves=12,
+    )
+)
 def test_checked_expressions_compile_and_run(text):
     """Whatever checks also compiles and runs (or fails only on a runtime value)."""
     fn, error = _compile(text)
@@ -149,10 +168,12 @@ def test_ast_walk_visits_every_node():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.integers(0, 12), max_size=6),
-       st.sampled_from(["count", "consecutive"]),
-       st.sampled_from([">=", ">"]),
-       st.sampled_from(["0", "1", "2", "3", "5", "2.5", "0.5"]))
+@given(
+    st.lists(st.integers(0, 12), max_size=6),
+    st.sampled_from(["count", "consecutive"]),
+    st.sampled_from([">=", ">"]),
+    st.sampled_from(["0", "1", "2", "3", "5", "2.5", "0.5"]),
+)
 def test_a_length_guard_never_changes_a_count_comparison(deducted, fn, op, k):
     # compile.py skips `count(xs, ...) >= K` / `consecutive(...) > K` while xs is too
     # short to reach K; the answer must be the one the function itself gives
@@ -160,8 +181,11 @@ def test_a_length_guard_never_changes_a_count_comparison(deducted, fn, op, k):
     assert code is None
     env = _env({"cycles": [{"deducted": d} for d in deducted]})
     flags = [d >= 9 for d in deducted]
-    n = sum(flags) if fn == "count" else len(flags) - (
-        max((i for i, f in enumerate(flags) if not f), default=-1) + 1)
+    n = (
+        sum(flags)
+        if fn == "count"
+        else len(flags) - (max((i for i, f in enumerate(flags) if not f), default=-1) + 1)
+    )
     want = n >= Fraction(k) if op == ">=" else n > Fraction(k)
     assert fast(env) is want or fast(env) == want
     # what the guard tells the evaluator (Evaluator.rules_need): never true with fewer
@@ -171,15 +195,18 @@ def test_a_length_guard_never_changes_a_count_comparison(deducted, fn, op, k):
     assert (need > 0) is (Fraction(k) > 0 or op == ">")
 
 
-@pytest.mark.parametrize("text,need", [
-    ("consecutive(cycles, c -> c.deducted >= 9) >= 3", 3),
-    ("count(cycles, c -> c.deducted > 0) > 1", 2),
-    ("count(cycles) >= 2.5", 3),
-    ("count(cycles, c -> c.deducted > 0) >= 0", 0),
-    ("consecutive(cycles, c -> c.deducted >= 9) >= 3 or deducted >= 20", 0),
-    ("not (count(cycles) >= 3)", 0),
-    ("count(items) >= 3", 0),
-])
+@pytest.mark.parametrize(
+    "text,need",
+    [
+        ("consecutive(cycles, c -> c.deducted >= 9) >= 3", 3),
+        ("count(cycles, c -> c.deducted > 0) > 1", 2),
+        ("count(cycles) >= 2.5", 3),
+        ("count(cycles, c -> c.deducted > 0) >= 0", 0),
+        ("consecutive(cycles, c -> c.deducted >= 9) >= 3 or deducted >= 20", 0),
+        ("not (count(cycles) >= 3)", 0),
+        ("count(items) >= 3", 0),
+    ],
+)
 def test_only_a_whole_condition_on_cycles_says_how_many_it_needs(text, need):
     # a rule is skipped below what its whole condition needs: a guard on a part of it
     # (or on another list) must say nothing
@@ -200,10 +227,19 @@ class _Runs(list):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 12), st.integers(1, 5)), max_size=6),
-       st.sampled_from(["count(cycles, c -> c.deducted >= 9)", "sum(cycles, c -> c.deducted)",
-                        "sum(cycles, c -> c.deducted / 4)", "any(cycles, c -> c.deducted > 6)",
-                        "all(cycles, c -> c.deducted > 2)", "count(cycles)"]))
+@given(
+    st.lists(st.tuples(st.integers(0, 12), st.integers(1, 5)), max_size=6),
+    st.sampled_from(
+        [
+            "count(cycles, c -> c.deducted >= 9)",
+            "sum(cycles, c -> c.deducted)",
+            "sum(cycles, c -> c.deducted / 4)",
+            "any(cycles, c -> c.deducted > 6)",
+            "all(cycles, c -> c.deducted > 2)",
+            "count(cycles)",
+        ]
+    ),
+)
 def test_list_functions_read_runs_as_the_elements_they_stand_for(runs, text):
     # dsl/builtins.py: a list with runs() is read a run at a time; the answer must be
     # the one the same elements give as a plain list

@@ -20,8 +20,16 @@ def _plain(quiet, default):
 
 
 def _fields(m: Member):
-    return (m.person, m.deducted, m.score, m.violations, m.max_item_points, m.suspended,
-            m.terminated, m.sanctioned)
+    return (
+        m.person,
+        m.deducted,
+        m.score,
+        m.violations,
+        m.max_item_points,
+        m.suspended,
+        m.terminated,
+        m.sanctioned,
+    )
 
 
 def test_members_read_like_the_list_they_replace():

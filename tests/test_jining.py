@@ -13,8 +13,12 @@ from conftest import actions, cycle, person
 J = "jining"
 
 # 四(一)-(四): 1, 3, 6 and 12 points per finding
-ITEM_POINTS = {**{f"A{i}": 1 for i in range(1, 9)}, **{f"B{i}": 3 for i in range(1, 6)},
-               **{f"C{i}": 6 for i in range(1, 5)}, **{f"D{i}": 12 for i in range(1, 7)}}
+ITEM_POINTS = {
+    **{f"A{i}": 1 for i in range(1, 9)},
+    **{f"B{i}": 3 for i in range(1, 6)},
+    **{f"C{i}": 6 for i in range(1, 5)},
+    **{f"D{i}": 12 for i in range(1, 7)},
+}
 
 
 def v(person_, date, items, **kw):
@@ -40,8 +44,7 @@ def test_below_five_no_action(run):
 
 def test_reaching_five_is_an_interview(run):
     """五(一): 累计扣分达到5分, 责令定点医药机构进行约谈."""
-    r = run(J, [v("P", "2024-03-01", "B1"), v("P", "2024-03-02", "A1"),
-                v("P", "2024-03-03", "A2")])
+    r = run(J, [v("P", "2024-03-01", "B1"), v("P", "2024-03-02", "A1"), v("P", "2024-03-03", "A2")])
     acts = actions(r, "P")
     assert [(a["action"], a["start"]) for a in acts] == [("interview", "2024-03-03")]
     assert acts[0]["cite"] == "五(一)"
@@ -59,8 +62,7 @@ def test_six_suspends_three_months(run):
 
 def test_eight_is_still_the_three_month_band(run):
     """五(一): 6-8 is one band; reaching 8 after 6 fires nothing more."""
-    r = run(J, [v("P", "2024-03-01", "C1"), v("P", "2024-03-05", "A1"),
-                v("P", "2024-03-06", "A2")])
+    r = run(J, [v("P", "2024-03-01", "C1"), v("P", "2024-03-05", "A1"), v("P", "2024-03-06", "A2")])
     assert cycle(r, "P", "2024")["deducted"] == 8
     assert len(actions(r, "P", "suspend")) == 1
 
@@ -70,17 +72,26 @@ def test_nine_suspends_six_months(run):
     r = run(J, [v("P", "2024-02-01", "C1|A1"), v("P", "2024-03-01", "B1")])
     # C1|A1 is one act: 四 按最高分值扣分 -> 6, then +3 = 9
     s = actions(r, "P", "suspend")
-    assert [(a["start"], a["end"]) for a in s] == [("2024-02-01", "2024-02-29"),
-                                                   ("2024-03-01", "2024-08-31")]
+    assert [(a["start"], a["end"]) for a in s] == [
+        ("2024-02-01", "2024-02-29"),
+        ("2024-03-01", "2024-08-31"),
+    ]
     # the running 3-month suspension is cut the day before the harsher one starts
     assert s[0]["replaced_by"] == "tier:suspend-6m"
 
 
 def test_eleven_then_twelve_terminates(run):
     """五(一): 累计扣分12分, 解除服务协议; 五(二): ban 1-2 years, earliest reported."""
-    r = run(J, [v("P", "2024-01-10", "C1"), v("P", "2024-02-10", "B1"),
-                v("P", "2024-02-11", "A1"), v("P", "2024-02-12", "A2"),
-                v("P", "2024-06-01", "A3")])
+    r = run(
+        J,
+        [
+            v("P", "2024-01-10", "C1"),
+            v("P", "2024-02-10", "B1"),
+            v("P", "2024-02-11", "A1"),
+            v("P", "2024-02-12", "A2"),
+            v("P", "2024-06-01", "A3"),
+        ],
+    )
     assert cycle(r, "P", "2024")["deducted"] == 12
     kinds = [a["action"] for a in actions(r, "P")]
     assert kinds == ["suspend", "suspend", "terminate", "ban"]
@@ -94,12 +105,21 @@ def test_eleven_then_twelve_terminates(run):
 
 def test_one_event_crossing_several_bands_fires_the_highest_only(run):
     """Design "Bands": from 4 to 10 in one event fires the 6-month band only."""
-    r = run(J, [v("P", "2024-01-05", "A1"), v("P", "2024-01-06", "A2"),
-                v("P", "2024-01-07", "A3"), v("P", "2024-01-08", "A4"),
-                v("P", "2024-04-01", "C2")])
+    r = run(
+        J,
+        [
+            v("P", "2024-01-05", "A1"),
+            v("P", "2024-01-06", "A2"),
+            v("P", "2024-01-07", "A3"),
+            v("P", "2024-01-08", "A4"),
+            v("P", "2024-04-01", "C2"),
+        ],
+    )
     acts = actions(r, "P")
     assert [(a["action"], a["start"], a["end"]) for a in acts] == [
-        ("suspend", "2024-04-01", "2024-09-30"), ("restore", "2024-10-01", None)]
+        ("suspend", "2024-04-01", "2024-09-30"),
+        ("restore", "2024-10-01", None),
+    ]
 
 
 def test_single_twelve_point_item_terminates_at_once(run):
@@ -124,27 +144,41 @@ def test_same_act_counts_highest_item(run):
 
 def test_same_inspection_different_acts_add_up(run):
     """四: 同一次检查发现不同违规行为的, 分别扣分."""
-    r = run(J, [v("P", "2024-03-01", "A1", inspection="I1"),
-                v("P", "2024-03-01", "B2", inspection="I1")])
+    r = run(
+        J,
+        [v("P", "2024-03-01", "A1", inspection="I1"), v("P", "2024-03-01", "B2", inspection="I1")],
+    )
     assert cycle(r, "P", "2024")["deducted"] == 4
 
 
 def test_deductions_add_up_across_sites(run):
     """四: 多点执业的医保支付资格相关人员, 扣分分值累加计算."""
-    r = run(J, [v("P", "2024-03-01", "B1", institution="H1"),
-                v("P", "2024-04-01", "B2", institution="H2")])
+    r = run(
+        J,
+        [
+            v("P", "2024-03-01", "B1", institution="H1"),
+            v("P", "2024-04-01", "B2", institution="H2"),
+        ],
+    )
     assert cycle(r, "P", "2024")["deducted"] == 6
     assert len(actions(r, "P", "suspend")) == 1
 
 
 def test_restored_automatically_and_points_keep_adding(run):
     """五(二): 中止服务协议期满后自动恢复, 同一记分周期内的积分仍然累计."""
-    rows = [v("P", "2024-01-15", "C1"), v("P", "2024-06-01", "A1"),
-            v("P", "2024-07-01", "A2"), v("P", "2024-07-02", "A3")]
+    rows = [
+        v("P", "2024-01-15", "C1"),
+        v("P", "2024-06-01", "A1"),
+        v("P", "2024-07-01", "A2"),
+        v("P", "2024-07-02", "A3"),
+    ]
     r = run(J, rows, as_of="2024-12-31")
     acts = actions(r, "P")
     assert [(a["action"], a["start"]) for a in acts] == [
-        ("suspend", "2024-01-15"), ("restore", "2024-04-15"), ("suspend", "2024-07-02")]
+        ("suspend", "2024-01-15"),
+        ("restore", "2024-04-15"),
+        ("suspend", "2024-07-02"),
+    ]
     # 6 + 1 + 1 = 8 stays in the fired band; + 1 = 9 enters the 6-month band
     assert actions(r, "P", "suspend")[1]["end"] == "2025-01-01"
     assert person(r, "P")["status"] == "suspended"
@@ -158,16 +192,14 @@ def test_status_on_as_of_during_and_after_suspension(run):
 
 def test_points_clear_at_year_end(run):
     """四: 每年度末扣分清零; 五(二): 非同一记分周期的不再累计."""
-    r = run(J, [v("P", "2024-03-01", "B1"), v("P", "2024-12-31", "A1"),
-                v("P", "2025-01-01", "A2")])
+    r = run(J, [v("P", "2024-03-01", "B1"), v("P", "2024-12-31", "A1"), v("P", "2025-01-01", "A2")])
     assert cycle(r, "P", "2024")["deducted"] == 4
     assert cycle(r, "P", "2025")["deducted"] == 1
     assert actions(r, "P") == []
 
 
 def test_suspension_runs_past_year_end(run):
-    r = run(J, [v("P", "2024-11-01", "C1|A1"), v("P", "2024-11-02", "B1")],
-            as_of="2025-02-01")
+    r = run(J, [v("P", "2024-11-01", "C1|A1"), v("P", "2024-11-02", "B1")], as_of="2025-02-01")
     s = actions(r, "P", "suspend")[-1]
     assert (s["start"], s["end"]) == ("2024-11-02", "2025-05-01")
     assert person(r, "P")["status"] == "suspended"
@@ -205,8 +237,7 @@ def test_failed_policy_test_ends_the_agreement_for_a_year(run):
 
 def test_reapplication_before_the_ban_ends_is_rejected(run):
     """五(二): 1-2年内不再与其重新签订服务协议: from 1 year at the earliest."""
-    rows = [v("P", "2024-03-01", "D1"),
-            {"person": "P", "date": "2025-02-28", "type": "reapply"}]
+    rows = [v("P", "2024-03-01", "D1"), {"person": "P", "date": "2025-02-28", "type": "reapply"}]
     r = run(J, rows)
     p = person(r, "P")
     assert p["status"] == "terminated"
@@ -215,9 +246,11 @@ def test_reapplication_before_the_ban_ends_is_rejected(run):
 
 def test_reinstatement_is_a_new_registration(run):
     """Design "Reinstatement": the total restarts at zero, no band has fired."""
-    rows = [v("P", "2024-03-01", "D1"),
-            {"person": "P", "date": "2025-03-01", "type": "reapply"},
-            v("P", "2025-04-01", "C1")]
+    rows = [
+        v("P", "2024-03-01", "D1"),
+        {"person": "P", "date": "2025-03-01", "type": "reapply"},
+        v("P", "2025-04-01", "C1"),
+    ]
     r = run(J, rows, as_of="2025-05-01")
     p = person(r, "P")
     assert p["reapplications"][0]["result"] == "accepted"
@@ -237,13 +270,16 @@ def test_decided_ban_length_within_the_range(run):
 def test_thirty_percent_of_staff_sanctioned(run):
     """五(三): 被中止或解除服务协议的人数达到或超过总数的30%."""
     roster = [{"person": f"S{i}", "institution": "H1"} for i in range(10)]
-    rows = [v("S0", "2024-02-01", "C1"), v("S1", "2024-03-01", "C2"),
-            v("S2", "2024-04-01", "C3"), v("S3", "2024-05-01", "A1")]
+    rows = [
+        v("S0", "2024-02-01", "C1"),
+        v("S1", "2024-03-01", "C2"),
+        v("S2", "2024-04-01", "C3"),
+        v("S3", "2024-05-01", "A1"),
+    ]
     r = run(J, rows, roster=roster)
     (h,) = [i for i in r["institutions"] if i["institution"] == "H1" and i["period"] == "2024"]
     assert (h["staff"], h["sanctioned"]) == (10, 3)
-    assert [(a["action"], a["start"]) for a in h["actions"]] == [
-        ("agreement-review", "2024-04-01")]
+    assert [(a["action"], a["start"]) for a in h["actions"]] == [("agreement-review", "2024-04-01")]
 
 
 def test_twenty_percent_is_not_enough(run):
@@ -257,14 +293,24 @@ def test_twenty_percent_is_not_enough(run):
 def test_key_monitoring_list(run):
     """六(三): 一次性扣12分的 or 其他违规3项以上 puts the institution on the list."""
     # four staff each, so that one termination (25%) stays below 五(三)'s 30%
-    roster = [{"person": f"{s}{i}", "institution": h} for s, h in
-              (("S1", "H1"), ("S2", "H2"), ("S3", "H3")) for i in ("", "b", "c", "d")]
-    rows = [v("S1", "2024-02-01", "D3"),
-            v("S2", "2024-02-01", "A1"), v("S2", "2024-03-01", "A2"), v("S2", "2024-04-01", "A3"),
-            v("S3", "2024-02-01", "A1"), v("S3", "2024-03-01", "A2")]
+    roster = [
+        {"person": f"{s}{i}", "institution": h}
+        for s, h in (("S1", "H1"), ("S2", "H2"), ("S3", "H3"))
+        for i in ("", "b", "c", "d")
+    ]
+    rows = [
+        v("S1", "2024-02-01", "D3"),
+        v("S2", "2024-02-01", "A1"),
+        v("S2", "2024-03-01", "A2"),
+        v("S2", "2024-04-01", "A3"),
+        v("S3", "2024-02-01", "A1"),
+        v("S3", "2024-03-01", "A2"),
+    ]
     r = run(J, rows, roster=roster)
-    lists = {i["institution"]: [(a["action"], a["start"]) for a in i["actions"]]
-             for i in r["institutions"]}
+    lists = {
+        i["institution"]: [(a["action"], a["start"]) for a in i["actions"]]
+        for i in r["institutions"]
+    }
     assert lists["H1"] == [("key-monitoring", "2024-02-01")]
     assert lists["H2"] == [("key-monitoring", "2024-04-01")]
     assert lists["H3"] == []
@@ -272,10 +318,19 @@ def test_key_monitoring_list(run):
 
 def test_institution_suspension_reaches_its_staff(run):
     """三(四): 定点医药机构被中止...其医保支付资格相关人员服务协议同时中止."""
-    roster = [{"person": "S1", "institution": "H1"}, {"person": "S2", "institution": "H1"},
-              {"person": "S2", "institution": "H2"}]
-    rows = [{"date": "2024-06-01", "type": "institution_suspended", "institution": "H1",
-             "end": "2024-08-31"}]
+    roster = [
+        {"person": "S1", "institution": "H1"},
+        {"person": "S2", "institution": "H1"},
+        {"person": "S2", "institution": "H2"},
+    ]
+    rows = [
+        {
+            "date": "2024-06-01",
+            "type": "institution_suspended",
+            "institution": "H1",
+            "end": "2024-08-31",
+        }
+    ]
     r = run(J, rows, roster=roster, as_of="2024-07-01")
     s = actions(r, "S1", "suspend")[0]
     assert (s["start"], s["end"], s["institution"]) == ("2024-06-01", "2024-08-31", "H1")
@@ -304,8 +359,10 @@ def test_objection_deadline_in_working_days(run):
 
 def test_open_or_closed_book_by_age(run):
     """三(三): 50周岁以上(含50周岁) open book, under 50 closed book."""
-    roster = [{"person": "OLD", "institution": "H1", "birth_date": "1975-12-31"},
-              {"person": "YOUNG", "institution": "H1", "birth_date": "1976-01-01"}]
+    roster = [
+        {"person": "OLD", "institution": "H1", "birth_date": "1975-12-31"},
+        {"person": "YOUNG", "institution": "H1", "birth_date": "1976-01-01"},
+    ]
     r = run(J, [v("OLD", "2025-03-01", "A1")], roster=roster, as_of="2025-12-31")
     assert person(r, "OLD")["facts"]["test_form"] == "open book"
     assert person(r, "YOUNG")["facts"]["test_form"] == "closed book"

@@ -157,12 +157,15 @@ def test_messages_and_hints(policy):
 
 
 def test_all_problems_collected(tmp_path, policy):
-    path = write(tmp_path, rows(
-        "E1,P1,2024-13-01,violation,A1,H1,,,,",
-        "E2,P1,2024-03-01,violation,A1,H1,,,,",
-        "E3,P1,2024-03-02,violation,ZZZ,H1,,,,",
-        "E4,,2024-03-03,violation,A1,H1,,,,",
-    ))
+    path = write(
+        tmp_path,
+        rows(
+            "E1,P1,2024-13-01,violation,A1,H1,,,,",
+            "E2,P1,2024-03-01,violation,A1,H1,,,,",
+            "E3,P1,2024-03-02,violation,ZZZ,H1,,,,",
+            "E4,,2024-03-03,violation,A1,H1,,,,",
+        ),
+    )
     diags = problems(read_events, path, policy)
     assert [(d.code, d.span.line) for d in diags] == [("date", 2), ("item", 4), ("person", 5)]
     assert diags[1].hint == "policy `test` has items A1, A2, LOSS, X1"
@@ -186,36 +189,45 @@ def test_limit_stops_reading(tmp_path, policy):
 # ---- checks -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("row", "code", "needle"), [
-    ("E1,P1,2024-03-05,violation,K1,H1,,,,", "item", "use type `credit`"),
-    ("E1,P1,2024-03-05,credit,A1,H1,,,,", "item", "not a credit"),
-    ("E1,P1,2024-03-05,violation,,H1,,,,", "item", "at least one item"),
-    ("E1,P1,2024-03-05,violation,A1||A2,H1,,,,", "item", "empty code"),
-    ("E1,P1,2024-03-05,violation,A1|A1,H1,,,,", "item", "listed twice"),
-    ("E1,P1,2024-03-05,reapply,A1,,,,,", "item", "lists no items"),
-    ("E1,P1,2024-03-05,violation,X1,H1,,,,", "points",
-     "item `X1` takes 1 to 3 points: give the decided value in `points`"),
-    ("E1,P1,2024-03-05,violation,A1,H1,,,2,", "points", "takes a decided value"),
-    ("E1,P1,2024-03-05,violation,X1,H1,,,1.5,", "points", "whole multiple"),
-    ("E1,P1,2024-03-05,violation,X1,H1,,,-1,", "points", "must not be negative"),
-    ("E1,P1,2024-03-05,violation,X1,H1,,,two,", "points", "not a number"),
-    ("E1,P1,2024-03-05,violation,LOSS,H1,,,,", "amount",
-     "item `LOSS` computes its points from `amount`"),
-    ("E1,P1,2024-03-05,violation,LOSS,H1,,-5,,", "amount", "must not be negative"),
-    ("E1,P1,2024-03-05,violation,LOSS,H1,,1.234,,", "amount", "more than 2 decimal places"),
-    ("E1,P1,2024-03-05,violation,LOSS,H1,,1e5,,", "amount", "not a number"),
-    ("E1,P1,2024-03-05,violation,LOSS,H1,,nan,,", "amount", "not a number"),
-    ("E1,P1,2024-03-05,violation,LOSS,H1,,inf,,", "amount", "not a number"),
-    ("E1,P1,2024-03-05,violation,A1,H1,,,,2024-04-01", "end", "only used by"),
-    ("E1,,2024-03-05,institution_suspended,,H1,,,,2024-13-01", "end", "not a real date"),
-    ("E1,,2024-03-05,institution_suspended,,H1,,,,1 June", "end", "YYYY-MM-DD"),
-    ("E1,P1,2024-03-05,institution_suspended,,H1,,,,", "person", "leave `person` empty"),
-    ("E1,,2024-03-05,reapply,,,,,,", "person", "needs `person`"),
-    ("E1,P1,2024-03-05,Violation!,A1,H1,,,,", "type", "unknown event type"),
-    ("E1,P1,5 March 2024,violation,A1,H1,,,,", "date", "YYYY-MM-DD"),
-    ("E1,P1,,violation,A1,H1,,,,", "date", "`date` is empty"),
-    ("E1,P1,２０２４-03-05,violation,A1,H1,,,,", "date", "YYYY-MM-DD"),
-])
+@pytest.mark.parametrize(
+    ("row", "code", "needle"),
+    [
+        ("E1,P1,2024-03-05,violation,K1,H1,,,,", "item", "use type `credit`"),
+        ("E1,P1,2024-03-05,credit,A1,H1,,,,", "item", "not a credit"),
+        ("E1,P1,2024-03-05,violation,,H1,,,,", "item", "at least one item"),
+        ("E1,P1,2024-03-05,violation,A1||A2,H1,,,,", "item", "empty code"),
+        ("E1,P1,2024-03-05,violation,A1|A1,H1,,,,", "item", "listed twice"),
+        ("E1,P1,2024-03-05,reapply,A1,,,,,", "item", "lists no items"),
+        (
+            "E1,P1,2024-03-05,violation,X1,H1,,,,",
+            "points",
+            "item `X1` takes 1 to 3 points: give the decided value in `points`",
+        ),
+        ("E1,P1,2024-03-05,violation,A1,H1,,,2,", "points", "takes a decided value"),
+        ("E1,P1,2024-03-05,violation,X1,H1,,,1.5,", "points", "whole multiple"),
+        ("E1,P1,2024-03-05,violation,X1,H1,,,-1,", "points", "must not be negative"),
+        ("E1,P1,2024-03-05,violation,X1,H1,,,two,", "points", "not a number"),
+        (
+            "E1,P1,2024-03-05,violation,LOSS,H1,,,,",
+            "amount",
+            "item `LOSS` computes its points from `amount`",
+        ),
+        ("E1,P1,2024-03-05,violation,LOSS,H1,,-5,,", "amount", "must not be negative"),
+        ("E1,P1,2024-03-05,violation,LOSS,H1,,1.234,,", "amount", "more than 2 decimal places"),
+        ("E1,P1,2024-03-05,violation,LOSS,H1,,1e5,,", "amount", "not a number"),
+        ("E1,P1,2024-03-05,violation,LOSS,H1,,nan,,", "amount", "not a number"),
+        ("E1,P1,2024-03-05,violation,LOSS,H1,,inf,,", "amount", "not a number"),
+        ("E1,P1,2024-03-05,violation,A1,H1,,,,2024-04-01", "end", "only used by"),
+        ("E1,,2024-03-05,institution_suspended,,H1,,,,2024-13-01", "end", "not a real date"),
+        ("E1,,2024-03-05,institution_suspended,,H1,,,,1 June", "end", "YYYY-MM-DD"),
+        ("E1,P1,2024-03-05,institution_suspended,,H1,,,,", "person", "leave `person` empty"),
+        ("E1,,2024-03-05,reapply,,,,,,", "person", "needs `person`"),
+        ("E1,P1,2024-03-05,Violation!,A1,H1,,,,", "type", "unknown event type"),
+        ("E1,P1,5 March 2024,violation,A1,H1,,,,", "date", "YYYY-MM-DD"),
+        ("E1,P1,,violation,A1,H1,,,,", "date", "`date` is empty"),
+        ("E1,P1,２０２４-03-05,violation,A1,H1,,,,", "date", "YYYY-MM-DD"),
+    ],
+)
 def test_row_checks(tmp_path, policy, row, code, needle):
     (d,) = problems(read_events, write(tmp_path, rows(row)), policy)
     assert d.code == code
@@ -224,20 +236,28 @@ def test_row_checks(tmp_path, policy, row, code, needle):
 
 
 def test_good_values(tmp_path, policy):
-    path = write(tmp_path, rows(
-        "E1, P1 ,2024-03-05,, A1 | A2 ,H1,INS-1,,,",
-        "E2,P1,2024-03-06,violation,X1,H1,,,2,",
-        "E3,P2,2024-03-07,violation,LOSS,H2,,12000.50,,",
-        "E4,P2,2024-03-08,violation,LOSS,H2,,0,,",
-        "E5,P2,2024-03-09,credit,K1,,,,,",
-        "E6,P2,2024-03-10,reapply,,,,,,",
-        "E7,,2024-03-11,institution_suspended,,H1,,,,2024-06-10",
-        "E8,,2024-03-12,institution_terminated,,H2,,,,",
-    ))
+    path = write(
+        tmp_path,
+        rows(
+            "E1, P1 ,2024-03-05,, A1 | A2 ,H1,INS-1,,,",
+            "E2,P1,2024-03-06,violation,X1,H1,,,2,",
+            "E3,P2,2024-03-07,violation,LOSS,H2,,12000.50,,",
+            "E4,P2,2024-03-08,violation,LOSS,H2,,0,,",
+            "E5,P2,2024-03-09,credit,K1,,,,,",
+            "E6,P2,2024-03-10,reapply,,,,,,",
+            "E7,,2024-03-11,institution_suspended,,H1,,,,2024-06-10",
+            "E8,,2024-03-12,institution_terminated,,H2,,,,",
+        ),
+    )
     ev = {e.id: e for e in read_events(path, policy)}
     e1 = ev["E1"]
     assert (e1.person, e1.type, e1.items, e1.institution, e1.inspection) == (
-        "P1", "violation", ("A1", "A2"), "H1", "INS-1")
+        "P1",
+        "violation",
+        ("A1", "A2"),
+        "H1",
+        "INS-1",
+    )
     assert e1.date == dt.date(2024, 3, 5) and e1.amount is None and e1.points is None
     assert ev["E2"].points == 2 and type(ev["E2"].points) is int
     assert ev["E3"].amount == Fraction(24001, 2)
@@ -252,17 +272,19 @@ def test_good_values(tmp_path, policy):
 
 
 def test_range_points_decimal(tmp_path, policy):
-    (tmp_path / "half.yaml").write_text(
-        POLICY.replace("unit: 1,", "unit: 0.5,"), encoding="utf-8")
+    (tmp_path / "half.yaml").write_text(POLICY.replace("unit: 1,", "unit: 0.5,"), encoding="utf-8")
     half = load_policy(tmp_path / "half.yaml", provenance_checks=False)
     (e,) = read_events(write(tmp_path, rows("E1,P1,2024-03-05,violation,X1,H1,,,2.50,")), half)
     assert e.points == Fraction(5, 2)
 
 
 def test_attrs_and_default_ids(tmp_path, policy):
-    path = write(tmp_path, "person,Date,Items,Suspension, Note \n"
-                           "P1,2024-03-05,A1,3 months,\n"
-                           "P2,2024-03-06,A2,, late \n")
+    path = write(
+        tmp_path,
+        "person,Date,Items,Suspension, Note \n"
+        "P1,2024-03-05,A1,3 months,\n"
+        "P2,2024-03-06,A2,, late \n",
+    )
     e1, e2 = read_events(path, policy)
     assert e1.id == f"{path}:2" and e2.id == f"{path}:3"
     assert e1.attrs == {"suspension": "3 months"}
@@ -289,19 +311,25 @@ def test_duplicate_header_and_unnamed_column(tmp_path, policy):
 def test_missing_columns_named(tmp_path, policy):
     diags = problems(read_events, write(tmp_path, "who,when\nP1,2024-03-05\n"), policy)
     assert [(d.code, d.message) for d in diags] == [
-        ("column", "missing column `date`"), ("column", "missing column `person`")]
+        ("column", "missing column `date`"),
+        ("column", "missing column `person`"),
+    ]
     assert "who, when" in diags[0].hint
 
 
 def test_long_cell(tmp_path, policy):
     long = "x" * (ledger.MAX_CELL + 1)
     fine = "y" * ledger.MAX_CELL
-    path = write(tmp_path, "person,date,items,note\n"
-                           f"P1,2024-03-05,A1,{fine}\nP1,2024-03-05,A1,{long}\n")
+    path = write(
+        tmp_path, f"person,date,items,note\nP1,2024-03-05,A1,{fine}\nP1,2024-03-05,A1,{long}\n"
+    )
     (d,) = problems(read_events, path, policy)
     assert (d.code, d.span.line) == ("format", 3) and "longer than 1000" in d.message
-    quoted = write(tmp_path, "person,date,items,note\n"
-                             f'P1,2024-03-05,A1,"{fine}"\nP1,2024-03-05,A1,"{long}"\n', "q.csv")
+    quoted = write(
+        tmp_path,
+        f'person,date,items,note\nP1,2024-03-05,A1,"{fine}"\nP1,2024-03-05,A1,"{long}"\n',
+        "q.csv",
+    )
     (d,) = problems(read_events, quoted, policy)
     assert (d.code, d.span.line) == ("format", 3)
 
@@ -329,14 +357,17 @@ def test_reader_state_restored(tmp_path, policy):
 
 
 def test_sorted_by_date_stable_within_a_date(tmp_path, policy):
-    path = write(tmp_path, rows(
-        "c1,P1,2024-05-01,violation,A1,H1,,,,",
-        "a1,P2,2024-01-01,violation,A1,H1,,,,",
-        "c2,P3,2024-05-01,violation,A1,H1,,,,",
-        "b1,P4,2024-03-01,violation,A1,H1,,,,",
-        "a2,P5,2024-01-01,violation,A1,H1,,,,",
-        "c3,P6,2024-05-01,violation,A1,H1,,,,",
-    ))
+    path = write(
+        tmp_path,
+        rows(
+            "c1,P1,2024-05-01,violation,A1,H1,,,,",
+            "a1,P2,2024-01-01,violation,A1,H1,,,,",
+            "c2,P3,2024-05-01,violation,A1,H1,,,,",
+            "b1,P4,2024-03-01,violation,A1,H1,,,,",
+            "a2,P5,2024-01-01,violation,A1,H1,,,,",
+            "c3,P6,2024-05-01,violation,A1,H1,,,,",
+        ),
+    )
     ev = read_events(path, policy)
     assert [e.id for e in ev] == ["a1", "a2", "b1", "c1", "c2", "c3"]
     assert ev == sorted(ev, key=lambda e: (e.date, e.seq))
@@ -360,8 +391,12 @@ def test_explicit_encoding(tmp_path, policy):
     assert e.attrs == {"note": "é"}
     (d,) = problems(read_events, path, policy, encoding="klingon")
     assert d.code == "encoding" and "unknown encoding" in d.message
-    (d,) = problems(read_events, write(tmp_path, "person,date\n\xff\n", "b.csv",
-                                       encoding="latin-1"), policy, encoding="utf-8")
+    (d,) = problems(
+        read_events,
+        write(tmp_path, "person,date\n\xff\n", "b.csv", encoding="latin-1"),
+        policy,
+        encoding="utf-8",
+    )
     assert (d.code, d.span.line) == ("encoding", 2)
 
 
@@ -380,8 +415,11 @@ def test_bom_and_crlf(tmp_path, policy):
 
 
 def test_quoted_cells_keep_physical_lines(tmp_path, policy):
-    text = rows('E1,P1,2024-03-05,violation,A1,H1,,,,', 'E2,P1,2024-03-06,violation,A1,H1,,,,',
-                'E3,P1,not-a-date,violation,A1,H1,,,,')
+    text = rows(
+        "E1,P1,2024-03-05,violation,A1,H1,,,,",
+        "E2,P1,2024-03-06,violation,A1,H1,,,,",
+        "E3,P1,not-a-date,violation,A1,H1,,,,",
+    )
     text = text.replace("E2,P1", 'E2,"P1"').replace("H1,,,,\nE3", 'H1,"multi\nline",,,\nE3')
     path = write(tmp_path, text)
     (d,) = problems(read_events, path, policy)
@@ -402,8 +440,12 @@ def test_xlsx(tmp_path, policy):
     path = tmp_path / "events.xlsx"
     wb.save(path)
     e1, e2, e3 = read_events(str(path), policy)
-    assert (e1.person, e1.date, e1.amount, e1.line) == ("1001", dt.date(2024, 3, 5),
-                                                      Fraction(2469, 2), 2)
+    assert (e1.person, e1.date, e1.amount, e1.line) == (
+        "1001",
+        dt.date(2024, 3, 5),
+        Fraction(2469, 2),
+        2,
+    )
     assert (e2.points, e2.attrs, e2.line) == (2, {"note": "7"}, 3)
     assert (e3.amount, e3.line, e3.attrs) == (100, 5, {"note": "ok"})
 
@@ -420,22 +462,36 @@ def test_xlsx_not_a_workbook(tmp_path, policy):
 
 
 def test_jsonl(tmp_path, policy):
-    text = ('{"id": "E1", "person": "P1", "date": "2024-03-05", "items": "A1|A2"}\n'
-            "\n"
-            '{"ID": "E2", "person": "P2", "date": "2024-03-04", "items": ["X1"], "points": 3,'
-            ' "amount": 10.5, "note": "x"}\n')
+    text = (
+        '{"id": "E1", "person": "P1", "date": "2024-03-05", "items": "A1|A2"}\n'
+        "\n"
+        '{"ID": "E2", "person": "P2", "date": "2024-03-04", "items": ["X1"], "points": 3,'
+        ' "amount": 10.5, "note": "x"}\n'
+    )
     e2, e1 = read_events(write(tmp_path, text, "events.jsonl"), policy)
     assert (e1.id, e1.items, e1.line) == ("E1", ("A1", "A2"), 1)
     assert (e2.id, e2.items, e2.points, e2.amount, e2.attrs, e2.line) == (
-        "E2", ("X1",), 3, Fraction(21, 2), {"note": "x"}, 3)
-    bad = ('{"person": "P1", "date": "2024-03-05", "items": "A1"}\n'
-           "[1, 2]\n"
-           '{"person": "P1", "date": "2024-03-05", "items": "A1", "points": {"x": 1}}\n'
-           "{oops\n"
-           '{"person": "P1", "date": "2024-3-5", "items": "A1"}\n')
+        "E2",
+        ("X1",),
+        3,
+        Fraction(21, 2),
+        {"note": "x"},
+        3,
+    )
+    bad = (
+        '{"person": "P1", "date": "2024-03-05", "items": "A1"}\n'
+        "[1, 2]\n"
+        '{"person": "P1", "date": "2024-03-05", "items": "A1", "points": {"x": 1}}\n'
+        "{oops\n"
+        '{"person": "P1", "date": "2024-3-5", "items": "A1"}\n'
+    )
     diags = problems(read_events, write(tmp_path, bad, "bad.ndjson"), policy)
     assert [(d.code, d.span.line) for d in diags] == [
-        ("format", 2), ("format", 3), ("format", 4), ("date", 5)]
+        ("format", 2),
+        ("format", 3),
+        ("format", 4),
+        ("date", 5),
+    ]
 
 
 def test_stdin(monkeypatch, policy):
@@ -470,19 +526,28 @@ def test_roster(tmp_path):
     p1 = people["P1"]
     assert p1.institutions == ["H1", "H2"]
     assert p1.attrs == {"role": "doctor", "birth_date": "1970-01-01"}
-    assert (p1.line, people["P2"].attrs, people["P3"].institutions) == (2, {"role": "nurse"},
-                                                                       ["H2"])
+    assert (p1.line, people["P2"].attrs, people["P3"].institutions) == (
+        2,
+        {"role": "nurse"},
+        ["H2"],
+    )
 
 
 def test_roster_for_an_evaluation_keeps_what_the_policy_reads(tmp_path):
     # an evaluation keeps only the person columns its policy reads (birth_date), and
     # gets each institution's staff as the roster is read: P1 at H1 and H2 (once at
     # H1 though listed twice), P2 at H1, P3 at H2
-    roster = ("person,institution,role,birth_date\nP1,H1,doctor,1970-01-01\nP2,H1,nurse,\n"
-              "P1,H2,pharmacist,\nP1,H1,doctor,1970-01-01\nP3,H2,,\n")
+    roster = (
+        "person,institution,role,birth_date\nP1,H1,doctor,1970-01-01\nP2,H1,nurse,\n"
+        "P1,H2,pharmacist,\nP1,H1,doctor,1970-01-01\nP3,H2,,\n"
+    )
     staff: dict[str, list[str]] = {}
-    people = read_roster(write(tmp_path, roster, "roster.csv"), read=frozenset({"birth_date"}),
-                         only_read=True, staff=staff)
+    people = read_roster(
+        write(tmp_path, roster, "roster.csv"),
+        read=frozenset({"birth_date"}),
+        only_read=True,
+        staff=staff,
+    )
     assert people["P1"].attrs == {"birth_date": "1970-01-01"}
     assert people["P2"].attrs == {}
     assert staff == {"H1": ["P1", "P2"], "H2": ["P1", "P3"]}
@@ -496,11 +561,14 @@ def test_roster_problems(tmp_path):
 
 
 def test_read_ledger(tmp_path, policy):
-    events = write(tmp_path, rows(
-        "E1,P1,2024-03-05,violation,A1,H1,,,,",
-        "E2,P9,2024-03-06,violation,A1,H9,,,,",
-        "E3,,2024-03-07,institution_suspended,,H2,,,,2024-06-06",
-    ))
+    events = write(
+        tmp_path,
+        rows(
+            "E1,P1,2024-03-05,violation,A1,H1,,,,",
+            "E2,P9,2024-03-06,violation,A1,H9,,,,",
+            "E3,,2024-03-07,institution_suspended,,H2,,,,2024-06-06",
+        ),
+    )
     led = read_ledger(events, policy, write(tmp_path, ROSTER, "roster.csv"))
     assert [e.id for e in led.events] == ["E1", "E2", "E3"]
     assert led.staff == {"H1": ["P1", "P2"], "H2": ["P1", "P3"]}
@@ -550,26 +618,29 @@ def test_roster_rows_must_agree_on_what_the_policy_reads(tmp_path):
     ev = tmp_path / "e.csv"
     ev.write_text("person,date,items\nP1,2024-05-01,A1\n", "utf-8")
     ro = tmp_path / "r.csv"
-    ro.write_text("person,institution,role,birth_date\nP1,H1,doctor,1970-01-01\n"
-                  "P1,H2,teacher,1971-01-01\n", "utf-8")
+    ro.write_text(
+        "person,institution,role,birth_date\nP1,H1,doctor,1970-01-01\nP1,H2,teacher,1971-01-01\n",
+        "utf-8",
+    )
     with pytest.raises(LedgerError) as e:
         read_ledger(str(ev), policy, str(ro))
     (d,) = e.value.diagnostics
     assert (d.code, d.span.line) == ("roster", 3) and "birth_date" in d.message
-    ro.write_text("person,institution,role,birth_date\nP1,H1,doctor,1970-01-01\n"
-                  "P1,H2,teacher,\n", "utf-8")
+    ro.write_text(
+        "person,institution,role,birth_date\nP1,H1,doctor,1970-01-01\nP1,H2,teacher,\n", "utf-8"
+    )
     assert read_ledger(str(ev), policy, str(ro)).roster["P1"].attrs["role"] == "doctor"
 
 
-def test_ids_kept_as_hashes_are_compared_as_text_when_hashes_meet(tmp_path, policy,
-                                                                   monkeypatch):
+def test_ids_kept_as_hashes_are_compared_as_text_when_hashes_meet(tmp_path, policy, monkeypatch):
     # ledger.SeenIds keeps a 64-bit hash per row; when hashes meet, the rows with those
     # hashes are read again, so two different ids that happened to share a hash are not
     # called duplicates. Here E9 and E1 share one. (The ids do not increase down the
     # file, or the check would be skipped: SeenIds.increasing.)
     real = hash
-    monkeypatch.setattr(ledger, "hash", lambda s: 5 if s in ("E1", "E9") else real(s),
-                        raising=False)
+    monkeypatch.setattr(
+        ledger, "hash", lambda s: 5 if s in ("E1", "E9") else real(s), raising=False
+    )
 
     def check(*ids):
         path = write(tmp_path, rows(*(f"{i},P1,2024-03-05,violation,A1,H1,,,," for i in ids)))
@@ -587,10 +658,15 @@ def test_reading_ids_again_reports_nothing_twice(tmp_path, policy):
     # E2 is given on lines 2 and 4 (the ids do not increase, so the rows with E2's hash
     # are read again); line 3's long note is a problem of the first reading only
     long = "x" * (ledger.MAX_CELL + 1)
-    path = write(tmp_path, "id,person,date,items,note\nE2,P1,2024-03-05,A1,\n"
-                           f"E1,P1,2024-03-05,A1,{long}\nE2,P1,2024-03-06,A1,\n")
+    path = write(
+        tmp_path,
+        "id,person,date,items,note\nE2,P1,2024-03-05,A1,\n"
+        f"E1,P1,2024-03-05,A1,{long}\nE2,P1,2024-03-06,A1,\n",
+    )
     assert [(d.code, d.span.line) for d in problems(read_events, path, policy)] == [
-        ("format", 3), ("duplicate-id", 4)]
+        ("format", 3),
+        ("duplicate-id", 4),
+    ]
 
 
 def test_a_file_gone_before_its_ids_are_read_again_is_reported(tmp_path):
@@ -604,7 +680,8 @@ def test_a_file_gone_before_its_ids_are_read_again_is_reported(tmp_path):
     with pytest.raises(Stop):
         again.at_lines({2})
     assert [(d.code, d.message) for d in mine.items] == [
-        ("io", f"cannot read `{path}`: no such file")]
+        ("io", f"cannot read `{path}`: no such file")
+    ]
 
 
 def test_duplicate_ids_on_standard_input_are_found(monkeypatch, policy):
@@ -621,27 +698,33 @@ def test_an_id_equal_to_the_one_a_row_without_id_gets_is_a_duplicate(tmp_path, p
     # a row with no id is known as `file:line`; another row may not take that name
     path = tmp_path / "events.csv"
     name = str(path)
-    path.write_text(f"id,person,date,items\n{name}:3,P1,2024-01-02,A1\n,P2,2024-01-03,A1\n",
-                    "utf-8")
+    path.write_text(
+        f"id,person,date,items\n{name}:3,P1,2024-01-02,A1\n,P2,2024-01-03,A1\n", "utf-8"
+    )
     (d,) = problems(read_events, name, policy)
     assert (d.code, d.span.line) == ("duplicate-id", 2)
     assert "line 3" in d.message
     # the same id is fine where line 3 has an id of its own
-    path.write_text(f"id,person,date,items\n{name}:3,P1,2024-01-02,A1\nE2,P2,2024-01-03,A1\n",
-                    "utf-8")
+    path.write_text(
+        f"id,person,date,items\n{name}:3,P1,2024-01-02,A1\nE2,P2,2024-01-03,A1\n", "utf-8"
+    )
     assert len(read_events(name, policy)) == 2
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.sampled_from(["", "E1", "E2", "E10", " E2", "E2 ", "A", "B7"]), min_size=1,
-                max_size=12))
+@given(
+    st.lists(
+        st.sampled_from(["", "E1", "E2", "E10", " E2", "E2 ", "A", "B7"]), min_size=1, max_size=12
+    )
+)
 def test_every_id_given_twice_is_found_and_no_other(tmp_path_factory, ids):
     # whether the ids increase down the file (the check is then skipped) or not (hashes,
     # then the rows read again), the rows reported are exactly those whose id, without
     # its spaces, was given on an earlier row
     policy = write_policy(tmp_path_factory.mktemp("p"))
-    path = write(tmp_path_factory.mktemp("e"),
-                 rows(*(f"{i},P1,2024-03-05,violation,A1,H1,,,," for i in ids)))
+    path = write(
+        tmp_path_factory.mktemp("e"), rows(*(f"{i},P1,2024-03-05,violation,A1,H1,,,," for i in ids))
+    )
     seen: set[str] = set()
     want = []
     for line, eid in enumerate(ids, 2):

@@ -14,21 +14,28 @@ from engine.ledger.read import read_ledger
 from engine.report.formats import render
 
 SEVERITY = {"active": 0, "awaiting_reapplication": 1, "suspended": 1, "terminated": 2}
-J_CODES = [f"A{i}" for i in range(1, 9)] + [f"B{i}" for i in range(1, 6)] + \
-    [f"C{i}" for i in range(1, 5)] + ["D1", "TEST-FAIL"]
+J_CODES = (
+    [f"A{i}" for i in range(1, 9)]
+    + [f"B{i}" for i in range(1, 6)]
+    + [f"C{i}" for i in range(1, 5)]
+    + ["D1", "TEST-FAIL"]
+)
 Z_CODES = ["A1", "B1", "B2", "C1", "C3", "D1", "D5", "LOSS"]
 
 day = st.integers(0, 3 * 365 - 1).map(lambda n: dt.date(2023, 1, 1) + dt.timedelta(days=n))
 
 
 def rows_strategy(codes):
-    row = st.fixed_dictionaries({
-        "person": st.sampled_from(["P1", "P2", "P3"]),
-        "date": day.map(str),
-        "items": st.lists(st.sampled_from(codes), min_size=1, max_size=2, unique=True)
-        .map("|".join),
-        "amount": st.sampled_from(["500", "2000", "15000", "40000"]),
-    })
+    row = st.fixed_dictionaries(
+        {
+            "person": st.sampled_from(["P1", "P2", "P3"]),
+            "date": day.map(str),
+            "items": st.lists(st.sampled_from(codes), min_size=1, max_size=2, unique=True).map(
+                "|".join
+            ),
+            "amount": st.sampled_from(["500", "2000", "15000", "40000"]),
+        }
+    )
     return st.lists(row, min_size=1, max_size=25)
 
 
@@ -39,8 +46,9 @@ def _eval(tmp_path, name, rows, as_of="2025-12-31"):
     return evaluate(pol, ledger, dt.date.fromisoformat(as_of))
 
 
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @SETTINGS

@@ -30,8 +30,12 @@ def _plain_json(obj) -> str:
 @pytest.mark.parametrize("city,as_of", [("jining", "2025-12-31"), ("zhanjiang", "2023-12-31")])
 def test_examples_render_as_json_dumps_would(city, as_of):
     ex = ROOT / "examples" / city
-    outcome = evaluate_files(str(ROOT / "policies" / f"{city}.yaml"), str(ex / "events.csv"),
-                             str(ex / "roster.csv"), dt.date.fromisoformat(as_of))
+    outcome = evaluate_files(
+        str(ROOT / "policies" / f"{city}.yaml"),
+        str(ex / "events.csv"),
+        str(ex / "roster.csv"),
+        dt.date.fromisoformat(as_of),
+    )
     pj = report.PersonJson()
     for p in outcome.people:
         assert pj.person(p) == _plain_json(p.as_dict())
@@ -45,23 +49,53 @@ _day = st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31))
 
 @st.composite
 def _people(draw):
-    cycles = [CycleOut(draw(_text), dt.date(2024, 1, 1), dt.date(2024, 12, 31), d,
-                       draw(st.one_of(st.none(), _number)), draw(st.one_of(st.none(), _text)),
-                       draw(st.integers(0, 5)), draw(_number), draw(st.integers(1, 3)))
-              for d in draw(st.lists(_number, max_size=3))]
-    actions = [ActionRec(draw(_text), draw(_day), draw(st.one_of(st.none(), _day)), draw(_text),
-                         draw(_text), draw(st.lists(_text, max_size=2)),
-                         draw(st.dictionaries(_text, st.one_of(_text, _day, _number,
-                                                               st.dictionaries(_text, _day)),
-                                              max_size=2)))
-               for _ in range(draw(st.integers(0, 2)))]
-    facts = draw(st.dictionaries(_text, st.one_of(st.none(), _text, _number, st.booleans(),
-                                                  st.lists(_text, max_size=2)), max_size=2))
-    return PersonOutcome(draw(_text), draw(st.sampled_from(["active", "suspended"])), cycles,
-                         actions, draw(st.one_of(st.none(), _day, st.just("never"))),
-                         draw(st.lists(st.dictionaries(_text, st.one_of(_text, _day)),
-                                       max_size=1)),
-                         facts, draw(st.lists(_text, max_size=2)))
+    cycles = [
+        CycleOut(
+            draw(_text),
+            dt.date(2024, 1, 1),
+            dt.date(2024, 12, 31),
+            d,
+            draw(st.one_of(st.none(), _number)),
+            draw(st.one_of(st.none(), _text)),
+            draw(st.integers(0, 5)),
+            draw(_number),
+            draw(st.integers(1, 3)),
+        )
+        for d in draw(st.lists(_number, max_size=3))
+    ]
+    actions = [
+        ActionRec(
+            draw(_text),
+            draw(_day),
+            draw(st.one_of(st.none(), _day)),
+            draw(_text),
+            draw(_text),
+            draw(st.lists(_text, max_size=2)),
+            draw(
+                st.dictionaries(
+                    _text, st.one_of(_text, _day, _number, st.dictionaries(_text, _day)), max_size=2
+                )
+            ),
+        )
+        for _ in range(draw(st.integers(0, 2)))
+    ]
+    facts = draw(
+        st.dictionaries(
+            _text,
+            st.one_of(st.none(), _text, _number, st.booleans(), st.lists(_text, max_size=2)),
+            max_size=2,
+        )
+    )
+    return PersonOutcome(
+        draw(_text),
+        draw(st.sampled_from(["active", "suspended"])),
+        cycles,
+        actions,
+        draw(st.one_of(st.none(), _day, st.just("never"))),
+        draw(st.lists(st.dictionaries(_text, st.one_of(_text, _day)), max_size=1)),
+        facts,
+        draw(st.lists(_text, max_size=2)),
+    )
 
 
 def test_equal_values_of_other_types_are_not_confused():
@@ -86,16 +120,26 @@ def _folded(policy, events: Path, roster: Path, as_of: str):
     from engine.evaluation.fold import Evaluator
     from engine.ledger.read import read_ledger
 
-    ev = Evaluator(policy, read_ledger(str(events), policy, str(roster)),
-                   dt.date.fromisoformat(as_of), set(), None)
+    ev = Evaluator(
+        policy,
+        read_ledger(str(events), policy, str(roster)),
+        dt.date.fromisoformat(as_of),
+        set(),
+        None,
+    )
     ev.fold_events(ev.ledger.events)
     return ev
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
-@pytest.mark.parametrize("city,as_of,initial", [
-    ("jining", "2025-12-31", True), ("zhanjiang", "2023-12-31", True),
-    ("jining", "2025-12-31", False)])
+@pytest.mark.parametrize(
+    "city,as_of,initial",
+    [
+        ("jining", "2025-12-31", True),
+        ("zhanjiang", "2023-12-31", True),
+        ("jining", "2025-12-31", False),
+    ],
+)
 def test_rows_render_as_outcomes_do(tmp_path, city, as_of, initial, fmt):
     # The CLI renders people from Evaluator.finish_row's plain tuples rather than
     # from PersonOutcome: the bytes must be the same, with or without an initial
@@ -113,8 +157,9 @@ def test_rows_render_as_outcomes_do(tmp_path, city, as_of, initial, fmt):
     policy = load_policy(str(path))
     assert (policy.scale.initial is not None) is initial
     ex = ROOT / "examples" / city
-    by_rows, by_outcomes = (_folded(policy, ex / "events.csv", ex / "roster.csv", as_of)
-                            for _ in range(2))
+    by_rows, by_outcomes = (
+        _folded(policy, ex / "events.csv", ex / "roster.csv", as_of) for _ in range(2)
+    )
     codes = by_rows.codes()
     assert len(codes) > report.BATCH // 10
     rows = "".join(report.people_runs(by_rows, codes, fmt))
@@ -135,8 +180,9 @@ def test_an_event_made_by_hand_may_list_its_items():
 
     policy = load_policy(str(ROOT / "policies" / "jining.yaml"))
     ex = ROOT / "examples" / "jining"
-    as_tuples, as_lists = (read_ledger(str(ex / "events.csv"), policy, str(ex / "roster.csv"))
-                           for _ in range(2))
+    as_tuples, as_lists = (
+        read_ledger(str(ex / "events.csv"), policy, str(ex / "roster.csv")) for _ in range(2)
+    )
     for e in as_lists.events:
         e.items = list(e.items)
     day = dt.date(2025, 12, 31)

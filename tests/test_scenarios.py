@@ -47,8 +47,9 @@ WRONG_END = """\
 """
 
 
-def suite(tmp_path: Path, cases: str, name: str = "cases.yaml",
-          head: str = "as_of: 2024-05-01\n") -> Path:
+def suite(
+    tmp_path: Path, cases: str, name: str = "cases.yaml", head: str = "as_of: 2024-05-01\n"
+) -> Path:
     path = tmp_path / name
     path.write_text(f"policy: {JINING}\n{head}cases:\n{cases}", "utf-8")
     return path
@@ -165,24 +166,39 @@ def test_institution_expectations(tmp_path):
 
 BAD = {
     "yaml": ("  - name: x\n    cite: [\n", 6),
-    "duplicate-key": (SIX_POINTS.replace("    cite: 五(一)\n",
-                                         "    cite: 五(一)\n    cite: 四\n"), 6),
+    "duplicate-key": (
+        SIX_POINTS.replace("    cite: 五(一)\n", "    cite: 五(一)\n    cite: 四\n"),
+        6,
+    ),
     "test-key": (SIX_POINTS.replace("    cite:", "    citation: x\n    cite:"), 5),
-    "test-missing": ("  - name: no expect\n    cite: 五(一)\n"
-                     "    events: [{person: P, date: 2024-04-01, items: C1}]\n", 4),
-    "test-date": (SIX_POINTS.replace("    cite: 五(一)\n",
-                                     "    cite: 五(一)\n    as_of: 2024-13-01\n"), 6),
+    "test-missing": (
+        "  - name: no expect\n    cite: 五(一)\n"
+        "    events: [{person: P, date: 2024-04-01, items: C1}]\n",
+        4,
+    ),
+    "test-date": (
+        SIX_POINTS.replace("    cite: 五(一)\n", "    cite: 五(一)\n    as_of: 2024-13-01\n"),
+        6,
+    ),
     "test-value": (SIX_POINTS.replace("status: suspended", "status: suspend"), 11),
     "test-duplicate": (SIX_POINTS + SIX_POINTS, 14),
-    "test-empty": (SIX_POINTS.replace("    events:\n      - {person: P, date: 2024-04-01, "
-                                      "items: C1}\n", "    events: []\n"), 6),
+    "test-empty": (
+        SIX_POINTS.replace(
+            "    events:\n      - {person: P, date: 2024-04-01, items: C1}\n", "    events: []\n"
+        ),
+        6,
+    ),
     "test-type": (SIX_POINTS.replace("    events:\n", "    events:\n      - just text\n"), 7),
     "date": (SIX_POINTS.replace("date: 2024-04-01", "date: 2024/04/01"), 7),
     "item": (SIX_POINTS.replace("items: C1", "items: C9"), 7),
-    "duplicate-id": (SIX_POINTS.replace(
-        "      - {person: P, date: 2024-04-01, items: C1}\n",
-        "      - {person: P, date: 2024-04-01, items: C1, id: E1}\n"
-        "      - {person: P, date: 2024-04-02, items: A1, id: E1}\n"), 8),
+    "duplicate-id": (
+        SIX_POINTS.replace(
+            "      - {person: P, date: 2024-04-01, items: C1}\n",
+            "      - {person: P, date: 2024-04-01, items: C1, id: E1}\n"
+            "      - {person: P, date: 2024-04-02, items: A1, id: E1}\n",
+        ),
+        8,
+    ),
 }
 
 
@@ -224,8 +240,9 @@ def test_institution_events_without_roster_point_at_the_row(tmp_path):
 """
     r = run(str(suite(tmp_path, cases)))
     assert r.exit_code == 1
-    assert f"{tmp_path / 'cases.yaml'}:7: error[roster]: institution events need a roster" \
-        in r.stderr
+    assert (
+        f"{tmp_path / 'cases.yaml'}:7: error[roster]: institution events need a roster" in r.stderr
+    )
 
 
 def test_a_missing_path(tmp_path):
@@ -247,8 +264,10 @@ def test_a_bad_file_does_not_stop_the_others(tmp_path):
 
 
 def test_junit_output_parses(tmp_path):
-    path = suite(tmp_path, SIX_POINTS + WRONG_END + WRONG_END.replace(
-        "wrong end", "known bug") + "    xfail: known\n")
+    path = suite(
+        tmp_path,
+        SIX_POINTS + WRONG_END + WRONG_END.replace("wrong end", "known bug") + "    xfail: known\n",
+    )
     out = tmp_path / "report.xml"
     r = run(str(path), "--junit", str(out))
     assert r.exit_code == 1
@@ -269,8 +288,9 @@ def test_json_output(tmp_path):
     data = json.loads(r.stdout)
     assert data["summary"] == {"passed": 1, "failed": 1, "xfailed": 0}
     failed = [c for c in data["cases"] if c["status"] == "failed"]
-    assert failed[0]["mismatches"] == [{"path": "people.P.actions[0].end",
-                                        "expected": "2024-06-29", "actual": "2024-06-30"}]
+    assert failed[0]["mismatches"] == [
+        {"path": "people.P.actions[0].end", "expected": "2024-06-29", "actual": "2024-06-30"}
+    ]
 
 
 # ---- coverage ------------------------------------------------------------------------------
@@ -307,17 +327,30 @@ pytest_plugins = ["pytester"]
 
 
 def test_the_pytest_plugin_collects_cases(pytester, pytestconfig):
-    pytester.makefile(".yaml", **{"tests/jining/cases": (
-        f"policy: {JINING}\nas_of: 2024-05-01\ncases:\n" + SIX_POINTS + WRONG_END
-        + WRONG_END.replace("wrong end", "known bug") + "    xfail: known\n")})
+    pytester.makefile(
+        ".yaml",
+        **{
+            "tests/jining/cases": (
+                f"policy: {JINING}\nas_of: 2024-05-01\ncases:\n"
+                + SIX_POINTS
+                + WRONG_END
+                + WRONG_END.replace("wrong end", "known bug")
+                + "    xfail: known\n"
+            )
+        },
+    )
     pytester.makefile(".yaml", **{"tests/other": "cases:\n  - {expr: 1}\n"})  # no policy
     pytester.makefile(".yaml", **{"elsewhere/cases": f"policy: {JINING}\ncases: []\n"})
-    args = [] if pytestconfig.pluginmanager.has_plugin("policyctl") else [
-        "-p", "engine.testing.pytest_plugin"]
+    args = (
+        []
+        if pytestconfig.pluginmanager.has_plugin("policyctl")
+        else ["-p", "engine.testing.pytest_plugin"]
+    )
     result = pytester.runpytest(*args)
     result.assert_outcomes(passed=1, failed=1, xfailed=1)
-    result.stdout.fnmatch_lines(["*people.P.actions[[]0[]].end: expected 2024-06-29, got "
-                                 "2024-06-30*"])
+    result.stdout.fnmatch_lines(
+        ["*people.P.actions[[]0[]].end: expected 2024-06-29, got 2024-06-30*"]
+    )
     assert "Traceback" not in result.stdout.str()
     pytester.makefile(".yaml", **{"tests/bad": f"policy: {JINING}\ncases:\n  - name: x\n"})
     result = pytester.runpytest(*args, "tests/bad.yaml")

@@ -27,8 +27,10 @@ def whole(data: bytes, encoding: str | None):
             rows = list(table.rows)
     except (LedgerError, Stop):
         return None, [(d.code, d.message, d.span.line) for d in problems.items]
-    return ((table.header, table.header_line, table.count, rows),
-            [(d.code, d.message, d.span.line) for d in problems.items])
+    return (
+        (table.header, table.header_line, table.count, rows),
+        [(d.code, d.message, d.span.line) for d in problems.items],
+    )
 
 
 def streamed(path: Path, encoding: str | None):
@@ -39,25 +41,52 @@ def streamed(path: Path, encoding: str | None):
             rows = list(table.rows)
     except (LedgerError, Stop):
         return None, [(d.code, d.message, d.span.line) for d in problems.items]
-    return ((table.header, table.header_line, table.count, rows),
-            [(d.code, d.message, d.span.line) for d in problems.items])
+    return (
+        (table.header, table.header_line, table.count, rows),
+        [(d.code, d.message, d.span.line) for d in problems.items],
+    )
 
 
 # pieces of a CSV file: plain cells, separators, quotes, every kind of line break,
 # Chinese text (two bytes in GB18030, three in UTF-8), blanks, and bytes no encoding reads
-PIECES = st.sampled_from(["a", "id", "P1", ",", ",", " ", "\t", '"', "\n", "\n", "\r\n", "\r",
-                          "医保", "扣分", "\ufeff", b"\xff", b"\x80", b"\x81\x30"])
+PIECES = st.sampled_from(
+    [
+        "a",
+        "id",
+        "P1",
+        ",",
+        ",",
+        " ",
+        "\t",
+        '"',
+        "\n",
+        "\n",
+        "\r\n",
+        "\r",
+        "医保",
+        "扣分",
+        "\ufeff",
+        b"\xff",
+        b"\x80",
+        b"\x81\x30",
+    ]
+)
 
 
 @settings(max_examples=400, deadline=None)
-@given(pieces=st.lists(PIECES, max_size=60),
-       encoding=st.sampled_from(["utf-8", "gb18030", "utf-8-sig", "gbk", "big5"]),
-       bom=st.booleans(), given_encoding=st.booleans(), block=st.integers(1, 9),
-       cell=st.integers(2, 12))
+@given(
+    pieces=st.lists(PIECES, max_size=60),
+    encoding=st.sampled_from(["utf-8", "gb18030", "utf-8-sig", "gbk", "big5"]),
+    bom=st.booleans(),
+    given_encoding=st.booleans(),
+    block=st.integers(1, 9),
+    cell=st.integers(2, 12),
+)
 def test_streamed_reads_as_the_whole_text(pieces, encoding, bom, given_encoding, block, cell):
     # (b"\x81\x30" begins a four-byte GB18030 character that never ends)
-    data = b"".join(p if isinstance(p, bytes) else p.encode(encoding, errors="replace")
-                    for p in pieces)
+    data = b"".join(
+        p if isinstance(p, bytes) else p.encode(encoding, errors="replace") for p in pieces
+    )
     if bom and encoding.startswith("utf-8"):
         data = codecs.BOM_UTF8 + data
     name = encoding if given_encoding or encoding not in ("utf-8", "gb18030") else None
@@ -96,8 +125,10 @@ def test_a_utf8_bom_counts_in_the_position(tmp_path):
     data = codecs.BOM_UTF8 + b"person\n\xff\n"  # the \xff is byte 11
     path = tmp_path / "e.csv"
     path.write_bytes(data)
-    for read in (lambda: open_table(str(path), None, Problems("e.csv", 5)),
-                 lambda: tables._decode(data, None, Problems("e.csv", 5))):
+    for read in (
+        lambda: open_table(str(path), None, Problems("e.csv", 5)),
+        lambda: tables._decode(data, None, Problems("e.csv", 5)),
+    ):
         with pytest.raises(LedgerError) as err:
             read()
         assert "(byte 11)" in err.value.diagnostics[0].message
@@ -124,15 +155,17 @@ def test_quoted_rows_are_read_again_from_the_file(tmp_path):
     assert list(table.rows) == [(3, ["P1", "two\nlines"]), (5, ["P2", "x"])]
 
 
-@pytest.mark.parametrize("before, after", [
-    (b"person,date\nP1,2024-01-01\n", b"person,date\nP1,2024\xff-01-01\n"),  # not UTF-8 now
-    (b"person,date\nP1,2024-01-01\n", b'person,date\nP1,"2024-01-01,x"\nP2,2024-01-02\n'),
-    (b'person,"date"\n\nP1,2024-01-01\n', b""),  # quoted, then emptied
-    (b'person,"date"\nP1,2024-01-01\n', b"x\n"),
-    (b"person,date\nP1,2024-01-01\n", None),  # gone
-])
-def test_a_file_changed_between_the_passes_is_a_problem_not_a_misreading(tmp_path, before,
-                                                                         after):
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        (b"person,date\nP1,2024-01-01\n", b"person,date\nP1,2024\xff-01-01\n"),  # not UTF-8 now
+        (b"person,date\nP1,2024-01-01\n", b'person,date\nP1,"2024-01-01,x"\nP2,2024-01-02\n'),
+        (b'person,"date"\n\nP1,2024-01-01\n', b""),  # quoted, then emptied
+        (b'person,"date"\nP1,2024-01-01\n', b"x\n"),
+        (b"person,date\nP1,2024-01-01\n", None),  # gone
+    ],
+)
+def test_a_file_changed_between_the_passes_is_a_problem_not_a_misreading(tmp_path, before, after):
     # the rows are read from the file again after the first pass (and in each process of a
     # split fold): a file written to in between is reported, never read as something else
     path = tmp_path / "e.csv"
@@ -162,6 +195,7 @@ def test_a_pipe_is_read_whole_once(tmp_path):
     def write() -> None:
         with open(fifo, "w") as f:
             f.write("person,date\nP1,2024-01-01\n")
+
     writer = threading.Thread(target=write)
     writer.start()
     table = open_table(str(fifo), None, Problems("f.csv", 5))

@@ -20,13 +20,13 @@ FIX = Path(__file__).parent / "fixtures" / "policies"
 ROOT = Path(__file__).resolve().parent.parent
 
 BAD = [
-    ("unknown-name", "name", 17, 27),         # `deductd` inside `when:`
-    ("bad-syntax", "syntax", 16, 40),         # the end of `6 <= deducted <`
-    ("type-error", "type", 17, 27),           # `deducted + 1` is no condition
+    ("unknown-name", "name", 17, 27),  # `deductd` inside `when:`
+    ("bad-syntax", "syntax", 16, 40),  # the end of `6 <= deducted <`
+    ("type-error", "type", 17, 27),  # `deducted + 1` is no condition
     ("unknown-function", "function", 17, 27),
-    ("overlap", "overlap", 17, 27),           # 12 is in both tiers
-    ("gap", "gap", 17, 27),                   # 11 is in no tier
-    ("unreachable", "unreachable", 17, 27),   # 13 is above the cap of 12
+    ("overlap", "overlap", 17, 27),  # 12 is in both tiers
+    ("gap", "gap", 17, 27),  # 11 is in no tier
+    ("unreachable", "unreachable", 17, 27),  # 13 is above the cap of 12
     ("duplicate-code", "duplicate", 14, 12),
     ("missing-cite", "schema", 13, 5),
     ("unknown-key", "schema", 9, 51),
@@ -34,12 +34,12 @@ BAD = [
     ("duplicate-key", "duplicate-key", 4, 1),
     ("provenance", "provenance", 14, 33),
     ("hash", "source-hash", 8, 36),
-    ("bad-action", "action", 16, 59),         # `three` in `suspend three months`
+    ("bad-action", "action", 16, 59),  # `three` in `suspend three months`
     ("unknown-action", "action", 16, 51),
     ("yaml-syntax", "yaml", 13, 3),
     ("wrong-type", "schema", 9, 36),
     ("constant-fails", "evaluation", 17, 27),  # `12 / 0` folds at load: never computable
-    ("zero-length", "action", 16, 51),         # `suspend 0 months`
+    ("zero-length", "action", 16, 51),  # `suspend 0 months`
 ]
 
 
@@ -68,7 +68,8 @@ def test_shipped_policies_have_no_diagnostics(name):
 def test_all_problems_are_reported(tmp_path):
     text = (FIX / "good.yaml").read_text("utf-8")
     text = text.replace("when: deducted >= 12", "when: deductd >= 12").replace(
-        "then: suspend 3 months", "then: scold")
+        "then: suspend 3 months", "then: scold"
+    )
     p = tmp_path / "two.yaml"
     p.write_text(text, "utf-8")
     (tmp_path / "source.txt").write_bytes((FIX / "source.txt").read_bytes())
@@ -78,15 +79,18 @@ def test_all_problems_are_reported(tmp_path):
 
 def test_cli_validate_ok_and_exit_codes():
     runner = CliRunner()
-    ok = runner.invoke(cli, ["validate", str(ROOT / "policies/jining.yaml"),
-                             str(ROOT / "policies/zhanjiang.yaml")])
+    ok = runner.invoke(
+        cli, ["validate", str(ROOT / "policies/jining.yaml"), str(ROOT / "policies/zhanjiang.yaml")]
+    )
     assert ok.exit_code == 0, ok.output
     assert "valid" in ok.output
     bad = runner.invoke(cli, ["validate", str(FIX / "unknown-name.yaml")])
     assert bad.exit_code == 1
     line = bad.stderr.strip().splitlines()[0]
-    assert line.endswith("unknown-name.yaml:17:27: error[name]: unknown name `deductd` "
-                         "(hint: did you mean `deducted`?)")
+    assert line.endswith(
+        "unknown-name.yaml:17:27: error[name]: unknown name `deductd` "
+        "(hint: did you mean `deducted`?)"
+    )
 
 
 def test_cli_validate_json():

@@ -60,9 +60,14 @@ class Note:
         return f"{head} {self.reason}" + (f" ({self.event} left out)" if self.dropped else "")
 
 
-def carry_over(ledger: Ledger, new: Policy, code_map: dict[str, str | None],
-               events_path: str, roster: str | None,
-               encoding: str | None = None) -> tuple[Ledger, list[Note]]:
+def carry_over(
+    ledger: Ledger,
+    new: Policy,
+    code_map: dict[str, str | None],
+    events_path: str,
+    roster: str | None,
+    encoding: str | None = None,
+) -> tuple[Ledger, list[Note]]:
     """The ledger restated in `new`'s codes and read under it, with what did not carry."""
     rows: list[list[str]] = []
     origin: list[tuple[str, int]] = []
@@ -79,10 +84,21 @@ def carry_over(ledger: Ledger, new: Policy, code_map: dict[str, str | None],
             if not items:
                 continue
             points = e.points if keep_points else None
-        rows.append([e.id, e.person or "", e.date.isoformat(), e.type, "|".join(items),
-                     e.institution or "", e.inspection or "", _number(e.amount),
-                     _number(points), e.end.isoformat() if e.end else ""]
-                    + [e.attrs.get(k, "") for k in extra])
+        rows.append(
+            [
+                e.id,
+                e.person or "",
+                e.date.isoformat(),
+                e.type,
+                "|".join(items),
+                e.institution or "",
+                e.inspection or "",
+                _number(e.amount),
+                _number(points),
+                e.end.isoformat() if e.end else "",
+            ]
+            + [e.attrs.get(k, "") for k in extra]
+        )
         origin.append((e.file, e.line))
     with tempfile.TemporaryDirectory(prefix="policyctl-diff-") as tmp:
         path = Path(tmp) / "events.csv"
@@ -91,15 +107,17 @@ def carry_over(ledger: Ledger, new: Policy, code_map: dict[str, str | None],
         try:
             carried = read_ledger(str(path), new, roster, encoding="utf-8")
         except LedgerError as exc:
-            raise LedgerError([_repoint(d, str(path), where, events_path)
-                               for d in exc.diagnostics]) from None
+            raise LedgerError(
+                [_repoint(d, str(path), where, events_path) for d in exc.diagnostics]
+            ) from None
     for e in carried.events:
         e.file, e.line = where[e.line]
     return carried, notes
 
 
-def _restate(e: Event, catalogue: dict[str, Item], code_map: dict[str, str | None]
-             ) -> tuple[tuple[str, ...], bool, list[Note]]:
+def _restate(
+    e: Event, catalogue: dict[str, Item], code_map: dict[str, str | None]
+) -> tuple[tuple[str, ...], bool, list[Note]]:
     out: list[str] = []
     notes: list[Note] = []
     keep_points = False
@@ -117,19 +135,30 @@ def _restate(e: Event, catalogue: dict[str, Item], code_map: dict[str, str | Non
             continue
         item = catalogue[target]
         if "amount" in item.needs and e.amount is None:
-            note(code, "needs amount",
-                 f"cannot be evaluated under NEW: item {target} needs amount", target)
+            note(
+                code,
+                "needs amount",
+                f"cannot be evaluated under NEW: item {target} needs amount",
+                target,
+            )
             continue
         if "points" in item.needs:
             if e.points is None:
-                note(code, "needs points",
-                     f"cannot be evaluated under NEW: item {target} needs decided points", target)
+                note(
+                    code,
+                    "needs points",
+                    f"cannot be evaluated under NEW: item {target} needs decided points",
+                    target,
+                )
                 continue
             if item.points_kind == "range" and not item.low <= e.points <= item.high:
-                note(code, "points outside range",
-                     f"cannot be evaluated under NEW: points {_number(e.points)} outside "
-                     f"item {target}'s range {_number(item.low)} to {_number(item.high)}",
-                     target)
+                note(
+                    code,
+                    "points outside range",
+                    f"cannot be evaluated under NEW: points {_number(e.points)} outside "
+                    f"item {target}'s range {_number(item.low)} to {_number(item.high)}",
+                    target,
+                )
                 continue
             keep_points = True
         out.append(target)
@@ -162,8 +191,7 @@ def _write(path: Path, header: list[str], rows: list[list[str]]) -> list[int]:
     return starts
 
 
-def _repoint(d: Diagnostic, tmp: str, where: dict[int, tuple[str, int]],
-             events: str) -> Diagnostic:
+def _repoint(d: Diagnostic, tmp: str, where: dict[int, tuple[str, int]], events: str) -> Diagnostic:
     if d.span is None or d.span.file != tmp:
         return d
     file, line = where.get(d.span.line, (events, 0))

@@ -51,9 +51,25 @@ from engine.policy import provenance
 from engine.policy.codemap import Pairing, load_map, pair_items
 from engine.policy.model import ActionSpec, Ban, Expr, Item, Policy, Tier
 
-SECTIONS = ("metadata", "scale", "cycle", "combine", "items", "credits", "actions", "tiers",
-            "rules", "sanctions", "restoration", "reapplication", "bans", "institutions",
-            "deadlines", "facts", "provisions")
+SECTIONS = (
+    "metadata",
+    "scale",
+    "cycle",
+    "combine",
+    "items",
+    "credits",
+    "actions",
+    "tiers",
+    "rules",
+    "sanctions",
+    "restoration",
+    "reapplication",
+    "bans",
+    "institutions",
+    "deadlines",
+    "facts",
+    "provisions",
+)
 KINDS = ("added", "removed", "changed", "recoded")
 
 
@@ -75,8 +91,11 @@ class Change:
     ids: tuple[str | None, str | None] = (None, None)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in dataclasses.asdict(self).items()
-                if k != "ids" and (v is not None or k in ("old", "new"))}
+        return {
+            k: v
+            for k, v in dataclasses.asdict(self).items()
+            if k != "ids" and (v is not None or k in ("old", "new"))
+        }
 
 
 @dataclass
@@ -101,8 +120,13 @@ class PolicyDiff:
         counts: dict[str, int] = {}
         for c in self.changes:
             counts[c.section] = counts.get(c.section, 0) + 1
-        return {"old": _ident(self.old), "new": _ident(self.new), "map": self.map_path,
-                "changes": [c.as_dict() for c in self.changes], "counts": counts}
+        return {
+            "old": _ident(self.old),
+            "new": _ident(self.new),
+            "map": self.map_path,
+            "changes": [c.as_dict() for c in self.changes],
+            "counts": counts,
+        }
 
 
 def _ident(p: Policy) -> dict[str, str]:
@@ -112,8 +136,9 @@ def _ident(p: Policy) -> dict[str, str]:
 # ---- entry points ---------------------------------------------------------------------------
 
 
-def diff_files(old_path: str | Path, new_path: str | Path,
-               map_path: str | Path | None = None) -> PolicyDiff:
+def diff_files(
+    old_path: str | Path, new_path: str | Path, map_path: str | Path | None = None
+) -> PolicyDiff:
     """Load both policies (and the map) and diff them; raises PolicyError."""
     from engine.policy.loader import load_policy
 
@@ -133,8 +158,9 @@ def diff_files(old_path: str | Path, new_path: str | Path,
     return d
 
 
-def diff_policies(old: Policy, new: Policy,
-                  code_map: dict[str, str | None] | None = None) -> PolicyDiff:
+def diff_policies(
+    old: Policy, new: Policy, code_map: dict[str, str | None] | None = None
+) -> PolicyDiff:
     """Every semantic change from `old` to `new`, in section order."""
     code_map = code_map or {}
     items = pair_items(old.items, new.items, code_map)
@@ -144,22 +170,47 @@ def diff_policies(old: Policy, new: Policy,
     d.blocks()
     d.items("items", old.items, new.items, items)
     d.items("credits", old.credits, new.credits, credits)
-    d.keyed("actions", list(old.actions.values()), list(new.actions.values()), "name",
-            [("label", lambda a: a.label)], lambda a: a.label)
+    d.keyed(
+        "actions",
+        list(old.actions.values()),
+        list(new.actions.values()),
+        "name",
+        [("label", lambda a: a.label)],
+        lambda a: a.label,
+    )
     d.tiers()
-    d.keyed("rules", old.rules, new.rules, "id",
-            [("when", lambda r: _E(r.when)), ("action", lambda r: _A(r.then)),
-             ("cause", lambda r: r.cause)], lambda r: f"{r.when.text}: {_acts(r.then)}")
+    d.keyed(
+        "rules",
+        old.rules,
+        new.rules,
+        "id",
+        [
+            ("when", lambda r: _E(r.when)),
+            ("action", lambda r: _A(r.then)),
+            ("cause", lambda r: r.cause),
+        ],
+        lambda r: f"{r.when.text}: {_acts(r.then)}",
+    )
     d.sanctions_restoration()
     d.conditions()
     d.bans()
     d.institutions()
-    d.keyed("deadlines", old.deadlines, new.deadlines, "id",
-            [("after", lambda x: x.after), ("within", lambda x: x.within),
-             ("on", lambda x: x.on)],
-            lambda x: f"{x.within} after {x.after}" + (f" on {_show(x.on)}" if x.on else ""))
-    d.keyed("facts", old.facts, new.facts, "name", [("value", lambda f: _E(f.value))],
-            lambda f: f.value.text)
+    d.keyed(
+        "deadlines",
+        old.deadlines,
+        new.deadlines,
+        "id",
+        [("after", lambda x: x.after), ("within", lambda x: x.within), ("on", lambda x: x.on)],
+        lambda x: f"{x.within} after {x.after}" + (f" on {_show(x.on)}" if x.on else ""),
+    )
+    d.keyed(
+        "facts",
+        old.facts,
+        new.facts,
+        "name",
+        [("value", lambda f: _E(f.value))],
+        lambda f: f.value.text,
+    )
     d.provisions()
     return PolicyDiff(old, new, d.out, items, credits)
 
@@ -252,13 +303,24 @@ def points_text(item: Item) -> str:
 
 
 def _points_key(item: Item) -> tuple:
-    return (item.points_kind, item.points, item.low, item.high,
-            None if item.expr is None else canonical(item.expr.node))
+    return (
+        item.points_kind,
+        item.points,
+        item.low,
+        item.high,
+        None if item.expr is None else canonical(item.expr.node),
+    )
 
 
 def _effects_key(item: Item) -> tuple:
-    keys = [(repr(None if e.when is None else canonical(e.when.node)),
-             repr(tuple(s.action for s in e.then)), e.cite) for e in item.effects]
+    keys = [
+        (
+            repr(None if e.when is None else canonical(e.when.node)),
+            repr(tuple(s.action for s in e.then)),
+            e.cite,
+        )
+        for e in item.effects
+    ]
     return tuple(sorted(keys))
 
 
@@ -272,8 +334,11 @@ def effects_text(item: Item) -> str:
 
 def item_summary(item: Item) -> str:
     """An added or removed item in one line: what it is worth, does, and says."""
-    worth = (f"points = {points_text(item)}" if item.points_kind == "computed"
-             else f"{points_text(item)} points")
+    worth = (
+        f"points = {points_text(item)}"
+        if item.points_kind == "computed"
+        else f"{points_text(item)} points"
+    )
     if item.effects:
         worth += f", {effects_text(item)}"
     return f"{worth}: {item.text}"
@@ -289,16 +354,43 @@ class _Differ:
         self.out: list[Change] = []
         self.ids: tuple[str | None, str | None] = (None, None)  # of the element at hand
 
-    def add(self, section: str, kind: str, element: str, field: str, old: Any, new: Any,
-            old_cite: str | None = None, new_cite: str | None = None,
-            note: str | None = None, ids: tuple[str | None, str | None] | None = None
-            ) -> None:
-        self.out.append(Change(section, kind, element, field, _show(old), _show(new),
-                               old_cite, new_cite, note, ids or self.ids))
+    def add(
+        self,
+        section: str,
+        kind: str,
+        element: str,
+        field: str,
+        old: Any,
+        new: Any,
+        old_cite: str | None = None,
+        new_cite: str | None = None,
+        note: str | None = None,
+        ids: tuple[str | None, str | None] | None = None,
+    ) -> None:
+        self.out.append(
+            Change(
+                section,
+                kind,
+                element,
+                field,
+                _show(old),
+                _show(new),
+                old_cite,
+                new_cite,
+                note,
+                ids or self.ids,
+            )
+        )
 
-    def fields(self, section: str, element: str, x: Any, y: Any,
-               getters: Sequence[tuple[str, Callable[[Any], Any]]],
-               cite: bool = True) -> None:
+    def fields(
+        self,
+        section: str,
+        element: str,
+        x: Any,
+        y: Any,
+        getters: Sequence[tuple[str, Callable[[Any], Any]]],
+        cite: bool = True,
+    ) -> None:
         """A `changed` entry per differing field (and the citation), both cites attached."""
         xc, yc = getattr(x, "cite", None), getattr(y, "cite", None)
         before = len(self.out)
@@ -312,55 +404,126 @@ class _Differ:
     # -- blocks of scalars ---------------------------------------------------------------
     def metadata(self) -> None:
         a, b = self.a, self.b
-        for name, u, v in (("id", a.id, b.id), ("version", a.version, b.version),
-                           ("title", a.title, b.title), ("issuer", a.issuer, b.issuer),
-                           ("document", a.document, b.document),
-                           ("issued", a.issued, b.issued),
-                           ("effective.from", a.effective_from, b.effective_from),
-                           ("effective.to", a.effective_to, b.effective_to),
-                           ("source.file", a.source_file, b.source_file),
-                           ("source.sha256", a.source_sha256, b.source_sha256)):
+        for name, u, v in (
+            ("id", a.id, b.id),
+            ("version", a.version, b.version),
+            ("title", a.title, b.title),
+            ("issuer", a.issuer, b.issuer),
+            ("document", a.document, b.document),
+            ("issued", a.issued, b.issued),
+            ("effective.from", a.effective_from, b.effective_from),
+            ("effective.to", a.effective_to, b.effective_to),
+            ("source.file", a.source_file, b.source_file),
+            ("source.sha256", a.source_sha256, b.source_sha256),
+        ):
             if u != v:
                 self.add("metadata", "changed", "", name, u, v)
 
     def blocks(self) -> None:
         a, b = self.a, self.b
-        self.fields("scale", "", a.scale, b.scale, [
-            ("kind", lambda s: s.kind), ("initial", lambda s: s.initial),
-            ("unit", lambda s: s.unit)])
-        self.fields("cycle", "", a.cycle, b.cycle, [
-            ("start", lambda c: f"{c.start_month:02d}-{c.start_day:02d}"),
-            ("cap", lambda c: c.cap), ("credit_cap", lambda c: c.credit_cap),
-            ("resets", lambda c: c.resets)])
-        self.fields("combine", "", a.combine, b.combine, [
-            ("same_act", lambda c: c.same_act), ("same_inspection", lambda c: c.same_inspection),
-            ("sites", lambda c: c.sites)])
+        self.fields(
+            "scale",
+            "",
+            a.scale,
+            b.scale,
+            [
+                ("kind", lambda s: s.kind),
+                ("initial", lambda s: s.initial),
+                ("unit", lambda s: s.unit),
+            ],
+        )
+        self.fields(
+            "cycle",
+            "",
+            a.cycle,
+            b.cycle,
+            [
+                ("start", lambda c: f"{c.start_month:02d}-{c.start_day:02d}"),
+                ("cap", lambda c: c.cap),
+                ("credit_cap", lambda c: c.credit_cap),
+                ("resets", lambda c: c.resets),
+            ],
+        )
+        self.fields(
+            "combine",
+            "",
+            a.combine,
+            b.combine,
+            [
+                ("same_act", lambda c: c.same_act),
+                ("same_inspection", lambda c: c.same_inspection),
+                ("sites", lambda c: c.sites),
+            ],
+        )
 
     def sanctions_restoration(self) -> None:
         a, b = self.a, self.b
         if a.overlap != b.overlap:
-            self.add("sanctions", "changed", "", "overlap", a.overlap, b.overlap,
-                     a.overlap_cite, b.overlap_cite)
+            self.add(
+                "sanctions",
+                "changed",
+                "",
+                "overlap",
+                a.overlap,
+                b.overlap,
+                a.overlap_cite,
+                b.overlap_cite,
+            )
         if a.overlap_cite != b.overlap_cite and a.overlap == b.overlap:
-            self.add("sanctions", "changed", "", "cite", a.overlap_cite, b.overlap_cite,
-                     a.overlap_cite, b.overlap_cite)
+            self.add(
+                "sanctions",
+                "changed",
+                "",
+                "cite",
+                a.overlap_cite,
+                b.overlap_cite,
+                a.overlap_cite,
+                b.overlap_cite,
+            )
         if a.restoration != b.restoration:
-            self.add("restoration", "changed", "", "by", a.restoration, b.restoration,
-                     a.restoration_cite, b.restoration_cite)
+            self.add(
+                "restoration",
+                "changed",
+                "",
+                "by",
+                a.restoration,
+                b.restoration,
+                a.restoration_cite,
+                b.restoration_cite,
+            )
         if a.restoration_cite != b.restoration_cite and a.restoration == b.restoration:
-            self.add("restoration", "changed", "", "cite", a.restoration_cite,
-                     b.restoration_cite, a.restoration_cite, b.restoration_cite)
+            self.add(
+                "restoration",
+                "changed",
+                "",
+                "cite",
+                a.restoration_cite,
+                b.restoration_cite,
+                a.restoration_cite,
+                b.restoration_cite,
+            )
 
     # -- items -----------------------------------------------------------------------------
-    def items(self, section: str, old: dict[str, Item], new: dict[str, Item],
-              pairing: Pairing) -> None:
+    def items(
+        self, section: str, old: dict[str, Item], new: dict[str, Item], pairing: Pairing
+    ) -> None:
         removed = dict(pairing.unmatched_old)
         paired = {o: (n, how) for o, n, how in pairing.pairs}
         for code, item in old.items():
             if code in removed:
                 note = "mapped to no counterpart" if removed[code] else None
-                self.add(section, "removed", code, "", item_summary(item), None, item.cite,
-                         None, note, (code, None))
+                self.add(
+                    section,
+                    "removed",
+                    code,
+                    "",
+                    item_summary(item),
+                    None,
+                    item.cite,
+                    None,
+                    note,
+                    (code, None),
+                )
                 continue
             target, how = paired[code]
             other = new[target]
@@ -368,36 +531,70 @@ class _Differ:
             self.ids = (code, target)
             if code != target:
                 note = "paired by the map" if how == "map" else "same text"
-                self.add(section, "recoded", element, "code", code, target, item.cite,
-                         other.cite, note)
+                self.add(
+                    section, "recoded", element, "code", code, target, item.cite, other.cite, note
+                )
             self.item_fields(section, element, item, other)
             self.ids = (None, None)
         for code in pairing.unmatched_new:
             item = new[code]
-            self.add(section, "added", code, "", None, item_summary(item), None, item.cite,
-                     ids=(None, code))
+            self.add(
+                section,
+                "added",
+                code,
+                "",
+                None,
+                item_summary(item),
+                None,
+                item.cite,
+                ids=(None, code),
+            )
 
     def item_fields(self, section: str, element: str, x: Item, y: Item) -> None:
         before = len(self.out)
         if _points_key(x) != _points_key(y):
-            self.add(section, "changed", element, "points", points_text(x), points_text(y),
-                     x.cite, y.cite)
+            self.add(
+                section,
+                "changed",
+                element,
+                "points",
+                points_text(x),
+                points_text(y),
+                x.cite,
+                y.cite,
+            )
         if provenance.normalise(x.text) != provenance.normalise(y.text):
             self.add(section, "changed", element, "text", x.text, y.text, x.cite, y.cite)
         if x.cause != y.cause:
             self.add(section, "changed", element, "cause", x.cause, y.cause, x.cite, y.cite)
         if _effects_key(x) != _effects_key(y):
-            self.add(section, "changed", element, "effects", effects_text(x), effects_text(y),
-                     x.cite, y.cite)
+            self.add(
+                section,
+                "changed",
+                element,
+                "effects",
+                effects_text(x),
+                effects_text(y),
+                x.cite,
+                y.cite,
+            )
         if x.cite != y.cite and len(self.out) == before:
             self.add(section, "changed", element, "cite", x.cite, y.cite, x.cite, y.cite)
 
     # -- elements with ids -------------------------------------------------------------------
-    def keyed(self, section: str, old: Sequence[Any], new: Sequence[Any], key: str,
-              getters: Sequence[tuple[str, Callable[[Any], Any]]],
-              summary: Callable[[Any], str], label: str = "",
-              ident: Callable[[Any], Any] | None = None,
-              name: Callable[[Any], str] | None = None, renames: bool = True) -> None:
+    def keyed(
+        self,
+        section: str,
+        old: Sequence[Any],
+        new: Sequence[Any],
+        key: str,
+        getters: Sequence[tuple[str, Callable[[Any], Any]]],
+        summary: Callable[[Any], str],
+        label: str = "",
+        ident: Callable[[Any], Any] | None = None,
+        name: Callable[[Any], str] | None = None,
+        renames: bool = True,
+    ) -> None:
         """Match elements by id (`key`), or by content when only the id changed; diff the
         fields. `ident` overrides the matching key, `name` the element's display name."""
         ident = ident or (lambda x: getattr(x, key))
@@ -420,8 +617,9 @@ class _Differ:
             element = label + name(x)
             y = by_new.get(ident(x)) if ident(x) in matched else renamed.get(ident(x))
             if y is None:
-                self.add(section, "removed", element, "", summary(x), None, x.cite,
-                         ids=(name(x), None))
+                self.add(
+                    section, "removed", element, "", summary(x), None, x.cite, ids=(name(x), None)
+                )
                 continue
             self.ids = (name(x), name(y))
             if ident(y) != ident(x):
@@ -430,14 +628,28 @@ class _Differ:
             self.fields(section, element, x, y, getters)
             self.ids = (None, None)
         for y in lone_new:
-            self.add(section, "added", label + name(y), "", None, summary(y), None, y.cite,
-                     ids=(None, name(y)))
+            self.add(
+                section,
+                "added",
+                label + name(y),
+                "",
+                None,
+                summary(y),
+                None,
+                y.cite,
+                ids=(None, name(y)),
+            )
 
     def tiers(self) -> None:
         a, b = self.a, self.b
-        self.keyed("tiers", a.tiers, b.tiers, "id",
-                   [("bounds", _Bounds), ("then", lambda t: _A(t.then))],
-                   lambda t: f"{_Bounds(t)}: {_acts(t.then)}")
+        self.keyed(
+            "tiers",
+            a.tiers,
+            b.tiers,
+            "id",
+            [("bounds", _Bounds), ("then", lambda t: _A(t.then))],
+            lambda t: f"{_Bounds(t)}: {_acts(t.then)}",
+        )
         # Split `then` into `action` (another kind) and `duration` (same kinds, other lengths).
         out = []
         for c in self.out:
@@ -450,20 +662,39 @@ class _Differ:
         self.out = out
 
     def conditions(self) -> None:
-        self.keyed("reapplication", self.a.conditions, self.b.conditions, "when",
-                   [("message", lambda c: c.message), ("after", lambda c: c.after)],
-                   lambda c: c.message,
-                   label="condition ", ident=lambda c: _E(c.when),
-                   name=lambda c: c.when.text, renames=False)
+        self.keyed(
+            "reapplication",
+            self.a.conditions,
+            self.b.conditions,
+            "when",
+            [("message", lambda c: c.message), ("after", lambda c: c.after)],
+            lambda c: c.message,
+            label="condition ",
+            ident=lambda c: _E(c.when),
+            name=lambda c: c.when.text,
+            renames=False,
+        )
 
     def institutions(self) -> None:
         a, b = self.a, self.b
-        self.keyed("institutions", a.institution_rules, b.institution_rules, "id",
-                   [("when", lambda r: _E(r.when)), ("action", lambda r: _A(r.then))],
-                   lambda r: f"{r.when.text}: {_acts(r.then)}", label="rule ")
-        self.keyed("institutions", list(a.cascades.values()), list(b.cascades.values()), "on",
-                   [("action", lambda c: _A(c.then))], lambda c: c.then.text,
-                   label="cascade on ")
+        self.keyed(
+            "institutions",
+            a.institution_rules,
+            b.institution_rules,
+            "id",
+            [("when", lambda r: _E(r.when)), ("action", lambda r: _A(r.then))],
+            lambda r: f"{r.when.text}: {_acts(r.then)}",
+            label="rule ",
+        )
+        self.keyed(
+            "institutions",
+            list(a.cascades.values()),
+            list(b.cascades.values()),
+            "on",
+            [("action", lambda c: _A(c.then))],
+            lambda c: c.then.text,
+            label="cascade on ",
+        )
 
     # -- bans: ordered -----------------------------------------------------------------------
     def bans(self) -> None:
@@ -471,9 +702,17 @@ class _Differ:
         ko = [_ban_key(x) for x in old]
         kn = [_ban_key(y) for y in new]
         if ko != kn and sorted(map(repr, ko)) == sorted(map(repr, kn)):
-            self.add("bans", "changed", "", "order", "; ".join(_ban_text(x) for x in old),
-                     "; ".join(_ban_text(y) for y in new), old[0].cite, new[0].cite,
-                     "first match wins: the order decides which ban applies")
+            self.add(
+                "bans",
+                "changed",
+                "",
+                "order",
+                "; ".join(_ban_text(x) for x in old),
+                "; ".join(_ban_text(y) for y in new),
+                old[0].cite,
+                new[0].cite,
+                "first match wins: the order decides which ban applies",
+            )
             return
         sm = difflib.SequenceMatcher(None, ko, kn, autojunk=False)
         for op, i1, i2, j1, j2 in sm.get_opcodes():
@@ -484,16 +723,32 @@ class _Differ:
                     continue
                 i1, j1 = i1 + min(i2 - i1, j2 - j1), j1 + min(i2 - i1, j2 - j1)
             for i in range(i1, i2):
-                self.add("bans", "removed", _ban_element(i, old[i]), "", _ban_text(old[i]),
-                         None, old[i].cite)
+                self.add(
+                    "bans",
+                    "removed",
+                    _ban_element(i, old[i]),
+                    "",
+                    _ban_text(old[i]),
+                    None,
+                    old[i].cite,
+                )
             for j in range(j1, j2):
-                self.add("bans", "added", _ban_element(j, new[j]), "", None, _ban_text(new[j]),
-                         None, new[j].cite)
+                self.add(
+                    "bans",
+                    "added",
+                    _ban_element(j, new[j]),
+                    "",
+                    None,
+                    _ban_text(new[j]),
+                    None,
+                    new[j].cite,
+                )
 
     def ban_fields(self, i: int, x: Ban, j: int, y: Ban) -> None:
         element = _ban_element(i, x) if i == j else f"{_ban_element(i, x)} -> #{j + 1}"
-        self.fields("bans", element, x, y, [("when", lambda b: _E(b.when)),
-                                            ("then", lambda b: _A(b.then))])
+        self.fields(
+            "bans", element, x, y, [("when", lambda b: _E(b.when)), ("then", lambda b: _A(b.then))]
+        )
 
     # -- provisions: no id -------------------------------------------------------------------
     def provisions(self) -> None:
@@ -511,8 +766,9 @@ class _Differ:
                 continue
             lone_new.remove(hit)
             if (x.note or "") != (hit.note or ""):
-                self.add("provisions", "changed", x.cite, "note", x.note, hit.note, x.cite,
-                         hit.cite)
+                self.add(
+                    "provisions", "changed", x.cite, "note", x.note, hit.note, x.cite, hit.cite
+                )
         for x in pending:
             same_cite = [y for y in lone_new if y.cite == x.cite]
             if len(same_cite) == 1 and sum(p.cite == x.cite for p in pending) == 1:
@@ -520,8 +776,9 @@ class _Differ:
                 lone_new.remove(y)
                 self.add("provisions", "changed", x.cite, "text", x.text, y.text, x.cite, y.cite)
                 if (x.note or "") != (y.note or ""):
-                    self.add("provisions", "changed", x.cite, "note", x.note, y.note, x.cite,
-                             y.cite)
+                    self.add(
+                        "provisions", "changed", x.cite, "note", x.note, y.note, x.cite, y.cite
+                    )
             else:
                 self.add("provisions", "removed", x.cite, "", x.text or x.note, None, x.cite)
         for y in lone_new:

@@ -71,12 +71,16 @@ class Snapshot:
         return next((k for k in reversed(SEVERITY) if k in kinds), "none")
 
     def as_dict(self) -> dict:
-        return {"status": self.status, "reapply_from": self.reapply_from,
-                "tiers": [{"cycle": c, "tier": t} for c, t in self.tiers],
-                "deducted": [{"cycle": c, "deducted": d} for c, d in self.deducted],
-                "actions": [{"action": k, "start": s, "end": e, **({"institution": i} if i
-                                                                   else {})}
-                            for k, s, e, i in self.actions]}
+        return {
+            "status": self.status,
+            "reapply_from": self.reapply_from,
+            "tiers": [{"cycle": c, "tier": t} for c, t in self.tiers],
+            "deducted": [{"cycle": c, "deducted": d} for c, d in self.deducted],
+            "actions": [
+                {"action": k, "start": s, "end": e, **({"institution": i} if i else {})}
+                for k, s, e, i in self.actions
+            ],
+        }
 
 
 @dataclass(frozen=True)
@@ -99,9 +103,13 @@ class Mover:
     notes: list[Note]
 
     def as_dict(self) -> dict:
-        return {"person": self.person, "before": self.before.as_dict(),
-                "after": self.after.as_dict(), "causes": [c.as_dict() for c in self.causes],
-                "notes": [n.text for n in self.notes]}
+        return {
+            "person": self.person,
+            "before": self.before.as_dict(),
+            "after": self.after.as_dict(),
+            "causes": [c.as_dict() for c in self.causes],
+            "notes": [n.text for n in self.notes],
+        }
 
 
 @dataclass
@@ -112,8 +120,12 @@ class InstitutionMove:
     after: tuple[str, ...]
 
     def as_dict(self) -> dict:
-        return {"institution": self.institution, "period": self.period,
-                "before": list(self.before), "after": list(self.after)}
+        return {
+            "institution": self.institution,
+            "period": self.period,
+            "before": list(self.before),
+            "after": list(self.after),
+        }
 
 
 @dataclass
@@ -135,12 +147,19 @@ class Impact:
 
     def as_dict(self) -> dict:
         return {
-            "events": self.events, "roster": self.roster, "as_of": self.as_of.isoformat(),
-            "people": self.people, "movers": len(self.movers), "unaffected": self.unaffected,
-            "status_moves": [{"from": a, "to": b, "people": n}
-                             for (a, b), n in sorted(self.status_moves.items())],
-            "sanction_moves": [{"from": a, "to": b, "people": n}
-                               for (a, b), n in sorted(self.sanction_moves.items())],
+            "events": self.events,
+            "roster": self.roster,
+            "as_of": self.as_of.isoformat(),
+            "people": self.people,
+            "movers": len(self.movers),
+            "unaffected": self.unaffected,
+            "status_moves": [
+                {"from": a, "to": b, "people": n} for (a, b), n in sorted(self.status_moves.items())
+            ],
+            "sanction_moves": [
+                {"from": a, "to": b, "people": n}
+                for (a, b), n in sorted(self.sanction_moves.items())
+            ],
             "people_moved": [m.as_dict() for m in self.movers],
             "not_carried_over": [n.as_dict() for n in self.notes],
             "institutions": [i.as_dict() for i in self.institutions],
@@ -148,8 +167,9 @@ class Impact:
         }
 
 
-def impact(d: PolicyDiff, events: str, roster: str | None, as_of: _dt.date,
-           encoding: str | None = None) -> Impact:
+def impact(
+    d: PolicyDiff, events: str, roster: str | None, as_of: _dt.date, encoding: str | None = None
+) -> Impact:
     """Evaluate the ledger under both policies of `d` and compare; raises PolicyctlError."""
     old_ledger = read_ledger(events, d.old, roster, encoding)
     code_map = {**d.items.code_map, **d.credits.code_map}
@@ -163,12 +183,20 @@ def _evaluate(policy: Policy, ledger: Ledger, as_of: _dt.date, side: str) -> Out
     try:
         return evaluate(policy, ledger, as_of)
     except EvaluationError as exc:
-        raise EvaluationError([dataclasses.replace(d, message=f"{d.message} (under {side})")
-                               for d in exc.diagnostics]) from None
+        raise EvaluationError(
+            [dataclasses.replace(d, message=f"{d.message} (under {side})") for d in exc.diagnostics]
+        ) from None
 
 
-def compare(d: PolicyDiff, before: Outcome, after: Outcome, events: Iterable[Event],
-            notes: list[Note], events_path: str, roster: str | None) -> Impact:
+def compare(
+    d: PolicyDiff,
+    before: Outcome,
+    after: Outcome,
+    events: Iterable[Event],
+    notes: list[Note],
+    events_path: str,
+    roster: str | None,
+) -> Impact:
     """Movers, totals and attribution from two outcomes of one ledger."""
     old_people = {p.person: p for p in before.people}
     new_people = {p.person: p for p in after.people}
@@ -190,11 +218,19 @@ def compare(d: PolicyDiff, before: Outcome, after: Outcome, events: Iterable[Eve
         if a != b:
             mine = notes_by.get(code, [])
             movers.append(Mover(code, a, b, blame(a, b, by_person.get(code, []), mine), mine))
-    warnings = [f"OLD: {w}" for w in before.warnings()] + [f"NEW: {w}" for w in
-                                                           after.warnings()]
-    return Impact(events_path, roster, before.as_of, len(set(old_people) | set(new_people)),
-                  movers, dict(status_moves), dict(sanction_moves), notes,
-                  _institutions(before, after), warnings)
+    warnings = [f"OLD: {w}" for w in before.warnings()] + [f"NEW: {w}" for w in after.warnings()]
+    return Impact(
+        events_path,
+        roster,
+        before.as_of,
+        len(set(old_people) | set(new_people)),
+        movers,
+        dict(status_moves),
+        dict(sanction_moves),
+        notes,
+        _institutions(before, after),
+        warnings,
+    )
 
 
 def snapshot(p: PersonOutcome | None) -> Snapshot:
@@ -203,14 +239,22 @@ def snapshot(p: PersonOutcome | None) -> Snapshot:
         return Snapshot("active", None, (), (), ())
     tiers = tuple((_label(c), c.tier) for c in p.cycles)
     deducted = tuple((_label(c), str(plain(c.deducted))) for c in p.cycles)
-    actions = tuple((a.action, a.start.isoformat(), a.end.isoformat() if a.end else None,
-                     a.extra.get("institution")) for a in p.actions
-                    if a.action not in NO_SNAPSHOT_ACTIONS)
+    actions = tuple(
+        (
+            a.action,
+            a.start.isoformat(),
+            a.end.isoformat() if a.end else None,
+            a.extra.get("institution"),
+        )
+        for a in p.actions
+        if a.action not in NO_SNAPSHOT_ACTIONS
+    )
     sources = frozenset(a.source for a in p.actions)
     reapply = p.reapply_from
     reapply = reapply.isoformat() if isinstance(reapply, _dt.date) else reapply
-    return Snapshot(p.status, reapply, tuple(t for t in tiers if t[1] is not None), actions,
-                    deducted, sources)
+    return Snapshot(
+        p.status, reapply, tuple(t for t in tiers if t[1] is not None), actions, deducted, sources
+    )
 
 
 def _label(c) -> str:
@@ -219,8 +263,10 @@ def _label(c) -> str:
 
 def _institutions(before: Outcome, after: Outcome) -> list[InstitutionMove]:
     def acts(o: Outcome) -> dict[tuple[str, str], tuple[str, ...]]:
-        return {(i.institution, i.period): tuple(f"{a.action} {a.start.isoformat()}"
-                                                 for a in i.actions) for i in o.institutions}
+        return {
+            (i.institution, i.period): tuple(f"{a.action} {a.start.isoformat()}" for a in i.actions)
+            for i in o.institutions
+        }
 
     a, b = acts(before), acts(after)
     out = []
@@ -276,8 +322,9 @@ class _Blame:
                 out.append(c)
         return out
 
-    def items_cause(self, codes: list[str], notes: list[Note],
-                    add: Callable[[str, Iterable[Change]], None]) -> None:
+    def items_cause(
+        self, codes: list[str], notes: list[Note], add: Callable[[str, Iterable[Change]], None]
+    ) -> None:
         """One cause for the person's items whose points changed or that did not carry."""
         parts: list[str] = []
         changes: list[Change] = []
@@ -298,8 +345,9 @@ class _Blame:
         if parts:
             add("items: " + ", ".join(parts), changes or [_NOTE])
 
-    def __call__(self, a: Snapshot, b: Snapshot, events: list[Event],
-                 notes: list[Note]) -> list[Cause]:
+    def __call__(
+        self, a: Snapshot, b: Snapshot, events: list[Event], notes: list[Note]
+    ) -> list[Cause]:
         causes: list[Cause] = []
         seen: set[Change] = set()
 
@@ -311,8 +359,9 @@ class _Blame:
 
         codes = list(dict.fromkeys(c for e in events for c in e.items))
         dropped = {(n.event, n.code) for n in notes}
-        carried = list(dict.fromkeys(c for e in events for c in e.items
-                                     if (e.id, c) not in dropped))
+        carried = list(
+            dict.fromkeys(c for e in events for c in e.items if (e.id, c) not in dropped)
+        )
         points_moved = dict(a.deducted) != dict(b.deducted)
         if points_moved:
             self.items_cause(codes, notes, add)
@@ -322,11 +371,16 @@ class _Blame:
                     continue  # a cap matters only when no item's points explain the move
                 add(f"{c.section}.{c.field} {_v(c.old)} -> {_v(c.new)}", [c])
             if any(e.type == "credit" for e in events):
-                add("credits changed",
-                    [c for c in self.sections.get("credits", ()) if c.field != "cite"])
+                add(
+                    "credits changed",
+                    [c for c in self.sections.get("credits", ()) if c.field != "cite"],
+                )
         if a.tiers != b.tiers or a.actions != b.actions:
-            entered = {t for _, t in a.tiers} | {t for _, t in b.tiers} | {
-                s.split(":", 1)[1] for s in a.sources | b.sources if s.startswith("tier:")}
+            entered = (
+                {t for _, t in a.tiers}
+                | {t for _, t in b.tiers}
+                | {s.split(":", 1)[1] for s in a.sources | b.sources if s.startswith("tier:")}
+            )
             for tier in sorted(entered, key=str):
                 for c in self.tiers.get(tier, ()):
                     if c.field != "cite":
@@ -341,29 +395,40 @@ class _Blame:
                     if c.field in ACTION_FIELDS:
                         add(_item_label(c), [c])
             if "cascade" in a.sources | b.sources:
-                add("institution cascades changed",
-                    [c for c in self.sections.get("institutions", ())
-                     if c.element.startswith("cascade") and c.field != "cite"])
+                add(
+                    "institution cascades changed",
+                    [
+                        c
+                        for c in self.sections.get("institutions", ())
+                        if c.element.startswith("cascade") and c.field != "cite"
+                    ],
+                )
             suspensions = max(sum(x[0] == "suspend" for x in s.actions) for s in (a, b))
             if suspensions > 1:
-                add("overlapping sanctions rule changed",
-                    [c for c in self.sections.get("sanctions", ()) if c.field != "cite"])
-            if a.tiers != b.tiers and not any(c.changes and c.changes[0].section == "tiers"
-                                              for c in causes):
-                add("scale changed", [c for c in self.sections.get("scale", ())
-                                      if c.field != "cite"])
+                add(
+                    "overlapping sanctions rule changed",
+                    [c for c in self.sections.get("sanctions", ()) if c.field != "cite"],
+                )
+            if a.tiers != b.tiers and not any(
+                c.changes and c.changes[0].section == "tiers" for c in causes
+            ):
+                add(
+                    "scale changed",
+                    [c for c in self.sections.get("scale", ()) if c.field != "cite"],
+                )
         if (a.status, a.reapply_from) != (b.status, b.reapply_from):
             kinds = {x[0] for s in (a, b) for x in s.actions}
             if all("terminate" in {x[0] for x in s.actions} for s in (a, b)):
-                add("bans changed", [c for c in self.sections.get("bans", ())
-                                     if c.field != "cite"])
+                add("bans changed", [c for c in self.sections.get("bans", ()) if c.field != "cite"])
             if "suspend" in kinds:
                 for c in self.sections.get("restoration", ()):
                     if c.field == "by":
                         add(f"restoration {c.old} -> {c.new}", [c])
             if any(e.type == "reapply" for e in events):
-                add("re-application conditions changed",
-                    [c for c in self.sections.get("reapplication", ()) if c.field != "cite"])
+                add(
+                    "re-application conditions changed",
+                    [c for c in self.sections.get("reapplication", ()) if c.field != "cite"],
+                )
         if not causes:
             causes.append(Cause("several (no single change explains it)"))
         return causes

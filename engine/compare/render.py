@@ -102,8 +102,10 @@ def _cycle_line(a: Snapshot, b: Snapshot) -> list[str]:
         x, y = ta.get(label), tb.get(label)
         if x == y:
             continue
-        out.append(f"{label}: {x or 'no tier'} (deducted {da.get(label, '0')}) -> "
-                   f"{y or 'no tier'} (deducted {db.get(label, '0')})")
+        out.append(
+            f"{label}: {x or 'no tier'} (deducted {da.get(label, '0')}) -> "
+            f"{y or 'no tier'} (deducted {db.get(label, '0')})"
+        )
     return out
 
 
@@ -133,17 +135,23 @@ def _causes(m: Mover) -> list[str]:
 def _summary(d: PolicyDiff, imp: Impact | None) -> list[str]:
     out = [_counts(d) + "."] if d.changes else ["No changes."]
     if d.map_path is None and d.old.id != d.new.id and d.items.pairs:
-        out.append(f"The policies have different ids (`{d.old.id}`, `{d.new.id}`) and no "
-                   "--map was given: items were paired by code and text only.")
+        out.append(
+            f"The policies have different ids (`{d.old.id}`, `{d.new.id}`) and no "
+            "--map was given: items were paired by code and text only."
+        )
     if imp is not None:
-        out.append(f"Evaluated on {imp.events} as of {imp.as_of}: of {imp.people} people, "
-                   f"{len(imp.movers)} would have a different outcome and {imp.unaffected} "
-                   "would not.")
+        out.append(
+            f"Evaluated on {imp.events} as of {imp.as_of}: of {imp.people} people, "
+            f"{len(imp.movers)} would have a different outcome and {imp.unaffected} "
+            "would not."
+        )
         if imp.notes:
             people = len({n.person for n in imp.notes})
             dropped = sum(n.dropped for n in imp.notes)
-            out.append(f"{len(imp.notes)} item codes of findings of {people} people could not "
-                       f"be carried over ({dropped} findings left out whole).")
+            out.append(
+                f"{len(imp.notes)} item codes of findings of {people} people could not "
+                f"be carried over ({dropped} findings left out whole)."
+            )
     return out
 
 
@@ -162,12 +170,14 @@ def _text(d: PolicyDiff, imp: Impact | None, style: Style) -> Iterator[str]:
             if not element:
                 for c in changes:
                     cite = _cites(c)
-                    yield style(f"  ~ {c.field}: {_v(c.old)} -> {_v(c.new)}", fg=COLOUR[c.kind]) \
-                        + (f"  [{cite}]" if cite else "")
+                    yield style(f"  ~ {c.field}: {_v(c.old)} -> {_v(c.new)}", fg=COLOUR[c.kind]) + (
+                        f"  [{cite}]" if cite else ""
+                    )
                 continue
             cite = _cites(changes[-1])
             yield style(f"  {MARK[kind]} {element}  {remark}", fg=COLOUR[kind]) + (
-                f"  [{cite}]" if cite else "")
+                f"  [{cite}]" if cite else ""
+            )
             for c in changes:
                 if c.kind == "added":
                     yield f"      {c.new}"
@@ -185,8 +195,12 @@ def _text(d: PolicyDiff, imp: Impact | None, style: Style) -> Iterator[str]:
 
 def _impact_text(imp: Impact, style: Style) -> Iterator[str]:
     yield ""
-    yield style(f"impact on {imp.events}" + (f" (roster {imp.roster})" if imp.roster else "")
-                + f", as of {imp.as_of}", bold=True)
+    yield style(
+        f"impact on {imp.events}"
+        + (f" (roster {imp.roster})" if imp.roster else "")
+        + f", as of {imp.as_of}",
+        bold=True,
+    )
     yield f"  {imp.people} people: {len(imp.movers)} outcomes change, {imp.unaffected} unaffected"
     yield ""
     yield "  status on the as-of date (rows: OLD, columns: NEW)"
@@ -211,13 +225,16 @@ def _impact_text(imp: Impact, style: Style) -> Iterator[str]:
         yield style(f"findings not carried over ({len(imp.notes)})", bold=True)
         for n in imp.notes:
             yield f"  {n.person} {n.event} ({n.where}): {n.text}" + (
-                "; finding left out" if n.dropped else "")
+                "; finding left out" if n.dropped else ""
+            )
     if imp.institutions:
         yield ""
         yield style(f"institutions whose actions change ({len(imp.institutions)})", bold=True)
         for i in imp.institutions:
-            yield (f"  {i.institution} {i.period}: {', '.join(i.before) or 'none'} -> "
-                   f"{', '.join(i.after) or 'none'}")
+            yield (
+                f"  {i.institution} {i.period}: {', '.join(i.before) or 'none'} -> "
+                f"{', '.join(i.after) or 'none'}"
+            )
     if imp.warnings:
         yield ""
         yield style("warnings", bold=True)
@@ -237,8 +254,9 @@ def _matrix_text(moves: dict[tuple[str, str], int], order: tuple[str, ...]) -> l
     width = max(len(a) for a in axes) + 2
     lines = [" " * width + "".join(a.rjust(width) for a in axes)]
     for r in axes:
-        lines.append(r.ljust(width) + "".join(str(moves.get((r, c), 0) or ".").rjust(width)
-                                              for c in axes))
+        lines.append(
+            r.ljust(width) + "".join(str(moves.get((r, c), 0) or ".").rjust(width) for c in axes)
+        )
     return lines
 
 
@@ -271,11 +289,13 @@ def _markdown(d: PolicyDiff, imp: Impact | None) -> Iterator[str]:
         yield "| --- | --- | --- | --- | --- | --- |"
         for element, changes in elements:
             for c in changes:
-                yield (f"| {_cell(element.replace(' -> ', ' → ') or '-')} | {c.kind}"
-                       f"{' (' + _cell(c.note) + ')' if c.note else ''} | {c.field or '-'} | "
-                       f"{_cell(c.old) if c.old is not None else '-'} | "
-                       f"{_cell(c.new) if c.new is not None else '-'} | "
-                       f"{_cell(_cites(c).replace(' -> ', ' → ')) or '-'} |")
+                yield (
+                    f"| {_cell(element.replace(' -> ', ' → ') or '-')} | {c.kind}"
+                    f"{' (' + _cell(c.note) + ')' if c.note else ''} | {c.field or '-'} | "
+                    f"{_cell(c.old) if c.old is not None else '-'} | "
+                    f"{_cell(c.new) if c.new is not None else '-'} | "
+                    f"{_cell(_cites(c).replace(' -> ', ' → ')) or '-'} |"
+                )
     if imp is not None:
         yield from _impact_markdown(imp)
 
@@ -284,9 +304,12 @@ def _impact_markdown(imp: Impact) -> Iterator[str]:
     yield ""
     yield "## Whose outcome changes"
     yield ""
-    yield (f"Ledger `{imp.events}`" + (f", roster `{imp.roster}`" if imp.roster else "")
-           + f", as of {imp.as_of}: {imp.people} people, {len(imp.movers)} whose outcome "
-           f"changes, {imp.unaffected} unaffected (not listed).")
+    yield (
+        f"Ledger `{imp.events}`"
+        + (f", roster `{imp.roster}`" if imp.roster else "")
+        + f", as of {imp.as_of}: {imp.people} people, {len(imp.movers)} whose outcome "
+        f"changes, {imp.unaffected} unaffected (not listed)."
+    )
     yield ""
     yield f"### Status on {imp.as_of} (rows: old, columns: new)"
     yield ""
@@ -303,13 +326,21 @@ def _impact_markdown(imp: Impact) -> Iterator[str]:
         yield "| --- | --- | --- | --- | --- |"
         for m in imp.movers:
             tiers = "; ".join(_cycle_line(m.before, m.after)) or "same"
-            acts = (f"{_acts(m.before)} → {_acts(m.after)}"
-                    if m.before.actions != m.after.actions else "same")
-            status = (f"{_status(m.before)} → {_status(m.after)}"
-                      if (m.before.status, m.before.reapply_from) !=
-                      (m.after.status, m.after.reapply_from) else _status(m.after))
-            yield (f"| {m.person} | {_cell(tiers.replace(' -> ', ' → '))} | {_cell(acts)} | "
-                   f"{_cell(status)} | {_cell('; '.join(_causes(m)))} |")
+            acts = (
+                f"{_acts(m.before)} → {_acts(m.after)}"
+                if m.before.actions != m.after.actions
+                else "same"
+            )
+            status = (
+                f"{_status(m.before)} → {_status(m.after)}"
+                if (m.before.status, m.before.reapply_from)
+                != (m.after.status, m.after.reapply_from)
+                else _status(m.after)
+            )
+            yield (
+                f"| {m.person} | {_cell(tiers.replace(' -> ', ' → '))} | {_cell(acts)} | "
+                f"{_cell(status)} | {_cell('; '.join(_causes(m)))} |"
+            )
     if imp.notes:
         yield ""
         yield "### Findings not carried over"
@@ -317,8 +348,10 @@ def _impact_markdown(imp: Impact) -> Iterator[str]:
         yield "| person | finding | where | what |"
         yield "| --- | --- | --- | --- |"
         for n in imp.notes:
-            yield (f"| {n.person} | {_cell(n.event)} | {_cell(n.where)} | {_cell(n.text)}"
-                   f"{'; finding left out' if n.dropped else ''} |")
+            yield (
+                f"| {n.person} | {_cell(n.event)} | {_cell(n.where)} | {_cell(n.text)}"
+                f"{'; finding left out' if n.dropped else ''} |"
+            )
     if imp.institutions:
         yield ""
         yield "### Institutions"
@@ -326,8 +359,10 @@ def _impact_markdown(imp: Impact) -> Iterator[str]:
         yield "| institution | period | old | new |"
         yield "| --- | --- | --- | --- |"
         for i in imp.institutions:
-            yield (f"| {i.institution} | {i.period} | {_cell(', '.join(i.before) or 'none')} | "
-                   f"{_cell(', '.join(i.after) or 'none')} |")
+            yield (
+                f"| {i.institution} | {i.period} | {_cell(', '.join(i.before) or 'none')} | "
+                f"{_cell(', '.join(i.after) or 'none')} |"
+            )
     if imp.warnings:
         yield ""
         yield "### Warnings"

@@ -134,8 +134,24 @@ class Cond:
     pos: int = _pos()
 
 
-Node = (Num | Str | Bool | Null | DateLit | Duration | ListLit | Name | Attr | Index | Call
-        | Lambda | Unary | Binary | Compare | Cond)
+Node = (
+    Num
+    | Str
+    | Bool
+    | Null
+    | DateLit
+    | Duration
+    | ListLit
+    | Name
+    | Attr
+    | Index
+    | Call
+    | Lambda
+    | Unary
+    | Binary
+    | Compare
+    | Cond
+)
 
 
 @dataclass(frozen=True)

@@ -111,8 +111,12 @@ class Checker:
                 return DATE
             case ast.Duration(amount=n):
                 if not isinstance(n, int):
-                    return self._err("duration", "durations are whole numbers", node,
-                                     "write `6 months` rather than `0.5 years`")
+                    return self._err(
+                        "duration",
+                        "durations are whole numbers",
+                        node,
+                        "write `6 months` rather than `0.5 years`",
+                    )
                 return DUR
             case ast.ListLit(items=items):
                 types = [self.check(i) for i in items]
@@ -130,10 +134,15 @@ class Checker:
                     self.out.names.add(name)
                     return self.scope[name]
                 if name in BUILTINS:
-                    return self._err("name", f"`{name}` is a function", node,
-                                     f"call it: `{name}(...)`")
-                return self._err("name", f"unknown name `{name}`", node,
-                                 _suggest(name, list(self.scope) + [n for n, _, _ in self._locals]))
+                    return self._err(
+                        "name", f"`{name}` is a function", node, f"call it: `{name}(...)`"
+                    )
+                return self._err(
+                    "name",
+                    f"unknown name `{name}`",
+                    node,
+                    _suggest(name, list(self.scope) + [n for n, _, _ in self._locals]),
+                )
             case ast.Attr(obj=obj, name=attr):
                 t = strip(self.check(obj))
                 if isinstance(obj, ast.Name) and obj.id in self.scope:
@@ -146,8 +155,12 @@ class Checker:
                     return t.fields[attr]
                 if t.extra is not None:
                     return t.extra
-                return self._err("attribute", f"{t.name} has no attribute `{attr}`", node,
-                                 _suggest(attr, t.fields))
+                return self._err(
+                    "attribute",
+                    f"{t.name} has no attribute `{attr}`",
+                    node,
+                    _suggest(attr, t.fields),
+                )
             case ast.Index(obj=obj, index=index):
                 t, i = strip(self.check(obj)), strip(self.check(index))
                 if i not in (NUM, ANY):
@@ -158,8 +171,12 @@ class Checker:
                     self._err("type", f"cannot index {_a(t)}", node)
                 return ANY
             case ast.Lambda():
-                return self._err("lambda", "a function argument (`x -> ...`) is allowed only "
-                                 "inside count, sum, any, all or consecutive", node)
+                return self._err(
+                    "lambda",
+                    "a function argument (`x -> ...`) is allowed only "
+                    "inside count, sum, any, all or consecutive",
+                    node,
+                )
             case ast.Call():
                 return self._call(node)
             case ast.Unary(op="-", operand=operand):
@@ -203,8 +220,12 @@ class Checker:
             return DATE
         if op == "+" and a == DUR and b == DATE:
             return DATE
-        return self._err("type", f"cannot apply `{op}` to {_a(a)} and {_a(b)}", node,
-                         "arithmetic works on numbers, and a date plus or minus a duration")
+        return self._err(
+            "type",
+            f"cannot apply `{op}` to {_a(a)} and {_a(b)}",
+            node,
+            "arithmetic works on numbers, and a date plus or minus a duration",
+        )
 
     def _compare(self, node, op: str, a: Type, b: Type) -> None:
         if op in ("in", "not in"):
@@ -215,13 +236,15 @@ class Checker:
                     self._err("type", f"`{op}` looks for {_a(a)} in {_a(b)}", node)
                 return
             if b != ANY:
-                self._err("type", f"`{op}` needs a list or text on its right, found {_a(b)}",
-                          node)
+                self._err("type", f"`{op}` needs a list or text on its right, found {_a(b)}", node)
             return
         if op in ("==", "!="):
             if not compatible(a, b):
-                self._err("type", f"comparing {_a(a)} with {_a(b)} is always "
-                          f"{'false' if op == '==' else 'true'}", node)
+                self._err(
+                    "type",
+                    f"comparing {_a(a)} with {_a(b)} is always {'false' if op == '==' else 'true'}",
+                    node,
+                )
             return
         ordered = (NUM, DATE, STR, ANY)
         if a not in ordered or b not in ordered or not compatible(a, b):
@@ -233,14 +256,19 @@ class Checker:
             for a in node.args:
                 if not isinstance(a, ast.Lambda):
                     self.check(a)
-            return self._err("function", f"unknown function `{node.func}`", node,
-                             _suggest(node.func, BUILTINS))
+            return self._err(
+                "function", f"unknown function `{node.func}`", node, _suggest(node.func, BUILTINS)
+            )
         args = node.args
         if b.kind == "reduce":
             want = "1 or 2" if b.optional_body else "2"
             if not (len(args) == 2 or (b.optional_body and len(args) == 1)):
-                return self._err("arity", f"`{b.name}` takes {want} arguments, got {len(args)}",
-                                 node, f"`{b.name}(list, x -> condition)`")
+                return self._err(
+                    "arity",
+                    f"`{b.name}` takes {want} arguments, got {len(args)}",
+                    node,
+                    f"`{b.name}(list, x -> condition)`",
+                )
             lt = strip(self.check(args[0]))
             if isinstance(lt, ListT):
                 elem = lt.elem
@@ -251,12 +279,15 @@ class Checker:
             if len(args) == 2:
                 fn = args[1]
                 if not isinstance(fn, ast.Lambda):
-                    return self._err("type", f"`{b.name}` needs a function argument second",
-                                     fn, f"`{b.name}(list, x -> condition)`")
+                    return self._err(
+                        "type",
+                        f"`{b.name}` needs a function argument second",
+                        fn,
+                        f"`{b.name}(list, x -> condition)`",
+                    )
                 slot = len(self._locals)
                 if slot >= MAX_SLOTS:
-                    return self._err("too-complex", "function arguments are nested too deeply",
-                                     fn)
+                    return self._err("too-complex", "function arguments are nested too deeply", fn)
                 self.out.slots[id(fn)] = slot
                 self._locals.append((fn.param, elem, slot))
                 try:
@@ -264,8 +295,11 @@ class Checker:
                 finally:
                     self._locals.pop()
                 if b.body is not None and bt not in (b.body, ANY):
-                    self._err("type", f"`{b.name}` needs the function to give {_a(b.body)}, "
-                              f"found {_a(bt)}", fn.body)
+                    self._err(
+                        "type",
+                        f"`{b.name}` needs the function to give {_a(b.body)}, found {_a(bt)}",
+                        fn.body,
+                    )
             return b.result
         types = []
         for a in args:
@@ -282,16 +316,24 @@ class Checker:
                 if isinstance(t, ListT) and t.elem in (NUM, DATE, ANY):
                     return t.elem if t.elem != ANY else NUM
                 if t != ANY:
-                    self._err("type", f"`{b.name}` of one argument needs a list of numbers "
-                              f"or dates, found {_a(t)}", args[0])
+                    self._err(
+                        "type",
+                        f"`{b.name}` of one argument needs a list of numbers "
+                        f"or dates, found {_a(t)}",
+                        args[0],
+                    )
                 return NUM
             kinds = {t for t in types if t != ANY}
             if not kinds <= {NUM} and not kinds <= {DATE}:
                 self._err("type", f"`{b.name}` needs numbers, or dates, all alike", node)
             return DATE if kinds == {DATE} else NUM
         if len(args) != len(b.params):
-            return self._err("arity", f"`{b.name}` takes {len(b.params)} argument"
-                             f"{'s' if len(b.params) != 1 else ''}, got {len(args)}", node)
+            return self._err(
+                "arity",
+                f"`{b.name}` takes {len(b.params)} argument"
+                f"{'s' if len(b.params) != 1 else ''}, got {len(args)}",
+                node,
+            )
         for a, t, allowed in zip(args, types, b.params, strict=True):
             if not accepts(allowed, t):
                 names = " or ".join(_a(x) for x in allowed)
@@ -306,5 +348,18 @@ def _a(t: Type) -> str:
     return ("an " if s[0] in "aeiou" else "a ") + s
 
 
-__all__ = ["Checker", "Checked", "Problem", "ANY", "BOOL", "DATE", "DUR", "NUM", "STR", "NULL",
-           "ListT", "RecordT", "Optional"]
+__all__ = [
+    "Checker",
+    "Checked",
+    "Problem",
+    "ANY",
+    "BOOL",
+    "DATE",
+    "DUR",
+    "NUM",
+    "STR",
+    "NULL",
+    "ListT",
+    "RecordT",
+    "Optional",
+]

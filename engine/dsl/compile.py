@@ -26,9 +26,14 @@ from engine.dsl.types import ANY, DATE, DUR, RecordT, strip
 Fn = Callable[[Any], Any]
 
 _CMP = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-    "==": operator.eq, "!=": operator.ne,
-    "in": lambda a, b: a in b, "not in": lambda a, b: a not in b,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "in": lambda a, b: a in b,
+    "not in": lambda a, b: a not in b,
 }
 
 
@@ -138,15 +143,21 @@ class _Compiler:
                     fn = operator.add if op == "+" else operator.sub
                 return lambda e: fn(fl(e), fr(e))
             case ast.Compare(operands=operands, ops=ops):
-                return self._compare([b(o) for o in operands], [_CMP[o] for o in ops],
-                                     operands, ops)
+                return self._compare(
+                    [b(o) for o in operands], [_CMP[o] for o in ops], operands, ops
+                )
             case ast.Cond(test=test, then=then, else_=else_):
                 ft, fa, fb = b(test), b(then), b(else_)
                 return lambda e: fa(e) if ft(e) else fb(e)
         raise TypeError(f"cannot compile {type(node).__name__}")  # the checker prevents this
 
-    def _compare(self, fs: list[Fn], ops: list[Callable], operands: tuple[ast.Node, ...],
-                 op_names: tuple[str, ...]) -> Fn:
+    def _compare(
+        self,
+        fs: list[Fn],
+        ops: list[Callable],
+        operands: tuple[ast.Node, ...],
+        op_names: tuple[str, ...],
+    ) -> Fn:
         full = self._compare_plain(fs, ops, operands, op_names)
         if len(fs) == 2 and op_names[0] in (">=", ">"):
             return self._length_guard(full, operands, op_names[0]) or full
@@ -173,6 +184,7 @@ class _Compiler:
             except TypeError:  # not a list: let the function say what is wrong
                 pass
             return full(e)
+
         if isinstance(call.args[0], ast.Name):
             # (name, n): the comparison is false while the list has fewer than n
             # elements. The evaluator reads it off a rule's whole condition and does
@@ -181,8 +193,13 @@ class _Compiler:
             guarded.needs = (call.args[0].id, least)  # type: ignore[attr-defined]
         return guarded
 
-    def _compare_plain(self, fs: list[Fn], ops: list[Callable],
-                       operands: tuple[ast.Node, ...], op_names: tuple[str, ...]) -> Fn:
+    def _compare_plain(
+        self,
+        fs: list[Fn],
+        ops: list[Callable],
+        operands: tuple[ast.Node, ...],
+        op_names: tuple[str, ...],
+    ) -> Fn:
         if len(fs) == 2:
             fa, fb = fs
             op = ops[0]
@@ -203,6 +220,7 @@ class _Compiler:
             def chain3(e):
                 y = fb(e)
                 return op1(fa(e), y) and op2(y, fc(e))
+
             return chain3
 
         def chain(e):
@@ -213,6 +231,7 @@ class _Compiler:
                     return False
                 left = right
             return True
+
         return chain
 
     def _local_attr(self, node: ast.Node) -> tuple[int, Callable] | None:

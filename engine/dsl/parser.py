@@ -36,8 +36,13 @@ class ExprSyntaxError(Exception):
 @functools.cache
 def _parser() -> Lark:
     return Lark.open_from_package(
-        "engine.dsl", "grammar.lark", parser="lalr", start=["expression", "phrase"],
-        propagate_positions=True, maybe_placeholders=True, cache=True,
+        "engine.dsl",
+        "grammar.lark",
+        parser="lalr",
+        start=["expression", "phrase"],
+        propagate_positions=True,
+        maybe_placeholders=True,
+        cache=True,
     )
 
 
@@ -139,6 +144,7 @@ class _ToAst(Transformer):
     def _binary(op):  # noqa: N805 - a small factory used in the class body
         def method(self, meta, c):
             return ast.Binary(op, c[0], c[1], meta.start_pos)
+
         return method
 
     add, sub, mul, div = _binary("+"), _binary("-"), _binary("*"), _binary("/")
@@ -189,9 +195,14 @@ class _ToAst(Transformer):
 _TRANSFORMER = _ToAst()
 
 _READABLE = {
-    "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "DATE": "a date",
-    "PERCENT": "a percentage", "UNIT": "a unit (days, months, years)",
-    "ACTION_NAME": "an action name", "$END": "the end",
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "STRING": "a string",
+    "DATE": "a date",
+    "PERCENT": "a percentage",
+    "UNIT": "a unit (days, months, years)",
+    "ACTION_NAME": "an action name",
+    "$END": "the end",
 }
 
 
@@ -218,8 +229,11 @@ def _check_depth(node) -> None:
         n, d = stack.pop()
         if d > MAX_DEPTH:
             raise ExprSyntaxError(
-                "expression is nested too deeply", getattr(n, "pos", 0),
-                f"at most {MAX_DEPTH} levels", code="too-complex")
+                "expression is nested too deeply",
+                getattr(n, "pos", 0),
+                f"at most {MAX_DEPTH} levels",
+                code="too-complex",
+            )
         stack.extend((c, d + 1) for c in ast.children(n))
 
 
@@ -228,8 +242,11 @@ def _parse(text: str, start: str):
         raise ExprSyntaxError("expected text", 0)
     if len(text) > MAX_LENGTH:
         raise ExprSyntaxError(
-            f"expression is too long ({len(text)} characters)", MAX_LENGTH,
-            f"at most {MAX_LENGTH} characters", code="too-complex")
+            f"expression is too long ({len(text)} characters)",
+            MAX_LENGTH,
+            f"at most {MAX_LENGTH} characters",
+            code="too-complex",
+        )
     if not text.strip():
         raise ExprSyntaxError("empty expression", 0, code="syntax")
     parser = _parser()
@@ -238,26 +255,29 @@ def _parse(text: str, start: str):
         result = _TRANSFORMER.transform(tree)
     except UnexpectedCharacters as exc:
         ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
-        raise ExprSyntaxError(f"unexpected character `{ch}`", exc.pos_in_stream,
-                              _expected(exc) or None) from None
+        raise ExprSyntaxError(
+            f"unexpected character `{ch}`", exc.pos_in_stream, _expected(exc) or None
+        ) from None
     except UnexpectedToken as exc:
         tok = exc.token
         if tok.type == "$END":
-            raise ExprSyntaxError("unexpected end of expression", len(text.rstrip()),
-                                  _expected(exc) or None) from None
-        raise ExprSyntaxError(f"unexpected `{tok}`", tok.start_pos or 0,
-                              _expected(exc) or None) from None
+            raise ExprSyntaxError(
+                "unexpected end of expression", len(text.rstrip()), _expected(exc) or None
+            ) from None
+        raise ExprSyntaxError(
+            f"unexpected `{tok}`", tok.start_pos or 0, _expected(exc) or None
+        ) from None
     except UnexpectedInput as exc:
-        raise ExprSyntaxError("unexpected end of expression", len(text.rstrip()),
-                              _expected(exc) or None) from None
+        raise ExprSyntaxError(
+            "unexpected end of expression", len(text.rstrip()), _expected(exc) or None
+        ) from None
     except LarkError as exc:  # VisitError wrapping one of ours, or a Lark internal
         inner = getattr(exc, "orig_exc", None)
         if isinstance(inner, ExprSyntaxError):
             raise inner from None
         raise ExprSyntaxError(f"cannot parse: {exc}", 0) from None
     except RecursionError:
-        raise ExprSyntaxError("expression is nested too deeply", 0,
-                              code="too-complex") from None
+        raise ExprSyntaxError("expression is nested too deeply", 0, code="too-complex") from None
     _check_depth(result)
     return result
 

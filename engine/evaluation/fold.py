@@ -43,9 +43,13 @@ from engine.policy.model import Item, Policy
 from engine.policy.scopes import PERSON, Env
 
 
-def evaluate(policy: Policy, ledger: Ledger, as_of: _dt.date,
-             explain: Iterable[str] = (), progress: Callable[[int, str], None] | None = None
-             ) -> Outcome:
+def evaluate(
+    policy: Policy,
+    ledger: Ledger,
+    as_of: _dt.date,
+    explain: Iterable[str] = (),
+    progress: Callable[[int, str], None] | None = None,
+) -> Outcome:
     """Evaluate a ledger under a policy, as of a date. Pure: same inputs, same outcome."""
     return Evaluator(policy, ledger, as_of, set(explain), progress).run()
 
@@ -63,8 +67,9 @@ class Evaluator(Sanctions):
     (or finish_row(), for a report written as it goes) for each of codes(), then
     judge_institutions()."""
 
-    def __init__(self, policy: Policy, ledger: Ledger, as_of: _dt.date, explain: set[str],
-                 progress):
+    def __init__(
+        self, policy: Policy, ledger: Ledger, as_of: _dt.date, explain: set[str], progress
+    ):
         self.p = policy
         self.ledger = ledger
         self.as_of = as_of
@@ -88,11 +93,14 @@ class Evaluator(Sanctions):
         # not evaluate the rules at all: Jining's three-years rule, on every finding,
         # with most people in their first or second cycle
         self.rules_need = min((_needs_cycles(r.when.fn) for r in policy.rules), default=0)
-        self.rule_reads = (bool(names & {"deducted", "score", "cycle"}),
-                           bool(names & {"event", "person"}),
-                           bool(names & {"actions", "suspensions", "terminations"}))
-        self.fixed = {code: i.points for code, i in policy.items.items()
-                      if i.points_kind == "fixed"}
+        self.rule_reads = (
+            bool(names & {"deducted", "score", "cycle"}),
+            bool(names & {"event", "person"}),
+            bool(names & {"actions", "suspensions", "terminations"}),
+        )
+        self.fixed = {
+            code: i.points for code, i in policy.items.items() if i.points_kind == "fixed"
+        }
         self.with_effects = frozenset(code for code, i in policy.items.items() if i.effects)
         self.not_violations = frozenset(c for c, i in policy.items.items() if not i.violation)
         # an event's item codes -> (its points when one fixed item decides them, else
@@ -108,9 +116,14 @@ class Evaluator(Sanctions):
         # attributes' names when all are roster columns (read by C from the columns'
         # dict, rather than a call each)
         self.fact_reads = [
-            (f, None if reads is None else [_person_field(a) for a in reads],
-             None if reads is None or any(a in PERSON.fields for a in reads) else reads)
-            for f in policy.facts for reads in [person_reads(f.value)]]
+            (
+                f,
+                None if reads is None else [_person_field(a) for a in reads],
+                None if reads is None or any(a in PERSON.fields for a in reads) else reads,
+            )
+            for f in policy.facts
+            for reads in [person_reads(f.value)]
+        ]
         self.fact_memo: dict[tuple, Any] = {}
         self.deadlines = Deadlines(policy)
         self.institutions = InstitutionTracker(policy) if ledger.roster else None
@@ -195,10 +208,14 @@ class Evaluator(Sanctions):
                 else:
                     self.event(st, ev)
             except EVAL_ERRORS as exc:
-                raise EvaluationError(Diagnostic(
-                    "evaluation", f"event `{ev.id}` of `{who}` cannot be evaluated: {exc}",
-                    Span(ev.file, ev.line),
-                    "check the event's columns against the items it lists")) from None
+                raise EvaluationError(
+                    Diagnostic(
+                        "evaluation",
+                        f"event `{ev.id}` of `{who}` cannot be evaluated: {exc}",
+                        Span(ev.file, ev.line),
+                        "check the event's columns against the items it lists",
+                    )
+                ) from None
 
     def state(self, code: str) -> PersonState:
         """A person's state, made at their first event (or institution event)."""
@@ -240,11 +257,29 @@ class Evaluator(Sanctions):
         st = self.take(code)
         status, reapply_from, actions, facts = self.settle(st)
         initial = self.initial
-        cycles = [(c.period, c.deducted, None if initial is None else initial - c.deducted,
-                   c.tier, c.violations, c.credited, c.registration)
-                  for c in st.records if c.touched]
-        return (st.code, status, cycles, actions, reapply_from, st.reapplications, facts,
-                st.person.institutions)
+        cycles = [
+            (
+                c.period,
+                c.deducted,
+                None if initial is None else initial - c.deducted,
+                c.tier,
+                c.violations,
+                c.credited,
+                c.registration,
+            )
+            for c in st.records
+            if c.touched
+        ]
+        return (
+            st.code,
+            status,
+            cycles,
+            actions,
+            reapply_from,
+            st.reapplications,
+            facts,
+            st.person.institutions,
+        )
 
     def take(self, code: str) -> PersonState:
         """A person's state brought up to the as-of date, taken out of the fold."""
@@ -255,8 +290,12 @@ class Evaluator(Sanctions):
         self.advance(st, self.as_of)
         return st
 
-    def outcome(self, people: list[PersonOutcome], traces: dict[str, list[Step]],
-                institutions: list | None = None) -> Outcome:
+    def outcome(
+        self,
+        people: list[PersonOutcome],
+        traces: dict[str, list[Step]],
+        institutions: list | None = None,
+    ) -> Outcome:
         """The whole outcome, once every person has been folded (institutions last,
         unless already judged elsewhere)."""
         if institutions is None:
@@ -264,11 +303,22 @@ class Evaluator(Sanctions):
         notes = []
         if self.p.institution_rules and not self.ledger.roster:
             cites = ", ".join(sorted({r.cite for r in self.p.institution_rules}))
-            notes.append(f"the policy has institution rules ({cites}) but no roster was "
-                         "given, so no institution was judged")
-        return Outcome(self.p.id, self.p.version, self.as_of, people, institutions, traces,
-                       self.after, self.outside,
-                       (self.p.effective_from, self.p.effective_to), notes)
+            notes.append(
+                f"the policy has institution rules ({cites}) but no roster was "
+                "given, so no institution was judged"
+            )
+        return Outcome(
+            self.p.id,
+            self.p.version,
+            self.as_of,
+            people,
+            institutions,
+            traces,
+            self.after,
+            self.outside,
+            (self.p.effective_from, self.p.effective_to),
+            notes,
+        )
 
     def judge_institutions(self, only: list[str] | None) -> list:
         """The institutions' outcomes (all of them, or `only` these), after the fold."""
@@ -276,8 +326,9 @@ class Evaluator(Sanctions):
             return []
         from engine.evaluation.institutions import institution_outcomes
 
-        return institution_outcomes(self.p, self.ledger, self.as_of, self.inst_list,
-                                    self.institutions, self.deadlines, only)
+        return institution_outcomes(
+            self.p, self.ledger, self.as_of, self.inst_list, self.institutions, self.deadlines, only
+        )
 
     # ---- time ----------------------------------------------------------------------------
     def new_cycle(self, st: PersonState, index: int, prev: CycleState | None) -> CycleState:
@@ -314,8 +365,7 @@ class Evaluator(Sanctions):
 
     def advance(self, st: PersonState, d: _dt.date) -> None:
         """Bring time-driven changes up to date d: suspensions ending, queues starting."""
-        while st.suspension is not None and st.suspension.end is not None and \
-                st.suspension.end < d:
+        while st.suspension is not None and st.suspension.end is not None and st.suspension.end < d:
             ended = st.suspension
             st.suspension = None
             back = ended.end + ONE_DAY
@@ -325,24 +375,44 @@ class Evaluator(Sanctions):
                 nxt.end = calendar.last_day(back, nxt.length) if nxt.length else None
                 st.suspension = nxt
                 if st.trace is not None:
-                    self.say(st, back, "status", f"queued suspension starts, until {nxt.end}",
-                             nxt.cite)
+                    self.say(
+                        st, back, "status", f"queued suspension starts, until {nxt.end}", nxt.cite
+                    )
                 continue
             if st.status != "suspended":
                 continue
             if self.p.restoration == "automatic":
                 st.status = "active"
-                st.actions.append(ActionRec("restore", back, None, self.p.restoration_cite,
-                                            "restoration", [], {"automatic": True}))
+                st.actions.append(
+                    ActionRec(
+                        "restore",
+                        back,
+                        None,
+                        self.p.restoration_cite,
+                        "restoration",
+                        [],
+                        {"automatic": True},
+                    )
+                )
                 if st.trace is not None:
-                    self.say(st, back, "status", "suspension over: restored automatically",
-                             self.p.restoration_cite)
+                    self.say(
+                        st,
+                        back,
+                        "status",
+                        "suspension over: restored automatically",
+                        self.p.restoration_cite,
+                    )
             else:
                 st.status = "awaiting"
                 st.awaiting_from = back
                 if st.trace is not None:
-                    self.say(st, back, "status", "suspension over: awaiting re-application from "
-                             f"{back}", self.p.restoration_cite)
+                    self.say(
+                        st,
+                        back,
+                        "status",
+                        f"suspension over: awaiting re-application from {back}",
+                        self.p.restoration_cite,
+                    )
 
     # ---- events --------------------------------------------------------------------------
     def event(self, st: PersonState, ev: Event) -> None:
@@ -372,8 +442,10 @@ class Evaluator(Sanctions):
         if value < 0:
             raise ValueError(f"item `{item.code}` gave negative points ({value})")
         if Fraction(value) % Fraction(self.unit):
-            raise ValueError(f"item `{item.code}` gave {value} points, not a multiple of the "
-                             f"scale's unit {self.unit}")
+            raise ValueError(
+                f"item `{item.code}` gave {value} points, not a multiple of the "
+                f"scale's unit {self.unit}"
+            )
         return value
 
     def violation(self, st: PersonState, ev: Event) -> None:
@@ -411,8 +483,14 @@ class Evaluator(Sanctions):
             counted = max(0, pts - before)
             cyc.inspections[ev.inspection] = max(before, pts)
             if trace and counted != pts:
-                self.say(st, d, "points", f"inspection `{ev.inspection}` counts its highest "
-                         f"finding only: {counted} more", self.p.combine.cite, ev)
+                self.say(
+                    st,
+                    d,
+                    "points",
+                    f"inspection `{ev.inspection}` counts its highest finding only: {counted} more",
+                    self.p.combine.cite,
+                    ev,
+                )
         old = cyc.deducted
         new = old + counted
         if self.cap is not None and new > self.cap:
@@ -431,16 +509,29 @@ class Evaluator(Sanctions):
                 else:
                     st.violations = [v]
         if trace:
-            self.say(st, d, "points", f"cycle {cyc.period}: {old} + {counted} = {new} "
-                     f"deducted" + (f" (score {cyc.score})" if self.initial is not None else ""),
-                     self.p.scale.cite, ev)
+            self.say(
+                st,
+                d,
+                "points",
+                f"cycle {cyc.period}: {old} + {counted} = {new} "
+                f"deducted" + (f" (score {cyc.score})" if self.initial is not None else ""),
+                self.p.scale.cite,
+                ev,
+            )
         fired_terminate = False
         if has_effects:
             fired_terminate = self.effects(st, ev, pts)
         if st.status == "terminated":
             if trace and not fired_terminate:
-                self.say(st, d, "note", "not registered (terminated): the finding is "
-                         "recorded but fires no tier or rule", None, ev)
+                self.say(
+                    st,
+                    d,
+                    "note",
+                    "not registered (terminated): the finding is "
+                    "recorded but fires no tier or rule",
+                    None,
+                    ev,
+                )
         else:
             table = self.table
             if table is not None and type(new) is int and self.unit == 1 and new < len(table):
@@ -449,8 +540,7 @@ class Evaluator(Sanctions):
                     self.tiers_after(st, cyc, ev, old, pts, idx)
             else:
                 self.tiers_after(st, cyc, ev, old, pts, self.tier_index(cyc, ev, st))
-            if self.p.rules and st.status != "terminated" and \
-                    len(st.cycles) >= self.rules_need:
+            if self.p.rules and st.status != "terminated" and len(st.cycles) >= self.rules_need:
                 self.rules_after(st, cyc, ev, pts)
         if self.institutions is not None:  # self.track, without the call: every finding
             self.institutions.record(st, cyc, d)
@@ -460,9 +550,11 @@ class Evaluator(Sanctions):
         single fixed item decides them (else None), whether it counts as a violation
         (not when every item is no violation, as a failed policy test), and whether
         an item has effects of its own."""
-        plan = (self.fixed.get(codes[0]) if len(codes) == 1 else None,
-                not (self.not_violations and self.not_violations.issuperset(codes)),
-                bool(self.with_effects) and not self.with_effects.isdisjoint(codes))
+        plan = (
+            self.fixed.get(codes[0]) if len(codes) == 1 else None,
+            not (self.not_violations and self.not_violations.issuperset(codes)),
+            bool(self.with_effects) and not self.with_effects.isdisjoint(codes),
+        )
         if len(self.plans) < 100_000:
             self.plans[codes] = plan
         return plan
@@ -495,10 +587,16 @@ class Evaluator(Sanctions):
         old = cyc.deducted
         cyc.deducted -= room
         if st.trace is not None:
-            self.say(st, ev.date, "points", f"credit {', '.join(ev.items)}: {old} - {room} = "
-                     f"{cyc.deducted} deducted" + (f" (credit cap {cap} reached)"
-                                                   if cap is not None and room < total else ""),
-                     self.p.credits[ev.items[0]].cite, ev)
+            self.say(
+                st,
+                ev.date,
+                "points",
+                f"credit {', '.join(ev.items)}: {old} - {room} = "
+                f"{cyc.deducted} deducted"
+                + (f" (credit cap {cap} reached)" if cap is not None and room < total else ""),
+                self.p.credits[ev.items[0]].cite,
+                ev,
+            )
         self.track(st, cyc, ev.date)
 
     def tier_index(self, cyc: CycleState, ev: Event, st: PersonState) -> int:
@@ -511,29 +609,54 @@ class Evaluator(Sanctions):
                 return self.table[int(k)]
         env = self.env
         env.deducted, env.score, env.cycle, env.event, env.person = (
-            cyc.deducted, cyc.score, cyc, ev, st.person)
+            cyc.deducted,
+            cyc.score,
+            cyc,
+            ev,
+            st.person,
+        )
         idx = -1
         for i, t in enumerate(self.tiers):
             if t.when.fn(env):
                 idx = i
         return idx
 
-    def tiers_after(self, st: PersonState, cyc: CycleState, ev: Event, old, pts,
-                    idx: int) -> None:
+    def tiers_after(self, st: PersonState, cyc: CycleState, ev: Event, old, pts, idx: int) -> None:
         if idx < 0:
             return
         tier = self.tiers[idx]
         if idx <= cyc.fired:
             if st.trace is not None and cyc.tier != tier.id:
-                self.say(st, ev.date, "band", f"total in band `{tier.id}`, but a band as harsh "
-                         "or harsher already fired this cycle", tier.cite, ev)
+                self.say(
+                    st,
+                    ev.date,
+                    "band",
+                    f"total in band `{tier.id}`, but a band as harsh "
+                    "or harsher already fired this cycle",
+                    tier.cite,
+                    ev,
+                )
             return
         if st.trace is not None:
-            skipped = [t.id for t in self.tiers[cyc.fired + 1: idx]
-                       if t.band is None or not t.band.contains(old)]
-            self.say(st, ev.date, "band", f"enters band `{tier.id}` ({tier.when.text})"
-                     + (f"; crosses {', '.join(skipped)} in one event: only the harshest fires"
-                        if skipped else ""), tier.cite, ev, f"tier:{tier.id}")
+            skipped = [
+                t.id
+                for t in self.tiers[cyc.fired + 1 : idx]
+                if t.band is None or not t.band.contains(old)
+            ]
+            self.say(
+                st,
+                ev.date,
+                "band",
+                f"enters band `{tier.id}` ({tier.when.text})"
+                + (
+                    f"; crosses {', '.join(skipped)} in one event: only the harshest fires"
+                    if skipped
+                    else ""
+                ),
+                tier.cite,
+                ev,
+                f"tier:{tier.id}",
+            )
         cyc.fired = idx
         cyc.tier = tier.id
         source = self.tier_source[idx]
@@ -550,17 +673,34 @@ class Evaluator(Sanctions):
         env.cycles = st.cycles
         if reads[2]:
             env.actions, env.suspensions, env.terminations = (
-                st.actions, st.suspensions, st.terminations)
+                st.actions,
+                st.suspensions,
+                st.terminations,
+            )
         for rule in self.p.rules:
             if rule.id in cyc.rules_fired or not rule.when.fn(env):
                 continue
             cyc.rules_fired = cyc.rules_fired | {rule.id}
             if st.trace is not None:
-                self.say(st, ev.date, "rule", f"rule `{rule.id}` holds ({rule.when.text})",
-                         rule.cite, ev, f"rule:{rule.id}")
+                self.say(
+                    st,
+                    ev.date,
+                    "rule",
+                    f"rule `{rule.id}` holds ({rule.when.text})",
+                    rule.cite,
+                    ev,
+                    f"rule:{rule.id}",
+                )
             for spec in rule.then:
-                self.apply(st, spec, ev, rule.cite, f"rule:{rule.id}",
-                           cause=rule.cause or "rule", points=pts)
+                self.apply(
+                    st,
+                    spec,
+                    ev,
+                    rule.cite,
+                    f"rule:{rule.id}",
+                    cause=rule.cause or "rule",
+                    points=pts,
+                )
             if st.status == "terminated":
                 break
 
@@ -573,12 +713,31 @@ class Evaluator(Sanctions):
     def finish(self, st: PersonState) -> PersonOutcome:
         status, reapply_from, actions, facts = self.settle(st)
         initial = self.initial
-        cycles = [CycleOut(c.period, c.start, c.end, c.deducted,
-                           initial - c.deducted if initial is not None else None, c.tier,
-                           c.violations, c.credited, c.registration)
-                  for c in st.records if c.touched]
-        return PersonOutcome(st.code, status, cycles, actions, reapply_from,
-                             list(st.reapplications), facts, list(st.person.institutions))
+        cycles = [
+            CycleOut(
+                c.period,
+                c.start,
+                c.end,
+                c.deducted,
+                initial - c.deducted if initial is not None else None,
+                c.tier,
+                c.violations,
+                c.credited,
+                c.registration,
+            )
+            for c in st.records
+            if c.touched
+        ]
+        return PersonOutcome(
+            st.code,
+            status,
+            cycles,
+            actions,
+            reapply_from,
+            list(st.reapplications),
+            facts,
+            list(st.person.institutions),
+        )
 
     def settle(self, st: PersonState) -> tuple[str, Any, list[ActionRec], dict[str, Any]]:
         """A finished person's status and first re-application date on the as-of date,
@@ -615,8 +774,11 @@ class Evaluator(Sanctions):
             for f, reads, columns in self.fact_reads:
                 key = None
                 if reads is not None:
-                    key = ((f.name, *map(person.attrs.get, columns)) if columns is not None
-                           else (f.name, *[get(person) for get in reads]))
+                    key = (
+                        (f.name, *map(person.attrs.get, columns))
+                        if columns is not None
+                        else (f.name, *[get(person) for get in reads])
+                    )
                     try:
                         facts[f.name] = self.fact_memo[key]
                         continue
@@ -660,8 +822,7 @@ def person_reads(expr) -> tuple[str, ...] | None:
     if any(isinstance(n, ast.Lambda) for n in nodes):
         return None
     under_attr = {id(n.obj) for n in nodes if isinstance(n, ast.Attr)}
-    if any(isinstance(n, ast.Name) and n.id == "person" and id(n) not in under_attr
-           for n in nodes):
+    if any(isinstance(n, ast.Name) and n.id == "person" and id(n) not in under_attr for n in nodes):
         return None  # the person as a whole
     return tuple(sorted(a for name, a in expr.attrs if name == "person"))
 
@@ -693,4 +854,3 @@ def cycle_label(policy: Policy, d: _dt.date) -> tuple[str, _dt.date, _dt.date]:
     """The cycle containing d: its label, first and last day."""
     c = policy.cycle
     return calendar.cycle_of(c.start_month, c.start_day, d)
-

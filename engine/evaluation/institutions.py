@@ -34,11 +34,27 @@ from engine.policy.scopes import Env
 class Member:
     """A staff member's cycle as institution rules see it (`m.deducted`, ...)."""
 
-    __slots__ = ("person", "deducted", "score", "violations", "max_item_points", "suspended",
-                 "terminated", "sanctioned")
+    __slots__ = (
+        "person",
+        "deducted",
+        "score",
+        "violations",
+        "max_item_points",
+        "suspended",
+        "terminated",
+        "sanctioned",
+    )
 
-    def __init__(self, person: str, deducted=0, score=0, violations=0, max_item_points=0,
-                 suspended=False, terminated=False):
+    def __init__(
+        self,
+        person: str,
+        deducted=0,
+        score=0,
+        violations=0,
+        max_item_points=0,
+        suspended=False,
+        terminated=False,
+    ):
         self.person, self.deducted, self.score = person, deducted, score
         self.violations, self.max_item_points = violations, max_item_points
         self.suspended, self.terminated = suspended, terminated
@@ -90,8 +106,14 @@ class InstitutionTracker:
                 return
         deducted = cyc.deducted
         initial = self.initial
-        snap = (deducted, initial - deducted if initial is not None else -deducted,
-                cyc.violations, cyc.max_item_points, cyc.suspended, cyc.terminated)
+        snap = (
+            deducted,
+            initial - deducted if initial is not None else -deducted,
+            cyc.violations,
+            cyc.max_item_points,
+            cyc.suspended,
+            cyc.terminated,
+        )
         shared = self.shared.get(snap)
         if shared is not None:
             snap = shared
@@ -106,8 +128,9 @@ class InstitutionTracker:
             if snap[0] < before[0] or snap[2] < before[2]:  # a credit, a reinstatement
                 self.went_down.update((inst, cyc.period) for inst in st.person.institutions)
             if (before[4] or before[5]) != (snap[4] or snap[5]):
-                self.count_sanctioned(st.person.institutions, cyc.period,
-                                      1 if snap[4] or snap[5] else -1)
+                self.count_sanctioned(
+                    st.person.institutions, cyc.period, 1 if snap[4] or snap[5] else -1
+                )
         code = st.code
         for log in logs:
             log += (d, code, snap)
@@ -155,9 +178,10 @@ class InstitutionTracker:
         """`by_site` with snapshots for records: what another process needs. Called on
         this process's own records (its cycles), before any other's are merged in; by C
         iterators, as the child of a split fold does it on its way to rendering."""
-        return {site: list(zip(map(_CODE, records), map(_SNAP, map(_RECORD, records)),
-                               strict=True))
-                for site, records in self.by_site.items()}
+        return {
+            site: list(zip(map(_CODE, records), map(_SNAP, map(_RECORD, records)), strict=True))
+            for site, records in self.by_site.items()
+        }
 
     def final(self, staff: list[str], active: list[tuple[str, Any]]) -> list[Member]:
         """The staff's cycle records at the end of a period (`active`: (code, record) of
@@ -176,9 +200,11 @@ class InstitutionTracker:
         """Each day on which a staff member's record changed in a period, in date order,
         with that day's (person, snapshot) changes in the order they were made (both
         processes' logs merged, when the fold was split)."""
-        runs = [zip(*[islice(log, i, None, 3) for i in range(3)], strict=True)
-                for log in (self.logs.get((inst, period)), self.more_logs.get((inst, period)))
-                if log]
+        runs = [
+            zip(*[islice(log, i, None, 3) for i in range(3)], strict=True)
+            for log in (self.logs.get((inst, period)), self.more_logs.get((inst, period)))
+            if log
+        ]
         merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=_DAY)
         for day, group in groupby(merged, key=_DAY):
             yield day, [(code, snap) for _, code, snap in group]
@@ -227,8 +253,9 @@ class _OnADay(_Staff):
         return chain(self.active, repeat(self.default, self.quiet))
 
     def runs(self) -> Iterator[tuple[Member, int]]:
-        return chain(zip(self.active, repeat(1)),
-                     ((self.default, self.quiet),) if self.quiet else ())
+        return chain(
+            zip(self.active, repeat(1)), ((self.default, self.quiet),) if self.quiet else ()
+        )
 
 
 class Members(_Staff):
@@ -264,10 +291,15 @@ _RECORD = itemgetter(1)
 _SNAP = attrgetter("snap")
 
 
-def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
-                         inst_events: list[Event], tracker: InstitutionTracker | None,
-                         deadlines: Deadlines | None = None,
-                         only: list[str] | None = None) -> list[InstitutionOutcome]:
+def institution_outcomes(
+    policy: Policy,
+    ledger: Ledger,
+    as_of: _dt.date,
+    inst_events: list[Event],
+    tracker: InstitutionTracker | None,
+    deadlines: Deadlines | None = None,
+    only: list[str] | None = None,
+) -> list[InstitutionOutcome]:
     """Each institution's staff counts and actions, per cycle (`only`: these institutions)."""
     if tracker is None:
         return []
@@ -277,8 +309,9 @@ def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
         c = policy.cascades.get(ev.type)
         kind = "suspend" if ev.type == "institution_suspended" else "terminate"
         rec = ActionRec(kind, ev.date, ev.end, c.cite if c else "", "event", [ev.id])
-        period, start, end = calendar.cycle_of(policy.cycle.start_month,
-                                               policy.cycle.start_day, ev.date)
+        period, start, end = calendar.cycle_of(
+            policy.cycle.start_month, policy.cycle.start_day, ev.date
+        )
         tracker.periods.setdefault(period, (start, end))
         by_inst.setdefault((ev.institution, period), []).append(rec)
     active = tracker.active_by_institution()
@@ -295,15 +328,15 @@ def institution_outcomes(policy: Policy, ledger: Ledger, as_of: _dt.date,
             sanctioned = tracker.sanctioned.get((inst, period), 0)
             for rule in policy.institution_rules:
                 if _holds(env, rule, staff, sanctioned, members, period):
-                    first = _first_date(env, rule, tracker, staff, period,
-                                        tracker.changes(inst, period))
+                    first = _first_date(
+                        env, rule, tracker, staff, period, tracker.changes(inst, period)
+                    )
                 else:
                     # false at the end; it can only have held before if some record went
                     # down (a credit, a reinstatement): then look day by day
                     if (inst, period) not in tracker.went_down:
                         continue
-                    first = _scan(env, rule, tracker, staff, period,
-                                  tracker.changes(inst, period))
+                    first = _scan(env, rule, tracker, staff, period, tracker.changes(inst, period))
                     if not first:
                         continue
                 for spec in rule.then:
@@ -323,14 +356,24 @@ def _holds(env: Env, rule, staff, sanctioned, members, period) -> bool:
     try:
         return bool(rule.when.fn(env))
     except EVAL_ERRORS as exc:
-        raise EvaluationError(Diagnostic(
-            "evaluation", f"institution rule `{rule.id}` cannot be evaluated for period "
-            f"{period}: {exc}", rule.when.span, "check the rule against a staff of this size"
-        )) from None
+        raise EvaluationError(
+            Diagnostic(
+                "evaluation",
+                f"institution rule `{rule.id}` cannot be evaluated for period {period}: {exc}",
+                rule.when.span,
+                "check the rule against a staff of this size",
+            )
+        ) from None
 
 
-def _first_date(env: Env, rule, tracker: InstitutionTracker, staff: list[str], period: str,
-                changes: Iterator[tuple[_dt.date, list[tuple]]]) -> _dt.date:
+def _first_date(
+    env: Env,
+    rule,
+    tracker: InstitutionTracker,
+    staff: list[str],
+    period: str,
+    changes: Iterator[tuple[_dt.date, list[tuple]]],
+) -> _dt.date:
     """The first change date after which the rule holds.
 
     Walks the days of changes in order, keeping each member's latest record, and
@@ -357,7 +400,7 @@ def _first_date(env: Env, rule, tracker: InstitutionTracker, staff: list[str], p
 
     def state_at(i: int, base: dict[str, Member], upto: int) -> dict[str, Member]:
         latest = dict(base)
-        for d in dates[upto:i + 1]:
+        for d in dates[upto : i + 1]:
             for code, snap in by_date[d]:
                 latest[code] = Member(code, *snap)
         return latest
@@ -368,7 +411,8 @@ def _first_date(env: Env, rule, tracker: InstitutionTracker, staff: list[str], p
         i = read_to(last_false + step)  # the last day when the changes run out first
         latest = state_at(i, base, last_false + 1)
         if _holds_with(env, rule, tracker, staff, period, latest) or (
-                i < last_false + step or read_to(i + 1) == i):
+            i < last_false + step or read_to(i + 1) == i
+        ):
             break
         last_false, base, step = i, latest, step * 2
     lo, hi = last_false + 1, i  # the rule holds at hi, not at last_false
@@ -381,8 +425,14 @@ def _first_date(env: Env, rule, tracker: InstitutionTracker, staff: list[str], p
     return dates[lo]
 
 
-def _scan(env: Env, rule, tracker: InstitutionTracker, staff: list[str], period: str,
-          changes: Iterator[tuple[_dt.date, list[tuple]]]) -> _dt.date | None:
+def _scan(
+    env: Env,
+    rule,
+    tracker: InstitutionTracker,
+    staff: list[str],
+    period: str,
+    changes: Iterator[tuple[_dt.date, list[tuple]]],
+) -> _dt.date | None:
     """The first change date on which the rule held, testing every date in order."""
     latest: dict[str, Member] = {}
     for day, day_changes in changes:
@@ -393,12 +443,19 @@ def _scan(env: Env, rule, tracker: InstitutionTracker, staff: list[str], period:
     return None
 
 
-def _holds_with(env: Env, rule, tracker: InstitutionTracker, staff: list[str], period: str,
-                latest: dict[str, Member]) -> bool:
+def _holds_with(
+    env: Env,
+    rule,
+    tracker: InstitutionTracker,
+    staff: list[str],
+    period: str,
+    latest: dict[str, Member],
+) -> bool:
     """Whether the rule holds with these members' records (the rest of the staff
     quiet): in code order, the quiet last, as `members` is at the end of the period."""
-    members = _OnADay([latest[code] for code in sorted(latest)], len(staff) - len(latest),
-                      tracker._default)
+    members = _OnADay(
+        [latest[code] for code in sorted(latest)], len(staff) - len(latest), tracker._default
+    )
     sanctioned = sum(map(_SANCTIONED, latest.values()))
     return _holds(env, rule, staff, sanctioned, members, period)
 

@@ -63,13 +63,17 @@ class ActionRec:
         return self.extra.get("institution")
 
     def as_dict(self) -> dict:
-        d: dict[str, Any] = {"action": self.action, "start": iso(self.start),
-                             "end": iso(self.end), "cite": self.cite, "source": self.source,
-                             "events": list(self.events)}
+        d: dict[str, Any] = {
+            "action": self.action,
+            "start": iso(self.start),
+            "end": iso(self.end),
+            "cite": self.cite,
+            "source": self.source,
+            "events": list(self.events),
+        }
         if self.extra:
             for k, v in self.extra.items():
-                d[k] = ({kk: plain(vv) for kk, vv in v.items()} if isinstance(v, dict)
-                        else plain(v))
+                d[k] = {kk: plain(vv) for kk, vv in v.items()} if isinstance(v, dict) else plain(v)
         return d
 
 
@@ -86,9 +90,15 @@ class CycleOut:
     registration: int
 
     def as_dict(self) -> dict:
-        return {"period": self.period, "deducted": num(self.deducted),
-                "score": num(self.score), "tier": self.tier, "violations": self.violations,
-                "credited": num(self.credited), "registration": self.registration}
+        return {
+            "period": self.period,
+            "deducted": num(self.deducted),
+            "score": num(self.score),
+            "tier": self.tier,
+            "violations": self.violations,
+            "credited": num(self.credited),
+            "registration": self.registration,
+        }
 
 
 @dataclass(slots=True)
@@ -117,14 +127,14 @@ class PersonOutcome:
 
     def as_dict(self) -> dict:
         d: dict[str, Any] = {
-            "person": self.person, "status": self.status,
+            "person": self.person,
+            "status": self.status,
             "cycles": [c.as_dict() for c in self.cycles],
             "actions": [a.as_dict() for a in self.actions],
             "reapply_from": plain(self.reapply_from),
         }
         if self.reapplications:
-            d["reapplications"] = [{k: plain(v) for k, v in r.items()}
-                                   for r in self.reapplications]
+            d["reapplications"] = [{k: plain(v) for k, v in r.items()} for r in self.reapplications]
         if self.facts:
             d["facts"] = {k: plain(v) for k, v in self.facts.items()}
         if self.institutions:
@@ -141,8 +151,13 @@ class InstitutionOutcome:
     actions: list[ActionRec]
 
     def as_dict(self) -> dict:
-        return {"institution": self.institution, "period": self.period, "staff": self.staff,
-                "sanctioned": self.sanctioned, "actions": [a.as_dict() for a in self.actions]}
+        return {
+            "institution": self.institution,
+            "period": self.period,
+            "staff": self.staff,
+            "sanctioned": self.sanctioned,
+            "actions": [a.as_dict() for a in self.actions],
+        }
 
 
 @dataclass
@@ -163,17 +178,23 @@ class Outcome:
         out = []
         if self.events_outside_effective:
             lo, hi = self.effective
-            out.append(f"{self.events_outside_effective} events fall outside the policy's "
-                       f"effective period ({lo} to {hi or 'open'}); they were evaluated "
-                       "under it all the same")
+            out.append(
+                f"{self.events_outside_effective} events fall outside the policy's "
+                f"effective period ({lo} to {hi or 'open'}); they were evaluated "
+                "under it all the same"
+            )
         if self.events_after_as_of:
-            out.append(f"{self.events_after_as_of} events are dated after the as-of date "
-                       f"{self.as_of} and were left out")
+            out.append(
+                f"{self.events_after_as_of} events are dated after the as-of date "
+                f"{self.as_of} and were left out"
+            )
         return out + self.notes
 
     def header(self) -> dict:
-        return {"policy": {"id": self.policy_id, "version": self.policy_version},
-                "as_of": self.as_of.isoformat()}
+        return {
+            "policy": {"id": self.policy_id, "version": self.policy_version},
+            "as_of": self.as_of.isoformat(),
+        }
 
     def as_dict(self) -> dict:
         d = self.header()

@@ -65,8 +65,16 @@ class Sanctions(Story):
     institutions: Any  # the InstitutionTracker, or None
 
     # ---- actions -------------------------------------------------------------------------
-    def apply(self, st: PersonState, spec: ActionSpec, ev: Event, cite: str, source: str,
-              cause: str, points) -> None:
+    def apply(
+        self,
+        st: PersonState,
+        spec: ActionSpec,
+        ev: Event,
+        cite: str,
+        source: str,
+        cause: str,
+        points,
+    ) -> None:
         kind = spec.kind
         d = ev.date
         if kind == "suspend":
@@ -101,8 +109,9 @@ class Sanctions(Story):
         except ExprSyntaxError:
             dur = None
         if not isinstance(dur, Duration) or not isinstance(dur.amount, int):
-            raise ValueError(f"column `{column}` should be a duration such as "
-                             f"`18 months`, not `{decided}`")
+            raise ValueError(
+                f"column `{column}` should be a duration such as `18 months`, not `{decided}`"
+            )
         if not (_months(act.low) <= _months(dur) <= _months(act.high)):
             raise ValueError(f"decided {column} `{decided}` is outside {spec.text}")
         return dur, {"discretionary": True, "range": _range_text(act), "decided": str(dur)}
@@ -111,8 +120,9 @@ class Sanctions(Story):
         d = ev.date
         if st.status == "terminated":
             if st.trace is not None:
-                self.say(st, d, "note", f"{spec.text}: not applied, the person is terminated",
-                         cite, ev)
+                self.say(
+                    st, d, "note", f"{spec.text}: not applied, the person is terminated", cite, ev
+                )
             return
         dur, extra = self.length(spec, ev, "suspension")
         end = calendar.last_day(d, dur) if dur is not None else None
@@ -124,8 +134,15 @@ class Sanctions(Story):
             if self.p.overlap == "replace" and harsher:
                 self.cut(st, cur, d, rec)
                 if st.trace is not None:
-                    self.say(st, d, "action", f"{spec.text} from {d} to {end}, replacing the "
-                             "running suspension from its own start", cite, ev)
+                    self.say(
+                        st,
+                        d,
+                        "action",
+                        f"{spec.text} from {d} to {end}, replacing the "
+                        "running suspension from its own start",
+                        cite,
+                        ev,
+                    )
             else:
                 last = st.queue[-1] if st.queue else cur
                 if last.end is None:  # behind an open-ended one: starts when that ends
@@ -141,8 +158,15 @@ class Sanctions(Story):
                 self.current_cycle(st, d).suspended = True
                 self.add_deadlines(rec, d, st=st)
                 if st.trace is not None:
-                    self.say(st, d, "action", f"{spec.text}, queued after the running suspension: "
-                             f"{rec.start} to {rec.end}", cite, ev)
+                    self.say(
+                        st,
+                        d,
+                        "action",
+                        f"{spec.text}, queued after the running suspension: "
+                        f"{rec.start} to {rec.end}",
+                        cite,
+                        ev,
+                    )
                 return
         else:
             if st.trace is not None:
@@ -171,16 +195,23 @@ class Sanctions(Story):
                 st.actions.remove(q)
         st.queue = ()
 
-    def terminate(self, st: PersonState, ev: Event, cite: str, source: str, cause: str,
-                  points) -> None:
+    def terminate(
+        self, st: PersonState, ev: Event, cite: str, source: str, cause: str, points
+    ) -> None:
         d = ev.date
         if st.status == "terminated":
             last = next((a for a in reversed(st.actions) if a.action == "terminate"), None)
             if last is not None and last.start == d and ev.id in last.events:
                 last.extra.setdefault("also", []).append({"source": source, "cite": cite})
                 if st.trace is not None:
-                    self.say(st, d, "action", f"terminate ({source}) coincides with the "
-                             "termination already decided", cite, ev)
+                    self.say(
+                        st,
+                        d,
+                        "action",
+                        f"terminate ({source}) coincides with the termination already decided",
+                        cite,
+                        ev,
+                    )
             if cause not in ("points", "rule", "item"):
                 # a finding with a cause of its own (fraud) while already terminated: it is
                 # no new termination, but its ban applies if it is the harsher one
@@ -199,8 +230,9 @@ class Sanctions(Story):
         self.add_deadlines(rec, st=st)
         self.ban(st, ev, cause, points)
 
-    def ban(self, st: PersonState, ev: Event, cause: str, points,
-            harsher_only: bool = False) -> None:
+    def ban(
+        self, st: PersonState, ev: Event, cause: str, points, harsher_only: bool = False
+    ) -> None:
         """Date the wait before a re-application: the first ban rule that matches.
 
         With harsher_only, the ban replaces the running one only if it ends later.
@@ -209,10 +241,16 @@ class Sanctions(Story):
         cyc = st.cycle or self.current_cycle(st, d)
         env = self.env
         env.cause, env.terminations = cause, st.terminations
-        env.reached_by = "single" if (self.top is not None and points >= self.top) else (
-            "accumulation")
+        env.reached_by = (
+            "single" if (self.top is not None and points >= self.top) else ("accumulation")
+        )
         env.deducted, env.score, env.cycle, env.event, env.person = (
-            cyc.deducted, cyc.score, cyc, ev, st.person)
+            cyc.deducted,
+            cyc.score,
+            cyc,
+            ev,
+            st.person,
+        )
         for b in self.p.bans:
             if b.when is not None and not b.when.fn(env):
                 continue
@@ -236,7 +274,9 @@ class Sanctions(Story):
                 rec = ActionRec("ban", d, until - ONE_DAY, b.cite, "ban", [ev.id], extra)
                 text = f"{b.then.text}: may re-apply from {until}" + (
                     " (earliest date of a discretionary range)"
-                    if extra.get("discretionary") and "decided" not in extra else "")
+                    if extra.get("discretionary") and "decided" not in extra
+                    else ""
+                )
             rec.extra["reason"] = b.when.text if b.when is not None else "always"
             st.ban = rec
             st.actions.append(rec)
@@ -275,10 +315,11 @@ class Sanctions(Story):
                     self.institutions.reregister(st, cyc, fresh)
                 st.cycles[-1] = st.cycle = fresh  # history rules see one record per cycle
                 st.records.append(fresh)  # the output keeps the terminated registration's
-                st.actions.append(ActionRec("reinstate", d, None, cite, "reapplication",
-                                            [ev.id]))
-                outcome.update(result="accepted", reason="reinstated as a new registration: "
-                               "the cycle's total restarts at zero")
+                st.actions.append(ActionRec("reinstate", d, None, cite, "reapplication", [ev.id]))
+                outcome.update(
+                    result="accepted",
+                    reason="reinstated as a new registration: the cycle's total restarts at zero",
+                )
         elif st.status == "awaiting":
             reason = self.conditions_fail(st, ev, "suspension", outcome)
             if reason:
@@ -286,28 +327,38 @@ class Sanctions(Story):
             else:
                 st.status = "active"
                 st.awaiting_from = None
-                st.actions.append(ActionRec("restore", d, None, self.p.restoration_cite,
-                                            "reapplication", [ev.id]))
+                st.actions.append(
+                    ActionRec("restore", d, None, self.p.restoration_cite, "reapplication", [ev.id])
+                )
                 outcome.update(result="accepted", reason="restored on re-application")
         elif st.status == "suspended":
             end = st.suspension.end if st.suspension else None
-            outcome.update(result="rejected", reason="the suspension runs until "
-                           f"{end}; re-apply from {end + ONE_DAY if end else 'its end'}")
+            outcome.update(
+                result="rejected",
+                reason="the suspension runs until "
+                f"{end}; re-apply from {end + ONE_DAY if end else 'its end'}",
+            )
         else:
             outcome.update(result="ignored", reason="nothing to re-apply for: already active")
         st.reapplications = [*st.reapplications, outcome]
         if st.trace is not None:
-            self.say(st, d, "reapply", f"re-application {outcome['result']}: {outcome['reason']}",
-                     cite, ev)
+            self.say(
+                st,
+                d,
+                "reapply",
+                f"re-application {outcome['result']}: {outcome['reason']}",
+                cite,
+                ev,
+            )
 
-    def conditions_fail(self, st: PersonState, ev: Event, after: str,
-                        record: dict[str, Any]) -> str | None:
+    def conditions_fail(
+        self, st: PersonState, ev: Event, after: str, record: dict[str, Any]
+    ) -> str | None:
         """Why a re-application fails its policy's conditions, or None when it meets them;
         the failing condition's index goes into the re-application's record."""
         env = self.env
         # a list, as `violations == []` reads it, also before the first violation
-        env.date, env.violations, env.terminations = (ev.date, list(st.violations),
-                                                      st.terminations)
+        env.date, env.violations, env.terminations = (ev.date, list(st.violations), st.terminations)
         env.event, env.person = ev, st.person
         for i, c in enumerate(self.p.conditions):
             if c.after not in (after, "any"):
@@ -322,28 +373,44 @@ class Sanctions(Story):
         c = self.p.cascades.get(ev.type)
         if c is None:
             if st.trace is not None:
-                self.say(st, ev.date, "note", f"{ev.type} at {ev.institution}: the policy has no "
-                         "cascade for it", None, ev)
+                self.say(
+                    st,
+                    ev.date,
+                    "note",
+                    f"{ev.type} at {ev.institution}: the policy has no cascade for it",
+                    None,
+                    ev,
+                )
             return
         kind = c.then.kind
         end = None
         if kind == "suspend":
             dur = c.then.action.low
-            end = ev.end if ev.end is not None else (
-                calendar.last_day(ev.date, dur) if dur else None)
-        rec = ActionRec(kind, ev.date, end, c.cite, "cascade", [ev.id],
-                        {"institution": ev.institution})
+            end = (
+                ev.end if ev.end is not None else (calendar.last_day(ev.date, dur) if dur else None)
+            )
+        rec = ActionRec(
+            kind, ev.date, end, c.cite, "cascade", [ev.id], {"institution": ev.institution}
+        )
         st.sites = {**(st.sites or {}), ev.institution: rec}
         # not the person's own: rules' `actions` leave it out
         st.site_actions = [*st.site_actions, rec]
         if st.trace is not None:
-            self.say(st, ev.date, "action", f"{kind} at {ev.institution} because the institution's "
-                     f"own agreement was {'suspended' if kind == 'suspend' else 'ended'}"
-                     + (f" (until {end})" if end else ""), c.cite, ev)
+            self.say(
+                st,
+                ev.date,
+                "action",
+                f"{kind} at {ev.institution} because the institution's "
+                f"own agreement was {'suspended' if kind == 'suspend' else 'ended'}"
+                + (f" (until {end})" if end else ""),
+                c.cite,
+                ev,
+            )
 
     # ---- deadlines -----------------------------------------------------------------------
-    def add_deadlines(self, rec: ActionRec, decided: _dt.date | None = None,
-                      st: PersonState | None = None) -> None:
+    def add_deadlines(
+        self, rec: ActionRec, decided: _dt.date | None = None, st: PersonState | None = None
+    ) -> None:
         """Date each procedural deadline the policy counts from this action."""
         if not self.p.deadlines:
             return
@@ -352,9 +419,14 @@ class Sanctions(Story):
         if found and st is not None and st.trace is not None:
             cites = {dl.id: dl.cite for dl in self.p.deadlines}
             for k, v in found.items():
-                self.say(st, base, "deadline", f"deadline `{k}`: {v}"
-                         + ("" if exact else " (weekdays only: outside the holiday calendar)"),
-                         cites[k])
+                self.say(
+                    st,
+                    base,
+                    "deadline",
+                    f"deadline `{k}`: {v}"
+                    + ("" if exact else " (weekdays only: outside the holiday calendar)"),
+                    cites[k],
+                )
 
 
 @functools.lru_cache(maxsize=256)
@@ -365,6 +437,11 @@ def _range_text(act) -> str:
 
 
 def _months(d: Duration) -> Fraction:
-    per = {"day": Fraction(12, 365), "week": Fraction(84, 365), "month": 1, "year": 12,
-           "working day": Fraction(12, 250)}
+    per = {
+        "day": Fraction(12, 365),
+        "week": Fraction(84, 365),
+        "month": 1,
+        "year": 12,
+        "working day": Fraction(12, 250),
+    }
     return Fraction(d.amount) * per[d.unit]

@@ -23,12 +23,31 @@ _NONE_FIRED: frozenset[str] = frozenset()
 class CycleState:
     """One person's cycle (one registration within it): the record expressions see."""
 
-    __slots__ = ("index", "period", "start", "end", "deducted", "credited", "violations",
-                 "max_item_points", "fired", "rules_fired", "inspections", "initial",
-                 "registration", "tier", "touched", "suspended", "terminated", "tracked", "snap")
+    __slots__ = (
+        "index",
+        "period",
+        "start",
+        "end",
+        "deducted",
+        "credited",
+        "violations",
+        "max_item_points",
+        "fired",
+        "rules_fired",
+        "inspections",
+        "initial",
+        "registration",
+        "tier",
+        "touched",
+        "suspended",
+        "terminated",
+        "tracked",
+        "snap",
+    )
 
-    def __init__(self, index: int, period: str, start: _dt.date, end: _dt.date,
-                 initial, registration: int):
+    def __init__(
+        self, index: int, period: str, start: _dt.date, end: _dt.date, initial, registration: int
+    ):
         self.index, self.period, self.start, self.end = index, period, start, end
         self.deducted = 0
         self.credited = 0
@@ -56,11 +75,28 @@ class CycleState:
 class PersonState:
     """Everything the fold carries for one person between events."""
 
-    __slots__ = ("code", "person", "cycle", "cycles", "records", "actions", "status", "suspension",
-                 "queue",
-                 "terminations", "suspensions", "reapply_from", "ban", "registration",
-                 "violations", "trace", "reapplications", "awaiting_from", "sites",
-                 "site_actions")
+    __slots__ = (
+        "code",
+        "person",
+        "cycle",
+        "cycles",
+        "records",
+        "actions",
+        "status",
+        "suspension",
+        "queue",
+        "terminations",
+        "suspensions",
+        "reapply_from",
+        "ban",
+        "registration",
+        "violations",
+        "trace",
+        "reapplications",
+        "awaiting_from",
+        "sites",
+        "site_actions",
+    )
 
     def __init__(self, code: str, person: Person, trace: list[Step] | None):
         self.code = code

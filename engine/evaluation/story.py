@@ -26,17 +26,41 @@ class Story:
 
     p: Policy  # set by the Evaluator
 
-    def say(self, st: PersonState, d: _dt.date, kind: str, text: str, cite: str | None,
-            ev: Event | None = None, ref: str | None = None) -> None:
+    def say(
+        self,
+        st: PersonState,
+        d: _dt.date,
+        kind: str,
+        text: str,
+        cite: str | None,
+        ev: Event | None = None,
+        ref: str | None = None,
+    ) -> None:
         if st.trace is not None:
-            st.trace.append(Step(d, kind, text, cite, ev.id if ev else None,
-                                 f"{ev.file}:{ev.line}" if ev else None, ref))
+            st.trace.append(
+                Step(
+                    d,
+                    kind,
+                    text,
+                    cite,
+                    ev.id if ev else None,
+                    f"{ev.file}:{ev.line}" if ev else None,
+                    ref,
+                )
+            )
 
     def say_event(self, st: PersonState, ev: Event, pts, per) -> None:
         if per is None:
             item = self.p.items[ev.items[0]]
-            self.say(st, ev.date, "event", f"{item.code} 「{item.text}」: {_points(pts)}"
-                     + (f" (amount {ev.amount})" if ev.amount is not None else ""), item.cite, ev)
+            self.say(
+                st,
+                ev.date,
+                "event",
+                f"{item.code} 「{item.text}」: {_points(pts)}"
+                + (f" (amount {ev.amount})" if ev.amount is not None else ""),
+                item.cite,
+                ev,
+            )
             return
         rule = self.p.combine.same_act
         for code, v in per:
@@ -44,10 +68,18 @@ class Story:
             note = ""
             if rule == "highest" and v < pts:
                 note = " — not counted: one act counts its highest item only"
-            self.say(st, ev.date, "event", f"{code} 「{item.text}」: {_points(v)}{note}",
-                     item.cite, ev)
-        self.say(st, ev.date, "points", f"one act, several items: counts the "
-                 f"{'highest' if rule == 'highest' else 'sum'}, {pts}", self.p.combine.cite, ev)
+            self.say(
+                st, ev.date, "event", f"{code} 「{item.text}」: {_points(v)}{note}", item.cite, ev
+            )
+        self.say(
+            st,
+            ev.date,
+            "points",
+            f"one act, several items: counts the "
+            f"{'highest' if rule == 'highest' else 'sum'}, {pts}",
+            self.p.combine.cite,
+            ev,
+        )
 
 
 def _points(n) -> str:

@@ -56,8 +56,18 @@ EVENT_TYPES = ("violation", "reapply", "credit", "institution_suspended", "insti
 INSTITUTION_TYPES = frozenset({"institution_suspended", "institution_terminated"})
 
 # The columns the engine reads, in the order the hot loop unpacks them.
-FIELDS = ("id", "person", "date", "type", "items", "institution", "inspection", "amount",
-          "points", "end")
+FIELDS = (
+    "id",
+    "person",
+    "date",
+    "type",
+    "items",
+    "institution",
+    "inspection",
+    "amount",
+    "points",
+    "end",
+)
 REQUIRED_EVENT_COLUMNS = ("date", "person")
 REQUIRED_ROSTER_COLUMNS = ("person", "institution")
 
@@ -72,11 +82,40 @@ _CACHE_MAX = 200_000
 class Event:
     """One ledger row: a finding, a re-application, a credit or an institution event."""
 
-    __slots__ = ("id", "person", "date", "type", "items", "institution", "inspection",
-                 "amount", "points", "end", "attrs", "file", "line", "seq")
+    __slots__ = (
+        "id",
+        "person",
+        "date",
+        "type",
+        "items",
+        "institution",
+        "inspection",
+        "amount",
+        "points",
+        "end",
+        "attrs",
+        "file",
+        "line",
+        "seq",
+    )
 
-    def __init__(self, id, person, date, type, items, institution, inspection,
-                 amount, points, end, attrs, file, line, seq):
+    def __init__(
+        self,
+        id,
+        person,
+        date,
+        type,
+        items,
+        institution,
+        inspection,
+        amount,
+        points,
+        end,
+        attrs,
+        file,
+        line,
+        seq,
+    ):
         self.id = id
         self.person = person
         self.date = date
@@ -93,8 +132,10 @@ class Event:
         self.seq = seq
 
     def __repr__(self) -> str:
-        return (f"Event({self.id!r}, {self.type}, person={self.person!r}, date={self.date}, "
-                f"items={self.items!r}, at={self.file}:{self.line})")
+        return (
+            f"Event({self.id!r}, {self.type}, person={self.person!r}, date={self.date}, "
+            f"items={self.items!r}, at={self.file}:{self.line})"
+        )
 
 
 @dataclass(slots=True)
@@ -160,8 +201,16 @@ def _listing(codes) -> str:
 class _Profile:
     """What a `(type, items)` pair means under the policy, worked out once."""
 
-    __slots__ = ("type", "items", "errors", "points_items", "ranges", "amount_item",
-                 "institution", "slow")
+    __slots__ = (
+        "type",
+        "items",
+        "errors",
+        "points_items",
+        "ranges",
+        "amount_item",
+        "institution",
+        "slow",
+    )
 
     def __init__(self, type_, items, errors, points_items, ranges, amount_item, institution):
         self.type = type_
@@ -175,9 +224,15 @@ class _Profile:
 
 
 class _EventReader:
-    def __init__(self, policy: Policy, problems: Problems, staff: dict[str, list[str]] | None,
-                 roster: str | None, reread: Reread | None,
-                 check_institutions: bool = True):
+    def __init__(
+        self,
+        policy: Policy,
+        problems: Problems,
+        staff: dict[str, list[str]] | None,
+        roster: str | None,
+        reread: Reread | None,
+        check_institutions: bool = True,
+    ):
         self.policy = policy
         self.problems = problems
         # institution events name an institution with staff on the roster (checked
@@ -204,54 +259,98 @@ class _EventReader:
         codes = tuple(dict.fromkeys(c for c in parts if c))
         if etype not in EVENT_TYPES:
             near = closest(etype, EVENT_TYPES)
-            hint = (f"did you mean `{near}`? " if near else "") + \
-                "types are " + ", ".join(EVENT_TYPES) + " (empty means violation)"
+            hint = (
+                (f"did you mean `{near}`? " if near else "")
+                + "types are "
+                + ", ".join(EVENT_TYPES)
+                + " (empty means violation)"
+            )
             errors.append(("type", f"unknown event type `{raw_type}`", hint))
             return _Profile(None, codes, tuple(errors), (), (), None, False)
         if "" in parts:
-            errors.append(("item", f"`items` has an empty code: `{items_text.strip()}`",
-                           "separate codes with a single `|`, e.g. `A1|B2`"))
+            errors.append(
+                (
+                    "item",
+                    f"`items` has an empty code: `{items_text.strip()}`",
+                    "separate codes with a single `|`, e.g. `A1|B2`",
+                )
+            )
         repeated = sorted({c for c in parts if c and parts.count(c) > 1})
         for code in repeated:
-            errors.append(("item", f"item `{code}` is listed twice in one event",
-                           "list each code once; several acts are several rows"))
+            errors.append(
+                (
+                    "item",
+                    f"item `{code}` is listed twice in one event",
+                    "list each code once; several acts are several rows",
+                )
+            )
         resolved: list[Item] = []
         if etype in ("violation", "credit"):
-            own, other = ((policy.items, policy.credits) if etype == "violation"
-                          else (policy.credits, policy.items))
+            own, other = (
+                (policy.items, policy.credits)
+                if etype == "violation"
+                else (policy.credits, policy.items)
+            )
             what = "item" if etype == "violation" else "credit"
             if not codes:
-                errors.append(("item", f"a `{etype}` event needs at least one {what} code in "
-                               "`items`", f"e.g. `{_listing(own).split(',')[0]}`" if own else
-                               None))
+                errors.append(
+                    (
+                        "item",
+                        f"a `{etype}` event needs at least one {what} code in `items`",
+                        f"e.g. `{_listing(own).split(',')[0]}`" if own else None,
+                    )
+                )
             for code in codes:
                 item = own.get(code)
                 if item is not None:
                     resolved.append(item)
                 elif code in other:
                     if etype == "violation":
-                        errors.append(("item", f"`{code}` is a credit, not a violation item",
-                                       "use type `credit`"))
+                        errors.append(
+                            (
+                                "item",
+                                f"`{code}` is a credit, not a violation item",
+                                "use type `credit`",
+                            )
+                        )
                     else:
-                        errors.append(("item", f"`{code}` is a violation item, not a credit",
-                                       "use type `violation`, or a code from the policy's "
-                                       "`credits`"))
+                        errors.append(
+                            (
+                                "item",
+                                f"`{code}` is a violation item, not a credit",
+                                "use type `violation`, or a code from the policy's `credits`",
+                            )
+                        )
                 elif etype == "credit" and not own:
-                    errors.append(("item", f"unknown credit code `{code}`",
-                                   f"policy `{policy.id}` defines no credits"))
+                    errors.append(
+                        (
+                            "item",
+                            f"unknown credit code `{code}`",
+                            f"policy `{policy.id}` defines no credits",
+                        )
+                    )
                 else:
                     near = closest(code, own)
-                    hint = (f"did you mean `{near}`?" if near
-                            else f"policy `{policy.id}` has {what}s {_listing(own)}")
+                    hint = (
+                        f"did you mean `{near}`?"
+                        if near
+                        else f"policy `{policy.id}` has {what}s {_listing(own)}"
+                    )
                     errors.append(("item", f"unknown {what} code `{code}`", hint))
         elif codes:
-            errors.append(("item", f"a `{etype}` event lists no items",
-                           "leave `items` empty"))
+            errors.append(("item", f"a `{etype}` event lists no items", "leave `items` empty"))
         points_items = tuple(it for it in resolved if "points" in it.needs)
         ranges = tuple(it for it in resolved if it.points_kind == "range")
         amount_item = next((it for it in resolved if "amount" in it.needs), None)
-        return _Profile(etype, codes, tuple(errors), points_items, ranges, amount_item,
-                        etype in INSTITUTION_TYPES)
+        return _Profile(
+            etype,
+            codes,
+            tuple(errors),
+            points_items,
+            ranges,
+            amount_item,
+            etype in INSTITUTION_TYPES,
+        )
 
     # -- cells -----------------------------------------------------------------------------
     def date(self, text: str, line: int, code: str, name: str):
@@ -261,14 +360,16 @@ class _EventReader:
             problems.add(code, f"`{name}` is empty", line, "write dates as YYYY-MM-DD")
             return None
         if _DATE_FORM.match(s) is None:
-            problems.add(code, f"{name} `{s}` is not a date in YYYY-MM-DD form", line,
-                         _hint_date(s))
+            problems.add(
+                code, f"{name} `{s}` is not a date in YYYY-MM-DD form", line, _hint_date(s)
+            )
             return None
         try:
             return parse_date(s)
         except ValueError:
-            problems.add(code, f"{name} `{s}` is not a real date", line,
-                         "check the month and the day")
+            problems.add(
+                code, f"{name} `{s}` is not a real date", line, "check the month and the day"
+            )
             return None
 
     def number(self, text: str, line: int, name: str):
@@ -284,26 +385,45 @@ class _EventReader:
             if s.startswith("-") and _decimal(s[1:]) is not None:
                 problems.add(name, f"{name} `{s}` must not be negative", line)
             elif bare != s and _decimal(bare) is not None:
-                problems.add(name, f"{name} `{s}` has a thousands separator", line,
-                             f"write it as `{bare}`")
+                problems.add(
+                    name, f"{name} `{s}` has a thousands separator", line, f"write it as `{bare}`"
+                )
             else:
                 example = "`12500` or `12500.50`" if name == "amount" else "`2` or `1.5`"
-                problems.add(name, f"{name} `{s}` is not a number", line,
-                             f"write a plain decimal such as {example}")
+                problems.add(
+                    name,
+                    f"{name} `{s}` is not a number",
+                    line,
+                    f"write a plain decimal such as {example}",
+                )
             return None
         if name == "amount":
             m = _DECIMAL.match(s)
             if m and m.group(1) and len(m.group(1)) > 2:
-                problems.add("amount", f"amount `{s}` has more than 2 decimal places", line,
-                             "amounts are in yuan, to the fen (0.01)")
+                problems.add(
+                    "amount",
+                    f"amount `{s}` has more than 2 decimal places",
+                    line,
+                    "amounts are in yuan, to the fen (0.01)",
+                )
                 return None
         if len(self.numbers) < _CACHE_MAX:
             self.numbers[name + text] = value
         return value
 
     # -- the checks a plain row does not need ------------------------------------------------
-    def slow(self, prof: _Profile, person: str, institution, date, points_s: str,
-             amount_s: str, end_s: str, line: int, items_s: str):
+    def slow(
+        self,
+        prof: _Profile,
+        person: str,
+        institution,
+        date,
+        points_s: str,
+        amount_s: str,
+        end_s: str,
+        line: int,
+        items_s: str,
+    ):
         """Check what depends on the row beyond its (type, items); returns
         (ok, amount, points, end)."""
         problems = self.problems
@@ -319,27 +439,42 @@ class _EventReader:
             points = self.number(points_s, line, "points")
             if points is not None:
                 if not prof.points_items:
-                    where = (f"no item in `{items_s.strip()}` takes a decided value"
-                             if prof.items else f"a `{etype}` event takes no points")
-                    problems.add("points", f"points `{points_s}` given, but {where}",
-                                 line, "only range items (`points: {min, max}`) read `points`; "
-                                 "leave it empty")
+                    where = (
+                        f"no item in `{items_s.strip()}` takes a decided value"
+                        if prof.items
+                        else f"a `{etype}` event takes no points"
+                    )
+                    problems.add(
+                        "points",
+                        f"points `{points_s}` given, but {where}",
+                        line,
+                        "only range items (`points: {min, max}`) read `points`; leave it empty",
+                    )
                 else:
                     for it in prof.ranges:
                         if not it.low <= points <= it.high:
                             problems.add(
-                                "points", f"points `{_n(points)}` is outside item "
+                                "points",
+                                f"points `{_n(points)}` is outside item "
                                 f"`{it.code}`'s range: {_n(it.low)} to {_n(it.high)} "
-                                f"points per {it.cite}", line,
-                                f"give a value from {_n(it.low)} to {_n(it.high)}")
+                                f"points per {it.cite}",
+                                line,
+                                f"give a value from {_n(it.low)} to {_n(it.high)}",
+                            )
                     if self.unit and points % self.unit:
-                        problems.add("points", f"points `{_n(points)}` is not a whole "
-                                     f"multiple of the policy's unit {_n(self.unit)}", line)
+                        problems.add(
+                            "points",
+                            f"points `{_n(points)}` is not a whole "
+                            f"multiple of the policy's unit {_n(self.unit)}",
+                            line,
+                        )
         elif prof.points_items:
             it = prof.points_items[0]
             if it.points_kind == "range":
-                message = (f"item `{it.code}` takes {_n(it.low)} to {_n(it.high)} points: "
-                           "give the decided value in `points`")
+                message = (
+                    f"item `{it.code}` takes {_n(it.low)} to {_n(it.high)} points: "
+                    "give the decided value in `points`"
+                )
             else:
                 message = f"item `{it.code}` computes its points from `points`: give it"
             problems.add("points", message, line, f"see {it.cite}")
@@ -347,31 +482,48 @@ class _EventReader:
             amount = self.number(amount_s, line, "amount")
         elif prof.amount_item is not None:
             it = prof.amount_item
-            computes = it.expr is not None and ("amount" in it.expr.names
-                                                or ("event", "amount") in it.expr.attrs)
+            computes = it.expr is not None and (
+                "amount" in it.expr.names or ("event", "amount") in it.expr.attrs
+            )
             verb = "computes its points" if computes else "decides an effect"
-            problems.add("amount", f"item `{it.code}` {verb} from `amount`", line,
-                         "give the fund loss in yuan in `amount`")
+            problems.add(
+                "amount",
+                f"item `{it.code}` {verb} from `amount`",
+                line,
+                "give the fund loss in yuan in `amount`",
+            )
         if end_s:
             if etype != "institution_suspended":
-                problems.add("end", f"`end` is only used by `institution_suspended` events, "
-                             f"not `{etype}`", line, "leave it empty")
+                problems.add(
+                    "end",
+                    f"`end` is only used by `institution_suspended` events, not `{etype}`",
+                    line,
+                    "leave it empty",
+                )
             else:
                 end = self.date(end_s, line, "end", "end")
                 if end is not None and date is not None and end < date:
-                    problems.add("end", f"end `{end}` is before the event's date `{date}`",
-                                 line)
+                    problems.add("end", f"end `{end}` is before the event's date `{date}`", line)
         if prof.institution:
             if person:
-                problems.add("person", f"an `{etype}` event concerns an institution: leave "
-                             f"`person` empty, not `{person}`", line,
-                             "its staff come from the roster")
+                problems.add(
+                    "person",
+                    f"an `{etype}` event concerns an institution: leave "
+                    f"`person` empty, not `{person}`",
+                    line,
+                    "its staff come from the roster",
+                )
             if not institution:
-                problems.add("institution", f"an `{etype}` event needs `institution`", line,
-                             "give the institution's code as on the roster")
+                problems.add(
+                    "institution",
+                    f"an `{etype}` event needs `institution`",
+                    line,
+                    "give the institution's code as on the roster",
+                )
         elif not person:
-            problems.add("person", f"a `{etype}` event needs `person`", line,
-                         "give the practitioner's code")
+            problems.add(
+                "person", f"a `{etype}` event needs `person`", line, "give the practitioner's code"
+            )
         return len(problems.items) == before, amount, points, end
 
     # -- the loop --------------------------------------------------------------------------
@@ -391,18 +543,27 @@ class _EventReader:
             _duplicate_ids(twice, problems)
         if self.ids.made_like:
             first = (table.header_line or 1) + 1
-            given = self.ids.given_at({int(n) for _, eid in self.ids.made_like
-                                       if (n := eid[len(problems.file) + 1:]).isdigit()})
+            given = self.ids.given_at(
+                {
+                    int(n)
+                    for _, eid in self.ids.made_like
+                    if (n := eid[len(problems.file) + 1 :]).isdigit()
+                }
+            )
             for line, eid in self.ids.made_like:
-                n = eid[len(problems.file) + 1:]
+                n = eid[len(problems.file) + 1 :]
                 if n.isdigit() and first <= int(n) <= self.last_line and int(n) not in given:
-                    problems.add("duplicate-id", f"event id `{eid}` is the id line {n} gets, "
-                                 "which gives none", line,
-                                 "give every row an id, or choose ids of another form")
+                    problems.add(
+                        "duplicate-id",
+                        f"event id `{eid}` is the id line {n} gets, which gives none",
+                        line,
+                        "give every row an id, or choose ids of another form",
+                    )
         problems.raise_if_any()
         if not self.count:
-            raise problems.fail("empty", "the file has a header but no rows",
-                                table.header_line or 1)
+            raise problems.fail(
+                "empty", "the file has a header but no rows", table.header_line or 1
+            )
         if self.institution_problems:
             raise LedgerError(self.institution_problems)
 
@@ -414,17 +575,28 @@ class _EventReader:
             return
         if self.staff is None:
             if not found:
-                found.append(Diagnostic(
-                    "roster", "institution events need a roster", Span(ev.file, ev.line),
-                    f"`{ev.type}` of `{ev.institution}` applies to its staff: give the "
-                    "roster (person, institution) that lists them"))
+                found.append(
+                    Diagnostic(
+                        "roster",
+                        "institution events need a roster",
+                        Span(ev.file, ev.line),
+                        f"`{ev.type}` of `{ev.institution}` applies to its staff: give the "
+                        "roster (person, institution) that lists them",
+                    )
+                )
         elif ev.institution not in self.staff:
             near = closest(ev.institution, self.staff)
-            found.append(Diagnostic(
-                "roster", f"institution `{ev.institution}` has nobody on the roster",
-                Span(ev.file, ev.line),
-                f"did you mean `{near}`?" if near else
-                f"the roster `{display(self.roster or '')}` lists its staff by `institution`"))
+            found.append(
+                Diagnostic(
+                    "roster",
+                    f"institution `{ev.institution}` has nobody on the roster",
+                    Span(ev.file, ev.line),
+                    f"did you mean `{near}`?"
+                    if near
+                    else f"the roster `{display(self.roster or '')}` lists its staff by "
+                    "`institution`",
+                )
+            )
 
     def rows(self, table: Table) -> Iterator[Event]:
         """Each valid row as an event, in file order; problems are collected, not raised
@@ -440,8 +612,12 @@ class _EventReader:
         has_id = "id" in index
         max_rows = MAX_ROWS
         if table.count is not None and table.count > max_rows:
-            raise problems.fail("format", f"the file has more than {max_rows:,} rows",
-                                table.header_line or 1, "split it by year")
+            raise problems.fail(
+                "format",
+                f"the file has more than {max_rows:,} rows",
+                table.header_line or 1,
+                "split it by year",
+            )
 
         new = object.__new__
         dates: dict[str, _dt.date] = {}
@@ -474,15 +650,17 @@ class _EventReader:
                     last_id = eid
                 else:
                     increasing = False
-            if part is not None and (who := row[at_person].strip()) and \
-                    (who < pivot) is not low:  # not in_part(who, part), without the call
+            if (
+                part is not None and (who := row[at_person].strip()) and (who < pivot) is not low
+            ):  # not in_part(who, part), without the call
                 # another process's person (EventStream.part): only counted. Its id is
                 # that process's to note; the two parts' ids are compared after
                 # (workers.py, SeenIds.meets), unless every id is greater than the last
                 count += 1
                 continue
-            (_, person_s, date_s, type_s, items_s, place_s, insp_s, amount_s, points_s,
-             end_s) = get(row)
+            (_, person_s, date_s, type_s, items_s, place_s, insp_s, amount_s, points_s, end_s) = (
+                get(row)
+            )
 
             try:
                 date = dates[date_s]
@@ -495,8 +673,9 @@ class _EventReader:
             count += 1
             if count > max_rows:
                 self.count = count
-                problems.add("format", f"the file has more than {max_rows:,} rows", line,
-                             "split it by year")
+                problems.add(
+                    "format", f"the file has more than {max_rows:,} rows", line, "split it by year"
+                )
                 raise Stop
             if type_s != last_type:
                 try:
@@ -536,22 +715,49 @@ class _EventReader:
                 eid = f"{file}:{line}"
 
             if prof.slow or points_s or amount_s or end_s or not person or date is None:
-                ok, amount, points, end = self.slow(prof, person, place, date, points_s,
-                                                    amount_s, end_s, line, items_s)
+                ok, amount, points, end = self.slow(
+                    prof, person, place, date, points_s, amount_s, end_s, line, items_s
+                )
                 if not ok or date is None:
                     continue
-                e = Event(eid, person, date, prof.type, prof.items, place, inspection,
-                          amount, points, end,
-                          {name: v for name, i in extra if (v := row[i].strip())},
-                          file, line, count - 1)
+                e = Event(
+                    eid,
+                    person,
+                    date,
+                    prof.type,
+                    prof.items,
+                    place,
+                    inspection,
+                    amount,
+                    points,
+                    end,
+                    {name: v for name, i in extra if (v := row[i].strip())},
+                    file,
+                    line,
+                    count - 1,
+                )
                 if prof.type in INSTITUTION_TYPES:
                     self.institution_event(e)
                 yield e
             elif extra:
-                yield (Event(eid, person, date, prof.type, prof.items, place, inspection,
-                             None, None, None,
-                             {name: v for name, i in extra if (v := row[i].strip())},
-                             file, line, count - 1))
+                yield (
+                    Event(
+                        eid,
+                        person,
+                        date,
+                        prof.type,
+                        prof.items,
+                        place,
+                        inspection,
+                        None,
+                        None,
+                        None,
+                        {name: v for name, i in extra if (v := row[i].strip())},
+                        file,
+                        line,
+                        count - 1,
+                    )
+                )
             else:
                 # The common row, built without a call to __init__ (about 40 % faster).
                 e = new(Event)
@@ -660,8 +866,11 @@ class Reread:
             if why is not None:
                 self.problems.fail(why.code, why.message, hint=why.hint)
             else:
-                self.problems.fail("io", f"`{self.path}` changed while it was being read",
-                                   hint="run again once nothing is writing to it")
+                self.problems.fail(
+                    "io",
+                    f"`{self.path}` changed while it was being read",
+                    hint="run again once nothing is writing to it",
+                )
             raise Stop from None
 
     def at_lines(self, lines: set[int]) -> dict[int, str]:
@@ -685,8 +894,9 @@ def _duplicate_ids(given: list[tuple[int, str]], problems: Problems) -> None:
     for line, eid in given:
         at = first.setdefault(eid, line)
         if at != line:
-            problems.add("duplicate-id", f"event id `{eid}` is used twice", line,
-                         f"first at line {at}")
+            problems.add(
+                "duplicate-id", f"event id `{eid}` is used twice", line, f"first at line {at}"
+            )
 
 
 def _columns(table: Table, required, problems: Problems) -> dict[str, int]:
@@ -705,15 +915,20 @@ def _fit(row: list[str], width: int, line: int, problems: Problems) -> bool:
         row.extend([""] * (width - len(row)))
         return True
     if any(c.strip() for c in row[width:]):
-        problems.add("format", f"the row has {len(row)} cells but the header has {width} "
-                     "columns", line, "quote cells that contain a comma")
+        problems.add(
+            "format",
+            f"the row has {len(row)} cells but the header has {width} columns",
+            line,
+            "quote cells that contain a comma",
+        )
         return False
     del row[width:]
     return True
 
 
-def _missing_columns(missing: list[str], header: list[str], table: Table,
-                     problems: Problems) -> None:
+def _missing_columns(
+    missing: list[str], header: list[str], table: Table, problems: Problems
+) -> None:
     line = table.header_line or 1
     for name in missing:
         near = closest(name, header)
@@ -725,18 +940,29 @@ def _missing_columns(missing: list[str], header: list[str], table: Table,
     raise LedgerError(problems.items)
 
 
-def read_events(path: str, policy: Policy, encoding: str | None = None,
-                limit: int = 50, staff: dict[str, list[str]] | None = None,
-                roster: str | None = None, check_institutions: bool = False) -> list[Event]:
+def read_events(
+    path: str,
+    policy: Policy,
+    encoding: str | None = None,
+    limit: int = 50,
+    staff: dict[str, list[str]] | None = None,
+    roster: str | None = None,
+    check_institutions: bool = False,
+) -> list[Event]:
     """Read an events file and check every row against `policy` (and, when asked,
     institution events against the roster's `staff`); sorted by (date, seq)."""
     problems = Problems(display(path), limit)
     try:
         with bulk():
             table = open_table(path, encoding, problems)
-            return _EventReader(policy, problems, staff, roster,
-                                _reread_ids(path, encoding, problems),
-                                check_institutions).read(table)
+            return _EventReader(
+                policy,
+                problems,
+                staff,
+                roster,
+                _reread_ids(path, encoding, problems),
+                check_institutions,
+            ).read(table)
     except Stop:
         raise problems.error() from None
 
@@ -757,11 +983,19 @@ class EventStream:
     date order: see Evaluator.fold_events.
     """
 
-    def __init__(self, path: str, policy: Policy, encoding: str | None,
-                 staff: dict[str, list[str]] | None, roster: str | None, limit: int = 50):
+    def __init__(
+        self,
+        path: str,
+        policy: Policy,
+        encoding: str | None,
+        staff: dict[str, list[str]] | None,
+        roster: str | None,
+        limit: int = 50,
+    ):
         self.problems = Problems(display(path), limit)
-        self.reader = _EventReader(policy, self.problems, staff, roster,
-                                   _reread_ids(path, encoding, self.problems))
+        self.reader = _EventReader(
+            policy, self.problems, staff, roster, _reread_ids(path, encoding, self.problems)
+        )
         try:
             self.table = open_table(path, encoding, self.problems)
         except Stop:
@@ -796,9 +1030,14 @@ class EventStream:
 # ---- roster --------------------------------------------------------------------------------
 
 
-def read_roster(path: str, encoding: str | None = None, limit: int = 50,
-                read: frozenset[str] = frozenset(), only_read: bool = False,
-                staff: dict[str, list[str]] | None = None) -> dict[str, Person]:
+def read_roster(
+    path: str,
+    encoding: str | None = None,
+    limit: int = 50,
+    read: frozenset[str] = frozenset(),
+    only_read: bool = False,
+    staff: dict[str, list[str]] | None = None,
+) -> dict[str, Person]:
     """People on the roster (one row per person and practice site), one per code with
     their sites in order.
 
@@ -812,20 +1051,27 @@ def read_roster(path: str, encoding: str | None = None, limit: int = 50,
     try:
         with bulk():
             table = open_table(path, encoding, problems)
-            return _read_roster(table, problems, read, only_read,
-                                {} if staff is None else staff)
+            return _read_roster(table, problems, read, only_read, {} if staff is None else staff)
     except Stop:
         raise problems.error() from None
 
 
-def _read_roster(table: Table, problems: Problems, read: frozenset[str], only_read: bool,
-                 staff: dict[str, list[str]]) -> dict[str, Person]:
+def _read_roster(
+    table: Table,
+    problems: Problems,
+    read: frozenset[str],
+    only_read: bool,
+    staff: dict[str, list[str]],
+) -> dict[str, Person]:
     header = table.header
     index = _columns(table, REQUIRED_ROSTER_COLUMNS, problems)
     width = len(header)
     ip, ii = index["person"], index["institution"]
-    extra = tuple((name, i) for i, name in enumerate(header)
-                  if name not in REQUIRED_ROSTER_COLUMNS and (name in read or not only_read))
+    extra = tuple(
+        (name, i)
+        for i, name in enumerate(header)
+        if name not in REQUIRED_ROSTER_COLUMNS and (name in read or not only_read)
+    )
     out: dict[str, Person] = {}
     # each institution's code as one string, however many rows name it: the fold and
     # the report hash a person's sites again and again (the institution tracker's
@@ -846,11 +1092,19 @@ def _read_roster(table: Table, problems: Problems, read: frozenset[str], only_re
             if not any(c.strip() for c in row):
                 continue  # a blank row
             if not person:
-                problems.add("roster", "a roster row needs `person`", line,
-                             "one row per person and practice site")
+                problems.add(
+                    "roster",
+                    "a roster row needs `person`",
+                    line,
+                    "one row per person and practice site",
+                )
             if not place:
-                problems.add("roster", "a roster row needs `institution`", line,
-                             "one row per person and practice site")
+                problems.add(
+                    "roster",
+                    "a roster row needs `institution`",
+                    line,
+                    "one row per person and practice site",
+                )
             continue
         count += 1
         if count > MAX_ROWS:
@@ -875,15 +1129,18 @@ def _read_roster(table: Table, problems: Problems, read: frozenset[str], only_re
         for name, i in extra:  # what the policy reads of a person must agree across sites
             v = row[i].strip()
             if v and name in read and name in entry.attrs and entry.attrs[name] != v:
-                problems.add("roster", f"`{person}` has {name} `{v}` here but "
-                             f"`{entry.attrs[name]}` at line {entry.line}", line,
-                             "one value per person; leave the cell empty on other rows")
+                problems.add(
+                    "roster",
+                    f"`{person}` has {name} `{v}` here but "
+                    f"`{entry.attrs[name]}` at line {entry.line}",
+                    line,
+                    "one value per person; leave the cell empty on other rows",
+                )
             elif v:
                 entry.attrs.setdefault(name, v)
     problems.raise_if_any()
     if not out:
-        raise problems.fail("empty", "the roster has a header but no rows",
-                            table.header_line or 1)
+        raise problems.fail("empty", "the roster has a header but no rows", table.header_line or 1)
     return out
 
 
@@ -893,22 +1150,30 @@ def _read_roster(table: Table, problems: Problems, read: frozenset[str], only_re
 def policy_reads_of_person(policy: Policy) -> frozenset[str]:
     """The roster columns a policy's expressions read as `person.NAME`."""
     items = [*policy.items.values(), *policy.credits.values()]
-    exprs = [f.value for f in policy.facts] + [t.when for t in policy.tiers] + \
-        [r.when for r in policy.rules] + [b.when for b in policy.bans if b.when] + \
-        [c.when for c in policy.conditions] + [r.when for r in policy.institution_rules] + \
-        [i.expr for i in items if i.expr] + [e.when for i in items for e in i.effects if e.when]
+    exprs = (
+        [f.value for f in policy.facts]
+        + [t.when for t in policy.tiers]
+        + [r.when for r in policy.rules]
+        + [b.when for b in policy.bans if b.when]
+        + [c.when for c in policy.conditions]
+        + [r.when for r in policy.institution_rules]
+        + [i.expr for i in items if i.expr]
+        + [e.when for i in items for e in i.effects if e.when]
+    )
     return frozenset(attr for e in exprs for (name, attr) in e.attrs if name == "person")
 
 
-def read_ledger(events: str, policy: Policy, roster: str | None = None,
-                encoding: str | None = None) -> Ledger:
+def read_ledger(
+    events: str, policy: Policy, roster: str | None = None, encoding: str | None = None
+) -> Ledger:
     """Events (checked against `policy`) and, optionally, the roster; problems of both
     files are raised together."""
     people, staff, diagnostics = _roster_and_staff(roster, policy, encoding)
     rows: list[Event] = []
     try:
-        rows = read_events(events, policy, encoding, staff=staff, roster=roster,
-                           check_institutions=not diagnostics)
+        rows = read_events(
+            events, policy, encoding, staff=staff, roster=roster, check_institutions=not diagnostics
+        )
     except LedgerError as exc:
         diagnostics = exc.diagnostics + diagnostics
     if diagnostics:
@@ -916,13 +1181,14 @@ def read_ledger(events: str, policy: Policy, roster: str | None = None,
     return Ledger(rows, people, staff or {})
 
 
-def stream_ledger(events: str, policy: Policy, roster: str | None = None,
-                  encoding: str | None = None) -> tuple[Ledger, EventStream] | None:
+def stream_ledger(
+    events: str, policy: Policy, roster: str | None = None, encoding: str | None = None
+) -> tuple[Ledger, EventStream] | None:
     """The roster, and the events as a stream to fold as they are read; None when the
     events come from standard input (they cannot be read twice, should they not be in
     date order) or the roster has problems (read_ledger reports both files')."""
     if not rereadable(events):  # standard input, a pipe: read whole (a missing file too,
-        return None             # which read_ledger reports)
+        return None  # which read_ledger reports)
     # only what the policy reads of a person: the ledger is the evaluation's own
     people, staff, diagnostics = _roster_and_staff(roster, policy, encoding, only_read=True)
     if diagnostics:
@@ -931,18 +1197,18 @@ def stream_ledger(events: str, policy: Policy, roster: str | None = None,
     return Ledger([], people, staff or {}), stream
 
 
-def _roster_and_staff(roster: str | None, policy: Policy, encoding: str | None,
-                      only_read: bool = False
-                      ) -> tuple[dict[str, Person] | None, dict[str, list[str]] | None,
-                                 list[Diagnostic]]:
+def _roster_and_staff(
+    roster: str | None, policy: Policy, encoding: str | None, only_read: bool = False
+) -> tuple[dict[str, Person] | None, dict[str, list[str]] | None, list[Diagnostic]]:
     """The roster's people, each institution's staff (by code), and the roster's problems
     (`only_read`: keep only the person attributes the policy reads)."""
     if roster is None:
         return None, None, []
     staff: dict[str, list[str]] = {}
     try:
-        people = read_roster(roster, encoding, read=policy_reads_of_person(policy),
-                             only_read=only_read, staff=staff)
+        people = read_roster(
+            roster, encoding, read=policy_reads_of_person(policy), only_read=only_read, staff=staff
+        )
     except LedgerError as exc:
         return None, None, exc.diagnostics
     return people, {place: sorted(codes) for place, codes in sorted(staff.items())}, []

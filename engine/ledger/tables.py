@@ -72,9 +72,14 @@ class Problems:
 
     def add(self, code: str, message: str, line: int = 0, hint: str | None = None) -> None:
         if len(self.items) >= self.limit:
-            self.items.append(Diagnostic(
-                "limit", f"too many problems; stopping after {self.limit}",
-                Span(self.file, line), "fix these and run again"))
+            self.items.append(
+                Diagnostic(
+                    "limit",
+                    f"too many problems; stopping after {self.limit}",
+                    Span(self.file, line),
+                    "fix these and run again",
+                )
+            )
             raise Stop
         self.items.append(Diagnostic(code, message, Span(self.file, line), hint))
 
@@ -135,8 +140,9 @@ class Table:
 
     __slots__ = ("file", "header", "header_line", "rows", "count", "colons")
 
-    def __init__(self, file: str, header: list[str], header_line: int, rows, count=None,
-                 colons: bool = True):
+    def __init__(
+        self, file: str, header: list[str], header_line: int, rows, count=None, colons: bool = True
+    ):
         self.file = file
         self.header = header
         self.header_line = header_line
@@ -192,8 +198,9 @@ def _codec(encoding: str, problems: Problems) -> str:
     try:
         return codecs.lookup(encoding).name
     except LookupError:
-        raise problems.fail("encoding", f"unknown encoding `{encoding}`",
-                            hint="try utf-8 or gb18030") from None
+        raise problems.fail(
+            "encoding", f"unknown encoding `{encoding}`", hint="try utf-8 or gb18030"
+        ) from None
 
 
 def _decode(data: bytes, encoding: str | None, problems: Problems) -> str:
@@ -225,8 +232,12 @@ def _decode(data: bytes, encoding: str | None, problems: Problems) -> str:
 
 def _decode_error(data: bytes, exc: UnicodeDecodeError, encoding: str, problems: Problems):
     line = data.count(b"\n", 0, exc.start) + 1
-    return problems.fail("encoding", f"the file is not valid {encoding} (byte {exc.start + 1})",
-                         line, "save it as UTF-8, or give its encoding with --encoding")
+    return problems.fail(
+        "encoding",
+        f"the file is not valid {encoding} (byte {exc.start + 1})",
+        line,
+        "save it as UTF-8, or give its encoding with --encoding",
+    )
 
 
 def _header(names: list, line: int, problems: Problems) -> list[str]:
@@ -239,8 +250,12 @@ def _header(names: list, line: int, problems: Problems) -> list[str]:
     seen: set[str] = set()
     for i, name in enumerate(header):
         if not name:
-            raise problems.fail("column", f"column {i + 1} of the header has no name", line,
-                                "name every column, or delete the empty one")
+            raise problems.fail(
+                "column",
+                f"column {i + 1} of the header has no name",
+                line,
+                "name every column, or delete the empty one",
+            )
         if name in seen:
             raise problems.fail("column", f"column `{name}` appears twice in the header", line)
         seen.add(name)
@@ -279,12 +294,16 @@ def _csv_table(text: str, problems: Problems) -> Table:
                 header = _header(first.split(","), line, problems)
                 rest = end + 1
                 count = text.count("\n", rest) + (0 if text.endswith("\n") else 1)
-                return Table(file, header, line, _split_lines(text, rest, line + 1, problems),
-                             count if rest < len(text) else 0)
+                return Table(
+                    file,
+                    header,
+                    line,
+                    _split_lines(text, rest, line + 1, problems),
+                    count if rest < len(text) else 0,
+                )
             pos, line = end + 1, line + 1
         else:
-            raise problems.fail("empty", "the file is empty", 1,
-                                hint="the first row is the header")
+            raise problems.fail("empty", "the file is empty", 1, hint="the first row is the header")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         for row in reader:
@@ -292,8 +311,9 @@ def _csv_table(text: str, problems: Problems) -> Table:
                 header = _header(row, reader.line_num, problems)
                 return Table(file, header, reader.line_num, _csv_rows(reader, problems))
     except csv.Error as exc:
-        raise problems.fail("format", f"cannot read the header: {_csv_message(exc)}",
-                            reader.line_num) from None
+        raise problems.fail(
+            "format", f"cannot read the header: {_csv_message(exc)}", reader.line_num
+        ) from None
     raise problems.fail("empty", "the file is empty", 1, "the first row is the header")
 
 
@@ -313,8 +333,9 @@ def _csv_rows(reader, problems: Problems) -> Iterator[tuple[int, list[str]]]:
         prev = reader.line_num
 
 
-def _split_lines(text: str, pos: int, line: int, problems: Problems
-                 ) -> Iterator[tuple[int, list[str]]]:
+def _split_lines(
+    text: str, pos: int, line: int, problems: Problems
+) -> Iterator[tuple[int, list[str]]]:
     """(line, cells) of each line of `text` from `pos`, split at commas."""
     return _split_blocks(_text_blocks(text, pos), line, problems)
 
@@ -331,8 +352,9 @@ def _text_blocks(text: str, pos: int) -> Iterator[list[str]]:
         pos = end + 1
 
 
-def _split_blocks(blocks: Iterator[list[str]], line: int, problems: Problems
-                  ) -> Iterator[tuple[int, list[str]]]:
+def _split_blocks(
+    blocks: Iterator[list[str]], line: int, problems: Problems
+) -> Iterator[tuple[int, list[str]]]:
     """(line, cells) of each line of each block, numbered from `line`, split at
     commas. A line longer than a cell may be is reported and read as blank, as csv
     would refuse it.
@@ -342,8 +364,9 @@ def _split_blocks(blocks: Iterator[list[str]], line: int, problems: Problems
     return chain.from_iterable(_split_each(blocks, line, problems))
 
 
-def _split_each(blocks: Iterator[list[str]], line: int, problems: Problems
-                ) -> Iterator[Iterator[tuple[int, list[str]]]]:
+def _split_each(
+    blocks: Iterator[list[str]], line: int, problems: Problems
+) -> Iterator[Iterator[tuple[int, list[str]]]]:
     for lines in blocks:
         if max(map(len, lines)) > MAX_CELL:
             yield _bounded([ln.split(",") for ln in lines], line, problems)
@@ -369,15 +392,37 @@ _READ = 1 << 20  # bytes read at a time
 # Encodings in which the bytes of a newline, carriage return, comma and double quote
 # are always those characters and never part of another, so the first pass can look
 # for them in the bytes: ASCII's supersets, the Chinese double-byte ones included.
-_STREAMED = frozenset({"utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312", "cp936", "big5",
-                       "ascii", "iso8859-1", "cp1252"})
+_STREAMED = frozenset(
+    {
+        "utf-8",
+        "utf-8-sig",
+        "gb18030",
+        "gbk",
+        "gb2312",
+        "cp936",
+        "big5",
+        "ascii",
+        "iso8859-1",
+        "cp1252",
+    }
+)
 
 
 class _Scan:
     """What the first pass over a CSV file's bytes found."""
 
-    __slots__ = ("path", "codec", "newlines", "last", "quoted", "colons", "crlf", "lone_cr",
-                 "stamp", "problems")
+    __slots__ = (
+        "path",
+        "codec",
+        "newlines",
+        "last",
+        "quoted",
+        "colons",
+        "crlf",
+        "lone_cr",
+        "stamp",
+        "problems",
+    )
 
     def __init__(self, path: str, codec: str):
         self.path = path
@@ -422,8 +467,12 @@ def _scan(path: str, encoding: str | None, problems: Problems) -> _Scan | None:
         except OSError as exc:
             raise _io_error(path, exc, problems) from None
     byte, line = failed
-    raise problems.fail("encoding", f"the file is not valid {shown} (byte {byte})", line,
-                        "save it as UTF-8, or give its encoding with --encoding")
+    raise problems.fail(
+        "encoding",
+        f"the file is not valid {shown} (byte {byte})",
+        line,
+        "save it as UTF-8, or give its encoding with --encoding",
+    )
 
 
 def _scan_as(path: str, f, codec: str) -> _Scan | tuple[int, int]:
@@ -521,8 +570,11 @@ def _stamp(fd: int) -> tuple:
 
 
 def _changed(scan: _Scan, problems: Problems) -> Stop:
-    problems.fail("io", f"`{scan.path}` changed while it was being read",
-                  hint="run again once nothing is writing to it")
+    problems.fail(
+        "io",
+        f"`{scan.path}` changed while it was being read",
+        hint="run again once nothing is writing to it",
+    )
     return Stop()
 
 
@@ -551,9 +603,14 @@ def _csv_file_table(scan: _Scan, problems: Problems) -> Table:
         return _csv_reader_table(scan, problems)  # which reports it
     header = _header(first.split(","), line, problems)
     rows = scan.newlines - line + (scan.last != b"\n")
-    return Table(problems.file, header, line,
-                 _split_blocks(_file_blocks(scan, line), line + 1, problems), max(rows, 0),
-                 scan.colons)
+    return Table(
+        problems.file,
+        header,
+        line,
+        _split_blocks(_file_blocks(scan, line), line + 1, problems),
+        max(rows, 0),
+        scan.colons,
+    )
 
 
 def _header_line(scan: _Scan) -> tuple[int, str] | None:
@@ -577,16 +634,19 @@ def _csv_reader_table(scan: _Scan, problems: Problems) -> Table:
                 header = _header(row, reader.line_num, problems)
                 break
     except csv.Error as exc:
-        raise problems.fail("format", f"cannot read the header: {_csv_message(exc)}",
-                            reader.line_num) from None
+        raise problems.fail(
+            "format", f"cannot read the header: {_csv_message(exc)}", reader.line_num
+        ) from None
     if header is None:
         raise problems.fail("empty", "the file is empty", 1, "the first row is the header")
-    return Table(problems.file, header, reader.line_num,
-                 _csv_file_rows(scan, reader.line_num, problems))
+    return Table(
+        problems.file, header, reader.line_num, _csv_file_rows(scan, reader.line_num, problems)
+    )
 
 
-def _csv_file_rows(scan: _Scan, header_end: int, problems: Problems
-                   ) -> Iterator[tuple[int, list[str]]]:
+def _csv_file_rows(
+    scan: _Scan, header_end: int, problems: Problems
+) -> Iterator[tuple[int, list[str]]]:
     """The records after the header's, read again from the file (opened when first
     asked for, as _file_text says)."""
     reader = csv.reader(_file_lines(scan))
@@ -649,8 +709,11 @@ def _xlsx_table(path: str, problems: Problems) -> Table:
         from openpyxl import load_workbook
         from openpyxl.utils.exceptions import InvalidFileException
     except ImportError:  # pragma: no cover - openpyxl is a dependency
-        raise problems.fail("format", "reading .xlsx needs the openpyxl package",
-                            hint="pip install openpyxl, or save the sheet as CSV") from None
+        raise problems.fail(
+            "format",
+            "reading .xlsx needs the openpyxl package",
+            hint="pip install openpyxl, or save the sheet as CSV",
+        ) from None
     if not Path(path).exists():
         _read_bytes(path, problems)  # raises the io problem
     try:
@@ -658,21 +721,24 @@ def _xlsx_table(path: str, problems: Problems) -> Table:
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         if isinstance(exc, OSError):
             _read_bytes(path, problems)  # an unreadable file is an io problem
-        raise problems.fail("format", f"`{path}` is not a readable .xlsx workbook",
-                            hint="open it in Excel and save it again as .xlsx, or as CSV") from None
+        raise problems.fail(
+            "format",
+            f"`{path}` is not a readable .xlsx workbook",
+            hint="open it in Excel and save it again as .xlsx, or as CSV",
+        ) from None
     try:
         if not wb.worksheets:
             raise problems.fail("empty", "the workbook has no sheet", 1)
-        rows = [[_cell(v) for v in values]
-                for values in wb.worksheets[0].iter_rows(values_only=True)]
+        rows = [
+            [_cell(v) for v in values] for values in wb.worksheets[0].iter_rows(values_only=True)
+        ]
     finally:
         wb.close()
     for i, row in enumerate(rows):
         if any(c.strip() for c in row):
             header = _header(row, i + 1, problems)
-            rest = rows[i + 1:]
-            return Table(problems.file, header, i + 1, _bounded(rest, i + 2, problems),
-                          len(rest))
+            rest = rows[i + 1 :]
+            return Table(problems.file, header, i + 1, _bounded(rest, i + 2, problems), len(rest))
     raise problems.fail("empty", "the first sheet is empty", 1, "the first row is the header")
 
 
@@ -688,20 +754,31 @@ def _jsonl_table(text: str, problems: Problems) -> Table:
             obj = json.loads(line)
         except ValueError as exc:
             message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-            problems.add("format", f"not a JSON object: {message.lower()}", number,
-                         "write one JSON object per line")
+            problems.add(
+                "format",
+                f"not a JSON object: {message.lower()}",
+                number,
+                "write one JSON object per line",
+            )
             objects.append(None)
             continue
         if not isinstance(obj, dict):
-            problems.add("format", f"a line must hold a JSON object, not {type(obj).__name__}",
-                         number, "write one JSON object per line")
+            problems.add(
+                "format",
+                f"a line must hold a JSON object, not {type(obj).__name__}",
+                number,
+                "write one JSON object per line",
+            )
             objects.append(None)
             continue
         row: dict[str, str] = {}
         for key, value in obj.items():
             name = key.strip().lower()
-            if name == "items" and isinstance(value, list) and all(
-                    isinstance(v, str) for v in value):
+            if (
+                name == "items"
+                and isinstance(value, list)
+                and all(isinstance(v, str) for v in value)
+            ):
                 value = "|".join(value)
             if isinstance(value, (dict, list, bool)):
                 problems.add("format", f"`{name}` must be a string or a number", number)
@@ -712,10 +789,10 @@ def _jsonl_table(text: str, problems: Problems) -> Table:
     if not names:
         if problems.items:
             raise LedgerError(problems.items)
-        raise problems.fail("empty", "the file has no JSON objects", 1,
-                            hint="write one JSON object per line")
+        raise problems.fail(
+            "empty", "the file has no JSON objects", 1, hint="write one JSON object per line"
+        )
     header = list(names)
     rows = [[] if obj is None else [obj.get(n, "") for n in header] for obj in objects]
     # JSON lines have no header line: row 1 is line 1, so the "header" sits on line 0.
     return Table(problems.file, header, 0, _bounded(rows, 1, problems), len(rows))
-

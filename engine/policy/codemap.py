@@ -53,8 +53,14 @@ def load_map(path: str | Path, old: Policy, new: Policy) -> dict[str, str | None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise PolicyError(Diagnostic("map", "a map is a YAML mapping of old code to new code",
-                                     doc.span(()), "e.g. `A1: B1`, or `C3: null`"))
+        raise PolicyError(
+            Diagnostic(
+                "map",
+                "a map is a YAML mapping of old code to new code",
+                doc.span(()),
+                "e.g. `A1: B1`, or `C3: null`",
+            )
+        )
     problems: list[Diagnostic] = []
     out: dict[str, str | None] = {}
     old_codes = set(old.items) | set(old.credits)
@@ -62,27 +68,46 @@ def load_map(path: str | Path, old: Policy, new: Policy) -> dict[str, str | None
     for key, value in data.items():
         code = str(key)
         if code not in old_codes:
-            problems.append(Diagnostic(
-                "map", f"`{code}` is not an item of `{old.id}` ({old.path})",
-                doc.key_span((key,)), _near(code, old_codes)))
+            problems.append(
+                Diagnostic(
+                    "map",
+                    f"`{code}` is not an item of `{old.id}` ({old.path})",
+                    doc.key_span((key,)),
+                    _near(code, old_codes),
+                )
+            )
         if value is None:
             out[code] = None
             continue
         if isinstance(value, (dict, list, bool)):
-            problems.append(Diagnostic(
-                "map", f"`{code}` maps to {type(value).__name__}, not one item code",
-                doc.span((key,)), "map an old code to one new code, or to null"))
+            problems.append(
+                Diagnostic(
+                    "map",
+                    f"`{code}` maps to {type(value).__name__}, not one item code",
+                    doc.span((key,)),
+                    "map an old code to one new code, or to null",
+                )
+            )
             continue
         target = str(value)
         if target not in new_codes:
-            problems.append(Diagnostic(
-                "map", f"`{target}` is not an item of `{new.id}` ({new.path})",
-                doc.span((key,)), _near(target, new_codes)))
+            problems.append(
+                Diagnostic(
+                    "map",
+                    f"`{target}` is not an item of `{new.id}` ({new.path})",
+                    doc.span((key,)),
+                    _near(target, new_codes),
+                )
+            )
             continue
         if code in old_codes and (code in old.items) != (target in new.items):
-            problems.append(Diagnostic(
-                "map", f"`{code}` and `{target}` are not both items or both credits",
-                doc.span((key,))))
+            problems.append(
+                Diagnostic(
+                    "map",
+                    f"`{code}` and `{target}` are not both items or both credits",
+                    doc.span((key,)),
+                )
+            )
             continue
         out[code] = target
     if problems:
@@ -95,8 +120,9 @@ def _near(code: str, codes: set[str]) -> str:
     return f"did you mean `{close}`?" if close else "codes are " + ", ".join(sorted(codes))
 
 
-def pair_items(old: dict[str, Item], new: dict[str, Item],
-               code_map: dict[str, str | None]) -> Pairing:
+def pair_items(
+    old: dict[str, Item], new: dict[str, Item], code_map: dict[str, str | None]
+) -> Pairing:
     """Pair old items with new ones: map, same code and text, same text, same code."""
     pairs: list[tuple[str, str, str]] = []
     nulled: set[str] = set()
@@ -123,9 +149,14 @@ def pair_items(old: dict[str, Item], new: dict[str, Item],
     match(lambda o, n: o == n and _text_key(old[o].text) == _text_key(new[n].text), "same")
     old_texts = [_text_key(old[c].text) for c in left]
     new_texts = [_text_key(new[c].text) for c in free]
-    match(lambda o, n: _text_key(old[o].text) == _text_key(new[n].text)
-          and old_texts.count(_text_key(old[o].text)) == 1
-          and new_texts.count(_text_key(new[n].text)) == 1, "text")
+    match(
+        lambda o, n: (
+            _text_key(old[o].text) == _text_key(new[n].text)
+            and old_texts.count(_text_key(old[o].text)) == 1
+            and new_texts.count(_text_key(new[n].text)) == 1
+        ),
+        "text",
+    )
     match(lambda o, n: o == n, "same")
     order = {c: i for i, c in enumerate(old)}
     pairs.sort(key=lambda p: order[p[0]])

@@ -127,8 +127,9 @@ class _Builder:
         try:
             node = parse_expr(text)
         except ExprSyntaxError as exc:
-            self.diags.append(Diagnostic(exc.code, f"in `{text}`: {exc.message}",
-                                         at(exc.offset), exc.hint))
+            self.diags.append(
+                Diagnostic(exc.code, f"in `{text}`: {exc.message}", at(exc.offset), exc.hint)
+            )
             return None
         checker = Checker(scope)
         checked = checker.run(node, expected)
@@ -139,11 +140,16 @@ class _Builder:
         try:
             fn = compile_expr(checked)
         except EVAL_ERRORS as exc:  # a constant part fails as it is folded: 1 / 0
-            self.diags.append(Diagnostic("evaluation", f"in `{text}`: {exc}", origin,
-                                         "this part of the expression can never be computed"))
+            self.diags.append(
+                Diagnostic(
+                    "evaluation",
+                    f"in `{text}`: {exc}",
+                    origin,
+                    "this part of the expression can never be computed",
+                )
+            )
             return None
-        return Expr(text, node, fn, origin, frozenset(checked.names),
-                    frozenset(checked.attrs))
+        return Expr(text, node, fn, origin, frozenset(checked.names), frozenset(checked.attrs))
 
     def actions(self, path: tuple, allow_ban: bool = False) -> tuple[ActionSpec, ...]:
         value = self._get(path)
@@ -155,8 +161,12 @@ class _Builder:
             if spec is None:
                 continue
             if spec.kind == "ban" and not allow_ban:
-                self.err("action", f"`{text}`: a ban belongs in `bans`", p,
-                         "here use interview, suspend, terminate, refer or a named action")
+                self.err(
+                    "action",
+                    f"`{text}`: a ban belongs in `bans`",
+                    p,
+                    "here use interview, suspend, terminate, refer or a named action",
+                )
                 continue
             out.append(spec)
         return tuple(out)
@@ -166,23 +176,39 @@ class _Builder:
         try:
             act = parse_action(text)
         except ExprSyntaxError as exc:
-            self.diags.append(Diagnostic(
-                "action", f"`{text}` is not an action: {exc.message}",
-                origin.shifted(exc.offset) if inline else origin,
-                "e.g. `interview`, `suspend 3 months`, `suspend 1 to 6 months`, `terminate`, "
-                "`refer`, `ban 1 year`, `ban never`, or a name declared under `actions`"))
+            self.diags.append(
+                Diagnostic(
+                    "action",
+                    f"`{text}` is not an action: {exc.message}",
+                    origin.shifted(exc.offset) if inline else origin,
+                    "e.g. `interview`, `suspend 3 months`, `suspend 1 to 6 months`, `terminate`, "
+                    "`refer`, `ban 1 year`, `ban never`, or a name declared under `actions`",
+                )
+            )
             return None
         if act.kind not in ENGINE_ACTIONS and act.kind not in self.named:
-            self.err("action", f"unknown action `{act.kind}`", path,
-                     "declare it under `actions:` with a name, label and cite")
+            self.err(
+                "action",
+                f"unknown action `{act.kind}`",
+                path,
+                "declare it under `actions:` with a name, label and cite",
+            )
             return None
         for dur in (act.low, act.high):
             if dur is not None and dur.unit == "working day":
-                self.err("action", "a sanction's length is counted in calendar time", path,
-                         "use days, weeks, months or years")
+                self.err(
+                    "action",
+                    "a sanction's length is counted in calendar time",
+                    path,
+                    "use days, weeks, months or years",
+                )
         if any(dur is not None and dur.amount == 0 for dur in (act.low, act.high)):
-            self.err("action", f"`{text}`: a length of zero", path,
-                     "a sanction lasts at least a day; leave the action out instead")
+            self.err(
+                "action",
+                f"`{text}`: a length of zero",
+                path,
+                "a sanction lasts at least a day; leave the action out instead",
+            )
         if act.low and act.high and act.high.amount <= act.low.amount:
             self.err("action", f"`{text}`: the range must go from shorter to longer", path)
         return ActionSpec(text, act, origin)
@@ -199,13 +225,16 @@ class _Builder:
         self.named = {}
         for i, a in enumerate(d.get("actions") or []):
             if a["name"] in ENGINE_ACTIONS:
-                self.err("action", f"`{a['name']}` is an engine action already",
-                         ("actions", i, "name"))
+                self.err(
+                    "action", f"`{a['name']}` is an engine action already", ("actions", i, "name")
+                )
             elif a["name"] in self.named:
-                self.err("duplicate", f"action `{a['name']}` is declared twice",
-                         ("actions", i, "name"))
-            self.named[a["name"]] = NamedAction(a["name"], a["label"], a["cite"],
-                                                self.doc.span(("actions", i)))
+                self.err(
+                    "duplicate", f"action `{a['name']}` is declared twice", ("actions", i, "name")
+                )
+            self.named[a["name"]] = NamedAction(
+                a["name"], a["label"], a["cite"], self.doc.span(("actions", i))
+            )
         sc = d["scale"]
         scale = Scale(sc["kind"], _num(sc.get("initial")), _num(sc.get("unit", 1)), sc["cite"])
         if scale.kind == "score" and scale.initial is None:
@@ -213,31 +242,56 @@ class _Builder:
         cy = d["cycle"]
         month, day = (int(x) for x in cy.get("start", "01-01").split("-"))
         if (month, day) == (2, 29) or day > [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][
-                month - 1]:
-            self.err("cycle", f"`{cy['start']}` is not a day every year has", ("cycle", "start"),
-                     "use a start such as 01-01 or 04-01")
-        cycle = Cycle(month, day, _num(cy.get("cap")), _num(cy.get("credit_cap")),
-                      frozenset(cy.get("resets", ["points", "tiers"])), cy["cite"])
+            month - 1
+        ]:
+            self.err(
+                "cycle",
+                f"`{cy['start']}` is not a day every year has",
+                ("cycle", "start"),
+                "use a start such as 01-01 or 04-01",
+            )
+        cycle = Cycle(
+            month,
+            day,
+            _num(cy.get("cap")),
+            _num(cy.get("credit_cap")),
+            frozenset(cy.get("resets", ["points", "tiers"])),
+            cy["cite"],
+        )
         co = d["combine"]
         combine = Combine(co["same_act"], co["same_inspection"], co["sites"], co["cite"])
         items = self.items("items", credit=False)
         credits = self.items("credits", credit=True)
         for code in set(items) & set(credits):
-            self.err("duplicate", f"code `{code}` is both an item and a credit",
-                     ("credits",), "give the credit its own code")
+            self.err(
+                "duplicate",
+                f"code `{code}` is both an item and a credit",
+                ("credits",),
+                "give the credit its own code",
+            )
         tiers = self.tiers(scale)
         rules = tuple(self.rule(i, r) for i, r in enumerate(d.get("rules") or []))
         conds = tuple(
-            Condition(e, c.get("message", c["when"]), c["cite"],
-                      self.doc.span(("reapplication", "conditions", i)),
-                      c.get("after", "termination"))
+            Condition(
+                e,
+                c.get("message", c["when"]),
+                c["cite"],
+                self.doc.span(("reapplication", "conditions", i)),
+                c.get("after", "termination"),
+            )
             for i, c in enumerate((d.get("reapplication") or {}).get("conditions") or [])
-            if (e := self.expr(("reapplication", "conditions", i, "when"),
-                               scopes.reapply_scope(), BOOL)) is not None)
+            if (
+                e := self.expr(
+                    ("reapplication", "conditions", i, "when"), scopes.reapply_scope(), BOOL
+                )
+            )
+            is not None
+        )
         bans = tuple(b for i, x in enumerate(d.get("bans") or []) if (b := self.ban(i, x)))
         inst = d.get("institutions") or {}
-        irules = tuple(r for i, x in enumerate(inst.get("rules") or [])
-                       if (r := self.institution_rule(i, x)))
+        irules = tuple(
+            r for i, x in enumerate(inst.get("rules") or []) if (r := self.institution_rule(i, x))
+        )
         cascades: dict[str, Cascade] = {}
         for i, c in enumerate(inst.get("cascade") or []):
             p = ("institutions", "cascade", i)
@@ -247,8 +301,12 @@ class _Builder:
             if spec.kind not in ("suspend", "terminate"):
                 self.err("action", "a cascade suspends or terminates the staff", p + ("then",))
             elif spec.action.discretionary:
-                self.err("action", "a cascade's length is the institution's, not a range",
-                         p + ("then",), "write `suspend`, or a fixed `suspend 3 months`")
+                self.err(
+                    "action",
+                    "a cascade's length is the institution's, not a range",
+                    p + ("then",),
+                    "write `suspend`, or a fixed `suspend 3 months`",
+                )
             if c["on"] in cascades:
                 self.err("duplicate", f"two cascades on `{c['on']}`", p + ("on",))
             cascades[c["on"]] = Cascade(c["on"], spec, c["cite"], self.doc.span(p))
@@ -256,30 +314,53 @@ class _Builder:
         facts = tuple(
             Fact(f["name"], e, f["cite"], self.doc.span(("facts", i)))
             for i, f in enumerate(d.get("facts") or [])
-            if (e := self.expr(("facts", i, "value"), scopes.fact_scope(), ANY)) is not None)
+            if (e := self.expr(("facts", i, "value"), scopes.fact_scope(), ANY)) is not None
+        )
         provisions = tuple(
             Provision(p["cite"], p.get("text"), p.get("note"), self.doc.span(("provisions", i)))
-            for i, p in enumerate(d.get("provisions") or []))
+            for i, p in enumerate(d.get("provisions") or [])
+        )
         self.metadata_dates()
         san = d.get("sanctions") or {}
         rest = d["restoration"]
         eff = d["effective"]
-        if any(x is None for x in tiers) or any(x is None for x in rules) or any(
-                x is None for x in deadlines):
+        if (
+            any(x is None for x in tiers)
+            or any(x is None for x in rules)
+            or any(x is None for x in deadlines)
+        ):
             return None
         return Policy(
-            id=d["id"], version=str(d["version"]), title=d["title"], issuer=d["issuer"],
+            id=d["id"],
+            version=str(d["version"]),
+            title=d["title"],
+            issuer=d["issuer"],
             document=d.get("document"),
             issued=None if d.get("issued") is None else str(d["issued"]),
             effective_from=str(eff["from"]),
             effective_to=None if eff.get("to") is None else str(eff["to"]),
-            source_file=d["source"]["file"], source_sha256=d["source"]["sha256"],
-            scale=scale, cycle=cycle, combine=combine, items=items, credits=credits,
-            actions=self.named, tiers=tuple(tiers), rules=rules,
-            overlap=san.get("overlap", "replace"), overlap_cite=san.get("cite"),
-            restoration=rest["by"], restoration_cite=rest["cite"], conditions=conds, bans=bans,
-            institution_rules=irules, cascades=cascades, deadlines=deadlines, facts=facts,
-            provisions=provisions, path=self.doc.path,
+            source_file=d["source"]["file"],
+            source_sha256=d["source"]["sha256"],
+            scale=scale,
+            cycle=cycle,
+            combine=combine,
+            items=items,
+            credits=credits,
+            actions=self.named,
+            tiers=tuple(tiers),
+            rules=rules,
+            overlap=san.get("overlap", "replace"),
+            overlap_cite=san.get("cite"),
+            restoration=rest["by"],
+            restoration_cite=rest["cite"],
+            conditions=conds,
+            bans=bans,
+            institution_rules=irules,
+            cascades=cascades,
+            deadlines=deadlines,
+            facts=facts,
+            provisions=provisions,
+            path=self.doc.path,
         )
 
     def metadata_dates(self) -> None:
@@ -295,8 +376,11 @@ class _Builder:
                 self.err("date", str(exc), path, "write a real day as YYYY-MM-DD")
         lo, hi = days.get(("effective", "from")), days.get(("effective", "to"))
         if lo and hi and hi < lo:
-            self.err("date", f"the effective period ends ({hi}) before it starts ({lo})",
-                     ("effective", "to"))
+            self.err(
+                "date",
+                f"the effective period ends ({hi}) before it starts ({lo})",
+                ("effective", "to"),
+            )
 
     def _get_or_none(self, path: tuple) -> Any:
         node = self.d
@@ -312,8 +396,12 @@ class _Builder:
             p = (key, i)
             code = it["code"]
             if code in out:
-                self.err("duplicate", f"item code `{code}` is used twice", p + ("code",),
-                         f"first at line {out[code].span.line}")
+                self.err(
+                    "duplicate",
+                    f"item code `{code}` is used twice",
+                    p + ("code",),
+                    f"first at line {out[code].span.line}",
+                )
                 continue
             pts = it["points"]
             fixed = low = high = expr = None
@@ -322,8 +410,9 @@ class _Builder:
                 kind, low, high = "range", _num(pts["min"]), _num(pts["max"])
                 needs.add("points")
                 if low > high:
-                    self.err("points", f"item `{code}`: min {low} is above max {high}",
-                             p + ("points",))
+                    self.err(
+                        "points", f"item `{code}`: min {low} is above max {high}", p + ("points",)
+                    )
             elif isinstance(pts, str):
                 kind = "computed"
                 expr = self.expr(p + ("points",), scopes.item_scope(), NUM)
@@ -340,14 +429,29 @@ class _Builder:
                 when = None
                 if "when" in ef:
                     when = self.expr(ep + ("when",), scopes.item_scope(), BOOL)
-                    if when is not None and ("amount" in when.names
-                                             or ("event", "amount") in when.attrs):
+                    if when is not None and (
+                        "amount" in when.names or ("event", "amount") in when.attrs
+                    ):
                         needs.add("amount")
-                effects.append(Effect(when, self.actions(ep + ("then",)), ef["cite"],
-                                      self.doc.span(ep)))
-            out[code] = Item(code, kind, fixed, low, high, expr, it.get("text", ""), it["cite"],
-                             it.get("cause"), tuple(effects), self.doc.span(p), credit,
-                             frozenset(needs), bool(it.get("violation", True)))
+                effects.append(
+                    Effect(when, self.actions(ep + ("then",)), ef["cite"], self.doc.span(ep))
+                )
+            out[code] = Item(
+                code,
+                kind,
+                fixed,
+                low,
+                high,
+                expr,
+                it.get("text", ""),
+                it["cite"],
+                it.get("cause"),
+                tuple(effects),
+                self.doc.span(p),
+                credit,
+                frozenset(needs),
+                bool(it.get("violation", True)),
+            )
         return out
 
     def tiers(self, scale: Scale) -> list[Tier | None]:
@@ -366,9 +470,13 @@ class _Builder:
                 continue
             band = _bands.band_of(when.node, scale.initial)
             if band is None:
-                self.warn("band", f"tier `{tid}` is not a band on `deducted` or `score`; "
-                          "overlap and gap checks skip it", p + ("when",),
-                          "write it as a comparison such as `6 <= deducted <= 8`")
+                self.warn(
+                    "band",
+                    f"tier `{tid}` is not a band on `deducted` or `score`; "
+                    "overlap and gap checks skip it",
+                    p + ("when",),
+                    "write it as a comparison such as `6 <= deducted <= 8`",
+                )
             out.append(Tier(tid, when, then, t["cite"], i, band, self.doc.span(p)))
         return out
 
@@ -391,8 +499,12 @@ class _Builder:
         if spec is None:
             return None
         if spec.kind != "ban":
-            self.err("action", f"`{b['then']}` is not a ban", p + ("then",),
-                     "write `ban 6 months`, `ban 1 to 2 years` or `ban never`")
+            self.err(
+                "action",
+                f"`{b['then']}` is not a ban",
+                p + ("then",),
+                "write `ban 6 months`, `ban 1 to 2 years` or `ban never`",
+            )
             return None
         return Ban(when, spec, b["cite"], self.doc.span(p))
 
@@ -410,20 +522,28 @@ class _Builder:
         try:
             node = parse_expr(str(x["within"]))
         except ExprSyntaxError as exc:
-            self.diags.append(Diagnostic("deadline", f"`{x['within']}`: {exc.message}",
-                                         origin.shifted(exc.offset) if inline else origin,
-                                         "write a duration such as `10 working days`"))
+            self.diags.append(
+                Diagnostic(
+                    "deadline",
+                    f"`{x['within']}`: {exc.message}",
+                    origin.shifted(exc.offset) if inline else origin,
+                    "write a duration such as `10 working days`",
+                )
+            )
             return None
         if not isinstance(node, ast.Duration) or not isinstance(node.amount, int):
-            self.err("deadline", f"`{x['within']}` is not a duration", p + ("within",),
-                     "write a duration such as `10 working days`")
+            self.err(
+                "deadline",
+                f"`{x['within']}` is not a duration",
+                p + ("within",),
+                "write a duration such as `10 working days`",
+            )
             return None
         on = frozenset(x["on"]) if x.get("on") else None
         for a in on or ():
             if a not in ENGINE_ACTIONS and a not in self.named:
                 self.err("action", f"unknown action `{a}`", p + ("on",))
-        return Deadline(x["id"], x.get("after", "action"), node, on, x["cite"],
-                        self.doc.span(p))
+        return Deadline(x["id"], x.get("after", "action"), node, on, x["cite"], self.doc.span(p))
 
 
 def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
@@ -435,54 +555,102 @@ def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
             if value is None:
                 continue
             if value < 0:
-                out.append(Diagnostic("points", f"item `{item.code}` has negative points",
-                                      item.span, "credits lower a total; list them under "
-                                      "`credits` with positive points"))
+                out.append(
+                    Diagnostic(
+                        "points",
+                        f"item `{item.code}` has negative points",
+                        item.span,
+                        "credits lower a total; list them under `credits` with positive points",
+                    )
+                )
             elif top is not None and value > top:
-                out.append(Diagnostic("points", f"item `{item.code}` is worth {value}, more "
-                                      f"than the scale's {top}", item.span))
+                out.append(
+                    Diagnostic(
+                        "points",
+                        f"item `{item.code}` is worth {value}, more than the scale's {top}",
+                        item.span,
+                    )
+                )
             elif Fraction(value) % Fraction(unit):
-                out.append(Diagnostic("points", f"item `{item.code}` is worth {value}, not a "
-                                      f"multiple of the scale's unit {unit}", item.span))
+                out.append(
+                    Diagnostic(
+                        "points",
+                        f"item `{item.code}` is worth {value}, not a "
+                        f"multiple of the scale's unit {unit}",
+                        item.span,
+                    )
+                )
     # tiers as bands
     banded = [t for t in policy.tiers if t.band is not None]
     for t in banded:
         if _bands.first_step(t.band, unit) is None or (
-                top is not None and _bands.first_step(t.band, unit) > top):
-            out.append(Diagnostic("unreachable", f"tier `{t.id}` can never be reached "
-                                  f"({t.band} holds no reachable total)", t.when.span))
+            top is not None and _bands.first_step(t.band, unit) > top
+        ):
+            out.append(
+                Diagnostic(
+                    "unreachable",
+                    f"tier `{t.id}` can never be reached ({t.band} holds no reachable total)",
+                    t.when.span,
+                )
+            )
     for a, b in zip(banded, banded[1:], strict=False):
         fa, fb = _bands.first_step(a.band, unit), _bands.first_step(b.band, unit)
         if fa is None or fb is None:
             continue
         if fb <= fa:
-            out.append(Diagnostic("tier-order", f"tier `{b.id}` is milder than `{a.id}` above "
-                                  "it", b.span, "list tiers from the mildest to the harshest"))
+            out.append(
+                Diagnostic(
+                    "tier-order",
+                    f"tier `{b.id}` is milder than `{a.id}` above it",
+                    b.span,
+                    "list tiers from the mildest to the harshest",
+                )
+            )
             continue
         la = _bands.last_step(a.band, unit)
         if la is None or la >= fb:
-            out.append(Diagnostic("overlap", f"tiers `{a.id}` and `{b.id}` overlap at "
-                                  f"deducted = {fb}", b.when.span,
-                                  "each total must fall in at most one tier"))
+            out.append(
+                Diagnostic(
+                    "overlap",
+                    f"tiers `{a.id}` and `{b.id}` overlap at deducted = {fb}",
+                    b.when.span,
+                    "each total must fall in at most one tier",
+                )
+            )
         elif la + unit < fb:
             gap = la + unit
-            out.append(Diagnostic("gap", f"no tier covers deducted = {gap} (between `{a.id}` "
-                                  f"and `{b.id}`)", b.when.span,
-                                  "make the bands meet, or the total falls out of every tier"))
+            out.append(
+                Diagnostic(
+                    "gap",
+                    f"no tier covers deducted = {gap} (between `{a.id}` and `{b.id}`)",
+                    b.when.span,
+                    "make the bands meet, or the total falls out of every tier",
+                )
+            )
     if banded and top is not None:
         last = banded[-1]
         ls = _bands.last_step(last.band, unit)
         if ls is not None and ls < top:
-            out.append(Diagnostic("gap", f"no tier covers totals above {ls} (up to {top})",
-                                  last.when.span, "the harshest tier should reach the end of "
-                                  "the scale"))
+            out.append(
+                Diagnostic(
+                    "gap",
+                    f"no tier covers totals above {ls} (up to {top})",
+                    last.when.span,
+                    "the harshest tier should reach the end of the scale",
+                )
+            )
     # deadlines refer to earlier ones
     ids: set[str] = set()
     for dl in policy.deadlines:
         if dl.after != "action" and dl.after not in ids:
-            out.append(Diagnostic("deadline", f"deadline `{dl.id}` counts from unknown "
-                                  f"`{dl.after}`", dl.span,
-                                  "use `action` or the id of a deadline listed before it"))
+            out.append(
+                Diagnostic(
+                    "deadline",
+                    f"deadline `{dl.id}` counts from unknown `{dl.after}`",
+                    dl.span,
+                    "use `action` or the id of a deadline listed before it",
+                )
+            )
         if dl.id in ids:
             out.append(Diagnostic("duplicate", f"deadline id `{dl.id}` is used twice", dl.span))
         ids.add(dl.id)
@@ -493,15 +661,25 @@ def _provenance(policy: Policy, doc: Document) -> list[Diagnostic]:
     path = Path(doc.path).parent / policy.source_file
     sspan = doc.span(("source", "file"))
     if not path.is_file():
-        return [Diagnostic("source", f"source text `{policy.source_file}` not found", sspan,
-                           "keep the regulation's text beside the policy, path relative to it")]
+        return [
+            Diagnostic(
+                "source",
+                f"source text `{policy.source_file}` not found",
+                sspan,
+                "keep the regulation's text beside the policy, path relative to it",
+            )
+        ]
     out: list[Diagnostic] = []
     actual = provenance.sha256_of(path)
     if actual != policy.source_sha256.lower():
-        out.append(Diagnostic("source-hash", f"`{policy.source_file}` has SHA-256 {actual}, "
-                              "not the one recorded", doc.span(("source", "sha256")),
-                              "the source changed: re-check every quote, then record the new "
-                              "hash"))
+        out.append(
+            Diagnostic(
+                "source-hash",
+                f"`{policy.source_file}` has SHA-256 {actual}, not the one recorded",
+                doc.span(("source", "sha256")),
+                "the source changed: re-check every quote, then record the new hash",
+            )
+        )
     try:
         text = provenance.normalise_source(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError):
@@ -509,19 +687,33 @@ def _provenance(policy: Policy, doc: Document) -> list[Diagnostic]:
     for key in ("items", "credits"):
         for i, it in enumerate(doc.data.get(key) or []):
             if not it.get("text"):
-                out.append(Diagnostic("provenance", f"`{it['code']}` has no `text`",
-                                      doc.span((key, i)), "quote the item's original words "
-                                      "from the source, so a reader can check it",
-                                      "warning"))
+                out.append(
+                    Diagnostic(
+                        "provenance",
+                        f"`{it['code']}` has no `text`",
+                        doc.span((key, i)),
+                        "quote the item's original words from the source, so a reader can check it",
+                        "warning",
+                    )
+                )
                 continue
             if provenance.normalise(it["text"]) not in text:
-                out.append(Diagnostic("provenance", f"the text of `{it['code']}` is not found in "
-                                      f"`{policy.source_file}`", doc.span((key, i, "text")),
-                                      "quote the regulation exactly; only line breaks, spaces "
-                                      "and full-width forms may differ"))
+                out.append(
+                    Diagnostic(
+                        "provenance",
+                        f"the text of `{it['code']}` is not found in `{policy.source_file}`",
+                        doc.span((key, i, "text")),
+                        "quote the regulation exactly; only line breaks, spaces "
+                        "and full-width forms may differ",
+                    )
+                )
     for i, pr in enumerate(doc.data.get("provisions") or []):
         if pr.get("text") and provenance.normalise(pr["text"]) not in text:
-            out.append(Diagnostic("provenance", f"the text of provision `{pr['cite']}` is not "
-                                  f"found in `{policy.source_file}`",
-                                  doc.span(("provisions", i, "text"))))
+            out.append(
+                Diagnostic(
+                    "provenance",
+                    f"the text of provision `{pr['cite']}` is not found in `{policy.source_file}`",
+                    doc.span(("provisions", i, "text")),
+                )
+            )
     return out

@@ -45,8 +45,11 @@ def schema_diagnostics(doc: Document) -> list[Diagnostic]:
             err = jsonschema.exceptions.best_match(err.context) or err
         path = tuple(err.absolute_path)
         diag = _diagnostic(doc, err, path)
-        key = (diag.span.line if diag.span else 0, diag.span.column if diag.span else 0,
-               diag.message)
+        key = (
+            diag.span.line if diag.span else 0,
+            diag.span.column if diag.span else 0,
+            diag.message,
+        )
         if key in seen:
             continue
         seen.add(key)
@@ -59,30 +62,48 @@ def _diagnostic(doc: Document, err: Any, path: tuple) -> Diagnostic:
     v = err.validator
     if v == "required":
         missing = err.message.split("'")[1] if "'" in err.message else err.message
-        return Diagnostic("schema", f"`{_where(path)}` is missing the key `{missing}`",
-                          doc.span(path), f"add `{missing}:`")
+        return Diagnostic(
+            "schema",
+            f"`{_where(path)}` is missing the key `{missing}`",
+            doc.span(path),
+            f"add `{missing}:`",
+        )
     if v == "additionalProperties":
         allowed = _allowed_keys(err.schema)
         extra = [k for k in (err.instance or {}) if k not in allowed]
         key = extra[0] if extra else "?"
         close = difflib.get_close_matches(key, allowed, n=1)
-        hint = f"did you mean `{close[0]}`?" if close else (
-            "allowed keys: " + ", ".join(allowed) if allowed else None)
-        return Diagnostic("schema", f"unknown key `{key}` in `{_where(path)}`",
-                          doc.key_span(path + (key,)), hint)
+        hint = (
+            f"did you mean `{close[0]}`?"
+            if close
+            else ("allowed keys: " + ", ".join(allowed) if allowed else None)
+        )
+        return Diagnostic(
+            "schema", f"unknown key `{key}` in `{_where(path)}`", doc.key_span(path + (key,)), hint
+        )
     if v == "enum":
         options = ", ".join(f"`{o}`" for o in err.validator_value)
-        return Diagnostic("schema", f"`{_where(path)}` is `{err.instance}`; expected one of "
-                          f"{options}", doc.span(path))
+        return Diagnostic(
+            "schema",
+            f"`{_where(path)}` is `{err.instance}`; expected one of {options}",
+            doc.span(path),
+        )
     if v == "type":
         want = err.validator_value
         want = " or ".join(want) if isinstance(want, list) else want
-        return Diagnostic("schema", f"`{_where(path)}` should be {_article(want)}, found "
-                          f"{_kind(err.instance)}", doc.span(path))
+        return Diagnostic(
+            "schema",
+            f"`{_where(path)}` should be {_article(want)}, found {_kind(err.instance)}",
+            doc.span(path),
+        )
     if v == "pattern":
         desc = err.schema.get("description", "")
-        return Diagnostic("schema", f"`{_where(path)}` is `{err.instance}`, which is not of the "
-                          "expected form", doc.span(path), desc.split(".")[0] or None)
+        return Diagnostic(
+            "schema",
+            f"`{_where(path)}` is `{err.instance}`, which is not of the expected form",
+            doc.span(path),
+            desc.split(".")[0] or None,
+        )
     if v in ("minItems", "minLength", "minimum", "maximum", "exclusiveMinimum"):
         return Diagnostic("schema", f"`{_where(path)}`: {err.message}", doc.span(path))
     message = err.message.replace("\n", " ")

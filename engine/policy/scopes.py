@@ -9,30 +9,74 @@ from __future__ import annotations
 
 from engine.dsl.types import BOOL, DATE, NUM, STR, ListT, Optional, RecordT, Type
 
-EVENT = RecordT("event", {
-    "id": STR, "person": STR, "date": DATE, "type": STR, "items": ListT(STR),
-    "institution": Optional(STR), "inspection": Optional(STR), "amount": Optional(NUM),
-    "points": Optional(NUM), "end": Optional(DATE),
-}, extra=Optional(STR))
+EVENT = RecordT(
+    "event",
+    {
+        "id": STR,
+        "person": STR,
+        "date": DATE,
+        "type": STR,
+        "items": ListT(STR),
+        "institution": Optional(STR),
+        "inspection": Optional(STR),
+        "amount": Optional(NUM),
+        "points": Optional(NUM),
+        "end": Optional(DATE),
+    },
+    extra=Optional(STR),
+)
 
 PERSON = RecordT("person", {"person": STR, "institutions": ListT(STR)}, extra=Optional(STR))
 
-CYCLE = RecordT("cycle", {
-    "period": STR, "start": DATE, "end": DATE, "deducted": NUM, "score": NUM, "credited": NUM,
-    "violations": NUM, "max_item_points": NUM,
-})
+CYCLE = RecordT(
+    "cycle",
+    {
+        "period": STR,
+        "start": DATE,
+        "end": DATE,
+        "deducted": NUM,
+        "score": NUM,
+        "credited": NUM,
+        "violations": NUM,
+        "max_item_points": NUM,
+    },
+)
 
-ACTION = RecordT("action", {"action": STR, "start": DATE, "end": Optional(DATE), "cite": STR,
-                            "source": STR, "institution": Optional(STR)})
+ACTION = RecordT(
+    "action",
+    {
+        "action": STR,
+        "start": DATE,
+        "end": Optional(DATE),
+        "cite": STR,
+        "source": STR,
+        "institution": Optional(STR),
+    },
+)
 
-VIOLATION = RecordT("violation", {
-    "date": DATE, "points": NUM, "items": ListT(STR), "institution": Optional(STR),
-})
+VIOLATION = RecordT(
+    "violation",
+    {
+        "date": DATE,
+        "points": NUM,
+        "items": ListT(STR),
+        "institution": Optional(STR),
+    },
+)
 
-MEMBER = RecordT("member", {
-    "person": STR, "deducted": NUM, "score": NUM, "violations": NUM, "max_item_points": NUM,
-    "suspended": BOOL, "terminated": BOOL, "sanctioned": BOOL,
-})
+MEMBER = RecordT(
+    "member",
+    {
+        "person": STR,
+        "deducted": NUM,
+        "score": NUM,
+        "violations": NUM,
+        "max_item_points": NUM,
+        "suspended": BOOL,
+        "terminated": BOOL,
+        "sanctioned": BOOL,
+    },
+)
 
 
 def _totals(has_score: bool) -> dict[str, Type]:
@@ -51,8 +95,13 @@ def tier_scope(has_score: bool) -> dict[str, Type]:
 
 
 def rule_scope(has_score: bool) -> dict[str, Type]:
-    return {**tier_scope(has_score), "cycles": ListT(CYCLE), "actions": ListT(ACTION),
-            "suspensions": NUM, "terminations": NUM}
+    return {
+        **tier_scope(has_score),
+        "cycles": ListT(CYCLE),
+        "actions": ListT(ACTION),
+        "suspensions": NUM,
+        "terminations": NUM,
+    }
 
 
 def ban_scope(has_score: bool) -> dict[str, Type]:
@@ -60,8 +109,13 @@ def ban_scope(has_score: bool) -> dict[str, Type]:
 
 
 def reapply_scope() -> dict[str, Type]:
-    return {"date": DATE, "violations": ListT(VIOLATION), "terminations": NUM,
-            "event": EVENT, "person": PERSON}
+    return {
+        "date": DATE,
+        "violations": ListT(VIOLATION),
+        "terminations": NUM,
+        "event": EVENT,
+        "person": PERSON,
+    }
 
 
 def institution_scope() -> dict[str, Type]:
@@ -79,9 +133,28 @@ class Env:
     `loc` holds the values bound to function arguments while a list function runs.
     """
 
-    __slots__ = ("amount", "event", "person", "deducted", "score", "cycle", "cycles", "actions",
-                 "suspensions", "terminations", "cause", "reached_by", "date", "violations",
-                 "staff", "sanctioned", "members", "period", "as_of", "loc")
+    __slots__ = (
+        "amount",
+        "event",
+        "person",
+        "deducted",
+        "score",
+        "cycle",
+        "cycles",
+        "actions",
+        "suspensions",
+        "terminations",
+        "cause",
+        "reached_by",
+        "date",
+        "violations",
+        "staff",
+        "sanctioned",
+        "members",
+        "period",
+        "as_of",
+        "loc",
+    )
 
     def __init__(self) -> None:
         self.loc: list = [None] * 8

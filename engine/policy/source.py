@@ -91,8 +91,12 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise PolicyError(
-                Diagnostic("encoding", f"file is not UTF-8 (byte {exc.start})", Span(name),
-                           "save the policy as UTF-8")
+                Diagnostic(
+                    "encoding",
+                    f"file is not UTF-8 (byte {exc.start})",
+                    Span(name),
+                    "save the policy as UTF-8",
+                )
             ) from None
     try:
         node = yaml.compose(text, Loader=_Loader)
@@ -126,25 +130,40 @@ class _Builder:
         span = _mark_span(self.file, node.start_mark)
         if self.count > MAX_NODES or depth > MAX_DEPTH:
             if not self.errors or self.errors[-1].code != "yaml-size":
-                self.errors.append(Diagnostic(
-                    "yaml-size", "document is too large or too deeply nested", span,
-                    f"at most {MAX_NODES} nodes and {MAX_DEPTH} levels (aliases count each use)"))
+                self.errors.append(
+                    Diagnostic(
+                        "yaml-size",
+                        "document is too large or too deeply nested",
+                        span,
+                        f"at most {MAX_NODES} nodes and {MAX_DEPTH} levels "
+                        "(aliases count each use)",
+                    )
+                )
             return None
         self.spans[path] = span
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
-                    self.errors.append(Diagnostic(
-                        "yaml-key", "mapping keys must be plain text",
-                        _mark_span(self.file, key_node.start_mark)))
+                    self.errors.append(
+                        Diagnostic(
+                            "yaml-key",
+                            "mapping keys must be plain text",
+                            _mark_span(self.file, key_node.start_mark),
+                        )
+                    )
                     continue
                 key = key_node.value
                 kspan = _mark_span(self.file, key_node.start_mark)
                 if key in out:
-                    self.errors.append(Diagnostic(
-                        "duplicate-key", f"duplicate key `{key}`", kspan,
-                        f"`{key}` is already set at line {self.key_spans[path + (key,)].line}"))
+                    self.errors.append(
+                        Diagnostic(
+                            "duplicate-key",
+                            f"duplicate key `{key}`",
+                            kspan,
+                            f"`{key}` is already set at line {self.key_spans[path + (key,)].line}",
+                        )
+                    )
                     continue
                 self.key_spans[path + (key,)] = kspan
                 out[key] = self.build(value_node, path + (key,), depth + 1)

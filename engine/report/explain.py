@@ -10,8 +10,18 @@ from __future__ import annotations
 
 from engine.evaluation.outcome import Outcome, plain
 
-_MARK = {"event": "•", "points": " ", "band": "▲", "rule": "▲", "action": "→", "status": "◦",
-         "ban": "⊘", "reapply": "↺", "note": " ", "deadline": " "}
+_MARK = {
+    "event": "•",
+    "points": " ",
+    "band": "▲",
+    "rule": "▲",
+    "action": "→",
+    "status": "◦",
+    "ban": "⊘",
+    "reapply": "↺",
+    "note": " ",
+    "deadline": " ",
+}
 
 
 def explain(outcome: Outcome, person: str) -> str:
@@ -20,8 +30,7 @@ def explain(outcome: Outcome, person: str) -> str:
     if found is None:
         return f"{person}: no events and not on the roster\n"
     steps = outcome.traces.get(person, [])
-    lines = [f"{person} under {outcome.policy_id} {outcome.policy_version}, as of "
-             f"{outcome.as_of}"]
+    lines = [f"{person} under {outcome.policy_id} {outcome.policy_version}, as of {outcome.as_of}"]
     if found.institutions:
         lines.append(f"practises at: {', '.join(found.institutions)}")
     last_date = None
@@ -33,11 +42,15 @@ def explain(outcome: Outcome, person: str) -> str:
         lines.append(f"{date}  {_MARK.get(s.kind, ' ')} {s.text}{cite}{where}")
     lines.append("")
     rf = plain(found.reapply_from)
-    lines.append(f"status on {outcome.as_of}: {found.status}"
-                 + (f"; may re-apply from {rf}" if rf and rf != "never" else "")
-                 + ("; may never re-apply" if rf == "never" else ""))
+    lines.append(
+        f"status on {outcome.as_of}: {found.status}"
+        + (f"; may re-apply from {rf}" if rf and rf != "never" else "")
+        + ("; may never re-apply" if rf == "never" else "")
+    )
     for c in found.cycles:
         score = f", score {plain(c.score)}" if c.score is not None else ""
-        lines.append(f"  cycle {c.period}: deducted {plain(c.deducted)}{score}"
-                     + (f", band {c.tier}" if c.tier else ""))
+        lines.append(
+            f"  cycle {c.period}: deducted {plain(c.deducted)}{score}"
+            + (f", band {c.tier}" if c.tier else "")
+        )
     return "\n".join(lines) + "\n"

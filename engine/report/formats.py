@@ -37,12 +37,14 @@ def _encoder() -> Callable[[Any], str]:
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:
         return enc.encode
-    c = make(None, enc.default, json.encoder.encode_basestring, None, ": ", ", ", False,
-             False, True)
+    c = make(
+        None, enc.default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True
+    )
     join = "".join
 
     def dump(obj: Any) -> str:
         return join(c(obj, 0))
+
     return dump
 
 
@@ -84,10 +86,21 @@ def people_text(people: list[PersonOutcome], fmt: str) -> str:
                 hi = min(hi, began[c.registration - 1] - _dt.timedelta(days=1))
             acts = "; ".join(
                 f"{a.action} {plain(a.start)}" + (f"..{plain(a.end)}" if a.end else "")
-                for a in p.actions if a.start and lo <= a.start <= hi)
-            w.writerow(base + [c.period, c.registration, plain(c.deducted),
-                               "" if c.score is None else plain(c.score), c.tier or "",
-                               c.violations, acts])
+                for a in p.actions
+                if a.start and lo <= a.start <= hi
+            )
+            w.writerow(
+                base
+                + [
+                    c.period,
+                    c.registration,
+                    plain(c.deducted),
+                    "" if c.score is None else plain(c.score),
+                    c.tier or "",
+                    c.violations,
+                    acts,
+                ]
+            )
     return buf.getvalue()
 
 
@@ -100,15 +113,16 @@ class Finisher(Protocol):
     def finish_row(self, code: str) -> tuple: ...
 
 
-def people_runs(ev: Finisher, codes: list[str], fmt: str,
-                progress: Callable[[int, str], None] | None = None) -> Iterator[str]:
+def people_runs(
+    ev: Finisher, codes: list[str], fmt: str, progress: Callable[[int, str], None] | None = None
+) -> Iterator[str]:
     """The people of `codes`, finished and rendered a batch at a time: each batch is
     let go once its text is made. JSON is written from `finish_row`'s plain tuples,
     byte for byte as from the outcomes (`PersonJson.row`)."""
     json_rows = fmt in ("json", "jsonl")
     row, finish, text = ev.finish_row, ev.finish_person, _PERSON_JSON.row
     for start in range(0, len(codes), BATCH):
-        chunk = codes[start:start + BATCH]
+        chunk = codes[start : start + BATCH]
         if json_rows:
             texts = [text(row(code)) for code in chunk]
             yield ",\n  ".join(texts) if fmt == "json" else "\n".join(texts) + "\n"
@@ -144,16 +158,34 @@ class PersonJson:
         self.heads: dict[tuple, str] = {}
 
     def person(self, p: PersonOutcome) -> str:
-        return self.row((p.person, p.status, [
-            (c.period, c.deducted, c.score, c.tier, c.violations, c.credited, c.registration)
-            for c in p.cycles], p.actions, p.reapply_from, p.reapplications, p.facts,
-            p.institutions))
+        return self.row(
+            (
+                p.person,
+                p.status,
+                [
+                    (
+                        c.period,
+                        c.deducted,
+                        c.score,
+                        c.tier,
+                        c.violations,
+                        c.credited,
+                        c.registration,
+                    )
+                    for c in p.cycles
+                ],
+                p.actions,
+                p.reapply_from,
+                p.reapplications,
+                p.facts,
+                p.institutions,
+            )
+        )
 
     def row(self, r: tuple) -> str:
         """A person's record from `Evaluator.finish_row`'s tuple."""
         code, status, cycles, actions, reapply_from, reapplications, facts, sites = r
-        parts = ['{"person": ', _string(code), ', "status": ', self.word(status),
-                 ', "cycles": [']
+        parts = ['{"person": ', _string(code), ', "status": ', self.word(status), ', "cycles": [']
         if cycles:
             parts.append(", ".join(map(self.cycle, cycles)))
         parts.append('], "actions": [')
@@ -182,9 +214,21 @@ class PersonJson:
         key = (a.action, a.start, a.end, a.cite, a.source)
         head = self.heads.get(key)
         if head is None:  # what many actions share: the same sanction on the same day
-            head = "".join(['{"action": ', word(a.action), ', "start": ', self.when(a.start),
-                            ', "end": ', self.when(a.end), ', "cite": ', word(a.cite),
-                            ', "source": ', word(a.source), ', "events": ['])
+            head = "".join(
+                [
+                    '{"action": ',
+                    word(a.action),
+                    ', "start": ',
+                    self.when(a.start),
+                    ', "end": ',
+                    self.when(a.end),
+                    ', "cite": ',
+                    word(a.cite),
+                    ', "source": ',
+                    word(a.source),
+                    ', "events": [',
+                ]
+            )
             if len(self.heads) < self.LIMIT:
                 self.heads[key] = head
         parts = [head, ", ".join(map(_string, a.events)), "]"]
@@ -231,9 +275,17 @@ class PersonJson:
         text = self.cycles.get(c)
         if text is None:
             period, deducted, score, tier, violations, credited, registration = c
-            text = _dump({"period": period, "deducted": num(deducted), "score": num(score),
-                          "tier": tier, "violations": violations, "credited": num(credited),
-                          "registration": registration})
+            text = _dump(
+                {
+                    "period": period,
+                    "deducted": num(deducted),
+                    "score": num(score),
+                    "tier": tier,
+                    "violations": violations,
+                    "credited": num(credited),
+                    "registration": registration,
+                }
+            )
             if len(self.cycles) < self.LIMIT:
                 self.cycles[c] = text
         return text
@@ -299,8 +351,9 @@ class Spooled:
         self.file.close()
 
 
-def frame(outcome: Outcome, fmt: str, people_runs: Iterable[str | Spooled],
-          spooled: bool = False) -> Iterator[str | Spooled]:
+def frame(
+    outcome: Outcome, fmt: str, people_runs: Iterable[str | Spooled], spooled: bool = False
+) -> Iterator[str | Spooled]:
     """A json, jsonl or csv report around runs of rendered people, taken lazily.
 
     The institutions are read only after the last run: a producer may fill them
@@ -344,14 +397,26 @@ def frame(outcome: Outcome, fmt: str, people_runs: Iterable[str | Spooled],
     yield ("\n ]" if outcome.institutions else "]") + "}\n"
 
 
-CSV_COLUMNS = ["person", "status", "reapply_from", "period", "registration", "deducted", "score",
-               "tier", "violations", "actions"]
+CSV_COLUMNS = [
+    "person",
+    "status",
+    "reapply_from",
+    "period",
+    "registration",
+    "deducted",
+    "score",
+    "tier",
+    "violations",
+    "actions",
+]
 
 
 def table(outcome: Outcome) -> str:
     """A summary for the terminal: counts by status and by tier, then who was sanctioned."""
-    lines = [f"policy {outcome.policy_id} {outcome.policy_version}, as of {outcome.as_of}",
-             f"{len(outcome.people)} people"]
+    lines = [
+        f"policy {outcome.policy_id} {outcome.policy_version}, as of {outcome.as_of}",
+        f"{len(outcome.people)} people",
+    ]
     status = Counter(p.status for p in outcome.people)
     lines.append("")
     lines.append("status                    people")
@@ -368,18 +433,25 @@ def table(outcome: Outcome) -> str:
         lines.append("period      tier                      people")
         for (period, tier), n in sorted(tiers.items()):
             lines.append(f"{period:<12}{tier:<24}{n:>8}")
-    sanctioned = [p for p in outcome.people if any(
-        a.action in ("suspend", "terminate") and a.source != "cascade" for a in p.actions)]
+    sanctioned = [
+        p
+        for p in outcome.people
+        if any(a.action in ("suspend", "terminate") and a.source != "cascade" for a in p.actions)
+    ]
     if sanctioned:
         lines.append("")
         lines.append(f"sanctioned ({len(sanctioned)})")
         lines.append(f"{'person':<12}{'status':<24}{'reapply from':<14}actions")
         shown = sanctioned[:50]
         for p in shown:
-            acts = ", ".join(f"{a.action} {plain(a.start)}" for a in p.actions
-                             if a.action in ("interview", "suspend", "terminate", "refer"))
-            lines.append(f"{p.person:<12}{p.status:<24}{str(plain(p.reapply_from) or '-'):<14}"
-                         f"{acts}")
+            acts = ", ".join(
+                f"{a.action} {plain(a.start)}"
+                for a in p.actions
+                if a.action in ("interview", "suspend", "terminate", "refer")
+            )
+            lines.append(
+                f"{p.person:<12}{p.status:<24}{str(plain(p.reapply_from) or '-'):<14}{acts}"
+            )
         if len(sanctioned) > len(shown):
             lines.append(f"... and {len(sanctioned) - len(shown)} more (use --format csv)")
     inst = [i for i in outcome.institutions if i.actions]
@@ -388,6 +460,7 @@ def table(outcome: Outcome) -> str:
         lines.append("institutions")
         for i in inst:
             acts = ", ".join(f"{a.action} {plain(a.start)}" for a in i.actions)
-            lines.append(f"{i.institution:<10}{i.period:<8}{i.sanctioned}/{i.staff} sanctioned  "
-                         f"{acts}")
+            lines.append(
+                f"{i.institution:<10}{i.period:<8}{i.sanctioned}/{i.staff} sanctioned  {acts}"
+            )
     return "\n".join(lines) + "\n"

@@ -54,9 +54,14 @@ def can_split(rows: EventStream, ledger: Ledger, jobs: int | None) -> bool:
     return (os.cpu_count() or 1) > 1 and rows.rows_known() >= MIN_ROWS
 
 
-def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.date, fmt: str,
-               progress: Callable[[int, str], None] | None
-               ) -> tuple[Evaluator, list[Spooled], list, Child] | None:
+def split_fold(
+    policy: Policy,
+    ledger: Ledger,
+    rows: EventStream,
+    as_of: _dt.date,
+    fmt: str,
+    progress: Callable[[int, str], None] | None,
+) -> tuple[Evaluator, list[Spooled], list, Child] | None:
     """Fold the ledger on two processes.
 
     Returns this process's evaluator (every person finished), every person
@@ -94,10 +99,14 @@ def split_fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.dat
                 ev = _fold(policy, ledger, rows, as_of, (pivot, True), None)
                 if ev is not None:
                     t = ev.institutions
-                    part = ((t.logs, t.went_down, t.periods, t.portable(), t.sanctioned)
-                            if t else None)
-                    pickle.dump((ev.after, ev.outside, part, rows.reader.ids.values), out,
-                                protocol=pickle.HIGHEST_PROTOCOL)
+                    part = (
+                        (t.logs, t.went_down, t.periods, t.portable(), t.sanctioned) if t else None
+                    )
+                    pickle.dump(
+                        (ev.after, ev.outside, part, rows.reader.ids.values),
+                        out,
+                        protocol=pickle.HIGHEST_PROTOCOL,
+                    )
                     out.flush()
                     os.write(said, b"1")
                     _finish(ev, low, None)
@@ -195,9 +204,14 @@ def _finish(ev: Evaluator, out: Spooled, progress: Callable[[int, str], None] | 
         out.add(run)
 
 
-def _fold(policy: Policy, ledger: Ledger, rows: EventStream, as_of: _dt.date,
-          part: tuple[str, bool], progress: Callable[[int, str], None] | None
-          ) -> Evaluator | None:
+def _fold(
+    policy: Policy,
+    ledger: Ledger,
+    rows: EventStream,
+    as_of: _dt.date,
+    part: tuple[str, bool],
+    progress: Callable[[int, str], None] | None,
+) -> Evaluator | None:
     """One part's fold, or None when anything is out of the ordinary."""
     try:
         rows.reader.part = part

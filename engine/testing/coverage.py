@@ -33,8 +33,20 @@ from engine.evaluation.outcome import ActionRec, Outcome
 from engine.policy.model import Policy
 from engine.testing.scenarios import CaseResult
 
-KINDS = ("item", "credit", "tier", "rule", "ban", "restoration", "reinstatement",
-         "condition", "institution-rule", "cascade", "deadline", "effect")
+KINDS = (
+    "item",
+    "credit",
+    "tier",
+    "rule",
+    "ban",
+    "restoration",
+    "reinstatement",
+    "condition",
+    "institution-rule",
+    "cascade",
+    "deadline",
+    "effect",
+)
 
 
 @dataclass(frozen=True)
@@ -78,12 +90,18 @@ class Coverage:
         return out
 
     def as_dict(self) -> dict:
-        return {"policy": self.policy, "id": self.policy_id,
-                "covered": len(self.covered), "total": len(self.targets),
-                "percent": round(self.percent, 1),
-                "kinds": {k: {"covered": c, "total": n} for k, (c, n) in self.by_kind().items()},
-                "uncovered": [{"kind": t.kind, "key": t.key, "label": t.label, "cite": t.cite}
-                              for t in self.uncovered]}
+        return {
+            "policy": self.policy,
+            "id": self.policy_id,
+            "covered": len(self.covered),
+            "total": len(self.targets),
+            "percent": round(self.percent, 1),
+            "kinds": {k: {"covered": c, "total": n} for k, (c, n) in self.by_kind().items()},
+            "uncovered": [
+                {"kind": t.kind, "key": t.key, "label": t.label, "cite": t.cite}
+                for t in self.uncovered
+            ],
+        }
 
 
 def targets(policy: Policy) -> list[Target]:
@@ -92,17 +110,25 @@ def targets(policy: Policy) -> list[Target]:
     out += [Target("credit", c, f"`{c}`", i.cite) for c, i in policy.credits.items()]
     out += [Target("tier", t.id, f"`{t.id}` ({t.when.text})", t.cite) for t in policy.tiers]
     out += [Target("rule", r.id, f"`{r.id}`", r.cite) for r in policy.rules]
-    out += [Target("ban", str(i), f"#{i + 1} ({_when(b.when)}: {b.then.text})", b.cite)
-            for i, b in enumerate(policy.bans)]
-    out.append(Target("restoration", policy.restoration, f"by {policy.restoration}",
-                      policy.restoration_cite))
+    out += [
+        Target("ban", str(i), f"#{i + 1} ({_when(b.when)}: {b.then.text})", b.cite)
+        for i, b in enumerate(policy.bans)
+    ]
+    out.append(
+        Target(
+            "restoration", policy.restoration, f"by {policy.restoration}", policy.restoration_cite
+        )
+    )
     out.append(Target("reinstatement", "reinstate", "after a termination", None))
-    out += [Target("condition", str(i), f"`{c.message}`", c.cite)
-            for i, c in enumerate(policy.conditions)]
-    out += [Target("institution-rule", r.id, f"`{r.id}`", r.cite)
-            for r in policy.institution_rules]
-    out += [Target("cascade", on, f"on `{on}`: {c.then.text}", c.cite)
-            for on, c in policy.cascades.items()]
+    out += [
+        Target("condition", str(i), f"`{c.message}`", c.cite)
+        for i, c in enumerate(policy.conditions)
+    ]
+    out += [Target("institution-rule", r.id, f"`{r.id}`", r.cite) for r in policy.institution_rules]
+    out += [
+        Target("cascade", on, f"on `{on}`: {c.then.text}", c.cite)
+        for on, c in policy.cascades.items()
+    ]
     out += [Target("deadline", d.id, f"`{d.id}`", d.cite) for d in policy.deadlines]
     for code, item in policy.items.items():
         for i, e in enumerate(item.effects):

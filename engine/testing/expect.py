@@ -144,8 +144,15 @@ def render_value(v: Any) -> str:
     if isinstance(v, (int, float)):
         return str(v)
     if isinstance(v, str):
-        plain = v and v.strip() == v and not re.search(r"[,:{}\[\]#]|^(null|true|false|~)$|"
-                                                       r"^[-+]?[0-9]+(\.[0-9]+)?$", v)
+        plain = (
+            v
+            and v.strip() == v
+            and not re.search(
+                r"[,:{}\[\]#]|^(null|true|false|~)$|"
+                r"^[-+]?[0-9]+(\.[0-9]+)?$",
+                v,
+            )
+        )
         return v if plain else '"' + v.replace('"', '\\"') + '"'
     if isinstance(v, dict):
         return "{" + ", ".join(f"{k}: {render_value(x)}" for k, x in v.items()) + "}"

@@ -72,8 +72,10 @@ def coverage_text(coverage: list[Coverage]) -> Iterator[str]:
     if not coverage:
         yield "coverage: no case ran\n"
     for cov in coverage:
-        yield (f"coverage of {cov.policy} ({cov.policy_id}): {len(cov.covered)}/"
-               f"{len(cov.targets)} targets, {cov.percent:.1f}%\n")
+        yield (
+            f"coverage of {cov.policy} ({cov.policy_id}): {len(cov.covered)}/"
+            f"{len(cov.targets)} targets, {cov.percent:.1f}%\n"
+        )
         kinds = cov.by_kind()
         yield "    " + ", ".join(f"{k} {c}/{n}" for k, (c, n) in kinds.items()) + "\n"
         for t in cov.uncovered:
@@ -84,8 +86,13 @@ def as_json(run: Run, coverage: list[Coverage] | None = None) -> str:
     cases = []
     for r in run.results:
         c = r.case
-        d: dict = {"file": c.file, "line": c.line, "name": c.name, "cite": c.cite,
-                   "status": r.status}
+        d: dict = {
+            "file": c.file,
+            "line": c.line,
+            "name": c.name,
+            "cite": c.cite,
+            "status": r.status,
+        }
         if c.xfail:
             d["xfail"] = c.xfail
         if r.mismatches:
@@ -93,10 +100,12 @@ def as_json(run: Run, coverage: list[Coverage] | None = None) -> str:
         if r.diagnostics:
             d["errors"] = [x.as_dict() for x in r.diagnostics]
         cases.append(d)
-    out: dict = {"files": run.files, "cases": cases,
-                 "errors": [d.as_dict() for d in run.errors],
-                 "summary": {"passed": run.passed, "failed": run.failed,
-                             "xfailed": run.count("xfailed")}}
+    out: dict = {
+        "files": run.files,
+        "cases": cases,
+        "errors": [d.as_dict() for d in run.errors],
+        "summary": {"passed": run.passed, "failed": run.failed, "xfailed": run.count("xfailed")},
+    }
     if coverage is not None:
         out["coverage"] = [c.as_dict() for c in coverage]
     return json.dumps(out, ensure_ascii=False, indent=2) + "\n"
@@ -117,9 +126,13 @@ def _mismatch(m) -> dict:
 def junit(run: Run) -> str:
     """JUnit XML: a testsuite per file, a testcase per case; bad files as errors."""
     errors = run.count("error")
-    root = ET.Element("testsuites", name="policyctl test", tests=str(len(run.results)),
-                      failures=str(run.failed - errors),
-                      errors=str(errors + len({d.span.file if d.span else "" for d in run.errors})))
+    root = ET.Element(
+        "testsuites",
+        name="policyctl test",
+        tests=str(len(run.results)),
+        failures=str(run.failed - errors),
+        errors=str(errors + len({d.span.file if d.span else "" for d in run.errors})),
+    )
     by_file: dict[str, list[CaseResult]] = {f: [] for f in run.files}
     for r in run.results:
         by_file.setdefault(r.case.file, []).append(r)
@@ -129,24 +142,32 @@ def junit(run: Run) -> str:
     for f in sorted(set(by_file) | set(bad)):
         results = by_file.get(f, [])
         erred = sum(1 for r in results if r.status == "error") + (f in bad)
-        suite = ET.SubElement(root, "testsuite", name=f, tests=str(len(results)),
-                              failures=str(sum(1 for r in results if r.status in
-                                               ("failed", "xpassed"))),
-                              errors=str(erred),
-                              skipped=str(sum(1 for r in results if r.status == "xfailed")))
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=f,
+            tests=str(len(results)),
+            failures=str(sum(1 for r in results if r.status in ("failed", "xpassed"))),
+            errors=str(erred),
+            skipped=str(sum(1 for r in results if r.status == "xfailed")),
+        )
         if f in bad:
             tc = ET.SubElement(suite, "testcase", classname=f, name="(load)", file=f)
             err = ET.SubElement(tc, "error", message=bad[f][0])
             err.text = "\n".join(bad[f])
         for r in results:
-            tc = ET.SubElement(suite, "testcase", classname=f, name=r.case.name, file=f,
-                               line=str(r.case.line))
+            tc = ET.SubElement(
+                suite, "testcase", classname=f, name=r.case.name, file=f, line=str(r.case.line)
+            )
             if r.status == "xfailed":
                 ET.SubElement(tc, "skipped", message=f"xfail: {r.case.xfail}")
             elif not r.ok:
                 body = failure_text(r)
-                el = ET.SubElement(tc, "error" if r.status == "error" else "failure",
-                                   message=body.split("\n", 1)[0])
+                el = ET.SubElement(
+                    tc,
+                    "error" if r.status == "error" else "failure",
+                    message=body.split("\n", 1)[0],
+                )
                 el.text = body
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -45,13 +45,28 @@ DEFAULT_PATH = "policies/tests"
 STATUSES = ("active", "suspended", "terminated", "awaiting_reapplication")
 
 # What each level of a test file may hold: key -> required?
-FILE_KEYS = {"policy": True, "cases": True, "description": False, "as_of": False,
-             "roster": False}
-CASE_KEYS = {"name": True, "cite": True, "events": True, "expect": True, "as_of": False,
-             "roster": False, "explain": False, "xfail": False, "note": False}
+FILE_KEYS = {"policy": True, "cases": True, "description": False, "as_of": False, "roster": False}
+CASE_KEYS = {
+    "name": True,
+    "cite": True,
+    "events": True,
+    "expect": True,
+    "as_of": False,
+    "roster": False,
+    "explain": False,
+    "xfail": False,
+    "note": False,
+}
 EXPECT_KEYS = ("people", "institutions", "events_after_as_of", "events_outside_effective")
-PERSON_KEYS = ("status", "reapply_from", "cycles", "actions", "reapplications", "facts",
-               "institutions")
+PERSON_KEYS = (
+    "status",
+    "reapply_from",
+    "cycles",
+    "actions",
+    "reapplications",
+    "facts",
+    "institutions",
+)
 CYCLE_KEYS = ("period", "deducted", "score", "tier", "violations", "credited", "registration")
 INSTITUTION_KEYS = ("institution", "period", "staff", "sanctioned", "actions")
 EXPLAIN_KEYS = ("bands", "rules", "cites", "mentions")
@@ -159,8 +174,14 @@ def discover(paths: Iterable[str]) -> tuple[list[str], list[Diagnostic]]:
         elif path.is_file():
             files.append(p)
         else:
-            problems.append(Diagnostic("io", f"no such file or directory: `{p}`", Span(p),
-                                       f"test files live in `{DEFAULT_PATH}`"))
+            problems.append(
+                Diagnostic(
+                    "io",
+                    f"no such file or directory: `{p}`",
+                    Span(p),
+                    f"test files live in `{DEFAULT_PATH}`",
+                )
+            )
     return list(dict.fromkeys(files)), problems
 
 
@@ -178,8 +199,9 @@ class _Checker:
         s = self.doc.key_span(path) if key else self.doc.span(path)
         return Span(s.file, s.line)
 
-    def add(self, code: str, message: str, path: PathT, hint: str | None = None,
-            key: bool = False) -> None:
+    def add(
+        self, code: str, message: str, path: PathT, hint: str | None = None, key: bool = False
+    ) -> None:
         self.problems.append(Diagnostic(code, message, self.at(path, key), hint))
 
     def mapping(self, value: Any, path: PathT, what: str) -> bool:
@@ -197,14 +219,14 @@ class _Checker:
             return False
         return True
 
-    def keys(self, value: dict, path: PathT, allowed, what: str,
-             required: Iterable[str] = ()) -> None:
+    def keys(
+        self, value: dict, path: PathT, allowed, what: str, required: Iterable[str] = ()
+    ) -> None:
         for k in value:
             if k not in allowed:
                 near = closest(k, allowed)
                 hint = f"did you mean `{near}`?" if near else "allowed: " + ", ".join(allowed)
-                self.add("test-key", f"unknown key `{k}` in {what}", path + (k,), hint,
-                         key=True)
+                self.add("test-key", f"unknown key `{k}` in {what}", path + (k,), hint, key=True)
         for k in required:
             if k not in value:
                 self.add("test-missing", f"{what} has no `{k}`", path)
@@ -222,8 +244,12 @@ class _Checker:
                 return _dt.date.fromisoformat(value)
             except ValueError:
                 pass
-        self.add("test-date", f"{what} `{text}` is not a date", path,
-                 "write dates as YYYY-MM-DD, e.g. `2024-03-29`")
+        self.add(
+            "test-date",
+            f"{what} `{text}` is not a date",
+            path,
+            "write dates as YYYY-MM-DD, e.g. `2024-03-29`",
+        )
         return None
 
     def rows(self, value: Any, path: PathT, what: str) -> bool:
@@ -239,16 +265,26 @@ class _Checker:
         return sorted(self.problems, key=lambda d: d.span.line if d.span else 0)
 
     # -- a case ----------------------------------------------------------------------------
-    def case(self, c: dict, p: PathT, names: dict[str, int], default_as_of: _dt.date | None,
-             file_as_of: bool) -> tuple[int, _dt.date | None, bool]:
+    def case(
+        self,
+        c: dict,
+        p: PathT,
+        names: dict[str, int],
+        default_as_of: _dt.date | None,
+        file_as_of: bool,
+    ) -> tuple[int, _dt.date | None, bool]:
         """Check one case's keys; its line, as-of date, and whether its rows are rows."""
         self.keys(c, p, CASE_KEYS, "a case", [k for k, r in CASE_KEYS.items() if r])
         line = self.at(p).line
         name = c.get("name")
         if name is not None and self.text(name, p + ("name",), "name"):
             if name in names:
-                self.add("test-duplicate", f"two cases are named `{name}`", p + ("name",),
-                         f"the first is at line {names[name]}")
+                self.add(
+                    "test-duplicate",
+                    f"two cases are named `{name}`",
+                    p + ("name",),
+                    f"the first is at line {names[name]}",
+                )
             names.setdefault(name, line)
         for key in ("cite", "xfail"):
             if key in c:
@@ -258,8 +294,12 @@ class _Checker:
         else:
             as_of = default_as_of
             if not file_as_of:
-                self.add("test-missing", "a case has no `as_of`", p,
-                         "give the date to judge the outcome on, here or at the top of the file")
+                self.add(
+                    "test-missing",
+                    "a case has no `as_of`",
+                    p,
+                    "give the date to judge the outcome on, here or at the top of the file",
+                )
         rows_ok = "events" in c and self.rows(c["events"], p + ("events",), "events")
         if "roster" in c:
             rows_ok = self.rows(c["roster"], p + ("roster",), "roster") and rows_ok
@@ -282,16 +322,18 @@ class _Checker:
             for code, exp in people.items():
                 self.person(exp, path + ("people", code), code)
         insts = value.get("institutions")
-        if insts is not None and self.mapping(insts, path + ("institutions",),
-                                              "`expect.institutions`"):
+        if insts is not None and self.mapping(
+            insts, path + ("institutions",), "`expect.institutions`"
+        ):
             for inst, periods in insts.items():
                 p = path + ("institutions", inst)
                 if not self.mapping(periods, p, f"institution `{inst}`"):
                     continue
                 for period, exp in periods.items():
                     if self.mapping(exp, p + (period,), f"institution `{inst}` {period}"):
-                        self.keys(exp, p + (period,), INSTITUTION_KEYS,
-                                  f"institution `{inst}` {period}")
+                        self.keys(
+                            exp, p + (period,), INSTITUTION_KEYS, f"institution `{inst}` {period}"
+                        )
                         self.actions(exp.get("actions"), p + (period, "actions"))
 
     def person(self, exp: Any, path: PathT, code: str) -> None:
@@ -302,8 +344,12 @@ class _Checker:
         status = exp.get("status")
         if status is not None and status not in STATUSES:
             near = closest(str(status), STATUSES)
-            self.add("test-value", f"status `{status}` is not a status", path + ("status",),
-                     f"did you mean `{near}`?" if near else "one of " + ", ".join(STATUSES))
+            self.add(
+                "test-value",
+                f"status `{status}` is not a status",
+                path + ("status",),
+                f"did you mean `{near}`?" if near else "one of " + ", ".join(STATUSES),
+            )
         rf = exp.get("reapply_from")
         if rf is not None and rf != "never":
             self.date(rf, path + ("reapply_from",), "reapply_from")
@@ -336,8 +382,7 @@ class _Checker:
                 if k in EXPLAIN_KEYS and self.listing(v, p + (k,), f"`{k}`"):
                     for i, x in enumerate(v):
                         if not isinstance(x, str):
-                            self.add("test-type", f"`{k}` lists text, not {_kind(x)}",
-                                     p + (k, i))
+                            self.add("test-type", f"`{k}` lists text, not {_kind(x)}", p + (k, i))
 
 
 def load_file(path: str, policies: dict[Path, Policy] | None = None) -> Suite:
@@ -367,8 +412,7 @@ def load_file(path: str, policies: dict[Path, Policy] | None = None) -> Suite:
     raw_cases = []
     for i, c in enumerate(cases):
         if chk.mapping(c, ("cases", i), "a case"):
-            line, as_of, rows_ok = chk.case(c, ("cases", i), names, default_as_of,
-                                            "as_of" in data)
+            line, as_of, rows_ok = chk.case(c, ("cases", i), names, default_as_of, "as_of" in data)
             raw_cases.append((i, c, line, as_of, rows_ok))
     if policy is None:
         raise ScenarioError(chk.sorted())
@@ -377,32 +421,55 @@ def load_file(path: str, policies: dict[Path, Policy] | None = None) -> Suite:
     out: list[Case] = []
     with tempfile.TemporaryDirectory(prefix="policyctl-test-") as tmp:
         for i, c, line, as_of, rows_ok in raw_cases:
-            if not rows_ok or (default_roster is not None and "roster" not in c
-                               and not _all_mappings(default_roster)):
+            if not rows_ok or (
+                default_roster is not None
+                and "roster" not in c
+                and not _all_mappings(default_roster)
+            ):
                 continue
-            roster_path: PathT | None = ("cases", i, "roster") if "roster" in c else (
-                ("roster",) if default_roster is not None else None)
-            ledger = _ledger(doc, chk, policy, ("cases", i, "events"), roster_path, Path(tmp),
-                             i)
+            roster_path: PathT | None = (
+                ("cases", i, "roster")
+                if "roster" in c
+                else (("roster",) if default_roster is not None else None)
+            )
+            ledger = _ledger(doc, chk, policy, ("cases", i, "events"), roster_path, Path(tmp), i)
             if ledger is None or chk.problems:
                 continue
-            people = sorted({e.person for e in ledger.events if e.person}
-                            | set(ledger.roster or ()))
-            out.append(Case(path, c["name"], c["cite"], line, as_of, c["expect"],
-                            c.get("explain") or {}, c.get("xfail"), ledger, people))
+            people = sorted(
+                {e.person for e in ledger.events if e.person} | set(ledger.roster or ())
+            )
+            out.append(
+                Case(
+                    path,
+                    c["name"],
+                    c["cite"],
+                    line,
+                    as_of,
+                    c["expect"],
+                    c.get("explain") or {},
+                    c.get("xfail"),
+                    ledger,
+                    people,
+                )
+            )
     if chk.problems:
         raise ScenarioError(chk.sorted())
     return Suite(path, policy, out)
 
 
-def _policy(target: Path, written: str, chk: _Checker,
-            cache: dict[Path, Policy] | None) -> Policy | None:
+def _policy(
+    target: Path, written: str, chk: _Checker, cache: dict[Path, Policy] | None
+) -> Policy | None:
     key = target.resolve()
     if cache is not None and key in cache:
         return cache[key]
     if not target.is_file():
-        chk.add("test-policy", f"policy `{written}` not found", ("policy",),
-                f"the path is relative to the test file: looked for `{target}`")
+        chk.add(
+            "test-policy",
+            f"policy `{written}` not found",
+            ("policy",),
+            f"the path is relative to the test file: looked for `{target}`",
+        )
         return None
     try:
         policy = load_policy(target)
@@ -410,9 +477,13 @@ def _policy(target: Path, written: str, chk: _Checker,
         d = exc.diagnostics[0] if exc.diagnostics else None
         first = f"{d.span}: error[{d.code}]: {d.message}" if d else "invalid"
         more = len(exc.diagnostics) - 1
-        chk.add("test-policy", f"policy `{written}` does not load: {first}"
-                + (f" (and {more} more)" if more > 0 else ""), ("policy",),
-                f"run `policyctl validate {target}`")
+        chk.add(
+            "test-policy",
+            f"policy `{written}` does not load: {first}"
+            + (f" (and {more} more)" if more > 0 else ""),
+            ("policy",),
+            f"run `policyctl validate {target}`",
+        )
         return None
     if cache is not None:
         cache[key] = policy
@@ -423,8 +494,15 @@ def _all_mappings(rows: Any) -> bool:
     return isinstance(rows, list) and bool(rows) and all(isinstance(r, dict) for r in rows)
 
 
-def _ledger(doc: Document, chk: _Checker, policy: Policy, events: PathT,
-            roster: PathT | None, tmp: Path, n: int) -> Ledger | None:
+def _ledger(
+    doc: Document,
+    chk: _Checker,
+    policy: Policy,
+    events: PathT,
+    roster: PathT | None,
+    tmp: Path,
+    n: int,
+) -> Ledger | None:
     """The case's rows, read by the ledger reader; its problems moved to the rows' lines."""
     rows = _at(doc.data, events)
     ev_file = tmp / f"events-{n}.jsonl"
@@ -469,8 +547,9 @@ def _moved(d: Diagnostic, where: dict[str, PathT | None], chk: _Checker) -> Diag
     span = chk.at(path + (line - 1,)) if line >= 1 else chk.at(path)
     message, hint = d.message, d.hint
     if hint:  # "first at line 4" means the 4th row: name its line in the test file
-        hint = re.sub(r"\bline (\d+)\b",
-                      lambda m: f"line {chk.at(path + (int(m.group(1)) - 1,)).line}", hint)
+        hint = re.sub(
+            r"\bline (\d+)\b", lambda m: f"line {chk.at(path + (int(m.group(1)) - 1,)).line}", hint
+        )
     return Diagnostic(d.code, message, span, hint, d.severity)
 
 
@@ -489,7 +568,8 @@ def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
     return {dict: "a mapping", list: "a list", str: f"text `{value}`", bool: f"`{value}`"}.get(
-        type(value), f"`{value}`")
+        type(value), f"`{value}`"
+    )
 
 
 # ---- running -----------------------------------------------------------------------------
@@ -502,8 +582,9 @@ def run_case(suite: Suite, case: Case) -> CaseResult:
     try:
         outcome = evaluate(suite.policy, case.ledger, case.as_of, explain=case.people)
     except PolicyctlError as exc:
-        return CaseResult(case, suite.policy, "error",
-                          diagnostics=[_no_column(d) for d in exc.diagnostics])
+        return CaseResult(
+            case, suite.policy, "error", diagnostics=[_no_column(d) for d in exc.diagnostics]
+        )
     mismatches = check(case.expect, case.explain, outcome)
     if case.xfail:
         status = "xfailed" if mismatches else "xpassed"
