@@ -160,7 +160,8 @@ class Action:
 
     kind is interview | suspend | terminate | refer | ban | a policy-named action.
     For a range, `low` < `high`; for a fixed length `high` is None; `low` is None
-    for an open-ended suspension. `never` marks a permanent ban.
+    for an open-ended suspension, and for a bound with no floor (`suspend up to
+    30 days`: `high` alone). `never` marks a permanent ban.
     """
 
     kind: str
@@ -177,7 +178,7 @@ class Action:
         if self.never:
             return f"{self.kind} never"
         if self.low is None:
-            return self.kind
+            return self.kind if self.high is None else f"{self.kind} up to {self.high}"
         if self.high is None:
             return f"{self.kind} {self.low}"
         return f"{self.kind} {self.low.amount} to {self.high}"

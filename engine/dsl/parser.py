@@ -168,6 +168,10 @@ class _ToAst(Transformer):
             return (lo, None)
         return (lo, ast.Duration(_number(high, high.start_pos), u, high.start_pos))
 
+    def bound(self, meta, c):
+        n, unit = c
+        return (None, ast.Duration(_number(n, n.start_pos), _unit(unit), n.start_pos))
+
     def interview(self, meta, c):
         return ast.Action("interview", pos=meta.start_pos)
 

@@ -101,6 +101,11 @@ class Sanctions(Story):
             return act.low, {}
         decided = ev.attrs.get(column)
         if not decided:
+            if act.low is None:
+                # a bound with no floor (不超过30天): undecided, and dated by the bound,
+                # the latest the decision can reach, never by an invented shortest length
+                extra = {"discretionary": True, "range": _range_text(act), "undecided": True}
+                return act.high, extra
             return act.low, {"discretionary": True, "range": _range_text(act)}
         from engine.dsl.parser import ExprSyntaxError, parse_expr
 
@@ -112,7 +117,8 @@ class Sanctions(Story):
             raise ValueError(
                 f"column `{column}` should be a duration such as `18 months`, not `{decided}`"
             )
-        if not (_months(act.low) <= _months(dur) <= _months(act.high)):
+        floor = _months(act.low) if act.low is not None else 0
+        if dur.amount == 0 or not floor <= _months(dur) <= _months(act.high):
             raise ValueError(f"decided {column} `{decided}` is outside {spec.text}")
         return dur, {"discretionary": True, "range": _range_text(act), "decided": str(dur)}
 
@@ -170,7 +176,15 @@ class Sanctions(Story):
                 return
         else:
             if st.trace is not None:
-                self.say(st, d, "action", f"{spec.text}: {d} to {end}", cite, ev)
+                self.say(
+                    st,
+                    d,
+                    "action",
+                    f"{spec.text}: {d} to {end}"
+                    + (" at the latest (length undecided)" if extra.get("undecided") else ""),
+                    cite,
+                    ev,
+                )
         st.suspension = rec
         st.status = "suspended"
         st.awaiting_from = None
@@ -273,7 +287,9 @@ class Sanctions(Story):
                 st.reapply_from = until
                 rec = ActionRec("ban", d, until - ONE_DAY, b.cite, "ban", [ev.id], extra)
                 text = f"{b.then.text}: may re-apply from {until}" + (
-                    " (earliest date of a discretionary range)"
+                    " (the latest date its bound allows: the length is undecided)"
+                    if extra.get("undecided")
+                    else " (earliest date of a discretionary range)"
                     if extra.get("discretionary") and "decided" not in extra
                     else ""
                 )
@@ -432,6 +448,8 @@ class Sanctions(Story):
 @functools.lru_cache(maxsize=256)
 def _range_text(act) -> str:
     """`1 to 2 years`, `6 months to 1 year`: a range as the records print it."""
+    if act.low is None:
+        return f"up to {act.high}"
     low = act.low.amount if act.low.unit == act.high.unit else str(act.low)
     return f"{low} to {act.high}"
 

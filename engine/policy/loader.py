@@ -181,7 +181,8 @@ class _Builder:
                     "action",
                     f"`{text}` is not an action: {exc.message}",
                     origin.shifted(exc.offset) if inline else origin,
-                    "e.g. `interview`, `suspend 3 months`, `suspend 1 to 6 months`, `terminate`, "
+                    "e.g. `interview`, `suspend 3 months`, `suspend 1 to 6 months`, "
+                    "`suspend up to 30 days`, `terminate`, "
                     "`refer`, `ban 1 year`, `ban never`, or a name declared under `actions`",
                 )
             )
@@ -207,7 +208,10 @@ class _Builder:
                 "action",
                 f"`{text}`: a length of zero",
                 path,
-                "a sanction lasts at least a day; leave the action out instead",
+                f"a length with no floor (不超过{act.high.amount}...) is written "
+                f"`{act.kind} up to {act.high}`"
+                if act.low is not None and act.low.amount == 0 and act.high is not None
+                else "a sanction lasts at least a day; leave the action out instead",
             )
         if act.low and act.high and act.high.amount <= act.low.amount:
             self.err("action", f"`{text}`: the range must go from shorter to longer", path)

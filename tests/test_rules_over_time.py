@@ -1,0 +1,84 @@
+"""Issue 14, "Rules over time": scenario tests written from the texts, one section per point.
+
+Expected values are worked out by hand in each docstring, with the dates of
+docs/semantics.md: a sanction of N days/months from D runs to D + N - 1 day; a ban of
+N years from D allows a re-application from D + N years.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+from conftest import actions, person
+
+from engine.errors import EvaluationError
+from engine.policy.loader import check_policy, load_policy
+
+FMT = Path(__file__).parent / "fixtures" / "format"
+
+
+@functools.cache
+def pol(name: str):
+    return load_policy(FMT / f"{name}.yaml")
+
+
+def v(who: str, date: str, items: str, **kw) -> dict:
+    return {"person": who, "date": date, "items": items, **kw}
+
+
+# ---- §3c "at most N days" with no floor (暂停...不超过30天) ------------------------------------
+
+
+def test_bound_with_no_floor_is_undecided_and_dated_by_its_bound(run):
+    """suspend-bound 第三条: 3 points or more -> 暂停...不超过30天.
+
+    P: 2024-03-01 M3, no decided length: the suspension is reported undecided, with its
+    bound, and runs at the latest to 2024-03-01 + 30 days - 1 = 2024-03-30 (never a
+    made-up 1 day). As of 03-15 P is suspended; by the year's end restored (03-31).
+    Q: the same finding with the decision's `suspension: 10 days`: 03-01 .. 03-10.
+    """
+    rows = [v("P", "2024-03-01", "M3"), v("Q", "2024-03-01", "M3", suspension="10 days")]
+    r = run(pol("suspend-bound"), rows, as_of="2024-03-15")
+    (s,) = actions(r, "P", "suspend")
+    assert (s["start"], s["end"]) == ("2024-03-01", "2024-03-30")
+    assert (s["discretionary"], s["range"], s["undecided"]) == (True, "up to 30 days", True)
+    assert person(r, "P")["status"] == "suspended"
+    (q,) = actions(r, "Q", "suspend")
+    assert (q["end"], q["decided"], "undecided" in q) == ("2024-03-10", "10 days", False)
+    r = run(pol("suspend-bound"), rows, as_of="2024-12-31")
+    assert person(r, "P")["status"] == "active"
+    assert [a["start"] for a in actions(r, "P", "restore")] == ["2024-03-31"]
+
+
+def test_decided_length_above_the_bound_is_refused(run):
+    """不超过30天: a decided 31 days is outside the bound, a bad row with its line."""
+    with pytest.raises(EvaluationError, match="outside suspend up to 30 days"):
+        run(pol("suspend-bound"), [v("P", "2024-03-01", "M3", suspension="31 days")])
+
+
+def test_ban_with_no_floor(run):
+    """第四条 视情节在不超过3年的期限内不得再次申请: `ban at most 3 years`.
+
+    2024-05-01 M12: 12 points, terminated; the ban is undecided, dated by its bound:
+    re-apply from 2024-05-01 + 3 years = 2027-05-01 at the latest.
+    """
+    r = run(pol("suspend-bound"), [v("P", "2024-05-01", "M12")])
+    (b,) = actions(r, "P", "ban")
+    assert (b["end"], b["undecided"], b["range"]) == ("2027-04-30", True, "up to 3 years")
+    assert person(r, "P")["reapply_from"] == "2027-05-01"
+
+
+def test_zero_floor_points_to_the_bound_phrase(tmp_path):
+    """`suspend 0 to 30 days` stays an error (a length of zero), whose hint gives the
+    phrase that says 不超过30天."""
+    text = (FMT / "suspend-bound.yaml").read_text("utf-8")
+    assert "suspend up to 30 days" in text
+    (tmp_path / "suspend-bound.txt").write_bytes((FMT / "suspend-bound.txt").read_bytes())
+    bad = tmp_path / "suspend-bound.yaml"
+    bad.write_text(text.replace("suspend up to 30 days", "suspend 0 to 30 days"), "utf-8")
+    _, diags = check_policy(bad)
+    (d,) = [d for d in diags if d.severity == "error"]
+    assert d.code == "action" and "a length of zero" in d.message
+    assert "`suspend up to 30 days`" in d.hint
