@@ -82,3 +82,98 @@ def test_zero_floor_points_to_the_bound_phrase(tmp_path):
     (d,) = [d for d in diags if d.severity == "error"]
     assert d.code == "action" and "a length of zero" in d.message
     assert "`suspend up to 30 days`" in d.hint
+
+
+# ---- §3g validate misses -------------------------------------------------------------------
+
+
+def _variant(tmp_path, name: str, *swaps: tuple[str, str]):
+    """A format fixture with text swapped (each swap asserted to happen), checked."""
+    text = (FMT / f"{name}.yaml").read_text("utf-8")
+    for old, new in swaps:
+        assert old in text, old
+        text = text.replace(old, new)
+    src = f"{name}.txt"
+    (tmp_path / src).write_bytes((FMT / src).read_bytes())
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, "utf-8")
+    _, diags = check_policy(path)
+    return [d for d in diags if d.severity == "error"]
+
+
+def test_text_outside_a_closed_set_is_an_error(tmp_path):
+    """`reached_by == "one-shot"` can never hold: the ban would silently never fire.
+    The error points at the string (line 21 of bans-reached.yaml, column of `"one-shot"`
+    inside the flow mapping) and names the two values."""
+    (e,) = _variant(
+        tmp_path, "bans-reached", ('reached_by == "single"', 'reached_by == "one-shot"')
+    )
+    assert e.code == "value"
+    assert e.message == '`reached_by` is never "one-shot": its values are "accumulation", "single"'
+    line = (tmp_path / "bans-reached.yaml").read_text("utf-8").splitlines()[e.span.line - 1]
+    assert line[e.span.column - 1 :].startswith('"one-shot"')
+
+
+@pytest.mark.parametrize(
+    "swap,word,hint",
+    [
+        (
+            ('reached_by == "single"', '\'reached_by in ["single", "accumulaton"]\''),
+            "accumulaton",
+            'did you mean "accumulation"?',
+        ),
+        (('reached_by == "single"', 'cause == "fraud"'), "fraud", None),
+        (('reached_by == "single"', 'event.type != "reaply"'), "reaply", 'did you mean "reapply"?'),
+    ],
+    ids=["list", "cause", "event-type"],
+)
+def test_closed_sets_of_texts(tmp_path, swap, word, hint):
+    """A list member, a `cause` no item or rule has (bans-reached has no `cause`: only
+    the engine's points / rule / item), an event type the ledger refuses."""
+    (e,) = _variant(tmp_path, "bans-reached", swap)
+    assert e.code == "value" and f'never "{word}"' in e.message
+    if hint:
+        assert e.hint == hint
+
+
+def test_a_named_cause_is_in_the_closed_set(tmp_path):
+    """Once an item says `cause: fraud`, `cause == "fraud"` is a value it can take."""
+    errors = _variant(
+        tmp_path,
+        "bans-reached",
+        ("{code: M12, points: 12,", "{code: M12, points: 12, cause: fraud,"),
+        ('reached_by == "single"', 'cause == "fraud"'),
+    )
+    assert errors == []
+
+
+def test_reached_by_single_needs_a_top(tmp_path):
+    """reached_by is "single" when one act is worth the top of the scale (initial or
+    cap); with neither, the 3-year ban of bans-reached could never match."""
+    errors = _variant(
+        tmp_path, "bans-reached", ('cycle: {start: "01-01", cap: 12,', 'cycle: {start: "01-01",')
+    )
+    assert [(e.code, e.span.line) for e in errors] == [("reached-by", 21)]
+
+
+def test_initial_below_the_cap(tmp_path):
+    """`initial: 10` beside `cap: 12`, with an item worth 12: the cap lets the score
+    fall to -2 (an error at the cap), the item is worth more than the scale's 10, and
+    the band `deducted >= 12` lies beyond it."""
+    errors = _variant(
+        tmp_path,
+        "bans-reached",
+        ("scale: {kind: deductions,", "scale: {kind: deductions, initial: 10,"),
+    )
+    assert [e.code for e in errors] == ["scale", "points", "unreachable"]
+    assert (
+        "`cycle.cap` 12 is above `scale.initial` 10: a score could fall to -2" in errors[0].message
+    )
+    assert errors[1].message == "item `M12` is worth 12, more than the scale's 10"
+
+
+def test_event_types_agree_with_the_ledger():
+    from engine.ledger.read import EVENT_TYPES
+    from engine.policy.scopes import EVENT_TYPES as CLOSED
+
+    assert frozenset(EVENT_TYPES) == CLOSED

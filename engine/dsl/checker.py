@@ -67,8 +67,17 @@ def _suggest(word: str, options) -> str | None:
 
 
 class Checker:
-    def __init__(self, scope: Mapping[str, Type]):
+    """`closed`: the values a text can take where they form a closed set, keyed by a
+    scope name (`reached_by`) or by (record name, attribute) (`("event", "type")`), so
+    that `reached_by == "one-shot"`, which can never hold, is an error at load."""
+
+    def __init__(
+        self,
+        scope: Mapping[str, Type],
+        closed: Mapping[str | tuple[str, str], frozenset[str]] | None = None,
+    ):
         self.scope = scope
+        self.closed = closed or {}
         self.problems: list[Problem] = []
         self.out: Checked | None = None
         self._locals: list[tuple[str, Type, int]] = []
@@ -197,6 +206,8 @@ class Checker:
                 types = [strip(self.check(o)) for o in operands]
                 for i, op in enumerate(ops):
                     self._compare(operands[i + 1], op, types[i], types[i + 1])
+                    if self.closed and op in ("==", "!=", "in", "not in"):
+                        self._closed(operands[i], op, operands[i + 1])
                 return BOOL
             case ast.Cond(test=test, then=then, else_=else_):
                 self._expect_bool(test, "`if`")
@@ -205,6 +216,40 @@ class Checker:
                     self._err("type", f"`then` gives {_a(a)} but `else` gives {_a(b)}", else_)
                 return b if strip(a) in (NULL, ANY) else a
         return self._err("internal", f"unsupported expression {type(node).__name__}", node)
+
+    def _values(self, node) -> tuple[str, frozenset[str]] | None:
+        """The closed set of texts a node can take, with its name; None if open."""
+        assert self.out is not None
+        if isinstance(node, ast.Name) and id(node) not in self.out.slots:
+            values = self.closed.get(node.id)
+            return None if values is None else (node.id, values)
+        if isinstance(node, ast.Attr):
+            t = strip(self.out.types.get(id(node.obj), ANY))
+            if isinstance(t, RecordT):
+                values = self.closed.get((t.name, node.name))
+                return None if values is None else (f"{t.name}.{node.name}", values)
+        return None
+
+    def _closed(self, left, op: str, right) -> None:
+        """A text compared with a closed set of values must be one of them."""
+        pairs = []
+        if op in ("==", "!="):
+            pairs = [(left, right), (right, left)]
+        elif isinstance(right, ast.ListLit):  # name in ["a", "b"]
+            pairs = [(left, x) for x in right.items]
+        for side, lit in pairs:
+            found = self._values(side)
+            if found is None or not isinstance(lit, ast.Str) or lit.value in found[1]:
+                continue
+            name, values = found
+            shown = ", ".join(f'"{v}"' for v in sorted(values))
+            close = difflib.get_close_matches(lit.value, sorted(values), n=1, cutoff=0.5)
+            self._err(
+                "value",
+                f'`{name}` is never "{lit.value}": its values are {shown}',
+                lit,
+                f'did you mean "{close[0]}"?' if close else "compare with one of its values",
+            )
 
     def _expect_bool(self, node, where: str) -> None:
         t = strip(self.check(node))

@@ -106,6 +106,14 @@ class _Builder:
         self.d: dict = doc.data
         self.diags: list[Diagnostic] = []
         self.has_score = self.d["scale"].get("initial") is not None
+        causes = [
+            x["cause"]
+            for k in ("items", "credits", "rules")
+            for x in self.d.get(k) or []
+            if isinstance(x, dict) and x.get("cause")
+        ]
+        names = [a["name"] for a in self.d.get("actions") or [] if isinstance(a, dict)]
+        self.closed = scopes.closed_values(names, causes)
 
     def err(self, code: str, message: str, path, hint: str | None = None, key=False) -> None:
         span = self.doc.key_span(path) if key else self.doc.span(path)
@@ -131,7 +139,7 @@ class _Builder:
                 Diagnostic(exc.code, f"in `{text}`: {exc.message}", at(exc.offset), exc.hint)
             )
             return None
-        checker = Checker(scope)
+        checker = Checker(scope, self.closed)
         checked = checker.run(node, expected)
         if checker.problems:
             for p in checker.problems:
@@ -554,6 +562,32 @@ def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     top = policy.cycle.cap if policy.cycle.cap is not None else policy.scale.initial
     unit = policy.scale.unit
+    initial, cap = policy.scale.initial, policy.cycle.cap
+    if initial is not None and cap is not None and cap > initial:
+        out.append(
+            Diagnostic(
+                "scale",
+                f"`cycle.cap` {cap} is above `scale.initial` {initial}: a score could "
+                f"fall to {initial - cap}, and an act worth {initial} empties the score "
+                f"without counting as reached in one act",
+                doc.span(("cycle", "cap")),
+                f"a cap bounds the deductions at the scale: make it {initial}, or leave it out",
+            )
+        )
+    if initial is not None:  # points against the smaller of the scale and the cap
+        top = initial if cap is None else min(cap, initial)
+    if top is None:
+        out += [
+            Diagnostic(
+                "reached-by",
+                '`reached_by` is "single" only on a scale with a top (`scale.initial` or '
+                "`cycle.cap`): this ban can never match",
+                b.when.span,
+                "give the scale its top, or test `reached_by` no more",
+            )
+            for b in policy.bans
+            if b.when is not None and _tests_single(b.when.node)
+        ]
     for item in list(policy.items.values()) + list(policy.credits.values()):
         for value in (item.points, item.low, item.high):
             if value is None:
@@ -659,6 +693,24 @@ def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
             out.append(Diagnostic("duplicate", f"deadline id `{dl.id}` is used twice", dl.span))
         ids.add(dl.id)
     return out
+
+
+def _tests_single(node: ast.Node) -> bool:
+    """Whether a condition compares `reached_by` with "single" (in any form)."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Compare):
+            names = {o.id for o in n.operands if isinstance(o, ast.Name)}
+            texts = {o.value for o in n.operands if isinstance(o, ast.Str)}
+            texts |= {
+                x.value
+                for o in n.operands
+                if isinstance(o, ast.ListLit)
+                for x in o.items
+                if isinstance(x, ast.Str)
+            }
+            if "reached_by" in names and "single" in texts:
+                return True
+    return False
 
 
 def _provenance(policy: Policy, doc: Document) -> list[Diagnostic]:

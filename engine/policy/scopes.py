@@ -79,6 +79,32 @@ MEMBER = RecordT(
 )
 
 
+# The values a text can take where the engine alone decides them (Checker's `closed`):
+# an event's type (the ledger's EVENT_TYPES: tests/test_validate.py holds them equal),
+# the actions an `actions` record can name besides the policy's own, and how a
+# terminating total was reached.
+EVENT_TYPES = frozenset(
+    {"violation", "reapply", "credit", "institution_suspended", "institution_terminated"}
+)
+ACTION_KINDS = frozenset(
+    {"interview", "suspend", "terminate", "refer", "ban", "restore", "reinstate"}
+)
+REACHED_BY = frozenset({"single", "accumulation"})
+# `cause` when the terminating item or rule names none (sanctions.py)
+ENGINE_CAUSES = frozenset({"points", "rule", "item"})
+
+
+def closed_values(named_actions, causes) -> dict:
+    """The closed sets of texts for a policy with these named actions and item/rule
+    causes, as the checker takes them."""
+    return {
+        ("event", "type"): EVENT_TYPES,
+        ("action", "action"): ACTION_KINDS | frozenset(named_actions),
+        "reached_by": REACHED_BY,
+        "cause": ENGINE_CAUSES | frozenset(causes),
+    }
+
+
 def _totals(has_score: bool) -> dict[str, Type]:
     names: dict[str, Type] = {"deducted": NUM}
     if has_score:
