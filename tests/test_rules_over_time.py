@@ -177,3 +177,51 @@ def test_event_types_agree_with_the_ledger():
     from engine.policy.scopes import EVENT_TYPES as CLOSED
 
     assert frozenset(EVENT_TYPES) == CLOSED
+
+
+# ---- §3h diff compares bands as sets of reachable totals -----------------------------------
+
+DIFF = Path(__file__).parent / "fixtures" / "diff"
+
+
+def _tiers_variant(tmp_path, *swaps: tuple[str, str]):
+    text = (DIFF / "base.yaml").read_text("utf-8")
+    for old, new in swaps:
+        assert old in text, old
+        text = text.replace(old, new)
+    (tmp_path / "source.txt").write_bytes((DIFF / "source.txt").read_bytes())
+    path = tmp_path / "variant.yaml"
+    path.write_text(text, "utf-8")
+    from engine.compare.diff import diff_policies
+
+    d = diff_policies(load_policy(DIFF / "base.yaml"), load_policy(path))
+    return [(c.section, c.element, c.field, c.old, c.new) for c in d.changes]
+
+
+def test_same_reachable_totals_are_the_same_band(tmp_path):
+    """On base.yaml's whole-point scale (unit 1) `4 < deducted < 6` holds only 5, as
+    `5 <= deducted < 6` does; `5 < deducted < 9` holds 6, 7, 8 as `6 <= deducted <= 8`;
+    `8 < deducted < 12` 9..11; `deducted > 11` 12 and up: no change at all."""
+    assert (
+        _tiers_variant(
+            tmp_path,
+            ("when: 5 <= deducted < 6,", "when: 4 < deducted < 6,"),
+            ("when: 6 <= deducted <= 8,", "when: 5 < deducted < 9,"),
+            ("when: 9 <= deducted <= 11,", "when: 8 < deducted < 12,"),
+            ("when: deducted >= 12,", "when: deducted > 11,"),
+        )
+        == []
+    )
+
+
+def test_a_band_that_loses_a_total_is_changed(tmp_path):
+    """`5 < deducted < 8` no longer holds 8, which `8 <= deducted <= 11` now holds: both
+    bounds changed, shown as written."""
+    assert _tiers_variant(
+        tmp_path,
+        ("when: 6 <= deducted <= 8,", "when: 5 < deducted < 8,"),
+        ("when: 9 <= deducted <= 11,", "when: 8 <= deducted <= 11,"),
+    ) == [
+        ("tiers", "suspend-3m", "bounds", "6 <= deducted <= 8", "5 < deducted < 8"),
+        ("tiers", "suspend-6m", "bounds", "9 <= deducted <= 11", "8 <= deducted <= 11"),
+    ]

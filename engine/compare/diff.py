@@ -47,7 +47,7 @@ from typing import Any
 from engine.dsl import ast
 from engine.errors import Diagnostic, PolicyError
 from engine.numbers import number_text
-from engine.policy import provenance
+from engine.policy import bands, provenance
 from engine.policy.codemap import Pairing, load_map, pair_items
 from engine.policy.model import ActionSpec, Ban, Expr, Item, Policy, Tier
 
@@ -642,13 +642,15 @@ class _Differ:
 
     def tiers(self) -> None:
         a, b = self.a, self.b
+        # each tier's scale unit: a band is the set of totals its policy can reach
+        units = {id(t): p.scale.unit for p in (a, b) for t in p.tiers}
         self.keyed(
             "tiers",
             a.tiers,
             b.tiers,
             "id",
-            [("bounds", _Bounds), ("then", lambda t: _A(t.then))],
-            lambda t: f"{_Bounds(t)}: {_acts(t.then)}",
+            [("bounds", lambda t: _Bounds(t, units[id(t)])), ("then", lambda t: _A(t.then))],
+            lambda t: f"{_Bounds(t, units[id(t)])}: {_acts(t.then)}",
         )
         # Split `then` into `action` (another kind) and `duration` (same kinds, other lengths).
         out = []
@@ -786,23 +788,39 @@ class _Differ:
 
 
 class _Bounds:
-    """A tier's condition: equal when it is the same band of `deducted`, or the same tree."""
+    """A tier's condition: equal when it holds the same reachable totals of `deducted`,
+    or is the same tree.
 
-    __slots__ = ("tier",)
+    A band is compared as the set of totals it holds on its scale (the multiples of the
+    unit from 0 up): on a whole-point scale `deducted > 9` and `deducted >= 10` hold the
+    same totals and are the same band. Under two different units the sets are taken
+    as written (the band itself), since the totals themselves differ.
+    """
 
-    def __init__(self, tier: Tier):
+    __slots__ = ("tier", "unit", "steps")
+
+    def __init__(self, tier: Tier, unit: Any = 1):
         self.tier = tier
+        self.unit = unit
+        band = tier.band
+        # (first reachable total, last or None when unbounded, unbounded), None if empty
+        self.steps: Any = None
+        if band is not None and bands.first_step(band, unit) is not None:
+            last = None if band.hi is None else bands.last_step(band, unit)
+            self.steps = (bands.first_step(band, unit), last, band.hi is None)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, _Bounds):
             return False
         x, y = self.tier, other.tier
+        if self.steps is not None and other.steps is not None and self.unit == other.unit:
+            return self.steps == other.steps
         if x.band is not None and y.band is not None:
             return x.band == y.band
         return canonical(x.when.node) == canonical(y.when.node)
 
     def __hash__(self) -> int:
-        return hash(self.tier.band)
+        return hash(self.tier.band is None)
 
     def __str__(self) -> str:
         t = self.tier
