@@ -20,7 +20,9 @@ from typing import NoReturn
 
 import click
 
+from engine import i18n
 from engine.errors import PolicyctlError
+from engine.i18n import N_, _
 
 
 def _fail(exc: PolicyctlError) -> None:
@@ -82,29 +84,182 @@ def _is_utf8(encoding: str | None) -> bool:
         return False
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="policyctl")
+# --help in the chosen language: help texts are written in English, marked with N_()
+# for the catalogue, and translated when shown (the language is chosen after the
+# decorators run). Click's own words (Usage, Options, default) go through the
+# same catalogue.
+
+
+class _Formatter(click.HelpFormatter):
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(_(heading))
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+def _translated(record: tuple[str, str] | None) -> tuple[str, str] | None:
+    if record is None:
+        return None
+    opt, text = record
+    for word in ("default: ", "required"):
+        text = text.replace(word, _(word))
+    return opt, text
+
+
+class _Option(click.Option):
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        english = self.help
+        self.help = _(english) if english else english
+        try:
+            return _translated(super().get_help_record(ctx))
+        finally:
+            self.help = english
+
+
+class _Command(click.Command):
+    context_class = _Context
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("context_settings", {"help_option_names": ["-h", "--help"]})
+        super().__init__(*args, **kwargs)
+        _lang_option(self)
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        english = self.help
+        self.help = _(english) if english else english
+        try:
+            super().format_help_text(ctx, formatter)
+        finally:
+            self.help = english
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        english = self.help
+        self.help = _(english) if english else english
+        try:
+            return super().get_short_help_str(limit)
+        finally:
+            self.help = english
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None and not isinstance(option, _Option):
+            option.help = N_("Show this message and exit.")
+            option.__class__ = _Option  # click's own option, its help translated when shown
+        return option
+
+
+class _Group(_Command, click.Group):
+    command_class = _Command
+
+    def main(self, *args, **kwargs):
+        """The language from the environment before any argument is read (so that
+        `--help` is translated); `--lang` then overrides it."""
+        try:
+            i18n.set_language()
+        except i18n.UnknownLanguage as exc:
+            i18n.set_language("en")
+            argv = kwargs.get("args", args[0] if args else None)
+            if "--lang" not in (sys.argv[1:] if argv is None else argv):
+                error = click.UsageError(_bad_language("POLICYCTL_LANG", str(exc)))
+                if not kwargs.get("standalone_mode", True):
+                    raise error from None
+                error.show()
+                sys.exit(error.exit_code)
+        return super().main(*args, **kwargs)
+
+
+def _bad_language(where: str, value: str) -> str:
+    return _("{where}: `{value}` is not a language policyctl speaks (zh, en)").format(
+        where=where, value=value
+    )
+
+
+def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is None:
+        return
+    try:
+        i18n.set_language(value)
+    except i18n.UnknownLanguage:
+        raise click.BadParameter(_bad_language("--lang", value)) from None
+
+
+def _lang_option(command: click.Command) -> None:
+    """`--lang zh|en` on every command and on the group: eager, so it is read before
+    `--help` is acted on when it comes first."""
+    command.params.append(
+        _Option(
+            ["--lang"],
+            metavar="zh|en",
+            is_eager=True,
+            expose_value=False,
+            callback=_set_lang,
+            help=N_("language of messages and reports (default: POLICYCTL_LANG, else the locale)"),
+        )
+    )
+
+
+def _option(*decls: str, **attrs):
+    return click.option(*decls, cls=_Option, **attrs)
+
+
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import version
+
+    click.echo(_("policyctl, version {version}").format(version=version("policyctl")))
+    ctx.exit()
+
+
+# click's own words in a help page, for the catalogue
+_CLICK_WORDS = (
+    N_("Usage: "),
+    N_("Options"),
+    N_("Commands"),
+    N_("Arguments"),
+    N_("Positional arguments"),
+    N_("default: "),
+    N_("required"),
+)
+
+
+@click.group(
+    cls=_Group,
+    help=N_(
+        "Regulation-as-code for medical-insurance practitioner points regimes.\n\n"
+        "A policy is one regulation version as YAML: `validate` checks it, `evaluate` "
+        "applies it to a ledger of inspection findings, `test` runs the scenario tests "
+        "written beside it, and `diff` says what a revision changes and for whom."
+    ),
+)
+@_option(
+    "--version",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_show_version,
+    help=N_("Show the version and exit."),
+)
 def cli() -> None:
-    """Regulation-as-code for medical-insurance practitioner points regimes.
-
-    A policy is one regulation version as YAML: `validate` checks it, `evaluate`
-    applies it to a ledger of inspection findings, `test` runs the scenario tests
-    written beside it, and `diff` says what a revision changes and for whom.
-    """
+    pass
 
 
-@cli.command()
+@cli.command(help=N_("Check policy files: structure, expressions, tiers, provenance."))
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option(
+@_option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="text: one line per problem; json: a list of objects",
+    help=N_("text: one line per problem; json: a list of objects"),
 )
 def validate(files: tuple[str, ...], fmt: str) -> None:
-    """Check policy files: structure, expressions, tiers, provenance."""
     from engine.policy.loader import check_policy
 
     results = []
@@ -139,46 +294,54 @@ def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
         raise click.BadParameter(f"`{value}` is not a date (YYYY-MM-DD)") from None
 
 
-@cli.command()
-@click.option(
+@cli.command(
+    help=N_(
+        "Evaluate a ledger of events under a policy.\n\nWith --explain and no --output, "
+        "prints only the story; with both, the report goes to the file and the story "
+        "to standard output."
+    )
+)
+@_option(
     "--policy",
     "policy_path",
     required=True,
     type=click.Path(dir_okay=False),
-    help="the policy YAML",
+    help=N_("the policy YAML"),
 )
-@click.option("--events", required=True, help="events file: .csv, .xlsx, .jsonl, or - for stdin")
-@click.option("--roster", default=None, help="roster file (person, institution, ...)")
-@click.option(
+@_option("--events", required=True, help=N_("events file: .csv, .xlsx, .jsonl, or - for stdin"))
+@_option("--roster", default=None, help=N_("roster file (person, institution, ...)"))
+@_option(
     "--as-of",
     "as_of",
     callback=_parse_as_of,
     default=None,
-    help="the date to report status on (default: today)",
+    help=N_("the date to report status on (default: today)"),
 )
-@click.option(
+@_option(
     "--format",
     "fmt",
     type=click.Choice(["json", "jsonl", "csv", "table"]),
     default="json",
     show_default=True,
 )
-@click.option("--output", "-o", default=None, help="write the report here (default: stdout)")
-@click.option(
+@_option("--output", "-o", default=None, help=N_("write the report here (default: stdout)"))
+@_option(
     "--explain",
     "explain_people",
     multiple=True,
     metavar="PERSON",
-    help="tell this person's story, event by event (may repeat)",
+    help=N_("tell this person's story, event by event (may repeat)"),
 )
-@click.option("--encoding", default=None, help="CSV encoding (default: UTF-8, else GB18030)")
-@click.option(
+@_option("--encoding", default=None, help=N_("CSV encoding (default: UTF-8, else GB18030)"))
+@_option(
     "--jobs",
     "-j",
     type=click.IntRange(1, 2),
     default=None,
-    help="processes to fold on: 1, or 2 (default: 2 for a large date-ordered "
-    "ledger with a roster on a machine with two cores or more)",
+    help=N_(
+        "processes to fold on: 1, or 2 (default: 2 for a large date-ordered "
+        "ledger with a roster on a machine with two cores or more)"
+    ),
 )
 def evaluate(
     policy_path: str,
@@ -191,11 +354,6 @@ def evaluate(
     encoding: str | None,
     jobs: int | None,
 ) -> None:
-    """Evaluate a ledger of events under a policy.
-
-    With --explain and no --output, prints only the story; with both, the report
-    goes to the file and the story to standard output.
-    """
     from engine.evaluation.fold import paused_gc
 
     progress = None
@@ -272,30 +430,35 @@ def _evaluate(
             click.echo(explain(outcome, person))
 
 
-@cli.command("test")
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+@cli.command(
+    "test",
+    help=N_(
+        "Run scenario tests (YAML files with `cases:`) under PATH... (default policies/tests)."
+        "\n\nPrints each failing case with expected against actual and the person's "
+        "explanation, then `N passed, N failed`; exits 1 on any failure or bad file."
+    ),
 )
-@click.option(
+@click.argument("paths", nargs=-1, type=click.Path())
+@_option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_option(
     "--junit",
     "junit_file",
     default=None,
     type=click.Path(dir_okay=False),
-    help="also write a JUnit XML report here",
+    help=N_("also write a JUnit XML report here"),
 )
-@click.option(
+@_option(
     "--coverage",
     "with_coverage",
     is_flag=True,
-    help="report the items, tiers, rules, bans... no case exercises",
+    help=N_("report the items, tiers, rules, bans... no case exercises"),
 )
-@click.option(
+@_option(
     "--fail-under",
     type=click.FloatRange(0, 100),
     default=None,
     metavar="PERCENT",
-    help="with --coverage: exit 1 if a policy's coverage is below this",
+    help=N_("with --coverage: exit 1 if a policy's coverage is below this"),
 )
 def run_tests(
     paths: tuple[str, ...],
@@ -304,11 +467,6 @@ def run_tests(
     with_coverage: bool,
     fail_under: float | None,
 ) -> None:
-    """Run scenario tests (YAML files with `cases:`) under PATH... (default policies/tests).
-
-    Prints each failing case with expected against actual and the person's
-    explanation, then `N passed, N failed`; exits 1 on any failure or bad file.
-    """
     from engine.testing import report as testreport
     from engine.testing.coverage import measure
     from engine.testing.scenarios import DEFAULT_PATH, run_paths
@@ -329,20 +487,26 @@ def run_tests(
     sys.exit(1 if run.errors or run.failed or short else 0)
 
 
-@cli.command("diff")
+@cli.command(
+    "diff",
+    help=N_(
+        "What changed from OLD to NEW, and (with --events) whose outcome it changes."
+        "\n\nExit status as for diff(1): 0 no changes, 1 changes, 2 trouble."
+    ),
+)
 @click.argument("old", type=click.Path(dir_okay=False))
 @click.argument("new", type=click.Path(dir_okay=False))
-@click.option(
+@_option(
     "--map",
     "map_path",
     default=None,
     type=click.Path(dir_okay=False),
-    help="YAML: old item code -> new item code, or null for no counterpart",
+    help=N_("YAML: old item code -> new item code, or null for no counterpart"),
 )
-@click.option("--events", default=None, help="evaluate this ledger under both policies")
-@click.option("--roster", default=None, help="roster file, with --events")
-@click.option("--as-of", "as_of", default=None, help="status date, with --events (default: today)")
-@click.option(
+@_option("--events", default=None, help=N_("evaluate this ledger under both policies"))
+@_option("--roster", default=None, help=N_("roster file, with --events"))
+@_option("--as-of", "as_of", default=None, help=N_("status date, with --events (default: today)"))
+@_option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json", "markdown"]),
@@ -358,10 +522,6 @@ def diff_command(
     as_of: str | None,
     fmt: str,
 ) -> None:
-    """What changed from OLD to NEW, and (with --events) whose outcome it changes.
-
-    Exit status as for diff(1): 0 no changes, 1 changes, 2 trouble.
-    """
     from engine.compare.diff import diff_files
     from engine.compare.render import render
 

@@ -15,6 +15,8 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from engine.i18n import _
+
 
 @dataclass(frozen=True, slots=True)
 class Span:
@@ -38,7 +40,11 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
-    """One problem: a stable `code`, a lowercase message, where, and a hint."""
+    """One problem: a stable `code`, a lowercase message, where, and a hint.
+
+    The message and hint are in the language chosen when the diagnostic was made
+    (engine.i18n); the code and the `error[code]` shape are the same in every
+    language, for scripts that read them."""
 
     code: str
     message: str
@@ -50,7 +56,7 @@ class Diagnostic:
         where = f"{self.span}: " if self.span else ""
         text = f"{where}{self.severity}[{self.code}]: {self.message}"
         if self.hint:
-            text += f" (hint: {self.hint})"
+            text += _(" (hint: {hint})").format(hint=self.hint)
         return text
 
     def as_dict(self) -> dict:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
 
-from engine.evaluation.fold import evaluate
-from engine.ledger.read import read_ledger
-from engine.policy.loader import load_policy
+# Golden files and messages asserted in tests are English, whatever the developer's
+# locale; tests of the Chinese output choose it explicitly (tests/test_i18n.py).
+os.environ["POLICYCTL_LANG"] = "en"
+
+from engine import i18n  # noqa: E402
+from engine.evaluation.fold import evaluate  # noqa: E402
+from engine.ledger.read import read_ledger  # noqa: E402
+from engine.policy.loader import load_policy  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
@@ -88,3 +94,10 @@ def actions(result: dict, code: str, kind: str | None = None) -> list[dict]:
 
 def cycle(result: dict, code: str, period: str) -> dict:
     return next(c for c in person(result, code)["cycles"] if c["period"] == period)
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A test that ran the CLI with `--lang zh` leaves the process in English."""
+    yield
+    i18n.set_language("en")

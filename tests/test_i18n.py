@@ -1,0 +1,245 @@
+"""Messages in Chinese and English (engine/i18n, docs/i18n.md).
+
+Every command runs in both languages; a message that the Chinese catalogue lacks
+fails the run (i18n.missing()), and so does a catalogue that is not current with
+the code, an untranslated or fuzzy entry, or a translation that drops a placeholder.
+Codes (`error[points]`) and JSON keys are the same in both languages.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine import i18n
+from engine.cli import cli
+from engine.errors import Diagnostic, Span
+
+ROOT = Path(__file__).resolve().parent.parent
+FIX = Path(__file__).parent / "fixtures"
+JINING = str(ROOT / "policies" / "jining.yaml")
+ZHANJIANG = str(ROOT / "policies" / "zhanjiang.yaml")
+ZH_PO = ROOT / "engine" / "i18n" / "locale" / "zh_CN" / "LC_MESSAGES" / "policyctl.po"
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+EVALUATE = [
+    "evaluate",
+    "--policy",
+    JINING,
+    "--events",
+    str(FIX / "cli" / "events.csv"),
+    "--roster",
+    str(FIX / "cli" / "roster.csv"),
+    "--as-of",
+    "2025-12-31",
+]
+
+# Each command, and each kind of output it has, as a user runs it.
+RUNS = {
+    "help": ["--help"],
+    "evaluate-help": ["evaluate", "--help"],
+    "validate-help": ["validate", "--help"],
+    "test-help": ["test", "--help"],
+    "diff-help": ["diff", "--help"],
+    "version": ["--version"],
+    "validate": ["validate", JINING, ZHANJIANG],
+    "validate-bad": ["validate", *(str(p) for p in sorted((FIX / "policies").glob("*.yaml")))],
+    "validate-json": ["validate", "--format", "json", str(FIX / "policies" / "gap.yaml")],
+    "evaluate-json": EVALUATE,
+    "evaluate-csv": [*EVALUATE, "--format", "csv"],
+    "evaluate-table": [*EVALUATE, "--format", "table"],
+    "evaluate-explain": [*EVALUATE, "--explain", "P1", "--explain", "P2"],
+    "evaluate-bad-ledger": [
+        "evaluate",
+        "--policy",
+        JINING,
+        "--events",
+        str(FIX / "policies" / "source.txt"),
+    ],
+    "test": ["test", str(ROOT / "policies" / "tests" / "jining")],
+    "test-coverage": ["test", "--coverage", str(ROOT / "policies" / "tests" / "jining")],
+    "diff": ["diff", str(FIX / "diff" / "base.yaml"), str(FIX / "diff" / "revised.yaml")],
+    "diff-markdown": [
+        "diff",
+        "--format",
+        "markdown",
+        str(FIX / "diff" / "base.yaml"),
+        str(FIX / "diff" / "revised.yaml"),
+        "--events",
+        str(FIX / "diff" / "revised-events.csv"),
+        "--as-of",
+        "2025-12-31",
+    ],
+    "diff-cross": [
+        "diff",
+        JINING,
+        ZHANJIANG,
+        "--map",
+        str(ROOT / "policies" / "maps" / "jining-to-zhanjiang.yaml"),
+    ],
+}
+
+
+def _run(args: list[str], lang: str):
+    i18n.forget()
+    result = CliRunner().invoke(cli, ["--lang", lang, *args])
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit
+    ), result.exception
+    return result, i18n.missing()
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_every_message_of_every_command_has_a_chinese_translation(name):
+    en, missing_en = _run(RUNS[name], "en")
+    zh, missing_zh = _run(RUNS[name], "zh")
+    assert not missing_zh, f"messages with no Chinese translation: {sorted(missing_zh)}"
+    assert not missing_en
+    assert zh.exit_code == en.exit_code
+    # the same codes, in the same order, in both languages
+    codes = re.compile(r"(?:error|warning)\[[\w-]+\]")
+    assert codes.findall(zh.output) == codes.findall(en.output)
+
+
+@pytest.mark.parametrize("name", ["help", "evaluate-help", "diff-help", "validate-bad"])
+def test_chinese_output_is_chinese(name):
+    zh, _ = _run(RUNS[name], "zh")
+    en, _ = _run(RUNS[name], "en")
+    assert HAN.search(zh.output)
+    assert zh.output != en.output
+
+
+def test_json_keys_are_the_same_in_both_languages():
+    en, _ = _run(RUNS["validate-json"], "en")
+    zh, _ = _run(RUNS["validate-json"], "zh")
+    en_rows, zh_rows = json.loads(en.stdout), json.loads(zh.stdout)
+    assert [sorted(r) for r in en_rows] == [sorted(r) for r in zh_rows]
+    assert [r["code"] for r in en_rows] == [r["code"] for r in zh_rows]
+    out_en, _ = _run(RUNS["evaluate-json"], "en")
+    out_zh, _ = _run(RUNS["evaluate-json"], "zh")
+    assert out_en.stdout == out_zh.stdout  # a JSON report is data: no language in it
+
+
+def test_version():
+    from importlib.metadata import version
+
+    en, _ = _run(["--version"], "en")
+    zh, _ = _run(["--version"], "zh")
+    assert en.output == f"policyctl, version {version('policyctl')}\n"
+    assert zh.output == f"policyctl，版本 {version('policyctl')}\n"
+
+
+def test_a_diagnostic_keeps_its_code_and_translates_its_hint():
+    d = Diagnostic("points", "x", Span("p.yaml", 3, 5), hint="y")
+    with i18n.using("en"):
+        assert d.render() == "p.yaml:3:5: error[points]: x (hint: y)"
+    with i18n.using("zh"):
+        assert d.render() == "p.yaml:3:5: error[points]: x（提示：y）"
+
+
+# -- choosing the language ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "environ, expected",
+    [
+        ({}, "en"),
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LANG": "zh_TW.UTF-8"}, "zh"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({"LANG": "de_DE.UTF-8"}, "en"),
+        ({"LC_ALL": "zh_CN.GB18030", "LANG": "en_US.UTF-8"}, "zh"),
+        ({"LANGUAGE": "en:zh", "LANG": "zh_CN.UTF-8"}, "en"),
+        ({"LANG": "zh_CN.UTF-8", "POLICYCTL_LANG": "en"}, "en"),
+        ({"LANG": "en_US.UTF-8", "POLICYCTL_LANG": "zh"}, "zh"),
+        ({"POLICYCTL_LANG": "zh-CN"}, "zh"),
+    ],
+)
+def test_language_from_the_environment(environ, expected):
+    assert i18n.language_from_environment(environ) == expected
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(i18n.UnknownLanguage):
+        i18n.language_from_environment({"POLICYCTL_LANG": "fr"})
+
+
+def test_the_cli_reads_the_locale_and_lang_overrides_it(monkeypatch):
+    monkeypatch.delenv("POLICYCTL_LANG", raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LANGUAGE", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    runner = CliRunner()
+    assert "用法" in runner.invoke(cli, ["--help"]).output
+    assert "Usage" in runner.invoke(cli, ["--lang", "en", "--help"]).output
+    assert "Usage" in runner.invoke(cli, ["validate", "--lang", "en", "--help"]).output
+    monkeypatch.setenv("POLICYCTL_LANG", "en")
+    assert "Usage" in runner.invoke(cli, ["--help"]).output
+    assert "用法" in runner.invoke(cli, ["--lang", "zh", "--help"]).output
+
+
+def test_bad_language_is_a_usage_error(monkeypatch):
+    r = CliRunner().invoke(cli, ["--lang", "fr", "--help"])
+    assert r.exit_code == 2 and "`fr`" in r.output
+    monkeypatch.setenv("POLICYCTL_LANG", "klingon")
+    r = CliRunner().invoke(cli, ["validate", JINING])
+    assert r.exit_code == 2 and "POLICYCTL_LANG" in r.output
+
+
+def test_the_missing_translation_check_can_fail():
+    i18n.forget()
+    with i18n.using("zh"):
+        assert i18n._("a message nobody translated") == "a message nobody translated"
+    assert i18n.missing() == {"a message nobody translated"}
+    i18n.forget()
+
+
+# -- the catalogues -----------------------------------------------------------------
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("i18n_tool", ROOT / "tools" / "i18n.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_catalogues_are_current_with_the_code():
+    pytest.importorskip("babel", reason="Babel (the test extra) maintains the catalogues")
+    stale = _tool().stale()
+    assert not stale, f"stale catalogues (run python tools/i18n.py): {stale}"
+
+
+def test_every_message_is_translated_with_its_placeholders():
+    pytest.importorskip("babel", reason="Babel (the test extra) reads the catalogues")
+    from babel.messages.pofile import read_po
+
+    with ZH_PO.open("rb") as f:
+        cat = read_po(f, locale="zh_CN")
+    names = re.compile(r"\{(\w*)[^}]*\}")
+    problems = []
+    for m in cat:
+        if not m.id:
+            continue
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        if m.fuzzy or not all(strings):
+            problems.append(f"untranslated: {ids[0]!r}")
+            continue
+        for s in strings:
+            if sorted(names.findall(s)) != sorted(names.findall(ids[-1])):
+                problems.append(f"placeholders differ: {ids[0]!r} -> {s!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_compiled_catalogue_ships_as_package_data():
+    text = (ROOT / "pyproject.toml").read_text("utf-8")
+    assert '"engine.i18n" = ["locale/*/LC_MESSAGES/*.mo"]' in text
+    assert (ROOT / "engine/i18n/locale/zh_CN/LC_MESSAGES/policyctl.mo").exists()
