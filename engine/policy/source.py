@@ -22,6 +22,8 @@ from typing import Any
 import yaml
 
 from engine.errors import Diagnostic, PolicyError, Span
+from engine.i18n import _
+from engine.policy import yamlerrors
 
 try:  # libyaml is in the PyYAML wheels; fall back quietly where it is not
     from yaml import CSafeLoader as _Loader
@@ -85,7 +87,11 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
             raw = Path(path).read_bytes()
         except OSError as exc:
             raise PolicyError(
-                Diagnostic("io", f"cannot read file: {exc.strerror or exc}", Span(name))
+                Diagnostic(
+                    "io",
+                    _("cannot read file: {reason}").format(reason=exc.strerror or exc),
+                    Span(name),
+                )
             ) from None
         try:
             text = raw.decode("utf-8-sig")
@@ -93,21 +99,20 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
             raise PolicyError(
                 Diagnostic(
                     "encoding",
-                    f"file is not UTF-8 (byte {exc.start})",
+                    _("file is not UTF-8 (byte {offset})").format(offset=exc.start),
                     Span(name),
-                    "save the policy as UTF-8",
+                    _("save the policy as UTF-8"),
                 )
             ) from None
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        span = _mark_span(name, mark) if mark else Span(name)
-        msg = (exc.problem or exc.context or "invalid YAML").strip()
-        raise PolicyError(Diagnostic("yaml", f"invalid YAML: {msg}", span)) from None
+        raise PolicyError(yamlerrors.describe(name, text, exc)) from None
     except yaml.YAMLError as exc:
-        raise PolicyError(Diagnostic("yaml", f"invalid YAML: {exc}", Span(name))) from None
-    builder = _Builder(name)
+        raise PolicyError(
+            Diagnostic("yaml", _("invalid YAML: {problem}").format(problem=exc), Span(name))
+        ) from None
+    builder = _Builder(name, text)
     data = None if node is None else builder.build(node, (), 0)
     if builder.errors:
         raise PolicyError(builder.errors)
@@ -117,13 +122,20 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
 class _Builder:
     """Turns a composed node graph into plain Python data, recording positions."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, text: str = ""):
         self.file = file
+        self.text = text
+        self._split: list[str] | None = None
         self.spans: dict[PathT, Span] = {}
         self.key_spans: dict[PathT, Span] = {}
         self.scalars: dict[PathT, Scalar] = {}
         self.errors: list[Diagnostic] = []
         self.count = 0
+
+    def _lines(self) -> list[str]:
+        if self._split is None:
+            self._split = self.text.splitlines()
+        return self._split
 
     def build(self, node: yaml.Node, path: PathT, depth: int) -> Any:
         self.count += 1
@@ -133,10 +145,11 @@ class _Builder:
                 self.errors.append(
                     Diagnostic(
                         "yaml-size",
-                        "document is too large or too deeply nested",
+                        _("document is too large or too deeply nested"),
                         span,
-                        f"at most {MAX_NODES} nodes and {MAX_DEPTH} levels "
-                        "(aliases count each use)",
+                        _(
+                            "at most {nodes} nodes and {depth} levels (aliases count each use)"
+                        ).format(nodes=MAX_NODES, depth=MAX_DEPTH),
                     )
                 )
             return None
@@ -148,20 +161,32 @@ class _Builder:
                     self.errors.append(
                         Diagnostic(
                             "yaml-key",
-                            "mapping keys must be plain text",
+                            _("mapping keys must be plain text"),
                             _mark_span(self.file, key_node.start_mark),
                         )
                     )
                     continue
                 key = key_node.value
                 kspan = _mark_span(self.file, key_node.start_mark)
+                if "：" in key and not key_node.style:  # `{kind： deductions}` parses
+                    line = key_node.start_mark.line
+                    found = yamlerrors.fullwidth_colon(
+                        self.file,
+                        line + 1,
+                        self._lines()[line] if line < len(self._lines()) else "",
+                    )
+                    if found:
+                        self.errors.append(found)
+                        continue
                 if key in out:
                     self.errors.append(
                         Diagnostic(
                             "duplicate-key",
-                            f"duplicate key `{key}`",
+                            _("duplicate key `{key}`").format(key=key),
                             kspan,
-                            f"`{key}` is already set at line {self.key_spans[path + (key,)].line}",
+                            _("`{key}` is already set at line {line}").format(
+                                key=key, line=self.key_spans[path + (key,)].line
+                            ),
                         )
                     )
                     continue
