@@ -42,6 +42,7 @@ class SeenIds:
         self.key: Callable[[str], Any] = hash if reread is not None else str
         self.values: array | list = array("q") if reread is not None else []
         self.lines = array("q") if reread is None else None  # each id's line (stdin only)
+        self.lines_append = self.lines.append if self.lines is not None else None
         self.made_like: list[tuple[int, str]] = []  # (line, id) of ids like `file:line`
         # Whether every id the file gives is greater than the one given before it, in
         # file order, as text: then none is given twice, and neither check below needs
