@@ -3,6 +3,7 @@
 The pipeline runs one way — load → check → evaluate → report:
 
     policy  = load_policy(path)                  # loader.py: YAML -> checked, compiled Policy
+    history = load_history(folder)               # versions.py: one regulation's versions
     ledger  = read_ledger(events, policy, roster) # ledger.py: files -> typed rows
     outcome = evaluate(policy, ledger, as_of)     # evaluate.py: the fold
     outcome.as_dict()                             # outcome.py / report.py
@@ -28,16 +29,29 @@ __all__ = [
     "PolicyError",
     "PolicyctlError",
     "Span",
+    "check_history",
     "check_policy",
     "diff",
     "evaluate",
     "evaluate_files",
+    "load_history",
+    "load_policies",
     "load_policy",
     "read_ledger",
 ]
 
 _API = frozenset(
-    {"check_policy", "diff", "evaluate", "evaluate_files", "load_policy", "read_ledger"}
+    {
+        "check_history",
+        "check_policy",
+        "diff",
+        "evaluate",
+        "evaluate_files",
+        "load_history",
+        "load_policies",
+        "load_policy",
+        "read_ledger",
+    }
 )
 
 

@@ -19,6 +19,13 @@ from engine.evaluation.outcome import Outcome
 from engine.ledger.read import read_ledger
 from engine.policy.loader import check_policy, load_policy
 from engine.policy.model import Policy
+from engine.policy.versions import (
+    History,
+    PolicyPaths,
+    check_history,
+    load_history,
+    load_policies,
+)
 
 
 def diff(old: Policy, new: Policy, item_map: dict[str, str | None] | None = None) -> PolicyDiff:
@@ -30,7 +37,7 @@ def diff(old: Policy, new: Policy, item_map: dict[str, str | None] | None = None
 
 
 def evaluate_files(
-    policy: str,
+    policy: PolicyPaths,
     events: str,
     roster: str | None = None,
     as_of: _dt.date | None = None,
@@ -41,16 +48,18 @@ def evaluate_files(
 ) -> Outcome:
     """Load a policy and a ledger from files and evaluate; raises PolicyctlError.
 
+    `policy`: a file, or the files or folder of a regulation's history (load_policies).
+
     `progress(count, what)`, when given, is told now and then how many "events"
     have been folded and "people" finished.
     """
-    p = load_policy(policy)
+    p = load_policies(policy)
     ledger = read_ledger(events, p, roster, encoding=encoding)
     return evaluate(p, ledger, as_of or _dt.date.today(), explain=explain, progress=progress)
 
 
 def report_files(
-    policy: str,
+    policy: PolicyPaths,
     events: str,
     roster: str | None,
     as_of: _dt.date,
@@ -87,7 +96,7 @@ def report_files(
     from engine.report import formats as report
     from engine.report import workers
 
-    p = load_policy(policy)
+    p = load_policies(policy)
     streamed = stream_ledger(events, p, roster, encoding)
     ev = None
     first: list[report.Spooled] = []  # people rendered on two processes, in code order
@@ -139,10 +148,14 @@ def report_files(
 
 
 __all__ = [
+    "History",
+    "check_history",
     "check_policy",
     "diff",
     "evaluate",
     "evaluate_files",
+    "load_history",
+    "load_policies",
     "load_policy",
     "read_ledger",
     "report_files",

@@ -249,8 +249,15 @@ def cli() -> None:
     pass
 
 
-@cli.command(help=N_("Check policy files: structure, expressions, tiers, provenance."))
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@cli.command(
+    help=N_(
+        "Check policy files: structure, expressions, tiers, provenance.\n\nA folder "
+        "stands for its *.yaml files. Files sharing one `id` are the versions of one "
+        "regulation, and the set is checked too: periods that do not overlap, each "
+        "`supersedes` and its map."
+    )
+)
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @_option(
     "--format",
     "fmt",
@@ -261,16 +268,27 @@ def cli() -> None:
 )
 def validate(files: tuple[str, ...], fmt: str) -> None:
     from engine.policy.loader import check_policy
+    from engine.policy.versions import check_history, policy_paths
 
     results = []
     failed = False
-    for f in files:
+    by_id: dict[str, list[str]] = {}
+    for f in policy_paths(files):
         policy, diags = check_policy(f)
         errors = [d for d in diags if d.severity == "error"]
         failed = failed or bool(errors) or policy is None
-        results.append((f, policy, diags))
+        results.append((str(f), policy, diags))
+        if policy is not None and not errors:
+            by_id.setdefault(policy.id, []).append(str(f))
+    sets = []
+    for paths in by_id.values():
+        if len(paths) > 1:
+            history, _, set_diags = check_history(paths)
+            failed = failed or history is None or any(d.severity == "error" for d in set_diags)
+            sets.append((history, set_diags))
     if fmt == "json":
         out = [d.as_dict() for _, _, diags in results for d in diags]
+        out += [d.as_dict() for _, diags in sets for d in diags]
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         for f, policy, diags in results:
@@ -281,6 +299,19 @@ def validate(files: tuple[str, ...], fmt: str) -> None:
                     f"{f}: valid ({len(policy.items)} items, {len(policy.tiers)} tiers, "
                     f"{len(policy.rules)} rules, {len(policy.bans)} bans, "
                     f"{len(policy.institution_rules)} institution rules)"
+                )
+        for history, diags in sets:
+            for d in diags:
+                click.echo(d.render(), err=True)
+            if history is not None and not any(d.severity == "error" for d in diags):
+                periods = "; ".join(
+                    f"{p.version} {p.effective_from} to {p.effective_to or 'open'}"
+                    for p in history.versions
+                )
+                click.echo(
+                    _("`{id}`: a valid history of {n} versions ({periods})").format(
+                        id=history.id, n=len(history), periods=periods
+                    )
                 )
     sys.exit(1 if failed else 0)
 
@@ -305,8 +336,9 @@ def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
     "--policy",
     "policy_path",
     required=True,
-    type=click.Path(dir_okay=False),
-    help=N_("the policy YAML"),
+    multiple=True,
+    type=click.Path(),
+    help=N_("the policy YAML; several files, or a folder, for a regulation's versions"),
 )
 @_option("--events", required=True, help=N_("events file: .csv, .xlsx, .jsonl, or - for stdin"))
 @_option("--roster", default=None, help=N_("roster file (person, institution, ...)"))
@@ -344,7 +376,7 @@ def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
     ),
 )
 def evaluate(
-    policy_path: str,
+    policy_path: tuple[str, ...],
     events: str,
     roster: str | None,
     as_of: _dt.date,
@@ -491,11 +523,13 @@ def run_tests(
     "diff",
     help=N_(
         "What changed from OLD to NEW, and (with --events) whose outcome it changes."
+        "\n\nOLD and NEW are two policy files, or two folders holding a regulation's "
+        "versions (compared version by version)."
         "\n\nExit status as for diff(1): 0 no changes, 1 changes, 2 trouble."
     ),
 )
-@click.argument("old", type=click.Path(dir_okay=False))
-@click.argument("new", type=click.Path(dir_okay=False))
+@click.argument("old", type=click.Path())
+@click.argument("new", type=click.Path())
 @_option(
     "--map",
     "map_path",
@@ -527,6 +561,26 @@ def diff_command(
 
     if events is None and (roster or as_of):
         raise click.UsageError("--roster and --as-of need --events")
+    folders = [Path(old).is_dir(), Path(new).is_dir()]
+    if any(folders):
+        if not all(folders):
+            raise click.UsageError(_("compare two policy files, or two folders of versions"))
+        if events is not None:
+            raise click.UsageError(
+                _(
+                    "--events compares two policy files; with two histories, give one version of each"
+                )
+            )
+        from engine.compare.history import diff_histories, render_history
+
+        try:
+            hd = diff_histories(old, new, map_path)
+        except PolicyctlError as exc:
+            for diag in exc.diagnostics:
+                click.echo(diag.render(), err=True)
+            sys.exit(2)
+        click.echo(render_history(hd, fmt), nl=False)
+        sys.exit(1 if hd.changes else 0)
     try:
         date = _parse_as_of(None, None, as_of)
         d = diff_files(old, new, map_path)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import actions, person
 
-from engine.errors import EvaluationError
+from engine.errors import EvaluationError, PolicyError
 from engine.policy.loader import check_policy, load_policy
 
 FMT = Path(__file__).parent / "fixtures" / "format"
@@ -225,3 +225,194 @@ def test_a_band_that_loses_a_total_is_changed(tmp_path):
         ("tiers", "suspend-3m", "bounds", "6 <= deducted <= 8", "5 < deducted < 8"),
         ("tiers", "suspend-6m", "bounds", "9 <= deducted <= 11", "8 <= deducted <= 11"),
     ]
+
+
+# ---- §1 a regulation's history: files or a folder, checked as a set ------------------------
+
+CITY = Path(__file__).parent / "fixtures" / "history" / "city"
+
+
+def _city(tmp_path, *swaps: tuple[str, str, str], drop: tuple[str, ...] = ()) -> Path:
+    """A copy of the two-version test-city history, with (file, old, new) swaps, each
+    asserted to happen, and files dropped."""
+    import shutil
+
+    folder = tmp_path / "city"
+    shutil.copytree(CITY, folder)
+    for name in drop:
+        (folder / name).unlink()
+    for name, old, new in swaps:
+        text = (folder / name).read_text("utf-8")
+        assert old in text, old
+        (folder / name).write_text(text.replace(old, new), "utf-8")
+    return folder
+
+
+def _validate(*args):
+    from click.testing import CliRunner
+
+    from engine.cli import cli
+
+    return CliRunner().invoke(cli, ["validate", *map(str, args)])
+
+
+def test_a_history_loads_in_date_order_with_its_code_map():
+    """test-city 2023 (2023-01-01 .. 2023-12-31) and 2024 (from 2024-01-01): the 2024
+    file supersedes 2023 and maps A3 -> B3; A1 and A2 pair with B1 and B2 by their
+    text (the diff's pairing)."""
+    import datetime as dt
+
+    from engine.policy.versions import load_history
+
+    h = load_history(CITY)
+    assert [p.version for p in h.versions] == ["2023", "2024"]
+    assert h.maps == ({"A1": "B1", "A2": "B2", "A3": "B3"},)
+    on = {
+        d: getattr(h.in_force(dt.date.fromisoformat(d)), "version", None)
+        for d in ("2022-12-31", "2023-01-01", "2023-12-31", "2024-01-01", "2030-06-01")
+    }
+    assert on == {
+        "2022-12-31": None,
+        "2023-01-01": "2023",
+        "2023-12-31": "2023",
+        "2024-01-01": "2024",
+        "2030-06-01": "2024",
+    }
+    assert h.carry("A3", 0, 1) == "B3"
+    # the files given one by one, in any order, make the same history
+    same = load_history([CITY / "city-2024.yaml", CITY / "city-2023.yaml"])
+    assert [p.version for p in same.versions] == ["2023", "2024"]
+
+
+def test_validate_checks_the_set():
+    r = _validate(CITY)
+    assert r.exit_code == 0, r.output
+    assert (
+        "`test-city`: a valid history of 2 versions (2023 2023-01-01 to 2023-12-31; "
+        "2024 2024-01-01 to open)" in r.output
+    )
+
+
+@pytest.mark.parametrize(
+    "swap,code,severity,words",
+    [
+        (
+            ("city-2023.yaml", "to: 2023-12-31}", "to: 2024-01-31}"),
+            "history",
+            "error",
+            'version "2024" starts on 2024-01-01 while version "2023"',
+        ),
+        (
+            ("city-2023.yaml", "to: 2023-12-31}", "to: null}"),
+            "history",
+            "error",
+            "is open-ended: the periods overlap",
+        ),
+        (
+            ("city-2023.yaml", "to: 2023-12-31}", "to: 2023-11-30}"),
+            "history",
+            "warning",
+            "no version is in force from 2023-12-01 to 2023-12-31",
+        ),
+        (
+            ("city-2024.yaml", 'supersedes: {version: "2023",', 'supersedes: {version: "2022",'),
+            "history",
+            "error",
+            'version "2024" supersedes "2022", but the version before it is "2023"',
+        ),
+        (("maps/2023-to-2024.yaml", "A3: B3", "A3: B9"), "map", "error", "`B9` is not an item"),
+        (("city-2024.yaml", "id: test-city", "id: other-city"), None, None, None),
+    ],
+    ids=["overlap", "open-overlap", "gap", "supersedes", "map", "two-regulations"],
+)
+def test_validate_set_problems(tmp_path, swap, code, severity, words):
+    """One problem of the set each; the position is the later version's (its
+    `effective.from`, its `supersedes`, the map's line). Two ids in one folder are two
+    regulations for `validate` (each valid alone), but no history for `--policy`."""
+    folder = _city(tmp_path, swap)
+    from engine.policy.versions import check_history, load_history
+
+    history, _, diags = check_history(folder)
+    if code is None:
+        assert _validate(folder).exit_code == 0
+        assert [d.code for d in diags] == ["history"]
+        with pytest.raises(PolicyError, match="another regulation"):
+            load_history(folder)
+        return
+    (d,) = diags
+    assert (d.code, d.severity) == (code, severity) and words in d.message
+    assert _validate(folder).exit_code == (1 if severity == "error" else 0)
+    if severity == "error":
+        assert history is None
+        with pytest.raises(PolicyError):
+            load_history(folder)
+
+
+def _evaluate(*args):
+    from click.testing import CliRunner
+
+    from engine.cli import cli
+
+    return CliRunner().invoke(cli, ["evaluate", *map(str, args)])
+
+
+def test_policy_option_takes_files_or_a_folder(tmp_path):
+    """`--policy` takes a folder or several files. A history of one version is that
+    version: the same report as its file. Several versions are refused with a message
+    (per-event version choice is the fold's part), never evaluated under one of them."""
+    events = tmp_path / "events.csv"
+    events.write_text("person,date,items\nP,2024-03-01,B2\n", "utf-8")
+    one = _city(tmp_path, drop=("city-2023.yaml",))
+    text = one / "city-2024.yaml"
+    text.write_text(
+        text.read_text("utf-8").replace(
+            'supersedes: {version: "2023", map: maps/2023-to-2024.yaml}\n', ""
+        ),
+        "utf-8",
+    )
+    base = ["--events", events, "--as-of", "2024-12-31"]
+    by_file = _evaluate("--policy", text, *base)
+    by_folder = _evaluate("--policy", one, *base)
+    assert by_file.exit_code == 0 and by_file.output == by_folder.output
+    assert '"start": "2024-03-01"' in by_file.output  # B2, 6 points: 2 months' suspension
+    both = _evaluate(
+        "--policy", CITY / "city-2023.yaml", "--policy", CITY / "city-2024.yaml", *base
+    )
+    assert both.exit_code == 1
+    assert "`test-city` has 2 versions (2023, 2024)" in both.output
+
+
+def test_diff_of_two_histories(tmp_path):
+    """Versions pair by `version`: 2024 is diffed with 2024 (B1 2 -> 3 points), 2023 is
+    only in the old history (removed). Exit 1: changes."""
+    import json
+
+    from click.testing import CliRunner
+
+    from engine.cli import cli
+
+    new = _city(
+        tmp_path,
+        ("city-2024.yaml", "{code: B1, points: 2,", "{code: B1, points: 3,"),
+        drop=("city-2023.yaml",),
+    )
+    (new / "city-2024.yaml").write_text(
+        (new / "city-2024.yaml")
+        .read_text("utf-8")
+        .replace('supersedes: {version: "2023", map: maps/2023-to-2024.yaml}\n', ""),
+        "utf-8",
+    )
+    r = CliRunner().invoke(cli, ["diff", str(CITY), str(new), "--format", "json"])
+    assert r.exit_code == 1, r.output
+    out = json.loads(r.output)
+    (v,) = out["versions"]
+    assert v["version"] == "2024"
+    assert [(c["section"], c["element"], c["field"], c["old"], c["new"]) for c in v["changes"]] == [
+        ("metadata", "", "supersedes", "2023", None),
+        ("items", "B1", "points", "2", "3"),
+    ]
+    assert [p["version"] for p in out["removed"]] == ["2023"] and out["added"] == []
+    same = CliRunner().invoke(cli, ["diff", str(CITY), str(CITY)])
+    assert same.exit_code == 0 and same.output.count("No changes.") == 2
+    mixed = CliRunner().invoke(cli, ["diff", str(CITY), str(CITY / "city-2024.yaml")])
+    assert mixed.exit_code == 2 and "two folders of versions" in mixed.output

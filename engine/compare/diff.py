@@ -413,6 +413,7 @@ class _Differ:
             ("issued", a.issued, b.issued),
             ("effective.from", a.effective_from, b.effective_from),
             ("effective.to", a.effective_to, b.effective_to),
+            ("supersedes", a.supersedes, b.supersedes),
             ("source.file", a.source_file, b.source_file),
             ("source.sha256", a.source_sha256, b.source_sha256),
         ):

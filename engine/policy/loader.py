@@ -373,6 +373,8 @@ class _Builder:
             facts=facts,
             provisions=provisions,
             path=self.doc.path,
+            supersedes=None if "supersedes" not in d else str(d["supersedes"]["version"]),
+            supersedes_map=(d.get("supersedes") or {}).get("map"),
         )
 
     def metadata_dates(self) -> None:

@@ -237,6 +237,10 @@ class Policy:
     facts: tuple[Fact, ...]
     provisions: tuple[Provision, ...]
     path: str = field(compare=False)
+    # the version this one follows in its history, and the path (relative to this
+    # file) of the map from that version's item codes to this one's (versions.py)
+    supersedes: str | None = None
+    supersedes_map: str | None = None
 
     @property
     def band_lookup(self) -> bool:

@@ -36,9 +36,9 @@ from typing import Any
 from engine.errors import Diagnostic, PolicyctlError, Span, closest
 from engine.evaluation.outcome import Outcome
 from engine.ledger.read import Ledger, read_ledger
-from engine.policy.loader import load_policy
 from engine.policy.model import Policy
 from engine.policy.source import Document, PathT, load_document
+from engine.policy.versions import load_policies
 from engine.testing.expect import Mismatch, check
 
 DEFAULT_PATH = "policies/tests"
@@ -463,7 +463,7 @@ def _policy(
     key = target.resolve()
     if cache is not None and key in cache:
         return cache[key]
-    if not target.is_file():
+    if not target.is_file() and not target.is_dir():
         chk.add(
             "test-policy",
             f"policy `{written}` not found",
@@ -471,8 +471,8 @@ def _policy(
             f"the path is relative to the test file: looked for `{target}`",
         )
         return None
-    try:
-        policy = load_policy(target)
+    try:  # a file, or a folder of a regulation's versions
+        policy = load_policies(target)
     except PolicyctlError as exc:
         d = exc.diagnostics[0] if exc.diagnostics else None
         first = f"{d.span}: error[{d.code}]: {d.message}" if d else "invalid"

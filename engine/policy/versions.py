@@ -1,0 +1,272 @@
+"""A regulation's history: the versions of one regulation, each in force for a period.
+
+Regulations are revised (the national guideline of 2024 had a 2023 draft; every
+city re-issued its rules in 2025), and a bureau's ledger spans versions. A
+history is a set of policy files sharing one `id`, each with its
+`effective.from` / `to`; it is given as several files, or a folder whose
+`*.yaml` files (not its sub-folders) are the versions.
+
+Input: paths (files or folders); output: a `History`, the versions in date
+order, checked as a set:
+
+- one `id` for all of them, and no `version` twice;
+- periods that do not overlap (an open-ended `to: null` only on the last);
+- a gap between two periods is a warning: an event dated in it has no version
+  in force;
+- a version's `supersedes` names the version before it, and its optional map
+  (the `diff --map` format, relative to the newer file) is checked against the
+  two catalogues. Without a map, the codes of one version pair with the next's
+  as `diff` pairs them (`codemap.pair_items`): same code and text, same text,
+  same code. `History.maps[i]` carries version i's codes to version i + 1's.
+
+`load_history` raises `PolicyError` with every problem; `check_history` returns
+them with the warnings (for `validate`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as _dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import Diagnostic, PolicyError, Span
+from engine.policy.codemap import load_map, pair_items
+from engine.policy.loader import check_policy, load_policy
+from engine.policy.model import Policy
+from engine.policy.source import load_document
+
+CodeMap = dict[str, str | None]
+PolicyPaths = str | Path | Iterable[str | Path]
+
+
+@dataclass(frozen=True)
+class History:
+    """The versions of one regulation, by `effective.from`, and the code maps between
+    each version and the next."""
+
+    versions: tuple[Policy, ...]
+    maps: tuple[CodeMap, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.versions[0].id
+
+    @property
+    def latest(self) -> Policy:
+        return self.versions[-1]
+
+    def __len__(self) -> int:
+        return len(self.versions)
+
+    def index_at(self, d: _dt.date) -> int | None:
+        """The index of the version in force on d, or None (before the first, in a gap,
+        after the last one's end)."""
+        starts = [_day(p.effective_from) for p in self.versions]
+        i = bisect.bisect_right(starts, d) - 1
+        if i < 0:
+            return None
+        to = self.versions[i].effective_to
+        return i if to is None or d <= _day(to) else None
+
+    def in_force(self, d: _dt.date) -> Policy | None:
+        i = self.index_at(d)
+        return None if i is None else self.versions[i]
+
+    def carry(self, code: str, frm: int, to: int) -> str | None:
+        """An item code of version `frm` as version `to` (later) names it: through each
+        map in turn; None where a version in between has no counterpart."""
+        for i in range(frm, to):
+            code = self.maps[i].get(code, code) if code is not None else None
+            if code is None:
+                return None
+        return code
+
+
+def _day(text: str) -> _dt.date:
+    return _dt.date.fromisoformat(text)
+
+
+def policy_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    """The policy files the arguments name: files as given, folders by their `*.yaml`
+    and `*.yml` files (sorted; sub-folders such as `tests/` or `maps/` left out)."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(x for x in p.iterdir() if x.suffix in (".yaml", ".yml") and x.is_file())
+        else:
+            out.append(p)
+    return out
+
+
+def load_history(
+    paths: str | Path | Iterable[str | Path], *, provenance_checks: bool = True
+) -> History:
+    """Load every version and check the set; raise PolicyError listing every problem."""
+    files = policy_paths(paths)
+    if not files:
+        raise PolicyError(_no_files(paths))
+    policies: list[Policy] = []
+    errors: list[Diagnostic] = []
+    for f in files:
+        try:
+            policies.append(load_policy(f, provenance_checks=provenance_checks))
+        except PolicyError as exc:
+            errors += exc.diagnostics
+    if errors:
+        raise PolicyError(errors)
+    history, diags = _check_set(policies)
+    errors = [d for d in diags if d.severity == "error"]
+    if errors or history is None:
+        raise PolicyError(errors)
+    return history
+
+
+def check_history(
+    paths: str | Path | Iterable[str | Path],
+) -> tuple[History | None, list[tuple[Path, Policy | None, list[Diagnostic]]], list[Diagnostic]]:
+    """Every diagnostic for a set of versions: per file (as `check_policy` gives them),
+    then for the set; the history when everything built."""
+    files = policy_paths(paths)
+    per_file = []
+    for f in files:
+        policy, diags = check_policy(f)
+        per_file.append((f, policy, diags))
+    if not files:
+        return None, [], _no_files(paths)
+    if any(p is None or any(d.severity == "error" for d in ds) for _, p, ds in per_file):
+        return None, per_file, []
+    history, diags = _check_set([p for _, p, _ in per_file if p is not None])
+    return history, per_file, diags
+
+
+def _no_files(paths) -> list[Diagnostic]:
+    shown = paths if isinstance(paths, (str, Path)) else ", ".join(map(str, paths))
+    return [
+        Diagnostic(
+            "history",
+            f"no policy file in `{shown}`",
+            Span(str(shown)),
+            "give policy files, or a folder holding them (*.yaml)",
+        )
+    ]
+
+
+def _span(policy: Policy, path: tuple) -> Span:
+    try:
+        return load_document(policy.path).span(path)
+    except PolicyError:
+        return Span(policy.path)
+
+
+def _check_set(policies: Sequence[Policy]) -> tuple[History | None, list[Diagnostic]]:
+    """One id, distinct versions, periods in order without overlap, and each version's
+    `supersedes` and map."""
+    out: list[Diagnostic] = []
+    first = policies[0]
+    for p in policies[1:]:
+        if p.id != first.id:
+            out.append(
+                Diagnostic(
+                    "history",
+                    f"`{p.id}` is another regulation than `{first.id}` ({first.path})",
+                    _span(p, ("id",)),
+                    "a history is the versions of one regulation: they share one `id`",
+                )
+            )
+    if out:
+        return None, out
+    seen: dict[str, Policy] = {}
+    for p in policies:
+        if p.version in seen:
+            out.append(
+                Diagnostic(
+                    "history",
+                    f'version "{p.version}" is given twice (also {seen[p.version].path})',
+                    _span(p, ("version",)),
+                    "each version of the regulation once",
+                )
+            )
+        seen[p.version] = p
+    ordered = sorted(policies, key=lambda p: (p.effective_from, p.version))
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        a_to = None if a.effective_to is None else _day(a.effective_to)
+        b_from = _day(b.effective_from)
+        if a_to is None or a_to >= b_from:
+            ends = "is open-ended" if a_to is None else f"runs to {a_to}"
+            out.append(
+                Diagnostic(
+                    "history",
+                    f'version "{b.version}" starts on {b_from} while version "{a.version}" '
+                    f"({a.path}) {ends}: the periods overlap",
+                    _span(b, ("effective", "from")),
+                    f'end version "{a.version}" the day before ({b_from - _dt.timedelta(1)})',
+                )
+            )
+        elif a_to + _dt.timedelta(1) < b_from:
+            out.append(
+                Diagnostic(
+                    "history",
+                    f"no version is in force from {a_to + _dt.timedelta(1)} to "
+                    f'{b_from - _dt.timedelta(1)} (between "{a.version}" and "{b.version}")',
+                    _span(b, ("effective", "from")),
+                    "an event dated then has no rule to be judged by; close the gap "
+                    "unless the regulation itself leaves one",
+                    "warning",
+                )
+            )
+    maps: list[CodeMap] = []
+    for i, p in enumerate(ordered):
+        prev = ordered[i - 1] if i else None
+        if p.supersedes is not None and (prev is None or prev.version != p.supersedes):
+            before = f'the version before it is "{prev.version}"' if prev else "it is the first"
+            out.append(
+                Diagnostic(
+                    "history",
+                    f'version "{p.version}" supersedes "{p.supersedes}", but {before}',
+                    _span(p, ("supersedes", "version")),
+                    "name the version in force just before this one",
+                )
+            )
+        if prev is None:
+            continue
+        code_map: CodeMap = {}
+        if p.supersedes_map is not None:
+            try:
+                code_map = load_map(Path(p.path).parent / p.supersedes_map, prev, p)
+            except PolicyError as exc:
+                out += exc.diagnostics
+        maps.append(
+            pair_items(prev.items, p.items, code_map).code_map
+            | pair_items(prev.credits, p.credits, code_map).code_map
+        )
+    if any(d.severity == "error" for d in out):
+        return None, out
+    return History(tuple(ordered), tuple(maps)), out
+
+
+def load_policies(paths: PolicyPaths) -> Policy:
+    """The policy that `--policy` names: one file, or several files or a folder holding
+    the versions of one regulation (checked as a set).
+
+    A history of one version is that version. Evaluating across several versions
+    (the version in force per event, 从旧兼从轻) is not yet in the fold: until it is,
+    several versions are refused here with a message saying so, never evaluated under
+    one of them in silence.
+    """
+    history = load_history(paths)
+    if len(history) == 1:
+        return history.latest
+    raise PolicyError(
+        Diagnostic(
+            "history",
+            f"`{history.id}` has {len(history)} versions "
+            f"({', '.join(p.version for p in history.versions)}): evaluating a ledger "
+            "across versions is not supported yet",
+            Span(history.latest.path),
+            "give the one version the ledger's events fall under",
+        )
+    )
