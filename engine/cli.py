@@ -283,12 +283,12 @@ def validate(files: tuple[str, ...], fmt: str) -> None:
     sets = []
     for paths in by_id.values():
         if len(paths) > 1:
-            history, _, set_diags = check_history(paths)
+            history, _files, set_diags = check_history(paths)
             failed = failed or history is None or any(d.severity == "error" for d in set_diags)
             sets.append((history, set_diags))
     if fmt == "json":
-        out = [d.as_dict() for _, _, diags in results for d in diags]
-        out += [d.as_dict() for _, diags in sets for d in diags]
+        out = [d.as_dict() for _f, _p, diags in results for d in diags]
+        out += [d.as_dict() for _h, diags in sets for d in diags]
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         for f, policy, diags in results:
@@ -568,7 +568,8 @@ def diff_command(
         if events is not None:
             raise click.UsageError(
                 _(
-                    "--events compares two policy files; with two histories, give one version of each"
+                    "--events compares two policy files; "
+                    "with two histories, give one version of each"
                 )
             )
         from engine.compare.history import diff_histories, render_history
