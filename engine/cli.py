@@ -442,6 +442,7 @@ def _evaluate(
                 spooled=True,
                 keep=_UNFREED,
             )
+        _known_people(outcome, explain_people)
         for w in outcome.warnings():
             click.echo(f"warning: {w}", err=True)
         if to_file:
@@ -460,6 +461,30 @@ def _evaluate(
 
         for person in explain_people:
             click.echo(explain(outcome, person))
+
+
+def _known_people(outcome, people: tuple[str, ...]) -> None:
+    """`--explain` of someone with no events who is not on the roster is a mistake
+    (most likely a typing one): say so, with the nearest known person, before any output."""
+    if not people:
+        return
+    from engine.errors import Diagnostic, closest
+
+    known = {p.person for p in outcome.people}
+    diags = []
+    for person in people:
+        if person in known:
+            continue
+        near = closest(person, known)
+        diags.append(
+            Diagnostic(
+                "unknown-person",
+                _("--explain {person}: no events and not on the roster").format(person=person),
+                hint=_("did you mean `{person}`?").format(person=near) if near else None,
+            )
+        )
+    if diags:
+        raise PolicyctlError(diags)
 
 
 @cli.command(

@@ -37,7 +37,9 @@ from engine.evaluation.institutions import InstitutionTracker
 from engine.evaluation.outcome import ActionRec, CycleOut, Outcome, PersonOutcome, Step
 from engine.evaluation.sanctions import Sanctions
 from engine.evaluation.state import CycleState, PersonState, Violation
+from engine.i18n import _
 from engine.ledger.read import INSTITUTION_TYPES, Event, Ledger, Person, in_part
+from engine.numbers import number_text
 from engine.policy.bands import lookup_table
 from engine.policy.model import Item, Policy
 from engine.policy.scopes import PERSON, Env
@@ -376,7 +378,11 @@ class Evaluator(Sanctions):
                 st.suspension = nxt
                 if st.trace is not None:
                     self.say(
-                        st, back, "status", f"queued suspension starts, until {nxt.end}", nxt.cite
+                        st,
+                        back,
+                        "status",
+                        _("queued suspension starts, until {end}").format(end=nxt.end),
+                        nxt.cite,
                     )
                 continue
             if st.status != "suspended":
@@ -399,7 +405,7 @@ class Evaluator(Sanctions):
                         st,
                         back,
                         "status",
-                        "suspension over: restored automatically",
+                        _("suspension over: restored automatically"),
                         self.p.restoration_cite,
                     )
             else:
@@ -410,7 +416,7 @@ class Evaluator(Sanctions):
                         st,
                         back,
                         "status",
-                        f"suspension over: awaiting re-application from {back}",
+                        _("suspension over: awaiting re-application from {date}").format(date=back),
                         self.p.restoration_cite,
                     )
 
@@ -487,7 +493,9 @@ class Evaluator(Sanctions):
                     st,
                     d,
                     "points",
-                    f"inspection `{ev.inspection}` counts its highest finding only: {counted} more",
+                    _(
+                        "inspection `{inspection}` counts its highest finding only: {counted} more"
+                    ).format(inspection=ev.inspection, counted=number_text(counted)),
                     self.p.combine.cite,
                     ev,
                 )
@@ -513,8 +521,12 @@ class Evaluator(Sanctions):
                 st,
                 d,
                 "points",
-                f"cycle {cyc.period}: {old} + {counted} = {new} "
-                f"deducted" + (f" (score {cyc.score})" if self.initial is not None else ""),
+                _cycle_step(cyc.period, old, counted, new, self.cap)
+                + (
+                    _(" (score {score})").format(score=number_text(cyc.score))
+                    if self.initial is not None
+                    else ""
+                ),
                 self.p.scale.cite,
                 ev,
             )
@@ -527,8 +539,10 @@ class Evaluator(Sanctions):
                     st,
                     d,
                     "note",
-                    "not registered (terminated): the finding is "
-                    "recorded but fires no tier or rule",
+                    _(
+                        "not registered (terminated): the finding is "
+                        "recorded but fires no tier or rule"
+                    ),
                     None,
                     ev,
                 )
@@ -591,9 +605,17 @@ class Evaluator(Sanctions):
                 st,
                 ev.date,
                 "points",
-                f"credit {', '.join(ev.items)}: {old} - {room} = "
-                f"{cyc.deducted} deducted"
-                + (f" (credit cap {cap} reached)" if cap is not None and room < total else ""),
+                _("credit {items}: {old} - {room} = {deducted} deducted").format(
+                    items=", ".join(ev.items),
+                    old=number_text(old),
+                    room=number_text(room),
+                    deducted=number_text(cyc.deducted),
+                )
+                + (
+                    _(" (credit cap {cap} reached)").format(cap=number_text(cap))
+                    if cap is not None and room < total
+                    else ""
+                ),
                 self.p.credits[ev.items[0]].cite,
                 ev,
             )
@@ -631,8 +653,10 @@ class Evaluator(Sanctions):
                     st,
                     ev.date,
                     "band",
-                    f"total in band `{tier.id}`, but a band as harsh "
-                    "or harsher already fired this cycle",
+                    _(
+                        "total in band `{tier}`, but a band as harsh "
+                        "or harsher already fired this cycle"
+                    ).format(tier=tier.id),
                     tier.cite,
                     ev,
                 )
@@ -647,9 +671,11 @@ class Evaluator(Sanctions):
                 st,
                 ev.date,
                 "band",
-                f"enters band `{tier.id}` ({tier.when.text})"
+                _("enters band `{tier}` ({when})").format(tier=tier.id, when=tier.when.text)
                 + (
-                    f"; crosses {', '.join(skipped)} in one event: only the harshest fires"
+                    _("; crosses {tiers} in one event: only the harshest fires").format(
+                        tiers=", ".join(skipped)
+                    )
                     if skipped
                     else ""
                 ),
@@ -686,7 +712,7 @@ class Evaluator(Sanctions):
                     st,
                     ev.date,
                     "rule",
-                    f"rule `{rule.id}` holds ({rule.when.text})",
+                    _("rule `{rule}` holds ({when})").format(rule=rule.id, when=rule.when.text),
                     rule.cite,
                     ev,
                     f"rule:{rule.id}",
@@ -854,3 +880,22 @@ def cycle_label(policy: Policy, d: _dt.date) -> tuple[str, _dt.date, _dt.date]:
     """The cycle containing d: its label, first and last day."""
     c = policy.cycle
     return calendar.cycle_of(c.start_month, c.start_day, d)
+
+
+def _cycle_step(period, old, counted, new, cap) -> str:
+    """`cycle 2024: 1 + 3 = 4 deducted`; when the cycle's cap bites, says so rather
+    than print a sum that looks wrong (`1 + 12 = 12`)."""
+    if cap is not None and old + counted > new:
+        return _(
+            "cycle {period}: {old} + {counted} = {sum}, capped at {cap}: {new} deducted"
+        ).format(
+            period=period,
+            old=number_text(old),
+            counted=number_text(counted),
+            sum=number_text(old + counted),
+            cap=number_text(cap),
+            new=number_text(new),
+        )
+    return _("cycle {period}: {old} + {counted} = {new} deducted").format(
+        period=period, old=number_text(old), counted=number_text(counted), new=number_text(new)
+    )

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -49,6 +50,7 @@ from engine.evaluation.deadlines import Deadlines
 from engine.evaluation.outcome import ActionRec
 from engine.evaluation.state import PersonState
 from engine.evaluation.story import Story
+from engine.i18n import N_, _
 from engine.ledger.read import Event
 from engine.policy.model import ActionSpec, Policy
 from engine.policy.scopes import Env
@@ -127,7 +129,12 @@ class Sanctions(Story):
         if st.status == "terminated":
             if st.trace is not None:
                 self.say(
-                    st, d, "note", f"{spec.text}: not applied, the person is terminated", cite, ev
+                    st,
+                    d,
+                    "note",
+                    _("{action}: not applied, the person is terminated").format(action=spec.text),
+                    cite,
+                    ev,
                 )
             return
         dur, extra = self.length(spec, ev, "suspension")
@@ -144,8 +151,10 @@ class Sanctions(Story):
                         st,
                         d,
                         "action",
-                        f"{spec.text} from {d} to {end}, replacing the "
-                        "running suspension from its own start",
+                        _(
+                            "{action} from {start} to {end}, replacing the "
+                            "running suspension from its own start"
+                        ).format(action=spec.text, start=d, end=end),
                         cite,
                         ev,
                     )
@@ -168,8 +177,9 @@ class Sanctions(Story):
                         st,
                         d,
                         "action",
-                        f"{spec.text}, queued after the running suspension: "
-                        f"{rec.start} to {rec.end}",
+                        _("{action}, queued after the running suspension: {start} to {end}").format(
+                            action=spec.text, start=rec.start, end=rec.end
+                        ),
                         cite,
                         ev,
                     )
@@ -180,8 +190,8 @@ class Sanctions(Story):
                     st,
                     d,
                     "action",
-                    f"{spec.text}: {d} to {end}"
-                    + (" at the latest (length undecided)" if extra.get("undecided") else ""),
+                    _("{action}: {start} to {end}").format(action=spec.text, start=d, end=end)
+                    + (_(" at the latest (length undecided)") if extra.get("undecided") else ""),
                     cite,
                     ev,
                 )
@@ -222,7 +232,9 @@ class Sanctions(Story):
                         st,
                         d,
                         "action",
-                        f"terminate ({source}) coincides with the termination already decided",
+                        _(
+                            "terminate ({source}) coincides with the termination already decided"
+                        ).format(source=source),
                         cite,
                         ev,
                     )
@@ -232,15 +244,28 @@ class Sanctions(Story):
                 self.ban(st, ev, cause, points, harsher_only=True)
             return
         rec = ActionRec("terminate", d, None, cite, source, [ev.id], {"cause": cause})
-        if st.suspension is not None:
-            self.cut(st, st.suspension, d, rec)
+        running = st.suspension
+        was = running.end if running is not None else None
+        if running is not None:
+            self.cut(st, running, d, rec)
         st.status = "terminated"
         st.awaiting_from = None
         st.terminations += 1
         self.current_cycle(st, d).terminated = True
         st.actions.append(rec)
         if st.trace is not None:
-            self.say(st, d, "action", f"terminate ({source})", cite, ev)
+            self.say(st, d, "action", _("terminate ({source})").format(source=source), cite, ev)
+            if running is not None and running.start < d:  # told on the date the record gives
+                self.say(
+                    st,
+                    d,
+                    "status",
+                    _("the suspension from {start} is cut short: it ends on {end}").format(
+                        start=running.start, end=running.end
+                    )
+                    + (_(" (it was to run to {date})").format(date=was) if was else ""),
+                    running.cite,
+                )
         self.add_deadlines(rec, st=st)
         self.ban(st, ev, cause, points)
 
@@ -274,22 +299,22 @@ class Sanctions(Story):
                 if current == "never":
                     return
                 if not act.never:
-                    dur, _ = self.length(b.then, ev, "ban")
+                    dur, _unused = self.length(b.then, ev, "ban")
                     if isinstance(current, _dt.date) and calendar.add(d, dur) <= current:
                         return
             if act.never:
                 st.reapply_from = "never"
                 rec = ActionRec("ban", d, None, b.cite, "ban", [ev.id], {"never": True})
-                text = "ban never: may not re-apply"
+                text = _("ban never: may not re-apply")
             else:
                 dur, extra = self.length(b.then, ev, "ban")
                 until = calendar.add(d, dur)
                 st.reapply_from = until
                 rec = ActionRec("ban", d, until - ONE_DAY, b.cite, "ban", [ev.id], extra)
-                text = f"{b.then.text}: may re-apply from {until}" + (
-                    " (the latest date its bound allows: the length is undecided)"
+                text = _("{ban}: may re-apply from {date}").format(ban=b.then.text, date=until) + (
+                    _(" (the latest date its bound allows: the length is undecided)")
                     if extra.get("undecided")
-                    else " (earliest date of a discretionary range)"
+                    else _(" (earliest date of a discretionary range)")
                     if extra.get("discretionary") and "decided" not in extra
                     else ""
                 )
@@ -297,13 +322,23 @@ class Sanctions(Story):
             st.ban = rec
             st.actions.append(rec)
             if st.trace is not None:
-                self.say(st, d, "ban", f"{text} (because {rec.extra['reason']})", b.cite, ev)
+                self.say(
+                    st,
+                    d,
+                    "ban",
+                    _("{text} (because {reason})").format(
+                        text=text,
+                        reason=_("always") if b.when is None else rec.extra["reason"],
+                    ),
+                    b.cite,
+                    ev,
+                )
             return
         if harsher_only:
             return  # no ban for this cause: the running one stands
         st.reapply_from = d
         if st.trace is not None:
-            self.say(st, d, "ban", "no ban applies: may re-apply at once", None, ev)
+            self.say(st, d, "ban", _("no ban applies: may re-apply at once"), None, ev)
 
     # ---- coming back ---------------------------------------------------------------------
     def reapply(self, st: PersonState, ev: Event) -> None:
@@ -362,7 +397,7 @@ class Sanctions(Story):
                 st,
                 d,
                 "reapply",
-                f"re-application {outcome['result']}: {outcome['reason']}",
+                _reapply_story(outcome),
                 cite,
                 ev,
             )
@@ -393,7 +428,9 @@ class Sanctions(Story):
                     st,
                     ev.date,
                     "note",
-                    f"{ev.type} at {ev.institution}: the policy has no cascade for it",
+                    _("{type} at {institution}: the policy has no cascade for it").format(
+                        type=ev.type, institution=ev.institution
+                    ),
                     None,
                     ev,
                 )
@@ -416,9 +453,18 @@ class Sanctions(Story):
                 st,
                 ev.date,
                 "action",
-                f"{kind} at {ev.institution} because the institution's "
-                f"own agreement was {'suspended' if kind == 'suspend' else 'ended'}"
-                + (f" (until {end})" if end else ""),
+                (
+                    _(
+                        "{action} at {institution} because the institution's "
+                        "own agreement was suspended"
+                    )
+                    if kind == "suspend"
+                    else _(
+                        "{action} at {institution} because the institution's "
+                        "own agreement was ended"
+                    )
+                ).format(action=kind, institution=ev.institution)
+                + (_(" (until {date})").format(date=end) if end else ""),
                 c.cite,
                 ev,
             )
@@ -439,8 +485,8 @@ class Sanctions(Story):
                     st,
                     base,
                     "deadline",
-                    f"deadline `{k}`: {v}"
-                    + ("" if exact else " (weekdays only: outside the holiday calendar)"),
+                    _("deadline `{deadline}`: {date}").format(deadline=k, date=v)
+                    + ("" if exact else _(" (weekdays only: outside the holiday calendar)")),
                     cites[k],
                 )
 
@@ -463,3 +509,43 @@ def _months(d: Duration) -> Fraction:
         "working day": Fraction(12, 250),
     }
     return Fraction(d.amount) * per[d.unit]
+
+
+# The reasons a re-application's record gives (JSON data, English), told in the story.
+_REAPPLY = {
+    "accepted": N_("re-application accepted: {reason}"),
+    "rejected": N_("re-application rejected: {reason}"),
+    "ignored": N_("re-application ignored: {reason}"),
+}
+
+
+def _reapply_story(outcome: dict) -> str:
+    reason = str(outcome["reason"])
+    template = _REAPPLY.get(outcome["result"])
+    if template is None:
+        return f"re-application {outcome['result']}: {reason}"
+    return _(template).format(reason=_reason(reason))
+
+
+def _reason(reason: str) -> str:
+    """A record's reason in the chosen language: the fixed ones are messages; the
+    variable ones (a date, a policy's own condition text) keep their data."""
+    fixed = {
+        "the ban is permanent": N_("the ban is permanent"),
+        "reinstated as a new registration: the cycle's total restarts at zero": N_(
+            "reinstated as a new registration: the cycle's total restarts at zero"
+        ),
+        "restored on re-application": N_("restored on re-application"),
+        "nothing to re-apply for: already active": N_("nothing to re-apply for: already active"),
+    }
+    if reason in fixed:
+        return _(fixed[reason])
+    prefix = "the ban allows a re-application from "
+    if reason.startswith(prefix):
+        return _("the ban allows a re-application from {date}").format(date=reason[len(prefix) :])
+    m = re.fullmatch(r"the suspension runs until (.*); re-apply from (.*)", reason)
+    if m:
+        return _("the suspension runs until {end}; re-apply from {date}").format(
+            end=m.group(1), date=m.group(2)
+        )
+    return reason

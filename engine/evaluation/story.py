@@ -16,6 +16,7 @@ import datetime as _dt
 
 from engine.evaluation.outcome import Step
 from engine.evaluation.state import PersonState
+from engine.i18n import _, ngettext
 from engine.ledger.read import Event
 from engine.numbers import number_text
 from engine.policy.model import Policy
@@ -57,7 +58,11 @@ class Story:
                 ev.date,
                 "event",
                 f"{item.code} 「{item.text}」: {_points(pts)}"
-                + (f" (amount {ev.amount})" if ev.amount is not None else ""),
+                + (
+                    _(" (amount {amount})").format(amount=number_text(ev.amount))
+                    if ev.amount is not None
+                    else ""
+                ),
                 item.cite,
                 ev,
             )
@@ -67,7 +72,7 @@ class Story:
             item = self.p.items[code]
             note = ""
             if rule == "highest" and v < pts:
-                note = " — not counted: one act counts its highest item only"
+                note = _(" — not counted: one act counts its highest item only")
             self.say(
                 st, ev.date, "event", f"{code} 「{item.text}」: {_points(v)}{note}", item.cite, ev
             )
@@ -75,12 +80,15 @@ class Story:
             st,
             ev.date,
             "points",
-            f"one act, several items: counts the "
-            f"{'highest' if rule == 'highest' else 'sum'}, {pts}",
+            (
+                _("one act, several items: counts the highest, {points}")
+                if rule == "highest"
+                else _("one act, several items: counts the sum, {points}")
+            ).format(points=number_text(pts)),
             self.p.combine.cite,
             ev,
         )
 
 
 def _points(n) -> str:
-    return f"{number_text(n)} point" + ("" if n == 1 else "s")
+    return ngettext("{n} point", "{n} points", 1 if n == 1 else 2).format(n=number_text(n))

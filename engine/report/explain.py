@@ -9,6 +9,8 @@ action with its dates and article, each status change, the ban and its reason.
 from __future__ import annotations
 
 from engine.evaluation.outcome import Outcome, plain
+from engine.i18n import N_, _
+from engine.numbers import number_text
 
 _MARK = {
     "event": "•",
@@ -28,11 +30,20 @@ def explain(outcome: Outcome, person: str) -> str:
     """The story of one person, as text."""
     found = next((p for p in outcome.people if p.person == person), None)
     if found is None:
-        return f"{person}: no events and not on the roster\n"
+        return _("{person}: no events and not on the roster").format(person=person) + "\n"
     steps = outcome.traces.get(person, [])
-    lines = [f"{person} under {outcome.policy_id} {outcome.policy_version}, as of {outcome.as_of}"]
+    lines = [
+        _("{person} under {policy} {version}, as of {date}").format(
+            person=person,
+            policy=outcome.policy_id,
+            version=outcome.policy_version,
+            date=outcome.as_of,
+        )
+    ]
     if found.institutions:
-        lines.append(f"practises at: {', '.join(found.institutions)}")
+        lines.append(
+            _("practises at: {institutions}").format(institutions=", ".join(found.institutions))
+        )
     last_date = None
     for s in steps:
         date = str(s.date) if s.date != last_date else " " * 10
@@ -43,14 +54,35 @@ def explain(outcome: Outcome, person: str) -> str:
     lines.append("")
     rf = plain(found.reapply_from)
     lines.append(
-        f"status on {outcome.as_of}: {found.status}"
-        + (f"; may re-apply from {rf}" if rf and rf != "never" else "")
-        + ("; may never re-apply" if rf == "never" else "")
+        _("status on {date}: {status}").format(date=outcome.as_of, status=status_text(found.status))
+        + (_("; may re-apply from {date}").format(date=rf) if rf and rf != "never" else "")
+        + (_("; may never re-apply") if rf == "never" else "")
     )
     for c in found.cycles:
-        score = f", score {plain(c.score)}" if c.score is not None else ""
+        score = (
+            _(", score {score}").format(score=number_text(c.score)) if c.score is not None else ""
+        )
         lines.append(
-            f"  cycle {c.period}: deducted {plain(c.deducted)}{score}"
-            + (f", band {c.tier}" if c.tier else "")
+            "  "
+            + _("cycle {period}: deducted {deducted}").format(
+                period=c.period, deducted=number_text(c.deducted)
+            )
+            + score
+            + (_(", band {tier}").format(tier=c.tier) if c.tier else "")
         )
     return "\n".join(lines) + "\n"
+
+
+# A person's status as the JSON gives it (data), told in the chosen language.
+STATUS = {
+    "active": N_("active"),
+    "suspended": N_("suspended"),
+    "awaiting": N_("awaiting"),
+    "awaiting_reapplication": N_("awaiting_reapplication"),
+    "terminated": N_("terminated"),
+}
+
+
+def status_text(status: str) -> str:
+    """`suspended` -> 中止 in Chinese; a status the table does not know, as it is."""
+    return _(STATUS[status]) if status in STATUS else status
