@@ -49,6 +49,28 @@ def write_csv(path: Path, rows: list[dict], columns: list[str] | None = None) ->
     return path
 
 
+def golden(path: Path, text: str) -> None:
+    """Compare output with its golden file.
+
+    With UPDATE_GOLDEN=1 a golden file that differs is rewritten and the test fails,
+    asking for its diff to be read: a run that rewrites a file never passes, so the
+    variable cannot make a suite green. Run again without it once the diff is read.
+    """
+    stale = not path.exists() or path.read_text("utf-8") != text
+    if os.environ.get("UPDATE_GOLDEN") and stale:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, "utf-8")
+        pytest.fail(f"{path.name} rewritten: read its diff, then run without UPDATE_GOLDEN")
+    assert text == path.read_text("utf-8")
+
+
+def edited(text: str, old: str, new: str) -> str:
+    """`text` with `old` replaced by `new`, which must occur exactly once: a fixture
+    built by replacement that silently stays the original tests nothing."""
+    assert text.count(old) == 1, f"expected `{old}` once, found it {text.count(old)} times"
+    return text.replace(old, new)
+
+
 _CACHE: dict[str, object] = {}
 
 

@@ -7,7 +7,8 @@ P1: C1 6 points on 2024-03-01 -> 3 months (五(一)) to 2024-05-31; B2|A1 on
 P2: D5 12 points on 2024-05-20 -> terminated, ban 1-2 years (五(二)) -> may
 re-apply from 2025-05-20; re-applies that day -> reinstated.
 P3: 1 + 1 = 2 points, no action. P4: on the roster, no events.
-Regenerate with UPDATE_GOLDEN=1, then read the diff before committing.
+Regenerate with UPDATE_GOLDEN=1 (the run fails for each file it rewrites), then read
+the diff before committing.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import golden
 
 from engine.cli import cli
 
@@ -51,10 +53,7 @@ def _evaluate(*extra: str, events: str | None = None):
 
 def _golden(name: str, text: str) -> None:
     path = GOLDEN / name
-    text = text.replace(str(FIX) + os.sep, "")
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(text, "utf-8")
-    assert text == path.read_text("utf-8")
+    golden(path, text.replace(str(FIX) + os.sep, ""))
 
 
 @pytest.mark.parametrize(

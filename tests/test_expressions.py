@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import operator
 from fractions import Fraction
 from pathlib import Path
 
@@ -142,23 +142,56 @@ def test_any_text_parses_or_raises_our_error(text):
             assert 0 <= exc.offset <= len(text)
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    st.recursive(
-        st.integers(0, 1000).map(str) | st.sampled_from(["deducted", "score", "amount"]),
-        lambda inner: st.tuples(
-            inner, st.sampled_from(["+", "-", "*", "<", ">=", "=="]), inner
-        ).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
-        max_leaves=12,
-    )
+_LEAF = st.integers(0, 1000) | st.sampled_from(["deducted", "score", "amount"])
+_TREE = st.recursive(
+    _LEAF,
+    lambda inner: st.tuples(inner, st.sampled_from(["+", "-", "*", "<", ">=", "=="]), inner),
+    max_leaves=12,
 )
-def test_checked_expressions_compile_and_run(text):
-    """Whatever checks also compiles and runs (or fails only on a runtime value)."""
+_GIVEN = {"deducted": 3, "score": 9, "amount": 10}
+_ORDER = {"<": operator.lt, ">=": operator.ge, "==": operator.eq}
+_ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+
+
+def _text(tree) -> str:
+    if isinstance(tree, tuple):
+        left, op, right = tree
+        return f"({_text(left)} {op} {_text(right)})"
+    return str(tree)
+
+
+def _reference(tree):
+    """The value of a generated expression, worked out without the engine: a number, a
+    bool, or None when the expression mixes a truth value into arithmetic or an order
+    comparison (or compares a truth value with a number), which the checker refuses."""
+    if not isinstance(tree, tuple):
+        return _GIVEN.get(tree, tree) if isinstance(tree, str) else tree
+    left, op, right = tree
+    a, b = _reference(left), _reference(right)
+    if a is None or b is None:
+        return None
+    if op == "==":
+        return a == b if isinstance(a, bool) == isinstance(b, bool) else None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return None
+    return (_ARITH.get(op) or _ORDER[op])(a, b)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TREE)
+def test_checked_expressions_compile_and_run_to_the_right_value(tree):
+    """Whatever checks compiles and runs to the value worked out independently; what
+    mixes truth values with numbers is refused by the checker, never left to fail at
+    run time."""
+    text = _text(tree)
     fn, error = _compile(text)
-    if error is None:
-        env = _env({"deducted": 3, "score": 9, "amount": 10})
-        with contextlib.suppress(TypeError):  # e.g. a boolean compared with a number
-            fn(env)
+    want = _reference(tree)
+    if want is None:
+        assert error == "type", text
+        return
+    assert error is None, text
+    got = fn(_env(dict(_GIVEN)))
+    assert got == want and type(got) is type(want), text
 
 
 def test_ast_walk_visits_every_node():

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import actions, cycle, person
+from conftest import actions, cycle, edited, person
 
 from engine.errors import EvaluationError, LedgerError, PolicyError
 from engine.policy.loader import check_policy, load_policy
@@ -707,7 +707,8 @@ def test_reapply_conditions_see_a_violation_s_items_as_a_list(run, tmp_path):
         shutil.copy(FMT / name, tmp_path / name)
     path = tmp_path / "reapply-conditions.yaml"
     path.write_text(
-        path.read_text("utf-8").replace(
+        edited(
+            path.read_text("utf-8"),
             "count(violations, v -> v.date > date - 2 years) == 0",
             'all(violations, v -> v.items != ["N12"])',
         ),
@@ -1100,7 +1101,7 @@ def test_a_changed_source_byte_fails_the_hash(tmp_path):
 )
 def test_bad_metadata_dates_are_errors(tmp_path, old, new):
     text = (FMT / "meta.yaml").read_text("utf-8")
-    (tmp_path / "meta.yaml").write_text(text.replace(old, new), "utf-8")
+    (tmp_path / "meta.yaml").write_text(edited(text, old, new), "utf-8")
     shutil.copy(FMT / "meta.txt", tmp_path / "meta.txt")
     _, diags = check_policy(tmp_path / "meta.yaml")
     assert any(d.severity == "error" for d in diags)

@@ -11,6 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from conftest import edited
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -272,7 +273,7 @@ def test_good_values(tmp_path, policy):
 
 
 def test_range_points_decimal(tmp_path, policy):
-    (tmp_path / "half.yaml").write_text(POLICY.replace("unit: 1,", "unit: 0.5,"), encoding="utf-8")
+    (tmp_path / "half.yaml").write_text(edited(POLICY, "unit: 1,", "unit: 0.5,"), encoding="utf-8")
     half = load_policy(tmp_path / "half.yaml", provenance_checks=False)
     (e,) = read_events(write(tmp_path, rows("E1,P1,2024-03-05,violation,X1,H1,,,2.50,")), half)
     assert e.points == Fraction(5, 2)
