@@ -2,13 +2,15 @@
 
 Each test names the article it checks. Dates follow the design: a sanction of
 N months from D ends on D + N months - 1 day; a ban of N from D allows a
-re-application from D + N.
+re-application from D + N. Every finding is dated while the notice is in force
+(from 2024-03-29, "本通知自印发之日起施行"): the `run` fixture below fails a test
+with an event outside that period.
 """
 
 from __future__ import annotations
 
 import pytest
-from conftest import actions, cycle, person
+from conftest import Runner, actions, cycle, person
 
 J = "jining"
 
@@ -25,10 +27,23 @@ def v(person_, date, items, **kw):
     return {"person": person_, "date": date, "items": items, **kw}
 
 
+@pytest.fixture
+def run(tmp_path):
+    """conftest's runner, refusing any event dated outside the policy's effective period."""
+    runner = Runner(tmp_path)
+
+    def in_force(*args, **kw):
+        out = runner(*args, **kw)
+        assert "events_outside_effective" not in out, "an event is dated outside 2024-03-29.."
+        return out
+
+    return in_force
+
+
 @pytest.mark.parametrize("code,points", sorted(ITEM_POINTS.items()))
 def test_every_item_deducts_its_points(run, code, points):
     """四(一)1-8 deduct 1, 四(二)1-5 deduct 3, 四(三)1-4 deduct 6, 四(四)1-6 deduct 12."""
-    r = run(J, [v("P", "2024-03-01", code)])
+    r = run(J, [v("P", "2024-04-01", code)])
     c = cycle(r, "P", "2024")
     assert c["deducted"] == points
     assert c["score"] == 12 - points
@@ -36,7 +51,7 @@ def test_every_item_deducts_its_points(run, code, points):
 
 def test_below_five_no_action(run):
     """五(一): nothing happens below 5 points."""
-    r = run(J, [v("P", "2024-03-01", "B1"), v("P", "2024-03-02", "A1")])
+    r = run(J, [v("P", "2024-04-01", "B1"), v("P", "2024-04-02", "A1")])
     assert cycle(r, "P", "2024")["deducted"] == 4
     assert actions(r, "P") == []
     assert person(r, "P")["status"] == "active"
@@ -44,37 +59,37 @@ def test_below_five_no_action(run):
 
 def test_reaching_five_is_an_interview(run):
     """五(一): 累计扣分达到5分, 责令定点医药机构进行约谈."""
-    r = run(J, [v("P", "2024-03-01", "B1"), v("P", "2024-03-02", "A1"), v("P", "2024-03-03", "A2")])
+    r = run(J, [v("P", "2024-04-01", "B1"), v("P", "2024-04-02", "A1"), v("P", "2024-04-03", "A2")])
     acts = actions(r, "P")
-    assert [(a["action"], a["start"]) for a in acts] == [("interview", "2024-03-03")]
+    assert [(a["action"], a["start"]) for a in acts] == [("interview", "2024-04-03")]
     assert acts[0]["cite"] == "五(一)"
     assert cycle(r, "P", "2024")["tier"] == "interview"
 
 
 def test_six_suspends_three_months(run):
-    """五(一): 累计扣分6-8分, 中止服务协议3个月: 2024-03-01 .. 2024-05-31."""
-    r = run(J, [v("P", "2024-03-01", "C1")], as_of="2024-04-01")
+    """五(一): 累计扣分6-8分, 中止服务协议3个月: 2024-04-01 .. 2024-06-30."""
+    r = run(J, [v("P", "2024-04-01", "C1")], as_of="2024-05-01")
     (s,) = actions(r, "P", "suspend")
-    assert (s["start"], s["end"]) == ("2024-03-01", "2024-05-31")
+    assert (s["start"], s["end"]) == ("2024-04-01", "2024-06-30")
     assert person(r, "P")["status"] == "suspended"
     assert person(r, "P")["reapply_from"] is None  # 五(二): restores automatically
 
 
 def test_eight_is_still_the_three_month_band(run):
     """五(一): 6-8 is one band; reaching 8 after 6 fires nothing more."""
-    r = run(J, [v("P", "2024-03-01", "C1"), v("P", "2024-03-05", "A1"), v("P", "2024-03-06", "A2")])
+    r = run(J, [v("P", "2024-04-01", "C1"), v("P", "2024-04-05", "A1"), v("P", "2024-04-06", "A2")])
     assert cycle(r, "P", "2024")["deducted"] == 8
     assert len(actions(r, "P", "suspend")) == 1
 
 
 def test_nine_suspends_six_months(run):
     """五(一): 累计扣分9-11分, 中止服务协议6个月."""
-    r = run(J, [v("P", "2024-02-01", "C1|A1"), v("P", "2024-03-01", "B1")])
-    # C1|A1 is one act: 四 按最高分值扣分 -> 6, then +3 = 9
+    r = run(J, [v("P", "2024-04-01", "C1|A1"), v("P", "2024-05-01", "B1")])
+    # C1|A1 is one act: 四 按最高分值扣分 -> 6, then +3 = 9: 05-01 + 6 months - 1 day
     s = actions(r, "P", "suspend")
     assert [(a["start"], a["end"]) for a in s] == [
-        ("2024-02-01", "2024-02-29"),
-        ("2024-03-01", "2024-08-31"),
+        ("2024-04-01", "2024-04-30"),
+        ("2024-05-01", "2024-10-31"),
     ]
     # the running 3-month suspension is cut the day before the harsher one starts
     assert s[0]["replaced_by"] == "tier:suspend-6m"
@@ -85,10 +100,10 @@ def test_eleven_then_twelve_terminates(run):
     r = run(
         J,
         [
-            v("P", "2024-01-10", "C1"),
-            v("P", "2024-02-10", "B1"),
-            v("P", "2024-02-11", "A1"),
-            v("P", "2024-02-12", "A2"),
+            v("P", "2024-04-10", "C1"),
+            v("P", "2024-05-10", "B1"),
+            v("P", "2024-05-11", "A1"),
+            v("P", "2024-05-12", "A2"),
             v("P", "2024-06-01", "A3"),
         ],
     )
@@ -108,17 +123,18 @@ def test_one_event_crossing_several_bands_fires_the_highest_only(run):
     r = run(
         J,
         [
-            v("P", "2024-01-05", "A1"),
-            v("P", "2024-01-06", "A2"),
-            v("P", "2024-01-07", "A3"),
-            v("P", "2024-01-08", "A4"),
-            v("P", "2024-04-01", "C2"),
+            v("P", "2024-04-01", "A1"),
+            v("P", "2024-04-02", "A2"),
+            v("P", "2024-04-03", "A3"),
+            v("P", "2024-04-08", "A4"),
+            v("P", "2024-05-06", "C2"),
         ],
     )
+    # 4 + 6 = 10: 05-06 + 6 months - 1 day = 11-05, restored on 11-06 (五(二))
     acts = actions(r, "P")
     assert [(a["action"], a["start"], a["end"]) for a in acts] == [
-        ("suspend", "2024-04-01", "2024-09-30"),
-        ("restore", "2024-10-01", None),
+        ("suspend", "2024-05-06", "2024-11-05"),
+        ("restore", "2024-11-06", None),
     ]
 
 
@@ -138,7 +154,7 @@ def test_cycle_total_capped_at_twelve(run):
 
 def test_same_act_counts_highest_item(run):
     """四: 同一违规行为涉及不同扣分情形的, 按最高分值扣分."""
-    r = run(J, [v("P", "2024-03-01", "A1|B2|A3")])
+    r = run(J, [v("P", "2024-04-01", "A1|B2|A3")])
     assert cycle(r, "P", "2024")["deducted"] == 3
 
 
@@ -146,7 +162,7 @@ def test_same_inspection_different_acts_add_up(run):
     """四: 同一次检查发现不同违规行为的, 分别扣分."""
     r = run(
         J,
-        [v("P", "2024-03-01", "A1", inspection="I1"), v("P", "2024-03-01", "B2", inspection="I1")],
+        [v("P", "2024-04-01", "A1", inspection="I1"), v("P", "2024-04-01", "B2", inspection="I1")],
     )
     assert cycle(r, "P", "2024")["deducted"] == 4
 
@@ -156,8 +172,8 @@ def test_deductions_add_up_across_sites(run):
     r = run(
         J,
         [
-            v("P", "2024-03-01", "B1", institution="H1"),
-            v("P", "2024-04-01", "B2", institution="H2"),
+            v("P", "2024-04-01", "B1", institution="H1"),
+            v("P", "2024-05-01", "B2", institution="H2"),
         ],
     )
     assert cycle(r, "P", "2024")["deducted"] == 6
@@ -167,32 +183,34 @@ def test_deductions_add_up_across_sites(run):
 def test_restored_automatically_and_points_keep_adding(run):
     """五(二): 中止服务协议期满后自动恢复, 同一记分周期内的积分仍然累计."""
     rows = [
-        v("P", "2024-01-15", "C1"),
-        v("P", "2024-06-01", "A1"),
-        v("P", "2024-07-01", "A2"),
-        v("P", "2024-07-02", "A3"),
+        v("P", "2024-04-01", "C1"),
+        v("P", "2024-07-05", "A1"),
+        v("P", "2024-08-01", "A2"),
+        v("P", "2024-08-02", "A3"),
     ]
     r = run(J, rows, as_of="2024-12-31")
     acts = actions(r, "P")
+    # C1: 04-01 to 06-30, restored 07-01; then 6 + 1 + 1 = 8 stays in the fired band;
+    # + 1 = 9 on 08-02 enters the 6-month band: 08-02 + 6 months - 1 day = 2025-02-01
     assert [(a["action"], a["start"]) for a in acts] == [
-        ("suspend", "2024-01-15"),
-        ("restore", "2024-04-15"),
-        ("suspend", "2024-07-02"),
+        ("suspend", "2024-04-01"),
+        ("restore", "2024-07-01"),
+        ("suspend", "2024-08-02"),
     ]
-    # 6 + 1 + 1 = 8 stays in the fired band; + 1 = 9 enters the 6-month band
-    assert actions(r, "P", "suspend")[1]["end"] == "2025-01-01"
+    assert actions(r, "P", "suspend")[1]["end"] == "2025-02-01"
     assert person(r, "P")["status"] == "suspended"
 
 
 def test_status_on_as_of_during_and_after_suspension(run):
-    rows = [v("P", "2024-03-01", "C1")]
-    assert person(run(J, rows, as_of="2024-05-31"), "P")["status"] == "suspended"
-    assert person(run(J, rows, as_of="2024-06-01"), "P")["status"] == "active"
+    """五(一)/五(二): 3 months from 04-01 include 06-30, the last day; back on 07-01."""
+    rows = [v("P", "2024-04-01", "C1")]
+    assert person(run(J, rows, as_of="2024-06-30"), "P")["status"] == "suspended"
+    assert person(run(J, rows, as_of="2024-07-01"), "P")["status"] == "active"
 
 
 def test_points_clear_at_year_end(run):
     """四: 每年度末扣分清零; 五(二): 非同一记分周期的不再累计."""
-    r = run(J, [v("P", "2024-03-01", "B1"), v("P", "2024-12-31", "A1"), v("P", "2025-01-01", "A2")])
+    r = run(J, [v("P", "2024-04-01", "B1"), v("P", "2024-12-31", "A1"), v("P", "2025-01-01", "A2")])
     assert cycle(r, "P", "2024")["deducted"] == 4
     assert cycle(r, "P", "2025")["deducted"] == 1
     assert actions(r, "P") == []
@@ -207,20 +225,23 @@ def test_suspension_runs_past_year_end(run):
 
 def test_three_consecutive_years_of_nine_terminate(run):
     """五(一): 连续三年违规扣分9分以上, 解除服务协议."""
+    # C1 and B1 make 9 in each of 2024, 2025 and 2026 (the first in force from 04-01):
+    # the third year's ninth point, 2026-09-01, terminates; ban 1-2 years (五(二)):
+    # re-apply from 2027-09-01 at the earliest
     rows = []
-    for y in (2023, 2024, 2025):
-        rows += [v("P", f"{y}-02-01", "C1"), v("P", f"{y}-09-01", "B1")]
-    r = run(J, rows)
+    for y in (2024, 2025, 2026):
+        rows += [v("P", f"{y}-04-01", "C1"), v("P", f"{y}-09-01", "B1")]
+    r = run(J, rows, as_of="2026-12-31")
     term = actions(r, "P", "terminate")
-    assert [(a["start"], a["source"]) for a in term] == [("2025-09-01", "rule:three-years-nine")]
-    assert person(r, "P")["reapply_from"] == "2026-09-01"
+    assert [(a["start"], a["source"]) for a in term] == [("2026-09-01", "rule:three-years-nine")]
+    assert person(r, "P")["reapply_from"] == "2027-09-01"
 
 
 def test_a_quiet_year_breaks_the_run(run):
     rows = []
-    for y in (2022, 2023, 2025):
-        rows += [v("P", f"{y}-02-01", "C1"), v("P", f"{y}-09-01", "B1")]
-    r = run(J, rows)
+    for y in (2024, 2025, 2027):  # 2026 quiet
+        rows += [v("P", f"{y}-04-01", "C1"), v("P", f"{y}-09-01", "B1")]
+    r = run(J, rows, as_of="2027-12-31")
     assert actions(r, "P", "terminate") == []
 
 
@@ -237,7 +258,8 @@ def test_failed_policy_test_ends_the_agreement_for_a_year(run):
 
 def test_reapplication_before_the_ban_ends_is_rejected(run):
     """五(二): 1-2年内不再与其重新签订服务协议: from 1 year at the earliest."""
-    rows = [v("P", "2024-03-01", "D1"), {"person": "P", "date": "2025-02-28", "type": "reapply"}]
+    # D1 on 2024-04-01: from 2025-04-01 at the earliest; 2025-03-31 is a day early
+    rows = [v("P", "2024-04-01", "D1"), {"person": "P", "date": "2025-03-31", "type": "reapply"}]
     r = run(J, rows)
     p = person(r, "P")
     assert p["status"] == "terminated"
@@ -245,25 +267,28 @@ def test_reapplication_before_the_ban_ends_is_rejected(run):
 
 
 def test_reinstatement_is_a_new_registration(run):
-    """Design "Reinstatement": the total restarts at zero, no band has fired."""
+    """Design "Reinstatement": the total restarts at zero, no band has fired. C2 on
+    2025-02-10, while terminated, is recorded (6 in 2025); back on 2025-04-01; C1 on
+    05-01 makes 6 in the new registration, not 12 in the year: 3 months."""
     rows = [
-        v("P", "2024-03-01", "D1"),
-        {"person": "P", "date": "2025-03-01", "type": "reapply"},
-        v("P", "2025-04-01", "C1"),
+        v("P", "2024-04-01", "D1"),
+        v("P", "2025-02-10", "C2"),
+        {"person": "P", "date": "2025-04-01", "type": "reapply"},
+        v("P", "2025-05-01", "C1"),
     ]
-    r = run(J, rows, as_of="2025-05-01")
+    r = run(J, rows, as_of="2025-06-01")
     p = person(r, "P")
     assert p["reapplications"][0]["result"] == "accepted"
-    c2025 = [c for c in p["cycles"] if c["period"] == "2025"]
-    assert c2025[-1]["deducted"] == 6 and c2025[-1]["registration"] == 2
-    assert actions(r, "P", "suspend")[0]["start"] == "2025-04-01"
+    c2025 = [(c["registration"], c["deducted"]) for c in p["cycles"] if c["period"] == "2025"]
+    assert c2025 == [(1, 6), (2, 6)]
+    assert actions(r, "P", "suspend")[0]["start"] == "2025-05-01"
     assert p["status"] == "suspended"
 
 
 def test_decided_ban_length_within_the_range(run):
     """五(二) 视情节严重程度: the event gives the decided length."""
-    r = run(J, [v("P", "2024-03-01", "D2", ban="18 months")])
-    assert person(r, "P")["reapply_from"] == "2025-09-01"
+    r = run(J, [v("P", "2024-04-01", "D2", ban="18 months")])
+    assert person(r, "P")["reapply_from"] == "2025-10-01"
     assert actions(r, "P", "ban")[0]["decided"] == "18 months"
 
 
@@ -271,23 +296,38 @@ def test_thirty_percent_of_staff_sanctioned(run):
     """五(三): 被中止或解除服务协议的人数达到或超过总数的30%."""
     roster = [{"person": f"S{i}", "institution": "H1"} for i in range(10)]
     rows = [
-        v("S0", "2024-02-01", "C1"),
-        v("S1", "2024-03-01", "C2"),
-        v("S2", "2024-04-01", "C3"),
-        v("S3", "2024-05-01", "A1"),
+        v("S0", "2024-04-01", "C1"),
+        v("S1", "2024-05-01", "C2"),
+        v("S2", "2024-06-01", "C3"),
+        v("S3", "2024-07-01", "A1"),
     ]
     r = run(J, rows, roster=roster)
     (h,) = [i for i in r["institutions"] if i["institution"] == "H1" and i["period"] == "2024"]
     assert (h["staff"], h["sanctioned"]) == (10, 3)
-    assert [(a["action"], a["start"]) for a in h["actions"]] == [("agreement-review", "2024-04-01")]
+    assert [(a["action"], a["start"]) for a in h["actions"]] == [("agreement-review", "2024-06-01")]
 
 
 def test_twenty_percent_is_not_enough(run):
     roster = [{"person": f"S{i}", "institution": "H1"} for i in range(10)]
-    rows = [v("S0", "2024-02-01", "C1"), v("S1", "2024-03-01", "C2")]
+    rows = [v("S0", "2024-04-01", "C1"), v("S1", "2024-05-01", "C2")]
     r = run(J, rows, roster=roster)
     (h,) = [i for i in r["institutions"] if i["institution"] == "H1"]
     assert h["sanctioned"] == 2 and h["actions"] == []
+
+
+@pytest.mark.parametrize("sanctioned,review", [(29, False), (30, True)])
+def test_thirty_percent_is_thirty_of_a_hundred(run, sanctioned, review):
+    """五(三) 达到或超过总数的30%: of 100 staff, 29 suspended is 29 %, below; the 30th
+    reaches 30 % and the agreement is open to review from that day. Staff S00-S28 are
+    suspended on 2024-05-06 (C1: 3 months), S29 on 2024-06-03."""
+    roster = [{"person": f"S{i:02}", "institution": "H1"} for i in range(100)]
+    rows = [v(f"S{i:02}", "2024-05-06", "C1") for i in range(29)]
+    rows += [v("S29", "2024-06-03", "C1")] if sanctioned == 30 else []
+    r = run(J, rows, roster=roster)
+    (h,) = [i for i in r["institutions"] if i["institution"] == "H1"]
+    assert (h["staff"], h["sanctioned"]) == (100, sanctioned)
+    want = [("agreement-review", "2024-06-03")] if review else []
+    assert [(a["action"], a["start"]) for a in h["actions"]] == want
 
 
 def test_key_monitoring_list(run):
@@ -299,20 +339,20 @@ def test_key_monitoring_list(run):
         for i in ("", "b", "c", "d")
     ]
     rows = [
-        v("S1", "2024-02-01", "D3"),
-        v("S2", "2024-02-01", "A1"),
-        v("S2", "2024-03-01", "A2"),
-        v("S2", "2024-04-01", "A3"),
-        v("S3", "2024-02-01", "A1"),
-        v("S3", "2024-03-01", "A2"),
+        v("S1", "2024-04-01", "D3"),
+        v("S2", "2024-04-01", "A1"),
+        v("S2", "2024-05-01", "A2"),
+        v("S2", "2024-06-01", "A3"),
+        v("S3", "2024-04-01", "A1"),
+        v("S3", "2024-05-01", "A2"),
     ]
     r = run(J, rows, roster=roster)
     lists = {
         i["institution"]: [(a["action"], a["start"]) for a in i["actions"]]
         for i in r["institutions"]
     }
-    assert lists["H1"] == [("key-monitoring", "2024-02-01")]
-    assert lists["H2"] == [("key-monitoring", "2024-04-01")]
+    assert lists["H1"] == [("key-monitoring", "2024-04-01")]
+    assert lists["H2"] == [("key-monitoring", "2024-06-01")]
     assert lists["H3"] == []
 
 
@@ -369,17 +409,17 @@ def test_open_or_closed_book_by_age(run):
 
 
 def test_failed_test_after_a_termination_lengthens_the_wait(run):
-    """三(三) after 五(一): D1 on 2024-03-01 terminates, ban 1-2 years (earliest
-    2025-03-01); a failed test on 2024-06-01 bans for 1 year, to 2025-06-01: the
+    """三(三) after 五(一): D1 on 2024-04-01 terminates, ban 1-2 years (earliest
+    2025-04-01); a failed test on 2024-06-01 bans for 1 year, to 2025-06-01: the
     later date stands. No second termination is counted."""
-    r = run(J, [v("P", "2024-03-01", "D1"), v("P", "2024-06-01", "TEST-FAIL")])
+    r = run(J, [v("P", "2024-04-01", "D1"), v("P", "2024-06-01", "TEST-FAIL")])
     assert person(r, "P")["reapply_from"] == "2025-06-01"
     assert len(actions(r, "P", "terminate")) == 1
 
 
 def test_a_shorter_ban_after_a_termination_changes_nothing(run):
-    """D1 on 2024-03-01 with a decided ban of 2 years (五(二)): 2026-03-01. A failed
-    test on 2024-06-01 would allow 2025-06-01 (三(三)), which is earlier: 2026-03-01
+    """D1 on 2024-04-01 with a decided ban of 2 years (五(二)): 2026-04-01. A failed
+    test on 2024-06-01 would allow 2025-06-01 (三(三)), which is earlier: 2026-04-01
     stands."""
-    r = run(J, [v("P", "2024-03-01", "D1", ban="2 years"), v("P", "2024-06-01", "TEST-FAIL")])
-    assert person(r, "P")["reapply_from"] == "2026-03-01"
+    r = run(J, [v("P", "2024-04-01", "D1", ban="2 years"), v("P", "2024-06-01", "TEST-FAIL")])
+    assert person(r, "P")["reapply_from"] == "2026-04-01"
