@@ -46,6 +46,7 @@ from typing import Any
 
 from engine.dsl import ast
 from engine.errors import Diagnostic, PolicyError
+from engine.i18n import N_
 from engine.numbers import number_text
 from engine.policy import bands, provenance
 from engine.policy.codemap import Pairing, load_map, pair_items
@@ -512,7 +513,7 @@ class _Differ:
         paired = {o: (n, how) for o, n, how in pairing.pairs}
         for code, item in old.items():
             if code in removed:
-                note = "mapped to no counterpart" if removed[code] else None
+                note = N_("mapped to no counterpart") if removed[code] else None
                 self.add(
                     section,
                     "removed",
@@ -531,7 +532,7 @@ class _Differ:
             element = code if code == target else f"{code} -> {target}"
             self.ids = (code, target)
             if code != target:
-                note = "paired by the map" if how == "map" else "same text"
+                note = N_("paired by the map") if how == "map" else N_("same text")
                 self.add(
                     section, "recoded", element, "code", code, target, item.cite, other.cite, note
                 )

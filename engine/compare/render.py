@@ -20,6 +20,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from engine.compare.diff import SECTIONS, Change, PolicyDiff
+from engine.i18n import N_, _, known, ngettext
 
 if TYPE_CHECKING:  # impact pulls in the evaluator; a plain diff does not need it
     from engine.compare.impact import Impact, Mover, Snapshot
@@ -32,8 +33,49 @@ COLOUR = {"added": "green", "removed": "red", "changed": "yellow", "recoded": "c
 MAX_CAUSES = 5
 
 
-def _plain(text: str, **_: object) -> str:
+def _plain(text: str, **_style: object) -> str:
     return text
+
+
+# Words of the report that are data elsewhere (JSON keys and values, the policy's
+# section names): told in the reader's language here.
+WORDS = {
+    **{s: s for s in SECTIONS},
+    "metadata": N_("metadata"),
+    "scale": N_("scale"),
+    "cycle": N_("cycle"),
+    "combine": N_("combine"),
+    "items": N_("items"),
+    "credits": N_("credits"),
+    "actions": N_("actions"),
+    "tiers": N_("tiers"),
+    "rules": N_("rules"),
+    "sanctions": N_("sanctions"),
+    "restoration": N_("restoration"),
+    "reapplication": N_("reapplication"),
+    "bans": N_("bans"),
+    "institutions": N_("institutions"),
+    "deadlines": N_("deadlines"),
+    "facts": N_("facts"),
+    "provisions": N_("provisions"),
+    "added": N_("added"),
+    "removed": N_("removed"),
+    "changed": N_("changed"),
+    "recoded": N_("recoded"),
+    "active": N_("active"),
+    "suspended": N_("suspended"),
+    "awaiting_reapplication": N_("awaiting_reapplication"),
+    "terminated": N_("terminated"),
+    "none": N_("none"),
+    "interview": N_("interview"),
+    "suspend": N_("suspend"),
+    "terminate": N_("terminate"),
+}
+
+
+def _w(word: str) -> str:
+    """A report word (section, kind, status, sanction) in the reader's language."""
+    return _(WORDS[word]) if word in WORDS else word
 
 
 def render(d: PolicyDiff, imp: Impact | None, fmt: str, style: Style | None = None) -> str:
@@ -55,7 +97,7 @@ def _title(p) -> str:
 
 
 def _v(x: str | None) -> str:
-    return "(none)" if x is None else x
+    return _("(none)") if x is None else x
 
 
 def _cites(c: Change) -> str:
@@ -79,19 +121,21 @@ def _groups(d: PolicyDiff) -> Iterator[tuple[str, list[tuple[str, list[Change]]]
 
 
 def _counts(d: PolicyDiff) -> str:
-    parts = [f"{s} {len(cs)}" for s, cs in d.by_section().items()]
+    parts = [f"{_w(s)} {len(cs)}" for s, cs in d.by_section().items()]
     n = len(d.changes)
-    return f"{n} change{'' if n == 1 else 's'}" + (f" ({', '.join(parts)})" if parts else "")
+    return ngettext("{n} change", "{n} changes", n).format(n=n) + (
+        _(" ({sections})").format(sections=", ".join(parts)) if parts else ""
+    )
 
 
 def _head(changes: list[Change]) -> tuple[str, str]:
     """The element's overall kind and a remark for its header line."""
     first = changes[0]
     if first.kind in ("added", "removed"):
-        return first.kind, first.kind + (f", {first.note}" if first.note else "")
+        return first.kind, _w(first.kind) + (f", {known(first.note)}" if first.note else "")
     if first.kind == "recoded":
-        return "recoded", f"recoded{', ' + first.note if first.note else ''}"
-    return "changed", "changed"
+        return "recoded", _w("recoded") + (f", {known(first.note)}" if first.note else "")
+    return "changed", _w("changed")
 
 
 def _cycle_line(a: Snapshot, b: Snapshot) -> list[str]:
@@ -103,54 +147,74 @@ def _cycle_line(a: Snapshot, b: Snapshot) -> list[str]:
         if x == y:
             continue
         out.append(
-            f"{label}: {x or 'no tier'} (deducted {da.get(label, '0')}) -> "
-            f"{y or 'no tier'} (deducted {db.get(label, '0')})"
+            _("{cycle}: {old} (deducted {old_deducted}) -> {new} (deducted {new_deducted})").format(
+                cycle=label,
+                old=x or _("no tier"),
+                old_deducted=da.get(label, "0"),
+                new=y or _("no tier"),
+                new_deducted=db.get(label, "0"),
+            )
         )
     return out
 
 
 def _acts(s: Snapshot) -> str:
     if not s.actions:
-        return "none"
+        return _w("none")
     parts = []
     for kind, start, end, site in s.actions:
         span = f"{start}..{end}" if end else start
-        parts.append(f"{kind} {span}" + (f" at {site}" if site else ""))
+        parts.append(
+            f"{_w(kind)} {span}" + (_(" at {institution}").format(institution=site) if site else "")
+        )
     return ", ".join(parts)
 
 
 def _status(s: Snapshot) -> str:
     if s.reapply_from == "never":
-        return s.status + " (may never re-apply)"
-    return s.status + (f" (re-apply from {s.reapply_from})" if s.reapply_from else "")
+        return _w(s.status) + _(" (may never re-apply)")
+    return _w(s.status) + (
+        _(" (re-apply from {date})").format(date=s.reapply_from) if s.reapply_from else ""
+    )
 
 
 def _causes(m: Mover) -> list[str]:
     labels = [c.label for c in m.causes]
     if len(labels) > MAX_CAUSES:
-        labels = labels[:MAX_CAUSES] + [f"and {len(labels) - MAX_CAUSES} more"]
+        labels = labels[:MAX_CAUSES] + [_("and {n} more").format(n=len(labels) - MAX_CAUSES)]
     return labels
 
 
 def _summary(d: PolicyDiff, imp: Impact | None) -> list[str]:
-    out = [_counts(d) + "."] if d.changes else ["No changes."]
+    out = [_counts(d) + _(".")] if d.changes else [_("No changes.")]
     if d.map_path is None and d.old.id != d.new.id and d.items.pairs:
         out.append(
-            f"The policies have different ids (`{d.old.id}`, `{d.new.id}`) and no "
-            "--map was given: items were paired by code and text only."
+            _(
+                "The policies have different ids (`{old}`, `{new}`) and no "
+                "--map was given: items were paired by code and text only."
+            ).format(old=d.old.id, new=d.new.id)
         )
     if imp is not None:
         out.append(
-            f"Evaluated on {imp.events} as of {imp.as_of}: of {imp.people} people, "
-            f"{len(imp.movers)} would have a different outcome and {imp.unaffected} "
-            "would not."
+            _(
+                "Evaluated on {events} as of {date}: of {people} people, "
+                "{movers} would have a different outcome and {unaffected} would not."
+            ).format(
+                events=imp.events,
+                date=imp.as_of,
+                people=imp.people,
+                movers=len(imp.movers),
+                unaffected=imp.unaffected,
+            )
         )
         if imp.notes:
             people = len({n.person for n in imp.notes})
             dropped = sum(n.dropped for n in imp.notes)
             out.append(
-                f"{len(imp.notes)} item codes of findings of {people} people could not "
-                f"be carried over ({dropped} findings left out whole)."
+                _(
+                    "{codes} item codes of findings of {people} people could not "
+                    "be carried over ({dropped} findings left out whole)."
+                ).format(codes=len(imp.notes), people=people, dropped=dropped)
             )
     return out
 
@@ -161,10 +225,10 @@ def _summary(d: PolicyDiff, imp: Impact | None) -> list[str]:
 def _text(d: PolicyDiff, imp: Impact | None, style: Style) -> Iterator[str]:
     yield style(f"{_title(d.old)} ({d.old.path}) -> {_title(d.new)} ({d.new.path})", bold=True)
     if d.map_path:
-        yield f"items paired by {d.map_path}"
+        yield _("items paired by {map}").format(map=d.map_path)
     for section, elements in _groups(d):
         yield ""
-        yield style(section, bold=True)
+        yield style(_w(section), bold=True)
         for element, changes in elements:
             kind, remark = _head(changes)
             if not element:
@@ -186,7 +250,7 @@ def _text(d: PolicyDiff, imp: Impact | None, style: Style) -> Iterator[str]:
                 elif c.kind == "changed":
                     yield f"      {c.field}: {_v(c.old)} -> {_v(c.new)}"
                     if c.note:
-                        yield f"        ({c.note})"
+                        yield f"        ({known(c.note)})"
     yield ""
     yield from _summary(d, imp)
     if imp is not None:
@@ -196,48 +260,58 @@ def _text(d: PolicyDiff, imp: Impact | None, style: Style) -> Iterator[str]:
 def _impact_text(imp: Impact, style: Style) -> Iterator[str]:
     yield ""
     yield style(
-        f"impact on {imp.events}"
-        + (f" (roster {imp.roster})" if imp.roster else "")
-        + f", as of {imp.as_of}",
+        (
+            _("impact on {events} (roster {roster}), as of {date}")
+            if imp.roster
+            else _("impact on {events}, as of {date}")
+        ).format(events=imp.events, roster=imp.roster, date=imp.as_of),
         bold=True,
     )
-    yield f"  {imp.people} people: {len(imp.movers)} outcomes change, {imp.unaffected} unaffected"
+    yield "  " + _("{people} people: {movers} outcomes change, {unaffected} unaffected").format(
+        people=imp.people, movers=len(imp.movers), unaffected=imp.unaffected
+    )
     yield ""
-    yield "  status on the as-of date (rows: OLD, columns: NEW)"
+    yield "  " + _("status on the as-of date (rows: OLD, columns: NEW)")
     yield from ("  " + line for line in _matrix_text(imp.status_moves, STATUSES))
     yield ""
-    yield "  harshest own sanction (rows: OLD, columns: NEW)"
+    yield "  " + _("harshest own sanction (rows: OLD, columns: NEW)")
     yield from ("  " + line for line in _matrix_text(imp.sanction_moves, SANCTIONS))
     if imp.movers:
         yield ""
-        yield style("people whose outcome changes", bold=True)
+        yield style(_("people whose outcome changes"), bold=True)
+    labels = [_("tier"), _("actions"), _("status"), _("why")]
+    width = max(_width(x) for x in labels) + 2
+    tier_l, acts_l, status_l, why_l = (_pad(x, width) for x in labels)
     for m in imp.movers:
         yield f"  {m.person}"
         for line in _cycle_line(m.before, m.after):
-            yield f"    tier     {line}"
+            yield f"    {tier_l}{line}"
         if m.before.actions != m.after.actions:
-            yield f"    actions  {_acts(m.before)} -> {_acts(m.after)}"
+            yield f"    {acts_l}{_acts(m.before)} -> {_acts(m.after)}"
         if (m.before.status, m.before.reapply_from) != (m.after.status, m.after.reapply_from):
-            yield f"    status   {_status(m.before)} -> {_status(m.after)}"
-        yield f"    why      {'; '.join(_causes(m))}"
+            yield f"    {status_l}{_status(m.before)} -> {_status(m.after)}"
+        yield f"    {why_l}{'; '.join(_causes(m))}"
     if imp.notes:
         yield ""
-        yield style(f"findings not carried over ({len(imp.notes)})", bold=True)
+        yield style(_("findings not carried over ({n})").format(n=len(imp.notes)), bold=True)
         for n in imp.notes:
-            yield f"  {n.person} {n.event} ({n.where}): {n.text}" + (
-                "; finding left out" if n.dropped else ""
+            yield f"  {n.person} {n.event} ({n.where}): {known(n.text)}" + (
+                _("; finding left out") if n.dropped else ""
             )
     if imp.institutions:
         yield ""
-        yield style(f"institutions whose actions change ({len(imp.institutions)})", bold=True)
+        yield style(
+            _("institutions whose actions change ({n})").format(n=len(imp.institutions)),
+            bold=True,
+        )
         for i in imp.institutions:
             yield (
-                f"  {i.institution} {i.period}: {', '.join(i.before) or 'none'} -> "
-                f"{', '.join(i.after) or 'none'}"
+                f"  {i.institution} {i.period}: {', '.join(i.before) or _w('none')} -> "
+                f"{', '.join(i.after) or _w('none')}"
             )
     if imp.warnings:
         yield ""
-        yield style("warnings", bold=True)
+        yield style(_("warnings"), bold=True)
         for w in imp.warnings:
             yield f"  {w}"
 
@@ -250,14 +324,36 @@ def _axes(moves: dict[tuple[str, str], int], order: tuple[str, ...]) -> list[str
 def _matrix_text(moves: dict[tuple[str, str], int], order: tuple[str, ...]) -> list[str]:
     axes = _axes(moves, order)
     if not axes:
-        return ["(nobody)"]
-    width = max(len(a) for a in axes) + 2
-    lines = [" " * width + "".join(a.rjust(width) for a in axes)]
+        return [_("(nobody)")]
+    names = {a: _w(a) for a in axes}
+    width = max(_width(n) for n in names.values()) + 2
+    lines = [" " * width + "".join(_pad(names[a], width, right=True) for a in axes)]
     for r in axes:
         lines.append(
-            r.ljust(width) + "".join(str(moves.get((r, c), 0) or ".").rjust(width) for c in axes)
+            _pad(names[r], width)
+            + "".join(str(moves.get((r, c), 0) or ".").rjust(width) for c in axes)
         )
     return lines
+
+
+def _sentences(parts: list[str]) -> str:
+    """Sentences one after another: a space between them in English, none in Chinese."""
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        text = _("{sentence} {next}").format(sentence=text, next=part)
+    return text
+
+
+def _width(text: str) -> int:
+    """Columns a text takes on a terminal: East Asian wide characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * max(0, width - _width(text))
+    return gap + text if right else text + gap
 
 
 # ---- markdown --------------------------------------------------------------------------------
@@ -268,30 +364,34 @@ def _cell(x: str | None) -> str:
 
 
 def _markdown(d: PolicyDiff, imp: Impact | None) -> Iterator[str]:
-    yield f"# Revision memo: {_title(d.old)} → {_title(d.new)}"
+    yield _("# Revision memo: {old} → {new}").format(old=_title(d.old), new=_title(d.new))
     yield ""
-    yield f"- Old: {d.old.title} (`{d.old.path}`)"
-    yield f"- New: {d.new.title} (`{d.new.path}`)"
+    yield _("- Old: {title} (`{path}`)").format(title=d.old.title, path=d.old.path)
+    yield _("- New: {title} (`{path}`)").format(title=d.new.title, path=d.new.path)
     if d.map_path:
-        yield f"- Item map: `{d.map_path}`"
+        yield _("- Item map: `{path}`").format(path=d.map_path)
     yield ""
-    yield "## Summary"
+    yield _("## Summary")
     yield ""
-    yield " ".join(_summary(d, imp))
+    yield _sentences(_summary(d, imp))
     if d.changes:
         yield ""
-        yield "## What changed"
+        yield _("## What changed")
     for section, elements in _groups(d):
         yield ""
-        yield f"### {section.capitalize()}"
+        yield "### " + (
+            _(WORDS[section])
+            if section in WORDS and _w(section) != section
+            else section.capitalize()
+        )
         yield ""
-        yield "| element | change | field | old | new | cite (old → new) |"
+        yield _("| element | change | field | old | new | cite (old → new) |")
         yield "| --- | --- | --- | --- | --- | --- |"
         for element, changes in elements:
             for c in changes:
                 yield (
-                    f"| {_cell(element.replace(' -> ', ' → ') or '-')} | {c.kind}"
-                    f"{' (' + _cell(c.note) + ')' if c.note else ''} | {c.field or '-'} | "
+                    f"| {_cell(element.replace(' -> ', ' → ') or '-')} | {_w(c.kind)}"
+                    f"{' (' + _cell(known(c.note)) + ')' if c.note else ''} | {c.field or '-'} | "
                     f"{_cell(c.old) if c.old is not None else '-'} | "
                     f"{_cell(c.new) if c.new is not None else '-'} | "
                     f"{_cell(_cites(c).replace(' -> ', ' → ')) or '-'} |"
@@ -302,34 +402,46 @@ def _markdown(d: PolicyDiff, imp: Impact | None) -> Iterator[str]:
 
 def _impact_markdown(imp: Impact) -> Iterator[str]:
     yield ""
-    yield "## Whose outcome changes"
+    yield _("## Whose outcome changes")
     yield ""
     yield (
-        f"Ledger `{imp.events}`"
-        + (f", roster `{imp.roster}`" if imp.roster else "")
-        + f", as of {imp.as_of}: {imp.people} people, {len(imp.movers)} whose outcome "
-        f"changes, {imp.unaffected} unaffected (not listed)."
+        _(
+            "Ledger `{events}`, roster `{roster}`, as of {date}: {people} people, "
+            "{movers} whose outcome changes, {unaffected} unaffected (not listed)."
+        )
+        if imp.roster
+        else _(
+            "Ledger `{events}`, as of {date}: {people} people, "
+            "{movers} whose outcome changes, {unaffected} unaffected (not listed)."
+        )
+    ).format(
+        events=imp.events,
+        roster=imp.roster,
+        date=imp.as_of,
+        people=imp.people,
+        movers=len(imp.movers),
+        unaffected=imp.unaffected,
     )
     yield ""
-    yield f"### Status on {imp.as_of} (rows: old, columns: new)"
+    yield _("### Status on {date} (rows: old, columns: new)").format(date=imp.as_of)
     yield ""
     yield from _matrix_md(imp.status_moves, STATUSES)
     yield ""
-    yield "### Harshest own sanction (rows: old, columns: new)"
+    yield _("### Harshest own sanction (rows: old, columns: new)")
     yield ""
     yield from _matrix_md(imp.sanction_moves, SANCTIONS)
     if imp.movers:
         yield ""
-        yield "### People"
+        yield _("### People")
         yield ""
-        yield "| person | tier | actions (old → new) | status (old → new) | why |"
+        yield _("| person | tier | actions (old → new) | status (old → new) | why |")
         yield "| --- | --- | --- | --- | --- |"
         for m in imp.movers:
-            tiers = "; ".join(_cycle_line(m.before, m.after)) or "same"
+            tiers = "; ".join(_cycle_line(m.before, m.after)) or _("same")
             acts = (
                 f"{_acts(m.before)} → {_acts(m.after)}"
                 if m.before.actions != m.after.actions
-                else "same"
+                else _("same")
             )
             status = (
                 f"{_status(m.before)} → {_status(m.after)}"
@@ -343,37 +455,39 @@ def _impact_markdown(imp: Impact) -> Iterator[str]:
             )
     if imp.notes:
         yield ""
-        yield "### Findings not carried over"
+        yield _("### Findings not carried over")
         yield ""
-        yield "| person | finding | where | what |"
+        yield _("| person | finding | where | what |")
         yield "| --- | --- | --- | --- |"
         for n in imp.notes:
             yield (
-                f"| {n.person} | {_cell(n.event)} | {_cell(n.where)} | {_cell(n.text)}"
-                f"{'; finding left out' if n.dropped else ''} |"
+                f"| {n.person} | {_cell(n.event)} | {_cell(n.where)} | {_cell(known(n.text))}"
+                f"{_('; finding left out') if n.dropped else ''} |"
             )
     if imp.institutions:
         yield ""
-        yield "### Institutions"
+        yield _("### Institutions")
         yield ""
-        yield "| institution | period | old | new |"
+        yield _("| institution | period | old | new |")
         yield "| --- | --- | --- | --- |"
         for i in imp.institutions:
             yield (
-                f"| {i.institution} | {i.period} | {_cell(', '.join(i.before) or 'none')} | "
-                f"{_cell(', '.join(i.after) or 'none')} |"
+                f"| {i.institution} | {i.period} | {_cell(', '.join(i.before) or _w('none'))} | "
+                f"{_cell(', '.join(i.after) or _w('none'))} |"
             )
     if imp.warnings:
         yield ""
-        yield "### Warnings"
+        yield _("### Warnings")
         yield ""
         yield from (f"- {w}" for w in imp.warnings)
 
 
 def _matrix_md(moves: dict[tuple[str, str], int], order: tuple[str, ...]) -> Iterator[str]:
     axes = _axes(moves, order)
-    yield "| old \\ new | " + " | ".join(axes) + " | total |"
+    yield (
+        "| " + _("old \\ new") + " | " + " | ".join(_w(a) for a in axes) + " | " + _("total") + " |"
+    )
     yield "| --- |" + " ---: |" * (len(axes) + 1)
     for r in axes:
         row = [moves.get((r, c), 0) for c in axes]
-        yield f"| {r} | " + " | ".join(str(n) for n in row) + f" | {sum(row)} |"
+        yield f"| {_w(r)} | " + " | ".join(str(n) for n in row) + f" | {sum(row)} |"

@@ -167,6 +167,19 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return catalogue(language()).ngettext(singular, plural, n)
 
 
+def known(text: str) -> str:
+    """`text` translated if the catalogue has it, else as it is, noting nothing: for
+    data that is sometimes one of our messages (a record's reason, a diff's note) and
+    sometimes the policy's own words, which stay as written."""
+    lang = language()
+    if lang == "en":
+        return text
+    # the catalogue's own table (GNUTranslations keeps it as `_catalog`), so that a
+    # miss falls to no fallback and is not noted as missing
+    table = getattr(catalogue(lang), "_catalog", {})
+    return table.get(text, text)
+
+
 def N_(message: str) -> str:
     """Marks `message` for the catalogue without translating it yet: for text defined
     at import time (option help, table headings) and translated with `_()` when shown."""
@@ -188,6 +201,7 @@ __all__ = [
     "UnknownLanguage",
     "_",
     "catalogue",
+    "known",
     "forget",
     "language",
     "language_from_environment",
