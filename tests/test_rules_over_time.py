@@ -258,15 +258,15 @@ def _validate(*args):
 
 def test_a_history_loads_in_date_order_with_its_code_map():
     """test-city 2023 (2023-01-01 .. 2023-12-31) and 2024 (from 2024-01-01): the 2024
-    file supersedes 2023 and maps A3 -> B3; A1 and A2 pair with B1 and B2 by their
-    text (the diff's pairing)."""
+    file supersedes 2023 and maps A4 -> C1 (reworded); A1 and A2 pair with B1 and B2
+    by their text, A3 with A3 by its code (the diff's pairing)."""
     import datetime as dt
 
     from engine.policy.versions import load_history
 
     h = load_history(CITY)
     assert [p.version for p in h.versions] == ["2023", "2024"]
-    assert h.maps == ({"A1": "B1", "A2": "B2", "A3": "B3"},)
+    assert h.maps == ({"A1": "B1", "A2": "B2", "A3": "A3", "A4": "C1"},)
     on = {
         d: getattr(h.in_force(dt.date.fromisoformat(d)), "version", None)
         for d in ("2022-12-31", "2023-01-01", "2023-12-31", "2024-01-01", "2030-06-01")
@@ -278,7 +278,7 @@ def test_a_history_loads_in_date_order_with_its_code_map():
         "2024-01-01": "2024",
         "2030-06-01": "2024",
     }
-    assert h.carry("A3", 0, 1) == "B3"
+    assert (h.carry("A4", 0, 1), h.carry("A1", 0, 1)) == ("C1", "B1")
     # the files given one by one, in any order, make the same history
     same = load_history([CITY / "city-2024.yaml", CITY / "city-2023.yaml"])
     assert [p.version for p in same.versions] == ["2023", "2024"]
@@ -320,7 +320,7 @@ def test_validate_checks_the_set():
             "error",
             'version "2024" supersedes "2022", but the version before it is "2023"',
         ),
-        (("maps/2023-to-2024.yaml", "A3: B3", "A3: B9"), "map", "error", "`B9` is not an item"),
+        (("maps/2023-to-2024.yaml", "A4: C1", "A4: C9"), "map", "error", "`C9` is not an item"),
         (("city-2024.yaml", "id: test-city", "id: other-city"), None, None, None),
     ],
     ids=["overlap", "open-overlap", "gap", "supersedes", "map", "two-regulations"],
@@ -416,3 +416,89 @@ def test_diff_of_two_histories(tmp_path):
     assert same.exit_code == 0 and same.output.count("No changes.") == 2
     mixed = CliRunner().invoke(cli, ["diff", str(CITY), str(CITY / "city-2024.yaml")])
     assert mixed.exit_code == 2 and "two folders of versions" in mixed.output
+
+
+# ---- §1 从旧兼从轻: which version scores a finding (engine/evaluation/lenity.py) -------------
+
+
+def _finding(date: str, items: str, occurred: str | None = None, points=None):
+    import datetime as dt
+
+    from engine.ledger.rows import Event
+
+    attrs = {"occurred": occurred} if occurred else {}
+    return Event(
+        "e1",
+        "P",
+        dt.date.fromisoformat(date),
+        "violation",
+        tuple(items.split("|")),
+        None,
+        None,
+        None,
+        points,
+        None,
+        attrs,
+        "events.csv",
+        2,
+        0,
+    )
+
+
+def _lenity(folder=CITY):
+    from engine.evaluation.lenity import Lenity
+    from engine.policy.versions import load_history
+
+    return Lenity(load_history(folder))
+
+
+def test_occurred_changes_the_version_that_scores():
+    """未核验参保人员身份 (A3): 2 points in the 2023 text, 4 in the 2024 text (第二条).
+    Decided 2024-02-01 with no `occurred`: the act is of 2024, the 2024 rule applies, 4.
+    The same finding with `occurred: 2023-11-01`: the 2023 rule applies (从旧), and the
+    2024 rule is not lighter (4 against 2): 2 points, version 2023."""
+    lenity = _lenity()
+    now = lenity.score(_finding("2024-02-01", "A3"), None)
+    assert (now.version, now.codes, now.points) == (1, ("A3",), 4)
+    assert now.reason == "version 2024, in force when the act occurred (2024-02-01)"
+    then = lenity.score(_finding("2024-02-01", "A3", occurred="2023-11-01"), None)
+    assert (then.version, then.codes, then.points) == (0, ("A3",), 2)
+    assert "从旧" in then.reason and "(4 points against 2)" in then.reason
+
+
+def test_the_lighter_new_version_applies():
+    """挂床住院: A1, 3 points in 2023; B1, 2 points in 2024 (paired by its text). An act of
+    2023-11-01 decided 2024-02-01: the decision's rule is lighter, so it applies
+    (从轻): 2 points, code B1, version 2024."""
+    s = _lenity().score(_finding("2024-02-01", "A1", occurred="2023-11-01"), None)
+    assert (s.version, s.codes, s.points, s.counted) == (1, ("B1",), 2, True)
+    assert "is lighter than 2023" in s.reason and "2 points against 3" in s.reason
+    assert "第三十七条" in s.reason
+
+
+def test_equal_weight_keeps_the_old_rule_and_the_map_carries_codes():
+    """伪造医疗文书: A4 (2023) -> C1 (2024) through supersedes.map, 12 points in both:
+    not lighter, so the rule of the act's time (从旧)."""
+    s = _lenity().score(_finding("2024-01-05", "A4", occurred="2023-12-20"), None)
+    assert (s.version, s.codes, s.points) == (0, ("A4",), 12)
+
+
+def test_an_act_the_new_rule_no_longer_counts(tmp_path):
+    """With `A3: null` in the map the 2024 rule has no counterpart for 未核验身份: it no
+    longer counts the act, so (从轻) the finding is not scored."""
+    folder = _city(tmp_path, ("maps/2023-to-2024.yaml", "A4: C1", "A4: C1\nA3: null"))
+    s = _lenity(folder).score(_finding("2024-02-01", "A3", occurred="2023-11-01"), None)
+    assert (s.version, s.codes, s.points, s.counted) == (1, (), 0, False)
+    assert "no longer counts the act of 2023-11-01" in s.reason
+
+
+def test_act_dates_outside_the_history_and_after_the_decision():
+    """An act before the first version (2022-06-01) decided under 2023: scored by the
+    decision's version, marked outside. An act dated after its decision is bad input."""
+    lenity = _lenity()
+    s = lenity.score(_finding("2023-03-01", "A1", occurred="2022-06-01"), None)
+    assert (s.version, s.points, s.outside) == (0, 3, True)
+    with pytest.raises(ValueError, match="dated after its decision"):
+        lenity.score(_finding("2023-03-01", "A1", occurred="2023-04-01"), None)
+    with pytest.raises(ValueError, match="column `occurred`"):
+        lenity.score(_finding("2023-03-01", "A1", occurred="2023-02-30"), None)
