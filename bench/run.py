@@ -14,8 +14,7 @@ processes it forked; peak resident memory of the largest process):
 - `python -c pass`: what starting an interpreter costs here;
 - `bench/handwritten_jining.py`: the Jining bands written by hand (the yardstick);
 - `policyctl evaluate --policy policies/jining.yaml ... --format json`, as a user
-  runs it (on two processes for a ledger this size), and with `--jobs 1`, on one
-  process as the hand-written program runs;
+  runs it (on one process, as the hand-written program runs);
 - `policyctl validate` on policies/jining.yaml, policies/zhanjiang.yaml and on a
   generated 500-item policy (bench/make_big_policy.py).
 
@@ -334,14 +333,6 @@ def main(argv: list[str] | None = None) -> int:
                 str(out),
             ]
             jobs.append(Job(Row(evaluate, events=events, reference=reference), command, out))
-            # on one process, as the hand-written program runs
-            jobs.append(
-                Job(
-                    Row(f"{evaluate} --jobs 1", events=events, reference=reference),
-                    command + ["--jobs", "1"],
-                    out,
-                )
-            )
 
         big = scratch / "big" / "jining-500.yaml"
         if jining.exists():

@@ -10,7 +10,6 @@ outcome.as_dict()   # the JSON shape of `policyctl evaluate`
 from __future__ import annotations
 
 import datetime as _dt
-import weakref
 from collections.abc import Callable, Iterable, Iterator
 
 from engine.compare.diff import PolicyDiff, diff_policies
@@ -67,8 +66,6 @@ def report_files(
     *,
     encoding: str | None = None,
     progress: Callable[[int, str], None] | None = None,
-    jobs: int | None = None,
-    spooled: bool = False,
     keep: list | None = None,
 ) -> tuple[Outcome, Iterator[str]]:
     """Evaluate and render a json, jsonl or csv report as it goes.
@@ -77,49 +74,35 @@ def report_files(
     read, never held; a ledger out of order is read whole, sorted, and folded
     from memory. Either way, people are then finished and rendered in batches
     and let go: memory holds each person's running state and the institutions'
-    tracker, not the ledger and not every outcome. `jobs`: how many processes
-    may fold (None: two for a large date-ordered ledger with a roster; see
-    workers.py). The fold is done before this returns (the outcome's warnings
-    count what it saw); its institutions are filled in once the chunks have
-    been consumed. Other formats need the whole outcome: use evaluate_files and
-    report.render. `spooled`: pass people rendered ahead into temporary files as
-    `report.Spooled` chunks (copied as bytes by the CLI) rather than as text.
-    `keep`: a list the evaluation's remains (the roster, the institutions'
-    records) are put in once the last chunk is taken, for a caller about to end
-    its process without freeing them (the console script: freed otherwise as the
-    chunks end, they would hold up the report's last write by a tenth of a second
-    or more on a province's ledger).
+    tracker, not the ledger and not every outcome. The fold is done before this
+    returns (the outcome's warnings count what it saw); its institutions are
+    filled in once the chunks have been consumed. Other formats need the whole
+    outcome: use evaluate_files and render. `keep`: a list the evaluation's
+    remains (the roster, the institutions' records) are put in once the last
+    chunk is taken, for a caller about to end its process without freeing them
+    (the console script: freed otherwise as the chunks end, they would hold up
+    the report's last write by a tenth of a second or more on a province's
+    ledger).
     """
     from engine.errors import EvaluationError
     from engine.evaluation.fold import Evaluator, Unsorted
     from engine.ledger.read import stream_ledger
     from engine.report import formats as report
-    from engine.report import workers
 
     p = load_policies(policy)
     streamed = stream_ledger(events, p, roster, encoding)
     ev = None
-    first: list[report.Spooled] = []  # people rendered on two processes, in code order
-    child: workers.Child | None = None  # the process that rendered the first of them
-    rendered = False
-    institutions: list = []
     if streamed is not None:
         ledger, rows = streamed
-        if workers.can_split(rows, ledger, jobs):
-            split = workers.split_fold(p, ledger, rows, as_of, fmt, progress)
-            if split is not None:
-                ev, first, institutions, child = split
-                rendered = True
+        ev = Evaluator(p, ledger, as_of, set(), progress)
+        try:
+            ev.fold_events(rows)
+        except (Unsorted, EvaluationError):
+            # not in date order: read it whole below; an event the fold cannot take
+            # is reported after the file's own problems, so read it whole as well
+            ev = None
         else:
-            ev = Evaluator(p, ledger, as_of, set(), progress)
-            try:
-                ev.fold_events(rows)
-            except (Unsorted, EvaluationError):
-                # not in date order: read it whole below; an event the fold cannot take
-                # is reported after the file's own problems, so read it whole as well
-                ev = None
-            else:
-                rows.close()
+            rows.close()
     if ev is None:
         streamed = rows = None  # let the stream's text go before the file is read again
         ledger = read_ledger(events, p, roster, encoding=encoding)
@@ -127,24 +110,16 @@ def report_files(
         ev.fold_events(ledger.events)
         ledger.events = []  # folded: let the rows go
     evaluator = ev
-    codes = [] if rendered else evaluator.codes()
+    codes = evaluator.codes()
     outcome = evaluator.outcome([], {}, institutions=[])
 
-    def people_runs() -> Iterator[str | report.Spooled]:
-        try:
-            yield from first
-        finally:
-            if child is not None:
-                child.reap()
+    def people_runs() -> Iterator[str]:
         yield from report.people_runs(evaluator, codes, fmt, progress)
-        outcome.institutions = institutions if rendered else evaluator.judge_institutions(None)
+        outcome.institutions = evaluator.judge_institutions(None)
         if keep is not None:
             keep.append(evaluator)
 
-    runs = people_runs()
-    if child is not None:  # reaped also when the runs are let go unread
-        weakref.finalize(runs, child.reap)
-    return outcome, report.frame(outcome, fmt, runs, spooled)
+    return outcome, report.frame(outcome, fmt, people_runs())
 
 
 __all__ = [

@@ -31,20 +31,13 @@ def _fail(exc: PolicyctlError) -> None:
     sys.exit(1)
 
 
-def _write(chunks: Iterable, output: str | None) -> None:
-    """Text chunks, and runs spooled to temporary files (report.Spooled: their UTF-8
-    bytes copied as they are)."""
+def _write(chunks: Iterable[str], output: str | None) -> None:
+    """Text chunks, to standard output or to a file (under a temporary name, renamed
+    once complete)."""
 
     def put(f) -> None:
         for c in chunks:
-            if isinstance(c, str):
-                f.write(c)
-            elif hasattr(f, "buffer") and _is_utf8(getattr(f, "encoding", None)):
-                f.flush()
-                c.copy_to(f.buffer)
-            else:  # a text-only stream
-                for piece in c.pieces():
-                    f.write(piece)
+            f.write(c)
         f.flush()
 
     if output is None or output == "-":
@@ -73,15 +66,6 @@ def _mode_of(target: Path) -> int:
         mask = os.umask(0)
         os.umask(mask)
         return 0o666 & ~mask
-
-
-def _is_utf8(encoding: str | None) -> bool:
-    import codecs
-
-    try:
-        return encoding is not None and codecs.lookup(encoding).name == "utf-8"
-    except LookupError:
-        return False
 
 
 # --help in the chosen language: help texts are written in English, marked with N_()
@@ -368,12 +352,10 @@ def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
 @_option(
     "--jobs",
     "-j",
-    type=click.IntRange(1, 2),
+    type=click.IntRange(1, None),
     default=None,
-    help=N_(
-        "processes to fold on: 1, or 2 (default: 2 for a large date-ordered "
-        "ledger with a roster on a machine with two cores or more)"
-    ),
+    hidden=True,
+    help=N_("no longer used: evaluation runs on one process (docs/performance.md)"),
 )
 def evaluate(
     policy_path: tuple[str, ...],
@@ -388,6 +370,15 @@ def evaluate(
 ) -> None:
     from engine.evaluation.fold import paused_gc
 
+    if jobs is not None and jobs > 1:
+        # accepted so that scripts written for the two-process fold keep working
+        click.echo(
+            _(
+                "warning: --jobs is no longer used: evaluation runs on one process "
+                "(see docs/performance.md)"
+            ),
+            err=True,
+        )
     progress = None
     if sys.stderr.isatty() and not os.environ.get("CI"):
 
@@ -406,12 +397,11 @@ def evaluate(
             explain_people,
             encoding,
             progress,
-            jobs,
         )
 
 
 def _evaluate(
-    policy_path, events, roster, as_of, fmt, output, explain_people, encoding, progress, jobs
+    policy_path, events, roster, as_of, fmt, output, explain_people, encoding, progress
 ) -> None:
     from engine import api
     from engine.report.formats import render
@@ -438,8 +428,6 @@ def _evaluate(
                 fmt,
                 encoding=encoding,
                 progress=progress,
-                jobs=jobs,
-                spooled=True,
                 keep=_UNFREED,
             )
         _known_people(outcome, explain_people)

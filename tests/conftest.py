@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 # Golden files and messages asserted in tests are English, whatever the developer's
 # locale; tests of the Chinese output choose it explicitly (tests/test_i18n.py).
@@ -17,6 +18,14 @@ from engine import i18n  # noqa: E402
 from engine.evaluation.fold import evaluate  # noqa: E402
 from engine.ledger.read import read_ledger  # noqa: E402
 from engine.policy.loader import load_policy  # noqa: E402
+
+# The machines that run the suite are shared (several developers' and CI's runs on two
+# cores): a slow spell there is no failure. Generating inputs slowly, or one example
+# taking long, says nothing about the engine; what the properties assert still holds.
+settings.register_profile(
+    "shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("shared-machine")
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"

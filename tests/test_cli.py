@@ -139,7 +139,6 @@ def test_warns_about_events_outside_the_effective_period(tmp_path):
 
 
 def test_python_api_returns_the_same_data():
-    import datetime as dt
 
     from engine import evaluate_files
 
@@ -241,69 +240,35 @@ def test_an_unsorted_stream_falls_back_to_reading_whole(tmp_path):
     ]
 
 
-@pytest.mark.parametrize("city,as_of", [("jining", "2025-12-31"), ("zhanjiang", "2023-12-31")])
-@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
-def test_two_processes_give_the_same_report_as_one(city, as_of, fmt, monkeypatch):
-    # workers.py: the people split at the roster's middle code between a forked child
-    # and this process; the report must be the same bytes, warnings included
-    if not hasattr(os, "fork"):
-        pytest.skip("no fork on this platform")
-    ex = ROOT / "examples" / city
-    args = [
-        "evaluate",
-        "--policy",
-        str(ROOT / "policies" / f"{city}.yaml"),
-        "--events",
-        str(ex / "events.csv"),
-        "--roster",
-        str(ex / "roster.csv"),
-        "--as-of",
-        as_of,
-        "--format",
-        fmt,
-    ]
-    one = CliRunner().invoke(cli, [*args, "--jobs", "1"])
-    _no_whole_read(monkeypatch)
-    two = CliRunner().invoke(cli, [*args, "--jobs", "2"])
-    assert one.exit_code == 0 and two.exit_code == 0, two.output
-    assert two.stdout == one.stdout and two.stderr == one.stderr
-    codes = sorted(
-        line.split(",")[0] for line in (ex / "roster.csv").read_text("utf-8").splitlines()[1:]
+def test_jobs_is_still_accepted_and_says_it_is_not_used():
+    # --jobs served the two-process fold, removed (docs/performance.md): scripts that
+    # pass it still run, to the same report, and are told once that it does nothing
+    one = _evaluate()
+    two = _evaluate("--jobs", "2")
+    assert one.exit_code == two.exit_code == 0
+    assert two.stdout == one.stdout
+    assert two.stderr == (
+        "warning: --jobs is no longer used: evaluation runs on one process "
+        "(see docs/performance.md)\n" + one.stderr
     )
-    assert codes[0] in two.stdout and codes[-1] in two.stdout  # both halves are in it
+    assert _evaluate("--jobs", "1").stderr == one.stderr
 
 
-def test_two_processes_fall_back_to_one_on_a_problem(tmp_path):
-    # a problem in the child's half: reported exactly as one process reports it
-    bad = tmp_path / "bad.csv"
-    bad.write_text("person,date,items\nP1,2024-02-01,ZZ9\nP3,2024-02-02,A1\n", "utf-8")
-    res = _evaluate("--jobs", "2", events=str(bad))
-    assert res.exit_code == 1
-    assert res.stderr.startswith(f"{bad}:2: error[item]")
-    assert "Traceback" not in res.output
-
-
-@pytest.mark.parametrize("across", [True, False, "each-half-in-order"])
-def test_two_processes_find_an_id_used_twice_as_one_does(tmp_path, across):
-    # each process notes only its own people's ids; an id given in both halves is
-    # found when the halves meet, and reported by one process as it always is. The
-    # example's ids increase down the file, which spares the check (SeenIds.increasing)
-    # until one is given twice; "each-half-in-order" gives a high row the id of the low
-    # row just before it, so that each half's own ids still increase
-    if not hasattr(os, "fork"):
-        pytest.skip("no fork on this platform")
-    from engine.report.workers import CHILD_SHARE
-
+@pytest.mark.parametrize("across", [True, False, "in-order-either-side"])
+def test_an_id_used_twice_is_found_in_a_streamed_ledger(tmp_path, across):
+    # the example's ids increase down the file, which spares the check
+    # (SeenIds.increasing) until one is given twice: an id given again far from its
+    # first row, near it, and to a row whose neighbours' ids still increase
     ex = ROOT / "examples" / "jining"
     codes = sorted(
         {line.split(",")[0] for line in (ex / "roster.csv").read_text("utf-8").splitlines()[1:]}
     )
-    pivot = codes[int(len(codes) * CHILD_SHARE)]
+    pivot = codes[len(codes) // 2]
     lines = (ex / "events.csv").read_text("utf-8").splitlines(keepends=True)
     rows = [line.split(",") for line in lines]
     low = [n for n, r in enumerate(rows[1:], 1) if r[1] and r[1] < pivot]
     high = [n for n, r in enumerate(rows[1:], 1) if r[1] and r[1] >= pivot]
-    if across == "each-half-in-order":
+    if across == "in-order-either-side":
         second = next(n for n in high if n > low[0])
         first = max(n for n in low if n < second)
     else:
@@ -322,17 +287,15 @@ def test_two_processes_find_an_id_used_twice_as_one_does(tmp_path, across):
         "--as-of",
         "2025-12-31",
     ]
-    one = CliRunner().invoke(cli, [*args, "--jobs", "1"])
-    two = CliRunner().invoke(cli, [*args, "--jobs", "2"])
-    assert one.exit_code == two.exit_code == 1
-    assert two.stderr == one.stderr
+    one = CliRunner().invoke(cli, args)
+    assert one.exit_code == 1 and not one.stdout
     assert f"{events}:{second + 1}: error[duplicate-id]" in one.stderr
     assert f"first at line {first + 1}" in one.stderr
 
 
 def _at_h1(tmp_path: Path, policy: str, as_of: str, events: str) -> list[str]:
     """`evaluate` of a small ledger under a tests/fixtures/format policy, with a roster
-    of A, B and C at H1 (split between two processes with --jobs 2)."""
+    of A, B and C at H1."""
     (tmp_path / "events.csv").write_text(events, "utf-8")
     (tmp_path / "roster.csv").write_text("person,institution\nA,H1\nB,H1\nC,H1\n", "utf-8")
     return [
@@ -348,14 +311,11 @@ def _at_h1(tmp_path: Path, policy: str, as_of: str, events: str) -> list[str]:
     ]
 
 
-def test_a_rule_reading_the_order_of_members_is_dated_alike_on_two_processes(tmp_path):
+def test_a_rule_reading_the_order_of_members_is_dated_by_that_order(tmp_path):
     # tests/fixtures/format/institutions-order.yaml: `last` holds when the last member
     # of the list has 2 or more points. Members are the staff with a record, in code
     # order, then the quiet ones. 2024-03-01: A 6, B 1, C 1 (C last: no); 2024-03-02:
-    # C 2 (yes). The rows of 03-01 are not in code order, and A and B fall on either
-    # side of the split.
-    if not hasattr(os, "fork"):
-        pytest.skip("no fork on this platform")
+    # C 2 (yes). The rows of 03-01 are not in code order.
     args = _at_h1(
         tmp_path,
         "institutions-order.yaml",
@@ -364,18 +324,15 @@ def test_a_rule_reading_the_order_of_members_is_dated_alike_on_two_processes(tmp
         "e1,B,2024-03-01,I1,H1\ne2,A,2024-03-01,I6,H1\n"
         "e3,C,2024-03-01,I1,H1\ne4,C,2024-03-02,I1,H1\n",
     )
-    for jobs in ("1", "2"):
-        res = CliRunner().invoke(cli, [*args, "--jobs", jobs])
-        assert res.exit_code == 0, res.output
-        (h1,) = json.loads(res.stdout)["institutions"]
-        assert [(a["action"], a["start"]) for a in h1["actions"]] == [("notice", "2024-03-02")]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    (h1,) = json.loads(res.stdout)["institutions"]
+    assert [(a["action"], a["start"]) for a in h1["actions"]] == [("notice", "2024-03-02")]
 
 
-def test_an_institution_event_with_a_blank_person_reaches_both_halves(tmp_path):
+def test_an_institution_event_with_a_blank_person_reaches_all_its_staff(tmp_path):
     # a `person` cell of spaces is empty: the institution's own suspension reaches all
-    # its staff (三(四)), on two processes as on one
-    if not hasattr(os, "fork"):
-        pytest.skip("no fork on this platform")
+    # its staff (三(四))
     args = _at_h1(
         tmp_path,
         "institutions.yaml",
@@ -384,11 +341,9 @@ def test_an_institution_event_with_a_blank_person_reaches_both_halves(tmp_path):
         "s1, ,2024-03-01,institution_suspended,,H1,2024-03-10\n"
         "v1,C,2024-03-02,violation,I6,H1,\n",
     )
-    one = CliRunner().invoke(cli, [*args, "--jobs", "1"])
-    two = CliRunner().invoke(cli, [*args, "--jobs", "2"])
-    assert one.exit_code == two.exit_code == 0, two.output
-    assert two.stdout == one.stdout
-    people = {p["person"]: p for p in json.loads(two.stdout)["people"]}
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    people = {p["person"]: p for p in json.loads(res.stdout)["people"]}
     assert {c: people[c]["status"] for c in "ABC"} == dict.fromkeys("ABC", "suspended")
 
 
@@ -534,7 +489,7 @@ def test_the_console_script_reports_usage_errors_and_help_as_click_does():
     assert res.returncode == 0 and "evaluate" in res.stdout and not res.stderr
 
 
-def _split_args(policy: Path, *extra: str) -> list[str]:
+def _example_args(policy: Path, *extra: str) -> list[str]:
     ex = ROOT / "examples" / "jining"
     return [
         "evaluate",
@@ -550,35 +505,15 @@ def _split_args(policy: Path, *extra: str) -> list[str]:
     ]
 
 
-def test_two_processes_write_standard_output_in_its_own_encoding():
-    # rendered halves are copied as UTF-8 bytes only where standard output is UTF-8
-    if not hasattr(os, "fork"):
-        pytest.skip("no fork on this platform")
+def test_standard_output_is_written_in_its_own_encoding():
     runner = CliRunner(charset="gb18030")
-    one = runner.invoke(cli, _split_args(Path(POLICY), "--jobs", "1"))
-    two = runner.invoke(cli, _split_args(Path(POLICY), "--jobs", "2"))
-    assert one.exit_code == 0 and two.exit_code == 0
-    assert two.stdout_bytes == one.stdout_bytes
-    assert "五(一)".encode("gb18030") in two.stdout_bytes
+    res = runner.invoke(cli, _example_args(Path(POLICY)))
+    assert res.exit_code == 0
+    assert "五(一)".encode("gb18030") in res.stdout_bytes
+    assert json.loads(res.stdout_bytes.decode("gb18030"))["people"]
 
 
-def test_a_fork_that_fails_leaves_the_work_to_one_process(monkeypatch):
-    if not hasattr(os, "fork"):
-        pytest.skip("no fork on this platform")
-    one = CliRunner().invoke(cli, _split_args(Path(POLICY), "--jobs", "1"))
-
-    def no_fork():
-        raise OSError(11, "Resource temporarily unavailable")
-
-    monkeypatch.setattr(os, "fork", no_fork)
-    two = CliRunner().invoke(cli, _split_args(Path(POLICY), "--jobs", "2"))
-    assert two.exit_code == 0 and two.stdout == one.stdout
-
-
-def test_an_institution_rule_that_fails_is_reported_as_by_one_process(tmp_path):
-    # the warnings come first, then the error, on two processes as on one
-    if not hasattr(os, "fork"):
-        pytest.skip("no fork on this platform")
+def test_an_institution_rule_that_fails_is_reported_after_the_warnings(tmp_path):
     shutil.copytree(ROOT / "policies" / "sources", tmp_path / "sources")
     bad = tmp_path / "jining.yaml"
     bad.write_text(
@@ -590,82 +525,16 @@ def test_an_institution_rule_that_fails_is_reported_as_by_one_process(tmp_path):
         ),
         "utf-8",
     )
-    one = CliRunner().invoke(cli, _split_args(bad, "--jobs", "1"))
-    two = CliRunner().invoke(cli, _split_args(bad, "--jobs", "2"))
-    assert one.exit_code == two.exit_code == 1
-    assert two.stderr == one.stderr
+    one = CliRunner().invoke(cli, _example_args(bad))
+    assert one.exit_code == 1 and not one.stdout
     assert one.stderr.startswith("warning:") and "error[evaluation]" in one.stderr
-
-
-def _children() -> bool:
-    """Whether this process has a child not yet waited for, running or a zombie."""
-    try:  # None while all run, a record for one that has ended: neither waited for
-        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-    except ChildProcessError:
-        return False
-    return True
-
-
-@pytest.mark.parametrize("read_all", [True, False])
-def test_two_processes_leave_no_child_behind(read_all):
-    # workers.split_fold does not wait for its child to be gone once the child has said
-    # its people are written; report_files reaps it when the runs have been taken, or
-    # when the caller lets the chunks go before the end
-    if not hasattr(os, "fork"):
-        pytest.skip("no fork on this platform")
-    from engine import api
-
-    assert not _children()
-    ex = ROOT / "examples" / "jining"
-    kept: list = []
-    outcome, chunks = api.report_files(
-        str(POLICY),
-        str(ex / "events.csv"),
-        str(ex / "roster.csv"),
-        dt.date(2025, 12, 31),
-        "json",
-        jobs=2,
-        keep=kept,
-    )
-    if read_all:
-        text = "".join(c if isinstance(c, str) else "".join(c.pieces()) for c in chunks)
-        assert json.loads(text)["people"] and kept  # the evaluation's remains, as asked
-    else:
-        next(chunks)
-        chunks.close()
-        assert not kept
-    assert not _children()
-
-
-def test_a_child_whose_wait_was_cut_short_is_waited_for_again(monkeypatch):
-    # workers.Child: an interrupt during the wait must not mark the child as reaped
-    if not hasattr(os, "fork"):
-        pytest.skip("no fork on this platform")
-    from engine.report import workers
-
-    pid = os.fork()
-    if pid == 0:
-        os._exit(0)
-    child = workers.Child(pid)
-    wait = os.waitpid
-
-    def interrupted(*args):
-        monkeypatch.setattr(os, "waitpid", wait)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(os, "waitpid", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        child.reap()
-    assert _children()
-    child.reap()
-    assert not _children()
 
 
 def test_a_report_file_has_the_mode_any_new_file_would(tmp_path):
     # written to a temporary name (mkstemp: owner only) and renamed: the report gets
     # what the umask leaves of rw-rw-rw-, or keeps the mode of the file it replaces
     out = tmp_path / "report.json"
-    args = _split_args(Path(POLICY), "--jobs", "1", "--output", str(out))
+    args = _example_args(Path(POLICY), "--output", str(out))
     old = os.umask(0o022)
     try:
         assert CliRunner().invoke(cli, args).exit_code == 0

@@ -7,16 +7,20 @@ institutions.Members stands in for a list of the staff's records in rules
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 from engine.evaluation.institutions import Member, Members
 
-# (code, latest snapshot) of the staff with a record, as another process's part gives
-# them: (deducted, score, violations, max_item_points, suspended, terminated)
-ACTIVE = [("A", (7, 5, 2, 6, True, False)), ("B", (3, 9, 1, 3, False, False))]
+# (code, record) of the staff with a record; a record's `snap` is its latest snapshot:
+# (deducted, score, violations, max_item_points, suspended, terminated)
+ACTIVE = [
+    ("A", SimpleNamespace(snap=(7, 5, 2, 6, True, False))),
+    ("B", SimpleNamespace(snap=(3, 9, 1, 3, False, False))),
+]
 
 
 def _plain(quiet, default):
-    return [Member(c, *snap) for c, snap in ACTIVE] + [default] * quiet
+    return [Member(c, *record.snap) for c, record in ACTIVE] + [default] * quiet
 
 
 def _fields(m: Member):

@@ -135,8 +135,8 @@ def test_a_utf8_bom_counts_in_the_position(tmp_path):
 
 
 def test_rows_are_read_when_asked_for_not_when_the_table_is_made(tmp_path):
-    # A process that forks after opening the table reads the rows itself
-    # (workers.py): making the table must not leave the file open at a position.
+    # Making the table must not leave the file open at a position: each reader of
+    # its rows reads the file itself.
     path = tmp_path / "e.csv"
     path.write_text("person,date\nP1,2024-01-01\nP2,2024-01-02\n")
     first = open_table(str(path), None, Problems("e.csv", 5))

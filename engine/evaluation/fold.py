@@ -19,7 +19,6 @@ termination, bans, restoration, reinstatement, institution cascades) is in
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import datetime as _dt
 import gc
@@ -38,7 +37,7 @@ from engine.evaluation.outcome import ActionRec, CycleOut, Outcome, PersonOutcom
 from engine.evaluation.sanctions import Sanctions
 from engine.evaluation.state import CycleState, PersonState, Violation
 from engine.i18n import _
-from engine.ledger.read import INSTITUTION_TYPES, Event, Ledger, Person, in_part
+from engine.ledger.read import INSTITUTION_TYPES, Event, Ledger, Person
 from engine.numbers import number_text
 from engine.policy.bands import lookup_table
 from engine.policy.model import Item, Policy
@@ -132,11 +131,6 @@ class Evaluator(Sanctions):
         self.inst_list: list[Event] = []
         self.states: dict[str, PersonState] = {}
         self.off_roster: list[str] = []  # codes with a state that are not on the roster
-        # the people this evaluator folds, when it folds part of a ledger (workers.py):
-        # (pivot, low) as in ledger.EventStream; and whether it counts institution events
-        # in `after`/`outside` (one part does)
-        self.part: tuple[str, bool] | None = None
-        self.count_shared = True
         self.after = 0
         self.outside = 0  # events dated outside the policy's effective period
 
@@ -174,7 +168,6 @@ class Evaluator(Sanctions):
         hi = _dt.date.fromisoformat(self.p.effective_to) if self.p.effective_to else None
         staff = self.ledger.staff
         progress = self.progress
-        part = self.part
         last = _dt.date.min
         late = outside = False
         for n, ev in enumerate(events):
@@ -185,22 +178,19 @@ class Evaluator(Sanctions):
                 last = d
                 late = d > as_of
                 outside = d < lo or (hi is not None and d > hi)
-            shared = ev.type in INSTITUTION_TYPES
             if late:
-                if self.count_shared or not shared:
-                    self.after += 1
+                self.after += 1
                 continue
-            if outside and (self.count_shared or not shared):
+            if outside:
                 self.outside += 1
             if progress and not n % 100_000:
                 progress(n, "events")
             who = ev.person
             try:  # (free in Python 3.11 unless raised)
-                if shared:
+                if ev.type in INSTITUTION_TYPES:
                     self.inst_list.append(ev)
                     for who in staff.get(ev.institution, ()):
-                        if in_part(who, part):
-                            self.event(states.get(who) or state(who), ev)
+                        self.event(states.get(who) or state(who), ev)
                     continue
                 st = states.get(who)
                 if st is None:
@@ -231,13 +221,9 @@ class Evaluator(Sanctions):
     def codes(self) -> list[str]:
         """Everyone to report, after the fold: in the events or on the roster, by code."""
         codes = self.ledger.roster_codes()
-        if self.part is not None:  # the roster's codes on this side of the pivot
-            pivot, low = self.part
-            at = bisect.bisect_left(codes, pivot)
-            codes = codes[:at] if low else codes[at:]
         # (not a walk over every state asking the roster: 200,000 look-ups out of the
         # cache); each code is noted once, when its state is made, and is not the roster's
-        extra = [c for c in self.off_roster if in_part(c, self.part)]
+        extra = self.off_roster
         return sorted(codes + extra) if extra else list(codes)
 
     def finish_person(self, code: str) -> tuple[PersonOutcome, list[Step] | None]:

@@ -16,7 +16,6 @@ for every condition built from counts that only grow.
 from __future__ import annotations
 
 import datetime as _dt
-import heapq
 from collections.abc import Iterator, Sequence
 from itertools import chain, groupby, islice, repeat
 from operator import attrgetter, itemgetter
@@ -75,8 +74,6 @@ class InstitutionTracker:
         # the first-date search reads one list rather than merging its staff's, and the
         # fold appends to a few hundred lists whose ends stay in the cache.
         self.logs: dict[tuple[str, str], list] = {}
-        # the same, from another process's fold (workers.py): merged as they are read
-        self.more_logs: dict[tuple[str, str], list] = {}
         # (period, *sites) -> the logs a person at those sites appends to, and the
         # by_site lists their record joins: one pair shared by the staff of a site
         self.log_sets: dict[tuple, tuple[tuple, tuple]] = {}
@@ -91,7 +88,7 @@ class InstitutionTracker:
         # record is the person's CycleState, whose `snap` is their latest snapshot: the
         # tuple of Member's fields after `person`, made a Member only when judged. Equal
         # snapshots are one tuple (`shared`): the logs hold one per finding, and most are
-        # alike. Another process's part gives the snapshot itself (`portable`).
+        # alike.
         self.by_site: dict[tuple[str, str], list[tuple[str, Any]]] = {}
         # (institution, period) -> how many of its staff were suspended or terminated in
         # the period by their own conduct, as their records stand (kept while folding)
@@ -174,15 +171,6 @@ class InstitutionTracker:
                     records[i] = (code, new)
                     break
 
-    def portable(self) -> dict[tuple[str, str], list[tuple[str, tuple]]]:
-        """`by_site` with snapshots for records: what another process needs. Called on
-        this process's own records (its cycles), before any other's are merged in; by C
-        iterators, as the child of a split fold does it on its way to rendering."""
-        return {
-            site: list(zip(map(_CODE, records), map(_SNAP, map(_RECORD, records)), strict=True))
-            for site, records in self.by_site.items()
-        }
-
     def final(self, staff: list[str], active: list[tuple[str, Any]]) -> list[Member]:
         """The staff's cycle records at the end of a period (`active`: (code, record) of
         those of the staff with a record in it).
@@ -198,15 +186,12 @@ class InstitutionTracker:
 
     def changes(self, inst: str, period: str) -> Iterator[tuple[_dt.date, list[tuple]]]:
         """Each day on which a staff member's record changed in a period, in date order,
-        with that day's (person, snapshot) changes in the order they were made (both
-        processes' logs merged, when the fold was split)."""
-        runs = [
-            zip(*[islice(log, i, None, 3) for i in range(3)], strict=True)
-            for log in (self.logs.get((inst, period)), self.more_logs.get((inst, period)))
-            if log
-        ]
-        merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=_DAY)
-        for day, group in groupby(merged, key=_DAY):
+        with that day's (person, snapshot) changes in the order they were made."""
+        log = self.logs.get((inst, period))
+        if not log:
+            return
+        changes = zip(*[islice(log, i, None, 3) for i in range(3)], strict=True)
+        for day, group in groupby(changes, key=_DAY):
             yield day, [(code, snap) for _, code, snap in group]
 
     def active_by_institution(self) -> dict[tuple[str, str], list[tuple[str, Any]]]:
@@ -267,28 +252,21 @@ class Members(_Staff):
 
     def __iter__(self) -> Iterator[Member]:
         for code, record in self.active:
-            yield Member(code, *_snap(record))
+            yield Member(code, *record.snap)
         yield from repeat(self.default, self.quiet)
 
     def runs(self) -> Iterator[tuple[Member, int]]:
         for code, record in self.active:
-            yield Member(code, *_snap(record)), 1
+            yield Member(code, *record.snap), 1
         if self.quiet:
             yield self.default, self.quiet
 
     def _member(self, i: int) -> Member:
         code, record = self.active[i]
-        return Member(code, *_snap(record))
-
-
-def _snap(record) -> tuple:
-    """A record's latest snapshot: a cycle's in this process, as is from another."""
-    return record if type(record) is tuple else record.snap
+        return Member(code, *record.snap)
 
 
 _CODE = _DAY = itemgetter(0)
-_RECORD = itemgetter(1)
-_SNAP = attrgetter("snap")
 
 
 def institution_outcomes(

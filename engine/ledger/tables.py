@@ -384,9 +384,8 @@ _BLOCK = 1 << 20  # characters of text split into lines at a time
 # held whole: a first pass over its bytes (`_scan`) settles the encoding, counts the
 # lines and looks for quotes; the rows are then decoded and split a block at a time as
 # they are read. This keeps memory to the rows in hand rather than the file's text (a
-# million-row ledger is 50 MB or more of text), and lets each process of a split fold
-# (workers.py) read the file itself: the rows' file is opened when they are first read,
-# not when the table is made.
+# million-row ledger is 50 MB or more of text). The rows' file is opened when they are
+# first read, not when the table is made, so each reader of a table reads its own.
 
 _READ = 1 << 20  # bytes read at a time
 # Encodings in which the bytes of a newline, carriage return, comma and double quote
@@ -521,8 +520,8 @@ def _scan_as(path: str, f, codec: str) -> _Scan | tuple[int, int]:
 def _file_text(scan: _Scan) -> Iterator[str]:
     """The text of a scanned CSV file, decoded a block at a time, each block ending with
     a line break (all but the last), with every "\r\n" read as "\n" (as _csv_table
-    reads the whole text). The file is opened when the first block is asked for: a
-    process that forked after the table was made reads its own. A file that is no
+    reads the whole text). The file is opened when the first block is asked for, so
+    that two readers of a table each read their own. A file that is no
     longer the one scanned (written to, replaced, gone) is a problem, not a misreading.
     """
     problems = scan.problems

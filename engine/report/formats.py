@@ -12,11 +12,9 @@ import csv
 import datetime as _dt
 import io
 import json
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol
 
 from engine.evaluation.outcome import ActionRec, Outcome, PersonOutcome, num, plain
 
@@ -311,73 +309,21 @@ _PERSON_JSON = PersonJson()
 _string = json.encoder.encode_basestring  # a str as a JSON string, as _dump would
 
 
-class Spooled:
-    """A run of rendered people kept in a temporary file, read back in pieces.
-
-    workers.py renders each half of a large report on its own process, ahead of
-    the writing; the text waits on disk rather than in memory (a report is a few
-    hundred bytes a person). Written with `add` (runs of `people_runs`), read by
-    `frame` as one run.
-    """
-
-    PIECE = 1 << 20  # characters read back at a time
-
-    def __init__(self, fmt: str):
-        self.fmt = fmt
-        self.join = ",\n  " if fmt == "json" else ""
-        # kept open across calls, closed once read back (or when let go)
-        self.file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
-        self.empty = True
-
-    def add(self, run: str) -> None:
-        if run:
-            self.file.write(run if self.empty else self.join + run)
-            self.empty = False
-
-    def __bool__(self) -> bool:
-        return not self.empty
-
-    def pieces(self) -> Iterator[str]:
-        self.file.seek(0)
-        while piece := self.file.read(self.PIECE):
-            yield piece
-        self.file.close()
-
-    def copy_to(self, out: BinaryIO) -> None:
-        """Write the run's UTF-8 bytes to a binary file, as they are on disk."""
-        self.file.flush()
-        self.file.seek(0)
-        shutil.copyfileobj(self.file.buffer, out, self.PIECE)
-        self.file.close()
-
-
-def frame(
-    outcome: Outcome, fmt: str, people_runs: Iterable[str | Spooled], spooled: bool = False
-) -> Iterator[str | Spooled]:
+def frame(outcome: Outcome, fmt: str, people_runs: Iterable[str]) -> Iterator[str]:
     """A json, jsonl or csv report around runs of rendered people, taken lazily.
 
     The institutions are read only after the last run: a producer may fill them
-    in as it finishes (api.report_files). A run kept in a temporary file is
-    yielded as it is when `spooled` (for a writer that copies its bytes, see
-    cli._write), else as text in pieces.
+    in as it finishes (api.report_files).
     """
     runs = (r for r in people_runs if r)
-
-    def _pieces(run: str | Spooled) -> Iterable[str | Spooled]:
-        if isinstance(run, str):
-            return (run,)
-        return (run,) if spooled else run.pieces()
-
     if fmt == "jsonl":
-        for run in runs:
-            yield from _pieces(run)
+        yield from runs
         for i in outcome.institutions:
             yield _dump(i.as_dict()) + "\n"
         return
     if fmt == "csv":
         yield ",".join(CSV_COLUMNS) + "\n"
-        for run in runs:
-            yield from _pieces(run)
+        yield from runs
         return
     head = outcome.header()
     yield "{" + ", ".join(f"{_dump(k)}: {_dump(v)}" for k, v in head.items())
@@ -389,7 +335,7 @@ def frame(
     first = True
     for run in runs:
         yield "\n  " if first else ",\n  "
-        yield from _pieces(run)
+        yield run
         first = False
     yield ("]" if first else "\n ]") + ',\n "institutions": ['
     for n, i in enumerate(outcome.institutions):
