@@ -528,7 +528,7 @@ def run_tests(
         _write([testreport.junit(run)], junit_file)
     short = fail_under is not None and any(c.percent < fail_under for c in cov or ())
     if short and fmt == "text":
-        click.echo(f"coverage below {fail_under:g}%", err=True)
+        click.echo(_("coverage below {percent}%").format(percent=f"{fail_under:g}"), err=True)
     sys.exit(1 if run.errors or run.failed or short else 0)
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.evaluation.outcome import Outcome
+from engine.i18n import _
 
 DECIDING = frozenset({"band", "rule", "action", "ban", "status", "reapply"})
 _MISSING = object()
@@ -169,9 +170,11 @@ def unexpected(m: Mismatch) -> bool:
 def describe(m: Mismatch) -> str:
     """One line: where, expected, got."""
     if m.expected is _MISSING:
-        return f"{m.path}: unexpected {render_value(m.actual)}"
-    got = "nothing" if m.absent else render_value(m.actual)
-    return f"{m.path}: expected {render_value(m.expected)}, got {got}"
+        return _("{path}: unexpected {value}").format(path=m.path, value=render_value(m.actual))
+    got = _("nothing") if m.absent else render_value(m.actual)
+    return _("{path}: expected {expected}, got {actual}").format(
+        path=m.path, expected=render_value(m.expected), actual=got
+    )
 
 
 def people_in(mismatches: list[Mismatch]) -> list[str]:

@@ -15,6 +15,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
+from engine.i18n import _
 from engine.testing.coverage import Coverage
 from engine.testing.expect import describe, people_in
 from engine.testing.scenarios import CaseResult, Run
@@ -23,6 +24,7 @@ LABEL = {"failed": "FAIL", "error": "ERROR", "xpassed": "XPASS", "xfailed": "XFA
 
 
 def summary(run: Run) -> str:
+    # not translated: `N passed, N failed` is the line CI logs are searched for
     return f"{run.passed} passed, {run.failed} failed"
 
 
@@ -34,14 +36,16 @@ def failure_text(r: CaseResult, explain: bool = True) -> str:
     if r.status == "error":
         lines += [d.render() for d in r.diagnostics]
     elif r.status == "xpassed":
-        lines.append(f"marked `xfail: {r.case.xfail}` but passes now: remove `xfail`")
+        lines.append(
+            _("marked `xfail: {reason}` but passes now: remove `xfail`").format(reason=r.case.xfail)
+        )
     else:
         lines += [describe(m) for m in r.mismatches]
     if explain and r.outcome is not None and r.status in ("failed", "xfailed"):
         known = {p.person for p in r.outcome.people}
         for person in people_in(r.mismatches):
             if person in known:
-                lines.append(f"explanation of {person}:")
+                lines.append(_("explanation of {person}:").format(person=person))
                 story = tell(r.outcome, person).rstrip("\n").split("\n")
                 lines += [("  " + x).rstrip() for x in story]
     return "\n".join(lines)
@@ -70,16 +74,22 @@ def text(run: Run, coverage: list[Coverage] | None = None) -> Iterator[str]:
 
 def coverage_text(coverage: list[Coverage]) -> Iterator[str]:
     if not coverage:
-        yield "coverage: no case ran\n"
+        yield _("coverage: no case ran") + "\n"
     for cov in coverage:
         yield (
-            f"coverage of {cov.policy} ({cov.policy_id}): {len(cov.covered)}/"
-            f"{len(cov.targets)} targets, {cov.percent:.1f}%\n"
+            _("coverage of {policy} ({id}): {covered}/{targets} targets, {percent}%").format(
+                policy=cov.policy,
+                id=cov.policy_id,
+                covered=len(cov.covered),
+                targets=len(cov.targets),
+                percent=f"{cov.percent:.1f}",
+            )
+            + "\n"
         )
         kinds = cov.by_kind()
         yield "    " + ", ".join(f"{k} {c}/{n}" for k, (c, n) in kinds.items()) + "\n"
         for t in cov.uncovered:
-            yield f"    not exercised: {t}\n"
+            yield "    " + _("not exercised: {target}").format(target=t) + "\n"
 
 
 def as_json(run: Run, coverage: list[Coverage] | None = None) -> str:

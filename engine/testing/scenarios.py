@@ -36,6 +36,7 @@ from typing import Any
 from engine import i18n
 from engine.errors import Diagnostic, PolicyctlError, Span, closest
 from engine.evaluation.outcome import Outcome
+from engine.i18n import _
 from engine.ledger.read import Ledger, read_ledger
 from engine.policy.model import Policy
 from engine.policy.source import Document, PathT, load_document
@@ -178,9 +179,9 @@ def discover(paths: Iterable[str]) -> tuple[list[str], list[Diagnostic]]:
             problems.append(
                 Diagnostic(
                     "io",
-                    f"no such file or directory: `{p}`",
+                    _("no such file or directory: `{p}`").format(p=p),
                     Span(p),
-                    f"test files live in `{DEFAULT_PATH}`",
+                    _("test files live in `{path}`").format(path=DEFAULT_PATH),
                 )
             )
     return list(dict.fromkeys(files)), problems
@@ -208,15 +209,23 @@ class _Checker:
     def mapping(self, value: Any, path: PathT, what: str) -> bool:
         if isinstance(value, dict):
             return True
-        self.add("test-type", f"{what} must be a mapping, not {_kind(value)}", path)
+        self.add(
+            "test-type",
+            _("{what} must be a mapping, not {kind}").format(what=what, kind=_kind(value)),
+            path,
+        )
         return False
 
     def listing(self, value: Any, path: PathT, what: str, empty: bool = True) -> bool:
         if not isinstance(value, list):
-            self.add("test-type", f"{what} must be a list, not {_kind(value)}", path)
+            self.add(
+                "test-type",
+                _("{what} must be a list, not {kind}").format(what=what, kind=_kind(value)),
+                path,
+            )
             return False
         if not value and not empty:
-            self.add("test-empty", f"{what} is empty", path)
+            self.add("test-empty", _("{what} is empty").format(what=what), path)
             return False
         return True
 
@@ -226,16 +235,30 @@ class _Checker:
         for k in value:
             if k not in allowed:
                 near = closest(k, allowed)
-                hint = f"did you mean `{near}`?" if near else "allowed: " + ", ".join(allowed)
-                self.add("test-key", f"unknown key `{k}` in {what}", path + (k,), hint, key=True)
+                hint = (
+                    _("did you mean `{near}`?").format(near=near)
+                    if near
+                    else _("allowed: {keys}").format(keys=", ".join(allowed))
+                )
+                self.add(
+                    "test-key",
+                    _("unknown key `{k}` in {what}").format(k=k, what=what),
+                    path + (k,),
+                    hint,
+                    key=True,
+                )
         for k in required:
             if k not in value:
-                self.add("test-missing", f"{what} has no `{k}`", path)
+                self.add("test-missing", _("{what} has no `{k}`").format(what=what, k=k), path)
 
     def text(self, value: Any, path: PathT, what: str) -> bool:
         if isinstance(value, str) and value.strip():
             return True
-        self.add("test-type", f"`{what}` must be non-empty text, not {_kind(value)}", path)
+        self.add(
+            "test-type",
+            _("`{what}` must be non-empty text, not {kind}").format(what=what, kind=_kind(value)),
+            path,
+        )
         return False
 
     def date(self, value: Any, path: PathT, what: str) -> _dt.date | None:
@@ -247,9 +270,9 @@ class _Checker:
                 pass
         self.add(
             "test-date",
-            f"{what} `{text}` is not a date",
+            _("{what} `{text}` is not a date").format(what=what, text=text),
             path,
-            "write dates as YYYY-MM-DD, e.g. `2024-03-29`",
+            _("write dates as YYYY-MM-DD, e.g. `2024-03-29`"),
         )
         return None
 
@@ -258,7 +281,7 @@ class _Checker:
             return False
         ok = True
         for i, row in enumerate(value):
-            ok = self.mapping(row, path + (i,), f"each of `{what}`") and ok
+            ok = self.mapping(row, path + (i,), _("each of `{what}`").format(what=what)) and ok
         return ok
 
     def sorted(self) -> list[Diagnostic]:
@@ -275,16 +298,16 @@ class _Checker:
         file_as_of: bool,
     ) -> tuple[int, _dt.date | None, bool]:
         """Check one case's keys; its line, as-of date, and whether its rows are rows."""
-        self.keys(c, p, CASE_KEYS, "a case", [k for k, r in CASE_KEYS.items() if r])
+        self.keys(c, p, CASE_KEYS, _("a case"), [k for k, r in CASE_KEYS.items() if r])
         line = self.at(p).line
         name = c.get("name")
         if name is not None and self.text(name, p + ("name",), "name"):
             if name in names:
                 self.add(
                     "test-duplicate",
-                    f"two cases are named `{name}`",
+                    _("two cases are named `{name}`").format(name=name),
                     p + ("name",),
-                    f"the first is at line {names[name]}",
+                    _("the first is at line {line}").format(line=names[name]),
                 )
             names.setdefault(name, line)
         for key in ("cite", "xfail"):
@@ -297,9 +320,9 @@ class _Checker:
             if not file_as_of:
                 self.add(
                     "test-missing",
-                    "a case has no `as_of`",
+                    _("a case has no `as_of`"),
                     p,
-                    "give the date to judge the outcome on, here or at the top of the file",
+                    _("give the date to judge the outcome on, here or at the top of the file"),
                 )
         rows_ok = "events" in c and self.rows(c["events"], p + ("events",), "events")
         if "roster" in c:
@@ -315,7 +338,7 @@ class _Checker:
         if not self.mapping(value, path, "`expect`"):
             return
         if not value:
-            self.add("test-empty", "`expect` is empty: say what the article decides", path)
+            self.add("test-empty", _("`expect` is empty: say what the article decides"), path)
             return
         self.keys(value, path, EXPECT_KEYS, "`expect`")
         people = value.get("people")
@@ -328,17 +351,30 @@ class _Checker:
         ):
             for inst, periods in insts.items():
                 p = path + ("institutions", inst)
-                if not self.mapping(periods, p, f"institution `{inst}`"):
+                if not self.mapping(
+                    periods, p, _("institution `{institution}`").format(institution=inst)
+                ):
                     continue
                 for period, exp in periods.items():
-                    if self.mapping(exp, p + (period,), f"institution `{inst}` {period}"):
+                    if self.mapping(
+                        exp,
+                        p + (period,),
+                        _("institution `{institution}` {period}").format(
+                            institution=inst, period=period
+                        ),
+                    ):
                         self.keys(
-                            exp, p + (period,), INSTITUTION_KEYS, f"institution `{inst}` {period}"
+                            exp,
+                            p + (period,),
+                            INSTITUTION_KEYS,
+                            _("institution `{institution}` {period}").format(
+                                institution=inst, period=period
+                            ),
                         )
                         self.actions(exp.get("actions"), p + (period, "actions"))
 
     def person(self, exp: Any, path: PathT, code: str) -> None:
-        what = f"person `{code}`"
+        what = _("person `{person}`").format(person=code)
         if not self.mapping(exp, path, what):
             return
         self.keys(exp, path, PERSON_KEYS, what)
@@ -347,9 +383,11 @@ class _Checker:
             near = closest(str(status), STATUSES)
             self.add(
                 "test-value",
-                f"status `{status}` is not a status",
+                _("status `{status}` is not a status").format(status=status),
                 path + ("status",),
-                f"did you mean `{near}`?" if near else "one of " + ", ".join(STATUSES),
+                _("did you mean `{near}`?").format(near=near)
+                if near
+                else _("one of {values}").format(values=", ".join(STATUSES)),
             )
         rf = exp.get("reapply_from")
         if rf is not None and rf != "never":
@@ -376,14 +414,18 @@ class _Checker:
             return
         for code, exp in value.items():
             p = path + (code,)
-            if not self.mapping(exp, p, f"`explain` of `{code}`"):
+            if not self.mapping(exp, p, _("`explain` of `{person}`").format(person=code)):
                 continue
-            self.keys(exp, p, EXPLAIN_KEYS, f"`explain` of `{code}`")
+            self.keys(exp, p, EXPLAIN_KEYS, _("`explain` of `{person}`").format(person=code))
             for k, v in exp.items():
                 if k in EXPLAIN_KEYS and self.listing(v, p + (k,), f"`{k}`"):
                     for i, x in enumerate(v):
                         if not isinstance(x, str):
-                            self.add("test-type", f"`{k}` lists text, not {_kind(x)}", p + (k, i))
+                            self.add(
+                                "test-type",
+                                _("`{k}` lists text, not {kind}").format(k=k, kind=_kind(x)),
+                                p + (k, i),
+                            )
 
 
 def load_file(path: str, policies: dict[Path, Policy] | None = None) -> Suite:
@@ -395,9 +437,11 @@ def load_file(path: str, policies: dict[Path, Policy] | None = None) -> Suite:
     chk = _Checker(doc)
     data = doc.data
     if not isinstance(data, dict):
-        chk.add("test-type", f"a test file must be a mapping, not {_kind(data)}", ())
+        chk.add(
+            "test-type", _("a test file must be a mapping, not {kind}").format(kind=_kind(data)), ()
+        )
         raise ScenarioError(chk.problems)
-    chk.keys(data, (), FILE_KEYS, "the test file", [k for k, r in FILE_KEYS.items() if r])
+    chk.keys(data, (), FILE_KEYS, _("the test file"), [k for k, r in FILE_KEYS.items() if r])
     default_as_of = chk.date(data["as_of"], ("as_of",), "as_of") if "as_of" in data else None
     default_roster = data.get("roster")
     if default_roster is not None:
@@ -412,7 +456,7 @@ def load_file(path: str, policies: dict[Path, Policy] | None = None) -> Suite:
     names: dict[str, int] = {}
     raw_cases = []
     for i, c in enumerate(cases):
-        if chk.mapping(c, ("cases", i), "a case"):
+        if chk.mapping(c, ("cases", i), _("a case")):
             line, as_of, rows_ok = chk.case(c, ("cases", i), names, default_as_of, "as_of" in data)
             raw_cases.append((i, c, line, as_of, rows_ok))
     if policy is None:
@@ -467,9 +511,9 @@ def _policy(
     if not target.is_file() and not target.is_dir():
         chk.add(
             "test-policy",
-            f"policy `{written}` not found",
+            _("policy `{written}` not found").format(written=written),
             ("policy",),
-            f"the path is relative to the test file: looked for `{target}`",
+            _("the path is relative to the test file: looked for `{target}`").format(target=target),
         )
         return None
     try:  # a file, or a folder of a regulation's versions
@@ -483,7 +527,7 @@ def _policy(
             f"policy `{written}` does not load: {first}"
             + (f" (and {more} more)" if more > 0 else ""),
             ("policy",),
-            f"run `policyctl validate {target}`",
+            _("run `policyctl validate {target}`").format(target=target),
         )
         return None
     if cache is not None:
