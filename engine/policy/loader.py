@@ -27,6 +27,7 @@ from engine.dsl import ast
 from engine.dsl.checker import Checker
 from engine.dsl.compile import compile_expr
 from engine.dsl.parser import ExprSyntaxError, parse_action, parse_expr
+from engine.dsl.sql import sql_problems
 from engine.dsl.types import ANY, BOOL, NUM, Type
 from engine.errors import EVAL_ERRORS, Diagnostic, PolicyError, Span
 from engine.policy import bands as _bands
@@ -35,6 +36,7 @@ from engine.policy.model import (
     ActionSpec,
     Ban,
     Cascade,
+    ClaimRule,
     Combine,
     Condition,
     Cycle,
@@ -123,7 +125,9 @@ class _Builder:
         self.diags.append(Diagnostic(code, message, self.doc.span(path), hint, "warning"))
 
     # ---- expressions -------------------------------------------------------------------
-    def expr(self, path: tuple, scope: dict[str, Type], expected: Type) -> Expr | None:
+    def expr(
+        self, path: tuple, scope: dict[str, Type], expected: Type, sql: bool = False
+    ) -> Expr | None:
         text = self._get(path)
         if isinstance(text, (bool, int, float)):
             text = str(text).lower() if isinstance(text, bool) else str(text)
@@ -145,6 +149,14 @@ class _Builder:
             for p in checker.problems:
                 self.diags.append(Diagnostic(p.code, p.message, at(p.pos), p.hint))
             return None
+        if sql:  # a claims rule runs as SQL too: what cannot compile is an error here
+            problems = sql_problems(checked)
+            for p in problems:
+                self.diags.append(
+                    Diagnostic("sql", f"in `{text}`: {p.message}", at(p.pos), p.hint)
+                )
+            if problems:
+                return None
         try:
             fn = compile_expr(checked)
         except EVAL_ERRORS as exc:  # a constant part fails as it is folded: 1 / 0
@@ -157,7 +169,15 @@ class _Builder:
                 )
             )
             return None
-        return Expr(text, node, fn, origin, frozenset(checked.names), frozenset(checked.attrs))
+        return Expr(
+            text,
+            node,
+            fn,
+            origin,
+            frozenset(checked.names),
+            frozenset(checked.attrs),
+            checked if sql else None,
+        )
 
     def actions(self, path: tuple, allow_ban: bool = False) -> tuple[ActionSpec, ...]:
         value = self._get(path)
@@ -328,6 +348,7 @@ class _Builder:
             for i, f in enumerate(d.get("facts") or [])
             if (e := self.expr(("facts", i, "value"), scopes.fact_scope(), ANY)) is not None
         )
+        claims = self.claims()
         provisions = tuple(
             Provision(p["cite"], p.get("text"), p.get("note"), self.doc.span(("provisions", i)))
             for i, p in enumerate(d.get("provisions") or [])
@@ -375,6 +396,7 @@ class _Builder:
             path=self.doc.path,
             supersedes=None if "supersedes" not in d else str(d["supersedes"]["version"]),
             supersedes_map=(d.get("supersedes") or {}).get("map"),
+            claims=claims,
         )
 
     def metadata_dates(self) -> None:
@@ -529,6 +551,38 @@ class _Builder:
         if when is None:
             return None
         return InstitutionRule(r["id"], when, then, r["cite"], self.doc.span(p))
+
+    def claims(self) -> tuple[ClaimRule, ...]:
+        """The `claims:` rules: each condition checked, compiled to a closure, and
+        proved compilable to SQL (the screen runs it on an analytical engine)."""
+        out: list[ClaimRule] = []
+        seen: dict[str, int] = {}
+        for i, r in enumerate(self.d.get("claims") or []):
+            p = ("claims", i)
+            if r["id"] in seen:
+                self.err(
+                    "duplicate",
+                    f"claims rule id `{r['id']}` is used twice",
+                    p + ("id",),
+                    f"first at line {seen[r['id']]}",
+                )
+                continue
+            seen[r["id"]] = self.doc.span(p).line
+            when = self.expr(p + ("when",), scopes.claim_scope(), BOOL, sql=True)
+            if when is None:
+                continue
+            out.append(
+                ClaimRule(
+                    r["id"],
+                    when,
+                    r["then"],
+                    r["cite"],
+                    r["text"],
+                    r.get("reason"),
+                    self.doc.span(p),
+                )
+            )
+        return tuple(out)
 
     def deadline(self, i: int, x: dict) -> Deadline | None:
         p = ("deadlines", i)
@@ -765,6 +819,17 @@ def _provenance(policy: Policy, doc: Document) -> list[Diagnostic]:
                         "and full-width forms may differ",
                     )
                 )
+    for i, cr in enumerate(doc.data.get("claims") or []):
+        if provenance.normalise(cr["text"]) not in text:
+            out.append(
+                Diagnostic(
+                    "provenance",
+                    f"the text of claims rule `{cr['id']}` is not found in `{policy.source_file}`",
+                    doc.span(("claims", i, "text")),
+                    "quote the regulation exactly; only line breaks, spaces "
+                    "and full-width forms may differ",
+                )
+            )
     for i, pr in enumerate(doc.data.get("provisions") or []):
         if pr.get("text") and provenance.normalise(pr["text"]) not in text:
             out.append(

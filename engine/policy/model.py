@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from engine.dsl import ast
 from engine.dsl.compile import Fn
@@ -29,6 +30,8 @@ class Expr:
     span: Span = field(compare=False)
     names: frozenset[str] = field(default=frozenset(), compare=False)
     attrs: frozenset[tuple[str, str]] = field(default=frozenset(), compare=False)
+    # the checker's annotations, kept where another compiler needs them (claims -> SQL)
+    checked: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,24 @@ class Provision:
 
 
 @dataclass(frozen=True)
+class ClaimRule:
+    """A rule over one claim line and the practitioner's status on its date.
+
+    `then` is refuse (the fund does not pay the line) or flag (the line is
+    reported for review). `text` quotes the article; `reason`, when given, is
+    the short sentence an output line carries (else the quote).
+    """
+
+    id: str
+    when: Expr
+    then: str  # refuse | flag
+    cite: str
+    text: str
+    reason: str | None
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
 class Scale:
     kind: str  # deductions | score
     initial: Number | None
@@ -241,6 +262,7 @@ class Policy:
     # file) of the map from that version's item codes to this one's (versions.py)
     supersedes: str | None = None
     supersedes_map: str | None = None
+    claims: tuple[ClaimRule, ...] = ()
 
     @property
     def band_lookup(self) -> bool:

@@ -152,6 +152,61 @@ def fact_scope() -> dict[str, Type]:
     return {"person": PERSON, "as_of": DATE}
 
 
+# ---- claims (`claims:` rules, screened by `policyctl screen`) ---------------------------
+# A rule reads one claim line and the practitioner's status on its date of service.
+# The standard columns are names of their own (`visit`, `days_supply`); any other
+# column of the claims file is `claim.NAME`, read as text. Every column may be
+# empty in a real settlement extract, so each is optional: `days_supply > 3` on an
+# empty cell cannot be decided (the screen counts such lines and reports them).
+
+CLAIM_COLUMNS: dict[str, Type] = {
+    "claim_id": Optional(STR),
+    "person": Optional(STR),
+    "institution": Optional(STR),
+    "date": Optional(DATE),
+    "amount": Optional(NUM),
+    "visit": Optional(STR),  # outpatient | inpatient | emergency | rescue
+    "days_supply": Optional(NUM),
+    "condition": Optional(STR),  # acute | chronic
+    "mobility_limited": Optional(BOOL),
+}
+
+# The columns the join and the output need whatever the rules read.
+CLAIM_KEYS = ("claim_id", "person", "institution", "date", "amount")
+
+CLAIM = RecordT("claim", CLAIM_COLUMNS, extra=Optional(STR))
+
+# The sanction behind the status on the claim's date (all empty while active).
+SANCTION = RecordT(
+    "sanction",
+    {
+        "action": Optional(STR),  # suspend | terminate | awaiting_reapplication
+        "start": Optional(DATE),
+        "end": Optional(DATE),
+        "cite": Optional(STR),
+        "source": Optional(STR),
+        "scope": Optional(STR),  # person | institution
+        "institution": Optional(STR),
+    },
+)
+
+STATUSES = ("active", "suspended", "terminated", "awaiting_reapplication")
+
+
+def claim_scope() -> dict[str, Type]:
+    return {**CLAIM_COLUMNS, "claim": CLAIM, "status": STR, "sanction": SANCTION}
+
+
+class ClaimEnv:
+    """What a claims rule's closure reads, for one line (the interpreter's side of
+    the screen; the engine's side is the same rule compiled to SQL)."""
+
+    __slots__ = (*CLAIM_COLUMNS, "claim", "status", "sanction", "loc")
+
+    def __init__(self) -> None:
+        self.loc: list = [None] * 8
+
+
 class Env:
     """The environment compiled expressions read: one attribute per scope name.
 
