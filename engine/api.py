@@ -122,6 +122,49 @@ def report_files(
     return outcome, report.frame(outcome, fmt, people_runs())
 
 
+def intervals_files(
+    policy: PolicyPaths,
+    events: str,
+    roster: str | None = None,
+    as_of: _dt.date | None = None,
+    *,
+    encoding: str | None = None,
+) -> list:
+    """Each person's status as date intervals (`evaluate --format intervals`)."""
+    from engine.evaluation.intervals import intervals
+
+    p = load_policies(policy)
+    ledger = read_ledger(events, p, roster, encoding=encoding)
+    outcome = evaluate(p, ledger, as_of or _dt.date.today())
+    return list(intervals(outcome.people, p.restoration, p.restoration_cite))
+
+
+def screen_files(
+    policy: PolicyPaths,
+    events: str,
+    claims: str,
+    roster: str | None = None,
+    as_of: _dt.date | None = None,
+    *,
+    engine: str = "duckdb",
+    encoding: str | None = None,
+    **options,
+):
+    """Screen claim lines against the sanctions (`policyctl screen`); a ScreenResult.
+
+    `options` go to the engine: memory_limit, temp_directory, threads (DuckDB);
+    master, remote (Spark).
+    """
+    from engine.evaluation.intervals import intervals
+    from engine.screen.run import screen
+
+    p = load_policies(policy)
+    ledger = read_ledger(events, p, roster, encoding=encoding)
+    outcome = evaluate(p, ledger, as_of or _dt.date.today())
+    found = intervals(outcome.people, p.restoration, p.restoration_cite)
+    return screen(p, found, claims, engine, **options)
+
+
 __all__ = [
     "History",
     "check_history",
@@ -131,6 +174,8 @@ __all__ = [
     "evaluate_files",
     "load_history",
     "load_policies",
+    "intervals_files",
+    "screen_files",
     "load_policy",
     "read_ledger",
     "report_files",

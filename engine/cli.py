@@ -336,9 +336,13 @@ def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
 @_option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "jsonl", "csv", "table"]),
+    type=click.Choice(["json", "jsonl", "csv", "table", "intervals"]),
     default="json",
     show_default=True,
+    help=N_(
+        "intervals: each person's status as date intervals, CSV (Parquet when "
+        "--output ends in .parquet)"
+    ),
 )
 @_option("--output", "-o", default=None, help=N_("write the report here (default: stdout)"))
 @_option(
@@ -407,6 +411,9 @@ def _evaluate(
     from engine.report.formats import render
 
     to_file = output is not None and output != "-"
+    if fmt == "intervals" and not explain_people:
+        _intervals(policy_path, events, roster, as_of, output, encoding)
+        return
     try:
         if explain_people or fmt == "table":
             outcome = api.evaluate_files(
@@ -473,6 +480,135 @@ def _known_people(outcome, people: tuple[str, ...]) -> None:
         )
     if diags:
         raise PolicyctlError(diags)
+
+
+def _intervals(policy_path, events, roster, as_of, output, encoding) -> None:
+    from engine import api
+    from engine.report import intervals as report
+
+    try:
+        found = api.intervals_files(policy_path, events, roster, as_of, encoding=encoding)
+    except PolicyctlError as exc:
+        _fail(exc)
+    if output and output.lower().endswith(".parquet"):
+        _write_binary(lambda f: report.write_parquet(found, f), output)
+    else:
+        chunks = report.csv_chunks(found)
+        _write(chunks if output not in (None, "-") else list(chunks), output)
+
+
+def _write_binary(write_to, output: str) -> None:
+    """A binary report to a temporary name beside `output`, renamed when complete."""
+    target = Path(output)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    try:
+        os.chmod(tmp, _mode_of(target))
+        with os.fdopen(fd, "wb") as f:
+            write_to(f)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@cli.command(
+    help=N_(
+        "Check claim lines against the sanctions and the policy's `claims:` rules.\n\n"
+        "Each refused or flagged line comes out with its rule, article, reason and "
+        "amount at stake, with a summary per institution and per rule."
+    )
+)
+@_option(
+    "--policy",
+    "policy_path",
+    required=True,
+    type=click.Path(),
+    help=N_("the policy YAML (its `claims:` rules)"),
+)
+@_option("--events", required=True, help=N_("events file: .csv, .xlsx, .jsonl"))
+@_option("--roster", default=None, help=N_("roster file (person, institution, ...)"))
+@_option(
+    "--claims",
+    required=True,
+    help=N_("claim lines: a Parquet file, a folder of Parquet files, a glob, or a CSV file"),
+)
+@_option(
+    "--as-of",
+    "as_of",
+    callback=_parse_as_of,
+    default=None,
+    help=N_("evaluate the ledger as of this date (default: today)"),
+)
+@_option(
+    "--engine",
+    "engine_name",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help=N_(
+        "duckdb: this machine; spark: local mode, or a cluster (--spark-master, --spark-remote)"
+    ),
+)
+@_option("--output", "-o", default=None, help=N_("write here (default: stdout, json and csv)"))
+@_option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv", "parquet", "xlsx"]),
+    default="json",
+    show_default=True,
+    help=N_(
+        "csv and parquet: the lines in FILE, the summaries in FILE.institutions and FILE.rules"
+    ),
+)
+@_option("--encoding", default=None, help=N_("CSV encoding (default: UTF-8, else GB18030)"))
+@_option("--memory-limit", default=None, help=N_("duckdb: e.g. 4GB; spills to disk past it"))
+@_option("--temp-directory", default=None, help=N_("duckdb: where to spill"))
+@_option("--spark-master", default=None, help=N_("spark: master URL (default local[*])"))
+@_option("--spark-remote", default=None, help=N_("spark: a Spark Connect URL, sc://host:15002"))
+def screen(
+    policy_path: str,
+    events: str,
+    roster: str | None,
+    claims: str,
+    as_of: _dt.date,
+    engine_name: str,
+    output: str | None,
+    fmt: str,
+    encoding: str | None,
+    memory_limit: str | None,
+    temp_directory: str | None,
+    spark_master: str | None,
+    spark_remote: str | None,
+) -> None:
+    from engine import api
+    from engine.screen import output as out
+
+    if fmt in ("parquet", "xlsx") and output in (None, "-"):
+        raise click.UsageError(
+            _("--format {fmt} writes a binary file: give --output FILE").format(fmt=fmt)
+        )
+    options = {
+        "memory_limit": memory_limit,
+        "temp_directory": temp_directory,
+        "master": spark_master,
+        "remote": spark_remote,
+    }
+    try:
+        result = api.screen_files(
+            policy_path,
+            events,
+            claims,
+            roster,
+            as_of,
+            engine=engine_name,
+            encoding=encoding,
+            **options,
+        )
+    except PolicyctlError as exc:
+        _fail(exc)
+    out.write(result, fmt, output, sys.stdout)
+    for line in out.summary_text(result):
+        click.echo(line, err=True)
 
 
 @cli.command(

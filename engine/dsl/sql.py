@@ -130,9 +130,7 @@ def sql_problems(checked: Checked) -> list[Problem]:
             case ast.Name() | ast.Attr():
                 t = strip(checked.types.get(id(node)))
                 if isinstance(t, ListT):
-                    out.append(
-                        Problem("sql", MESSAGES["type"].format(what=f"a {t}"), node.pos)
-                    )
+                    out.append(Problem("sql", MESSAGES["type"].format(what=f"a {t}"), node.pos))
     return out
 
 
@@ -307,9 +305,7 @@ class _Lower:
 
     def compare(self, operands, ops) -> Pair:
         exp = self.exp
-        built = [
-            self.in_list(o) if isinstance(o, ast.ListLit) else self.build(o) for o in operands
-        ]
+        built = [self.in_list(o) if isinstance(o, ast.ListLit) else self.build(o) for o in operands]
         # Python evaluates the first two operands, then each further one only while
         # the chain holds (chain3 and `_compare_plain` in compile.py)
         value = None
@@ -374,8 +370,10 @@ class _Lower:
                 return value, self.any_(err, self.is_null(value.copy()))
             cast = exp.TryCast(this=exp.Trim(this=value), to=exp.DataType.build("DECIMAL(38, 10)"))
             return cast, self.any_(err, self.is_null(cast.copy()))
-        as_date = value if kind == DATE else exp.TryCast(
-            this=exp.Trim(this=value), to=exp.DataType.build("DATE")
+        as_date = (
+            value
+            if kind == DATE
+            else exp.TryCast(this=exp.Trim(this=value), to=exp.DataType.build("DATE"))
         )
         err = self.any_(err, self.is_null(as_date.copy()))
         if func == "date":

@@ -152,9 +152,7 @@ class _Builder:
         if sql:  # a claims rule runs as SQL too: what cannot compile is an error here
             problems = sql_problems(checked)
             for p in problems:
-                self.diags.append(
-                    Diagnostic("sql", f"in `{text}`: {p.message}", at(p.pos), p.hint)
-                )
+                self.diags.append(Diagnostic("sql", f"in `{text}`: {p.message}", at(p.pos), p.hint))
             if problems:
                 return None
         try:

@@ -1,0 +1,244 @@
+"""The engines the screen's plan runs on: DuckDB on one machine, Spark SQL on a cluster.
+
+Each engine reads the claims itself (Parquet: a file, a folder or a glob; CSV:
+every column read as text, then cast by the plan, so an id such as `00123`
+keeps its zeros), takes the interval tables as Arrow, runs the plan rendered
+in its own dialect and hands back the (small) result as Arrow. Nothing here
+loops over claim lines in Python.
+
+- DuckDB: in-process. `memory_limit` and `temp_directory` make it spill to disk
+  rather than grow past the limit (the join and the scan stream; what is held
+  is the interval tables' hash tables and the result).
+- Spark: local mode by default (`local[*]`); `master` takes a cluster URL and
+  `remote` a Spark Connect URL (`sc://host:15002`), as docs/scale.md shows.
+  One session per process, reused.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from engine.errors import Diagnostic, PolicyctlError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+MESSAGES = {
+    "no-claims": "claims `{path}` not found",
+    "no-claims-hint": "give a Parquet file, a folder of Parquet files, or a CSV file",
+    "format": "claims `{path}` is neither Parquet nor CSV",
+    "format-hint": "name the file .parquet or .csv (a folder holds .parquet files)",
+    "empty-folder": "the folder `{path}` holds no .parquet file",
+    "read": "claims `{path}` could not be read: {reason}",
+    "engine": "the {engine} engine failed on `{path}`: {reason}",
+    "engine-hint": "a column whose values do not fit its type is the usual cause "
+    "(a date that is not YYYY-MM-DD, an amount that is not a number)",
+    "no-spark": "the spark engine needs pyspark and Java 17: {reason}",
+    "no-spark-hint": "pip install 'policyctl[spark]', and install a Java 17 runtime",
+}
+
+
+class ScreenError(PolicyctlError):
+    """Claims that cannot be screened (missing, unreadable, of the wrong shape)."""
+
+
+def _fail(key: str, path: str, hint: str | None = None, **kw) -> ScreenError:
+    return ScreenError(Diagnostic("claims", MESSAGES[key].format(path=path, **kw), None, hint))
+
+
+def claims_kind(path: str) -> tuple[str, list[str]]:
+    """("parquet" | "csv", the files) for a claims path; raises ScreenError."""
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(glob.glob(os.path.join(path, "**", "*.parquet"), recursive=True))
+        if not files:
+            raise _fail("empty-folder", path, MESSAGES["no-claims-hint"])
+        return "parquet", files
+    if any(ch in path for ch in "*?["):
+        files = sorted(glob.glob(path, recursive=True))
+        if not files:
+            raise _fail("no-claims", path, MESSAGES["no-claims-hint"])
+        kinds = {_kind_of(f) for f in files}
+        if len(kinds) != 1 or None in kinds:
+            raise _fail("format", path, MESSAGES["format-hint"])
+        return kinds.pop(), files  # type: ignore[return-value]
+    if not p.is_file():
+        raise _fail("no-claims", path, MESSAGES["no-claims-hint"])
+    kind = _kind_of(path)
+    if kind is None:
+        raise _fail("format", path, MESSAGES["format-hint"])
+    return kind, [path]
+
+
+def _kind_of(path: str) -> str | None:
+    suffix = Path(path).suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    if suffix in (".csv", ".txt"):
+        return "csv"
+    return None
+
+
+class DuckDB:
+    name = "duckdb"
+    dialect = "duckdb"
+
+    def __init__(
+        self,
+        memory_limit: str | None = None,
+        temp_directory: str | None = None,
+        threads: int | None = None,
+    ):
+        import duckdb
+
+        config = {}
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        if temp_directory:
+            config["temp_directory"] = temp_directory
+        if threads:
+            config["threads"] = threads
+        self.con = duckdb.connect(":memory:", config=config)
+        self.path = ""
+
+    def load_claims(self, path: str) -> list[str]:
+        """Make the view `claims` over the file(s); return its column names."""
+        import duckdb
+
+        kind, files = claims_kind(path)
+        self.path = path
+        listed = "[" + ", ".join(_sql_string(f) for f in files) + "]"
+        if kind == "parquet":
+            source = f"read_parquet({listed}, union_by_name = true)"
+        else:
+            source = f"read_csv({listed}, header = true, all_varchar = true)"
+        try:
+            self.con.execute(f"CREATE OR REPLACE VIEW claims AS SELECT * FROM {source}")
+            return [r[0] for r in self.con.execute("DESCRIBE claims").fetchall()]
+        except duckdb.Error as exc:
+            raise _fail("read", path, reason=_first_line(exc)) from None
+
+    def run(self, sql: str, tables: dict[str, pa.Table]) -> pa.Table:
+        import duckdb
+
+        for name, table in tables.items():
+            self.con.register(name, table)
+        try:
+            return self.con.sql(sql).to_arrow_table()
+        except duckdb.Error as exc:
+            raise _fail(
+                "engine",
+                self.path,
+                MESSAGES["engine-hint"],
+                engine=self.name,
+                reason=_first_line(exc),
+            ) from None
+
+    def close(self) -> None:
+        self.con.close()
+
+
+# shuffle partitions in local mode: Spark's default 200 costs seconds on small inputs
+_PARTITIONS = os.environ.get("POLICYCTL_SPARK_PARTITIONS", "8")
+
+
+class Spark:
+    name = "spark"
+    dialect = "spark"
+    _session = None
+
+    def __init__(self, master: str | None = None, remote: str | None = None):
+        self.master, self.remote = master, remote
+        self.path = ""
+
+    @classmethod
+    def session(cls, master: str | None = None, remote: str | None = None):
+        """One SparkSession per process (starting one costs seconds)."""
+        if cls._session is not None:
+            return cls._session
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:
+            raise ScreenError(
+                Diagnostic(
+                    "engine",
+                    MESSAGES["no-spark"].format(reason=exc),
+                    None,
+                    MESSAGES["no-spark-hint"],
+                )
+            ) from None
+        builder = SparkSession.builder.appName("policyctl screen")
+        if remote:
+            builder = builder.remote(remote)
+        else:
+            builder = (
+                builder.master(master or "local[*]")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.shuffle.partitions", _PARTITIONS)
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+                .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+            )
+        try:
+            cls._session = builder.getOrCreate()
+        except Exception as exc:  # the JVM did not start: no Java, or a bad URL
+            raise ScreenError(
+                Diagnostic(
+                    "engine",
+                    MESSAGES["no-spark"].format(reason=_first_line(exc)),
+                    None,
+                    MESSAGES["no-spark-hint"],
+                )
+            ) from None
+        return cls._session
+
+    def load_claims(self, path: str) -> list[str]:
+        kind, files = claims_kind(path)
+        self.path = path
+        spark = self.session(self.master, self.remote)
+        try:
+            if kind == "parquet":
+                df = spark.read.option("mergeSchema", "true").parquet(*files)
+            else:
+                df = spark.read.option("header", "true").csv(files)
+        except Exception as exc:
+            raise _fail("read", path, reason=_first_line(exc)) from None
+        df.createOrReplaceTempView("claims")
+        return list(df.columns)
+
+    def run(self, sql: str, tables: dict[str, pa.Table]) -> pa.Table:
+        spark = self.session(self.master, self.remote)
+        for name, table in tables.items():
+            spark.createDataFrame(table).createOrReplaceTempView(name)
+        try:
+            return spark.sql(sql).toArrow()
+        except Exception as exc:
+            raise _fail(
+                "engine",
+                self.path,
+                MESSAGES["engine-hint"],
+                engine=self.name,
+                reason=_first_line(exc),
+            ) from None
+
+    def close(self) -> None:
+        """The session is kept for the process (tests and a long-lived caller reuse it)."""
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def engine(name: str, **options) -> DuckDB | Spark:
+    if name == "spark":
+        return Spark(options.get("master"), options.get("remote"))
+    get = options.get
+    return DuckDB(get("memory_limit"), get("temp_directory"), get("threads"))
