@@ -51,16 +51,24 @@ def _mul(a, b):
 
 def _add(a, b):
     if isinstance(b, ast.Duration):
-        return calendar.add(a, b)
+        return calendar.add(_date(a), b)
     if isinstance(a, ast.Duration):
-        return calendar.add(b, a)
+        return calendar.add(_date(b), a)
     return a + b
 
 
 def _sub(a, b):
     if isinstance(b, ast.Duration):
-        return calendar.add(a, b, -1)
+        return calendar.add(_date(a), b, -1)
     return a - b
+
+
+def _date(d):
+    """A missing date plus a duration fails like any missing value (an EVAL_ERRORS
+    member), not with an AttributeError from deep in the calendar."""
+    if d is None:
+        raise TypeError("a date is missing")
+    return d
 
 
 _ARITH = {"+": _add, "-": _sub, "*": _mul, "/": _div}
