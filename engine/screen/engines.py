@@ -147,6 +147,9 @@ _LOCAL_JVM = "-Duser.timezone=UTC -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 _PARTITIONS = os.environ.get("POLICYCTL_SPARK_PARTITIONS", "8")
 
 
+_SPARK_TYPES = {"string": "STRING", "date32[day]": "DATE", "int32": "INT", "int64": "BIGINT"}
+
+
 class Spark:
     name = "spark"
     dialect = "spark"
@@ -215,7 +218,10 @@ class Spark:
     def run(self, sql: str, tables: dict[str, pa.Table]) -> pa.Table:
         spark = self.session(self.master, self.remote)
         for name, table in tables.items():
-            spark.createDataFrame(table).createOrReplaceTempView(name)
+            # from rows, not from Arrow: pyspark's Arrow path needs pandas, and the
+            # interval tables are small (one row per sanction)
+            schema = ", ".join(f"`{f.name}` {_SPARK_TYPES[str(f.type)]}" for f in table.schema)
+            spark.createDataFrame(table.to_pylist(), schema).createOrReplaceTempView(name)
         try:
             return spark.sql(sql).toArrow()
         except Exception as exc:
