@@ -416,3 +416,13 @@ def test_evaluate_format_intervals_csv_and_parquet(tmp_path):
 
     t = pq.read_table(out)
     assert t["end"].to_pylist() == [dt.date(2025, 6, 9)]
+
+
+def test_line_without_date_or_person_cannot_be_decided_by_a_status_rule(tmp_path):
+    # the status on "no date" is unknown: the line is counted as undecided, not paid
+    # or refused in silence (the gated plan keeps such lines apart from the join)
+    events = [finding("E1", "P1", "2025-03-10", "C1")]
+    claims = [claim("no-date", "P1", ""), claim("no-person", "", "2025-04-01")]
+    got, result = screen(tmp_path, "jining", events, claims)
+    assert got == {}
+    assert result.undecided == {REFUSE_JN: 2}

@@ -97,8 +97,41 @@ def build(policy: Policy) -> Plan:
         for x in extras
     ]
     lines = exp.select(*typed).from_("claims")
-
     c, p, s = "c", "p", "s"
+    if all(_gated(r) for r in policy.claims):
+        # no rule can fire on a line whose practitioner is active that day: only the
+        # lines inside some interval go on (a semi join, as selective as the
+        # sanctions are rare), and those without a person or date, which cannot be
+        # decided
+        t, a = "t", "a"
+        inside = exp.and_(
+            exp.EQ(this=exp.column("person", table=a), expression=exp.column("person", table=t)),
+            exp.GTE(this=exp.column("date", table=t), expression=exp.column("start", table=a)),
+            exp.LTE(this=exp.column("date", table=t), expression=exp.column("until", table=a)),
+            exp.or_(
+                exp.Is(this=exp.column("institution", table=a), expression=exp.Null()),
+                exp.EQ(
+                    this=exp.column("institution", table=a),
+                    expression=exp.column("institution", table=t),
+                ),
+            ),
+        )
+        matched = (
+            exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(t)))
+            .from_(exp.alias_(exp.Subquery(this=lines), t))
+            .join(_table("all_intervals", a), on=inside, join_type="semi")
+        )
+        unknown = (
+            exp.select(exp.Star())
+            .from_(exp.alias_(exp.Subquery(this=lines.copy()), t))
+            .where(
+                exp.or_(
+                    exp.Is(this=exp.column("person", quoted=True), expression=exp.Null()),
+                    exp.Is(this=exp.column("date", quoted=True), expression=exp.Null()),
+                )
+            )
+        )
+        lines = exp.union(matched, unknown, distinct=False)
 
     def col(table: str, name: str) -> exp.Column:
         return exp.column(name, table=table, quoted=True)
@@ -175,6 +208,29 @@ def build(policy: Policy) -> Plan:
         .where(exp.or_(*keep) if keep else exp.false())
     )
     return Plan(tuple(policy.claims), columns, extras, query)
+
+
+def _gated(rule: ClaimRule) -> bool:
+    """Whether the rule's leftmost condition is a status test that is false for an
+    active practitioner (`status in ["suspended", ...] and ...`): Python then stops
+    there, so the rule neither fires nor is undecided on an active line."""
+    from engine.dsl import ast
+
+    node = rule.when.node
+    while isinstance(node, ast.Binary) and node.op == "and":
+        node = node.left
+    if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+        return False
+    left, right = node.operands
+    if not (isinstance(left, ast.Name) and left.id == "status"):
+        return False
+    op = node.ops[0]
+    if op == "in" and isinstance(right, ast.ListLit):
+        values = [i.value for i in right.items if isinstance(i, ast.Str)]
+        return len(values) == len(right.items) and "active" not in values
+    if isinstance(right, ast.Str):
+        return (op == "==" and right.value != "active") or (op == "!=" and right.value == "active")
+    return False
 
 
 def rule_column(name: str, attr: str | None) -> exp.Expression:

@@ -67,7 +67,9 @@ def interval_tables(intervals: Iterable[Interval]) -> dict[str, pa.Table]:
         [(n, pa.date32() if n in ("start", "end") else pa.string()) for n in names]
         + [("until", pa.date32()), ("rank", pa.int32())]
     )
-    return {name: pa.Table.from_pydict(cols, schema=schema) for name, cols in rows.items()}
+    out = {name: pa.Table.from_pydict(cols, schema=schema) for name, cols in rows.items()}
+    out["all_intervals"] = pa.concat_tables([out["person_intervals"], out["site_intervals"]])
+    return out
 
 
 def screen(
