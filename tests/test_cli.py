@@ -71,6 +71,32 @@ def test_explain_matches_golden():
     _golden("explain-P1.txt", res.stdout)
 
 
+def test_explain_spells_an_amount_as_a_decimal(monkeypatch):
+    # examples/zhanjiang/events.csv:133 records a fund loss of 14459.93 yuan; the story
+    # says so as the analyst wrote it, not as the exact fraction inside (1445993/100)
+    monkeypatch.chdir(ROOT)
+    res = CliRunner().invoke(
+        cli,
+        [
+            "evaluate",
+            "--policy",
+            "policies/zhanjiang.yaml",
+            "--events",
+            "examples/zhanjiang/events.csv",
+            "--roster",
+            "examples/zhanjiang/roster.csv",
+            "--as-of",
+            "2023-12-31",
+            "--explain",
+            "ZJ0030",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "5 points (amount 14459.93)  [第十五条(四)10]" in res.stdout
+    assert "(amount 8462.65)" in res.stdout and "/100" not in res.stdout
+    _golden("explain-ZJ0030.txt", res.stdout)
+
+
 def test_json_shape_and_values():
     data = json.loads(_evaluate().stdout)
     assert data["policy"] == {"id": "jining", "version": "2024"}

@@ -29,11 +29,11 @@ import dataclasses
 import io
 import tempfile
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 from engine.errors import Diagnostic, LedgerError, Span
 from engine.ledger.read import FIELDS, Event, Ledger, read_ledger
+from engine.numbers import decimal_text, number_text
 from engine.policy.model import Item, Policy
 
 
@@ -93,8 +93,8 @@ def carry_over(
                 "|".join(items),
                 e.institution or "",
                 e.inspection or "",
-                _number(e.amount),
-                _number(points),
+                decimal_text(e.amount),
+                decimal_text(points),
                 e.end.isoformat() if e.end else "",
             ]
             + [e.attrs.get(k, "") for k in extra]
@@ -155,23 +155,14 @@ def _restate(
                 note(
                     code,
                     "points outside range",
-                    f"cannot be evaluated under NEW: points {_number(e.points)} outside "
-                    f"item {target}'s range {_number(item.low)} to {_number(item.high)}",
+                    f"cannot be evaluated under NEW: points {number_text(e.points)} outside "
+                    f"item {target}'s range {number_text(item.low)} to {number_text(item.high)}",
                     target,
                 )
                 continue
             keep_points = True
         out.append(target)
     return tuple(out), keep_points, notes
-
-
-def _number(x: int | Fraction | None) -> str:
-    if x is None:
-        return ""
-    if isinstance(x, Fraction) and x.denominator != 1:
-        text = f"{float(x):.10f}".rstrip("0").rstrip(".")
-        return text if Fraction(text) == x else f"{float(x)!r}"
-    return str(int(x))
 
 
 def _write(path: Path, header: list[str], rows: list[list[str]]) -> list[int]:

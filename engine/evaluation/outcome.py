@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
+
+from engine.numbers import number_value
 
 _ISO: dict[_dt.date, str] = {}
 
@@ -26,14 +27,12 @@ def iso(d: _dt.date | None) -> str | None:
 
 
 def plain(value: Any) -> Any:
-    """A JSON-ready value: dates as text, exact fractions as numbers."""
+    """A JSON-ready value: dates as text, exact fractions as numbers (numbers.py)."""
     if value is None or type(value) in _AS_IS:  # (Fraction's isinstance goes through an ABC)
         return value
     if isinstance(value, _dt.date):
         return iso(value)
-    if isinstance(value, Fraction):
-        return value.numerator if value.denominator == 1 else float(value)
-    return value
+    return number_value(value)
 
 
 _AS_IS = frozenset({str, int, bool, float})
