@@ -622,16 +622,19 @@ def test_jining_findings_under_zhanjiang():
 
 
 def test_changes_name_the_ids_they_are_about():
-    # Change.ids: what impact.py looks changes up by, the element's id on each side
+    # Change.old_id / new_id / entity: what impact.py looks changes up by, the element's
+    # id on each side and what it is; `element` is display text, never parsed
     d = diff_files(
         "policies/jining.yaml", "policies/zhanjiang.yaml", "policies/maps/jining-to-zhanjiang.yaml"
     )
     seen = set()
+    entity = {"items": "item", "credits": "credit", "tiers": "tier", "rules": "rule"}
     for c in d.changes:
-        if c.section not in ("items", "credits", "tiers", "rules"):
+        if c.section not in entity:
             continue
-        old, new = c.ids
+        old, new = c.old_id, c.new_id
         seen.add(c.kind)
+        assert c.entity == entity[c.section]
         if c.kind == "removed":
             assert (old, new) == (c.element, None)
         elif c.kind == "added":
@@ -639,4 +642,37 @@ def test_changes_name_the_ids_they_are_about():
         else:
             assert c.element == (old if old == new else f"{old} -> {new}")
     assert {"removed", "added", "recoded", "changed"} <= seen
-    assert "ids" not in d.changes[0].as_dict()  # not part of the report's shape
+    shape = d.changes[0].as_dict()  # the ids are not part of the report's shape
+    assert not {"ids", "old_id", "new_id", "entity"} & set(shape)
+
+
+def test_a_cascade_change_is_found_by_what_it_is_not_by_its_text(tmp_path):
+    # the base's cascade 三(四): an institution's suspension suspends its staff; NEW
+    # terminates them instead. P1 at H1 moves from suspended to terminated, and the cause
+    # is the cascade (Change.entity == "cascade"), whatever its display text says
+    text = (ROOT / FIX / "base.yaml").read_text("utf-8")
+    cascade = '{"on": institution_suspended, then: suspend, cite: 第八条}'
+    assert cascade in text
+    new = tmp_path / "new.yaml"
+    new.write_text(text.replace(cascade, cascade.replace("suspend,", "terminate,")), "utf-8")
+    shutil.copy(ROOT / FIX / "source.txt", tmp_path / "source.txt")
+    d = diff_policies(load_policy(f"{FIX}/base.yaml"), load_policy(str(new)))
+    (c,) = d.changes
+    assert (c.entity, c.old_id, c.new_id) == (
+        "cascade",
+        "institution_suspended",
+        "institution_suspended",
+    )
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "id,person,date,type,items,institution,end\n"
+        "s1,,2024-03-01,institution_suspended,,H1,2024-06-30\n",
+        "utf-8",
+    )
+    roster = tmp_path / "roster.csv"
+    roster.write_text("person,institution\nP1,H1\n", "utf-8")
+    imp = impact(d, str(events), str(roster), dt.date(2024, 4, 1))
+    (mover,) = imp.movers
+    assert (mover.before.status, mover.after.status) == ("suspended", "terminated")
+    assert [cause.label for cause in mover.causes] == ["institution cascades changed"]
+    assert mover.causes[0].changes == (c,)

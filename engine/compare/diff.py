@@ -76,7 +76,14 @@ KINDS = ("added", "removed", "changed", "recoded")
 
 @dataclass(frozen=True)
 class Change:
-    """One changed field of one element; old/new are display text (None: absent)."""
+    """One changed field of one element.
+
+    `element`, `old` and `new` are display text (None: absent), for reading; a tool
+    that looks a change up by what a ledger meets (impact.py) reads the structured
+    fields instead, and never parses the display text: `entity`, what the element is,
+    and `old_id` / `new_id`, its id in each policy (None where it is absent, or has no
+    id: a block's field, a ban, a provision).
+    """
 
     section: str
     kind: str  # added | removed | changed | recoded
@@ -87,16 +94,26 @@ class Change:
     old_cite: str | None = None
     new_cite: str | None = None
     note: str | None = None
-    # the element's id in the old and the new policy (None where absent), for tools that
-    # look a change up by what a ledger meets (impact.py); `element` is for reading
-    ids: tuple[str | None, str | None] = (None, None)
+    old_id: str | None = None
+    new_id: str | None = None
+    # item | credit | tier | rule | condition | institution rule | cascade | ban |
+    # provision | "" (a block's field: scale, cycle, combine, ...)
+    entity: str = ""
+
+    @property
+    def ids(self) -> tuple[str | None, str | None]:
+        return (self.old_id, self.new_id)
 
     def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of `policyctl diff --format json` (the display fields)."""
         return {
             k: v
             for k, v in dataclasses.asdict(self).items()
-            if k != "ids" and (v is not None or k in ("old", "new"))
+            if k not in _STRUCTURED and (v is not None or k in ("old", "new"))
         }
+
+
+_STRUCTURED = frozenset({"old_id", "new_id", "entity"})  # for tools, not in the JSON
 
 
 @dataclass
@@ -178,6 +195,7 @@ def diff_policies(
         "name",
         [("label", lambda a: a.label)],
         lambda a: a.label,
+        entity="action",
     )
     d.tiers()
     d.keyed(
@@ -191,6 +209,7 @@ def diff_policies(
             ("cause", lambda r: r.cause),
         ],
         lambda r: f"{r.when.text}: {_acts(r.then)}",
+        entity="rule",
     )
     d.sanctions_restoration()
     d.conditions()
@@ -203,6 +222,7 @@ def diff_policies(
         "id",
         [("after", lambda x: x.after), ("within", lambda x: x.within), ("on", lambda x: x.on)],
         lambda x: f"{x.within} after {x.after}" + (f" on {_show(x.on)}" if x.on else ""),
+        entity="deadline",
     )
     d.keyed(
         "facts",
@@ -211,6 +231,7 @@ def diff_policies(
         "name",
         [("value", lambda f: _E(f.value))],
         lambda f: f.value.text,
+        entity="fact",
     )
     d.provisions()
     return PolicyDiff(old, new, d.out, items, credits)
@@ -354,6 +375,7 @@ class _Differ:
         self.b = new
         self.out: list[Change] = []
         self.ids: tuple[str | None, str | None] = (None, None)  # of the element at hand
+        self.entity = ""  # what the elements at hand are (Change.entity)
 
     def add(
         self,
@@ -379,7 +401,8 @@ class _Differ:
                 old_cite,
                 new_cite,
                 note,
-                ids or self.ids,
+                *(ids or self.ids),
+                self.entity,
             )
         )
 
@@ -509,6 +532,7 @@ class _Differ:
     def items(
         self, section: str, old: dict[str, Item], new: dict[str, Item], pairing: Pairing
     ) -> None:
+        self.entity = "item" if section == "items" else "credit"
         removed = dict(pairing.unmatched_old)
         paired = {o: (n, how) for o, n, how in pairing.pairs}
         for code, item in old.items():
@@ -551,6 +575,7 @@ class _Differ:
                 item.cite,
                 ids=(None, code),
             )
+        self.entity = ""
 
     def item_fields(self, section: str, element: str, x: Item, y: Item) -> None:
         before = len(self.out)
@@ -596,9 +621,12 @@ class _Differ:
         ident: Callable[[Any], Any] | None = None,
         name: Callable[[Any], str] | None = None,
         renames: bool = True,
+        entity: str = "",
     ) -> None:
         """Match elements by id (`key`), or by content when only the id changed; diff the
-        fields. `ident` overrides the matching key, `name` the element's display name."""
+        fields. `ident` overrides the matching key, `name` the element's id (shown after
+        `label`); `entity` says what the elements are (Change.entity)."""
+        self.entity = entity
         ident = ident or (lambda x: getattr(x, key))
         name = name or (lambda x: str(getattr(x, key)))
 
@@ -641,6 +669,7 @@ class _Differ:
                 y.cite,
                 ids=(None, name(y)),
             )
+        self.entity = ""
 
     def tiers(self) -> None:
         a, b = self.a, self.b
@@ -653,6 +682,7 @@ class _Differ:
             "id",
             [("bounds", lambda t: _Bounds(t, units[id(t)])), ("then", lambda t: _A(t.then))],
             lambda t: f"{_Bounds(t, units[id(t)])}: {_acts(t.then)}",
+            entity="tier",
         )
         # Split `then` into `action` (another kind) and `duration` (same kinds, other lengths).
         out = []
@@ -677,6 +707,7 @@ class _Differ:
             ident=lambda c: _E(c.when),
             name=lambda c: c.when.text,
             renames=False,
+            entity="condition",
         )
 
     def institutions(self) -> None:
@@ -689,6 +720,7 @@ class _Differ:
             [("when", lambda r: _E(r.when)), ("action", lambda r: _A(r.then))],
             lambda r: f"{r.when.text}: {_acts(r.then)}",
             label="rule ",
+            entity="institution rule",
         )
         self.keyed(
             "institutions",
@@ -698,10 +730,18 @@ class _Differ:
             [("action", lambda c: _A(c.then))],
             lambda c: c.then.text,
             label="cascade on ",
+            entity="cascade",
         )
 
     # -- bans: ordered -----------------------------------------------------------------------
     def bans(self) -> None:
+        self.entity = "ban"
+        try:
+            self._bans()
+        finally:
+            self.entity = ""
+
+    def _bans(self) -> None:
         old, new = self.a.bans, self.b.bans
         ko = [_ban_key(x) for x in old]
         kn = [_ban_key(y) for y in new]
@@ -756,6 +796,13 @@ class _Differ:
 
     # -- provisions: no id -------------------------------------------------------------------
     def provisions(self) -> None:
+        self.entity = "provision"
+        try:
+            self._provisions()
+        finally:
+            self.entity = ""
+
+    def _provisions(self) -> None:
         old, new = list(self.a.provisions), list(self.b.provisions)
 
         def key(p) -> tuple:
@@ -832,7 +879,7 @@ class _Bounds:
 
 
 def _kinds(tiers: Sequence[Tier], c: Change, old: bool) -> tuple[str, ...]:
-    element = c.ids[0 if old else 1]
+    element = c.old_id if old else c.new_id
     tier = next((t for t in tiers if t.id == element), None)
     return () if tier is None else tuple(s.kind for s in tier.then)
 

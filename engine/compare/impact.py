@@ -46,8 +46,9 @@ from engine.compare.carryover import Note, carry_over
 from engine.compare.diff import Change, PolicyDiff
 from engine.errors import EvaluationError
 from engine.evaluation.fold import evaluate
-from engine.evaluation.outcome import Outcome, PersonOutcome, plain
+from engine.evaluation.outcome import Outcome, PersonOutcome
 from engine.ledger.read import Event, Ledger, read_ledger
+from engine.numbers import number_text
 from engine.policy.model import Policy
 
 SEVERITY = ("none", "interview", "suspend", "terminate")
@@ -62,7 +63,7 @@ class Snapshot:
     reapply_from: str | None
     tiers: tuple[tuple[str, str | None], ...]  # (cycle label, tier id)
     actions: tuple[tuple[str, str, str | None, str | None], ...]  # kind, start, end, site
-    deducted: tuple[tuple[str, str], ...] = field(compare=False)
+    deducted: tuple[tuple[str, int | Fraction], ...] = field(compare=False)  # exact
     sources: frozenset[str] = field(compare=False, default=frozenset())
 
     @property
@@ -75,7 +76,7 @@ class Snapshot:
             "status": self.status,
             "reapply_from": self.reapply_from,
             "tiers": [{"cycle": c, "tier": t} for c, t in self.tiers],
-            "deducted": [{"cycle": c, "deducted": d} for c, d in self.deducted],
+            "deducted": [{"cycle": c, "deducted": number_text(d)} for c, d in self.deducted],
             "actions": [
                 {"action": k, "start": s, "end": e, **({"institution": i} if i else {})}
                 for k, s, e, i in self.actions
@@ -238,7 +239,7 @@ def snapshot(p: PersonOutcome | None) -> Snapshot:
     if p is None:
         return Snapshot("active", None, (), (), ())
     tiers = tuple((_label(c), c.tier) for c in p.cycles)
-    deducted = tuple((_label(c), str(plain(c.deducted))) for c in p.cycles)
+    deducted = tuple((_label(c), c.deducted) for c in p.cycles)
     actions = tuple(
         (
             a.action,
@@ -288,13 +289,14 @@ class _Blame:
     """Indexes the diff's changes by what a person can meet: item code, tier id, rule id."""
 
     def __init__(self, d: PolicyDiff):
+        self.caps = (d.old.cycle.cap, d.new.cycle.cap)
         self.items: dict[str, list[Change]] = {}
         self.tiers: dict[str, list[Change]] = {}
         self.rules: dict[str, list[Change]] = {}
         self.sections: dict[str, list[Change]] = {}
         for c in d.changes:
             self.sections.setdefault(c.section, []).append(c)
-            names = [n for n in dict.fromkeys(c.ids) if n is not None]
+            names = [n for n in dict.fromkeys((c.old_id, c.new_id)) if n is not None]
             if c.section in ("items", "credits"):
                 for n in names[:1]:  # the old code (the ledger's), else the new one
                     self.items.setdefault(n, []).append(c)
@@ -314,7 +316,7 @@ class _Blame:
                 continue
             if f == "sites" and len({e.institution for e in events if e.institution}) < 2:
                 continue
-            if f == "cap" and not (_reaches(a, c.old) or _reaches(b, c.new)):
+            if f == "cap" and not (_reaches(a, self.caps[0]) or _reaches(b, self.caps[1])):
                 continue
             if f == "credit_cap" and not any(e.type == "credit" for e in events):
                 continue
@@ -334,7 +336,7 @@ class _Blame:
         for code in codes:
             for c in self.items.get(code, ()):
                 if c.field in POINTS_FIELDS:
-                    parts.append(f"{c.element.replace(' -> ', ' as ')} points {c.old} -> {c.new}")
+                    parts.append(f"{_as(c)} points {c.old} -> {c.new}")
                     changes.append(c)
                 elif c.kind == "removed" and code not in noted:
                     parts.append(f"{code} no counterpart")
@@ -400,7 +402,7 @@ class _Blame:
                     [
                         c
                         for c in self.sections.get("institutions", ())
-                        if c.element.startswith("cascade") and c.field != "cite"
+                        if c.entity == "cascade" and c.field != "cite"
                     ],
                 )
             suspensions = max(sum(x[0] == "suspend" for x in s.actions) for s in (a, b))
@@ -441,21 +443,28 @@ def _v(x: str | None) -> str:
     return "none" if x is None else x
 
 
-def _reaches(snap: Snapshot, cap: str | None) -> bool:
+def _reaches(snap: Snapshot, cap: int | Fraction | None) -> bool:
     if cap is None:
         return False
-    return any(Fraction(d) >= Fraction(cap) for _, d in snap.deducted)
+    return any(d >= cap for _, d in snap.deducted)
+
+
+def _as(c: Change) -> str:
+    """The element by its ids: `A1`, or `A1 as B1` where it was recoded."""
+    if c.old_id is not None and c.new_id is not None and c.old_id != c.new_id:
+        return f"{c.old_id} as {c.new_id}"
+    return c.old_id or c.new_id or c.element
 
 
 def _item_label(c: Change) -> str:
-    element = c.element.replace(" -> ", " as ")
+    element = _as(c)
     if c.kind == "removed":
         return f"item {element}: no counterpart"
     return f"item {element}: {c.field} {c.old} -> {c.new}"
 
 
 def _tier_label(c: Change) -> str:
-    element = c.element.replace(" -> ", " as ")
+    element = _as(c)
     if c.kind in ("added", "removed", "recoded"):
         return f"tier {element} {c.kind}"
     return f"tier {element}: {c.field} {c.old} -> {c.new}"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from engine.compare.diff import SECTIONS, Change, PolicyDiff
 from engine.i18n import N_, _, known, ngettext
+from engine.numbers import number_text
 
 if TYPE_CHECKING:  # impact pulls in the evaluator; a plain diff does not need it
     from engine.compare.impact import Impact, Mover, Snapshot
@@ -150,9 +151,9 @@ def _cycle_line(a: Snapshot, b: Snapshot) -> list[str]:
             _("{cycle}: {old} (deducted {old_deducted}) -> {new} (deducted {new_deducted})").format(
                 cycle=label,
                 old=x or _("no tier"),
-                old_deducted=da.get(label, "0"),
+                old_deducted=number_text(da.get(label, 0)),
                 new=y or _("no tier"),
-                new_deducted=db.get(label, "0"),
+                new_deducted=number_text(db.get(label, 0)),
             )
         )
     return out
