@@ -1,12 +1,16 @@
 """policyctl: regulation-as-code for medical-insurance practitioner points regimes.
 
-The pipeline runs one way — load → check → evaluate → report:
+The pipeline runs one way — load → read → evaluate → report (→ compare):
 
-    policy  = load_policy(path)                  # loader.py: YAML -> checked, compiled Policy
-    history = load_history(folder)               # versions.py: one regulation's versions
-    ledger  = read_ledger(events, policy, roster) # ledger.py: files -> typed rows
-    outcome = evaluate(policy, ledger, as_of)     # evaluate.py: the fold
-    outcome.as_dict()                             # outcome.py / report.py
+    policy  = load_policy(path)                   # engine/policy/: YAML -> checked, compiled Policy
+    history = load_history(folder)                # engine/policy/versions.py: all versions
+    ledger  = read_ledger(events, policy, roster) # engine/ledger/: files -> typed events and roster
+    outcome = evaluate(policy, ledger, as_of)     # engine/evaluation/: the fold -> Outcome
+    text    = render(outcome, "json")             # engine/report/: json | jsonl | csv | table
+    changes = diff(old_policy, new_policy)        # engine/compare/: PolicyDiff
+
+Each name is a function of engine/api.py (the documented API, docs/api.md),
+resolved when first used so that `import engine` stays cheap.
 """
 
 from __future__ import annotations
@@ -32,25 +36,42 @@ __all__ = [
     "check_history",
     "check_policy",
     "diff",
+    "diff_files",
     "evaluate",
     "evaluate_files",
+    "explain",
+    "impact",
+    "intervals_files",
     "load_history",
     "load_policies",
     "load_policy",
     "read_ledger",
+    "render",
+    "render_diff",
+    "report_files",
+    "screen_files",
 ]
 
+# the API's functions (engine/api.py's __all__; tests/test_api.py holds the two lists equal)
 _API = frozenset(
     {
         "check_history",
         "check_policy",
         "diff",
+        "diff_files",
         "evaluate",
         "evaluate_files",
+        "explain",
+        "impact",
+        "intervals_files",
         "load_history",
         "load_policies",
         "load_policy",
         "read_ledger",
+        "render",
+        "render_diff",
+        "report_files",
+        "screen_files",
     }
 )
 

@@ -1,18 +1,40 @@
-"""The Python API: what the CLI calls, importable by anyone.
+"""The Python API of policyctl: what the CLI calls, and what a notebook or a service imports.
 
-from engine import load_policy, read_ledger, evaluate
-policy = load_policy("policies/jining.yaml")
-ledger = read_ledger("examples/jining/events.csv", policy, "examples/jining/roster.csv")
-outcome = evaluate(policy, ledger, datetime.date(2025, 12, 31))
-outcome.as_dict()   # the JSON shape of `policyctl evaluate`
+Every stage of the pipeline is one function here, and each hands the next a typed
+value (docs/architecture.md draws the stages):
+
+    load_policy(path)                    -> Policy     a checked, compiled regulation version
+    load_policies(paths) / load_history  -> Policy | History   one version, or all of them
+    read_ledger(events, policy, roster)  -> Ledger     typed events and roster, each with file:line
+    evaluate(policy, ledger, as_of)      -> Outcome    per person and per institution
+    render(outcome, fmt)                 -> str        json | jsonl | csv | table, as the CLI writes
+    explain(outcome, person)             -> str        one person's story (evaluate with explain=)
+    diff(old, new)                       -> PolicyDiff what changed, compared by meaning
+    impact(d, events, roster, as_of)     -> Impact     whose outcome a diff changes, and why
+    render_diff(d, impact, fmt)          -> str        text | json | markdown
+
+and from files in one call: `evaluate_files`, `report_files` (a large ledger folded
+and rendered as it is read, never held), `diff_files`, `intervals_files` (each
+person's status as date intervals) and `screen_files` (claims against them);
+`check_policy` and `check_history` return diagnostics rather than raising.
+
+Errors: a user's mistake (a policy, a ledger, a map) raises a `PolicyctlError`
+(`PolicyError`, `LedgerError`, `EvaluationError`) whose `diagnostics` each carry a
+stable code, the file, line and column, and a hint; `str()` of the error is what
+the CLI prints. Anything else is a bug.
+
+`from engine import load_policy, ...` gives these same functions (engine/__init__.py
+resolves them lazily, so that `import engine` stays cheap). docs/api.md has a
+notebook-sized example, run by tests/test_api.py.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from engine.compare.diff import PolicyDiff, diff_policies
+from engine.compare.diff import PolicyDiff, diff_files, diff_policies
 from engine.evaluation.fold import evaluate
 from engine.evaluation.outcome import Outcome
 from engine.ledger.read import read_ledger
@@ -25,6 +47,9 @@ from engine.policy.versions import (
     load_history,
     load_policies,
 )
+
+if TYPE_CHECKING:  # the impact replay pulls in the carry-over; imported when called
+    from engine.compare.impact import Impact
 
 
 def diff(old: Policy, new: Policy, item_map: dict[str, str | None] | None = None) -> PolicyDiff:
@@ -165,18 +190,58 @@ def screen_files(
     return screen(p, found, claims, engine, **options)
 
 
+def render(outcome: Outcome, fmt: str = "json") -> str:
+    """The report of an outcome as `policyctl evaluate --format FMT` writes it:
+    json | jsonl | csv | table."""
+    from engine.report.formats import render as chunks
+
+    return "".join(chunks(outcome, fmt))
+
+
+def explain(outcome: Outcome, person: str) -> str:
+    """A person's story, event by event and article by article, as `--explain` tells
+    it. The outcome must come from `evaluate(..., explain=[person, ...])`, which keeps
+    the steps; for anyone else only the closing summary is told."""
+    from engine.report.explain import explain as tell
+
+    return tell(outcome, person)
+
+
+def impact(
+    d: PolicyDiff, events: str, roster: str | None = None, as_of: _dt.date | None = None
+) -> Impact:
+    """Whose outcome the change from `d.old` to `d.new` changes on a ledger, and why
+    (`policyctl diff --events`): the ledger is evaluated under both policies."""
+    from engine.compare.impact import impact as replay
+
+    return replay(d, events, roster, as_of or _dt.date.today())
+
+
+def render_diff(d: PolicyDiff, imp: Impact | None = None, fmt: str = "text") -> str:
+    """A diff (and its impact) as `policyctl diff --format FMT` writes it:
+    text | json | markdown."""
+    from engine.compare.render import render as show
+
+    return show(d, imp, fmt)
+
+
 __all__ = [
     "History",
     "check_history",
     "check_policy",
     "diff",
+    "diff_files",
     "evaluate",
     "evaluate_files",
+    "explain",
+    "impact",
+    "intervals_files",
     "load_history",
     "load_policies",
-    "intervals_files",
-    "screen_files",
     "load_policy",
     "read_ledger",
+    "render",
+    "render_diff",
     "report_files",
+    "screen_files",
 ]
