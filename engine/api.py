@@ -15,7 +15,8 @@ value (docs/architecture.md draws the stages):
 
 and from files in one call: `evaluate_files`, `report_files` (a large ledger folded
 and rendered as it is read, never held), `diff_files`, `intervals_files` (each
-person's status as date intervals) and `screen_files` (claims against them);
+person's status as date intervals), `screen_files` (claims against them) and
+`html_report_files` (the HTML report with charts, `policyctl report`);
 `check_policy` and `check_history` return diagnostics rather than raising.
 
 Errors: a user's mistake (a policy, a ledger, a map) raises a `PolicyctlError`
@@ -109,32 +110,10 @@ def report_files(
     the report's last write by a tenth of a second or more on a province's
     ledger).
     """
-    from engine.errors import EvaluationError
-    from engine.evaluation.fold import Evaluator, Unsorted
-    from engine.ledger.read import stream_ledger
     from engine.report import formats as report
 
     p = load_policies(policy)
-    streamed = stream_ledger(events, p, roster, encoding)
-    ev = None
-    if streamed is not None:
-        ledger, rows = streamed
-        ev = Evaluator(p, ledger, as_of, set(), progress)
-        try:
-            ev.fold_events(rows)
-        except (Unsorted, EvaluationError):
-            # not in date order: read it whole below; an event the fold cannot take
-            # is reported after the file's own problems, so read it whole as well
-            ev = None
-        else:
-            rows.close()
-    if ev is None:
-        streamed = rows = None  # let the stream's text go before the file is read again
-        ledger = read_ledger(events, p, roster, encoding=encoding)
-        ev = Evaluator(p, ledger, as_of, set(), progress)
-        ev.fold_events(ledger.events)
-        ledger.events = []  # folded: let the rows go
-    evaluator = ev
+    evaluator = _fold(p, events, roster, as_of, encoding, progress)[0]
     codes = evaluator.codes()
     outcome = evaluator.outcome([], {}, institutions=[])
 
@@ -225,6 +204,130 @@ def render_diff(d: PolicyDiff, imp: Impact | None = None, fmt: str = "text") -> 
     return show(d, imp, fmt)
 
 
+def html_report_files(
+    policy: PolicyPaths,
+    events: str,
+    roster: str | None = None,
+    as_of: _dt.date | None = None,
+    *,
+    lang: str = "zh",
+    people: Iterable[str] = (),
+    institutions: Iterable[str] = (),
+    top: int = 12,
+    near: int | None = None,
+    encoding: str | None = None,
+    progress: Callable[[int, str], None] | None = None,
+    embed_font: bool = True,
+) -> tuple[Outcome, str, dict, bool]:
+    """Evaluate as `evaluate_files` does and make the HTML report (`policyctl report`).
+
+    Returns the outcome's header (its warnings; no people: the report keeps none),
+    the page, the data drawn in it (collect.ReportData.as_dict) and whether a
+    Chinese font was inlined. `people`: whose timelines to draw (default: the `top`
+    people by points this cycle, the suspended and terminated first);
+    `institutions`: report on these institutions' staff only (needs a roster);
+    `near`: how many points from the next band counts as close (default: twice the
+    policy's lightest fixed item). Raises PolicyctlError.
+    """
+    from engine.errors import Diagnostic, LedgerError, Span, closest
+    from engine.report import collect, html
+
+    p = load_policies(policy)
+    as_of = as_of or _dt.date.today()
+    named = list(dict.fromkeys(people))
+    sites = list(dict.fromkeys(institutions))
+    if near is None:
+        fixed = [i.points for i in p.items.values() if i.points_kind == "fixed" and i.points]
+        near = 2 * min(fixed) if fixed else 2 * p.scale.unit
+    scope: set[str] | None = None
+
+    def watch(ev) -> collect.Tap:
+        nonlocal scope
+        if sites:
+            staff = ev.ledger.staff
+            unknown = [s for s in sites if s not in staff]
+            if unknown or ev.ledger.roster is None:
+                raise LedgerError(
+                    [
+                        Diagnostic(
+                            "unknown-institution",
+                            f"institution `{s}` has nobody on the roster",
+                            Span(roster or events),
+                            (
+                                f"did you mean `{m}`?"
+                                if (m := closest(s, staff))
+                                else "give a code from the roster's institution column"
+                            ),
+                        )
+                        for s in unknown or sites
+                    ]
+                )
+            scope = {code for s in sites for code in staff[s]}
+        return collect.Tap(p, ev, as_of, scope)
+
+    ev, tap = _fold(p, events, roster, as_of, encoding, progress, watch)
+    codes = ev.codes()
+    known = set(codes)
+    missing = [c for c in named if c not in known]
+    if missing:
+        raise LedgerError(
+            [
+                Diagnostic(
+                    "unknown-person",
+                    f"person `{c}` has no event in the ledger and is not on the roster",
+                    Span(events),
+                    f"did you mean `{m}`?" if (m := closest(c, known)) else None,
+                )
+                for c in missing
+            ]
+        )
+    col = collect.Collector(p, as_of, ev.ledger.staff, sites or None, named, top, near)
+    for n, code in enumerate(codes):
+        person = ev.finish_person(code)[0]
+        if scope is None or code in scope:
+            col.add(person)
+        if progress and n % 2000 == 0:
+            progress(n, "people")
+    judged = ev.judge_institutions(sorted(sites) if sites else None)
+    outcome = ev.outcome([], {}, institutions=judged)
+    trails = {o.person: tap.trail.get(o.person, []) for o in col.selection.people()}
+    data = col.data(tap, judged, trails, outcome.warnings()).as_dict()
+    page, font = html.render(data, lang, embed_font)
+    return outcome, page, data, font
+
+
+def _fold(p, events, roster, as_of, encoding, progress, watch=None):
+    """An evaluator with the ledger folded: streamed as it is read when it is in date
+    order, else read whole and sorted (a ledger out of order, or an event the fold
+    cannot take, whose file's own problems are then reported first).
+
+    `watch(evaluator)`, when given, makes a tap (report.collect.Tap) the events go
+    through on their way to the fold; returned with the evaluator (else None)."""
+    from engine.errors import EvaluationError
+    from engine.evaluation.fold import Evaluator, Unsorted
+    from engine.ledger.read import stream_ledger
+
+    streamed = stream_ledger(events, p, roster, encoding)
+    if streamed is not None:
+        ledger, rows = streamed
+        ev = Evaluator(p, ledger, as_of, set(), progress)
+        tap = watch(ev) if watch else None
+        try:
+            ev.fold_events(tap.events(rows) if tap else rows)
+        except (Unsorted, EvaluationError):
+            pass  # read whole below
+        else:
+            rows.close()
+            return ev, tap
+    streamed = rows = None  # let the stream's text go before the file is read again
+    ledger = read_ledger(events, p, roster, encoding=encoding)
+    ev = Evaluator(p, ledger, as_of, set(), progress)
+    tap = watch(ev) if watch else None
+    ev.fold_events(tap.events(ledger.events) if tap else ledger.events)
+    ledger.events = []  # folded: let the rows go
+    return ev, tap
+
+
 __all__ = [
     "History",
     "check_history",
@@ -235,6 +338,7 @@ __all__ = [
     "evaluate_files",
     "explain",
     "impact",
+    "html_report_files",
     "intervals_files",
     "load_history",
     "load_policies",

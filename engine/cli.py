@@ -612,6 +612,109 @@ def screen(
 
 
 @cli.command(
+    "report",
+    help=N_(
+        "One self-contained HTML report with charts: summary, months, institutions, "
+        "items, the cycle's distribution, who is close to the next band, and timelines."
+        "\n\nSame inputs and evaluation as `evaluate`; the file opens offline and prints "
+        "to A4. Its language is --lang's."
+    ),
+)
+@_option(
+    "--policy",
+    "policy_path",
+    required=True,
+    multiple=True,
+    type=click.Path(),
+    help=N_("the policy YAML; several files, or a folder, for a regulation's versions"),
+)
+@_option("--events", required=True, help=N_("events file: .csv, .xlsx, .jsonl, or - for stdin"))
+@_option("--roster", default=None, help=N_("roster file (person, institution, ...)"))
+@_option(
+    "--as-of",
+    "as_of",
+    callback=_parse_as_of,
+    default=None,
+    help=N_("the date to report status on (default: today)"),
+)
+@_option(
+    "--person",
+    "people",
+    multiple=True,
+    metavar="CODE",
+    help=N_("draw this person's timeline (may repeat; default: the top people by points)"),
+)
+@_option(
+    "--institution",
+    "institutions",
+    multiple=True,
+    metavar="CODE",
+    help=N_("report on this institution's staff only (may repeat; needs --roster)"),
+)
+@_option(
+    "--top",
+    type=click.IntRange(0, 200),
+    default=12,
+    show_default=True,
+    help=N_("timelines drawn when no --person is given"),
+)
+@_option(
+    "--near",
+    type=click.FloatRange(0, min_open=True),
+    default=None,
+    help=N_("points from the next band that count as close (default: twice the lightest item)"),
+)
+@_option("--output", "-o", required=True, help=N_("the HTML file to write"))
+@_option("--encoding", default=None, help=N_("CSV encoding (default: UTF-8, else GB18030)"))
+def report_command(
+    policy_path: tuple[str, ...],
+    events: str,
+    roster: str | None,
+    as_of: _dt.date,
+    people: tuple[str, ...],
+    institutions: tuple[str, ...],
+    top: int,
+    near: float | None,
+    output: str,
+    encoding: str | None,
+) -> None:
+    from fractions import Fraction
+
+    from engine import api
+    from engine.evaluation.fold import paused_gc
+
+    if institutions and roster is None:
+        raise click.UsageError(_("--institution needs --roster"))
+    try:
+        with paused_gc(resume=_UNFREED is None):
+            outcome, page, _data, font = api.html_report_files(
+                policy_path,
+                events,
+                roster,
+                as_of,
+                lang=i18n.language(),
+                people=people,
+                institutions=institutions,
+                top=top,
+                near=None if near is None else Fraction(str(near)),
+                encoding=encoding,
+            )
+    except PolicyctlError as exc:
+        _fail(exc)
+    for w in outcome.warnings():
+        click.echo(f"warning: {w}", err=True)
+    if not font:
+        click.echo(
+            _(
+                "warning: no Chinese font found on this machine to inline; the report names "
+                "the usual Chinese fonts and relies on the reader's (install fonts-noto-cjk)"
+            ),
+            err=True,
+        )
+    _write([page], output)
+
+
+@cli.command(
     "test",
     help=N_(
         "Run scenario tests (YAML files with `cases:`) under PATH... (default policies/tests)."
