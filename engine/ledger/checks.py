@@ -47,9 +47,8 @@ class SeenIds:
         # Whether every id the file gives is greater than the one given before it, in
         # file order, as text: then none is given twice, and neither check below needs
         # its set (a quarter of a second and 70 MB for a million ids). Ledgers are
-        # commonly numbered so (E0000001, E0000002, ...). A split fold's parts each see
-        # every row's id (EventStream.part), so both reach the same answer. Set by the
-        # reader once it has read every row.
+        # commonly numbered so (E0000001, E0000002, ...). Set by the reader once it has
+        # read every row.
         self.increasing = False
         self.last = ""  # the greatest id so far, while `increasing`
 
@@ -58,26 +57,16 @@ class SeenIds:
         self.made, self.made_prefix = table.colons, f"{table.file}:"
         self.increasing, self.last = True, ""
 
-    def order(self, eid: str) -> None:
-        """Note where an id stands in the file's order (every id, own or not)."""
+    def note(self, eid: str, line: int) -> None:
+        """Note the id a row gives."""
         if self.increasing:
             if eid > self.last:
                 self.last = eid
             else:
                 self.increasing = False
-
-    def note(self, eid: str, line: int, own: bool = True) -> None:
-        """Note the id a row gives (`own`: counted for duplicates here; a row of no
-        person is counted by one part of a split fold only, see workers.py)."""
-        if self.increasing:
-            if eid > self.last:
-                self.last = eid
-            else:
-                self.increasing = False
-        if own:
-            self.values.append(self.key(eid))
-            if self.lines is not None:
-                self.lines.append(line)
+        self.values.append(self.key(eid))
+        if self.lines is not None:
+            self.lines.append(line)
         if self.made and eid.startswith(self.made_prefix):  # `events.csv:12`: a made id
             self.made_like.append((line, eid))
 
@@ -101,12 +90,6 @@ class SeenIds:
                     line,
                     "give every row an id, or choose ids of another form",
                 )
-
-    def meets(self, other: array) -> bool:
-        """Whether any of another part's ids (their hashes, `values`) is one of these."""
-        if self.increasing:
-            return False
-        return not set(self.values).isdisjoint(other)
 
     def duplicates(self) -> list[tuple[int, str]]:
         """(line, id) of the rows whose ids may be given twice, in file order: exactly

@@ -84,9 +84,6 @@ class _EventReader:
         # institution events name an institution with staff on the roster (checked
         # unless the roster itself could not be read)
         self.staffed = Staffed(staff, roster, check_institutions)
-        # (pivot, low): read only the rows of people whose code is below the pivot (low)
-        # or not below it, and of no person (an institution's); see engine/workers.py
-        self.part: tuple[str, bool] | None = None
         self.count = 0  # rows read
         self.last_line = 0
         self.ids = SeenIds(reread)  # the ids the file gives, checked at the end
@@ -121,7 +118,6 @@ class _EventReader:
         pad = any(f not in index for f in FIELDS)  # absent fields read the appended ""
         get = itemgetter(*(index.get(f, width) for f in FIELDS))
         extra = tuple((name, i) for i, name in enumerate(header) if name not in FIELDS)
-        has_id = "id" in index
         max_rows = MAX_ROWS
         if table.count is not None and table.count > max_rows:
             raise problems.fail(
@@ -146,27 +142,11 @@ class _EventReader:
         by_items: dict[str, Profile] = {}
         count = 0
         line = 0
-        part = self.part
-        pivot, low = part if part is not None else ("", True)
-        at_person = index["person"]
-        at_id = index.get("id", width)
         for line, row in table.rows:
             if len(row) != width and (not row or not fit(row, width, line, problems)):
                 continue
             if pad:
                 row.append("")
-            if (
-                part is not None and (who := row[at_person].strip()) and (who < pivot) is not low
-            ):  # not in_part(who, part), without the call
-                # another process's person (EventStream.part): only counted. Its id is
-                # that process's to note; the two parts' ids are compared after
-                # (workers.py, SeenIds.meets), unless every id is greater than the last
-                count += 1
-                if has_id and (eid := row[at_id].strip()):
-                    ids.last = last_id
-                    ids.order(eid)
-                    last_id = ids.last
-                continue
             (eid, person_s, date_s, type_s, items_s, place_s, insp_s, amount_s, points_s, end_s) = (
                 get(row)
             )
@@ -213,7 +193,7 @@ class _EventReader:
             else:
                 inspection = None
             if eid and (eid := eid.strip()):
-                if eid > last_id and plain_ids and (person or low):
+                if eid > last_id and plain_ids:
                     # Fast path: SeenIds.note inline, for the common case of an id greater
                     # than the one before (ledgers are numbered so) in a file where no id
                     # can look like `file:line`. Calling note for every row costs about
@@ -223,9 +203,8 @@ class _EventReader:
                     if given_at is not None:
                         given_at(line)
                 else:
-                    # a row both parts of a split fold read (no person): the low part's id
                     ids.last = last_id
-                    note_id(eid, line, bool(person) or low)
+                    note_id(eid, line)
                     last_id = ids.last
             else:
                 eid = f"{file}:{line}"
@@ -289,13 +268,6 @@ def read_events(
             ).read(table)
     except Stop:
         raise problems.error() from None
-
-
-def in_part(code: str, part: tuple[str, bool] | None) -> bool:
-    """Whether a person belongs to a part of a split fold (workers.py): `part` is
-    (pivot, low), the people below the pivot code when low, the others when not;
-    None is everyone. (The reader's loop tests the same inline.)"""
-    return part is None or (code < part[0]) is part[1]
 
 
 class EventStream:
