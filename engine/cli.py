@@ -389,7 +389,8 @@ def evaluate(
         def progress(n: int, what: str) -> None:
             click.echo(f"\r  {n:,} {what}" + " " * 10, err=True, nl=False)
 
-    # a short-lived process: see evaluate.paused_gc; the console script never resumes it
+    # a short-lived process: see paused_gc (engine/evaluation/fold.py); the console script
+    # never resumes it
     with paused_gc(resume=_UNFREED is None):
         _evaluate(
             policy_path,

@@ -4,7 +4,7 @@ Input: two `Policy` objects (and, optionally, a map of old item codes to new
 ones); output: a `PolicyDiff` holding a flat list of `Change`s, one per
 changed field of one element, each naming its section, the element (item
 code, tier id, rule id, ban number, ...), the field, the old and new values as
-text and the citation on each side. `diff_report.py` formats it; `impact.py`
+text and the citation on each side. `render.py` formats it; `impact.py`
 uses it (and the item pairing) to say whose outcome changes.
 
 Choices that are not obvious:

@@ -1,8 +1,8 @@
 """What evaluation produces: per person, per institution, and the story behind it.
 
 Plain dataclasses with no behaviour beyond turning themselves into the JSON
-shape other tools depend on (`as_dict`). `report.py` formats them; `explain.py`
-tells a person's `Step`s as a story.
+shape other tools depend on (`as_dict`). engine/report/formats.py formats them;
+engine/report/explain.py tells a person's `Step`s as a story.
 """
 
 from __future__ import annotations

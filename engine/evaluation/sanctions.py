@@ -3,7 +3,7 @@
 Input: the person's state, the `ActionSpec` a tier, rule or item's effect fired
 (or a re-application or institution event) and the event behind it; output:
 `ActionRec`s added to the person's actions, and their status, running
-suspension, queue and ban brought up to date. The evaluator (`evaluate.py`)
+suspension, queue and ban brought up to date. The evaluator (`fold.py`)
 decides when something fires; this module decides what follows, with the
 semantics the design states for every policy (docs/semantics.md):
 

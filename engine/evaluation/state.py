@@ -4,7 +4,7 @@
 `CycleState` is one cycle of one registration, and also the record that tier,
 rule and ban expressions see as `cycle` (and history rules as `cycles`);
 `Violation` is a violation as `reapplication` conditions see it. The fold in
-`evaluate.py` and the sanctions in `sanctions.py` read and change them; they
+`fold.py` and the sanctions in `sanctions.py` read and change them; they
 have no behaviour of their own beyond `CycleState.score`. They are slotted:
 the fold reads and writes their attributes on every event.
 """

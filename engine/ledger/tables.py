@@ -2,7 +2,7 @@
 
 Input: a path (or `-` for standard input) and an optional encoding; output: a
 `Table`, the file's header and its data rows as `(line, cells)`, every cell a
-string as a CSV would hold it. What the cells mean is `ledger.py`'s business;
+string as a CSV would hold it. What the cells mean is `read.py`'s business;
 this module only reads them, and reports what it cannot read in a `Problems`,
 the collector of one file's `Diagnostic`s (up to a limit: one more raises
 `Stop`, which the reader turns into the error):
@@ -149,7 +149,7 @@ class Table:
         self.rows = rows
         self.count = count  # the number of rows, when known before reading them
         # False when no cell can hold a ":" (found so before the rows are read): no id
-        # is then shaped like the `file:line` a row without one is given (ledger.py)
+        # is then shaped like the `file:line` a row without one is given (read.py)
         self.colons = colons
 
 

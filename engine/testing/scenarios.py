@@ -3,7 +3,7 @@
 A test file names its policy and lists cases; a case is a handful of ledger
 rows, an as-of date and the part of the outcome the regulation's article
 decides (docs/testing.md is the reference). This module loads such files and
-runs them; `expect.py` compares, `coverage.py` measures, `testreport.py`
+runs them; `expect.py` compares, `coverage.py` measures, `report.py`
 formats, and the CLI (`policyctl test`) and the pytest plugin only call in.
 
 Choices that are not obvious:
@@ -13,7 +13,7 @@ Choices that are not obvious:
   (a typo in `expect` must be an error, not a silently passing case).
 - Inline rows go through exactly the validation a ledger file gets: they are
   written to a temporary JSON Lines file (one row a line, so line N is row N)
-  and read with `ledger.read_ledger`; its diagnostics are then moved back onto
+  and read with `engine.ledger.read.read_ledger`; its diagnostics are then moved back onto
   the row's line in the test file. Rows are validated when the file loads, so
   a bad row makes the file malformed rather than a case failing.
 - A row without `id` is named `#N`, its place in the case's `events`, so an
