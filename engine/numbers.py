@@ -29,7 +29,7 @@ def number_text(x: object) -> str:
         return str(x)
     if x.denominator == 1:
         return str(x.numerator)
-    text = _decimal(x)
+    text = exact_decimal(x)
     return text if text is not None else f"{x.numerator}/{x.denominator}"
 
 
@@ -46,12 +46,12 @@ def decimal_text(x: int | Fraction | None) -> str:
     if x is None:
         return ""
     if isinstance(x, Fraction) and x.denominator != 1:
-        text = _decimal(x)
+        text = exact_decimal(x)
         return text if text is not None else repr(float(x))
     return str(int(x))
 
 
-def _decimal(x: Fraction) -> str | None:
+def exact_decimal(x: Fraction) -> str | None:
     """The exact decimal spelling of a fraction that has one (its denominator's only
     prime factors are 2 and 5), in as many places as that takes; else None."""
     d = x.denominator

@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.dsl import ast
 from engine.errors import Diagnostic, PolicyError
@@ -160,20 +160,29 @@ def diff_files(
     """Load both policies (and the map) and diff them; raises PolicyError."""
     from engine.policy.loader import load_policy
 
-    errors: list[Diagnostic] = []
-    policies: list[Policy] = []
-    for path in (old_path, new_path):
-        try:
-            policies.append(load_policy(path))
-        except PolicyError as exc:
-            errors += exc.diagnostics
-    if errors:
-        raise PolicyError(errors)
-    old, new = policies
+    old, new = load_both(load_policy, old_path, new_path)
     code_map = load_map(map_path, old, new) if map_path is not None else None
     d = diff_policies(old, new, code_map)
     d.map_path = None if map_path is None else str(map_path)
     return d
+
+
+_T = TypeVar("_T")
+
+
+def load_both(load: Callable[[str | Path], _T], old_path: str | Path, new_path: str | Path):
+    """OLD and NEW, each loaded with `load`; the problems of both files are raised
+    together (one PolicyError), so that a user fixes both in one go."""
+    errors: list[Diagnostic] = []
+    loaded: list[_T] = []
+    for path in (old_path, new_path):
+        try:
+            loaded.append(load(path))
+        except PolicyError as exc:
+            errors += exc.diagnostics
+    if errors:
+        raise PolicyError(errors)
+    return loaded[0], loaded[1]
 
 
 def diff_policies(

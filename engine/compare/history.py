@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.compare.diff import PolicyDiff, diff_policies
-from engine.errors import Diagnostic, PolicyError
+from engine.compare.diff import PolicyDiff, diff_policies, load_both
 from engine.policy.codemap import load_map
 from engine.policy.model import Policy
 from engine.policy.versions import History, load_history
@@ -56,16 +55,7 @@ def diff_histories(
     old_path: str | Path, new_path: str | Path, map_path: str | Path | None = None
 ) -> HistoryDiff:
     """Load both histories and diff them version by version; raises PolicyError."""
-    errors: list[Diagnostic] = []
-    histories: list[History] = []
-    for path in (old_path, new_path):
-        try:
-            histories.append(load_history(path))
-        except PolicyError as exc:
-            errors += exc.diagnostics
-    if errors:
-        raise PolicyError(errors)
-    old, new = histories
+    old, new = load_both(load_history, old_path, new_path)
     olds = {p.version: p for p in old.versions}
     news = {p.version: p for p in new.versions}
     pairs = []

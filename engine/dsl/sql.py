@@ -38,6 +38,7 @@ from engine.dsl import ast
 from engine.dsl.builtins import BUILTINS
 from engine.dsl.checker import Checked, Problem
 from engine.dsl.types import BOOL, DATE, NUM, STR, ListT, strip
+from engine.numbers import exact_decimal
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -384,24 +385,12 @@ class _Lower:
 
 
 def _decimal_text(value: Fraction) -> str | None:
-    """A fraction's exact decimal digits, when it has a finite expansion."""
-    den = value.denominator
-    twos = fives = 0
-    while den % 2 == 0:
-        den //= 2
-        twos += 1
-    while den % 5 == 0:
-        den //= 5
-        fives += 1
-    if den != 1:
+    """A fraction's exact decimal digits, when it has a finite expansion that the
+    DECIMAL(38, 10) columns hold (10 places at most)."""
+    text = exact_decimal(value)
+    if text is None or ("." in text and len(text) - text.index(".") - 1 > 10):
         return None
-    places = max(twos, fives)
-    if places > 10:
-        return None
-    scaled = value * 10**places
-    sign = "-" if scaled < 0 else ""
-    digits = str(abs(scaled.numerator)).rjust(places + 1, "0")
-    return f"{sign}{digits[:-places]}.{digits[-places:]}" if places else f"{sign}{digits}"
+    return text
 
 
 __all__ = ["MESSAGES", "SqlUnsupported", "sql_problems", "to_sql", "BOOL", "STR"]
