@@ -104,6 +104,19 @@ class EvaluationError(PolicyctlError):
 EVAL_ERRORS = (TypeError, ValueError, ArithmeticError, LookupError)
 
 
+class BadValue(Exception):
+    """A value met while folding one event that the policy cannot take: an expression
+    that fails on the event's values (`Expr.__call__`), an item whose computed points
+    are off the scale, a decided length outside its range.
+
+    Raised where the value is met, with a message saying what is wrong with it; the
+    fold turns it into an EvaluationError at the event's file and line. It is the only
+    exception the fold reports as a problem of the input: a TypeError or LookupError
+    from the engine's own code is a bug and surfaces as one (the CLI exits 70 and asks
+    for a report), never as a ledger line.
+    """
+
+
 def closest(word: str, choices: Iterable[str]) -> str | None:
     """The choice a user most likely meant by `word` (for "did you mean" hints)."""
     choices = sorted(choices)

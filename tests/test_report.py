@@ -172,18 +172,23 @@ def test_rows_render_as_outcomes_do(tmp_path, city, as_of, initial, fmt):
 
 
 def test_an_event_made_by_hand_may_list_its_items():
-    # Evaluator.plan keys its cache on an event's item codes: a list given through the
-    # API (not the tuple the reader makes) is read the same
+    # points.Points keys its cache on an event's item codes, a tuple: an Event made by
+    # hand through the API with a list of codes holds them as a tuple, and is read the
+    # same as the reader's
     from engine.evaluation.fold import evaluate
-    from engine.ledger.read import read_ledger
+    from engine.ledger.read import Event, read_ledger
     from engine.policy.loader import load_policy
 
     policy = load_policy(str(ROOT / "policies" / "jining.yaml"))
     ex = ROOT / "examples" / "jining"
-    as_tuples, as_lists = (
+    as_read, by_hand = (
         read_ledger(str(ex / "events.csv"), policy, str(ex / "roster.csv")) for _ in range(2)
     )
-    for e in as_lists.events:
-        e.items = list(e.items)
+    fields = list(Event.__slots__)
+    by_hand.events = [
+        Event(**{f: list(e.items) if f == "items" else getattr(e, f) for f in fields})
+        for e in by_hand.events
+    ]
+    assert all(type(e.items) is tuple for e in by_hand.events)
     day = dt.date(2025, 12, 31)
-    assert evaluate(policy, as_lists, day).as_dict() == evaluate(policy, as_tuples, day).as_dict()
+    assert evaluate(policy, by_hand, day).as_dict() == evaluate(policy, as_read, day).as_dict()

@@ -46,6 +46,7 @@ from typing import Any
 from engine import calendar
 from engine.calendar import ONE_DAY
 from engine.dsl.ast import Duration
+from engine.errors import BadValue
 from engine.evaluation.deadlines import Deadlines
 from engine.evaluation.outcome import ActionRec
 from engine.evaluation.state import PersonState
@@ -116,12 +117,12 @@ class Sanctions(Story):
         except ExprSyntaxError:
             dur = None
         if not isinstance(dur, Duration) or not isinstance(dur.amount, int):
-            raise ValueError(
+            raise BadValue(
                 f"column `{column}` should be a duration such as `18 months`, not `{decided}`"
             )
         floor = _months(act.low) if act.low is not None else 0
         if dur.amount == 0 or not floor <= _months(dur) <= _months(act.high):
-            raise ValueError(f"decided {column} `{decided}` is outside {spec.text}")
+            raise BadValue(f"decided {column} `{decided}` is outside {spec.text}")
         return dur, {"discretionary": True, "range": _range_text(act), "decided": str(dur)}
 
     def suspend(self, st: PersonState, spec: ActionSpec, ev: Event, cite: str, source: str):
@@ -291,7 +292,7 @@ class Sanctions(Story):
             st.person,
         )
         for b in self.p.bans:
-            if b.when is not None and not b.when.fn(env):
+            if b.when is not None and not b.when(env):
                 continue
             act = b.then.action
             if harsher_only:
@@ -414,7 +415,7 @@ class Sanctions(Story):
         for i, c in enumerate(self.p.conditions):
             if c.after not in (after, "any"):
                 continue
-            if not c.when.fn(env):
+            if not c.when(env):
                 record["condition"] = i
                 return f"{c.message} ({c.cite})"
         return None

@@ -25,6 +25,11 @@ class Event:
     them, and `event` below fills the slots without a call to `__init__`.
     """
 
+    # `items` is a tuple: the fold keys its cache of what a list of codes counts on it
+    # (evaluation/points.py). An Event made through `__init__` (by hand, through the
+    # API) may be given any iterable of codes; `event` below is given a tuple.
+    items: tuple[str, ...]
+
     __slots__ = (
         "id",
         "person",
@@ -63,7 +68,7 @@ class Event:
         self.person = person
         self.date = date
         self.type = type
-        self.items = items
+        self.items = tuple(items)
         self.institution = institution
         self.inspection = inspection
         self.amount = amount

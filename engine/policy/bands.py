@@ -107,3 +107,15 @@ def lookup_table(bands: list[Band], unit: Number, top: Number) -> list[int]:
                 idx = i
         table.append(idx)
     return table
+
+
+def on_table(table: list[int], unit: Number, total: Number) -> int | None:
+    """The band of a total read off `lookup_table`'s table: its index (-1: in no band),
+    or None when the table cannot say (a total that is not a whole number of units,
+    or past the table's top), and the tiers' conditions must be asked instead."""
+    if type(total) is int and unit == 1:
+        return table[total] if 0 <= total < len(table) else None
+    k = Fraction(total) / Fraction(unit)
+    if k.denominator == 1 and 0 <= k < len(table):
+        return table[int(k)]
+    return None

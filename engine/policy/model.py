@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.dsl import ast
 from engine.dsl.compile import Fn
-from engine.errors import Span
+from engine.errors import EVAL_ERRORS, BadValue, Span
 from engine.numbers import number_text
 
 Number = int | Fraction
@@ -32,6 +32,16 @@ class Expr:
     attrs: frozenset[tuple[str, str]] = field(default=frozenset(), compare=False)
     # the checker's annotations, kept where another compiler needs them (claims -> SQL)
     checked: Any = field(default=None, compare=False, repr=False)
+
+    def __call__(self, env: Any) -> Any:
+        """The expression's value in `env`. A value it cannot take (a missing amount
+        compared, a division by zero, an index past a list's end) raises BadValue
+        naming the expression, so the fold reports it against the event rather than
+        take it for a bug of its own."""
+        try:
+            return self.fn(env)
+        except EVAL_ERRORS as exc:
+            raise BadValue(f"`{self.text}`: {exc}") from None
 
 
 @dataclass(frozen=True)
