@@ -426,3 +426,39 @@ def test_line_without_date_or_person_cannot_be_decided_by_a_status_rule(tmp_path
     got, result = screen(tmp_path, "jining", events, claims)
     assert got == {}
     assert result.undecided == {REFUSE_JN: 2}
+
+
+@pytest.mark.parametrize(
+    ("when", "code", "column"),
+    [
+        ('status in ["suspended"] and date + 2 working days > date', "sql", 46),
+        ('count([1], x -> x > 0) > 0 and visit == "outpatient"', "sql", 11),
+        ('statu == "suspended"', "name", 11),
+    ],
+)
+def test_validate_names_a_claims_rule_that_cannot_compile(tmp_path, when, code, column):
+    import shutil
+
+    shutil.copytree(POLICIES / "sources", tmp_path / "sources")
+    text = (POLICIES / "jining.yaml").read_text("utf-8")
+    old = 'when: status in ["suspended", "terminated"] and visit not in ["emergency", "rescue"]'
+    assert old in text
+    bad = tmp_path / "jining.yaml"
+    bad.write_text(text.replace(old, f"when: {when}"), "utf-8")
+    line = text[: text.index(old)].count("\n") + 1
+    r = CliRunner().invoke(cli, ["validate", str(bad)])
+    assert r.exit_code == 1
+    assert f"jining.yaml:{line}:{column}: error[{code}]" in r.stderr, r.stderr
+
+
+def test_validate_checks_a_claims_rule_quote_against_the_source(tmp_path):
+    import shutil
+
+    shutil.copytree(POLICIES / "sources", tmp_path / "sources")
+    text = (POLICIES / "zhanjiang.yaml").read_text("utf-8")
+    bad = tmp_path / "zhanjiang.yaml"
+    misquoted = text.replace("text: 慢性疾病不超过 7 天量", "text: 慢性疾病不超过 8 天量")
+    bad.write_text(misquoted, "utf-8")
+    r = CliRunner().invoke(cli, ["validate", str(bad)])
+    assert r.exit_code == 1
+    assert "error[provenance]: the text of claims rule `chronic-over-7-days`" in r.stderr
