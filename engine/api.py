@@ -165,7 +165,8 @@ def screen_files(
     p = load_policies(policy)
     ledger = read_ledger(events, p, roster, encoding=encoding)
     outcome = evaluate(p, ledger, as_of or _dt.date.today())
-    found = intervals(outcome.people, p.restoration, p.restoration_cite)
+    found = list(intervals(outcome.people, p.restoration, p.restoration_cite))
+    del outcome, ledger  # only the intervals are needed while the engine runs
     return screen(p, found, claims, engine, **options)
 
 

@@ -87,51 +87,44 @@ def _hits_schema(n_rules: int) -> pa.Schema:
 
 
 def summarise(policy: Policy, hits: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table, dict]:
-    """(lines, institutions, rules, undecided per rule) from the engine's rows."""
+    """(lines, institutions, rules, undecided per rule) from the engine's rows, which
+    come sorted by institution, person, date and claim (plan.py)."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     rules = policy.claims
     schema = _hits_schema(len(rules))
     hits = hits.select(schema.names).cast(schema)
-    parts = []
-    for i, r in enumerate(rules):
-        fired = hits.filter(pc.fill_null(hits[f"fires_{i}"], False))
-        n = fired.num_rows
-        parts.append(
-            pa.table(
-                {
-                    "claim_id": fired["claim_id"],
-                    "person": fired["person"],
-                    "institution": fired["institution"],
-                    "date": fired["date"],
-                    "amount": fired["amount"],
-                    "rule": pa.array([r.id] * n, pa.string()),
-                    "then": pa.array([r.then] * n, pa.string()),
-                    "cite": pa.array([r.cite] * n, pa.string()),
-                    "reason": pa.array([r.reason or r.text] * n, pa.string()),
-                    "at_stake": fired["amount"],
-                    "status": fired["status"],
-                    "sanction_action": fired["sanction_action"],
-                    "sanction_start": fired["sanction_start"],
-                    "sanction_end": fired["sanction_end"],
-                    "sanction_cite": fired["sanction_cite"],
-                    "sanction_source": fired["sanction_source"],
-                    "sanction_scope": fired["sanction_scope"],
-                    "_order": pa.array([i] * n, pa.int32()),
-                }
-            )
-        )
-    lines = pa.concat_tables(parts) if parts else pa.table({c: [] for c in LINE_COLUMNS})
-    lines = lines.sort_by(
-        [
-            ("institution", "ascending"),
-            ("person", "ascending"),
-            ("date", "ascending"),
-            ("claim_id", "ascending"),
-            ("_order", "ascending"),
-        ]
-    ).drop_columns(["_order"])
+    n_rules = len(rules)
+    fired = np.zeros((hits.num_rows, n_rules), dtype=bool)
+    for i in range(n_rules):
+        fired[:, i] = pc.fill_null(hits[f"fires_{i}"], False).to_numpy(zero_copy_only=False)
+    # one output row per (line, rule that fired), in the lines' order then the rules'
+    rows, which = np.nonzero(fired)
+    picked = hits.take(pa.array(rows))
+
+    indices = pa.array(which, pa.int32())
+
+    def per_rule(values: list[str]) -> pa.Array:
+        # dictionary-encoded: one copy of a rule's reason, however many lines it refuses
+        return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.string()))
+
+    columns = {
+        "claim_id": picked["claim_id"],
+        "person": picked["person"],
+        "institution": picked["institution"],
+        "date": picked["date"],
+        "amount": picked["amount"],
+        "rule": per_rule([r.id for r in rules]),
+        "then": per_rule([r.then for r in rules]),
+        "cite": per_rule([r.cite for r in rules]),
+        "reason": per_rule([r.reason or r.text for r in rules]),
+        "at_stake": picked["amount"],
+    }
+    for c in LINE_COLUMNS[len(columns) :]:
+        columns[c] = picked[c]
+    lines = pa.table(columns)
     undecided = {
         r.id: int(pc.sum(pc.fill_null(hits[f"undecided_{i}"], False).cast(pa.int64())).as_py() or 0)
         for i, r in enumerate(rules)

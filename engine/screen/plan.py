@@ -202,10 +202,17 @@ def build(policy: Policy) -> Plan:
         ]
         keep += [exp.column(f"fires_{i}", quoted=True), exp.column(f"undecided_{i}", quoted=True)]
     judged = exp.select(*outputs, *flags).from_(exp.alias_(exp.Subquery(this=joined), "j"))
+    # sorted by the engine (which spills where it must), so that what comes back is in
+    # the output's order: ties broken by every column, so both engines agree
+    order = [
+        exp.Ordered(this=exp.column(x, quoted=True), nulls_first=False)
+        for x in ("institution", "person", "date", "claim_id", "amount")
+    ]
     query = (
         exp.select(exp.Star())
         .from_(exp.alias_(exp.Subquery(this=judged), "r"))
         .where(exp.or_(*keep) if keep else exp.false())
+        .order_by(*order)
     )
     return Plan(tuple(policy.claims), columns, extras, query)
 
