@@ -31,6 +31,7 @@ from engine.dsl.types import (
     compatible,
     strip,
 )
+from engine.i18n import _, ngettext
 
 MAX_SLOTS = 8
 
@@ -59,10 +60,12 @@ def _suggest(word: str, options) -> str | None:
     options = sorted(options)
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     if close:
-        return f"did you mean `{close[0]}`?"
+        return _("did you mean `{near}`?").format(near=close[0])
     if options:
         shown = ", ".join(f"`{o}`" for o in options[:12])
-        return f"available here: {shown}" + (", ..." if len(options) > 12 else "")
+        return _("available here: {names}").format(
+            names=shown + (", ..." if len(options) > 12 else "")
+        )
     return None
 
 
@@ -91,9 +94,9 @@ class Checker:
         t = self.check(node)
         self.out.type = t
         if expected is not None and not self.problems and not compatible(t, expected):
-            self._err("type", f"expected {_a(expected)}, found {_a(t)}", node)
+            self._err("type", _("expected {a}, found {a2}").format(a=_a(expected), a2=_a(t)), node)
         if isinstance(node, ast.Null) and expected not in (None, ANY):
-            self._err("type", f"expected {_a(expected)}, found null", node)
+            self._err("type", _("expected {a}, found null").format(a=_a(expected)), node)
         return self.out
 
     def check(self, node: ast.Node) -> Type:
@@ -122,9 +125,9 @@ class Checker:
                 if not isinstance(n, int):
                     return self._err(
                         "duration",
-                        "durations are whole numbers",
+                        _("durations are whole numbers"),
                         node,
-                        "write `6 months` rather than `0.5 years`",
+                        _("write `6 months` rather than `0.5 years`"),
                     )
                 return DUR
             case ast.ListLit(items=items):
@@ -132,7 +135,9 @@ class Checker:
                 elem = next((t for t in types if strip(t) not in (ANY, NULL)), ANY)
                 for i, t in zip(items, types, strict=True):
                     if not compatible(t, elem):
-                        self._err("type", f"a list mixes {_a(elem)} and {_a(t)}", i)
+                        self._err(
+                            "type", _("a list mixes {a} and {a2}").format(a=_a(elem), a2=_a(t)), i
+                        )
                 return ListT(strip(elem))
             case ast.Name(id=name):
                 for lname, ltype, slot in reversed(self._locals):
@@ -144,11 +149,14 @@ class Checker:
                     return self.scope[name]
                 if name in BUILTINS:
                     return self._err(
-                        "name", f"`{name}` is a function", node, f"call it: `{name}(...)`"
+                        "name",
+                        _("`{name}` is a function").format(name=name),
+                        node,
+                        _("call it: `{name}(...)`").format(name=name),
                     )
                 return self._err(
                     "name",
-                    f"unknown name `{name}`",
+                    _("unknown name `{name}`").format(name=name),
                     node,
                     _suggest(name, list(self.scope) + [n for n, _, _ in self._locals]),
                 )
@@ -159,31 +167,39 @@ class Checker:
                 if t == ANY:
                     return ANY
                 if not isinstance(t, RecordT):
-                    return self._err("attribute", f"{_a(t)} has no attribute `{attr}`", node)
+                    return self._err(
+                        "attribute",
+                        _("{a} has no attribute `{attr}`").format(a=_a(t), attr=attr),
+                        node,
+                    )
                 if attr in t.fields:
                     return t.fields[attr]
                 if t.extra is not None:
                     return t.extra
                 return self._err(
                     "attribute",
-                    f"{t.name} has no attribute `{attr}`",
+                    _("{name} has no attribute `{attr}`").format(name=t.name, attr=attr),
                     node,
                     _suggest(attr, t.fields),
                 )
             case ast.Index(obj=obj, index=index):
                 t, i = strip(self.check(obj)), strip(self.check(index))
                 if i not in (NUM, ANY):
-                    self._err("type", f"a list index must be a number, found {_a(i)}", index)
+                    self._err(
+                        "type", _("a list index must be a number, found {a}").format(a=_a(i)), index
+                    )
                 if isinstance(t, ListT):
                     return t.elem
                 if t != ANY:
-                    self._err("type", f"cannot index {_a(t)}", node)
+                    self._err("type", _("cannot index {a}").format(a=_a(t)), node)
                 return ANY
             case ast.Lambda():
                 return self._err(
                     "lambda",
-                    "a function argument (`x -> ...`) is allowed only "
-                    "inside count, sum, any, all or consecutive",
+                    _(
+                        "a function argument (`x -> ...`) is allowed only inside count, sum, "
+                        "any, all or consecutive"
+                    ),
                     node,
                 )
             case ast.Call():
@@ -191,7 +207,7 @@ class Checker:
             case ast.Unary(op="-", operand=operand):
                 t = strip(self.check(operand))
                 if t not in (NUM, ANY):
-                    self._err("type", f"cannot negate {_a(t)}", node)
+                    self._err("type", _("cannot negate {a}").format(a=_a(t)), node)
                 return NUM
             case ast.Unary(op="not", operand=operand):
                 self._expect_bool(operand, "`not`")
@@ -213,9 +229,15 @@ class Checker:
                 self._expect_bool(test, "`if`")
                 a, b = self.check(then), self.check(else_)
                 if not compatible(a, b):
-                    self._err("type", f"`then` gives {_a(a)} but `else` gives {_a(b)}", else_)
+                    self._err(
+                        "type",
+                        _("`then` gives {a} but `else` gives {a2}").format(a=_a(a), a2=_a(b)),
+                        else_,
+                    )
                 return b if strip(a) in (NULL, ANY) else a
-        return self._err("internal", f"unsupported expression {type(node).__name__}", node)
+        return self._err(
+            "internal", _("unsupported expression {name}").format(name=type(node).__name__), node
+        )
 
     def _values(self, node) -> tuple[str, frozenset[str]] | None:
         """The closed set of texts a node can take, with its name; None if open."""
@@ -246,15 +268,25 @@ class Checker:
             close = difflib.get_close_matches(lit.value, sorted(values), n=1, cutoff=0.5)
             self._err(
                 "value",
-                f'`{name}` is never "{lit.value}": its values are {shown}',
+                _('`{name}` is never "{value}": its values are {shown}').format(
+                    name=name, value=lit.value, shown=shown
+                ),
                 lit,
-                f'did you mean "{close[0]}"?' if close else "compare with one of its values",
+                _('did you mean "{close}"?').format(close=close[0])
+                if close
+                else _("compare with one of its values"),
             )
 
     def _expect_bool(self, node, where: str) -> None:
         t = strip(self.check(node))
         if t not in (BOOL, ANY):
-            self._err("type", f"{where} needs a condition (true or false), found {_a(t)}", node)
+            self._err(
+                "type",
+                _("{where} needs a condition (true or false), found {a}").format(
+                    where=where, a=_a(t)
+                ),
+                node,
+            )
 
     def _arith(self, node, op: str, a: Type, b: Type) -> Type:
         if ANY in (a, b):
@@ -267,9 +299,9 @@ class Checker:
             return DATE
         return self._err(
             "type",
-            f"cannot apply `{op}` to {_a(a)} and {_a(b)}",
+            _("cannot apply `{op}` to {a} and {a2}").format(op=op, a=_a(a), a2=_a(b)),
             node,
-            "arithmetic works on numbers, and a date plus or minus a duration",
+            _("arithmetic works on numbers, and a date plus or minus a duration"),
         )
 
     def _compare(self, node, op: str, a: Type, b: Type) -> None:
@@ -278,22 +310,36 @@ class Checker:
                 return
             if isinstance(b, ListT):
                 if not compatible(a, b.elem):
-                    self._err("type", f"`{op}` looks for {_a(a)} in {_a(b)}", node)
+                    self._err(
+                        "type",
+                        _("`{op}` looks for {a} in {a2}").format(op=op, a=_a(a), a2=_a(b)),
+                        node,
+                    )
                 return
             if b != ANY:
-                self._err("type", f"`{op}` needs a list or text on its right, found {_a(b)}", node)
+                self._err(
+                    "type",
+                    _("`{op}` needs a list or text on its right, found {a}").format(op=op, a=_a(b)),
+                    node,
+                )
             return
         if op in ("==", "!="):
             if not compatible(a, b):
                 self._err(
                     "type",
-                    f"comparing {_a(a)} with {_a(b)} is always {'false' if op == '==' else 'true'}",
+                    _("comparing {a} with {a2} is always {value}").format(
+                        a=_a(a), a2=_a(b), value="false" if op == "==" else "true"
+                    ),
                     node,
                 )
             return
         ordered = (NUM, DATE, STR, ANY)
         if a not in ordered or b not in ordered or not compatible(a, b):
-            self._err("type", f"cannot compare {_a(a)} with {_a(b)} using `{op}`", node)
+            self._err(
+                "type",
+                _("cannot compare {a} with {a2} using `{op}`").format(a=_a(a), a2=_a(b), op=op),
+                node,
+            )
 
     def _call(self, node: ast.Call) -> Type:
         b = BUILTINS.get(node.func)
@@ -302,7 +348,10 @@ class Checker:
                 if not isinstance(a, ast.Lambda):
                     self.check(a)
             return self._err(
-                "function", f"unknown function `{node.func}`", node, _suggest(node.func, BUILTINS)
+                "function",
+                _("unknown function `{func}`").format(func=node.func),
+                node,
+                _suggest(node.func, BUILTINS),
             )
         args = node.args
         if b.kind == "reduce":
@@ -310,29 +359,37 @@ class Checker:
             if not (len(args) == 2 or (b.optional_body and len(args) == 1)):
                 return self._err(
                     "arity",
-                    f"`{b.name}` takes {want} arguments, got {len(args)}",
+                    _("`{name}` takes {want} arguments, got {n_args}").format(
+                        name=b.name, want=want, n_args=len(args)
+                    ),
                     node,
-                    f"`{b.name}(list, x -> condition)`",
+                    _("`{name}(list, x -> condition)`").format(name=b.name),
                 )
             lt = strip(self.check(args[0]))
             if isinstance(lt, ListT):
                 elem = lt.elem
             else:
                 if lt != ANY:
-                    self._err("type", f"`{b.name}` needs a list first, found {_a(lt)}", args[0])
+                    self._err(
+                        "type",
+                        _("`{name}` needs a list first, found {a}").format(name=b.name, a=_a(lt)),
+                        args[0],
+                    )
                 elem = ANY
             if len(args) == 2:
                 fn = args[1]
                 if not isinstance(fn, ast.Lambda):
                     return self._err(
                         "type",
-                        f"`{b.name}` needs a function argument second",
+                        _("`{name}` needs a function argument second").format(name=b.name),
                         fn,
-                        f"`{b.name}(list, x -> condition)`",
+                        _("`{name}(list, x -> condition)`").format(name=b.name),
                     )
                 slot = len(self._locals)
                 if slot >= MAX_SLOTS:
-                    return self._err("too-complex", "function arguments are nested too deeply", fn)
+                    return self._err(
+                        "too-complex", _("function arguments are nested too deeply"), fn
+                    )
                 self.out.slots[id(fn)] = slot
                 self._locals.append((fn.param, elem, slot))
                 try:
@@ -342,20 +399,24 @@ class Checker:
                 if b.body is not None and bt not in (b.body, ANY):
                     self._err(
                         "type",
-                        f"`{b.name}` needs the function to give {_a(b.body)}, found {_a(bt)}",
+                        _("`{name}` needs the function to give {a}, found {a2}").format(
+                            name=b.name, a=_a(b.body), a2=_a(bt)
+                        ),
                         fn.body,
                     )
             return b.result
         types = []
         for a in args:
             if isinstance(a, ast.Lambda):
-                self._err("lambda", f"`{b.name}` takes no function argument", a)
+                self._err("lambda", _("`{name}` takes no function argument").format(name=b.name), a)
                 types.append(ANY)
             else:
                 types.append(strip(self.check(a)))
         if b.kind == "numeric":
             if not args:
-                return self._err("arity", f"`{b.name}` needs at least one argument", node)
+                return self._err(
+                    "arity", _("`{name}` needs at least one argument").format(name=b.name), node
+                )
             if len(args) == 1:
                 t = types[0]
                 if isinstance(t, ListT) and t.elem in (NUM, DATE, ANY):
@@ -363,34 +424,50 @@ class Checker:
                 if t != ANY:
                     self._err(
                         "type",
-                        f"`{b.name}` of one argument needs a list of numbers "
-                        f"or dates, found {_a(t)}",
+                        _(
+                            "`{name}` of one argument needs a list of numbers or dates, found {a}"
+                        ).format(name=b.name, a=_a(t)),
                         args[0],
                     )
                 return NUM
             kinds = {t for t in types if t != ANY}
             if not kinds <= {NUM} and not kinds <= {DATE}:
-                self._err("type", f"`{b.name}` needs numbers, or dates, all alike", node)
+                self._err(
+                    "type",
+                    _("`{name}` needs numbers, or dates, all alike").format(name=b.name),
+                    node,
+                )
             return DATE if kinds == {DATE} else NUM
         if len(args) != len(b.params):
             return self._err(
                 "arity",
-                f"`{b.name}` takes {len(b.params)} argument"
-                f"{'s' if len(b.params) != 1 else ''}, got {len(args)}",
+                ngettext(
+                    "`{name}` takes {n_params} argument, got {n_args}",
+                    "`{name}` takes {n_params} arguments, got {n_args}",
+                    len(b.params),
+                ).format(name=b.name, n_params=len(b.params), n_args=len(args)),
                 node,
             )
         for a, t, allowed in zip(args, types, b.params, strict=True):
             if not accepts(allowed, t):
                 names = " or ".join(_a(x) for x in allowed)
-                self._err("type", f"`{b.name}` needs {names}, found {_a(t)}", a)
+                self._err(
+                    "type",
+                    _("`{name}` needs {names}, found {a}").format(
+                        name=b.name, names=names, a=_a(t)
+                    ),
+                    a,
+                )
         return b.result
 
 
 def _a(t: Type) -> str:
     s = str(t)
     if isinstance(t, RecordT):
-        return f"a record ({s})"
-    return ("an " if s[0] in "aeiou" else "a ") + s
+        return _("a record ({fields})").format(fields=s)
+    if s[0] in "aeiou":
+        return _("an {type}").format(type=s)
+    return _("a {type}").format(type=s)
 
 
 __all__ = [

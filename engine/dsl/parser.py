@@ -16,6 +16,7 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from engine.dsl import ast
+from engine.i18n import N_, _
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
@@ -51,7 +52,7 @@ _UNITS = {"day", "week", "month", "year"}
 
 def _number(text: str, pos: int) -> ast.Number:
     if len(text) > MAX_DIGITS:
-        raise ExprSyntaxError(f"number `{text[:12]}...` is too long", pos)
+        raise ExprSyntaxError(_("number `{text}...` is too long").format(text=text[:12]), pos)
     if "." in text:
         value = Fraction(text)
         return value.numerator if value.denominator == 1 else value
@@ -199,14 +200,14 @@ class _ToAst(Transformer):
 _TRANSFORMER = _ToAst()
 
 _READABLE = {
-    "NAME": "a name",
-    "NUMBER": "a number",
-    "STRING": "a string",
-    "DATE": "a date",
-    "PERCENT": "a percentage",
-    "UNIT": "a unit (days, months, years)",
-    "ACTION_NAME": "an action name",
-    "$END": "the end",
+    "NAME": N_("a name"),
+    "NUMBER": N_("a number"),
+    "STRING": N_("a string"),
+    "DATE": N_("a date"),
+    "PERCENT": N_("a percentage"),
+    "UNIT": N_("a unit (days, months, years)"),
+    "ACTION_NAME": N_("an action name"),
+    "$END": N_("the end"),
 }
 
 
@@ -215,7 +216,7 @@ def _expected(exc: UnexpectedInput) -> str:
     words = []
     for n in names:
         if n in _READABLE:
-            words.append(_READABLE[n])
+            words.append(_(_READABLE[n]))
         else:
             try:
                 words.append(f"`{_parser().get_terminal(n).pattern.value}`")
@@ -224,7 +225,7 @@ def _expected(exc: UnexpectedInput) -> str:
     if not words:
         return ""
     shown = ", ".join(words[:8]) + (", ..." if len(words) > 8 else "")
-    return f"expected {shown}"
+    return _("expected {words}").format(words=shown)
 
 
 def _check_depth(node) -> None:
@@ -233,9 +234,9 @@ def _check_depth(node) -> None:
         n, d = stack.pop()
         if d > MAX_DEPTH:
             raise ExprSyntaxError(
-                "expression is nested too deeply",
+                _("expression is nested too deeply"),
                 getattr(n, "pos", 0),
-                f"at most {MAX_DEPTH} levels",
+                _("at most {MAX_DEPTH} levels").format(MAX_DEPTH=MAX_DEPTH),
                 code="too-complex",
             )
         stack.extend((c, d + 1) for c in ast.children(n))
@@ -243,16 +244,16 @@ def _check_depth(node) -> None:
 
 def _parse(text: str, start: str):
     if not isinstance(text, str):
-        raise ExprSyntaxError("expected text", 0)
+        raise ExprSyntaxError(_("expected text"), 0)
     if len(text) > MAX_LENGTH:
         raise ExprSyntaxError(
-            f"expression is too long ({len(text)} characters)",
+            _("expression is too long ({n_text} characters)").format(n_text=len(text)),
             MAX_LENGTH,
-            f"at most {MAX_LENGTH} characters",
+            _("at most {MAX_LENGTH} characters").format(MAX_LENGTH=MAX_LENGTH),
             code="too-complex",
         )
     if not text.strip():
-        raise ExprSyntaxError("empty expression", 0, code="syntax")
+        raise ExprSyntaxError(_("empty expression"), 0, code="syntax")
     parser = _parser()
     try:
         tree: Tree = parser.parse(text, start=start)
@@ -260,28 +261,30 @@ def _parse(text: str, start: str):
     except UnexpectedCharacters as exc:
         ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
         raise ExprSyntaxError(
-            f"unexpected character `{ch}`", exc.pos_in_stream, _expected(exc) or None
+            _("unexpected character `{ch}`").format(ch=ch),
+            exc.pos_in_stream,
+            _expected(exc) or None,
         ) from None
     except UnexpectedToken as exc:
         tok = exc.token
         if tok.type == "$END":
             raise ExprSyntaxError(
-                "unexpected end of expression", len(text.rstrip()), _expected(exc) or None
+                _("unexpected end of expression"), len(text.rstrip()), _expected(exc) or None
             ) from None
         raise ExprSyntaxError(
-            f"unexpected `{tok}`", tok.start_pos or 0, _expected(exc) or None
+            _("unexpected `{tok}`").format(tok=tok), tok.start_pos or 0, _expected(exc) or None
         ) from None
     except UnexpectedInput as exc:
         raise ExprSyntaxError(
-            "unexpected end of expression", len(text.rstrip()), _expected(exc) or None
+            _("unexpected end of expression"), len(text.rstrip()), _expected(exc) or None
         ) from None
     except LarkError as exc:  # VisitError wrapping one of ours, or a Lark internal
         inner = getattr(exc, "orig_exc", None)
         if isinstance(inner, ExprSyntaxError):
             raise inner from None
-        raise ExprSyntaxError(f"cannot parse: {exc}", 0) from None
+        raise ExprSyntaxError(_("cannot parse: {exc}").format(exc=exc), 0) from None
     except RecursionError:
-        raise ExprSyntaxError("expression is nested too deeply", 0, code="too-complex") from None
+        raise ExprSyntaxError(_("expression is nested too deeply"), 0, code="too-complex") from None
     _check_depth(result)
     return result
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import Diagnostic, PolicyError, closest
+from engine.i18n import _
 from engine.policy import provenance
 from engine.policy.model import Item, Policy
 from engine.policy.source import load_document
@@ -56,9 +57,9 @@ def load_map(path: str | Path, old: Policy, new: Policy) -> dict[str, str | None
         raise PolicyError(
             Diagnostic(
                 "map",
-                "a map is a YAML mapping of old code to new code",
+                _("a map is a YAML mapping of old code to new code"),
                 doc.span(()),
-                "e.g. `A1: B1`, or `C3: null`",
+                _("e.g. `A1: B1`, or `C3: null`"),
             )
         )
     problems: list[Diagnostic] = []
@@ -71,7 +72,9 @@ def load_map(path: str | Path, old: Policy, new: Policy) -> dict[str, str | None
             problems.append(
                 Diagnostic(
                     "map",
-                    f"`{code}` is not an item of `{old.id}` ({old.path})",
+                    _("`{code}` is not an item of `{id}` ({path})").format(
+                        code=code, id=old.id, path=old.path
+                    ),
                     doc.key_span((key,)),
                     _near(code, old_codes),
                 )
@@ -83,9 +86,11 @@ def load_map(path: str | Path, old: Policy, new: Policy) -> dict[str, str | None
             problems.append(
                 Diagnostic(
                     "map",
-                    f"`{code}` maps to {type(value).__name__}, not one item code",
+                    _("`{code}` maps to {name}, not one item code").format(
+                        code=code, name=type(value).__name__
+                    ),
                     doc.span((key,)),
-                    "map an old code to one new code, or to null",
+                    _("map an old code to one new code, or to null"),
                 )
             )
             continue
@@ -94,7 +99,9 @@ def load_map(path: str | Path, old: Policy, new: Policy) -> dict[str, str | None
             problems.append(
                 Diagnostic(
                     "map",
-                    f"`{target}` is not an item of `{new.id}` ({new.path})",
+                    _("`{target}` is not an item of `{id}` ({path})").format(
+                        target=target, id=new.id, path=new.path
+                    ),
                     doc.span((key,)),
                     _near(target, new_codes),
                 )
@@ -104,7 +111,9 @@ def load_map(path: str | Path, old: Policy, new: Policy) -> dict[str, str | None
             problems.append(
                 Diagnostic(
                     "map",
-                    f"`{code}` and `{target}` are not both items or both credits",
+                    _("`{code}` and `{target}` are not both items or both credits").format(
+                        code=code, target=target
+                    ),
                     doc.span((key,)),
                 )
             )
@@ -117,7 +126,9 @@ def load_map(path: str | Path, old: Policy, new: Policy) -> dict[str, str | None
 
 def _near(code: str, codes: set[str]) -> str:
     close = closest(code, codes)
-    return f"did you mean `{close}`?" if close else "codes are " + ", ".join(sorted(codes))
+    if close:
+        return _("did you mean `{near}`?").format(near=close)
+    return _("codes are {codes}").format(codes=", ".join(sorted(codes)))
 
 
 def pair_items(

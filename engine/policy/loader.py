@@ -30,6 +30,7 @@ from engine.dsl.parser import ExprSyntaxError, parse_action, parse_expr
 from engine.dsl.sql import sql_problems
 from engine.dsl.types import ANY, BOOL, NUM, Type
 from engine.errors import EVAL_ERRORS, Diagnostic, PolicyError, Span
+from engine.i18n import _
 from engine.policy import bands as _bands
 from engine.policy import provenance, scopes
 from engine.policy.model import (
@@ -85,7 +86,9 @@ def _num(x: Any):
 def _load(path: str | Path, with_provenance: bool) -> tuple[Policy | None, list[Diagnostic]]:
     doc = load_document(path)
     if not isinstance(doc.data, dict):
-        return None, [Diagnostic("schema", "a policy must be a YAML mapping", Span(doc.path, 1, 1))]
+        return None, [
+            Diagnostic("schema", _("a policy must be a YAML mapping"), Span(doc.path, 1, 1))
+        ]
     from engine.policy.schema import schema_diagnostics
 
     diags = schema_diagnostics(doc)
@@ -140,7 +143,12 @@ class _Builder:
             node = parse_expr(text)
         except ExprSyntaxError as exc:
             self.diags.append(
-                Diagnostic(exc.code, f"in `{text}`: {exc.message}", at(exc.offset), exc.hint)
+                Diagnostic(
+                    exc.code,
+                    _("in `{text}`: {message}").format(text=text, message=exc.message),
+                    at(exc.offset),
+                    exc.hint,
+                )
             )
             return None
         checker = Checker(scope, self.closed)
@@ -161,9 +169,9 @@ class _Builder:
             self.diags.append(
                 Diagnostic(
                     "evaluation",
-                    f"in `{text}`: {exc}",
+                    _("in `{text}`: {exc}").format(text=text, exc=exc),
                     origin,
-                    "this part of the expression can never be computed",
+                    _("this part of the expression can never be computed"),
                 )
             )
             return None
@@ -189,9 +197,9 @@ class _Builder:
             if spec.kind == "ban" and not allow_ban:
                 self.err(
                     "action",
-                    f"`{text}`: a ban belongs in `bans`",
+                    _("`{text}`: a ban belongs in `bans`").format(text=text),
                     p,
-                    "here use interview, suspend, terminate, refer or a named action",
+                    _("here use interview, suspend, terminate, refer or a named action"),
                 )
                 continue
             out.append(spec)
@@ -205,42 +213,51 @@ class _Builder:
             self.diags.append(
                 Diagnostic(
                     "action",
-                    f"`{text}` is not an action: {exc.message}",
+                    _("`{text}` is not an action: {message}").format(
+                        text=text, message=exc.message
+                    ),
                     origin.shifted(exc.offset) if inline else origin,
-                    "e.g. `interview`, `suspend 3 months`, `suspend 1 to 6 months`, "
-                    "`suspend up to 30 days`, `terminate`, "
-                    "`refer`, `ban 1 year`, `ban never`, or a name declared under `actions`",
+                    _(
+                        "e.g. `interview`, `suspend 3 months`, `suspend 1 to 6 months`, "
+                        "`suspend up to 30 days`, `terminate`, `refer`, `ban 1 year`, `ban "
+                        "never`, or a name declared under `actions`"
+                    ),
                 )
             )
             return None
         if act.kind not in ENGINE_ACTIONS and act.kind not in self.named:
             self.err(
                 "action",
-                f"unknown action `{act.kind}`",
+                _("unknown action `{kind}`").format(kind=act.kind),
                 path,
-                "declare it under `actions:` with a name, label and cite",
+                _("declare it under `actions:` with a name, label and cite"),
             )
             return None
         for dur in (act.low, act.high):
             if dur is not None and dur.unit == "working day":
                 self.err(
                     "action",
-                    "a sanction's length is counted in calendar time",
+                    _("a sanction's length is counted in calendar time"),
                     path,
-                    "use days, weeks, months or years",
+                    _("use days, weeks, months or years"),
                 )
         if any(dur is not None and dur.amount == 0 for dur in (act.low, act.high)):
             self.err(
                 "action",
-                f"`{text}`: a length of zero",
+                _("`{text}`: a length of zero").format(text=text),
                 path,
-                f"a length with no floor (不超过{act.high.amount}...) is written "
-                f"`{act.kind} up to {act.high}`"
+                _(
+                    "a length with no floor (不超过{amount}...) is written `{kind} up to {high}`"
+                ).format(amount=act.high.amount, kind=act.kind, high=act.high)
                 if act.low is not None and act.low.amount == 0 and act.high is not None
-                else "a sanction lasts at least a day; leave the action out instead",
+                else _("a sanction lasts at least a day; leave the action out instead"),
             )
         if act.low and act.high and act.high.amount <= act.low.amount:
-            self.err("action", f"`{text}`: the range must go from shorter to longer", path)
+            self.err(
+                "action",
+                _("`{text}`: the range must go from shorter to longer").format(text=text),
+                path,
+            )
         return ActionSpec(text, act, origin)
 
     def _get(self, path: tuple) -> Any:
@@ -256,11 +273,15 @@ class _Builder:
         for i, a in enumerate(d.get("actions") or []):
             if a["name"] in ENGINE_ACTIONS:
                 self.err(
-                    "action", f"`{a['name']}` is an engine action already", ("actions", i, "name")
+                    "action",
+                    _("`{a}` is an engine action already").format(a=a["name"]),
+                    ("actions", i, "name"),
                 )
             elif a["name"] in self.named:
                 self.err(
-                    "duplicate", f"action `{a['name']}` is declared twice", ("actions", i, "name")
+                    "duplicate",
+                    _("action `{a}` is declared twice").format(a=a["name"]),
+                    ("actions", i, "name"),
                 )
             self.named[a["name"]] = NamedAction(
                 a["name"], a["label"], a["cite"], self.doc.span(("actions", i))
@@ -268,7 +289,7 @@ class _Builder:
         sc = d["scale"]
         scale = Scale(sc["kind"], _num(sc.get("initial")), _num(sc.get("unit", 1)), sc["cite"])
         if scale.kind == "score" and scale.initial is None:
-            self.err("scale", "a score scale needs `initial`", ("scale",))
+            self.err("scale", _("a score scale needs `initial`"), ("scale",))
         cy = d["cycle"]
         month, day = (int(x) for x in cy.get("start", "01-01").split("-"))
         if (month, day) == (2, 29) or day > [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][
@@ -276,9 +297,9 @@ class _Builder:
         ]:
             self.err(
                 "cycle",
-                f"`{cy['start']}` is not a day every year has",
+                _("`{cy}` is not a day every year has").format(cy=cy["start"]),
                 ("cycle", "start"),
-                "use a start such as 01-01 or 04-01",
+                _("use a start such as 01-01 or 04-01"),
             )
         cycle = Cycle(
             month,
@@ -295,9 +316,9 @@ class _Builder:
         for code in set(items) & set(credits):
             self.err(
                 "duplicate",
-                f"code `{code}` is both an item and a credit",
+                _("code `{code}` is both an item and a credit").format(code=code),
                 ("credits",),
-                "give the credit its own code",
+                _("give the credit its own code"),
             )
         tiers = self.tiers(scale)
         rules = tuple(self.rule(i, r) for i, r in enumerate(d.get("rules") or []))
@@ -329,16 +350,16 @@ class _Builder:
             if spec is None:
                 continue
             if spec.kind not in ("suspend", "terminate"):
-                self.err("action", "a cascade suspends or terminates the staff", p + ("then",))
+                self.err("action", _("a cascade suspends or terminates the staff"), p + ("then",))
             elif spec.action.discretionary:
                 self.err(
                     "action",
-                    "a cascade's length is the institution's, not a range",
+                    _("a cascade's length is the institution's, not a range"),
                     p + ("then",),
-                    "write `suspend`, or a fixed `suspend 3 months`",
+                    _("write `suspend`, or a fixed `suspend 3 months`"),
                 )
             if c["on"] in cascades:
-                self.err("duplicate", f"two cascades on `{c['on']}`", p + ("on",))
+                self.err("duplicate", _("two cascades on `{c}`").format(c=c["on"]), p + ("on",))
             cascades[c["on"]] = Cascade(c["on"], spec, c["cite"], self.doc.span(p))
         deadlines = tuple(self.deadline(i, x) for i, x in enumerate(d.get("deadlines") or []))
         facts = tuple(
@@ -407,12 +428,12 @@ class _Builder:
             try:
                 days[path] = calendar.parse_date(str(value))
             except ValueError as exc:
-                self.err("date", str(exc), path, "write a real day as YYYY-MM-DD")
+                self.err("date", str(exc), path, _("write a real day as YYYY-MM-DD"))
         lo, hi = days.get(("effective", "from")), days.get(("effective", "to"))
         if lo and hi and hi < lo:
             self.err(
                 "date",
-                f"the effective period ends ({hi}) before it starts ({lo})",
+                _("the effective period ends ({hi}) before it starts ({lo})").format(hi=hi, lo=lo),
                 ("effective", "to"),
             )
 
@@ -432,9 +453,9 @@ class _Builder:
             if code in out:
                 self.err(
                     "duplicate",
-                    f"item code `{code}` is used twice",
+                    _("item code `{code}` is used twice").format(code=code),
                     p + ("code",),
-                    f"first at line {out[code].span.line}",
+                    _("first at line {line}").format(line=out[code].span.line),
                 )
                 continue
             pts = it["points"]
@@ -445,7 +466,11 @@ class _Builder:
                 needs.add("points")
                 if low > high:
                     self.err(
-                        "points", f"item `{code}`: min {low} is above max {high}", p + ("points",)
+                        "points",
+                        _("item `{code}`: min {low} is above max {high}").format(
+                            code=code, low=low, high=high
+                        ),
+                        p + ("points",),
                     )
             elif isinstance(pts, str):
                 kind = "computed"
@@ -497,7 +522,7 @@ class _Builder:
             then = self.actions(p + ("then",))
             tid = t.get("id") or str(t["then"])
             if tid in seen:
-                self.err("duplicate", f"tier id `{tid}` is used twice", p)
+                self.err("duplicate", _("tier id `{tid}` is used twice").format(tid=tid), p)
             seen.add(tid)
             if when is None:
                 out.append(None)
@@ -506,10 +531,12 @@ class _Builder:
             if band is None:
                 self.warn(
                     "band",
-                    f"tier `{tid}` is not a band on `deducted` or `score`; "
-                    "overlap and gap checks skip it",
+                    _(
+                        "tier `{tid}` is not a band on `deducted` or `score`; overlap and gap "
+                        "checks skip it"
+                    ).format(tid=tid),
                     p + ("when",),
-                    "write it as a comparison such as `6 <= deducted <= 8`",
+                    _("write it as a comparison such as `6 <= deducted <= 8`"),
                 )
             out.append(Tier(tid, when, then, t["cite"], i, band, self.doc.span(p)))
         return out
@@ -535,9 +562,9 @@ class _Builder:
         if spec.kind != "ban":
             self.err(
                 "action",
-                f"`{b['then']}` is not a ban",
+                _("`{b}` is not a ban").format(b=b["then"]),
                 p + ("then",),
-                "write `ban 6 months`, `ban 1 to 2 years` or `ban never`",
+                _("write `ban 6 months`, `ban 1 to 2 years` or `ban never`"),
             )
             return None
         return Ban(when, spec, b["cite"], self.doc.span(p))
@@ -593,22 +620,22 @@ class _Builder:
                     "deadline",
                     f"`{x['within']}`: {exc.message}",
                     origin.shifted(exc.offset) if inline else origin,
-                    "write a duration such as `10 working days`",
+                    _("write a duration such as `10 working days`"),
                 )
             )
             return None
         if not isinstance(node, ast.Duration) or not isinstance(node.amount, int):
             self.err(
                 "deadline",
-                f"`{x['within']}` is not a duration",
+                _("`{x}` is not a duration").format(x=x["within"]),
                 p + ("within",),
-                "write a duration such as `10 working days`",
+                _("write a duration such as `10 working days`"),
             )
             return None
         on = frozenset(x["on"]) if x.get("on") else None
         for a in on or ():
             if a not in ENGINE_ACTIONS and a not in self.named:
-                self.err("action", f"unknown action `{a}`", p + ("on",))
+                self.err("action", _("unknown action `{a}`").format(a=a), p + ("on",))
         return Deadline(x["id"], x.get("after", "action"), node, on, x["cite"], self.doc.span(p))
 
 
@@ -621,11 +648,15 @@ def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
         out.append(
             Diagnostic(
                 "scale",
-                f"`cycle.cap` {cap} is above `scale.initial` {initial}: a score could "
-                f"fall to {initial - cap}, and an act worth {initial} empties the score "
-                f"without counting as reached in one act",
+                _(
+                    "`cycle.cap` {cap} is above `scale.initial` {initial}: a score could "
+                    "fall to {value}, and an act worth {initial} empties the score without "
+                    "counting as reached in one act"
+                ).format(cap=cap, initial=initial, value=initial - cap),
                 doc.span(("cycle", "cap")),
-                f"a cap bounds the deductions at the scale: make it {initial}, or leave it out",
+                _(
+                    "a cap bounds the deductions at the scale: make it {initial}, or leave it out"
+                ).format(initial=initial),
             )
         )
     if initial is not None:  # points against the smaller of the scale and the cap
@@ -634,10 +665,12 @@ def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
         out += [
             Diagnostic(
                 "reached-by",
-                '`reached_by` is "single" only on a scale with a top (`scale.initial` or '
-                "`cycle.cap`): this ban can never match",
+                _(
+                    '`reached_by` is "single" only on a scale with a top (`scale.initial` or '
+                    "`cycle.cap`): this ban can never match"
+                ),
                 b.when.span,
-                "give the scale its top, or test `reached_by` no more",
+                _("give the scale its top, or test `reached_by` no more"),
             )
             for b in policy.bans
             if b.when is not None and _tests_single(b.when.node)
@@ -650,16 +683,18 @@ def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
                 out.append(
                     Diagnostic(
                         "points",
-                        f"item `{item.code}` has negative points",
+                        _("item `{code}` has negative points").format(code=item.code),
                         item.span,
-                        "credits lower a total; list them under `credits` with positive points",
+                        _("credits lower a total; list them under `credits` with positive points"),
                     )
                 )
             elif top is not None and value > top:
                 out.append(
                     Diagnostic(
                         "points",
-                        f"item `{item.code}` is worth {value}, more than the scale's {top}",
+                        _("item `{code}` is worth {value}, more than the scale's {top}").format(
+                            code=item.code, value=value, top=top
+                        ),
                         item.span,
                     )
                 )
@@ -667,8 +702,10 @@ def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
                 out.append(
                     Diagnostic(
                         "points",
-                        f"item `{item.code}` is worth {value}, not a "
-                        f"multiple of the scale's unit {unit}",
+                        _(
+                            "item `{code}` is worth {value}, not a multiple of the scale's "
+                            "unit {unit}"
+                        ).format(code=item.code, value=value, unit=unit),
                         item.span,
                     )
                 )
@@ -681,7 +718,9 @@ def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
             out.append(
                 Diagnostic(
                     "unreachable",
-                    f"tier `{t.id}` can never be reached ({t.band} holds no reachable total)",
+                    _("tier `{id}` can never be reached ({band} holds no reachable total)").format(
+                        id=t.id, band=t.band
+                    ),
                     t.when.span,
                 )
             )
@@ -693,9 +732,9 @@ def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
             out.append(
                 Diagnostic(
                     "tier-order",
-                    f"tier `{b.id}` is milder than `{a.id}` above it",
+                    _("tier `{id}` is milder than `{id2}` above it").format(id=b.id, id2=a.id),
                     b.span,
-                    "list tiers from the mildest to the harshest",
+                    _("list tiers from the mildest to the harshest"),
                 )
             )
             continue
@@ -704,9 +743,11 @@ def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
             out.append(
                 Diagnostic(
                     "overlap",
-                    f"tiers `{a.id}` and `{b.id}` overlap at deducted = {fb}",
+                    _("tiers `{id}` and `{id2}` overlap at deducted = {fb}").format(
+                        id=a.id, id2=b.id, fb=fb
+                    ),
                     b.when.span,
-                    "each total must fall in at most one tier",
+                    _("each total must fall in at most one tier"),
                 )
             )
         elif la + unit < fb:
@@ -714,9 +755,11 @@ def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
             out.append(
                 Diagnostic(
                     "gap",
-                    f"no tier covers deducted = {gap} (between `{a.id}` and `{b.id}`)",
+                    _("no tier covers deducted = {gap} (between `{id}` and `{id2}`)").format(
+                        gap=gap, id=a.id, id2=b.id
+                    ),
                     b.when.span,
-                    "make the bands meet, or the total falls out of every tier",
+                    _("make the bands meet, or the total falls out of every tier"),
                 )
             )
     if banded and top is not None:
@@ -726,9 +769,9 @@ def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
             out.append(
                 Diagnostic(
                     "gap",
-                    f"no tier covers totals above {ls} (up to {top})",
+                    _("no tier covers totals above {ls} (up to {top})").format(ls=ls, top=top),
                     last.when.span,
-                    "the harshest tier should reach the end of the scale",
+                    _("the harshest tier should reach the end of the scale"),
                 )
             )
     # deadlines refer to earlier ones
@@ -738,13 +781,19 @@ def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
             out.append(
                 Diagnostic(
                     "deadline",
-                    f"deadline `{dl.id}` counts from unknown `{dl.after}`",
+                    _("deadline `{id}` counts from unknown `{after}`").format(
+                        id=dl.id, after=dl.after
+                    ),
                     dl.span,
-                    "use `action` or the id of a deadline listed before it",
+                    _("use `action` or the id of a deadline listed before it"),
                 )
             )
         if dl.id in ids:
-            out.append(Diagnostic("duplicate", f"deadline id `{dl.id}` is used twice", dl.span))
+            out.append(
+                Diagnostic(
+                    "duplicate", _("deadline id `{id}` is used twice").format(id=dl.id), dl.span
+                )
+            )
         ids.add(dl.id)
     return out
 
@@ -774,9 +823,9 @@ def _provenance(policy: Policy, doc: Document) -> list[Diagnostic]:
         return [
             Diagnostic(
                 "source",
-                f"source text `{policy.source_file}` not found",
+                _("source text `{source_file}` not found").format(source_file=policy.source_file),
                 sspan,
-                "keep the regulation's text beside the policy, path relative to it",
+                _("keep the regulation's text beside the policy, path relative to it"),
             )
         ]
     out: list[Diagnostic] = []
@@ -785,24 +834,29 @@ def _provenance(policy: Policy, doc: Document) -> list[Diagnostic]:
         out.append(
             Diagnostic(
                 "source-hash",
-                f"`{policy.source_file}` has SHA-256 {actual}, not the one recorded",
+                _("`{source_file}` has SHA-256 {actual}, not the one recorded").format(
+                    source_file=policy.source_file, actual=actual
+                ),
                 doc.span(("source", "sha256")),
-                "the source changed: re-check every quote, then record the new hash",
+                _("the source changed: re-check every quote, then record the new hash"),
             )
         )
     try:
         text = provenance.normalise_source(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError):
-        return out + [Diagnostic("source", "source text is not readable UTF-8", sspan)]
+        return out + [Diagnostic("source", _("source text is not readable UTF-8"), sspan)]
     for key in ("items", "credits"):
         for i, it in enumerate(doc.data.get(key) or []):
             if not it.get("text"):
                 out.append(
                     Diagnostic(
                         "provenance",
-                        f"`{it['code']}` has no `text`",
+                        _("`{it}` has no `text`").format(it=it["code"]),
                         doc.span((key, i)),
-                        "quote the item's original words from the source, so a reader can check it",
+                        _(
+                            "quote the item's original words from the source, so a reader "
+                            "can check it"
+                        ),
                         "warning",
                     )
                 )
@@ -811,10 +865,14 @@ def _provenance(policy: Policy, doc: Document) -> list[Diagnostic]:
                 out.append(
                     Diagnostic(
                         "provenance",
-                        f"the text of `{it['code']}` is not found in `{policy.source_file}`",
+                        _("the text of `{it}` is not found in `{source_file}`").format(
+                            it=it["code"], source_file=policy.source_file
+                        ),
                         doc.span((key, i, "text")),
-                        "quote the regulation exactly; only line breaks, spaces "
-                        "and full-width forms may differ",
+                        _(
+                            "quote the regulation exactly; only line breaks, spaces and "
+                            "full-width forms may differ"
+                        ),
                     )
                 )
     for i, cr in enumerate(doc.data.get("claims") or []):
@@ -833,7 +891,9 @@ def _provenance(policy: Policy, doc: Document) -> list[Diagnostic]:
             out.append(
                 Diagnostic(
                     "provenance",
-                    f"the text of provision `{pr['cite']}` is not found in `{policy.source_file}`",
+                    _("the text of provision `{pr}` is not found in `{source_file}`").format(
+                        pr=pr["cite"], source_file=policy.source_file
+                    ),
                     doc.span(("provisions", i, "text")),
                 )
             )

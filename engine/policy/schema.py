@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any
 
 from engine.errors import Diagnostic
+from engine.i18n import N_, _
 from engine.policy.source import Document
 
 
@@ -64,9 +65,11 @@ def _diagnostic(doc: Document, err: Any, path: tuple) -> Diagnostic:
         missing = err.message.split("'")[1] if "'" in err.message else err.message
         return Diagnostic(
             "schema",
-            f"`{_where(path)}` is missing the key `{missing}`",
+            _("`{where}` is missing the key `{missing}`").format(
+                where=_where(path), missing=missing
+            ),
             doc.span(path),
-            f"add `{missing}:`",
+            _("add `{missing}:`").format(missing=missing),
         )
     if v == "additionalProperties":
         allowed = _allowed_keys(err.schema)
@@ -74,18 +77,23 @@ def _diagnostic(doc: Document, err: Any, path: tuple) -> Diagnostic:
         key = extra[0] if extra else "?"
         close = difflib.get_close_matches(key, allowed, n=1)
         hint = (
-            f"did you mean `{close[0]}`?"
+            _("did you mean `{near}`?").format(near=close[0])
             if close
-            else ("allowed keys: " + ", ".join(allowed) if allowed else None)
+            else (_("allowed keys: {keys}").format(keys=", ".join(allowed)) if allowed else None)
         )
         return Diagnostic(
-            "schema", f"unknown key `{key}` in `{_where(path)}`", doc.key_span(path + (key,)), hint
+            "schema",
+            _("unknown key `{key}` in `{where}`").format(key=key, where=_where(path)),
+            doc.key_span(path + (key,)),
+            hint,
         )
     if v == "enum":
         options = ", ".join(f"`{o}`" for o in err.validator_value)
         return Diagnostic(
             "schema",
-            f"`{_where(path)}` is `{err.instance}`; expected one of {options}",
+            _("`{where}` is `{instance}`; expected one of {options}").format(
+                where=_where(path), instance=err.instance, options=options
+            ),
             doc.span(path),
         )
     if v == "type":
@@ -93,14 +101,18 @@ def _diagnostic(doc: Document, err: Any, path: tuple) -> Diagnostic:
         want = " or ".join(want) if isinstance(want, list) else want
         return Diagnostic(
             "schema",
-            f"`{_where(path)}` should be {_article(want)}, found {_kind(err.instance)}",
+            _("`{where}` should be {article}, found {kind}").format(
+                where=_where(path), article=_article(want), kind=_kind(err.instance)
+            ),
             doc.span(path),
         )
     if v == "pattern":
         desc = err.schema.get("description", "")
         return Diagnostic(
             "schema",
-            f"`{_where(path)}` is `{err.instance}`, which is not of the expected form",
+            _("`{where}` is `{instance}`, which is not of the expected form").format(
+                where=_where(path), instance=err.instance
+            ),
             doc.span(path),
             desc.split(".")[0] or None,
         )
@@ -112,19 +124,32 @@ def _diagnostic(doc: Document, err: Any, path: tuple) -> Diagnostic:
     return Diagnostic("schema", f"`{_where(path)}`: {message}", doc.span(path))
 
 
+_ARTICLED = {
+    "integer": N_("an integer"),
+    "number": N_("a number"),
+    "string": N_("a string"),
+    "boolean": N_("a boolean"),
+    "array": N_("an array"),
+    "object": N_("an object"),
+    "null": N_("a null"),
+}
+
+
 def _article(word: str) -> str:
+    if word in _ARTICLED:
+        return _(_ARTICLED[word])
     return ("an " if word[:1] in "aeiou" else "a ") + word
 
 
 def _kind(value: Any) -> str:
     if value is None:
-        return "nothing (null)"
+        return _("nothing (null)")
     if isinstance(value, bool):
-        return "a boolean"
+        return _("a boolean")
     if isinstance(value, (int, float)):
-        return "a number"
+        return _("a number")
     if isinstance(value, str):
-        return "text"
+        return _("text")
     if isinstance(value, list):
-        return "a list"
-    return "a mapping"
+        return _("a list")
+    return _("a mapping")

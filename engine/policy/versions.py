@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import Diagnostic, PolicyError, Span
+from engine.i18n import _
 from engine.policy.codemap import load_map, pair_items
 from engine.policy.loader import check_policy, load_policy
 from engine.policy.model import Policy
@@ -148,9 +149,9 @@ def _no_files(paths) -> list[Diagnostic]:
     return [
         Diagnostic(
             "history",
-            f"no policy file in `{shown}`",
+            _("no policy file in `{shown}`").format(shown=shown),
             Span(str(shown)),
-            "give policy files, or a folder holding them (*.yaml)",
+            _("give policy files, or a folder holding them (*.yaml)"),
         )
     ]
 
@@ -172,9 +173,11 @@ def _check_set(policies: Sequence[Policy]) -> tuple[History | None, list[Diagnos
             out.append(
                 Diagnostic(
                     "history",
-                    f"`{p.id}` is another regulation than `{first.id}` ({first.path})",
+                    _("`{id}` is another regulation than `{id2}` ({path})").format(
+                        id=p.id, id2=first.id, path=first.path
+                    ),
                     _span(p, ("id",)),
-                    "a history is the versions of one regulation: they share one `id`",
+                    _("a history is the versions of one regulation: they share one `id`"),
                 )
             )
     if out:
@@ -185,9 +188,11 @@ def _check_set(policies: Sequence[Policy]) -> tuple[History | None, list[Diagnos
             out.append(
                 Diagnostic(
                     "history",
-                    f'version "{p.version}" is given twice (also {seen[p.version].path})',
+                    _('version "{version}" is given twice (also {path})').format(
+                        version=p.version, path=seen[p.version].path
+                    ),
                     _span(p, ("version",)),
-                    "each version of the regulation once",
+                    _("each version of the regulation once"),
                 )
             )
         seen[p.version] = p
@@ -196,25 +201,40 @@ def _check_set(policies: Sequence[Policy]) -> tuple[History | None, list[Diagnos
         a_to = None if a.effective_to is None else _day(a.effective_to)
         b_from = _day(b.effective_from)
         if a_to is None or a_to >= b_from:
-            ends = "is open-ended" if a_to is None else f"runs to {a_to}"
+            ends = _("is open-ended") if a_to is None else _("runs to {date}").format(date=a_to)
             out.append(
                 Diagnostic(
                     "history",
-                    f'version "{b.version}" starts on {b_from} while version "{a.version}" '
-                    f"({a.path}) {ends}: the periods overlap",
+                    _(
+                        'version "{version}" starts on {b_from} while version "{version2}" '
+                        "({path}) {ends}: the periods overlap"
+                    ).format(
+                        version=b.version, b_from=b_from, version2=a.version, path=a.path, ends=ends
+                    ),
                     _span(b, ("effective", "from")),
-                    f'end version "{a.version}" the day before ({b_from - _dt.timedelta(1)})',
+                    _('end version "{version}" the day before ({value})').format(
+                        version=a.version, value=b_from - _dt.timedelta(1)
+                    ),
                 )
             )
         elif a_to + _dt.timedelta(1) < b_from:
             out.append(
                 Diagnostic(
                     "history",
-                    f"no version is in force from {a_to + _dt.timedelta(1)} to "
-                    f'{b_from - _dt.timedelta(1)} (between "{a.version}" and "{b.version}")',
+                    _(
+                        'no version is in force from {value} to {value2} (between "{version}" '
+                        'and "{version2}")'
+                    ).format(
+                        value=a_to + _dt.timedelta(1),
+                        value2=b_from - _dt.timedelta(1),
+                        version=a.version,
+                        version2=b.version,
+                    ),
                     _span(b, ("effective", "from")),
-                    "an event dated then has no rule to be judged by; close the gap "
-                    "unless the regulation itself leaves one",
+                    _(
+                        "an event dated then has no rule to be judged by; close the gap "
+                        "unless the regulation itself leaves one"
+                    ),
                     "warning",
                 )
             )
@@ -226,9 +246,11 @@ def _check_set(policies: Sequence[Policy]) -> tuple[History | None, list[Diagnos
             out.append(
                 Diagnostic(
                     "history",
-                    f'version "{p.version}" supersedes "{p.supersedes}", but {before}',
+                    _('version "{version}" supersedes "{supersedes}", but {before}').format(
+                        version=p.version, supersedes=p.supersedes, before=before
+                    ),
                     _span(p, ("supersedes", "version")),
-                    "name the version in force just before this one",
+                    _("name the version in force just before this one"),
                 )
             )
         if prev is None:
@@ -263,10 +285,15 @@ def load_policies(paths: PolicyPaths) -> Policy:
     raise PolicyError(
         Diagnostic(
             "history",
-            f"`{history.id}` has {len(history)} versions "
-            f"({', '.join(p.version for p in history.versions)}): evaluating a ledger "
-            "across versions is not supported yet",
+            _(
+                "`{id}` has {n_history} versions ({list}): evaluating a ledger across "
+                "versions is not supported yet"
+            ).format(
+                id=history.id,
+                n_history=len(history),
+                list=", ".join(p.version for p in history.versions),
+            ),
             Span(history.latest.path),
-            "give the one version the ledger's events fall under",
+            _("give the one version the ledger's events fall under"),
         )
     )
