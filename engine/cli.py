@@ -280,16 +280,26 @@ def validate(files: tuple[str, ...], fmt: str) -> None:
                 click.echo(d.render(), err=True)
             if policy is not None and not any(d.severity == "error" for d in diags):
                 click.echo(
-                    f"{f}: valid ({len(policy.items)} items, {len(policy.tiers)} tiers, "
-                    f"{len(policy.rules)} rules, {len(policy.bans)} bans, "
-                    f"{len(policy.institution_rules)} institution rules)"
+                    _(
+                        "{file}: valid ({items} items, {tiers} tiers, {rules} rules, "
+                        "{bans} bans, {institution_rules} institution rules)"
+                    ).format(
+                        file=f,
+                        items=len(policy.items),
+                        tiers=len(policy.tiers),
+                        rules=len(policy.rules),
+                        bans=len(policy.bans),
+                        institution_rules=len(policy.institution_rules),
+                    )
                 )
         for history, diags in sets:
             for d in diags:
                 click.echo(d.render(), err=True)
             if history is not None and not any(d.severity == "error" for d in diags):
                 periods = "; ".join(
-                    f"{p.version} {p.effective_from} to {p.effective_to or 'open'}"
+                    _("{version} {start} to {end}").format(
+                        version=p.version, start=p.effective_from, end=p.effective_to or _("open")
+                    )
                     for p in history.versions
                 )
                 click.echo(
@@ -440,7 +450,7 @@ def _evaluate(
             )
         _known_people(outcome, explain_people)
         for w in outcome.warnings():
-            click.echo(f"warning: {w}", err=True)
+            click.echo(_("warning: {message}").format(message=w), err=True)
         if to_file:
             _write(chunks, output)  # to a temporary name, renamed only when complete
         elif not explain_people:
@@ -882,14 +892,16 @@ def main() -> None:
             click.echo("Aborted!", err=True)  # end of input at a prompt
             code = 1
         else:
-            click.echo("interrupted", err=True)
+            click.echo(_("interrupted"), err=True)
             code = 130
     except Exception as exc:  # a bug of ours, never a user's mistake: say so in one line
         if os.environ.get("POLICYCTL_DEBUG"):
             raise
         click.echo(
-            f"policyctl: internal error: {type(exc).__name__}: {exc} (please report it; "
-            "set POLICYCTL_DEBUG=1 for the traceback)",
+            _(
+                "policyctl: internal error: {error}: {message} (please report it; "
+                "set POLICYCTL_DEBUG=1 for the traceback)"
+            ).format(error=type(exc).__name__, message=exc),
             err=True,
         )
         code = 70

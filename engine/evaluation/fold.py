@@ -288,8 +288,10 @@ class Evaluator(Sanctions):
         if self.p.institution_rules and not self.ledger.roster:
             cites = ", ".join(sorted({r.cite for r in self.p.institution_rules}))
             notes.append(
-                f"the policy has institution rules ({cites}) but no roster was "
-                "given, so no institution was judged"
+                _(
+                    "the policy has institution rules ({cites}) but no roster was "
+                    "given, so no institution was judged"
+                ).format(cites=cites)
             )
         return Outcome(
             self.p.id,

@@ -11,6 +11,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.i18n import _, known
 from engine.numbers import number_value
 
 _ISO: dict[_dt.date, str] = {}
@@ -178,16 +179,18 @@ class Outcome:
         if self.events_outside_effective:
             lo, hi = self.effective
             out.append(
-                f"{self.events_outside_effective} events fall outside the policy's "
-                f"effective period ({lo} to {hi or 'open'}); they were evaluated "
-                "under it all the same"
+                _(
+                    "{n} events fall outside the policy's effective period ({start} to {end}); "
+                    "they were evaluated under it all the same"
+                ).format(n=self.events_outside_effective, start=lo, end=hi or _("open"))
             )
         if self.events_after_as_of:
             out.append(
-                f"{self.events_after_as_of} events are dated after the as-of date "
-                f"{self.as_of} and were left out"
+                _("{n} events are dated after the as-of date {date} and were left out").format(
+                    n=self.events_after_as_of, date=self.as_of
+                )
             )
-        return out + self.notes
+        return out + [known(n) for n in self.notes]
 
     def header(self) -> dict:
         return {

@@ -487,7 +487,14 @@ class Sanctions(Story):
                     base,
                     "deadline",
                     _("deadline `{deadline}`: {date}").format(deadline=k, date=v)
-                    + ("" if exact else _(" (weekdays only: outside the holiday calendar)")),
+                    + (
+                        ""
+                        if exact
+                        else _(
+                            " (weekdays only: outside the years the holiday calendar covers; "
+                            "a newer chinese-calendar release may cover them)"
+                        )
+                    ),
                     cites[k],
                 )
 
