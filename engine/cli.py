@@ -25,9 +25,16 @@ from engine.errors import PolicyctlError
 from engine.i18n import N_, _
 
 
-def _fail(exc: PolicyctlError) -> None:
-    for d in exc.diagnostics:
-        click.echo(d.render(), err=True)
+def _fail(exc: PolicyctlError, errors: str = "text") -> None:
+    """Each problem on standard error, one line each, or (`--errors json`) as one JSON
+    list of objects with stable keys (severity, code, message, file, line, column,
+    hint) for a pipeline to read; exit 1."""
+    if errors == "json":
+        out = [d.as_dict() for d in exc.diagnostics]
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2), err=True)
+    else:
+        for d in exc.diagnostics:
+            click.echo(d.render(), err=True)
     sys.exit(1)
 
 
@@ -364,6 +371,13 @@ def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
 )
 @_option("--encoding", default=None, help=N_("CSV encoding (default: UTF-8, else GB18030)"))
 @_option(
+    "--errors",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help=N_("how problems are printed on standard error: text lines, or a JSON list"),
+)
+@_option(
     "--jobs",
     "-j",
     type=click.IntRange(1, None),
@@ -380,6 +394,7 @@ def evaluate(
     output: str | None,
     explain_people: tuple[str, ...],
     encoding: str | None,
+    errors: str,
     jobs: int | None,
 ) -> None:
     from engine.evaluation.fold import paused_gc
@@ -412,11 +427,12 @@ def evaluate(
             explain_people,
             encoding,
             progress,
+            errors,
         )
 
 
 def _evaluate(
-    policy_path, events, roster, as_of, fmt, output, explain_people, encoding, progress
+    policy_path, events, roster, as_of, fmt, output, explain_people, encoding, progress, errors
 ) -> None:
     from engine import api
     from engine.report.formats import render
@@ -459,7 +475,7 @@ def _evaluate(
     except PolicyctlError as exc:
         if progress:
             click.echo("", err=True)
-        _fail(exc)
+        _fail(exc, errors)
     if progress:
         click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
     if explain_people:

@@ -243,3 +243,32 @@ def test_the_compiled_catalogue_ships_as_package_data():
     text = (ROOT / "pyproject.toml").read_text("utf-8")
     assert '"engine.i18n" = ["locale/*/LC_MESSAGES/*.mo"]' in text
     assert (ROOT / "engine/i18n/locale/zh_CN/LC_MESSAGES/policyctl.mo").exists()
+
+
+# -- small things a real tool has (issue 15 §6) ------------------------------------
+
+
+def test_errors_json_for_pipelines():
+    args = ["evaluate", "--policy", JINING, "--events", str(FIX / "policies" / "source.txt")]
+    for lang in ("en", "zh"):
+        r = CliRunner().invoke(cli, ["--lang", lang, *args, "--errors", "json"])
+        assert r.exit_code == 1 and r.stdout == ""
+        problems = json.loads(r.stderr)
+        assert {p["code"] for p in problems} == {"column"}
+        assert all({"severity", "code", "message", "file", "line"} <= set(p) for p in problems)
+
+
+def test_readme_documents_exit_codes_and_completion():
+    readme = (ROOT / "README.md").read_text("utf-8")
+    for code in ("| 0 |", "| 1 |", "| 2 |", "| 70 |", "| 130 |"):
+        assert code in readme
+    assert "_POLICYCTL_COMPLETE=bash_source policyctl" in readme
+    from click.shell_completion import BashComplete
+
+    # the documented variable is the one click's completion answers to
+    assert BashComplete(cli, {}, "policyctl", "_POLICYCTL_COMPLETE").source()
+
+
+def test_license_is_mit_as_pyproject_says():
+    assert (ROOT / "LICENSE").read_text("utf-8").startswith("MIT License")
+    assert 'license = {text = "MIT"}' in (ROOT / "pyproject.toml").read_text("utf-8")
