@@ -38,9 +38,9 @@ def _fail(exc: PolicyctlError, errors: str = "text") -> None:
     sys.exit(1)
 
 
-def _write(chunks: Iterable[str], output: str | None) -> None:
+def _write(chunks: Iterable[str], output: str | None, encoding: str | None = None) -> None:
     """Text chunks, to standard output or to a file (under a temporary name, renamed
-    once complete)."""
+    once complete), in UTF-8 unless `encoding` says otherwise."""
 
     def put(f) -> None:
         for c in chunks:
@@ -48,6 +48,11 @@ def _write(chunks: Iterable[str], output: str | None) -> None:
         f.flush()
 
     if output is None or output == "-":
+        if encoding and not _is_utf8(encoding):
+            for c in chunks:
+                sys.stdout.buffer.write(c.encode(encoding))
+            sys.stdout.flush()
+            return
         put(sys.stdout)
         return
     target = Path(output)
@@ -56,12 +61,44 @@ def _write(chunks: Iterable[str], output: str | None) -> None:
         # mkstemp makes the file readable by its owner only; the report gets the mode
         # any new file would (or keeps the one it replaces)
         os.chmod(tmp, _mode_of(target))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        with os.fdopen(fd, "w", encoding=encoding or "utf-8", newline="") as f:
             put(f)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _check_encoding(value: str | None) -> str | None:
+    import codecs
+
+    if value is not None:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise click.BadParameter(
+                _("`{encoding}` is not an encoding (e.g. utf-8, utf-8-sig, gb18030)").format(
+                    encoding=value
+                )
+            ) from None
+    return value
+
+
+def _is_utf8(encoding: str) -> bool:
+    import codecs
+
+    return codecs.lookup(encoding).name == "utf-8"
+
+
+def _output_encoding(fmt: str, output: str | None, chosen: str | None) -> str | None:
+    """CSV that Excel on Chinese Windows opens correctly: a `.csv` file gets UTF-8 with a
+    byte-order mark (without one Excel reads it as GBK and 张三 shows as 寮犱笁); a pipe
+    gets plain UTF-8, which programs expect. `--output-encoding` overrides both."""
+    if chosen:
+        return chosen
+    if fmt == "csv" and output and output != "-" and output.lower().endswith(".csv"):
+        return "utf-8-sig"
+    return None
 
 
 def _mode_of(target: Path) -> int:
@@ -371,6 +408,16 @@ def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
 )
 @_option("--encoding", default=None, help=N_("CSV encoding (default: UTF-8, else GB18030)"))
 @_option(
+    "--output-encoding",
+    default=None,
+    callback=lambda ctx, param, value: _check_encoding(value),
+    metavar="ENCODING",
+    help=N_(
+        "encoding of the report (default: UTF-8; a .csv file: UTF-8 with a BOM, "
+        "which Excel needs; e.g. gb18030)"
+    ),
+)
+@_option(
     "--errors",
     type=click.Choice(["text", "json"]),
     default="text",
@@ -394,6 +441,7 @@ def evaluate(
     output: str | None,
     explain_people: tuple[str, ...],
     encoding: str | None,
+    output_encoding: str | None,
     errors: str,
     jobs: int | None,
 ) -> None:
@@ -428,11 +476,22 @@ def evaluate(
             encoding,
             progress,
             errors,
+            output_encoding,
         )
 
 
 def _evaluate(
-    policy_path, events, roster, as_of, fmt, output, explain_people, encoding, progress, errors
+    policy_path,
+    events,
+    roster,
+    as_of,
+    fmt,
+    output,
+    explain_people,
+    encoding,
+    progress,
+    errors,
+    output_encoding=None,
 ) -> None:
     from engine import api
     from engine.report.formats import render
@@ -467,11 +526,18 @@ def _evaluate(
         _known_people(outcome, explain_people)
         for w in outcome.warnings():
             click.echo(_("warning: {message}").format(message=w), err=True)
+        out_enc = _output_encoding(fmt, output, output_encoding)
         if to_file:
-            _write(chunks, output)  # to a temporary name, renamed only when complete
+            _write(chunks, output, out_enc)  # to a temporary name, renamed only when complete
+            if fmt == "csv":  # the institutions beside it: people.csv -> people.institutions.csv
+                from engine.report.formats import institutions_csv
+
+                beside = Path(output)
+                beside = beside.with_name(f"{beside.stem}.institutions{beside.suffix or '.csv'}")
+                _write([institutions_csv(outcome)], str(beside), out_enc)
         elif not explain_people:
             report = list(chunks)  # standard output cannot be taken back: no partial report
-            _write(report, None)
+            _write(report, None, out_enc)
     except PolicyctlError as exc:
         if progress:
             click.echo("", err=True)

@@ -202,9 +202,9 @@ def test_csv_rows_split_a_year_at_a_reinstatement(tmp_path):
     rows = res.stdout.strip().splitlines()[1:]
     assert rows == [
         "P,awaiting_reapplication,2022-11-01,2022,1,40,60,terminate,1,"
-        "terminate 2022-01-10; ban 2022-01-10..2022-07-09",
+        "terminate 2022-01-10; ban 2022-01-10..2022-07-09,第十七条; 第十九条",
         "P,awaiting_reapplication,2022-11-01,2022,2,20,80,suspend-3m,1,"
-        "reinstate 2022-07-10; suspend 2022-08-01..2022-10-31",
+        "reinstate 2022-07-10; suspend 2022-08-01..2022-10-31,第十九条; 第十七条",
     ]
 
 
@@ -570,3 +570,27 @@ def test_a_report_file_has_the_mode_any_new_file_would(tmp_path):
         assert out.stat().st_mode & 0o777 == 0o640
     finally:
         os.umask(old)
+
+
+def test_csv_file_has_a_bom_for_excel_a_pipe_none_and_institutions_beside(tmp_path):
+    """Issue 15 §3: Excel on Chinese Windows reads a CSV without a BOM as GBK."""
+    out = tmp_path / "report.csv"
+    res = _evaluate("--format", "csv", "-o", str(out))
+    assert res.exit_code == 0, res.output
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    p1 = next(r for r in rows if r["person"] == "P1")
+    assert p1["articles"] == "五(一); 五(一); 五(二)"  # one article per action, in order
+    inst = tmp_path / "report.institutions.csv"
+    irows = list(csv.DictReader(io.StringIO(inst.read_bytes().decode("utf-8-sig"))))
+    assert [r["institution"] for r in irows][:1] == ["H1"]
+    assert irows[0]["staff"] == "2" and irows[0]["articles"]
+    piped = _evaluate("--format", "csv")
+    assert not piped.stdout_bytes.startswith(b"\xef\xbb\xbf")
+    gb = tmp_path / "gb.csv"
+    res = _evaluate("--format", "csv", "-o", str(gb), "--output-encoding", "gb18030")
+    assert res.exit_code == 0
+    assert "五(一)" in gb.read_bytes().decode("gb18030")
+    bad = _evaluate("--format", "csv", "--output-encoding", "klingon")
+    assert bad.exit_code == 2 and "klingon" in bad.output

@@ -58,7 +58,7 @@ def people_text(people: list[PersonOutcome], fmt: str) -> str:
     for p in people:
         base = [p.person, p.status, plain(p.reapply_from) or ""]
         if not p.cycles:
-            w.writerow(base + ["", "", "", "", "", "", ""])
+            w.writerow(base + ["", "", "", "", "", "", "", ""])
         # registration r began on the (r-1)-th reinstatement: a year's actions go to the
         # registration that was running on their day
         began = [a.start for a in p.actions if a.action == "reinstate"]
@@ -67,11 +67,12 @@ def people_text(people: list[PersonOutcome], fmt: str) -> str:
             hi = c.end
             if c.registration - 1 < len(began) and began[c.registration - 1] <= c.end:
                 hi = min(hi, began[c.registration - 1] - _dt.timedelta(days=1))
+            mine = [a for a in p.actions if a.start and lo <= a.start <= hi]
             acts = "; ".join(
                 f"{a.action} {plain(a.start)}" + (f"..{plain(a.end)}" if a.end else "")
-                for a in p.actions
-                if a.start and lo <= a.start <= hi
+                for a in mine
             )
+            cites = "; ".join(a.cite or "" for a in mine)
             w.writerow(
                 base
                 + [
@@ -82,8 +83,36 @@ def people_text(people: list[PersonOutcome], fmt: str) -> str:
                     c.tier or "",
                     c.violations,
                     acts,
+                    cites,
                 ]
             )
+    return buf.getvalue()
+
+
+INSTITUTION_CSV_COLUMNS = ["institution", "period", "staff", "sanctioned", "actions", "articles"]
+
+
+def institutions_csv(outcome: Outcome) -> str:
+    """The institutions of a CSV report, as a CSV of their own (one row per institution
+    and period): what the staff's sanctions bring on each, with the article of each."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(INSTITUTION_CSV_COLUMNS)
+    for i in outcome.institutions:
+        acts = "; ".join(
+            f"{a.action} {plain(a.start)}" + (f"..{plain(a.end)}" if a.end else "")
+            for a in i.actions
+        )
+        w.writerow(
+            [
+                i.institution,
+                i.period,
+                i.staff,
+                i.sanctioned,
+                acts,
+                "; ".join(a.cite or "" for a in i.actions),
+            ]
+        )
     return buf.getvalue()
 
 
@@ -339,6 +368,7 @@ CSV_COLUMNS = [
     "tier",
     "violations",
     "actions",
+    "articles",  # the article of each action, in the same order, `; ` between
 ]
 
 
