@@ -93,6 +93,8 @@ def report_files(
     encoding: str | None = None,
     progress: Callable[[int, str], None] | None = None,
     keep: list | None = None,
+    everyone: bool = False,
+    width: int | None = None,
 ) -> tuple[Outcome, Iterator[str]]:
     """Evaluate and render a json, jsonl or csv report as it goes.
 
@@ -123,6 +125,22 @@ def report_files(
         if keep is not None:
             keep.append(evaluator)
 
+    if fmt == "table":  # counts kept, people let go a batch at a time (report/table.py)
+        from engine.report.table import TableSummary
+
+        def table() -> Iterator[str]:
+            summary = TableSummary(everyone)
+            finish = evaluator.finish_person
+            for start in range(0, len(codes), report.BATCH):
+                summary.add([finish(code)[0] for code in codes[start : start + report.BATCH]])
+                if progress:
+                    progress(min(start + report.BATCH, len(codes)), "people")
+            outcome.institutions = evaluator.judge_institutions(None)
+            if keep is not None:
+                keep.append(evaluator)
+            yield summary.render(outcome, width)
+
+        return outcome, table()
     return outcome, report.frame(outcome, fmt, people_runs())
 
 

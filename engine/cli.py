@@ -418,6 +418,12 @@ def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
     ),
 )
 @_option(
+    "--all",
+    "everyone",
+    is_flag=True,
+    help=N_("with --format table: list everyone, not only the people with a sanction"),
+)
+@_option(
     "--errors",
     type=click.Choice(["text", "json"]),
     default="text",
@@ -443,6 +449,7 @@ def evaluate(
     encoding: str | None,
     output_encoding: str | None,
     errors: str,
+    everyone: bool,
     jobs: int | None,
 ) -> None:
     from engine.evaluation.fold import paused_gc
@@ -477,7 +484,14 @@ def evaluate(
             progress,
             errors,
             output_encoding,
+            everyone,
         )
+
+
+def _longer_than_screen(chunks: list[str]) -> bool:
+    import shutil
+
+    return sum(c.count("\n") for c in chunks) > shutil.get_terminal_size().lines - 2
 
 
 def _evaluate(
@@ -492,6 +506,7 @@ def _evaluate(
     progress,
     errors,
     output_encoding=None,
+    everyone=False,
 ) -> None:
     from engine import api
     from engine.report.formats import render
@@ -501,7 +516,23 @@ def _evaluate(
         _intervals(policy_path, events, roster, as_of, output, encoding)
         return
     try:
-        if explain_people or fmt == "table":
+        on_terminal = not to_file and sys.stdout.isatty()
+        if fmt == "table" and not explain_people:  # counts kept, people let go as they go
+            import shutil
+
+            outcome, chunks = api.report_files(
+                policy_path,
+                events,
+                roster,
+                as_of,
+                fmt,
+                encoding=encoding,
+                progress=progress,
+                keep=_UNFREED,
+                everyone=everyone,
+                width=shutil.get_terminal_size().columns if on_terminal else None,
+            )
+        elif explain_people:
             outcome = api.evaluate_files(
                 policy_path,
                 events,
@@ -537,7 +568,10 @@ def _evaluate(
                 _write([institutions_csv(outcome)], str(beside), out_enc)
         elif not explain_people:
             report = list(chunks)  # standard output cannot be taken back: no partial report
-            _write(report, None, out_enc)
+            if fmt == "table" and on_terminal and _longer_than_screen(report):
+                click.echo_via_pager("".join(report))
+            else:
+                _write(report, None, out_enc)
     except PolicyctlError as exc:
         if progress:
             click.echo("", err=True)

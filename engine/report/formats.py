@@ -13,7 +13,6 @@ import csv
 import datetime as _dt
 import io
 import json
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
@@ -37,6 +36,8 @@ _dump: Callable[[Any], str] = json.JSONEncoder(
 def render(outcome: Outcome, fmt: str) -> Iterator[str]:
     """The report as chunks of text, in order."""
     if fmt == "table":
+        from engine.report.table import table
+
         yield table(outcome)
         return
     if fmt not in FORMATS:  # the CLI only offers FORMATS
@@ -370,58 +371,3 @@ CSV_COLUMNS = [
     "actions",
     "articles",  # the article of each action, in the same order, `; ` between
 ]
-
-
-def table(outcome: Outcome) -> str:
-    """A summary for the terminal: counts by status and by tier, then who was sanctioned."""
-    lines = [
-        f"policy {outcome.policy_id} {outcome.policy_version}, as of {outcome.as_of}",
-        f"{len(outcome.people)} people",
-    ]
-    status = Counter(p.status for p in outcome.people)
-    lines.append("")
-    lines.append("status                    people")
-    for s in ("active", "suspended", "awaiting_reapplication", "terminated"):
-        lines.append(f"{s:<24}{status.get(s, 0):>8}")
-    tiers: Counter = Counter()
-    periods = set()
-    for p in outcome.people:
-        for c in p.cycles:
-            tiers[(c.period, c.tier or "-")] += 1
-            periods.add(c.period)
-    if periods:
-        lines.append("")
-        lines.append("period      tier                      people")
-        for (period, tier), n in sorted(tiers.items()):
-            lines.append(f"{period:<12}{tier:<24}{n:>8}")
-    sanctioned = [
-        p
-        for p in outcome.people
-        if any(a.action in ("suspend", "terminate") and a.source != "cascade" for a in p.actions)
-    ]
-    if sanctioned:
-        lines.append("")
-        lines.append(f"sanctioned ({len(sanctioned)})")
-        lines.append(f"{'person':<12}{'status':<24}{'reapply from':<14}actions")
-        shown = sanctioned[:50]
-        for p in shown:
-            acts = ", ".join(
-                f"{a.action} {plain(a.start)}"
-                for a in p.actions
-                if a.action in ("interview", "suspend", "terminate", "refer")
-            )
-            lines.append(
-                f"{p.person:<12}{p.status:<24}{str(plain(p.reapply_from) or '-'):<14}{acts}"
-            )
-        if len(sanctioned) > len(shown):
-            lines.append(f"... and {len(sanctioned) - len(shown)} more (use --format csv)")
-    inst = [i for i in outcome.institutions if i.actions]
-    if inst:
-        lines.append("")
-        lines.append("institutions")
-        for i in inst:
-            acts = ", ".join(f"{a.action} {plain(a.start)}" for a in i.actions)
-            lines.append(
-                f"{i.institution:<10}{i.period:<8}{i.sanctioned}/{i.staff} sanctioned  {acts}"
-            )
-    return "\n".join(lines) + "\n"
