@@ -390,7 +390,7 @@ def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
 @_option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "jsonl", "csv", "table", "intervals"]),
+    type=click.Choice(["json", "jsonl", "csv", "table", "xlsx", "intervals"]),
     default="json",
     show_default=True,
     help=N_(
@@ -488,6 +488,22 @@ def evaluate(
         )
 
 
+def _write_xlsx(outcome, output: str) -> None:
+    """The workbook, under a temporary name renamed once complete (as _write does)."""
+    from engine.report.xlsx import write_xlsx
+
+    target = Path(output)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".xlsx", dir=target.parent or ".")
+    os.close(fd)
+    try:
+        write_xlsx(outcome, tmp)
+        os.chmod(tmp, _mode_of(target))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def _longer_than_screen(chunks: list[str]) -> bool:
     import shutil
 
@@ -515,6 +531,10 @@ def _evaluate(
     if fmt == "intervals" and not explain_people:
         _intervals(policy_path, events, roster, as_of, output, encoding)
         return
+    if fmt == "xlsx" and not to_file:
+        raise click.UsageError(
+            _("--format xlsx writes a workbook: give it a file with --output (-o report.xlsx)")
+        )
     try:
         on_terminal = not to_file and sys.stdout.isatty()
         if fmt == "table" and not explain_people:  # counts kept, people let go as they go
@@ -532,7 +552,7 @@ def _evaluate(
                 everyone=everyone,
                 width=shutil.get_terminal_size().columns if on_terminal else None,
             )
-        elif explain_people:
+        elif explain_people or fmt == "xlsx":
             outcome = api.evaluate_files(
                 policy_path,
                 events,
@@ -542,7 +562,7 @@ def _evaluate(
                 encoding=encoding,
                 progress=progress,
             )
-            chunks = render(outcome, fmt)
+            chunks = render(outcome, fmt) if fmt != "xlsx" else iter(())
         else:  # folded and written as it goes
             outcome, chunks = api.report_files(
                 policy_path,
@@ -558,7 +578,9 @@ def _evaluate(
         for w in outcome.warnings():
             click.echo(_("warning: {message}").format(message=w), err=True)
         out_enc = _output_encoding(fmt, output, output_encoding)
-        if to_file:
+        if fmt == "xlsx":
+            _write_xlsx(outcome, output)
+        elif to_file:
             _write(chunks, output, out_enc)  # to a temporary name, renamed only when complete
             if fmt == "csv":  # the institutions beside it: people.csv -> people.institutions.csv
                 from engine.report.formats import institutions_csv
