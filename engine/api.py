@@ -134,7 +134,7 @@ def report_files(
             for start in range(0, len(codes), report.BATCH):
                 summary.add([finish(code)[0] for code in codes[start : start + report.BATCH]])
                 if progress:
-                    progress(min(start + report.BATCH, len(codes)), "people")
+                    progress(min(start + report.BATCH, len(codes)), "people", len(codes))
             outcome.institutions = evaluator.judge_institutions(None)
             if keep is not None:
                 keep.append(evaluator)

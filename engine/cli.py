@@ -463,11 +463,9 @@ def evaluate(
             ),
             err=True,
         )
-    progress = None
-    if sys.stderr.isatty() and not os.environ.get("CI"):
+    from engine.report import progress as bars
 
-        def progress(n: int, what: str) -> None:
-            click.echo(f"\r  {n:,} {what}" + " " * 10, err=True, nl=False)
+    progress = bars.Bar() if bars.wanted() else None
 
     # a short-lived process: see paused_gc (engine/evaluation/fold.py); the console script
     # never resumes it
@@ -502,6 +500,11 @@ def _write_xlsx(outcome, output: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _warn(warnings: list[str]) -> None:
+    for w in warnings:
+        click.echo(_("warning: {message}").format(message=w), err=True)
 
 
 def _longer_than_screen(chunks: list[str]) -> bool:
@@ -575,8 +578,9 @@ def _evaluate(
                 keep=_UNFREED,
             )
         _known_people(outcome, explain_people)
-        for w in outcome.warnings():
-            click.echo(_("warning: {message}").format(message=w), err=True)
+        warnings = outcome.warnings()
+        if not progress:
+            _warn(warnings)
         out_enc = _output_encoding(fmt, output, output_encoding)
         if fmt == "xlsx":
             _write_xlsx(outcome, output)
@@ -596,10 +600,11 @@ def _evaluate(
                 _write(report, None, out_enc)
     except PolicyctlError as exc:
         if progress:
-            click.echo("", err=True)
+            progress.stop()
         _fail(exc, errors)
-    if progress:
-        click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+    if progress:  # the bar done, the warnings below it
+        progress.stop()
+        _warn(warnings)
     if explain_people:
         from engine.report.explain import explain
 

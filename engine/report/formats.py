@@ -142,7 +142,7 @@ def people_runs(
         else:
             yield people_text([finish(code)[0] for code in chunk], fmt)
         if progress:
-            progress(start + len(chunk), "people")
+            progress(start + len(chunk), "people", len(codes))
 
 
 BATCH = 2000  # people finished and rendered at a time
