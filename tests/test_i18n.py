@@ -272,3 +272,16 @@ def test_readme_documents_exit_codes_and_completion():
 def test_license_is_mit_as_pyproject_says():
     assert (ROOT / "LICENSE").read_text("utf-8").startswith("MIT License")
     assert 'license = {text = "MIT"}' in (ROOT / "pyproject.toml").read_text("utf-8")
+
+
+def test_chinese_readme_has_the_same_quick_start():
+    def quick_start(text: str, heading: str) -> list[str]:
+        part = text.split(heading, 1)[1]
+        blocks = re.findall(r"```sh\n(.*?)```", part, re.S)
+        return [b.strip() for b in blocks[:2]]
+
+    en = (ROOT / "README.md").read_text("utf-8")
+    zh = (ROOT / "README.zh-CN.md").read_text("utf-8")
+    assert quick_start(zh, "## 快速开始") == quick_start(en, "## Quick start")
+    for term in ("扣分", "记分周期", "约谈", "中止", "解除", "重新申请"):
+        assert term in zh
