@@ -37,7 +37,7 @@ def schema_diagnostics(doc: Document) -> list[Diagnostic]:
     """Every structural problem in the document, in file order."""
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(policy_schema())
+    validator = jsonschema.Draft7Validator(policy_schema())
     out: list[tuple[tuple[int, int], Diagnostic]] = []
     seen: set[tuple] = set()
     for error in validator.iter_errors(doc.data):
