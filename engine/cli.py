@@ -612,6 +612,34 @@ def _evaluate(
             click.echo(explain(outcome, person))
 
 
+@cli.command(
+    "init",
+    help=N_(
+        "Start a new city: a commented skeleton policy, a placeholder for the regulation's "
+        "text and a first scenario test, under policies/."
+        "\n\nPaste the regulation into policies/sources/CITY.txt, then `policyctl validate "
+        "policies/CITY.yaml` and `policyctl test policies/tests/CITY`."
+    ),
+)
+@click.argument("city")
+@_option(
+    "--dir",
+    "root",
+    default=".",
+    type=click.Path(file_okay=False),
+    help=N_("the project folder (default: the current one)"),
+)
+def init_command(city: str, root: str) -> None:
+    from engine.policy.skeleton import init
+
+    try:
+        written = init(city, root)
+    except PolicyctlError as exc:
+        _fail(exc)
+    for path in written:
+        click.echo(_("wrote {path}").format(path=path))
+
+
 def _known_people(outcome, people: tuple[str, ...]) -> None:
     """`--explain` of someone with no events who is not on the roster is a mistake
     (most likely a typing one): say so, with the nearest known person, before any output."""

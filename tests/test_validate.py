@@ -115,3 +115,37 @@ def test_alias_bomb_is_bounded(tmp_path):
     p.write_text("\n".join(lines) + "\n", "utf-8")
     _, diags = check_policy(p)
     assert diags[0].code == "yaml-size"
+
+
+def test_init_writes_a_skeleton_that_validates_once_the_source_is_pasted(tmp_path):
+    """Issue 15 §5: `policyctl init CITY` writes a commented skeleton policy, a source
+    placeholder and a first test file; with the regulation's text pasted in, the policy
+    validates (warnings only: the hash to record, the item text to quote) and the test
+    passes."""
+    from click.testing import CliRunner
+
+    from engine.cli import cli
+
+    r = CliRunner().invoke(cli, ["init", "tai-an", "--dir", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    policy = tmp_path / "policies" / "tai-an.yaml"
+    source = tmp_path / "policies" / "sources" / "tai-an.txt"
+    test = tmp_path / "policies" / "tests" / "tai-an" / "first.yaml"
+    assert policy.exists() and source.exists() and test.exists()
+    text = policy.read_text("utf-8")
+    assert text.startswith("# yaml-language-server: $schema=") and "# " in text.split("\n")[2]
+    source.write_text(
+        "泰安市医疗保障定点医药机构医保支付资格相关人员管理办法\n第一条 ……\n", "utf-8"
+    )
+    v = CliRunner().invoke(cli, ["validate", str(policy)])
+    assert v.exit_code == 0, v.output
+    assert "warning[source-hash]" in v.output and "sha256: " in v.output
+    t = CliRunner().invoke(cli, ["test", str(test.parent)])
+    assert t.exit_code == 0 and "1 passed, 0 failed" in t.output
+    again = CliRunner().invoke(cli, ["init", "tai-an", "--dir", str(tmp_path)])
+    assert again.exit_code == 1 and "error[init]" in again.output  # never overwrites
+    bad = CliRunner().invoke(cli, ["init", "Tai An", "--dir", str(tmp_path)])
+    assert bad.exit_code == 1 and "error[init]" in bad.output
+    zh = CliRunner().invoke(cli, ["--lang", "zh", "init", "jinan", "--dir", str(tmp_path)])
+    assert zh.exit_code == 0
+    assert "逐条按规章" in (tmp_path / "policies" / "jinan.yaml").read_text("utf-8")

@@ -830,7 +830,19 @@ def _provenance(policy: Policy, doc: Document) -> list[Diagnostic]:
         ]
     out: list[Diagnostic] = []
     actual = provenance.sha256_of(path)
-    if actual != policy.source_sha256.lower():
+    if policy.source_sha256 == "pending":  # a new policy (policyctl init): not yet recorded
+        out.append(
+            Diagnostic(
+                "source-hash",
+                _("the SHA-256 of `{source_file}` is not recorded yet").format(
+                    source_file=policy.source_file
+                ),
+                doc.span(("source", "sha256")),
+                _("once the source text is final, write `sha256: {actual}`").format(actual=actual),
+                "warning",
+            )
+        )
+    elif actual != policy.source_sha256.lower():
         out.append(
             Diagnostic(
                 "source-hash",
