@@ -149,3 +149,38 @@ def test_init_writes_a_skeleton_that_validates_once_the_source_is_pasted(tmp_pat
     zh = CliRunner().invoke(cli, ["--lang", "zh", "init", "jinan", "--dir", str(tmp_path)])
     assert zh.exit_code == 0
     assert "逐条按规章" in (tmp_path / "policies" / "jinan.yaml").read_text("utf-8")
+
+
+def test_a_provenance_mismatch_shows_the_closest_passage_and_what_differs(tmp_path):
+    """Issue 15 §5. source.txt line 2: 第二条 迟到的，扣1分。早退的，扣3分。 The fixture quotes
+    A2 as 早走的: the passage is 早退的 on line 2, and 走 stands where the source has 退."""
+    from engine import i18n
+    from engine.policy.loader import check_policy
+
+    path = str(FIX / "provenance.yaml")
+    for lang, words in (
+        (
+            "en",
+            "closest passage, source.txt line 2: 「早退的」; "
+            "differs: `走` where the source has `退`",
+        ),
+        ("zh", "最接近的原文：source.txt 第 2 行「早退的」；不同之处：引文为 `走`，原文为 `退`"),
+    ):
+        with i18n.using(lang):
+            _policy, diags = check_policy(path)
+        (d,) = [d for d in diags if d.code == "provenance"]
+        assert words in d.hint, d.hint
+
+
+def test_closest_passage_in_a_real_source():
+    from engine.policy.provenance import closest
+
+    src = (ROOT / "policies" / "sources" / "jining-2024.txt").read_text("utf-8")
+    # 四(一)4 串换药品、耗材、诊疗项目和服务设施的 — quoted with 设备 for 设施
+    line, passage, diffs = closest("串换药品、耗材、诊疗项目和服务设备的", src)
+    assert passage == "串换药品、耗材、诊疗项目和服务设施的" and diffs == [("备", "施")]
+    assert "串换药品" in src.split("\n")[line - 1]
+    # a words left out: the source's words are shown
+    _line, _p, diffs = closest("诱导、协助参保人员倒卖药品,接受返还现金或者获得其他非法利益的", src)
+    assert diffs == [("", "、实物")]
+    assert closest("完全无关的句子", src) is None

@@ -854,7 +854,8 @@ def _provenance(policy: Policy, doc: Document) -> list[Diagnostic]:
             )
         )
     try:
-        text = provenance.normalise_source(path.read_text("utf-8"))
+        raw = path.read_text("utf-8")
+        text = provenance.normalise_source(raw)
     except (OSError, UnicodeDecodeError):
         return out + [Diagnostic("source", _("source text is not readable UTF-8"), sspan)]
     for key in ("items", "credits"):
@@ -881,10 +882,7 @@ def _provenance(policy: Policy, doc: Document) -> list[Diagnostic]:
                             it=it["code"], source_file=policy.source_file
                         ),
                         doc.span((key, i, "text")),
-                        _(
-                            "quote the regulation exactly; only line breaks, spaces and "
-                            "full-width forms may differ"
-                        ),
+                        _closest_hint(it["text"], raw, policy.source_file),
                     )
                 )
     for i, cr in enumerate(doc.data.get("claims") or []):
@@ -910,3 +908,24 @@ def _provenance(policy: Policy, doc: Document) -> list[Diagnostic]:
                 )
             )
     return out
+
+
+def _closest_hint(quote: str, source: str, source_file: str) -> str:
+    """Where the quote most likely comes from, and what differs, as a hint."""
+    found = provenance.closest(quote, source)
+    if found is None:
+        return _(
+            "quote the regulation exactly; only line breaks, spaces and full-width forms may differ"
+        )
+    line, passage, diffs = found
+    shown = "; ".join(
+        _("`{quote}` where the source has `{source}`").format(quote=a, source=b)
+        if a and b
+        else _("`{quote}` is not in the source").format(quote=a)
+        if a
+        else _("the source has `{source}` here").format(source=b)
+        for a, b in diffs[:4]
+    )
+    return _("closest passage, {file} line {line}: 「{passage}」; differs: {diffs}").format(
+        file=source_file, line=line, passage=passage, diffs=shown or "-"
+    )
