@@ -363,6 +363,38 @@ def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
         raise click.BadParameter(f"`{value}` is not a date (YYYY-MM-DD)") from None
 
 
+def _evaluation_inputs(command):
+    """The inputs of a command that evaluates a ledger as `evaluate` does (`evaluate`,
+    `report`): --policy, --events, --roster, --as-of, in that order in --help."""
+    for option in reversed(
+        [
+            _option(
+                "--policy",
+                "policy_path",
+                required=True,
+                multiple=True,
+                type=click.Path(),
+                help=N_("the policy YAML; several files, or a folder, for a regulation's versions"),
+            ),
+            _option(
+                "--events",
+                required=True,
+                help=N_("events file: .csv, .xlsx, .jsonl, or - for stdin"),
+            ),
+            _option("--roster", default=None, help=N_("roster file (person, institution, ...)")),
+            _option(
+                "--as-of",
+                "as_of",
+                callback=_parse_as_of,
+                default=None,
+                help=N_("the date to report status on (default: today)"),
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @cli.command(
     help=N_(
         "Evaluate a ledger of events under a policy.\n\nWith --explain and no --output, "
@@ -370,23 +402,7 @@ def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
         "to standard output."
     )
 )
-@_option(
-    "--policy",
-    "policy_path",
-    required=True,
-    multiple=True,
-    type=click.Path(),
-    help=N_("the policy YAML; several files, or a folder, for a regulation's versions"),
-)
-@_option("--events", required=True, help=N_("events file: .csv, .xlsx, .jsonl, or - for stdin"))
-@_option("--roster", default=None, help=N_("roster file (person, institution, ...)"))
-@_option(
-    "--as-of",
-    "as_of",
-    callback=_parse_as_of,
-    default=None,
-    help=N_("the date to report status on (default: today)"),
-)
+@_evaluation_inputs
 @_option(
     "--format",
     "fmt",
@@ -802,23 +818,7 @@ def screen(
         "to A4. Its language is --lang's."
     ),
 )
-@_option(
-    "--policy",
-    "policy_path",
-    required=True,
-    multiple=True,
-    type=click.Path(),
-    help=N_("the policy YAML; several files, or a folder, for a regulation's versions"),
-)
-@_option("--events", required=True, help=N_("events file: .csv, .xlsx, .jsonl, or - for stdin"))
-@_option("--roster", default=None, help=N_("roster file (person, institution, ...)"))
-@_option(
-    "--as-of",
-    "as_of",
-    callback=_parse_as_of,
-    default=None,
-    help=N_("the date to report status on (default: today)"),
-)
+@_evaluation_inputs
 @_option(
     "--person",
     "people",
