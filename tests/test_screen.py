@@ -462,3 +462,22 @@ def test_validate_checks_a_claims_rule_quote_against_the_source(tmp_path):
     r = CliRunner().invoke(cli, ["validate", str(bad)])
     assert r.exit_code == 1
     assert "error[provenance]: the text of claims rule `chronic-over-7-days`" in r.stderr
+
+
+def test_diff_reports_a_changed_claims_rule(tmp_path):
+    # a claims rule edited (3 days -> 4 days) is a change `diff` shows, not "no changes"
+    import shutil
+
+    shutil.copytree(POLICIES / "sources", tmp_path / "sources")
+    text = (POLICIES / "zhanjiang.yaml").read_text("utf-8")
+    new = tmp_path / "zhanjiang.yaml"
+    changed = text.replace("days_supply > 3", "days_supply > 4")
+    assert changed != text
+    new.write_text(changed, "utf-8")
+    r = CliRunner().invoke(
+        cli, ["diff", str(POLICIES / "zhanjiang.yaml"), str(new), "--format", "json"]
+    )
+    assert r.exit_code == 1, r.output
+    doc = json.loads(r.stdout)
+    changes = [c for c in doc["changes"] if c["section"] == "claims"]
+    assert [(c["element"], c["field"]) for c in changes] == [("acute-over-3-days", "when")]

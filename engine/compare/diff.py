@@ -69,6 +69,7 @@ SECTIONS = (
     "institutions",
     "deadlines",
     "facts",
+    "claims",
     "provisions",
 )
 KINDS = ("added", "removed", "changed", "recoded")
@@ -241,6 +242,20 @@ def diff_policies(
         [("value", lambda f: _E(f.value))],
         lambda f: f.value.text,
         entity="fact",
+    )
+    d.keyed(
+        "claims",
+        old.claims,
+        new.claims,
+        "id",
+        [
+            ("when", lambda r: _E(r.when)),
+            ("then", lambda r: r.then),
+            ("text", lambda r: provenance.normalise(r.text)),
+            ("reason", lambda r: r.reason),
+        ],
+        lambda r: f"{r.when.text}: {r.then}",
+        entity="claims rule",
     )
     d.provisions()
     return PolicyDiff(old, new, d.out, items, credits)

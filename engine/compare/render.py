@@ -58,6 +58,7 @@ WORDS = {
     "institutions": N_("institutions"),
     "deadlines": N_("deadlines"),
     "facts": N_("facts"),
+    "claims": N_("claims"),
     "provisions": N_("provisions"),
     "added": N_("added"),
     "removed": N_("removed"),
