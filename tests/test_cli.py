@@ -202,10 +202,10 @@ def test_csv_rows_split_a_year_at_a_reinstatement(tmp_path):
     rows = res.stdout.strip().splitlines()[1:]
     assert rows == [
         "P,awaiting_reapplication,2022-11-01,2022,1,40,60,terminate,1,"
-        "terminate 2022-01-10; ban 2022-01-10..2022-07-09,第十七条; 第十九条",
+        "terminate 2022-01-10; ban 2022-01-10..2022-07-09,第十七条; 第十九条,suspend-6m,10",
         "P,awaiting_reapplication,2022-11-01,2022,2,20,80,suspend-3m,1,"
-        "reinstate 2022-07-10; suspend 2022-08-01..2022-10-31,第十九条; 第十七条",
-    ]
+        "reinstate 2022-07-10; suspend 2022-08-01..2022-10-31,第十九条; 第十七条,suspend-6m,10",
+    ]  # the next band on each of the person's rows: 6 months at 30 deducted, 10 away
 
 
 def _no_whole_read(monkeypatch):

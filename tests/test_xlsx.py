@@ -74,3 +74,15 @@ def test_xlsx_needs_a_file():
     args = ["evaluate", "--policy", str(ROOT / "policies" / "jining.yaml"), "--events"]
     r = CliRunner().invoke(cli, [*args, str(FIX / "events.csv"), "--format", "xlsx"])
     assert r.exit_code == 2 and "--output" in r.output
+
+
+def test_people_carry_their_next_band(tmp_path):
+    """Nobody in the golden ledger has a finding in 2025, the as-of year: each starts it
+    at 0, an interview 5 points away (Jining 五(一)), as evaluate's JSON says."""
+    people = _records(_workbook(tmp_path)["People"])
+    assert {(p["person"], p["next band"], p["points away"]) for p in people} == {
+        ("P1", "interview", 5),
+        ("P2", "interview", 5),
+        ("P3", "interview", 5),
+        ("P4", "interview", 5),
+    }

@@ -33,6 +33,7 @@ from engine.errors import EVAL_ERRORS, BadValue, Diagnostic, EvaluationError, Sp
 from engine.evaluation.deadlines import Deadlines
 from engine.evaluation.institutions import InstitutionTracker
 from engine.evaluation.outcome import ActionRec, CycleOut, Outcome, PersonOutcome, Step
+from engine.evaluation.outlook import Outlook
 from engine.evaluation.points import Act, Points
 from engine.evaluation.sanctions import Sanctions
 from engine.evaluation.state import CycleState, PersonState, Violation
@@ -122,6 +123,7 @@ class Evaluator(Sanctions):
             for reads in [person_reads(f.value)]
         ]
         self.fact_memo: dict[tuple, Any] = {}
+        self.outlook = Outlook(policy, as_of)  # each person's next band, when finished
         self.deadlines = Deadlines(policy)
         self.institutions = InstitutionTracker(policy) if ledger.roster else None
         self.inst_list: list[Event] = []
@@ -232,11 +234,12 @@ class Evaluator(Sanctions):
         """A person's outcome as a plain tuple, for a report that only writes it out
         (report.PersonJson.row); their state is let go.
 
-        (code, status, cycles, actions, reapply_from, reapplications, facts, sites),
-        each cycle a tuple (period, deducted, score, tier, violations, credited,
-        registration). Why not `finish_person`: its dataclasses are half the time of
-        finishing a province's people, and a report made as it goes throws them away
-        at once. The two give the same values (tests/test_report.py).
+        (code, status, cycles, actions, reapply_from, reapplications, facts, sites,
+        next_band), each cycle a tuple (period, deducted, score, tier, violations,
+        credited, registration), next_band a pair (tier id, points away) or None.
+        Why not `finish_person`: its dataclasses are half the time of finishing a
+        province's people, and a report made as it goes throws them away at once.
+        The two give the same values (tests/test_report.py).
         """
         st = self.take(code)
         status, reapply_from, actions, facts = self.settle(st)
@@ -254,6 +257,8 @@ class Evaluator(Sanctions):
             for c in st.records
             if c.touched
         ]
+        last = cycles[-1] if cycles else None
+        nb = self.outlook.next_band(status, None if last is None else (last[0], last[1], last[3]))
         return (
             st.code,
             status,
@@ -263,6 +268,7 @@ class Evaluator(Sanctions):
             st.reapplications,
             facts,
             st.person.institutions,
+            None if nb is None else nb.pair,
         )
 
     def take(self, code: str) -> PersonState:
@@ -726,6 +732,10 @@ class Evaluator(Sanctions):
             for c in st.records
             if c.touched
         ]
+        last = cycles[-1] if cycles else None
+        nb = self.outlook.next_band(
+            status, None if last is None else (last.period, last.deducted, last.tier)
+        )
         return PersonOutcome(
             st.code,
             status,
@@ -735,6 +745,7 @@ class Evaluator(Sanctions):
             list(st.reapplications),
             facts,
             list(st.person.institutions),
+            None if nb is None else nb.pair,
         )
 
     def settle(self, st: PersonState) -> tuple[str, Any, list[ActionRec], dict[str, Any]]:

@@ -44,6 +44,11 @@ def num(value: Any) -> Any:
     return value if type(value) is int else plain(value)
 
 
+def next_band_dict(nb: tuple[str, Any] | None) -> dict | None:
+    """`{"tier": "suspend-3m", "points_away": 2}`, or None."""
+    return None if nb is None else {"tier": nb[0], "points_away": num(nb[1])}
+
+
 @dataclass(slots=True)
 class ActionRec:
     """One action taken against a person (or an institution)."""
@@ -124,6 +129,9 @@ class PersonOutcome:
     reapplications: list[dict] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
     institutions: list[str] = field(default_factory=list)
+    # the band the next deductions would fire and how far it is, (tier id, points), or
+    # None (terminated, or no harsher band left): evaluation/outlook.py
+    next_band: tuple[str, Any] | None = None
 
     def as_dict(self) -> dict:
         d: dict[str, Any] = {
@@ -132,6 +140,7 @@ class PersonOutcome:
             "cycles": [c.as_dict() for c in self.cycles],
             "actions": [a.as_dict() for a in self.actions],
             "reapply_from": plain(self.reapply_from),
+            "next_band": next_band_dict(self.next_band),
         }
         if self.reapplications:
             d["reapplications"] = [{k: plain(v) for k, v in r.items()} for r in self.reapplications]

@@ -38,10 +38,10 @@ class NextBand(NamedTuple):
     tier: Tier
     points_away: Any  # a number of points (int, or an exact Fraction)
 
-    def as_dict(self) -> dict:
-        from engine.evaluation.outcome import num
-
-        return {"tier": self.tier.id, "points_away": num(self.points_away)}
+    @property
+    def pair(self) -> tuple[str, Any]:
+        """(tier id, points away): what an outcome keeps (PersonOutcome.next_band)."""
+        return self.tier.id, self.points_away
 
 
 class Outlook:
@@ -63,11 +63,11 @@ class Outlook:
             if step is None or (self.cap is not None and step > self.cap):
                 continue
             self.steps.append((i, t, step))
+        self.memo: dict[tuple | None, NextBand | None] = {}
 
-    def current(self, cycles: list[tuple[str, Any, str | None]]) -> tuple[Any, int]:
+    def current(self, last: tuple[str, Any, str | None] | None) -> tuple[Any, int]:
         """(total, rank of the harshest band fired) in the as-of cycle, from a person's
-        cycle records (period, deducted, tier) in order, the last registration last."""
-        last = cycles[-1] if cycles else None
+        last cycle record (period, deducted, tier), or None if they have none."""
         if last is not None and last[0] == self.period:
             return last[1], self.rank.get(last[2], -1) if last[2] else -1
         if last is None:
@@ -76,12 +76,25 @@ class Outlook:
         fired = -1 if self.resets_tiers or not last[2] else self.rank.get(last[2], -1)
         return total, fired
 
-    def next_band(self, status: str, cycles: list[tuple[str, Any, str | None]]) -> NextBand | None:
-        """The next band for a person with this status and these cycle records, or None
-        (terminated, or no harsher band left to fire)."""
+    def next_band(self, status: str, last: tuple[str, Any, str | None] | None) -> NextBand | None:
+        """The next band for a person with this status whose last cycle record is
+        `last` (period, deducted, tier; None: no record), or None (terminated, or no
+        harsher band left to fire)."""
         if status == "terminated":
             return None
-        total, fired = self.current(cycles)
+        try:  # a province's people share a few dozen (period, total, band) records
+            return self.memo[last]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable total: looked up as it is
+            return self._next(last)
+        found = self.memo[last] = self._next(last)
+        if len(self.memo) > 100_000:
+            self.memo.clear()
+        return found
+
+    def _next(self, last: tuple[str, Any, str | None] | None) -> NextBand | None:
+        total, fired = self.current(last)
         for i, tier, step in self.steps:
             if i > fired and step > total:
                 return NextBand(tier, step - total)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import calendar
-from engine.evaluation.outcome import PersonOutcome, num, plain
+from engine.evaluation.outcome import PersonOutcome, next_band_dict, num, plain
 from engine.evaluation.outlook import Outlook
 from engine.ledger.read import Event
 from engine.policy.model import Policy
@@ -197,7 +197,7 @@ class Collector:
                 self.inst_bands[inst][tier] += 1
             if now:
                 self.inst_people[inst] += 1
-        nb = self.outlook.next_band(p.status, [(c.period, c.deducted, c.tier) for c in p.cycles])
+        nb = self.outlook.next_band(p.status, _last(p))
         if nb is not None and total and nb.points_away <= self.near:
             self.near_count[(nb.tier.id, nb.points_away)] += 1
             self.near_people.append(
@@ -225,6 +225,11 @@ class Collector:
     ) -> ReportData:
         """Everything the report shows, once every person has been added."""
         return ReportData(self, tap, institutions, trails, warnings)
+
+
+def _last(p: PersonOutcome) -> tuple[str, Any, str | None] | None:
+    c = p.cycles[-1] if p.cycles else None
+    return None if c is None else (c.period, c.deducted, c.tier)
 
 
 def _near_key(row: tuple) -> tuple:
@@ -413,7 +418,7 @@ def _near(col: Collector) -> dict:
 
 
 def _timeline(col: Collector, o: PersonOutcome, trail: list) -> dict:
-    nb = col.outlook.next_band(o.status, [(c.period, c.deducted, c.tier) for c in o.cycles])
+    nb = o.next_band
     findings = [
         [plain(trail[i]), list(trail[i + 1]), num(trail[i + 2])] for i in range(0, len(trail), 3)
     ]
@@ -445,5 +450,5 @@ def _timeline(col: Collector, o: PersonOutcome, trail: list) -> dict:
             for a in o.actions
             if a.action not in ("restore",)
         ],
-        "next_band": nb.as_dict() if nb is not None else None,
+        "next_band": next_band_dict(nb),
     }

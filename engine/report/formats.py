@@ -16,7 +16,14 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
-from engine.evaluation.outcome import ActionRec, Outcome, PersonOutcome, num, plain
+from engine.evaluation.outcome import (
+    ActionRec,
+    Outcome,
+    PersonOutcome,
+    next_band_dict,
+    num,
+    plain,
+)
 
 FORMATS = ("json", "jsonl", "csv", "table")
 
@@ -58,8 +65,12 @@ def people_text(people: list[PersonOutcome], fmt: str) -> str:
     w = csv.writer(buf, lineterminator="\n")
     for p in people:
         base = [p.person, p.status, plain(p.reapply_from) or ""]
+        nb = p.next_band
+        # the person's next band, on each of their rows (as status is): at the end, so
+        # that the columns before keep their places
+        tail = ["", ""] if nb is None else [nb[0], plain(nb[1])]
         if not p.cycles:
-            w.writerow(base + ["", "", "", "", "", "", "", ""])
+            w.writerow(base + ["", "", "", "", "", "", "", ""] + tail)
         # registration r began on the (r-1)-th reinstatement: a year's actions go to the
         # registration that was running on their day
         began = [a.start for a in p.actions if a.action == "reinstate"]
@@ -86,6 +97,7 @@ def people_text(people: list[PersonOutcome], fmt: str) -> str:
                     acts,
                     cites,
                 ]
+                + tail
             )
     return buf.getvalue()
 
@@ -169,6 +181,7 @@ class PersonJson:
         self.dates: dict[object, str] = {}
         self.values: dict[tuple, str] = {}
         self.heads: dict[tuple, str] = {}
+        self.bands: dict[tuple, str] = {}  # next_band (tier, points) -> its JSON
 
     def person(self, p: PersonOutcome) -> str:
         return self.row(
@@ -192,12 +205,13 @@ class PersonJson:
                 p.reapplications,
                 p.facts,
                 p.institutions,
+                p.next_band,
             )
         )
 
     def row(self, r: tuple) -> str:
         """A person's record from `Evaluator.finish_row`'s tuple."""
-        code, status, cycles, actions, reapply_from, reapplications, facts, sites = r
+        code, status, cycles, actions, reapply_from, reapplications, facts, sites, nb = r
         parts = ['{"person": ', _string(code), ', "status": ', self.word(status), ', "cycles": [']
         if cycles:
             parts.append(", ".join(map(self.cycle, cycles)))
@@ -206,6 +220,8 @@ class PersonJson:
             parts.append(", ".join(map(self.action, actions)))
         parts.append('], "reapply_from": ')
         parts.append("null" if reapply_from is None else _dump(plain(reapply_from)))
+        parts.append(', "next_band": ')
+        parts.append("null" if nb is None else self.next_band(nb))
         if reapplications:
             parts.append(', "reapplications": ')
             parts.append(_dump([{k: plain(v) for k, v in r.items()} for r in reapplications]))
@@ -263,6 +279,14 @@ class PersonJson:
             parts += (", ", word(k), ": ", text)
         parts.append("}")
         return "".join(parts)
+
+    def next_band(self, nb: tuple[str, Any]) -> str:
+        text = self.bands.get(nb)
+        if text is None:
+            text = _dump(next_band_dict(nb))
+            if len(self.bands) < self.LIMIT:
+                self.bands[nb] = text
+        return text
 
     def word(self, s: str) -> str:
         text = self.words.get(s)
@@ -370,4 +394,6 @@ CSV_COLUMNS = [
     "violations",
     "actions",
     "articles",  # the article of each action, in the same order, `; ` between
+    "next_band",  # the person's next band and how far it is, on each of their rows
+    "next_band_points_away",
 ]

@@ -37,6 +37,8 @@ SHEETS: dict[str, list[tuple[str, str, int]]] = {
         ("status", N_("status"), 14),
         ("reapply_from", N_("re-apply from"), 14),
         ("institutions", N_("institutions"), 24),
+        ("next_band", N_("next band"), 14),
+        ("points_away", N_("points away"), 10),
     ],
     "cycles": [
         ("person", N_("person"), 16),
@@ -94,6 +96,7 @@ def _rows(outcome: Outcome) -> dict[str, Iterable[list[Any]]]:
                 word(p.status),
                 rf if rf != "never" else _("never"),
                 ", ".join(p.institutions),
+                *(p.next_band or (None, None)),
             ]
 
     def cycles():
