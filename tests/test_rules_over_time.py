@@ -502,3 +502,36 @@ def test_act_dates_outside_the_history_and_after_the_decision():
         lenity.score(_finding("2023-03-01", "A1", occurred="2023-04-01"), None)
     with pytest.raises(ValueError, match="column `occurred`"):
         lenity.score(_finding("2023-03-01", "A1", occurred="2023-02-30"), None)
+
+
+# ---- §4 bugs from the differential test ----------------------------------------------------
+
+
+def test_reapply_from_counts_a_queued_suspension(run):
+    """Zhanjiang 第二十条 待暂停期满后可重新申请; 第十七条 bands on the score (100 a year).
+
+    2023-11-01 B1 (20) and C1 (10): score 70, 60 < 70 <= 70, suspended 6 months,
+    2023-11-01 .. 2024-04-30. 2024-01-10 B1: the 2024 score is 80, suspend 3 months;
+    it ends before the running one, so it is queued after it: 2024-05-01 .. 2024-07-31.
+    As of 2024-02-01 the first date a re-application can succeed is 2024-08-01, the
+    date the engine itself then accepts: one on 2024-05-01 is rejected naming
+    2024-08-01, one on 2024-08-01 accepted.
+    """
+    rows = [
+        v("P", "2023-11-01", "B1"),
+        v("P", "2023-11-01", "C1"),
+        v("P", "2024-01-10", "B1"),
+    ]
+    r = run("zhanjiang", rows, as_of="2024-02-01")
+    assert [(a["start"], a["end"]) for a in actions(r, "P", "suspend")] == [
+        ("2023-11-01", "2024-04-30"),
+        ("2024-05-01", "2024-07-31"),
+    ]
+    assert person(r, "P")["reapply_from"] == "2024-08-01"
+    early = {"person": "P", "date": "2024-05-01", "type": "reapply"}
+    on_time = {"person": "P", "date": "2024-08-01", "type": "reapply"}
+    r = run("zhanjiang", [*rows, early, on_time], as_of="2024-08-15")
+    first, second = person(r, "P")["reapplications"]
+    assert first["result"] == "rejected" and "re-apply from 2024-08-01" in first["reason"]
+    assert second["result"] == "accepted"
+    assert person(r, "P")["status"] == "active"

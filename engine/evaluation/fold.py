@@ -35,7 +35,7 @@ from engine.evaluation.institutions import InstitutionTracker
 from engine.evaluation.outcome import ActionRec, CycleOut, Outcome, PersonOutcome, Step
 from engine.evaluation.outlook import Outlook
 from engine.evaluation.points import Act, Points
-from engine.evaluation.sanctions import Sanctions
+from engine.evaluation.sanctions import Sanctions, released
 from engine.evaluation.state import CycleState, PersonState, Violation
 from engine.i18n import _
 from engine.ledger.read import INSTITUTION_TYPES, Event, Ledger, Person
@@ -757,9 +757,8 @@ class Evaluator(Sanctions):
         if status == "terminated":
             reapply_from = st.reapply_from
         elif status == "suspended":
-            end = st.suspension.end if st.suspension else None
-            if self.p.restoration == "reapplication" and end is not None:
-                reapply_from = end + ONE_DAY
+            if self.p.restoration == "reapplication":
+                reapply_from = released(st)  # after any suspension queued behind this one
         elif status == "awaiting":
             status = "awaiting_reapplication"
             reapply_from = st.awaiting_from

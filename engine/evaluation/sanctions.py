@@ -384,11 +384,11 @@ class Sanctions(Story):
                 )
                 outcome.update(result="accepted", reason="restored on re-application")
         elif st.status == "suspended":
-            end = st.suspension.end if st.suspension else None
+            back = released(st)
             outcome.update(
                 result="rejected",
                 reason="the suspension runs until "
-                f"{end}; re-apply from {end + ONE_DAY if end else 'its end'}",
+                f"{back - ONE_DAY if back else 'its end'}; re-apply from {back or 'its end'}",
             )
         else:
             outcome.update(result="ignored", reason="nothing to re-apply for: already active")
@@ -497,6 +497,14 @@ class Sanctions(Story):
                     ),
                     cites[k],
                 )
+
+
+def released(st: PersonState) -> _dt.date | None:
+    """The day after the last suspension running or queued behind it: when the person
+    is free of them all (None: one of them is open-ended). A re-application can
+    succeed from then, and not before (第二十条 待暂停期满后)."""
+    last = st.queue[-1] if st.queue else st.suspension
+    return None if last is None or last.end is None else last.end + ONE_DAY
 
 
 @functools.lru_cache(maxsize=256)
