@@ -535,3 +535,31 @@ def test_reapply_from_counts_a_queued_suspension(run):
     assert first["result"] == "rejected" and "re-apply from 2024-08-01" in first["reason"]
     assert second["result"] == "accepted"
     assert person(r, "P")["status"] == "active"
+
+
+@pytest.mark.parametrize("reinstated", ["2024-06-01", "2025-01-15"])
+def test_three_years_rule_reads_the_person_across_registrations(run, reinstated):
+    """Jining 五(一) 连续三年违规扣分９分以上, read per natural year of the person, whatever
+    their registrations (the article speaks of the person; the policy's reading).
+
+    2023-05-01 D1: 12 points, terminated (五(二): re-apply from 2024-05-01 at the
+    earliest). 2024-03-01 C1 and B1: 9 points, found while terminated (recorded, fire
+    nothing). Reinstated on 2024-06-01 or on 2025-01-15: a new registration, whose
+    bands start from zero. 2025-04-01 C1 and B1: 9 points. The person's years read
+    12, 9, 9: the three-years rule ends the agreement on 2025-04-01, whichever the
+    reinstatement's date (before the fix, a 2024 reinstatement's 0-point record hid the
+    9 of 2024 and the person got a 6-month suspension only).
+    """
+    rows = [
+        v("P", "2023-05-01", "D1"),
+        v("P", "2024-03-01", "C1"),
+        v("P", "2024-03-01", "B1"),
+        {"person": "P", "date": reinstated, "type": "reapply"},
+        v("P", "2025-04-01", "C1"),
+        v("P", "2025-04-01", "B1"),
+    ]
+    r = run("jining", rows, as_of="2025-12-31")
+    assert person(r, "P")["reapplications"][0]["result"] == "accepted"
+    (last,) = [a for a in actions(r, "P", "terminate") if a["start"] == "2025-04-01"]
+    assert last["source"] == "rule:three-years-nine"
+    assert person(r, "P")["status"] == "terminated"

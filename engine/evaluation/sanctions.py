@@ -49,7 +49,7 @@ from engine.dsl.ast import Duration
 from engine.errors import BadValue
 from engine.evaluation.deadlines import Deadlines
 from engine.evaluation.outcome import ActionRec
-from engine.evaluation.state import PersonState
+from engine.evaluation.state import PersonState, Year
 from engine.evaluation.story import Story
 from engine.i18n import N_, _
 from engine.ledger.read import Event
@@ -365,7 +365,9 @@ class Sanctions(Story):
                 fresh.touched = True
                 if self.institutions is not None:
                     self.institutions.reregister(st, cyc, fresh)
-                st.cycles[-1] = st.cycle = fresh  # history rules see one record per cycle
+                st.cycle = fresh
+                # history rules see one record per cycle, the person's across registrations
+                st.cycles[-1] = Year.join(st.cycles[-1], fresh)
                 st.records.append(fresh)  # the output keeps the terminated registration's
                 st.actions.append(ActionRec("reinstate", d, None, cite, "reapplication", [ev.id]))
                 outcome.update(

@@ -72,6 +72,51 @@ class CycleState:
         return (self.initial - self.deducted) if self.initial is not None else -self.deducted
 
 
+class Year:
+    """One cycle of a person across their registrations, as history rules see it.
+
+    A person reinstated after a termination is a new registration: its bands start
+    from zero (`CycleState`). A rule over the person's history (Jining 五(一)
+    连续三年违规扣分9分以上) speaks of the person, not of a registration: it reads
+    the cycle's points whatever registration they fell in, so the 9 points found
+    in a year before a reinstatement in that year still count in it.
+    """
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple[CycleState, ...]):
+        self.parts = parts
+
+    @classmethod
+    def join(cls, earlier: CycleState | Year, fresh: CycleState) -> Year:
+        before = earlier.parts if isinstance(earlier, Year) else (earlier,)
+        return cls((*before, fresh))
+
+    def __getattr__(self, name: str) -> Any:  # period, start, end, index, initial...
+        return getattr(self.parts[-1], name)
+
+    @property
+    def deducted(self):
+        return sum(c.deducted for c in self.parts)
+
+    @property
+    def credited(self):
+        return sum(c.credited for c in self.parts)
+
+    @property
+    def violations(self) -> int:
+        return sum(c.violations for c in self.parts)
+
+    @property
+    def max_item_points(self):
+        return max(c.max_item_points for c in self.parts)
+
+    @property
+    def score(self):
+        initial = self.parts[-1].initial
+        return (initial - self.deducted) if initial is not None else -self.deducted
+
+
 class PersonState:
     """Everything the fold carries for one person between events."""
 
@@ -101,7 +146,8 @@ class PersonState:
     def __init__(self, code: str, person: Person, trace: list[Step] | None):
         self.code = code
         self.person = person
-        self.cycles: list[CycleState] = []  # one per cycle, the current registration's
+        # one per cycle, for history rules: a `Year` where a reinstatement split it
+        self.cycles: list[CycleState | Year] = []
         # the last of `cycles`, read on every event without going through the list
         self.cycle: CycleState | None = None
         self.records: list[CycleState] = []  # every cycle of every registration, for output
