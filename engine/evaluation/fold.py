@@ -105,6 +105,8 @@ class Evaluator(Sanctions):
             bool(names & {"actions", "suspensions", "terminations"}),
         )
         self.points = Points(policy, self.env)
+        # the largest act of a same-day step so far, per person, until its last finding
+        self.step_points: dict[str, Any] = {}
         self.cycle_cache: dict[int, tuple[str, _dt.date, _dt.date]] = {}
         self.cycle_starts = (policy.cycle.start_month, policy.cycle.start_day)
         # A fact that reads only the person's attributes and the as-of date is the same
@@ -158,24 +160,27 @@ class Evaluator(Sanctions):
         its staff on the roster where it falls among their events. Raises
         `Unsorted` at the first event dated before the one before it.
         """
-        states = self.states
-        state = self.state
-        violation = self.violation
         as_of = self.as_of
         lo = _dt.date.fromisoformat(self.p.effective_from)
         hi = _dt.date.fromisoformat(self.p.effective_to) if self.p.effective_to else None
-        staff = self.ledger.staff
         progress = self.progress
         last = _dt.date.min
         late = outside = False
+        # One date's events, applied when the date is over, in the order of a date
+        # (fold_day): a ledger has no order within a day, and neither does the law
+        day: list[Event] = []
         for n, ev in enumerate(events):
             d = ev.date
             if d is not last:  # (rows of a day share their date: compared once a day)
-                if d < last:
-                    raise Unsorted(ev)
+                if d != last:
+                    if d < last:
+                        raise Unsorted(ev)
+                    if day:
+                        self.fold_day(day)
+                        day = []
+                    late = d > as_of
+                    outside = d < lo or (hi is not None and d > hi)
                 last = d
-                late = d > as_of
-                outside = d < lo or (hi is not None and d > hi)
             if late:
                 self.after += 1
                 continue
@@ -183,29 +188,93 @@ class Evaluator(Sanctions):
                 self.outside += 1
             if progress and not n % 100_000:
                 progress(n, "events")
-            who = ev.person
-            try:  # (free in Python 3.11 unless raised)
-                if ev.type in INSTITUTION_TYPES:
-                    self.inst_list.append(ev)
-                    for who in staff.get(ev.institution, ()):
-                        self.event(states.get(who) or state(who), ev)
-                    continue
-                st = states.get(who)
-                if st is None:
-                    st = state(who)
-                if st.suspension is None and ev.type == "violation":
-                    violation(st, ev)  # the common case, without the dispatch
+            day.append(ev)
+        if day:
+            self.fold_day(day)
+
+    def fold_day(self, day: list[Event]) -> None:
+        """Apply one date's events, whatever their order in the ledger
+        (docs/semantics.md, "Same day"): re-applications, then institution events,
+        then each person's findings of the date together as one step, then credits.
+        Within a kind, events go by their id; people are independent of each other."""
+        states = self.states
+        state = self.state
+        if len(day) == 1:  # (most dates of a person's ledger, and of small ones)
+            self.one(day[0])
+            return
+        first: dict[str, Event] = {}  # a person's finding of the date, or
+        many: dict[str, list[Event]] = {}  # their findings, when more than one
+        others: list[Event] = []
+        for ev in day:
+            if ev.type == "violation":
+                who = ev.person
+                if who in first:
+                    if who in many:
+                        many[who].append(ev)
+                    else:
+                        many[who] = [first[who], ev]
                 else:
-                    self.event(st, ev)
+                    first[who] = ev
+            else:
+                others.append(ev)
+        if others:
+            others.sort(key=_DAY_ORDER)
+            for ev in others:
+                if ev.type != "credit":
+                    self.one(ev)
+        for who, ev in first.items():
+            evs = many.get(who)
+            if evs is None:
+                self.one(ev)
+                continue
+            self.step(states.get(who) or state(who), sorted(evs, key=_STEP_ORDER))
+        for ev in others:
+            if ev.type == "credit":
+                self.one(ev)
+
+    def one(self, ev: Event) -> None:
+        """Fold one event into the state of each person it concerns."""
+        states = self.states
+        try:  # (free in Python 3.11 unless raised)
+            if ev.type in INSTITUTION_TYPES:
+                self.inst_list.append(ev)
+                state = self.state
+                for who in self.ledger.staff.get(ev.institution, ()):
+                    self.event(states.get(who) or state(who), ev)
+                return
+            st = states.get(ev.person)
+            if st is None:
+                st = self.state(ev.person)
+            if st.suspension is None and ev.type == "violation":
+                self.violation(st, ev)  # the common case, without the dispatch
+            else:
+                self.event(st, ev)
+        except BadValue as exc:  # a value of the input; anything else is a bug of ours
+            raise _blame(ev, exc) from None
+
+    def step(self, st: PersonState, evs: list[Event]) -> None:
+        """One person's findings of one date, applied together: each counts its points
+        (and its items' own effects), and the bands and history rules then see the
+        date's total once, as one crossing (the harshest band fires, as for any
+        crossing). The action a band or rule takes names every finding of the step."""
+        d = evs[0].date
+        if st.suspension is not None:
+            self.advance(st, d)
+        start = self.current_cycle(st, d).deducted
+        before = len(st.actions)
+        for ev in evs:
+            try:
+                if ev is evs[-1]:
+                    before = len(st.actions)
+                    self.violation(st, ev, start=start, step=evs)
+                else:
+                    self.violation(st, ev, last=False)
             except BadValue as exc:  # a value of the input; anything else is a bug of ours
-                raise EvaluationError(
-                    Diagnostic(
-                        "evaluation",
-                        f"event `{ev.id}` of `{who}` cannot be evaluated: {exc}",
-                        Span(ev.file, ev.line),
-                        "check the event's columns against the items it lists",
-                    )
-                ) from None
+                raise _blame(ev, exc) from None
+        ids = [e.id for e in evs]
+        for a in st.actions[before:]:
+            if a.source.startswith(("tier:", "rule:")) and a.events == [evs[-1].id]:
+                a.events = list(ids)
 
     def state(self, code: str) -> PersonState:
         """A person's state, made at their first event (or institution event)."""
@@ -429,11 +498,20 @@ class Evaluator(Sanctions):
         return self.points.item(item, ev, st.person)
 
     # ---- a finding, in four steps: 四 (points_of, count), 五(一) (fire_bands, fire_rules)
-    def violation(self, st: PersonState, ev: Event) -> None:
+    def violation(
+        self,
+        st: PersonState,
+        ev: Event,
+        last: bool = True,
+        start: Any = None,
+        step: list[Event] | None = None,
+    ) -> None:
         """A finding: what it counts (points_of), its cycle's new total (count), its
         items' own effects, then the band the total enters (fire_bands) and the
         history rules (fire_rules). While terminated a finding is recorded but fires
-        no band or rule: there is no agreement left to act on."""
+        no band or rule: there is no agreement left to act on. In a same-day step
+        (`step`), the findings before the last stop after their effects (`last=False`),
+        and the last one judges the bands from the total before the step (`start`)."""
         d = ev.date
         cyc = st.cycle
         if cyc is None or cyc.end < d or cyc.start > d:
@@ -449,6 +527,13 @@ class Evaluator(Sanctions):
         pts = act.points
         old = self.count(st, cyc, ev, pts, act.violation)
         terminated_now = act.effects and self.effects(st, ev, pts)
+        if not last:  # an earlier finding of a same-day step
+            if pts > self.step_points.get(st.code, 0):
+                self.step_points[st.code] = pts
+            return
+        if step is not None:  # the step's crossing: from its start, by its largest act
+            old = start
+            pts = max(self.step_points.pop(st.code, 0), pts)
         if st.status == "terminated":
             if trace and not terminated_now:
                 self.say(
@@ -802,6 +887,35 @@ class Evaluator(Sanctions):
                 if key is not None and len(self.fact_memo) < 100_000:
                     self.fact_memo[key] = value
         return status, reapply_from, actions, facts
+
+
+# The order of a date's events other than findings (docs/semantics.md, "Same day"):
+# re-applications, institution events, (findings), credits; by id within a kind
+_KIND = {"reapply": 0, "institution_suspended": 1, "institution_terminated": 1, "credit": 3}
+
+
+def _DAY_ORDER(ev: Event) -> tuple:  # noqa: N802 - a sort key, named as a constant
+    return (_KIND.get(ev.type, 2), ev.id)
+
+
+def _STEP_ORDER(ev: Event) -> tuple:  # noqa: N802
+    """A step's findings by id, one that decides a length (`suspension`, `ban`)
+    last: the band or rule the step fires reads its columns from the last."""
+    attrs = ev.attrs or {}
+    return (bool(attrs.get("suspension") or attrs.get("ban")), ev.id)
+
+
+def _blame(ev: Event, exc: Exception) -> EvaluationError:
+    """An error while folding an event, as bad input at the event's line."""
+    who = ev.person or ev.institution
+    return EvaluationError(
+        Diagnostic(
+            "evaluation",
+            f"event `{ev.id}` of `{who}` cannot be evaluated: {exc}",
+            Span(ev.file, ev.line),
+            "check the event's columns against the items it lists",
+        )
+    )
 
 
 def _person_field(name: str) -> Callable[[Person], Any]:

@@ -205,10 +205,11 @@ class Sanctions(Story):
         st.actions.append(rec)
 
     def cut(self, st: PersonState, cur: ActionRec, d: _dt.date, by: ActionRec) -> None:
-        """End a running suspension the day before d (or drop it if it starts on d)."""
+        """End a running suspension the day before d; one that starts on d, and those
+        queued behind it, are superseded: they never take effect, and stay in the
+        actions marked `superseded_by` (no sanction vanishes from the output)."""
         if cur.start >= d:
-            if cur in st.actions:
-                st.actions.remove(cur)
+            cur.extra["superseded_by"] = by.source
             by.events[:0] = [e for e in cur.events if e not in by.events]
             by.extra["replaces"] = cur.source
         else:
@@ -216,8 +217,7 @@ class Sanctions(Story):
             cur.extra["replaced_by"] = by.source
         st.suspension = None
         for q in st.queue:
-            if q in st.actions:
-                st.actions.remove(q)
+            q.extra["superseded_by"] = by.source
         st.queue = ()
 
     def terminate(

@@ -81,7 +81,9 @@ def people_text(people: list[PersonOutcome], fmt: str) -> str:
                 hi = min(hi, began[c.registration - 1] - _dt.timedelta(days=1))
             mine = [a for a in p.actions if a.start and lo <= a.start <= hi]
             acts = "; ".join(
-                f"{a.action} {plain(a.start)}" + (f"..{plain(a.end)}" if a.end else "")
+                f"{a.action} {plain(a.start)}"
+                + (f"..{plain(a.end)}" if a.end else "")
+                + (" superseded" if "superseded_by" in a.extra else "")
                 for a in mine
             )
             cites = "; ".join(a.cite or "" for a in mine)
