@@ -563,3 +563,33 @@ def test_three_years_rule_reads_the_person_across_registrations(run, reinstated)
     (last,) = [a for a in actions(r, "P", "terminate") if a["start"] == "2025-04-01"]
     assert last["source"] == "rule:three-years-nine"
     assert person(r, "P")["status"] == "terminated"
+
+
+def test_tier_is_the_band_whose_action_fired(run):
+    """`tier` = the band whose action fired (docs/semantics.md), Zhanjiang 第十七条/第十八条.
+
+    Q, 2022-03-01 one act listed as FRAUD|B1 (4,999 yuan): 20 points (the highest),
+    score 80, but the item's own effect terminates first (第十八条): no band acted, so
+    `tier` is null although 80 lies in the 3-month band.
+    P, 2022-03-01 B1: score 80, the 3-month band fires (tier suspend-3m); 2022-05-01
+    FRAUD (0 points): terminated by the item; 2022-06-01 B2 (20) while terminated: the
+    score reaches 60, the cancellation band, but nothing acts: tier stays suspend-3m.
+    """
+    r = run(
+        "zhanjiang",
+        [
+            v("Q", "2022-03-01", "FRAUD|B1", amount="4999"),
+            v("P", "2022-03-01", "B1"),
+            v("P", "2022-05-01", "FRAUD", amount="4999"),
+            v("P", "2022-06-01", "B2"),
+        ],
+        as_of="2022-12-31",
+    )
+    (q,) = person(r, "Q")["cycles"]
+    assert (q["score"], q["tier"]) == (80, None)
+    (p,) = person(r, "P")["cycles"]
+    assert (p["score"], p["tier"]) == (60, "suspend-3m")
+    assert [a["action"] for a in actions(r, "P") if a["action"] != "ban"] == [
+        "suspend",
+        "terminate",
+    ]
