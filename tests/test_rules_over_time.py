@@ -593,3 +593,78 @@ def test_tier_is_the_band_whose_action_fired(run):
         "suspend",
         "terminate",
     ]
+
+
+# ---- §3d-f over more than one cycle: conditional reset, caps in all, credits after a termination
+
+
+def credit(who: str, date: str, items: str) -> dict:
+    return {"person": who, "date": date, "type": "credit", "items": items}
+
+
+def test_credit_cap_over_all_cycles(run):
+    """credits-time 第三条 每年修复不超过3分，累计修复不超过4分.
+
+    2024-02-01 A6: 6. 03-01 T2: 6 - 2 = 4 (2 credited). 04-01 T2: the year's cap
+    leaves 1: 4 - 1 = 3 (3 credited). 2024 ends under 12: cleared (第一条).
+    2025-02-01 A6: 6. 03-01 T2: the year allows 2 more, but only 4 - 3 = 1 is left in
+    all: 6 - 1 = 5. 04-01 T1: nothing left in all: 5.
+    """
+    r = run(
+        pol("credits-time"),
+        [
+            v("P", "2024-02-01", "A6"),
+            credit("P", "2024-03-01", "T2"),
+            credit("P", "2024-04-01", "T2"),
+            v("P", "2025-02-01", "A6"),
+            credit("P", "2025-03-01", "T2"),
+            credit("P", "2025-04-01", "T1"),
+        ],
+    )
+    c = {c["period"]: (c["deducted"], c["credited"]) for c in person(r, "P")["cycles"]}
+    assert c == {"2024": (3, 3), "2025": (5, 1)}
+
+
+def test_reset_that_depends_on_the_cycle_end(run):
+    """第一条 年度内累计扣分未满12分的，年度结束时清零 (`reset_when: deducted < 12`).
+
+    R: 2024-03-01 A6, 6 (interview); under 12, cleared: 2025-03-01 A6 is 6 again and
+    the interview fires again (the bands cleared with the points).
+    Q: 2024-05-01 and 06-01 A6: 12, terminated; not under 12, so the total is kept:
+    2025-01-10 A3 (found while terminated) makes 2025's 12 + 3, capped at 12. With an
+    unconditional reset it would be 3.
+    """
+    r = run(
+        pol("credits-time"),
+        [
+            v("R", "2024-03-01", "A6"),
+            v("R", "2025-03-01", "A6"),
+            v("Q", "2024-05-01", "A6"),
+            v("Q", "2024-06-01", "A6"),
+            v("Q", "2025-01-10", "A3"),
+        ],
+    )
+    assert [a["start"] for a in actions(r, "R", "interview")] == ["2024-03-01", "2025-03-01"]
+    c = {c["period"]: c["deducted"] for c in person(r, "Q")["cycles"]}
+    assert c == {"2024": 12, "2025": 12}
+
+
+def test_a_credit_does_not_undo_a_terminating_total(run, tmp_path):
+    """S: 2024-05-01 and 06-01 A6: 12, terminated (第四条). 07-01 T1: a credit after the
+    termination does not lower the total that terminated S: 12, nothing credited. With
+    `credits_after_termination: true` the policy says otherwise: 11, 1 credited."""
+    rows = [v("S", "2024-05-01", "A6"), v("S", "2024-06-01", "A6"), credit("S", "2024-07-01", "T1")]
+    (c,) = person(run(pol("credits-time"), rows), "S")["cycles"]
+    assert (c["deducted"], c["credited"]) == (12, 0)
+    text = (FMT / "credits-time.yaml").read_text("utf-8")
+    assert "  credit_total_cap: 4" in text
+    (tmp_path / "credits-time.txt").write_bytes((FMT / "credits-time.txt").read_bytes())
+    variant = tmp_path / "credits-time.yaml"
+    variant.write_text(
+        text.replace(
+            "  credit_total_cap: 4", "  credit_total_cap: 4\n  credits_after_termination: true"
+        ),
+        "utf-8",
+    )
+    (c,) = person(run(load_policy(variant), rows), "S")["cycles"]
+    assert (c["deducted"], c["credited"]) == (11, 1)

@@ -401,11 +401,20 @@ class Evaluator(Sanctions):
         period, start, end = known
         cyc = CycleState(index, period, start, end, self.initial, st.registration)
         if prev is not None:
-            if "points" not in c.resets:
+            # what `resets` lists clears, unless `reset_when` (未满12分的清零) says the
+            # ending cycle keeps its total
+            kept = c.reset_when is not None and not self.resets(prev)
+            if kept or "points" not in c.resets:
                 cyc.deducted = prev.deducted  # the credit cap still counts per cycle
-            if "tiers" not in c.resets:
+            if kept or "tiers" not in c.resets:
                 cyc.fired, cyc.rules_fired = prev.fired, prev.rules_fired
         return cyc
+
+    def resets(self, ending: CycleState) -> bool:
+        """Whether the policy's `cycle.reset_when` holds on a cycle as it ends."""
+        env = self.env
+        env.deducted, env.score, env.cycle = ending.deducted, ending.score, ending
+        return bool(self.p.cycle.reset_when(env))
 
     def current_cycle(self, st: PersonState, d: _dt.date) -> CycleState:
         starts = self.cycle_starts
@@ -765,11 +774,30 @@ class Evaluator(Sanctions):
     def credit(self, st: PersonState, ev: Event) -> None:
         cyc = self.current_cycle(st, ev.date)
         cyc.touched = True
+        pc = self.p.cycle
+        if st.status == "terminated" and not pc.credits_after_termination:
+            # the total that terminated the person stands (docs/semantics.md, Points)
+            if st.trace is not None:
+                self.say(
+                    st,
+                    ev.date,
+                    "note",
+                    _(
+                        "credit {items} not applied: the person is terminated, and the "
+                        "total that terminated them stands"
+                    ).format(items=", ".join(ev.items)),
+                    pc.cite,
+                    ev,
+                )
+            return
         total = sum(self.item_points(st, ev, self.p.credits[c]) for c in ev.items)
-        cap = self.p.cycle.credit_cap
+        cap = pc.credit_cap
         room = total if cap is None else max(0, min(total, cap - cyc.credited))
+        if pc.credit_total_cap is not None:  # over all the person's cycles
+            room = max(0, min(room, pc.credit_total_cap - st.credited_total))
         room = min(room, cyc.deducted)
         cyc.credited += room
+        st.credited_total += room
         old = cyc.deducted
         cyc.deducted -= room
         if st.trace is not None:
@@ -785,7 +813,13 @@ class Evaluator(Sanctions):
                 )
                 + (
                     _(" (credit cap {cap} reached)").format(cap=number_text(cap))
-                    if cap is not None and room < total
+                    if cap is not None and room < total and cyc.credited >= cap
+                    else _(" (credit cap {cap} in all reached)").format(
+                        cap=number_text(pc.credit_total_cap)
+                    )
+                    if pc.credit_total_cap is not None
+                    and room < total
+                    and st.credited_total >= pc.credit_total_cap
                     else ""
                 ),
                 self.p.credits[ev.items[0]].cite,

@@ -141,6 +141,7 @@ class PersonState:
         "awaiting_from",
         "sites",
         "site_actions",
+        "credited_total",
     )
 
     def __init__(self, code: str, person: Person, trace: list[Step] | None):
@@ -168,6 +169,7 @@ class PersonState:
         self.awaiting_from: _dt.date | None = None
         self.sites: dict[str, ActionRec] | None = None  # institution -> running cascade
         self.site_actions: tuple | list[ActionRec] = ()
+        self.credited_total = 0  # over every cycle (cycle.credit_total_cap)
 
 
 class Violation:

@@ -301,6 +301,11 @@ class _Builder:
                 ("cycle", "start"),
                 _("use a start such as 01-01 or 04-01"),
             )
+        reset_when = None
+        if "reset_when" in cy:
+            reset_when = self.expr(
+                ("cycle", "reset_when"), scopes.reset_scope(self.has_score), BOOL
+            )
         cycle = Cycle(
             month,
             day,
@@ -308,6 +313,9 @@ class _Builder:
             _num(cy.get("credit_cap")),
             frozenset(cy.get("resets", ["points", "tiers"])),
             cy["cite"],
+            _num(cy.get("credit_total_cap")),
+            bool(cy.get("credits_after_termination", False)),
+            reset_when,
         )
         co = d["combine"]
         combine = Combine(co["same_act"], co["same_inspection"], co["sites"], co["cite"])

@@ -226,6 +226,9 @@ class Cycle:
     credit_cap: Number | None
     resets: frozenset[str]
     cite: str
+    credit_total_cap: Number | None = None  # over all of a person's cycles
+    credits_after_termination: bool = False
+    reset_when: Expr | None = None  # on the ending cycle: resets apply only when it holds
 
 
 @dataclass(frozen=True)

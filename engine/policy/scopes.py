@@ -120,6 +120,11 @@ def tier_scope(has_score: bool) -> dict[str, Type]:
     return {**_totals(has_score), "cycle": CYCLE, "event": EVENT, "person": PERSON}
 
 
+def reset_scope(has_score: bool) -> dict[str, Type]:
+    """`cycle.reset_when`: the ending cycle's totals."""
+    return {**_totals(has_score), "cycle": CYCLE}
+
+
 def rule_scope(has_score: bool) -> dict[str, Type]:
     return {
         **tier_scope(has_score),
