@@ -668,3 +668,78 @@ def test_a_credit_does_not_undo_a_terminating_total(run, tmp_path):
     )
     (c,) = person(run(load_policy(variant), rows), "S")["cycles"]
     assert (c["deducted"], c["credited"]) == (11, 1)
+
+
+# ---- §3a a band passed over keeps its lasting state; §3b one sanction for "A or B" ---------
+
+
+def test_a_passed_band_keeps_its_lasting_state(run):
+    """tiers-lasting 第三条: 达到6分 -> 约谈并纳入重点监管名单; 达到9分 -> 暂停3个月.
+
+    P, 2024-03-01 M9: 9 points in one finding pass over the 6-point band. The
+    suspension fires (harshest), 03-01 .. 05-31; the listing, a state, still follows;
+    the interview, a one-off act, is absorbed. Q reaches 6 first (M3 twice), so both
+    the interview and the listing fire there, then 9 with M3: the suspension.
+    """
+    r = run(
+        pol("tiers-lasting"),
+        [
+            v("P", "2024-03-01", "M9"),
+            v("Q", "2024-03-01", "M3"),
+            v("Q", "2024-04-01", "M3"),
+            v("Q", "2024-05-01", "M3"),
+        ],
+        as_of="2024-12-31",
+    )
+    got = [
+        (a["action"], a["start"], a["source"]) for a in actions(r, "P") if a["action"] != "restore"
+    ]
+    assert got == [
+        ("key-supervision", "2024-03-01", "tier:listed"),
+        ("suspend", "2024-03-01", "tier:suspend"),
+    ]
+    assert person(r, "P")["cycles"][0]["tier"] == "suspend"
+    assert [a["action"] for a in actions(r, "Q") if a["action"] != "restore"] == [
+        "interview",
+        "key-supervision",
+        "suspend",
+    ]
+
+
+def test_lasting_names_an_action_of_its_tier(tmp_path):
+    (e,) = _variant(tmp_path, "tiers-lasting", ("lasting: [key-supervision]", "lasting: [refer]"))
+    assert e.code == "action" and "`refer` is not an action of tier `listed`" in e.message
+
+
+def test_one_sanction_for_a_or_b(run, tmp_path):
+    """clause 第三条: 一个自然年度内累计扣分超过9分的，或者连续两个自然年度内每年均超过6分的，
+    暂停1个月 — one sentence, one sanction.
+
+    2023-05-01 M10: 10 > 9, the band: suspended 2023-05-01 .. 05-31. 2024-05-01 M10:
+    10 > 9 (the band) and 2023 and 2024 both > 6 (the rule) on the same finding: one
+    suspension, 2024-05-01 .. 05-31, not a second one queued to 06-30. Without the
+    shared `clause`, validate warns and the person gets both.
+    """
+    rows = [v("P", "2023-05-01", "M10"), v("P", "2024-05-01", "M10")]
+    r = run(pol("clause"), rows)
+    assert [(a["start"], a["end"], a["source"]) for a in actions(r, "P", "suspend")] == [
+        ("2023-05-01", "2023-05-31", "tier:over-nine"),
+        ("2024-05-01", "2024-05-31", "tier:over-nine"),
+    ]
+    text = (FMT / "clause.yaml").read_text("utf-8")
+    assert text.count("clause: suspend-1m") == 2
+    (tmp_path / "clause.txt").write_bytes((FMT / "clause.txt").read_bytes())
+    bare = tmp_path / "clause.yaml"
+    bare.write_text(
+        text.replace(" clause: suspend-1m,", "").replace("    clause: suspend-1m\n", ""), "utf-8"
+    )
+    assert "clause:" not in bare.read_text("utf-8")
+    _, diags = check_policy(bare)
+    assert [(d.code, d.severity) for d in diags] == [("clause", "warning")]
+    assert "tier `over-nine` and rule `two-years-six` both cite 第三条" in diags[0].message
+    two = run(load_policy(bare), rows)
+    assert [a["end"] for a in actions(two, "P", "suspend")] == [
+        "2023-05-31",
+        "2024-05-31",
+        "2024-06-30",
+    ]

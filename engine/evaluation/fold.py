@@ -84,6 +84,7 @@ class Evaluator(Sanctions):
         self.top = self.cap if self.cap is not None else self.initial
         self.tiers = list(policy.tiers)
         self.tier_source = [f"tier:{t.id}" for t in self.tiers]
+        self.lasting = any(t.lasting for t in self.tiers)  # §3a: any band with lasting acts
         # the tiers as a table of whole totals 0..top (bands.lookup_table), when every tier
         # is a plain band and the scale has a top; the same for violation's fast path
         # when the scale counts whole points
@@ -407,7 +408,7 @@ class Evaluator(Sanctions):
             if kept or "points" not in c.resets:
                 cyc.deducted = prev.deducted  # the credit cap still counts per cycle
             if kept or "tiers" not in c.resets:
-                cyc.fired, cyc.rules_fired = prev.fired, prev.rules_fired
+                cyc.fired, cyc.rules_fired, cyc.clauses = prev.fired, prev.rules_fired, prev.clauses
         return cyc
 
     def resets(self, ending: CycleState) -> bool:
@@ -682,11 +683,47 @@ class Evaluator(Sanctions):
                 ev,
                 f"tier:{tier.id}",
             )
+        lasting = self.lasting
+        if lasting and idx > cyc.fired + 1:
+            # bands passed over in one step: their one-off acts are absorbed by the
+            # harsher band's, their lasting states still follow (a listing; §3a)
+            for k in range(cyc.fired + 1, idx):
+                passed = self.tiers[k]
+                if passed.lasting and (passed.band is None or not passed.band.contains(old)):
+                    for spec in passed.then:
+                        if spec.kind in passed.lasting:
+                            self.apply(
+                                st, spec, ev, passed.cite, self.tier_source[k], "points", pts
+                            )
         cyc.fired = idx
         cyc.tier = tier.id
+        if tier.clause is not None and not self.clause_free(
+            st, cyc, ev, tier.clause, tier.cite, f"tier:{tier.id}"
+        ):
+            return
         source = self.tier_source[idx]
         for spec in tier.then:
             self.apply(st, spec, ev, tier.cite, source, cause="points", points=pts)
+
+    def clause_free(self, st: PersonState, cyc: CycleState, ev: Event, clause, cite, by) -> bool:
+        """Whether a clause's one sanction is still to take in this cycle (§3b: tiers
+        and rules sharing a `clause` fire it once, whichever holds first); notes it."""
+        if clause in cyc.clauses:
+            if st.trace is not None:
+                self.say(
+                    st,
+                    ev.date,
+                    "note",
+                    _(
+                        "`{by}` describes clause `{clause}`, whose one sanction was taken "
+                        "already this cycle"
+                    ).format(by=by, clause=clause),
+                    cite,
+                    ev,
+                )
+            return False
+        cyc.clauses = cyc.clauses | {clause}
+        return True
 
     def band_index(self, cyc: CycleState, ev: Event, st: PersonState) -> int:
         """The index of the (harshest) tier whose condition the cycle holds, -1 for none:
@@ -741,6 +778,10 @@ class Evaluator(Sanctions):
                     ev,
                     f"rule:{rule.id}",
                 )
+            if rule.clause is not None and not self.clause_free(
+                st, cyc, ev, rule.clause, rule.cite, f"rule:{rule.id}"
+            ):
+                continue
             for spec in rule.then:
                 self.apply(
                     st,

@@ -34,6 +34,7 @@ class CycleState:
         "max_item_points",
         "fired",
         "rules_fired",
+        "clauses",
         "inspections",
         "initial",
         "registration",
@@ -55,6 +56,7 @@ class CycleState:
         self.max_item_points = 0
         self.fired = -1  # rank of the harshest tier fired
         self.rules_fired: frozenset[str] = _NONE_FIRED  # replaced, never changed in place
+        self.clauses: frozenset[str] = _NONE_FIRED  # clauses whose sanction was taken
         self.inspections: dict[str, Any] | None = None  # made at the first inspection
         self.initial = initial
         self.registration = registration

@@ -546,7 +546,29 @@ class _Builder:
                     p + ("when",),
                     _("write it as a comparison such as `6 <= deducted <= 8`"),
                 )
-            out.append(Tier(tid, when, then, t["cite"], i, band, self.doc.span(p)))
+            lasting = frozenset(t.get("lasting") or ())
+            kinds = {spec.kind for spec in then}
+            for j, name in enumerate(t.get("lasting") or ()):
+                if name not in kinds:
+                    self.err(
+                        "action",
+                        f"`{name}` is not an action of tier `{tid}`",
+                        p + ("lasting", j),
+                        "list actions from its `then`: " + ", ".join(sorted(kinds)),
+                    )
+            out.append(
+                Tier(
+                    tid,
+                    when,
+                    then,
+                    t["cite"],
+                    i,
+                    band,
+                    self.doc.span(p),
+                    lasting,
+                    t.get("clause"),
+                )
+            )
         return out
 
     def rule(self, i: int, r: dict) -> Rule | None:
@@ -555,7 +577,9 @@ class _Builder:
         then = self.actions(p + ("then",))
         if when is None:
             return None
-        return Rule(r["id"], when, then, r["cite"], r.get("cause"), self.doc.span(p))
+        return Rule(
+            r["id"], when, then, r["cite"], r.get("cause"), self.doc.span(p), r.get("clause")
+        )
 
     def ban(self, i: int, b: dict) -> Ban | None:
         p = ("bans", i)
@@ -782,6 +806,27 @@ def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
                     _("the harshest tier should reach the end of the scale"),
                 )
             )
+    # one article, two triggers that both suspend: one sanction or two? (issue 14 §3b)
+    triggers = [("tier", t.id, t) for t in policy.tiers] + [("rule", r.id, r) for r in policy.rules]
+    for n, (kind_a, id_a, a) in enumerate(triggers):
+        for kind_b, id_b, b in triggers[n + 1 :]:
+            if kind_a == kind_b == "tier" or a.cite != b.cite:
+                continue
+            if a.clause is not None and a.clause == b.clause:
+                continue
+            if any(s.kind == "suspend" for s in a.then) and any(
+                s.kind == "suspend" for s in b.then
+            ):
+                out.append(
+                    Diagnostic(
+                        "clause",
+                        f"{kind_a} `{id_a}` and {kind_b} `{id_b}` both cite {a.cite} and "
+                        "both suspend: one finding meeting both gets two suspensions",
+                        b.span,
+                        "if the article means one sanction (A or B), give both the same `clause:`",
+                        "warning",
+                    )
+                )
     # deadlines refer to earlier ones
     ids: set[str] = set()
     for dl in policy.deadlines:

@@ -112,6 +112,9 @@ class Tier:
     rank: int  # 0 = mildest
     band: Band | None
     span: Span = field(compare=False)
+    # actions (kinds or names) that still follow when an event passes over the band
+    lasting: frozenset[str] = frozenset()
+    clause: str | None = None  # the one sanction it shares with other triggers
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class Rule:
     cite: str
     cause: str | None
     span: Span = field(compare=False)
+    clause: str | None = None  # the one sanction it shares with other triggers
 
 
 @dataclass(frozen=True)
