@@ -223,12 +223,20 @@ class Evaluator(Sanctions):
             for ev in others:
                 if ev.type != "credit":
                     self.one(ev)
-        for who, ev in first.items():
-            evs = many.get(who)
-            if evs is None:
-                self.one(ev)
-                continue
-            self.step(states.get(who) or state(who), sorted(evs, key=_STEP_ORDER))
+        violation, event = self.violation, self.event
+        try:  # (the common case inline: one finding of the person that day)
+            for who, ev in first.items():
+                st = states.get(who)
+                if st is None:
+                    st = state(who)
+                if many and who in many:
+                    self.step(st, sorted(many[who], key=_STEP_ORDER))
+                elif st.suspension is None:
+                    violation(st, ev)
+                else:
+                    event(st, ev)
+        except EVAL_ERRORS as exc:
+            raise _blame(ev, exc) from None
         for ev in others:
             if ev.type == "credit":
                 self.one(ev)
