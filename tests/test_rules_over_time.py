@@ -743,3 +743,22 @@ def test_one_sanction_for_a_or_b(run, tmp_path):
         "2024-05-31",
         "2024-06-30",
     ]
+
+
+def test_a_superseded_suspension_stays_in_actions_but_never_takes_effect(run):
+    """Jining 五(一): 9 points in each of 2024, 2025 and 2026 (C1 and B1 on one day each
+    year). On 2026-04-01 the step's 6-month band fires and the three-years rule ends the
+    agreement the same day: the suspension is superseded. It stays in the actions,
+    `superseded_by: rule:three-years-nine` (no sanction vanishes), and the status
+    intervals (what claims are screened against) hold the termination alone."""
+    from engine.evaluation.intervals import person_intervals
+
+    rows = [v("P", f"{y}-04-01", c) for y in (2024, 2025, 2026) for c in ("C1", "B1")]
+    r = run("jining", rows, as_of="2026-12-31")
+    last = [a for a in actions(r, "P", "suspend") if a["start"] == "2026-04-01"]
+    assert [(a["source"], a["superseded_by"]) for a in last] == [
+        ("tier:suspend-6m", "rule:three-years-nine")
+    ]
+    (p,) = [p for p in run.last.people if p.person == "P"]
+    spans = [(i.status, str(i.start)) for i in person_intervals(p, "automatic", "五(二)")]
+    assert ("suspended", "2026-04-01") not in spans and ("terminated", "2026-04-01") in spans

@@ -132,6 +132,8 @@ class Evaluator(Sanctions):
         self.inst_list: list[Event] = []
         self.states: dict[str, PersonState] = {}
         self.off_roster: list[str] = []  # codes with a state that are not on the roster
+        # told each date's events once they are folded (report/collect.py's Tap)
+        self.on_day: Callable[[list[Event]], None] | None = None
         self.after = 0
         self.outside = 0  # events dated outside the policy's effective period
 
@@ -178,6 +180,8 @@ class Evaluator(Sanctions):
                         raise Unsorted(ev)
                     if day:
                         self.fold_day(day)
+                        if self.on_day is not None:
+                            self.on_day(day)
                         day = []
                     late = d > as_of
                     outside = d < lo or (hi is not None and d > hi)
@@ -192,6 +196,8 @@ class Evaluator(Sanctions):
             day.append(ev)
         if day:
             self.fold_day(day)
+            if self.on_day is not None:
+                self.on_day(day)
 
     def fold_day(self, day: list[Event]) -> None:
         """Apply one date's events, whatever their order in the ledger

@@ -75,7 +75,8 @@ def person_intervals(
     person: PersonOutcome, restoration: str, restoration_cite: str
 ) -> list[Interval]:
     """The person's status intervals, person scope first, then each site's."""
-    own = [a for a in person.actions if a.institution is None]
+    # a superseded sanction never took effect (docs/semantics.md, Sanctions): no interval
+    own = [a for a in person.actions if a.institution is None and "superseded_by" not in a.extra]
     back = sorted(a.start for a in own if a.action in ("restore", "reinstate"))
     raw: list[_Raw] = []
     for a in own:

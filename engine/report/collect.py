@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as _dt
 import heapq
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,25 +62,18 @@ class Tap:
         self.trail: dict[str, list] = defaultdict(list)  # person -> [date, items, total, ...]
         self.first: _dt.date | None = None
 
-    def events(self, events: Iterable[Event]) -> Iterator[Event]:
-        """The events, handed on unchanged; each is read back once folded."""
-        seen = self.seen
-        as_of = self.as_of
+    def events(self, events: Iterable[Event]) -> Iterable[Event]:
+        """The events, handed on unchanged; each is read back once its date is folded
+        (the fold applies a date's events together: Evaluator.on_day)."""
+        self.ev.on_day = self.day
+        return events
+
+    def day(self, day: list[Event]) -> None:
+        """A date's events, just folded: each finding and credit read back."""
         scope = self.scope
-        pending = None
-        for e in events:
-            if pending is not None:
-                seen(pending)
-                pending = None
-            if (
-                e.type in ("violation", "credit")
-                and e.date <= as_of
-                and (scope is None or e.person in scope)
-            ):
-                pending = e
-            yield e
-        if pending is not None:
-            seen(pending)
+        for e in day:
+            if e.type in ("violation", "credit") and (scope is None or e.person in scope):
+                self.seen(e)
 
     def seen(self, e: Event) -> None:
         st = self.ev.states.get(e.person)
@@ -188,7 +181,8 @@ class Collector:
             self.totals[total] += 1
         sanctioned = False
         for a in p.actions:
-            if a.action in SANCTIONS and a.source != "cascade":
+            # (a superseded sanction never took effect: docs/semantics.md, Sanctions)
+            if a.action in SANCTIONS and a.source != "cascade" and "superseded_by" not in a.extra:
                 self.sanctions[(month_key(a.start), a.action)] += 1
                 if a.action != "interview" and self.in_period(a.start):
                     sanctioned = True
