@@ -241,7 +241,7 @@ class Evaluator(Sanctions):
                     violation(st, ev)
                 else:
                     event(st, ev)
-        except EVAL_ERRORS as exc:
+        except BadValue as exc:  # a value of the input; anything else is a bug of ours
             raise _blame(ev, exc) from None
         for ev in others:
             if ev.type == "credit":
