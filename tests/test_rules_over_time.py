@@ -762,3 +762,31 @@ def test_a_superseded_suspension_stays_in_actions_but_never_takes_effect(run):
     (p,) = [p for p in run.last.people if p.person == "P"]
     spans = [(i.status, str(i.start)) for i in person_intervals(p, "automatic", "五(二)")]
     assert ("suspended", "2026-04-01") not in spans and ("terminated", "2026-04-01") in spans
+
+
+def test_same_day_findings_in_the_zhanjiang_example_are_one_step(run):
+    """examples/zhanjiang ZJ0228: 2023-05-20 C1 and C3 (10 points each, 第十五条(三)),
+    one inspection. As one step the score goes 100 -> 80: 70 < 80 <= 80, suspended 3
+    months (第十七条), 2023-05-20 .. 08-19, the action naming both findings. Taken one
+    by one in file order they gave an interview at 90 first: no longer (the report's
+    interviews of 2023-05 are one fewer)."""
+    rows = [
+        {
+            "id": "ZJ-E0220",
+            "person": "ZJ0228",
+            "date": "2023-05-20",
+            "items": "C1",
+            "inspection": "ZJ-INS-2023-01",
+        },
+        {
+            "id": "ZJ-E0221",
+            "person": "ZJ0228",
+            "date": "2023-05-20",
+            "items": "C3",
+            "inspection": "ZJ-INS-2023-01",
+        },
+    ]
+    r = run("zhanjiang", rows, as_of="2023-06-30")
+    assert [(a["action"], a["start"], a["end"], a["events"]) for a in actions(r, "ZJ0228")] == [
+        ("suspend", "2023-05-20", "2023-08-19", ["ZJ-E0220", "ZJ-E0221"])
+    ]
