@@ -36,8 +36,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from engine.compare.diff import PolicyDiff, diff_files, diff_policies
+from engine.errors import Diagnostic, UsageError
 from engine.evaluation.fold import evaluate
 from engine.evaluation.outcome import Outcome
+from engine.i18n import _
 from engine.ledger.read import read_ledger
 from engine.policy.loader import check_policy, load_policy
 from engine.policy.model import Policy
@@ -70,6 +72,8 @@ def evaluate_files(
     explain: Iterable[str] = (),
     encoding: str | None = None,
     progress: Callable[[int, str], None] | None = None,
+    sheet: str | int | None = None,
+    columns: str | None = None,
 ) -> Outcome:
     """Load a policy and a ledger from files and evaluate; raises PolicyctlError.
 
@@ -79,7 +83,8 @@ def evaluate_files(
     have been folded and "people" finished.
     """
     p = load_policies(policy)
-    ledger = read_ledger(events, p, roster, encoding=encoding)
+    names = _names(columns)
+    ledger = read_ledger(events, p, roster, encoding=encoding, sheet=sheet, names=names)
     return evaluate(p, ledger, as_of or _dt.date.today(), explain=explain, progress=progress)
 
 
@@ -95,6 +100,8 @@ def report_files(
     keep: list | None = None,
     everyone: bool = False,
     width: int | None = None,
+    sheet: str | int | None = None,
+    columns: str | None = None,
 ) -> tuple[Outcome, Iterator[str]]:
     """Evaluate and render a json, jsonl or csv report as it goes.
 
@@ -114,8 +121,17 @@ def report_files(
     """
     from engine.report import formats as report
 
+    if fmt not in ("json", "jsonl", "csv", "table"):
+        raise UsageError(
+            Diagnostic(
+                "usage",
+                _("report_files writes json, jsonl, csv or table, not `{fmt}`").format(fmt=fmt),
+            )
+        )
     p = load_policies(policy)
-    evaluator = _fold(p, events, roster, as_of, encoding, progress)[0]
+    evaluator = _fold(
+        p, events, roster, as_of, encoding, progress, sheet=sheet, names=_names(columns)
+    )[0]
     codes = evaluator.codes()
     outcome = evaluator.outcome([], {}, institutions=[])
 
@@ -315,7 +331,7 @@ def html_report_files(
     return outcome, page, data, font
 
 
-def _fold(p, events, roster, as_of, encoding, progress, watch=None):
+def _fold(p, events, roster, as_of, encoding, progress, watch=None, sheet=None, names=None):
     """An evaluator with the ledger folded: streamed as it is read when it is in date
     order, else read whole and sorted (a ledger out of order, or an event the fold
     cannot take, whose file's own problems are then reported first).
@@ -326,7 +342,8 @@ def _fold(p, events, roster, as_of, encoding, progress, watch=None):
     from engine.evaluation.fold import Evaluator, Unsorted
     from engine.ledger.read import stream_ledger
 
-    streamed = stream_ledger(events, p, roster, encoding)
+    names = names or _names(None)
+    streamed = stream_ledger(events, p, roster, encoding, sheet=sheet, names=names)
     if streamed is not None:
         ledger, rows = streamed
         ev = Evaluator(p, ledger, as_of, set(), progress)
@@ -339,12 +356,19 @@ def _fold(p, events, roster, as_of, encoding, progress, watch=None):
             rows.close()
             return ev, tap
     streamed = rows = None  # let the stream's text go before the file is read again
-    ledger = read_ledger(events, p, roster, encoding=encoding)
+    ledger = read_ledger(events, p, roster, encoding=encoding, sheet=sheet, names=names)
     ev = Evaluator(p, ledger, as_of, set(), progress)
     tap = watch(ev) if watch else None
     ev.fold_events(tap.events(ledger.events) if tap else ledger.events)
     ledger.events = []  # folded: let the rows go
     return ev, tap
+
+
+def _names(columns: str | None):
+    """The header names of `--columns FILE`, or the built-in ones."""
+    from engine.ledger.columns import DEFAULT_NAMES, load_names
+
+    return DEFAULT_NAMES if columns is None else load_names(columns)
 
 
 __all__ = [

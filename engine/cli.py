@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import stat
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -23,6 +22,15 @@ import click
 from engine import i18n
 from engine.errors import PolicyctlError
 from engine.i18n import N_, _
+from engine.output import (
+    TEMP_SUFFIX,
+    mode_of,
+    output_error,
+    output_plan,
+    reason,
+    remove_stale_temporaries,
+    removed_on_signal,
+)
 
 
 def _fail(exc: PolicyctlError, errors: str = "text") -> None:
@@ -39,8 +47,17 @@ def _fail(exc: PolicyctlError, errors: str = "text") -> None:
 
 
 def _write(chunks: Iterable[str], output: str | None, encoding: str | None = None) -> None:
-    """Text chunks, to standard output or to a file (under a temporary name, renamed
-    once complete), in UTF-8 unless `encoding` says otherwise."""
+    """Text chunks, to standard output (`output` None or `-`) or to a file, in UTF-8
+    unless `encoding` says otherwise.
+
+    A file is written as docs/ledger.md ("Output files") says: a regular file (or a
+    new one) to a temporary name beside it, renamed over it only when complete, so a
+    failed or killed run leaves it as it was; a symlink is followed to its target's
+    folder; a character device, a FIFO or a `/proc/self/fd/N` (anything that is not
+    a regular file, and every path under /dev and /proc) is written through, never
+    replaced. A folder, a read-only file and a missing or read-only folder are
+    refused before anything is written. Problems raise OutputError.
+    """
 
     def put(f) -> None:
         for c in chunks:
@@ -48,25 +65,45 @@ def _write(chunks: Iterable[str], output: str | None, encoding: str | None = Non
         f.flush()
 
     if output is None or output == "-":
-        if encoding and not _is_utf8(encoding):
-            for c in chunks:
-                sys.stdout.buffer.write(c.encode(encoding))
-            sys.stdout.flush()
-            return
-        put(sys.stdout)
+        if sys.stdout is None:
+            raise output_error("-", _("standard output is closed"))
+        try:
+            if encoding and not _is_utf8(encoding):
+                for c in chunks:
+                    sys.stdout.buffer.write(c.encode(encoding))
+                sys.stdout.flush()
+            else:
+                put(sys.stdout)
+        except (OSError, ValueError) as exc:  # full, closed, a broken pipe
+            raise output_error("-", reason(exc)) from None
         return
-    target = Path(output)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    plan = output_plan(output)
+    if plan.through:
+        try:
+            with open(output, "w", encoding=encoding or "utf-8", newline="") as f:
+                put(f)
+        except OSError as exc:
+            raise output_error(output, reason(exc)) from None
+        return
+    target = plan.target
+    remove_stale_temporaries(target)
     try:
-        # mkstemp makes the file readable by its owner only; the report gets the mode
-        # any new file would (or keeps the one it replaces)
-        os.chmod(tmp, _mode_of(target))
-        with os.fdopen(fd, "w", encoding=encoding or "utf-8", newline="") as f:
-            put(f)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+    except OSError as exc:
+        raise output_error(output, reason(exc)) from None
+    with removed_on_signal(tmp):
+        try:
+            # mkstemp makes the file readable by its owner only; the report gets the mode
+            # any new file would (or keeps the one it replaces)
+            os.chmod(tmp, mode_of(target))
+            with os.fdopen(fd, "w", encoding=encoding or "utf-8", newline="") as f:
+                put(f)
+            os.replace(tmp, target)
+        except BaseException as exc:
+            Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise output_error(output, reason(exc)) from None
+            raise
 
 
 def _check_encoding(value: str | None) -> str | None:
@@ -99,17 +136,6 @@ def _output_encoding(fmt: str, output: str | None, chosen: str | None) -> str | 
     if fmt == "csv" and output and output != "-" and output.lower().endswith(".csv"):
         return "utf-8-sig"
     return None
-
-
-def _mode_of(target: Path) -> int:
-    """The permissions a report written to `target` should have: those of the file
-    it replaces, else what the umask leaves of rw-rw-rw-."""
-    try:
-        return stat.S_IMODE(target.stat().st_mode)
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
 
 
 # --help in the chosen language: help texts are written in English, marked with N_()
@@ -447,6 +473,19 @@ def _evaluation_inputs(command):
     help=N_("how problems are printed on standard error: text lines, or a JSON list"),
 )
 @_option(
+    "--sheet",
+    default=None,
+    metavar="NAME|N",
+    help=N_("the events workbook's sheet, by name or number from 1 (default: the first)"),
+)
+@_option(
+    "--columns",
+    "columns_file",
+    default=None,
+    metavar="FILE",
+    help=N_("YAML: each column and the header that holds it, e.g. `person: 工号`"),
+)
+@_option(
     "--jobs",
     "-j",
     type=click.IntRange(1, None),
@@ -466,6 +505,8 @@ def evaluate(
     output_encoding: str | None,
     errors: str,
     everyone: bool,
+    sheet: str | None,
+    columns_file: str | None,
     jobs: int | None,
 ) -> None:
     from engine.evaluation.fold import paused_gc
@@ -499,6 +540,7 @@ def evaluate(
             errors,
             output_encoding,
             everyone,
+            {"sheet": sheet, "columns": columns_file},
         )
 
 
@@ -511,7 +553,7 @@ def _write_xlsx(outcome, output: str) -> None:
     os.close(fd)
     try:
         write_xlsx(outcome, tmp)
-        os.chmod(tmp, _mode_of(target))
+        os.chmod(tmp, mode_of(target))
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -542,10 +584,12 @@ def _evaluate(
     errors,
     output_encoding=None,
     everyone=False,
+    reading=None,
 ) -> None:
     from engine import api
     from engine.report.formats import render
 
+    reading = reading or {}
     to_file = output is not None and output != "-"
     if fmt == "intervals" and not explain_people:
         _intervals(policy_path, events, roster, as_of, output, encoding)
@@ -555,6 +599,8 @@ def _evaluate(
             _("--format xlsx writes a workbook: give it a file with --output (-o report.xlsx)")
         )
     try:
+        if to_file:
+            output_plan(output)  # a target that cannot be written: said before any work
         on_terminal = not to_file and sys.stdout.isatty()
         if fmt == "table" and not explain_people:  # counts kept, people let go as they go
             import shutil
@@ -570,6 +616,7 @@ def _evaluate(
                 keep=_UNFREED,
                 everyone=everyone,
                 width=shutil.get_terminal_size().columns if on_terminal else None,
+                **reading,
             )
         elif explain_people or fmt == "xlsx":
             outcome = api.evaluate_files(
@@ -580,6 +627,7 @@ def _evaluate(
                 explain=explain_people,
                 encoding=encoding,
                 progress=progress,
+                **reading,
             )
             chunks = render(outcome, fmt) if fmt != "xlsx" else iter(())
         else:  # folded and written as it goes
@@ -592,6 +640,7 @@ def _evaluate(
                 encoding=encoding,
                 progress=progress,
                 keep=_UNFREED,
+                **reading,
             )
         _known_people(outcome, explain_people)
         warnings = outcome.warnings()
@@ -688,11 +737,15 @@ def _intervals(policy_path, events, roster, as_of, output, encoding) -> None:
         found = api.intervals_files(policy_path, events, roster, as_of, encoding=encoding)
     except PolicyctlError as exc:
         _fail(exc)
-    if output and output.lower().endswith(".parquet"):
-        _write_binary(lambda f: report.write_parquet(found, f), output)
-    else:
-        chunks = report.csv_chunks(found)
-        _write(chunks if output not in (None, "-") else list(chunks), output)
+    try:
+        if output and output.lower().endswith(".parquet"):
+            output_plan(output)  # a target that cannot be written, said as for any report
+            _write_binary(lambda f: report.write_parquet(found, f), output)
+        else:
+            chunks = report.csv_chunks(found)
+            _write(chunks if output not in (None, "-") else list(chunks), output)
+    except PolicyctlError as exc:
+        _fail(exc)
 
 
 def _write_binary(write_to, output: str) -> None:
@@ -700,7 +753,7 @@ def _write_binary(write_to, output: str) -> None:
     target = Path(output)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
     try:
-        os.chmod(tmp, _mode_of(target))
+        os.chmod(tmp, mode_of(target))
         with os.fdopen(fd, "wb") as f:
             write_to(f)
         os.replace(tmp, target)
@@ -938,6 +991,19 @@ def run_tests(
     from engine.testing.scenarios import DEFAULT_PATH, run_paths
 
     run = run_paths(paths or (DEFAULT_PATH,))
+    if not run.files and not run.errors:
+        from engine.errors import Diagnostic
+
+        where = ", ".join(paths or (DEFAULT_PATH,))
+        _fail(
+            PolicyctlError(
+                Diagnostic(
+                    "test",
+                    _("no test files under {where}").format(where=where),
+                    hint=_("a test file is a YAML file with `cases:` (docs/testing.md)"),
+                )
+            )
+        )
     cov = measure(run.results) if with_coverage or fail_under is not None else None
     if fmt == "json":
         _write([testreport.as_json(run, cov)], None)
@@ -946,7 +1012,10 @@ def run_tests(
             click.echo(d.render(), err=True)
         _write(testreport.text(run, cov), None)
     if junit_file:
-        _write([testreport.junit(run)], junit_file)
+        try:
+            _write([testreport.junit(run)], junit_file)
+        except PolicyctlError as exc:
+            _fail(exc)
     short = fail_under is not None and any(c.percent < fail_under for c in cov or ())
     if short and fmt == "text":
         click.echo(_("coverage below {percent}%").format(percent=f"{fail_under:g}"), err=True)

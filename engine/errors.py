@@ -98,6 +98,11 @@ class EvaluationError(PolicyctlError):
     """A well-formed input still cannot be evaluated (e.g. a value out of range)."""
 
 
+class UsageError(PolicyctlError, ValueError):
+    """An API call or command line asks for something that does not exist (a report
+    format, say): what the CLI reports as a usage error, exit 2."""
+
+
 # What a compiled expression can raise on a bad value (a missing amount compared, a
 # division by zero, an index past a list's end, a date out of range): every place that
 # runs one turns these into an EvaluationError or a diagnostic with a position.

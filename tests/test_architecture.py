@@ -32,6 +32,7 @@ STAGES = [
     "engine.testing",
     "engine.screen",
     "engine.serve",
+    "engine.output",
     "engine.api",
     "engine.cli",
     "engine",  # the package's own __init__: the public API, resolved lazily

@@ -151,7 +151,7 @@ def test_messages_and_hints(policy):
     (d,) = problems(read_events, str(FIXTURES / "duplicate_id.csv"), policy)
     assert d.message == "event id `E1` is used twice" and d.hint == "first at line 2"
     (d,) = problems(read_events, str(FIXTURES / "bad_date.csv"), policy)
-    assert d.hint == "write it as `2024-03-05`"
+    assert d.hint == "write it year first: `2024-05-03` or `2024-03-05`"
 
 
 # ---- collecting problems ------------------------------------------------------------------
@@ -293,10 +293,15 @@ def test_attrs_and_default_ids(tmp_path, policy):
     assert e1.type == "violation"
 
 
-def test_blank_rows_and_short_rows(tmp_path, policy):
-    path = write(tmp_path, "\n" + HEADER + "\n\n,,,,,,,,,\nE1,P1,2024-03-05,violation,A1\n\n")
+def test_blank_rows_are_skipped_and_short_rows_refused(tmp_path, policy):
+    path = write(tmp_path, "\n" + HEADER + "\n\n,,,,,,,,,\nE1,P1,2024-03-05,violation,A1,,,,,\n\n")
     (e,) = read_events(path, policy)
     assert (e.id, e.line, e.institution) == ("E1", 5, None)
+    # issue 13 §2: a row with fewer cells than the header is an error, not padded
+    path = write(tmp_path, HEADER + "\nE1,P1,2024-03-05,violation,A1\n")
+    (d,) = problems(read_events, path, policy)
+    assert (d.code, d.span.line) == ("format", 2)
+    assert d.message == "the row has 5 cells but the header has 10"
 
 
 def test_duplicate_header_and_unnamed_column(tmp_path, policy):
@@ -450,7 +455,7 @@ def test_xlsx(tmp_path, policy):
     assert (e2.points, e2.attrs, e2.line) == (2, {"note": "7"}, 3)
     assert (e3.amount, e3.line, e3.attrs) == (100, 5, {"note": "ok"})
 
-    ws.append(["E4", "P4", "2024/03/08", "A1"])
+    ws.append(["E4", "P4", "08/03/2024", "A1"])
     wb.save(path)
     (d,) = problems(read_events, str(path), policy)
     assert (d.code, str(d.span)) == ("date", f"{path}:6")
@@ -484,7 +489,7 @@ def test_jsonl(tmp_path, policy):
         "[1, 2]\n"
         '{"person": "P1", "date": "2024-03-05", "items": "A1", "points": {"x": 1}}\n'
         "{oops\n"
-        '{"person": "P1", "date": "2024-3-5", "items": "A1"}\n'
+        '{"person": "P1", "date": "5/3/2024", "items": "A1"}\n'
     )
     diags = problems(read_events, write(tmp_path, bad, "bad.ndjson"), policy)
     assert [(d.code, d.span.line) for d in diags] == [

@@ -189,7 +189,7 @@ BAD = {
         6,
     ),
     "test-type": (SIX_POINTS.replace("    events:\n", "    events:\n      - just text\n"), 7),
-    "date": (SIX_POINTS.replace("date: 2024-04-01", "date: 2024/04/01"), 7),
+    "date": (SIX_POINTS.replace("date: 2024-04-01", "date: 01/04/2024"), 7),
     "item": (SIX_POINTS.replace("items: C1", "items: C9"), 7),
     "duplicate-id": (
         SIX_POINTS.replace(

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from engine.errors import Diagnostic, LedgerError, Span, closest
+from engine.ledger.columns import DEFAULT_NAMES, REQUIRED_EVENT_COLUMNS, Names, columns
 from engine.ledger.rows import Event
 from engine.ledger.tables import Problems, Stop, Table, display, open_table, rereadable
 
@@ -121,9 +122,12 @@ class Reread:
     from the rows the reader read (a row with more cells than the header has
     columns is reported, not read)."""
 
-    def __init__(self, path: str, encoding: str | None, problems: Problems):
+    def __init__(
+        self, path: str, encoding: str | None, problems: Problems, names: Names = DEFAULT_NAMES
+    ):
         self.path, self.encoding = path, encoding
         self.problems = problems  # the reader's
+        self.names = names
 
     def _ids(self) -> Iterator[tuple[int, str]]:
         # The rows' own problems (a cell too long) were reported by the first reading:
@@ -132,13 +136,16 @@ class Reread:
         again = Problems(self.problems.file, self.problems.limit)
         try:
             table = open_table(self.path, self.encoding, again)
-            at, width = table.header.index("id"), len(table.header)
+            index = columns(table, REQUIRED_EVENT_COLUMNS, again, self.names)
+            at, width, cells = index["id"], len(table.header), table.cells
             for line, row in table.rows:
+                if cells is not None and len(row) != cells:
+                    continue  # (reported by the first reading)
                 if len(row) > width and any(c.strip() for c in row[width:]):
                     continue
                 if at < len(row) and (eid := row[at].strip()):
                     yield line, eid
-        except (Stop, LedgerError, ValueError):  # (ValueError: no `id` column any more)
+        except (Stop, LedgerError, KeyError):  # (KeyError: no `id` column any more)
             why = next((d for d in again.items if d.code in ("io", "encoding")), None)
             if why is not None:
                 self.problems.fail(why.code, why.message, hint=why.hint)
@@ -159,9 +166,11 @@ class Reread:
         return [(line, eid) for line, eid in self._ids() if hash(eid) in hashes]
 
 
-def reread_ids(path: str, encoding: str | None, problems: Problems) -> Reread | None:
+def reread_ids(
+    path: str, encoding: str | None, problems: Problems, names: Names = DEFAULT_NAMES
+) -> Reread | None:
     """How to read the ids of a file again (None for standard input, a pipe, a FIFO)."""
-    return Reread(path, encoding, problems) if rereadable(path) else None
+    return Reread(path, encoding, problems, names) if rereadable(path) else None
 
 
 def duplicate_ids(given: list[tuple[int, str]], problems: Problems) -> None:

@@ -59,6 +59,8 @@ class RowChecks:
         self.problems = problems
         self.values = values
         self.unit = policy.scale.unit
+        # the policy's item and credit codes: an institution cell holding one has slid
+        self.codes = frozenset(policy.items) | frozenset(policy.credits)
 
     def profile(self, type_text: str, items_text: str) -> Profile:
         policy = self.policy

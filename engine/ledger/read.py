@@ -43,13 +43,14 @@ from itertools import chain, islice
 from operator import attrgetter, itemgetter
 
 from engine.errors import Diagnostic, LedgerError
+from engine.i18n import _
 from engine.ledger.checks import Reread as Reread
 from engine.ledger.checks import SeenIds as SeenIds
 from engine.ledger.checks import Staffed, reread_ids
+from engine.ledger.columns import DEFAULT_NAMES, Names, columns, fit, is_total
 from engine.ledger.columns import FIELDS as FIELDS
 from engine.ledger.columns import REQUIRED_EVENT_COLUMNS as REQUIRED_EVENT_COLUMNS
 from engine.ledger.columns import REQUIRED_ROSTER_COLUMNS as REQUIRED_ROSTER_COLUMNS
-from engine.ledger.columns import columns, fit
 from engine.ledger.profiles import Profile, RowChecks
 from engine.ledger.rows import EVENT_TYPES as EVENT_TYPES
 from engine.ledger.rows import INSTITUTION_TYPES as INSTITUTION_TYPES
@@ -59,7 +60,7 @@ from engine.ledger.rows import Ledger as Ledger
 from engine.ledger.rows import Person as Person
 from engine.ledger.tables import MAX_CELL as MAX_CELL  # re-exported: callers read `ledger.MAX_CELL`
 from engine.ledger.tables import Problems, Stop, Table, bulk, display, open_table, rereadable
-from engine.ledger.values import CACHE_MAX, Values
+from engine.ledger.values import CACHE_MAX, DATE_LIKE, Values
 from engine.policy.model import Policy
 
 MAX_ROWS = 10_000_000  # data rows in one file
@@ -77,8 +78,10 @@ class _EventReader:
         roster: str | None,
         reread: Reread | None,
         check_institutions: bool = True,
+        names: Names = DEFAULT_NAMES,
     ):
         self.problems = problems
+        self.names = names
         self.values = Values(problems)
         self.checks = RowChecks(policy, problems, self.values)
         # institution events name an institution with staff on the roster (checked
@@ -113,8 +116,9 @@ class _EventReader:
         problems = self.problems
         file = table.file
         header = table.header
-        index = columns(table, REQUIRED_EVENT_COLUMNS, problems)
-        width = len(header)
+        index = columns(table, REQUIRED_EVENT_COLUMNS, problems, self.names)
+        header = table.header  # as found (below a title, say) and named by columns()
+        width, cells = len(header), table.cells
         pad = any(f not in index for f in FIELDS)  # absent fields read the appended ""
         get = itemgetter(*(index.get(f, width) for f in FIELDS))
         extra = tuple((name, i) for i, name in enumerate(header) if name not in FIELDS)
@@ -138,12 +142,13 @@ class _EventReader:
         given, key, given_at = ids.values.append, ids.key, ids.lines_append
         plain_ids, last_id = not ids.made, ids.last
         read_date, profile, check = self.values.date, self.checks.profile, self.checks.row
+        item_codes = self.checks.codes
         last_type: str | None = None
         by_items: dict[str, Profile] = {}
         count = 0
         line = 0
         for line, row in table.rows:
-            if len(row) != width and (not row or not fit(row, width, line, problems)):
+            if len(row) != width and (not row or not fit(row, width, cells, line, problems)):
                 continue
             if pad:
                 row.append("")
@@ -156,6 +161,14 @@ class _EventReader:
             except KeyError:
                 if not any(c.strip() for c in row):
                     continue  # a blank row
+                if is_total(row):
+                    problems.add(
+                        "total",
+                        _("a total row (合计) is not a finding"),
+                        line,
+                        _("delete the total row and run again"),
+                    )
+                    continue
                 date = read_date(date_s, line, "date", "date")
                 if date is not None and len(dates) < CACHE_MAX:
                     dates[date_s] = date
@@ -184,6 +197,9 @@ class _EventReader:
                 place = places[place_s]
             except KeyError:
                 place = place_s.strip() or None
+                if place in item_codes:  # not cached: every such row is reported
+                    self.wrong_column(place, "institution", "item code", line)
+                    continue
                 place = places[place_s] = places.setdefault(place, place) if place else None
             if insp_s:
                 try:
@@ -211,6 +227,9 @@ class _EventReader:
 
             amount = points = end = None
             if prof.slow or points_s or amount_s or end_s or not person or date is None:
+                if date is None and DATE_LIKE.match(person):  # cells slid left: say so
+                    self.wrong_column(person, "person", "date", line)
+                    continue
                 ok, amount, points, end = check(
                     prof, person, place, date, points_s, amount_s, end_s, line, items_s
                 )
@@ -239,6 +258,17 @@ class _EventReader:
         self.last_line = line
         ids.last = last_id
 
+    def wrong_column(self, value: str, column: str, looks: str, line: int) -> None:
+        """A value that belongs in another column: the row's cells have slid."""
+        self.problems.add(
+            "format",
+            _("{column} `{value}` is a {looks}: the row's cells have slid").format(
+                column=column, value=value, looks=looks
+            ),
+            line,
+            _("check the row for an unquoted comma or a missing cell"),
+        )
+
 
 _BY_DATE = attrgetter("date")
 
@@ -251,20 +281,24 @@ def read_events(
     staff: dict[str, list[str]] | None = None,
     roster: str | None = None,
     check_institutions: bool = False,
+    sheet: str | int | None = None,
+    names: Names = DEFAULT_NAMES,
 ) -> list[Event]:
     """Read an events file and check every row against `policy` (and, when asked,
-    institution events against the roster's `staff`); sorted by (date, seq)."""
+    institution events against the roster's `staff`); sorted by (date, seq).
+    `sheet`: a workbook's sheet; `names`: which header names which column."""
     problems = Problems(display(path), limit)
     try:
         with bulk():
-            table = open_table(path, encoding, problems)
+            table = open_table(path, encoding, problems, sheet)
             return _EventReader(
                 policy,
                 problems,
                 staff,
                 roster,
-                reread_ids(path, encoding, problems),
+                reread_ids(path, encoding, problems, names),
                 check_institutions,
+                names,
             ).read(table)
     except Stop:
         raise problems.error() from None
@@ -287,13 +321,20 @@ class EventStream:
         staff: dict[str, list[str]] | None,
         roster: str | None,
         limit: int = 50,
+        sheet: str | int | None = None,
+        names: Names = DEFAULT_NAMES,
     ):
         self.problems = Problems(display(path), limit)
         self.reader = _EventReader(
-            policy, self.problems, staff, roster, reread_ids(path, encoding, self.problems)
+            policy,
+            self.problems,
+            staff,
+            roster,
+            reread_ids(path, encoding, self.problems, names),
+            names=names,
         )
         try:
-            self.table = open_table(path, encoding, self.problems)
+            self.table = open_table(path, encoding, self.problems, sheet)
         except Stop:
             raise self.problems.error() from None
 
@@ -333,6 +374,8 @@ def read_roster(
     read: frozenset[str] = frozenset(),
     only_read: bool = False,
     staff: dict[str, list[str]] | None = None,
+    sheet: str | int | None = None,
+    names: Names = DEFAULT_NAMES,
 ) -> dict[str, Person]:
     """People on the roster (one row per person and practice site), one per code with
     their sites in order.
@@ -346,8 +389,9 @@ def read_roster(
     problems = Problems(display(path), limit)
     try:
         with bulk():
-            table = open_table(path, encoding, problems)
-            return _read_roster(table, problems, read, only_read, {} if staff is None else staff)
+            table = open_table(path, encoding, problems, sheet)
+            staff = {} if staff is None else staff
+            return _read_roster(table, problems, read, only_read, staff, names)
     except Stop:
         raise problems.error() from None
 
@@ -358,10 +402,11 @@ def _read_roster(
     read: frozenset[str],
     only_read: bool,
     staff: dict[str, list[str]],
+    names: Names = DEFAULT_NAMES,
 ) -> dict[str, Person]:
+    index = columns(table, REQUIRED_ROSTER_COLUMNS, problems, names)
     header = table.header
-    index = columns(table, REQUIRED_ROSTER_COLUMNS, problems)
-    width = len(header)
+    width, cells = len(header), table.cells
     ip, ii = index["person"], index["institution"]
     extra = tuple(
         (name, i)
@@ -374,9 +419,10 @@ def _read_roster(
     # keys, a report's cached site lists), and a string read from every row would be
     # one more object per person out of the cache
     places: dict[str, str] = {}
+    many: dict[str, set[str]] = {}  # the sites of people with many, as sets
     count = 0
     for line, row in table.rows:
-        if len(row) != width and not fit(row, width, line, problems):
+        if len(row) != width and not fit(row, width, cells, line, problems):
             continue
         person = row[ip].strip()
         place = places.get(row[ii])
@@ -387,6 +433,14 @@ def _read_roster(
         if not person or not place:
             if not any(c.strip() for c in row):
                 continue  # a blank row
+            if is_total(row):
+                problems.add(
+                    "total",
+                    _("a total row (合计) is not a person"),
+                    line,
+                    _("delete the total row and run again"),
+                )
+                continue
             if not person:
                 problems.add(
                     "roster",
@@ -419,8 +473,18 @@ def _read_roster(
             else:
                 at.append(person)
             continue
-        if place not in entry.institutions:
-            entry.institutions.append(place)
+        known = entry.institutions
+        if len(known) < 16:  # a list is searched faster than a set is made
+            new_site = place not in known
+        else:  # a person with many sites: a set, or the roster costs their square
+            seen = many.get(person)
+            if seen is None:
+                seen = many[person] = set(known)
+            new_site = place not in seen
+            if new_site:
+                seen.add(place)
+        if new_site:
+            known.append(place)
             staff.setdefault(place, []).append(person)
         for name, i in extra:  # what the policy reads of a person must agree across sites
             v = row[i].strip()
@@ -460,15 +524,28 @@ def policy_reads_of_person(policy: Policy) -> frozenset[str]:
 
 
 def read_ledger(
-    events: str, policy: Policy, roster: str | None = None, encoding: str | None = None
+    events: str,
+    policy: Policy,
+    roster: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    names: Names = DEFAULT_NAMES,
 ) -> Ledger:
     """Events (checked against `policy`) and, optionally, the roster; problems of both
-    files are raised together."""
-    people, staff, diagnostics = _roster_and_staff(roster, policy, encoding)
+    files are raised together. `sheet`: the events workbook's sheet; `names`: which
+    header names which column (`--columns`)."""
+    people, staff, diagnostics = _roster_and_staff(roster, policy, encoding, names=names)
     rows: list[Event] = []
     try:
         rows = read_events(
-            events, policy, encoding, staff=staff, roster=roster, check_institutions=not diagnostics
+            events,
+            policy,
+            encoding,
+            staff=staff,
+            roster=roster,
+            check_institutions=not diagnostics,
+            sheet=sheet,
+            names=names,
         )
     except LedgerError as exc:
         diagnostics = exc.diagnostics + diagnostics
@@ -478,7 +555,12 @@ def read_ledger(
 
 
 def stream_ledger(
-    events: str, policy: Policy, roster: str | None = None, encoding: str | None = None
+    events: str,
+    policy: Policy,
+    roster: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    names: Names = DEFAULT_NAMES,
 ) -> tuple[Ledger, EventStream] | None:
     """The roster, and the events as a stream to fold as they are read; None when the
     events come from standard input (they cannot be read twice, should they not be in
@@ -486,15 +568,21 @@ def stream_ledger(
     if not rereadable(events):  # standard input, a pipe: read whole (a missing file too,
         return None  # which read_ledger reports)
     # only what the policy reads of a person: the ledger is the evaluation's own
-    people, staff, diagnostics = _roster_and_staff(roster, policy, encoding, only_read=True)
+    people, staff, diagnostics = _roster_and_staff(
+        roster, policy, encoding, only_read=True, names=names
+    )
     if diagnostics:
         return None
-    stream = EventStream(events, policy, encoding, staff, roster)
+    stream = EventStream(events, policy, encoding, staff, roster, sheet=sheet, names=names)
     return Ledger([], people, staff or {}), stream
 
 
 def _roster_and_staff(
-    roster: str | None, policy: Policy, encoding: str | None, only_read: bool = False
+    roster: str | None,
+    policy: Policy,
+    encoding: str | None,
+    only_read: bool = False,
+    names: Names = DEFAULT_NAMES,
 ) -> tuple[dict[str, Person] | None, dict[str, list[str]] | None, list[Diagnostic]]:
     """The roster's people, each institution's staff (by code), and the roster's problems
     (`only_read`: keep only the person attributes the policy reads)."""
@@ -503,7 +591,12 @@ def _roster_and_staff(
     staff: dict[str, list[str]] = {}
     try:
         people = read_roster(
-            roster, encoding, read=policy_reads_of_person(policy), only_read=only_read, staff=staff
+            roster,
+            encoding,
+            read=policy_reads_of_person(policy),
+            only_read=only_read,
+            staff=staff,
+            names=names,
         )
     except LedgerError as exc:
         return None, None, exc.diagnostics

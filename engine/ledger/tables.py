@@ -41,6 +41,7 @@ import gc
 import io
 import json
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterator
@@ -49,8 +50,17 @@ from itertools import count as _count
 from pathlib import Path
 
 from engine.errors import Diagnostic, LedgerError, Span
+from engine.i18n import _
+from engine.limits import MAX_LEDGER_BYTES, MAX_LEDGER_LINE, size_text
 
 MAX_CELL = 1000  # characters in one cell
+# Control characters no cell may hold (tab, line feed and carriage return may): a NUL
+# or an escape inside a code makes two codes that print alike but never match.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# every byte but those: `block.translate(None, _NOT_CONTROL)` keeps only control bytes,
+# at C speed (the regex alone, searching every block, cost 4 times the first pass)
+_NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL_BYTES.match(bytes([b])))
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 
@@ -138,12 +148,23 @@ class Table:
     cells) and skipped by the caller.
     """
 
-    __slots__ = ("file", "header", "header_line", "rows", "count", "colons")
+    __slots__ = ("file", "header", "header_line", "rows", "count", "colons", "cells")
 
     def __init__(
-        self, file: str, header: list[str], header_line: int, rows, count=None, colons: bool = True
+        self,
+        file: str,
+        header: list[str],
+        header_line: int,
+        rows,
+        count=None,
+        colons: bool = True,
+        cells: int | None = None,
     ):
         self.file = file
+        # CSV only: the header line's cell count, trailing unnamed ones included. Every
+        # row must have as many (a comma inside an unquoted cell makes one more); None
+        # for formats whose cells cannot slide (xlsx, JSON Lines).
+        self.cells = cells
         self.header = header
         self.header_line = header_line
         self.rows = rows
@@ -166,14 +187,61 @@ def rereadable(path: str) -> bool:
         return False
 
 
-def _read_bytes(path: str, problems: Problems) -> bytes:
+def _read_bytes(path: str, problems: Problems, wide: bool = False) -> bytes:
+    """A file read whole, up to MAX_LEDGER_BYTES; reading stops at the first control
+    byte (so `/dev/zero` costs one block, not memory), unless the text is `wide`
+    (UTF-16 or UTF-32, whose ASCII characters hold NUL bytes)."""
     if path == STDIN:
-        return sys.stdin.buffer.read()
+        stdin = getattr(sys.stdin, "buffer", None)
+        if stdin is None:
+            raise problems.fail(
+                "io", _("standard input is closed"), hint=_("give the ledger's path instead of -")
+            )
+        return _bounded_read(stdin, path, problems, wide)
     with _open(path, problems) as f:
-        try:
-            return f.read()
-        except OSError as exc:
-            raise _io_error(path, exc, problems) from None
+        return _bounded_read(f, path, problems, wide)
+
+
+def _bounded_read(f, path: str, problems: Problems, wide: bool) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    newlines = 0
+    try:
+        while block := f.read(_READ):
+            if not chunks and block.startswith((b"\xff\xfe", b"\xfe\xff")):
+                wide = True  # a UTF-16 BOM
+            m = None
+            if not wide and block.translate(None, _NOT_CONTROL):
+                m = _CONTROL_BYTES.search(block)
+            if m is not None:
+                line = newlines + block.count(b"\n", 0, m.start()) + 1
+                raise _control_error(m.group()[0], line, problems)
+            size += len(block)
+            if size > MAX_LEDGER_BYTES:
+                raise problems.fail(
+                    "limit",
+                    _("`{path}` is larger than {limit}").format(
+                        path=display(path), limit=size_text(MAX_LEDGER_BYTES)
+                    ),
+                    hint=_("split it, or save it as a CSV file, which is read as it goes"),
+                )
+            newlines += block.count(b"\n")
+            chunks.append(block)
+    except OSError as exc:
+        raise _io_error(display(path), exc, problems) from None
+    except ValueError:  # a closed file
+        message = _("cannot read `{path}`: it is closed").format(path=display(path))
+        raise problems.fail("io", message) from None
+    return b"".join(chunks)
+
+
+def _control_error(code: int, line: int, problems: Problems) -> LedgerError:
+    return problems.fail(
+        "format",
+        _("line {line} holds the control character U+{code:04X}").format(line=line, code=code),
+        line,
+        _("remove it: codes and dates are plain text"),
+    )
 
 
 def _open(path: str, problems: Problems):
@@ -196,7 +264,10 @@ def _io_error(path: str, exc: OSError, problems: Problems) -> LedgerError:
 def _codec(encoding: str, problems: Problems) -> str:
     """The codec's own name for an encoding given by the user, or an `encoding` problem."""
     try:
-        return codecs.lookup(encoding).name
+        info = codecs.lookup(encoding)
+        if not getattr(info, "_is_text_encoding", True):  # rot13, base64: not for bytes
+            raise LookupError(encoding)
+        return info.name
     except LookupError:
         raise problems.fail(
             "encoding", f"unknown encoding `{encoding}`", hint="try utf-8 or gb18030"
@@ -221,13 +292,61 @@ def _decode(data: bytes, encoding: str | None, problems: Problems) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+        start = exc.start + bom
+        if not data[bom:start].isascii():
+            raise _mixed_error(data.count(b"\n", 0, start) + 1, "UTF-8", problems) from None
         try:
             text = data.decode("gb18030")
+            line = _utf8_line(data.split(b"\n"))
+            if line:
+                raise _mixed_error(line, "GB18030", problems) from None
             return text[1:] if text.startswith("\ufeff") else text
         except UnicodeDecodeError:
             if data.startswith(codecs.BOM_UTF8):  # its position counts from after the BOM
                 exc.start += len(codecs.BOM_UTF8)
             raise _decode_error(data, exc, "utf-8 or gb18030", problems) from None
+
+
+def _ascii(data: bytes, start: int, bom: int) -> bool:
+    """Whether these bytes, found at `start` in a file whose first `bom` bytes are a
+    UTF-8 BOM (which does not count), are ASCII."""
+    if start < bom:
+        data = data[bom - start :]
+    return data.isascii()
+
+
+def _utf8_line(lines: list[bytes], first: int = 1) -> int:
+    """The number of the first of these lines (numbered from `first`) that is UTF-8 with
+    characters beyond ASCII: in a file read as GB18030, a line from another source.
+    (GB18030 text is almost never valid UTF-8 as well: its double bytes do not follow
+    UTF-8's pattern of lead and continuation bytes.)"""
+    for n, raw in enumerate(lines, first):
+        if not raw.isascii():
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            return n
+    return 0
+
+
+def _mixed_error(line: int, found: str, problems: Problems) -> LedgerError:
+    """A file whose lines are in two encodings (two files joined, say)."""
+    if found == "UTF-8":
+        message = _(
+            "line {line} is not UTF-8, though the lines before it are: the file mixes encodings"
+        )
+    else:
+        message = _(
+            "line {line} is UTF-8, though the lines before it are GB18030: the file mixes encodings"
+        )
+    return problems.fail(
+        "encoding",
+        message.format(line=line),
+        line,
+        _("save the whole file in one encoding (UTF-8), or give it with --encoding"),
+    )
 
 
 def _decode_error(data: bytes, exc: UnicodeDecodeError, encoding: str, problems: Problems):
@@ -262,15 +381,23 @@ def _header(names: list, line: int, problems: Problems) -> list[str]:
     return header
 
 
-def open_table(path: str, encoding: str | None, problems: Problems) -> Table:
+def open_table(
+    path: str, encoding: str | None, problems: Problems, sheet: str | int | None = None
+) -> Table:
+    """The file's table: by its extension, `.xlsx` (the `sheet` named or numbered from
+    1, else the first), `.jsonl`/`.ndjson`, else CSV."""
     suffix = "" if path == STDIN else Path(path).suffix.lower()
-    if suffix == ".xlsx":
-        return _xlsx_table(path, problems)
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_table(path, problems, sheet)
     if suffix not in (".jsonl", ".ndjson") and rereadable(path):
         scan = _scan(path, encoding, problems)
         if scan is not None:
             return _csv_file_table(scan, problems)
-    text = _decode(_read_bytes(path, problems), encoding, problems)
+    wide = bool(encoding) and _codec(encoding, problems).startswith(("utf-16", "utf-32"))
+    text = _decode(_read_bytes(path, problems, wide), encoding, problems)
+    m = _CONTROL.search(text)
+    if m is not None:
+        raise _control_error(ord(m.group()), text.count("\n", 0, m.start()) + 1, problems)
     if suffix in (".jsonl", ".ndjson"):
         return _jsonl_table(text, problems)
     return _csv_table(text, problems)
@@ -291,7 +418,8 @@ def _csv_table(text: str, problems: Problems) -> Table:
             if first.strip(", \t"):
                 if len(first) > MAX_CELL:
                     break  # let csv report it
-                header = _header(first.split(","), line, problems)
+                names = first.split(",")
+                header = _header(names, line, problems)
                 rest = end + 1
                 count = text.count("\n", rest) + (0 if text.endswith("\n") else 1)
                 return Table(
@@ -300,6 +428,7 @@ def _csv_table(text: str, problems: Problems) -> Table:
                     line,
                     _split_lines(text, rest, line + 1, problems),
                     count if rest < len(text) else 0,
+                    cells=len(names),
                 )
             pos, line = end + 1, line + 1
         else:
@@ -309,7 +438,9 @@ def _csv_table(text: str, problems: Problems) -> Table:
         for row in reader:
             if any(c.strip() for c in row):
                 header = _header(row, reader.line_num, problems)
-                return Table(file, header, reader.line_num, _csv_rows(reader, problems))
+                return Table(
+                    file, header, reader.line_num, _csv_rows(reader, problems), cells=len(row)
+                )
     except csv.Error as exc:
         raise problems.fail(
             "format", f"cannot read the header: {_csv_message(exc)}", reader.line_num
@@ -458,14 +589,21 @@ def _scan(path: str, encoding: str | None, problems: Problems) -> _Scan | None:
             failed = None
             for codec in tries:
                 f.seek(0)
-                found = _scan_as(path, f, codec)
+                found = _scan_as(path, f, codec, mixed=not encoding)
                 if isinstance(found, _Scan):
                     found.stamp, found.problems = _stamp(f.fileno()), problems
                     return found
+                if found[0] != "decode":  # mixed encodings, a control character
+                    failed = found
+                    break
                 failed = failed or found
         except OSError as exc:
             raise _io_error(path, exc, problems) from None
-    byte, line = failed
+    kind, byte, line = failed
+    if kind == "mixed":
+        raise _mixed_error(line, byte, problems)
+    if kind == "control":
+        raise _control_error(byte, line, problems)
     raise problems.fail(
         "encoding",
         f"the file is not valid {shown} (byte {byte})",
@@ -474,10 +612,17 @@ def _scan(path: str, encoding: str | None, problems: Problems) -> _Scan | None:
     )
 
 
-def _scan_as(path: str, f, codec: str) -> _Scan | tuple[int, int]:
-    """The first pass over `f` read as `codec`: a _Scan, or (byte, line) of the first
-    byte it cannot decode."""
+def _scan_as(path: str, f, codec: str, mixed: bool = False) -> _Scan | tuple:
+    """The first pass over `f` read as `codec`: a _Scan, or what stops it: ("decode",
+    byte, line) of the first byte it cannot decode, ("control", character, line) of a
+    control character, or, when the encoding was not given (`mixed`), ("mixed",
+    encoding, line) of the first line in another encoding than the lines before it."""
     scan = _Scan(path, codec)
+    ascii_so_far = True  # no byte beyond ASCII before `before` (a leading BOM aside)
+    bom = len(codecs.BOM_UTF8) if f.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else 0
+    f.seek(0)
+    utf8_lines = mixed and codec == "gb18030"  # look for UTF-8 lines in GB18030 text
+    pending = b""  # the start of a line that the next block goes on with
     # a BOM is a valid UTF-8 character: decoded as such, error positions count it
     decoder = codecs.getincrementaldecoder("utf-8" if codec == "utf-8-sig" else codec)()
     decode, state = decoder.decode, decoder.getstate
@@ -495,9 +640,32 @@ def _scan_as(path: str, f, codec: str) -> _Scan | tuple[int, int]:
                 line = scan.newlines + block.count(b"\n", 0, at)
             else:  # newlines after the error, among those held, were counted already
                 line = scan.newlines - before.count(b"\n", len(before) + at)
-            return offset + at + 1, line + 1
+            if mixed and codec == "utf-8-sig":
+                # text beyond ASCII before the error: UTF-8 lines, then a line that is not
+                start = offset - len(before)  # where `before` begins in the file
+                if at >= 0:
+                    head = _ascii(before, start, bom) and _ascii(block[:at], offset, bom)
+                else:
+                    head = _ascii(before[: len(before) + at], start, bom)
+                if not (ascii_so_far and head):
+                    return "mixed", "UTF-8", line + 1
+            return "decode", offset + at + 1, line + 1
         if not block:
+            if utf8_lines and (line := _utf8_line([pending], scan.newlines + 1)):
+                return "mixed", "GB18030", line
             break
+        control = _CONTROL_BYTES.search(block) if block.translate(None, _NOT_CONTROL) else None
+        if control is not None:
+            line = scan.newlines + block.count(b"\n", 0, control.start()) + 1
+            return "control", control.group()[0], line
+        if ascii_so_far and before:
+            ascii_so_far = _ascii(before, offset - len(before), bom)
+        if utf8_lines:  # whole lines only: a block may end inside one
+            lines = (pending + block).split(b"\n")
+            pending = lines.pop()
+            line = _utf8_line(lines, scan.newlines + 1)  # `pending` began that line
+            if line:
+                return "mixed", "GB18030", line
         before = block
         scan.newlines += block.count(b"\n")
         if not scan.quoted and b'"' in block:
@@ -549,6 +717,15 @@ def _file_text(scan: _Scan) -> Iterator[str]:
                     if r >= 0 and text[r + 1] not in "\r\n":
                         cut = r + 1
                 carry = text[cut:]
+                if len(carry) > MAX_LEDGER_LINE:
+                    problems.fail(
+                        "limit",
+                        _("a line is longer than {limit:,} characters").format(
+                            limit=MAX_LEDGER_LINE
+                        ),
+                        hint=_("is this a CSV file? a ledger has one row per line"),
+                    )
+                    raise Stop
                 if cut:
                     yield text[:cut].replace("\r\n", "\n") if crlf else text[:cut]
             if _stamp(f.fileno()) != scan.stamp:
@@ -600,7 +777,8 @@ def _csv_file_table(scan: _Scan, problems: Problems) -> Table:
     line, first = found
     if len(first) > MAX_CELL:
         return _csv_reader_table(scan, problems)  # which reports it
-    header = _header(first.split(","), line, problems)
+    names = first.split(",")
+    header = _header(names, line, problems)
     rows = scan.newlines - line + (scan.last != b"\n")
     return Table(
         problems.file,
@@ -609,6 +787,7 @@ def _csv_file_table(scan: _Scan, problems: Problems) -> Table:
         _split_blocks(_file_blocks(scan, line), line + 1, problems),
         max(rows, 0),
         scan.colons,
+        len(names),
     )
 
 
@@ -626,11 +805,12 @@ def _header_line(scan: _Scan) -> tuple[int, str] | None:
 def _csv_reader_table(scan: _Scan, problems: Problems) -> Table:
     """A scanned CSV file with quotes (or lone carriage returns), read by csv.reader."""
     header = None
+    cells = 0
     reader = csv.reader(_file_lines(scan))
     try:
         for row in reader:
             if any(c.strip() for c in row):
-                header = _header(row, reader.line_num, problems)
+                header, cells = _header(row, reader.line_num, problems), len(row)
                 break
     except csv.Error as exc:
         raise problems.fail(
@@ -639,7 +819,11 @@ def _csv_reader_table(scan: _Scan, problems: Problems) -> Table:
     if header is None:
         raise problems.fail("empty", "the file is empty", 1, "the first row is the header")
     return Table(
-        problems.file, header, reader.line_num, _csv_file_rows(scan, reader.line_num, problems)
+        problems.file,
+        header,
+        reader.line_num,
+        _csv_file_rows(scan, reader.line_num, problems),
+        cells=cells,
     )
 
 
@@ -698,47 +882,120 @@ def _cell(v) -> str:
         return v.isoformat(sep=" ")
     if isinstance(v, (_dt.date, _dt.time)):
         return v.isoformat()
-    return str(v)
+    return str(v)  # a duration (timedelta), say
 
 
-def _xlsx_table(path: str, problems: Problems) -> Table:
-    import zipfile
-
+def _xlsx_table(path: str, problems: Problems, sheet: str | int | None = None) -> Table:
+    """A workbook's sheet (the first unless `sheet` names one, or numbers it from 1),
+    read with calamine: its cells as a CSV would hold them, rows converted as they are
+    asked for, so that reading stops at the error limit. Hidden rows and columns are
+    read like any other; a merged cell's value is in its top-left cell."""
     try:
-        from openpyxl import load_workbook
-        from openpyxl.utils.exceptions import InvalidFileException
-    except ImportError:  # pragma: no cover - openpyxl is a dependency
+        from python_calamine import CalamineError, CalamineWorkbook
+    except ImportError:  # pragma: no cover - python-calamine is a dependency
         raise problems.fail(
             "format",
-            "reading .xlsx needs the openpyxl package",
-            hint="pip install openpyxl, or save the sheet as CSV",
+            _("reading .xlsx needs the python-calamine package"),
+            hint=_("pip install python-calamine, or save the sheet as CSV"),
         ) from None
-    if not Path(path).exists():
-        _read_bytes(path, problems)  # raises the io problem
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        if isinstance(exc, OSError):
-            _read_bytes(path, problems)  # an unreadable file is an io problem
+        st = os.stat(path)
+    except OSError as exc:
+        raise _io_error(path, exc, problems) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise problems.fail("io", _("cannot read `{path}`: it is a directory").format(path=path))
+    if st.st_size > MAX_LEDGER_BYTES:
+        raise problems.fail(
+            "limit",
+            _("`{path}` is larger than {limit}").format(
+                path=path, limit=size_text(MAX_LEDGER_BYTES)
+            ),
+        )
+    try:
+        with open(path, "rb") as f:
+            f.read(1)  # an unreadable file is an io problem, not a bad workbook
+    except OSError as exc:
+        raise _io_error(path, exc, problems) from None
+    try:
+        wb = CalamineWorkbook.from_path(path)
+        names = list(wb.sheet_names)
+        if not names:
+            raise problems.fail("empty", _("the workbook has no sheet"), 1)
+        index = _sheet_index(names, sheet, problems)
+        data = wb.get_sheet_by_index(index)
+        rows = data.iter_rows()
+        first = data.start[0] if data.start else 0  # rows above the used range: none
+    except LedgerError:
+        raise
+    except (CalamineError, OSError, ValueError, TypeError) as exc:  # calamine's own kinds
+        del exc
         raise problems.fail(
             "format",
-            f"`{path}` is not a readable .xlsx workbook",
-            hint="open it in Excel and save it again as .xlsx, or as CSV",
+            _("`{path}` is not a readable .xlsx workbook").format(path=path),
+            hint=_("open it in Excel and save it again as .xlsx, or as CSV"),
         ) from None
-    try:
-        if not wb.worksheets:
-            raise problems.fail("empty", "the workbook has no sheet", 1)
-        rows = [
-            [_cell(v) for v in values] for values in wb.worksheets[0].iter_rows(values_only=True)
-        ]
-    finally:
-        wb.close()
-    for i, row in enumerate(rows):
+    numbered = enumerate(rows, first + 1)  # sheet rows count from 1
+    for line, values in numbered:
+        row = _xlsx_row(values, line, problems)
         if any(c.strip() for c in row):
-            header = _header(row, i + 1, problems)
-            rest = rows[i + 1 :]
-            return Table(problems.file, header, i + 1, _bounded(rest, i + 2, problems), len(rest))
-    raise problems.fail("empty", "the first sheet is empty", 1, "the first row is the header")
+            header = _header(row, line, problems)
+            left = max(data.height - (line - first), 0)
+            return Table(problems.file, header, line, _xlsx_rows(numbered, problems), left)
+    raise problems.fail(
+        "empty",
+        _("sheet `{name}` is empty").format(name=names[index]),
+        1,
+        _("the first row is the header"),
+    )
+
+
+def _sheet_index(names: list[str], sheet: str | int | None, problems: Problems) -> int:
+    """Which sheet `--sheet` means: a name, else a number counted from 1."""
+    if sheet is None:
+        return 0
+    text = str(sheet).strip()
+    if text in names:
+        return names.index(text)
+    if text.isdigit() and 1 <= int(text) <= len(names):
+        return int(text) - 1
+    raise problems.fail(
+        "sheet",
+        _("the workbook has no sheet `{sheet}`").format(sheet=text),
+        hint=_("its sheets are: {names} (give a name, or a number from 1)").format(
+            names=", ".join(names)
+        ),
+    )
+
+
+def _xlsx_row(values, line: int, problems: Problems) -> list[str]:
+    row = [_cell(v) for v in values]
+    for cell in row:
+        if len(cell) > MAX_CELL:
+            problems.add(
+                "format", _("a cell is longer than {limit} characters").format(limit=MAX_CELL), line
+            )
+            return []
+        if _CONTROL.search(cell):
+            problems.add(
+                "format",
+                _("line {line} holds the control character U+{code:04X}").format(
+                    line=line, code=ord(_CONTROL.search(cell).group())
+                ),
+                line,
+                _("remove it: codes and dates are plain text"),
+            )
+            return []
+    return row
+
+
+def _xlsx_rows(numbered, problems: Problems) -> Iterator[tuple[int, list[str]]]:
+    for line, values in numbered:
+        yield line, _xlsx_row(values, line, problems)
+
+
+class _Pairs(list):
+    """A JSON object as the list of its (key, value) pairs, in order, so that a key given
+    twice is seen (a dict would keep the last value silently)."""
 
 
 def _jsonl_table(text: str, problems: Problems) -> Table:
@@ -750,7 +1007,16 @@ def _jsonl_table(text: str, problems: Problems) -> Table:
             objects.append(None)
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line, object_pairs_hook=_Pairs)
+        except RecursionError:
+            problems.add(
+                "format",
+                _("a JSON value is nested too deeply"),
+                number,
+                _("write one flat JSON object per line"),
+            )
+            objects.append(None)
+            continue
         except ValueError as exc:
             message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
             problems.add(
@@ -761,7 +1027,7 @@ def _jsonl_table(text: str, problems: Problems) -> Table:
             )
             objects.append(None)
             continue
-        if not isinstance(obj, dict):
+        if not isinstance(obj, _Pairs):
             problems.add(
                 "format",
                 f"a line must hold a JSON object, not {type(obj).__name__}",
@@ -771,18 +1037,47 @@ def _jsonl_table(text: str, problems: Problems) -> Table:
             objects.append(None)
             continue
         row: dict[str, str] = {}
-        for key, value in obj.items():
+        spelled: dict[str, str] = {}
+        for key, value in obj:
             name = key.strip().lower()
+            if name in spelled:
+                first = spelled[name]
+                problems.add(
+                    "format",
+                    _("key `{key}` appears twice in one object").format(key=key)
+                    if first == key
+                    else _("keys `{first}` and `{key}` name one column").format(
+                        first=first, key=key
+                    ),
+                    number,
+                    _("give each column once"),
+                )
+                row = {}
+                break
+            spelled[name] = key
             if (
                 name == "items"
                 and isinstance(value, list)
                 and all(isinstance(v, str) for v in value)
             ):
                 value = "|".join(value)
-            if isinstance(value, (dict, list, bool)):
+            if isinstance(value, (_Pairs, list, bool)):
                 problems.add("format", f"`{name}` must be a string or a number", number)
                 continue
-            row[name] = _cell(value)
+            cell = _cell(value)
+            bad = _CONTROL.search(cell) or _CONTROL.search(name)
+            if bad is not None:
+                problems.add(
+                    "format",
+                    _("line {line} holds the control character U+{code:04X}").format(
+                        line=number, code=ord(bad.group())
+                    ),
+                    number,
+                    _("remove it: codes and dates are plain text"),
+                )
+                row = {}
+                break
+            row[name] = cell
             names.setdefault(name, None)
         objects.append(row)
     if not names:

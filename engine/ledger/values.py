@@ -13,11 +13,25 @@ import re
 from fractions import Fraction
 
 from engine.calendar import parse_date
+from engine.i18n import _
 from engine.ledger.tables import Problems
 
 DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 DECIMAL = re.compile(r"[0-9]+(?:\.([0-9]+))?\Z")
-_LOOSE_DATE = re.compile(r"([0-9]{4})\s*[/.年-]\s*([0-9]{1,2})\s*[/.月-]\s*([0-9]{1,2})\s*日?\Z")
+# Dates as Excel and Chinese systems write them, year first: 2024/3/15, 2024-3-5,
+# 2024.03.15, 2024年3月15日, each perhaps with a time after it (a datetime cell).
+_LOOSE_DATE = re.compile(
+    r"([0-9]{4})\s*([/.年-])\s*([0-9]{1,2})\s*[/.月-]\s*([0-9]{1,2})\s*日?"
+    r"(?:(?:\s+|T)[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?\Z"
+)
+# A date written day or month first (15/3/2024, 03/04/2024) or with a two-digit year
+# (24/3/15): it can be read more than one way, so it is an error, never a guess.
+_OTHER_ORDER = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{2}|[0-9]{4})\Z")
+# An Excel serial day number (a date cell saved as a number): 1954-10-03 to 2119-01-10.
+_SERIAL = re.compile(r"([0-9]{5})(?:\.[0-9]+)?\Z")
+_SERIAL_LOW, _SERIAL_HIGH = 20_000, 80_000
+_EXCEL_EPOCH = _dt.date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's 1900 leap day aside)
+DATE_LIKE = re.compile(r"[0-9]{4}[-/.年][0-9]{1,2}[-/.月][0-9]{1,2}")  # a cell that is a date
 CACHE_MAX = 200_000  # entries in each cache of values read
 
 
@@ -31,12 +45,38 @@ def decimal(text: str):
     return value.numerator if value.denominator == 1 else value
 
 
-def _hint_date(text: str) -> str:
+def loose_date(text: str) -> _dt.date | str:
+    """A date written as Excel or a Chinese system writes it, or why it is not one
+    (a message). Only forms that can be read one way are read."""
     m = _LOOSE_DATE.match(text)
     if m:
-        with contextlib.suppress(ValueError):
-            d = _dt.date(int(m[1]), int(m[2]), int(m[3]))
-            return f"write it as `{d.isoformat()}`"
+        try:
+            return _dt.date(int(m[1]), int(m[3]), int(m[4]))
+        except ValueError:
+            return _("`{text}` is not a real date").format(text=text)
+    m = _SERIAL.match(text)
+    if m and _SERIAL_LOW <= int(m[1]) <= _SERIAL_HIGH:
+        return _EXCEL_EPOCH + _dt.timedelta(days=int(m[1]))
+    m = _OTHER_ORDER.match(text)
+    if m:
+        return _("`{text}` can be read more than one way (day, month and year order)").format(
+            text=text
+        )
+    return _("`{text}` is not a date").format(text=text)
+
+
+def _hint_date(text: str) -> str:
+    m = _OTHER_ORDER.match(text)
+    if m and len(m[3]) == 4:
+        a, b = int(m[1]), int(m[2])
+        readings = []
+        for month, day in ((a, b), (b, a)):
+            with contextlib.suppress(ValueError):
+                readings.append(_dt.date(int(m[3]), month, day).isoformat())
+        if readings:
+            return _("write it year first: {readings}").format(
+                readings=_(" or ").join(f"`{r}`" for r in dict.fromkeys(readings))
+            )
     return "write dates as YYYY-MM-DD, e.g. `2024-03-29`"
 
 
@@ -57,9 +97,10 @@ class Values:
             problems.add(code, f"`{name}` is empty", line, "write dates as YYYY-MM-DD")
             return None
         if DATE_FORM.match(s) is None:
-            problems.add(
-                code, f"{name} `{s}` is not a date in YYYY-MM-DD form", line, _hint_date(s)
-            )
+            found = loose_date(s)
+            if isinstance(found, _dt.date):
+                return found
+            problems.add(code, f"{name} {found}", line, _hint_date(s))
             return None
         try:
             return parse_date(s)

@@ -1,0 +1,24 @@
+"""The sizes policyctl reads at most, in one place (docs/ledger.md, "Limits").
+
+Every input is untrusted: a policy, a code map, a regulation's source text or a
+test file is read only up to `MAX_TEXT_BYTES` and `MAX_LINE_CHARS` per line;
+a ledger read whole (standard input, a pipe, JSON Lines, a workbook) only up
+to `MAX_LEDGER_BYTES`, and a CSV ledger (streamed) one line of at most
+`MAX_LEDGER_LINE` characters at a time. Larger input is refused with a message
+saying which limit it passed, never a MemoryError.
+"""
+
+from __future__ import annotations
+
+MAX_TEXT_BYTES = 16 * 1024 * 1024  # a policy, code map, source text or test file
+MAX_LINE_CHARS = 100_000  # one line of such a file
+MAX_LEDGER_BYTES = 2 * 1024 * 1024 * 1024  # a ledger file read whole
+MAX_LEDGER_LINE = 1024 * 1024  # characters in one line of a CSV ledger
+
+
+def size_text(n: int) -> str:
+    """A limit in bytes as a person reads it: `16 MiB`, `2 GiB`."""
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size and n % size == 0:
+            return f"{n // size} {unit}"
+    return f"{n:,} bytes"

@@ -1,0 +1,151 @@
+"""Where a report goes: the rules for `-o PATH` (docs/ledger.md, "Output files").
+
+A report file must never be left half-written nor replace what the user did not
+mean to replace. So a regular file (or a new one) is written to a temporary
+name in its folder and renamed over it only when complete; a symlink is followed
+to its target (its folder gets the temporary); and anything that is not a
+regular file — a character device such as /dev/full or a terminal, a FIFO, a
+`/proc/self/fd/N`, every path under /dev and /proc — is written through, never
+replaced by a file. Targets that cannot be written are refused before anything
+is: a folder, a file without write permission (even for root), a missing or
+read-only folder, an empty path.
+
+Temporaries are named `.NAME.XXXXXXXX.policyctl-tmp`. They are removed when the
+write fails, on Ctrl-C, and on SIGTERM and SIGHUP where the platform has them;
+a run killed outright (kill -9, a power cut) leaves one, which the next write
+to the same target removes once it has not changed for `STALE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import stat
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import Diagnostic, PolicyctlError
+from engine.i18n import _
+
+TEMP_SUFFIX = ".policyctl-tmp"
+STALE_SECONDS = 600  # a temporary not written to for this long belongs to a dead run
+_THROUGH_PREFIXES = ("/dev/", "/proc/")
+
+
+class OutputError(PolicyctlError):
+    """A report cannot be written where it was asked to go."""
+
+
+def output_error(path: str, reason: str, hint: str | None = None) -> OutputError:
+    where = _("standard output") if path == "-" else f"`{path}`"
+    return OutputError(
+        Diagnostic(
+            "output",
+            _("cannot write {where}: {reason}").format(where=where, reason=reason),
+            hint=hint,
+        )
+    )
+
+
+def reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    if isinstance(exc, ValueError):  # "I/O operation on closed file"
+        return _("it is closed")
+    return str(exc).lower() or type(exc).__name__
+
+
+@dataclass(frozen=True)
+class Plan:
+    target: Path  # the file to replace (a symlink's target), when not `through`
+    through: bool  # write straight into it: not a regular file
+
+
+def output_plan(output: str) -> Plan:
+    """How to write to `output`, or the OutputError that says why not."""
+    if not output.strip():
+        raise output_error(output, _("the path is empty"), _("give a file name, or - for stdout"))
+    if output.startswith(_THROUGH_PREFIXES) and not output.startswith("/dev/shm/"):
+        return Plan(Path(output), True)
+    try:
+        st = os.stat(output)  # follows a symlink
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise output_error(output, reason(exc)) from None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise output_error(output, _("it is a folder"), _("give a file name inside it"))
+        if not stat.S_ISREG(st.st_mode):
+            return Plan(Path(output), True)  # a device, a FIFO, a socket: written through
+        if not st.st_mode & 0o222:
+            raise output_error(
+                output,
+                _("it is read-only"),
+                _("make it writable (chmod u+w), or write elsewhere"),
+            )
+    target = Path(os.path.realpath(output))
+    folder = target.parent
+    if not folder.is_dir():
+        raise output_error(
+            output,
+            _("folder `{folder}` does not exist").format(folder=folder),
+            _("create it first"),
+        )
+    if not os.access(folder, os.W_OK):
+        raise output_error(output, _("folder `{folder}` is read-only").format(folder=folder))
+    return Plan(target, False)
+
+
+def remove_stale_temporaries(target: Path) -> None:
+    """Remove temporaries of earlier runs writing `target` that died (kill -9): those
+    not written to for STALE_SECONDS."""
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for old in target.parent.glob(f".{_glob_escape(target.name)}.*{TEMP_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                if now - old.stat().st_mtime > STALE_SECONDS:
+                    old.unlink()
+
+
+def _glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in name)
+
+
+@contextlib.contextmanager
+def removed_on_signal(tmp: str):
+    """While writing `tmp`: SIGTERM and SIGHUP (where the platform has them) end the
+    run as Ctrl-C does, so the writer's cleanup removes the temporary. Only the main
+    thread can set handlers; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    kinds = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {}
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    for kind in kinds:
+        with contextlib.suppress(OSError, ValueError):
+            previous[kind] = signal.signal(kind, stop)
+    try:
+        yield
+    finally:
+        for kind, handler in previous.items():
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                signal.signal(kind, handler)
+
+
+def mode_of(target: Path) -> int:
+    """The permissions a report written to `target` should have: those of the file
+    it replaces, else what the umask leaves of rw-rw-rw-."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask

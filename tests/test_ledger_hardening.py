@@ -1,0 +1,377 @@
+"""Issue 13 (hostile input) and issue 15 §2 (ledgers as Excel makes them), one test per
+defect: each failed before its fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.errors import LedgerError, UsageError
+from engine.ledger.columns import load_names
+from engine.ledger.read import read_events, read_roster
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_ledger import HEADER, problems, rows, write, write_policy  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture()
+def policy(tmp_path):
+    return write_policy(tmp_path)
+
+
+# ---- 1. mixed encodings ----------------------------------------------------------------
+
+
+def test_utf8_lines_then_a_gb18030_line_is_an_error_at_that_line(tmp_path, policy):
+    data = (HEADER + "\nE1,张三,2024-03-05,violation,A1,H1,,,,\n").encode() + (
+        "E2,张三,2024-03-06,violation,A1,H1,,,,\n".encode("gb18030")
+    )
+    path = tmp_path / "e.csv"
+    path.write_bytes(data)
+    (d,) = problems(read_events, str(path), policy)
+    assert (d.code, d.span.line) == ("encoding", 3) and "mixes encodings" in d.message
+
+
+def test_gb18030_lines_then_a_utf8_line_is_an_error_at_that_line(tmp_path, policy):
+    data = (HEADER + "\nE1,张三,2024-03-05,violation,A1,H1,,,,\n").encode("gb18030") + (
+        "E2,张三,2024-03-06,violation,A1,H1,,,,\n".encode()
+    )
+    path = tmp_path / "e.csv"
+    path.write_bytes(data)
+    (d,) = problems(read_events, str(path), policy)
+    assert (d.code, d.span.line) == ("encoding", 3) and "GB18030" in d.message
+
+
+def test_mixed_encodings_on_standard_input_too(monkeypatch, policy):
+    data = (HEADER + "\nE1,张三,2024-03-05,violation,A1,H1,,,,\n").encode() + (
+        "E2,张三,2024-03-06,violation,A1,H1,,,,\n".encode("gb18030")
+    )
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    (d,) = problems(read_events, "-", policy)
+    assert (d.code, d.span.line) == ("encoding", 3)
+
+
+def test_a_gb18030_file_throughout_still_reads(tmp_path, policy):
+    path = write(tmp_path, rows("E1,张三,2024-03-05,violation,A1,H1,,,,"), encoding="gb18030")
+    (e,) = read_events(path, policy)
+    assert e.person == "张三"
+
+
+# ---- 2. cells in the wrong column ------------------------------------------------------
+
+
+def test_a_row_with_one_cell_more_than_the_header_is_an_error(tmp_path, policy):
+    # the issue's example: an unquoted comma in B2,C1 with empty cells after it
+    header = "person,date,items,institution,inspection,amount,points,end"
+    path = write(tmp_path, header + "\nP1,2025-01-10,A2,A1,H1,,,,\n")
+    (d,) = problems(read_events, path, policy)
+    assert (d.code, d.span.line) == ("format", 2)
+    assert d.message == "the row has 9 cells but the header has 8"
+
+
+def test_an_institution_that_is_an_item_code_is_an_error(tmp_path, policy):
+    path = write(tmp_path, rows("E1,P1,2024-03-05,violation,A1,A2,,,,"))
+    (d,) = problems(read_events, path, policy)
+    assert (d.code, d.span.line) == ("format", 2) and "`A2` is a item code" in d.message
+
+
+def test_a_person_that_is_a_date_is_an_error(tmp_path, policy):
+    # a row whose person cell is missing, in a format whose cells are not counted
+    path = write(tmp_path, '{"person": "2024-03-05", "date": "A1", "items": ""}\n', "e.jsonl")
+    diags = problems(read_events, path, policy)
+    assert any(
+        (d.code, d.span.line) == ("format", 1) and "person `2024-03-05`" in d.message for d in diags
+    )
+
+
+# ---- 3. JSON Lines keys ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"person": "P1", "person": "P2", "date": "2024-03-05", "items": "A1"}',
+        '{"Person": "P1", "person": "P2", "date": "2024-03-05", "items": "A1"}',
+    ],
+)
+def test_a_json_key_given_twice_is_an_error(tmp_path, policy, line):
+    path = write(tmp_path, line + "\n", "events.jsonl")
+    diags = problems(read_events, path, policy)
+    assert (diags[0].code, diags[0].span.line) == ("format", 1)
+    assert "twice" in diags[0].message or "name one column" in diags[0].message
+
+
+def test_a_deeply_nested_json_value_is_an_error(tmp_path, policy):
+    path = write(tmp_path, '{"person": ' + "[" * 100_000 + "]" * 100_000 + "}\n", "e.jsonl")
+    diags = problems(read_events, path, policy)
+    assert diags[0].code == "format"
+
+
+# ---- 5. control characters -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["events.csv", "events.jsonl"])
+def test_a_nul_in_a_code_is_an_error(tmp_path, policy, name):
+    if name.endswith(".csv"):
+        text = rows(
+            "E1,P1,2024-03-05,violation,A1,H1,,,,", "E2,P\x001,2024-03-05,violation,A1,,,,,"
+        )
+    else:
+        text = '{"person": "P1", "date": "2024-03-05", "items": "A1"}\n'
+        text += '{"person": "P\\u00001", "date": "2024-03-05", "items": "A1"}\n'
+    (d,) = problems(read_events, write(tmp_path, text, name), policy)
+    assert (d.code, d.span.line) == ("format", 3 if name.endswith(".csv") else 2)
+    assert "U+0000" in d.message
+
+
+# ---- 10. what ended in exit 70 ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "base64"])
+def test_an_encoding_that_is_not_a_text_encoding_is_refused(tmp_path, policy, encoding):
+    path = write(tmp_path, rows("E1,P1,2024-03-05,violation,A1,H1,,,,"))
+    (d,) = problems(read_events, path, policy, encoding)
+    assert d.code == "encoding"
+
+
+def test_closed_standard_input(monkeypatch, policy):
+    monkeypatch.setattr(sys, "stdin", None)
+    (d,) = problems(read_events, "-", policy)
+    assert d.code == "io" and "closed" in d.message
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero on this platform")
+def test_dev_zero_as_the_events_is_refused_at_once(policy):
+    (d,) = problems(read_events, "/dev/zero", policy)
+    assert d.code == "format" and "U+0000" in d.message
+
+
+# ---- 13. the roster with many sites ----------------------------------------------------
+
+
+def test_a_person_with_many_sites_keeps_each_once_in_order(tmp_path):
+    body = "".join(f"P1,H{i % 3000}\n" for i in range(6000))
+    people = read_roster(write(tmp_path, "person,institution\n" + body, "roster.csv"))
+    assert people["P1"].institutions == [f"H{i}" for i in range(3000)]
+
+
+# ---- issue 15 §2: dates as Excel writes them -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2024/3/15", "2024-3-15", "2024年3月15日", "2024.03.15", "2024/03/15 10:30", "45366"],
+)
+def test_dates_as_excel_and_chinese_systems_write_them(tmp_path, policy, text):
+    path = write(tmp_path, f"person,date,items\nP1,{text},A1\n")
+    (e,) = read_events(path, policy)
+    assert e.date == dt.date(2024, 3, 15)
+
+
+@pytest.mark.parametrize("text", ["03/04/2024", "15/3/2024", "24/3/15"])
+def test_a_date_that_reads_two_ways_is_an_error(tmp_path, policy, text):
+    (d,) = problems(read_events, write(tmp_path, f"person,date,items\nP1,{text},A1\n"), policy)
+    assert (d.code, d.span.line) == ("date", 2)
+
+
+# ---- issue 15 §2: Chinese headers, titles, totals, sheets ------------------------------
+
+
+def test_chinese_headers_are_read_as_the_standard_columns(tmp_path, policy):
+    text = "人员编码,处理日期,违规项目,定点医药机构,金额（元）,检查批次\nP1,2024/3/15,A1,H1,,K1\n"
+    (e,) = read_events(write(tmp_path, text), policy)
+    assert (e.person, e.date, e.items, e.institution, e.inspection) == (
+        "P1",
+        dt.date(2024, 3, 15),
+        ("A1",),
+        "H1",
+        "K1",
+    )
+
+
+def test_a_columns_file_maps_other_headers(tmp_path, policy):
+    mapping = tmp_path / "columns.yaml"
+    mapping.write_text("person: 工号\ndate: [稽核日期]\n", "utf-8")
+    text = "工号,稽核日期,items\nP1,2024-03-15,A1\n"
+    (e,) = read_events(write(tmp_path, text), policy, names=load_names(str(mapping)))
+    assert (e.person, e.date) == ("P1", dt.date(2024, 3, 15))
+
+
+def test_the_missing_column_error_lists_headers_and_aliases(tmp_path, policy):
+    diags = problems(read_events, write(tmp_path, "人员,处理日期\nP1,2024-03-15\n"), policy)
+    (d,) = [d for d in diags if "`person`" in d.message]
+    assert "人员, 处理日期" in d.hint and "人员编码" in d.hint and "--columns" in d.hint
+
+
+def test_a_title_above_the_header_is_skipped(tmp_path, policy):
+    text = "2024年度医保医师违规记录,,\n\n人员编码,处理日期,违规项目\nP1,2024/3/15,A1\n"
+    (e,) = read_events(write(tmp_path, text), policy)
+    assert (e.person, e.line) == ("P1", 4)
+
+
+def test_a_total_row_is_refused(tmp_path, policy):
+    text = "人员编码,处理日期,违规项目,金额\nP1,2024/3/15,A1,100\n合计,,,100\n"
+    (d,) = problems(read_events, write(tmp_path, text), policy)
+    assert (d.code, d.span.line) == ("total", 3)
+
+
+def _workbook(path: Path, sheets: dict[str, list[list]], hide_row: int | None = None) -> str:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, data in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in data:
+            ws.append(row)
+        if hide_row:
+            ws.row_dimensions[hide_row].hidden = True
+    wb.save(path)
+    return str(path)
+
+
+def test_xlsx_sheet_by_name_or_number_title_merged_and_hidden_rows(tmp_path, policy):
+    data = [
+        ["2024年违规记录", None, None],
+        ["人员编码", "处理日期", "违规项目"],
+        ["P1", dt.datetime(2024, 3, 15, 9, 30), "A1"],
+        ["P2", dt.date(2024, 3, 16), "A1"],
+    ]
+    path = _workbook(tmp_path / "e.xlsx", {"说明": [["readme"]], "记录": data}, hide_row=4)
+    for sheet in ("记录", "2", 2):
+        events = read_events(path, policy, sheet=sheet)
+        assert [(e.person, e.date, e.line) for e in events] == [
+            ("P1", dt.date(2024, 3, 15), 3),
+            ("P2", dt.date(2024, 3, 16), 4),
+        ]
+    (d,) = problems(read_events, path, policy, sheet="3")
+    assert d.code == "sheet" and "说明, 记录" in d.hint
+
+
+def test_xlsx_stops_at_the_error_limit(tmp_path, policy):
+    rows_ = [["person", "date", "items"]] + [["P1", "bad", "A1"]] * 500
+    path = _workbook(tmp_path / "e.xlsx", {"s": rows_})
+    diags = problems(read_events, path, policy, limit=5)
+    assert len(diags) == 6 and diags[-1].code == "limit"
+
+
+# ---- the done-when check: a Chinese export gives the English example's result ----------
+
+
+def test_a_chinese_gb18030_export_gives_the_english_examples_result():
+    from engine.api import evaluate_files
+
+    english = evaluate_files(
+        str(ROOT / "policies/jining.yaml"),
+        str(ROOT / "examples/jining/events.csv"),
+        str(ROOT / "examples/jining/roster.csv"),
+        dt.date(2025, 12, 31),
+    )
+    chinese = evaluate_files(
+        str(ROOT / "policies/jining.yaml"),
+        str(ROOT / "examples/jining-zh/events.csv"),
+        str(ROOT / "examples/jining-zh/roster.csv"),
+        dt.date(2025, 12, 31),
+    )
+    a, b = english.as_dict(), chinese.as_dict()
+    for d in (a, b):
+        d.pop("inputs", None)
+    assert a["people"] == b["people"] and a.get("institutions") == b.get("institutions")
+
+
+# ---- 6, 7, 8: the command line and the API ---------------------------------------------
+
+
+def _evaluate(*args: str):
+    from engine.cli import cli
+
+    return CliRunner().invoke(
+        cli,
+        [
+            "evaluate",
+            "--policy",
+            str(ROOT / "policies/jining.yaml"),
+            "--events",
+            str(ROOT / "examples/jining/events.csv"),
+            "--roster",
+            str(ROOT / "examples/jining/roster.csv"),
+            "--as-of",
+            "2025-12-31",
+            *args,
+        ],
+    )
+
+
+def test_test_on_a_folder_without_test_files_fails(tmp_path):
+    from engine.cli import cli
+
+    result = CliRunner().invoke(cli, ["test", str(tmp_path)])
+    assert result.exit_code == 1 and "no test files" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["xml", "yaml"])
+def test_report_files_with_an_unknown_format_raises(fmt):
+    from engine.api import report_files
+
+    with pytest.raises(UsageError):
+        report_files(
+            str(ROOT / "policies/jining.yaml"),
+            str(ROOT / "examples/jining/events.csv"),
+            None,
+            dt.date(2025, 12, 31),
+            fmt,
+        )
+
+
+def test_output_to_a_folder_a_read_only_file_a_missing_folder_or_nothing(tmp_path):
+    ro = tmp_path / "ro.json"
+    ro.write_text("keep", "utf-8")
+    ro.chmod(0o444)
+    for target, words in [
+        (str(tmp_path), "folder"),
+        (str(ro), "read-only"),
+        (str(tmp_path / "no" / "x.json"), "does not exist"),
+        ("", "empty"),
+    ]:
+        result = _evaluate("-o", target)
+        assert result.exit_code == 1 and words in result.output, (target, result.output)
+    assert ro.read_text("utf-8") == "keep"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_output_through_a_symlink_and_to_a_character_device(tmp_path):
+    real = tmp_path / "real.json"
+    real.write_text("old", "utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    assert _evaluate("-o", str(link)).exit_code == 0
+    assert link.is_symlink() and real.read_text("utf-8").startswith("{")
+    if Path("/dev/null").exists():
+        assert _evaluate("-o", "/dev/null").exit_code == 0
+        assert Path("/dev/null").is_char_device()
+
+
+def test_stale_temporaries_are_removed_and_fresh_ones_kept(tmp_path):
+    from engine.output import TEMP_SUFFIX, remove_stale_temporaries
+
+    target = tmp_path / "out.json"
+    old = tmp_path / f".out.json.abc{TEMP_SUFFIX}"
+    new = tmp_path / f".out.json.def{TEMP_SUFFIX}"
+    old.write_text("x")
+    new.write_text("x")
+    os.utime(old, (0, 0))
+    remove_stale_temporaries(target)
+    assert not old.exists() and new.exists()
+
+
+def test_a_missing_file_is_a_ledger_error(tmp_path, policy):
+    with pytest.raises(LedgerError):
+        read_events(str(tmp_path / "missing.csv"), policy)
