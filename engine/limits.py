@@ -22,3 +22,20 @@ def size_text(n: int) -> str:
         if n >= size and n % size == 0:
             return f"{n // size} {unit}"
     return f"{n:,} bytes"
+
+
+class TooLarge(ValueError):
+    """A file past MAX_TEXT_BYTES, or with a line past MAX_LINE_CHARS."""
+
+
+def read_text_file(path) -> bytes:
+    """A policy, code map, source text or test file's bytes, read at most to the limit
+    (so `/dev/zero` or a 4 GB file costs one read, not the memory): raises OSError
+    (unreadable: a folder, `/proc/self/mem`) or TooLarge."""
+    with open(path, "rb") as f:
+        raw = f.read(MAX_TEXT_BYTES + 1)
+    if len(raw) > MAX_TEXT_BYTES:
+        raise TooLarge(f"larger than {size_text(MAX_TEXT_BYTES)}")
+    if len(raw) > MAX_LINE_CHARS and max(map(len, raw.split(b"\n"))) > MAX_LINE_CHARS * 4:
+        raise TooLarge(f"a line longer than {MAX_LINE_CHARS:,} characters")
+    return raw

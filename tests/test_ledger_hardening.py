@@ -375,3 +375,51 @@ def test_stale_temporaries_are_removed_and_fresh_ones_kept(tmp_path):
 def test_a_missing_file_is_a_ledger_error(tmp_path, policy):
     with pytest.raises(LedgerError):
         read_events(str(tmp_path / "missing.csv"), policy)
+
+
+# ---- 10, 15: reads are bounded ---------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero on this platform")
+def test_dev_zero_as_the_policy_is_a_clean_error():
+    from engine.errors import PolicyError
+    from engine.policy.loader import load_policy
+
+    with pytest.raises(PolicyError) as info:
+        load_policy("/dev/zero")
+    assert info.value.diagnostics[0].code in ("limit", "encoding", "schema", "yaml")
+
+
+def test_a_policy_past_the_size_limit_is_refused(tmp_path, monkeypatch):
+    from engine import limits
+    from engine.errors import PolicyError
+    from engine.policy.loader import load_policy
+
+    monkeypatch.setattr(limits, "MAX_TEXT_BYTES", 100)
+    big = tmp_path / "p.yaml"
+    big.write_text("id: x\n" * 100, "utf-8")
+    with pytest.raises(PolicyError) as info:
+        load_policy(str(big))
+    assert info.value.diagnostics[0].code == "limit"
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="no /proc on this platform")
+def test_a_source_file_that_cannot_be_read_is_a_clean_error(tmp_path):
+    from engine.errors import PolicyError
+    from engine.policy.loader import load_policy
+
+    text = (ROOT / "policies/jining.yaml").read_text("utf-8")
+    start = text.index("source:")
+    line = text[start : text.index("\n", start)]
+    assert "file:" in line or "file:" in text[start : start + 200]
+    import re
+
+    patched, n = re.subn(
+        r"(source:\s*\{?\s*file:\s*)[^,}\n]+", r"\g<1>/proc/self/mem", text, count=1
+    )
+    assert n == 1
+    policy = tmp_path / "p.yaml"
+    policy.write_text(patched, "utf-8")
+    with pytest.raises(PolicyError) as info:
+        load_policy(str(policy))
+    assert any(d.code == "source" for d in info.value.diagnostics)

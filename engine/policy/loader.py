@@ -882,7 +882,10 @@ def _provenance(policy: Policy, doc: Document) -> list[Diagnostic]:
             )
         ]
     out: list[Diagnostic] = []
-    actual = provenance.sha256_of(path)
+    try:
+        actual = provenance.sha256_of(path)
+    except (OSError, ValueError) as exc:  # /proc/self/mem, a 4 GB file: docs/ledger.md "Limits"
+        return [Diagnostic("source", f"source text cannot be read: {exc}", sspan)]
     if policy.source_sha256 == "pending":  # a new policy (policyctl init): not yet recorded
         out.append(
             Diagnostic(

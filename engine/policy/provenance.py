@@ -16,6 +16,8 @@ import re
 import unicodedata
 from pathlib import Path
 
+from engine.limits import read_text_file
+
 # whitespace, the private-use planes and area, Markdown emphasis; page-number lines
 _DROP = re.compile(r"[\s\ue000-\uf8ff\U000f0000-\U0010ffff*#]+|—\s*\d+\s*—")
 
@@ -30,7 +32,8 @@ def normalise(text: str) -> str:
 
 
 def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The source text's hash, read within the limits (raises OSError or TooLarge)."""
+    return hashlib.sha256(read_text_file(path)).hexdigest()
 
 
 def closest(quote: str, source: str) -> tuple[int, str, list[tuple[str, str]]] | None:

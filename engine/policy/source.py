@@ -23,6 +23,7 @@ import yaml
 
 from engine.errors import Diagnostic, PolicyError, Span
 from engine.i18n import _
+from engine.limits import TooLarge, read_text_file
 from engine.policy import yamlerrors
 
 try:  # libyaml is in the PyYAML wheels; fall back quietly where it is not
@@ -84,7 +85,16 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
     name = str(path)
     if text is None:
         try:
-            raw = Path(path).read_bytes()
+            raw = read_text_file(path)  # bounded: docs/ledger.md, "Limits"
+        except TooLarge as exc:
+            raise PolicyError(
+                Diagnostic(
+                    "limit",
+                    _("cannot read file: {reason}").format(reason=exc),
+                    Span(name),
+                    _("a policy is a small YAML file: is this the right path?"),
+                )
+            ) from None
         except OSError as exc:
             raise PolicyError(
                 Diagnostic(
