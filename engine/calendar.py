@@ -49,16 +49,51 @@ def _workday_info(d: _dt.date) -> tuple[bool, bool]:
         return d.weekday() < 5, False
 
 
+@functools.cache
+def _covered() -> tuple[_dt.date | None, _dt.date | None]:
+    """The first and last day of the years the holiday calendar covers (None: none)."""
+    try:
+        from chinese_calendar import constants
+
+        years = {d.year for d in (*constants.holidays, *constants.workdays)}
+    except (ImportError, AttributeError):
+        return None, None
+    if not years:
+        return None, None
+    return _dt.date(min(years), 1, 1), _dt.date(max(years), 12, 31)
+
+
 @functools.lru_cache(maxsize=65536)
 def add_working_days(d: _dt.date, n: int) -> tuple[_dt.date, bool]:
-    """The n-th working day after d (d itself not counted); and whether exact."""
+    """The n-th working day after d (d itself not counted); and whether exact.
+
+    Inside the years the holiday calendar covers, days are walked one by one (its
+    holidays and adjusted weekends decide). Past them every week has exactly five
+    working days, so the walk jumps by whole weeks and walks only the last few days:
+    `2000000 working days` costs what `20 working days` does (issue 13 §12). A
+    result past the calendar is not exact (the deadline is then marked approximate).
+    """
     exact = True
     cur = d
-    count = 0
+    count, target = 0, abs(n)
     step = ONE_DAY if n >= 0 else -ONE_DAY
-    while count < abs(n):
+    while count < target:
+        work, known = _workday_info(cur + step)
+        if not known and target - count > 5:
+            # weekdays only from here on: any 7 days hold 5 of them; leave 1 to 5 to walk,
+            # so that the walk ends on a working day, and never jump into the calendar
+            weeks = (target - count - 1) // 5
+            first, last = _covered()
+            if first is not None and step.days > 0 and cur < first:
+                weeks = min(weeks, (first - cur).days // 7 - 1)
+            elif last is not None and step.days < 0 and cur > last:
+                weeks = min(weeks, (cur - last).days // 7 - 1)
+            if weeks > 0:
+                cur += step * (7 * weeks)
+                count += 5 * weeks
+                exact = False
+                continue
         cur += step
-        work, known = _workday_info(cur)
         exact = exact and known
         if work:
             count += 1

@@ -423,3 +423,46 @@ def test_a_source_file_that_cannot_be_read_is_a_clean_error(tmp_path):
     with pytest.raises(PolicyError) as info:
         load_policy(str(policy))
     assert any(d.code == "source" for d in info.value.diagnostics)
+
+
+# ---- 12. working days past the holiday calendar jump by weeks --------------------------
+
+
+def _walk(d: dt.date, n: int) -> dt.date:
+    step = dt.timedelta(days=1 if n >= 0 else -1)
+    count = 0
+    while count < abs(n):
+        d += step
+        if d.weekday() < 5:
+            count += 1
+    return d
+
+
+@pytest.mark.parametrize("start", [dt.date(2060, 1, 1) + dt.timedelta(days=i) for i in range(7)])
+def test_working_days_past_the_calendar_equal_the_day_by_day_walk(start):
+    from engine.calendar import add_working_days
+
+    for n in [*range(0, 30), 97, 500, -1, -6, -37]:
+        assert add_working_days(start, n) == (_walk(start, n), n == 0), (start, n)
+
+
+def test_two_million_working_days_is_answered(monkeypatch):
+    from engine.calendar import add_working_days
+
+    # (day by day this took a minute and 660 MB: issue 13 §12)
+    day, exact = add_working_days(dt.date(2025, 1, 1), 2_000_000)
+    assert not exact and 9600 < day.year < 9800
+
+
+def test_a_jump_backwards_stops_at_the_holiday_calendar():
+    from engine.calendar import _workday_info, add_working_days
+
+    start, n = dt.date(2060, 1, 1), -20_000
+    day, exact = add_working_days(start, n)
+    # the same as walking: weekdays past the calendar, its holidays inside it
+    cur, count = start, 0
+    while count < -n:
+        cur -= dt.timedelta(days=1)
+        if _workday_info(cur)[0]:
+            count += 1
+    assert (day, exact) == (cur, False)
