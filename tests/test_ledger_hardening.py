@@ -466,3 +466,45 @@ def test_a_jump_backwards_stops_at_the_holiday_calendar():
         if _workday_info(cur)[0]:
             count += 1
     assert (day, exact) == (cur, False)
+
+
+# ---- 11. the band look-up in time independent of the scale's size ----------------------
+
+
+def test_the_band_lookup_of_a_huge_scale_is_intervals_that_agree_with_the_list():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from engine.policy import bands as b
+    from engine.policy.model import Band
+
+    bound = st.integers(0, 60)
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.tuples(bound, st.booleans(), bound, st.booleans()), max_size=4))
+    def agree(spec):
+        bands = [Band(lo, li, hi if hi >= lo else None, hi_i) for lo, li, hi, hi_i in spec]
+        listed = [b._index(bands, k) for k in range(81)]
+        table = b.IntervalTable(bands, 1, 80)
+        assert len(table) == 81 and [table[k] for k in range(81)] == listed
+
+    agree()
+    huge = b.lookup_table([Band(6, True, 12, False), Band(12, True, None, False)], 1, 0xFFFFFFFFFF)
+    assert isinstance(huge, b.IntervalTable) and len(huge.starts) <= 3
+    assert (huge[0], huge[6], huge[11], huge[12], huge[0xFFFFFFFFFF]) == (-1, 0, 0, 1, 1)
+
+
+def test_a_policy_with_a_huge_initial_evaluates(tmp_path, policy):
+    from engine.evaluation.fold import evaluate
+    from engine.ledger.read import read_ledger
+    from engine.policy.loader import load_policy
+
+    text = Path(policy.path).read_text("utf-8").replace("initial: 12", "initial: 100000000")
+    text = text.replace("deducted >= 12", "deducted >= 100000000")
+    text = text.replace("6 <= deducted < 12", "6 <= deducted < 100000000")
+    big = tmp_path / "big.yaml"
+    big.write_text(text, "utf-8")
+    pol = load_policy(big, provenance_checks=False)
+    ledger = read_ledger(write(tmp_path, "person,date,items\nP1,2024-03-05,A2\n"), pol)
+    (person,) = evaluate(pol, ledger, dt.date(2024, 12, 31)).as_dict()["people"]
+    assert person["cycles"][0]["deducted"] == 3

@@ -10,6 +10,7 @@ evaluated as an expression, and the static checks skip it with a warning.
 
 from __future__ import annotations
 
+import bisect
 import math
 from fractions import Fraction
 
@@ -95,21 +96,60 @@ def last_step(band: Band, unit: Number) -> Number | None:
     return x if x >= 0 and band.contains(x) else None
 
 
-def lookup_table(bands: list[Band], unit: Number, top: Number) -> list[int]:
-    """For whole totals 0..top (in units): index of the band containing it, or -1."""
-    table = []
+TABLE_STEPS = 65_536  # a list past this many totals would cost its size: intervals instead
+
+
+def lookup_table(bands: list[Band], unit: Number, top: Number):
+    """For whole totals 0..top (in units): index of the band containing it, or -1.
+
+    A list, one entry per step, when the scale is small (every shipped policy: a list
+    index is the fold's cheapest look-up); past TABLE_STEPS an `IntervalTable`, which
+    answers the same in time and memory independent of the scale's size (issue 13
+    §11: `initial: 100000000` took 32 s and 814 MB, `cap: 0xffffffffff` never ended).
+    """
     steps = int(Fraction(top) / Fraction(unit))
-    for k in range(steps + 1):
-        x = k * unit
-        idx = -1
-        for i, b in enumerate(bands):
-            if b.contains(x):
-                idx = i
-        table.append(idx)
-    return table
+    if steps > TABLE_STEPS:
+        return IntervalTable(bands, unit, steps)
+    return [_index(bands, k * unit) for k in range(steps + 1)]
 
 
-def on_table(table: list[int], unit: Number, total: Number) -> int | None:
+def _index(bands: list[Band], x: Number) -> int:
+    idx = -1
+    for i, b in enumerate(bands):
+        if b.contains(x):
+            idx = i
+    return idx
+
+
+class IntervalTable:
+    """`lookup_table` as intervals: the totals (in units) where some band starts or
+    ends, and the index that holds from each to the next. Indexed and sized as the
+    list would be (`table[k]`, `len(table)`)."""
+
+    __slots__ = ("starts", "values", "size")
+
+    def __init__(self, bands: list[Band], unit: Number, steps: int):
+        cuts = {0}
+        for b in bands:
+            lo, hi = first_step(b, unit), last_step(b, unit)
+            if lo is not None:
+                cuts.add(int(Fraction(lo) / Fraction(unit)))
+            if hi is not None:
+                cuts.add(int(Fraction(hi) / Fraction(unit)) + 1)
+        self.starts = sorted(k for k in cuts if 0 <= k <= steps)
+        self.values = [_index(bands, k * unit) for k in self.starts]
+        self.size = steps + 1
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, k: int) -> int:
+        if not 0 <= k < self.size:
+            raise IndexError(k)
+        return self.values[bisect.bisect_right(self.starts, k) - 1]
+
+
+def on_table(table, unit: Number, total: Number) -> int | None:
     """The band of a total read off `lookup_table`'s table: its index (-1: in no band),
     or None when the table cannot say (a total that is not a whole number of units,
     or past the table's top), and the tiers' conditions must be asked instead."""
