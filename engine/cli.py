@@ -320,7 +320,12 @@ def cli() -> None:
     show_default=True,
     help=N_("text: one line per problem; json: a list of objects"),
 )
-def validate(files: tuple[str, ...], fmt: str) -> None:
+@_option(
+    "--allow-outside",
+    is_flag=True,
+    help=N_("accept a source.file outside the policy's folder tree"),
+)
+def validate(files: tuple[str, ...], fmt: str, allow_outside: bool) -> None:
     from engine.policy.loader import check_policy
     from engine.policy.versions import check_history, policy_paths
 
@@ -328,7 +333,7 @@ def validate(files: tuple[str, ...], fmt: str) -> None:
     failed = False
     by_id: dict[str, list[str]] = {}
     for f in policy_paths(files):
-        policy, diags = check_policy(f)
+        policy, diags = check_policy(f, allow_outside)
         errors = [d for d in diags if d.severity == "error"]
         failed = failed or bool(errors) or policy is None
         results.append((str(f), policy, diags))

@@ -508,3 +508,39 @@ def test_a_policy_with_a_huge_initial_evaluates(tmp_path, policy):
     ledger = read_ledger(write(tmp_path, "person,date,items\nP1,2024-03-05,A2\n"), pol)
     (person,) = evaluate(pol, ledger, dt.date(2024, 12, 31)).as_dict()["people"]
     assert person["cycles"][0]["deducted"] == 3
+
+
+# ---- 16. a policy's source stays in its folder -----------------------------------------
+
+
+def _policy_with_source(tmp_path: Path, source: str) -> Path:
+    text = (ROOT / "policies/jining.yaml").read_text("utf-8")
+    import re
+
+    patched, n = re.subn(r"(source:\s*\{?\s*file:\s*)[^,}\n]+", r"\g<1>" + source, text, count=1)
+    assert n == 1
+    folder = tmp_path / "city"
+    folder.mkdir(exist_ok=True)
+    path = folder / "p.yaml"
+    path.write_text(patched, "utf-8")
+    return path
+
+
+def test_a_source_outside_the_policy_folder_is_refused_unless_allowed(tmp_path):
+    from engine.policy.loader import check_policy
+
+    (tmp_path / "secret.txt").write_text("root:x:0:0", "utf-8")
+    path = _policy_with_source(tmp_path, "../secret.txt")
+    _, diags = check_policy(path)
+    assert any(d.code == "source" and "outside" in d.message for d in diags)
+    _, diags = check_policy(path, allow_outside=True)
+    assert not any("outside" in d.message for d in diags)
+
+
+def test_a_source_that_is_a_folder_is_refused(tmp_path):
+    from engine.policy.loader import check_policy
+
+    path = _policy_with_source(tmp_path, "sub")
+    (path.parent / "sub").mkdir()
+    _, diags = check_policy(path)
+    assert any(d.code == "source" and "regular file" in d.message for d in diags)

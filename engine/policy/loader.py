@@ -59,19 +59,24 @@ from engine.policy.source import Document, load_document
 ENGINE_ACTIONS = {"interview", "suspend", "terminate", "refer", "ban"}
 
 
-def load_policy(path: str | Path, *, provenance_checks: bool = True) -> Policy:
-    """Load, check and compile a policy file; raise PolicyError listing every problem."""
-    policy, diags = _load(path, provenance_checks)
+def load_policy(
+    path: str | Path, *, provenance_checks: bool = True, allow_outside: bool = False
+) -> Policy:
+    """Load, check and compile a policy file; raise PolicyError listing every problem.
+    `allow_outside`: let `source.file` lie outside the policy's folder tree."""
+    policy, diags = _load(path, provenance_checks, allow_outside)
     errors = [d for d in diags if d.severity == "error"]
     if errors or policy is None:
         raise PolicyError(errors)
     return policy
 
 
-def check_policy(path: str | Path) -> tuple[Policy | None, list[Diagnostic]]:
+def check_policy(
+    path: str | Path, allow_outside: bool = False
+) -> tuple[Policy | None, list[Diagnostic]]:
     """Every diagnostic (errors and warnings) for a policy file; the policy if it built."""
     try:
-        return _load(path, True)
+        return _load(path, True, allow_outside)
     except PolicyError as exc:
         return None, exc.diagnostics
 
@@ -83,7 +88,9 @@ def _num(x: Any):
     return x
 
 
-def _load(path: str | Path, with_provenance: bool) -> tuple[Policy | None, list[Diagnostic]]:
+def _load(
+    path: str | Path, with_provenance: bool, allow_outside: bool = False
+) -> tuple[Policy | None, list[Diagnostic]]:
     doc = load_document(path)
     if not isinstance(doc.data, dict):
         return None, [
@@ -100,7 +107,7 @@ def _load(path: str | Path, with_provenance: bool) -> tuple[Policy | None, list[
     if policy is not None and not any(d.severity == "error" for d in diags):
         diags += _model_checks(policy, doc)
         if with_provenance:
-            diags += _provenance(policy, doc)
+            diags += _provenance(policy, doc, allow_outside)
     diags.sort(key=lambda d: (d.span.line if d.span else 0, d.span.column if d.span else 0))
     return policy, diags
 
@@ -869,9 +876,31 @@ def _tests_single(node: ast.Node) -> bool:
     return False
 
 
-def _provenance(policy: Policy, doc: Document) -> list[Diagnostic]:
+def _provenance(policy: Policy, doc: Document, allow_outside: bool = False) -> list[Diagnostic]:
     path = Path(doc.path).parent / policy.source_file
     sspan = doc.span(("source", "file"))
+    # A policy file is untrusted: its source must not make item texts an oracle for
+    # files elsewhere (`../../etc/passwd`, issue 13 §16), nor be a device or a folder.
+    home = Path(doc.path).resolve().parent
+    if not allow_outside and not path.resolve().is_relative_to(home):
+        return [
+            Diagnostic(
+                "source",
+                f"source text `{policy.source_file}` lies outside the policy's folder",
+                sspan,
+                "keep the regulation's text in the policy's folder or below it "
+                "(validate --allow-outside to accept it)",
+            )
+        ]
+    if path.exists() and not path.is_file():
+        return [
+            Diagnostic(
+                "source",
+                f"source text `{policy.source_file}` is not a regular file",
+                sspan,
+                "point `source.file` at the regulation's text file",
+            )
+        ]
     if not path.is_file():
         return [
             Diagnostic(
