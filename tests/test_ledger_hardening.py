@@ -544,3 +544,41 @@ def test_a_source_that_is_a_folder_is_refused(tmp_path):
     (path.parent / "sub").mkdir()
     _, diags = check_policy(path)
     assert any(d.code == "source" and "regular file" in d.message for d in diags)
+
+
+# ---- 4. a column the policy reads but the ledger lacks ---------------------------------
+
+
+def _reading_policy(tmp_path: Path, optional: bool):
+    from test_ledger import POLICY
+
+    from engine.policy.loader import load_policy
+
+    text = POLICY.replace(
+        '  - {code: A2, points: 3, text: a2, cite: "1(2)"}',
+        '  - {code: A2, text: a2, cite: "1(2)",\n'
+        '     points: "if event.serious == \\"yes\\" then 3 else 1"}',
+    )
+    assert text != POLICY
+    if optional:
+        text += "ledger: {optional: [serious]}\n"
+    path = tmp_path / "reading.yaml"
+    path.write_text(text, "utf-8")
+    return load_policy(path, provenance_checks=False)
+
+
+def test_a_column_an_expression_reads_is_required(tmp_path):
+    pol = _reading_policy(tmp_path, optional=False)
+    path = write(tmp_path, "person,date,items\nP1,2024-03-05,A2\n")
+    (d,) = problems(read_events, path, pol)
+    assert (d.code, d.span.line) == ("column", 1)
+    assert "`serious`" in d.message and 'event.serious == "yes"' in d.message
+    (e,) = read_events(write(tmp_path, "person,date,items,serious\nP1,2024-03-05,A2,yes\n"), pol)
+    assert e.attrs == {"serious": "yes"}
+
+
+def test_a_column_marked_optional_may_be_absent(tmp_path):
+    pol = _reading_policy(tmp_path, optional=True)
+    assert pol.optional_columns == frozenset({"serious"})
+    (e,) = read_events(write(tmp_path, "person,date,items\nP1,2024-03-05,A2\n"), pol)
+    assert e.items == ("A2",)

@@ -61,7 +61,7 @@ from engine.ledger.rows import Person as Person
 from engine.ledger.tables import MAX_CELL as MAX_CELL  # re-exported: callers read `ledger.MAX_CELL`
 from engine.ledger.tables import Problems, Stop, Table, bulk, display, open_table, rereadable
 from engine.ledger.values import CACHE_MAX, DATE_LIKE, Values
-from engine.policy.model import Policy
+from engine.policy.model import Expr, Policy
 
 MAX_ROWS = 10_000_000  # data rows in one file
 
@@ -82,6 +82,7 @@ class _EventReader:
     ):
         self.problems = problems
         self.names = names
+        self.reads = required_columns(policy, "event", FIELDS)  # event.NAME: must exist
         self.values = Values(problems)
         self.checks = RowChecks(policy, problems, self.values)
         # institution events name an institution with staff on the roster (checked
@@ -117,6 +118,7 @@ class _EventReader:
         file = table.file
         header = table.header
         index = columns(table, REQUIRED_EVENT_COLUMNS, problems, self.names)
+        _lacking(index, self.reads, table, problems)
         header = table.header  # as found (below a title, say) and named by columns()
         width, cells = len(header), table.cells
         pad = any(f not in index for f in FIELDS)  # absent fields read the appended ""
@@ -270,6 +272,24 @@ class _EventReader:
         )
 
 
+def _lacking(index: dict[str, int], reads: dict[str, Expr], table: Table, problems: Problems):
+    """A column an expression reads that the file lacks: an error naming both (it would
+    otherwise read as null, silently), unless the policy marks it optional."""
+    for name, expr in reads.items():
+        if name not in index:
+            problems.add(
+                "column",
+                _("missing column `{name}`, which `{expr}` reads ({at})").format(
+                    name=name, expr=expr.text, at=expr.span
+                ),
+                table.header_line or 1,
+                _(
+                    "add the column, or mark it optional in the policy: "
+                    "`ledger: {{optional: [{name}]}}`"
+                ).format(name=name),
+            )
+
+
 _BY_DATE = attrgetter("date")
 
 
@@ -376,6 +396,7 @@ def read_roster(
     staff: dict[str, list[str]] | None = None,
     sheet: str | int | None = None,
     names: Names = DEFAULT_NAMES,
+    needs: dict[str, Expr] | None = None,
 ) -> dict[str, Person]:
     """People on the roster (one row per person and practice site), one per code with
     their sites in order.
@@ -391,7 +412,7 @@ def read_roster(
         with bulk():
             table = open_table(path, encoding, problems, sheet)
             staff = {} if staff is None else staff
-            return _read_roster(table, problems, read, only_read, staff, names)
+            return _read_roster(table, problems, read, only_read, staff, names, needs)
     except Stop:
         raise problems.error() from None
 
@@ -403,8 +424,10 @@ def _read_roster(
     only_read: bool,
     staff: dict[str, list[str]],
     names: Names = DEFAULT_NAMES,
+    needs: dict[str, Expr] | None = None,
 ) -> dict[str, Person]:
     index = columns(table, REQUIRED_ROSTER_COLUMNS, problems, names)
+    _lacking(index, needs or {}, table, problems)
     header = table.header
     width, cells = len(header), table.cells
     ip, ii = index["person"], index["institution"]
@@ -509,6 +532,32 @@ def _read_roster(
 
 def policy_reads_of_person(policy: Policy) -> frozenset[str]:
     """The roster columns a policy's expressions read as `person.NAME`."""
+    return frozenset(policy_reads(policy, "person"))
+
+
+def policy_reads(policy: Policy, scope: str) -> dict[str, Expr]:
+    """The columns a policy's expressions read as `SCOPE.NAME` (`event`, `person`),
+    each with the first expression that reads it."""
+    out: dict[str, Expr] = {}
+    for e in _expressions(policy):
+        for name, attr in sorted(e.attrs):
+            if name == scope:
+                out.setdefault(attr, e)
+    return out
+
+
+def required_columns(policy: Policy, scope: str, standard=()) -> dict[str, Expr]:
+    """The columns the policy reads as `SCOPE.NAME` that a ledger must have: not a
+    standard column (`standard`), nor marked optional (`ledger.optional`)."""
+    optional = getattr(policy, "optional_columns", frozenset())
+    return {
+        n: e
+        for n, e in policy_reads(policy, scope).items()
+        if n not in standard and n not in optional
+    }
+
+
+def _expressions(policy: Policy) -> list[Expr]:
     items = [*policy.items.values(), *policy.credits.values()]
     exprs = (
         [f.value for f in policy.facts]
@@ -520,7 +569,7 @@ def policy_reads_of_person(policy: Policy) -> frozenset[str]:
         + [i.expr for i in items if i.expr]
         + [e.when for i in items for e in i.effects if e.when]
     )
-    return frozenset(attr for e in exprs for (name, attr) in e.attrs if name == "person")
+    return exprs
 
 
 def read_ledger(
@@ -597,6 +646,7 @@ def _roster_and_staff(
             only_read=only_read,
             staff=staff,
             names=names,
+            needs=required_columns(policy, "person", REQUIRED_ROSTER_COLUMNS),
         )
     except LedgerError as exc:
         return None, None, exc.diagnostics

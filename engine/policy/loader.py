@@ -427,6 +427,7 @@ class _Builder:
             deadlines=deadlines,
             facts=facts,
             provisions=provisions,
+            optional_columns=frozenset((d.get("ledger") or {}).get("optional") or ()),
             path=self.doc.path,
             supersedes=None if "supersedes" not in d else str(d["supersedes"]["version"]),
             supersedes_map=(d.get("supersedes") or {}).get("map"),

@@ -280,6 +280,8 @@ class Policy:
     supersedes: str | None = None
     supersedes_map: str | None = None
     claims: tuple[ClaimRule, ...] = ()
+    # ledger columns the expressions read that a ledger may lack (`ledger.optional`)
+    optional_columns: frozenset[str] = frozenset()
 
     @property
     def band_lookup(self) -> bool:
