@@ -30,6 +30,7 @@ from engine.output import (
     reason,
     remove_stale_temporaries,
     removed_on_signal,
+    steady_stderr,
 )
 
 
@@ -1121,6 +1122,7 @@ _UNFREED: list | None = None
 def main() -> None:
     global _UNFREED
     _UNFREED = []
+    steady_stderr()
     code: int | str | None = 0
     try:
         # Not click's standalone mode, which turns an interrupt into "Aborted!" and

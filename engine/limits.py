@@ -1,7 +1,8 @@
 """The sizes policyctl reads at most, in one place (docs/ledger.md, "Limits").
 
 Every input is untrusted: a policy, a code map, a regulation's source text or a
-test file is read only up to `MAX_TEXT_BYTES` and `MAX_LINE_CHARS` per line;
+test file is read only up to `MAX_TEXT_BYTES` and `MAX_LINE_CHARS` per line,
+and its numbers to `MAX_NUMBER_DIGITS` digits;
 a ledger read whole (standard input, a pipe, JSON Lines, a workbook) only up
 to `MAX_LEDGER_BYTES`, and a CSV ledger (streamed) one line of at most
 `MAX_LEDGER_LINE` characters at a time. Larger input is refused with a message
@@ -14,6 +15,11 @@ MAX_TEXT_BYTES = 16 * 1024 * 1024  # a policy, code map, source text or test fil
 MAX_LINE_CHARS = 100_000  # one line of such a file
 MAX_LEDGER_BYTES = 2 * 1024 * 1024 * 1024  # a ledger file read whole
 MAX_LEDGER_LINE = 1024 * 1024  # characters in one line of a CSV ledger
+# Digits of one number a policy, code map or test file writes (YAML or an expression),
+# and of a ledger's `amount` or `points`. Python refuses to print an int past 4,300
+# digits, so a longer one would pass `validate` and fail in the output; 30 digits
+# (10^30 yuan or points) is far past any regulation's numbers.
+MAX_NUMBER_DIGITS = 30
 
 
 def size_text(n: int) -> str:

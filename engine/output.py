@@ -19,9 +19,11 @@ to the same target removes once it has not changed for `STALE_SECONDS`.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import signal
 import stat
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -149,3 +151,53 @@ def mode_of(target: Path) -> int:
         mask = os.umask(0)
         os.umask(mask)
         return 0o666 & ~mask
+
+
+class _Unfailing(io.RawIOBase):
+    """The bytes of standard error, dropped once it cannot take them (closed, full)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.failed = False
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def write(self, b) -> int:
+        if not self.failed:
+            try:
+                self._stream.write(b)
+                self._stream.flush()
+            except (OSError, ValueError):
+                self.failed = True
+        return len(b)
+
+
+def steady_stderr() -> None:
+    """Make standard error a stream whose writes cannot fail (console script only).
+
+    Why: messages are the only thing written there, and a reader that went away
+    (`2>` a closed pipe, `/dev/full`) must not turn a finished run, or a clean
+    error, into a crash: the messages are then lost, and the exit status still
+    says what happened (0, 1, 2 or 70). A descriptor closed at start (`2>&-`)
+    leaves `sys.stderr` None, which click already treats as nowhere to write.
+    """
+    err = sys.stderr
+    buffer = getattr(err, "buffer", None)
+    if err is None or buffer is None or isinstance(getattr(buffer, "raw", None), _Unfailing):
+        return
+    sys.stderr = io.TextIOWrapper(
+        io.BufferedWriter(_Unfailing(buffer)),
+        encoding=err.encoding,
+        errors=err.errors or "backslashreplace",
+        line_buffering=True,
+    )

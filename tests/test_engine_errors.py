@@ -99,3 +99,51 @@ def test_the_command_exits_70_and_asks_for_a_report(tmp_path):
     assert not done.stdout
     assert "internal error: IndexError" in done.stderr and "please report it" in done.stderr
     assert "error[evaluation]" not in done.stderr
+
+
+# ---- issue 13 §10: standard error closed or full -------------------------------------
+
+_BROKEN = (
+    "import sys; import engine.evaluation.fold as f; f.Evaluator.fire_bands = lambda *a: [][0]; "
+)
+
+
+def _stderr_gone(how: str, args: list[str], prelude: str = "") -> subprocess.CompletedProcess:
+    """The console script with standard error closed at start (`2>&-`), a pipe whose
+    reader has gone, or a full device: messages are lost, the exit status is not."""
+    script = prelude + "import sys, engine.cli as c; sys.argv[0] = 'policyctl'; c.main()"
+    argv = [sys.executable, "-c", script, *args]
+    env = {"PATH": "/usr/bin:/bin", "POLICYCTL_LANG": "en"}
+    if how == "closed":
+        import os
+
+        return subprocess.run(
+            argv, stdout=subprocess.PIPE, cwd=ROOT, env=env, preexec_fn=lambda: os.close(2)
+        )
+    if how == "pipe":
+        import os
+
+        read, write = os.pipe()
+        os.close(read)
+        try:
+            return subprocess.run(argv, stdout=subprocess.PIPE, stderr=write, cwd=ROOT, env=env)
+        finally:
+            os.close(write)
+    with open("/dev/full", "w") as full:
+        return subprocess.run(argv, stdout=subprocess.PIPE, stderr=full, cwd=ROOT, env=env)
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or not Path("/dev/full").exists(),
+    reason="closes descriptors and writes to /dev/full (POSIX)",
+)
+@pytest.mark.parametrize("how", ["closed", "pipe", "full"])
+def test_standard_error_closed_keeps_the_exit_status(tmp_path, how):
+    events = _events(tmp_path, [{"id": "E1", "person": "P", "date": "2023-04-01", "items": "C1"}])
+    run = ["evaluate", "--policy", JINING, "--events", events, "--as-of", "2024-12-31"]
+    done = _stderr_gone(how, run)  # a warning (2023 is before the policy) goes nowhere
+    assert done.returncode == 0 and b'"people"' in done.stdout
+    done = _stderr_gone(how, ["evaluate", "--policy", JINING, "--events", str(tmp_path / "no")])
+    assert (done.returncode, done.stdout) == (1, b"")
+    assert _stderr_gone(how, ["evaluate", "--bogus"]).returncode == 2
+    assert _stderr_gone(how, run, prelude=_BROKEN).returncode == 70

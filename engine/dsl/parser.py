@@ -17,10 +17,11 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, Un
 
 from engine.dsl import ast
 from engine.i18n import N_, _
+from engine.limits import MAX_NUMBER_DIGITS
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
-MAX_DIGITS = 30
+MAX_DIGITS = MAX_NUMBER_DIGITS
 
 
 class ExprSyntaxError(Exception):

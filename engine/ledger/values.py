@@ -15,6 +15,7 @@ from fractions import Fraction
 from engine.calendar import parse_date
 from engine.i18n import _
 from engine.ledger.tables import Problems
+from engine.limits import MAX_NUMBER_DIGITS
 
 DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 DECIMAL = re.compile(r"[0-9]+(?:\.([0-9]+))?\Z")
@@ -33,6 +34,7 @@ _SERIAL_LOW, _SERIAL_HIGH = 20_000, 80_000
 _EXCEL_EPOCH = _dt.date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's 1900 leap day aside)
 DATE_LIKE = re.compile(r"[0-9]{4}[-/.年][0-9]{1,2}[-/.月][0-9]{1,2}")  # a cell that is a date
 CACHE_MAX = 200_000  # entries in each cache of values read
+_BIGGEST = 10**MAX_NUMBER_DIGITS  # the first amount or points refused
 
 
 def decimal(text: str):
@@ -134,6 +136,13 @@ class Values:
                     line,
                     f"write a plain decimal such as {example}",
                 )
+            return None
+        if abs(value) >= _BIGGEST:  # printed, an int past 4,300 digits fails
+            problems.add(
+                name,
+                f"{name} `{s[:12]}...` is too large: more than {MAX_NUMBER_DIGITS} digits",
+                line,
+            )
             return None
         if name == "amount":
             m = DECIMAL.match(s)

@@ -23,7 +23,7 @@ import yaml
 
 from engine.errors import Diagnostic, PolicyError, Span
 from engine.i18n import _
-from engine.limits import TooLarge, read_text_file
+from engine.limits import MAX_NUMBER_DIGITS, TooLarge, read_text_file
 from engine.policy import yamlerrors
 
 try:  # libyaml is in the PyYAML wheels; fall back quietly where it is not
@@ -33,6 +33,7 @@ except ImportError:  # pragma: no cover
 
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+_BIGGEST = 10**MAX_NUMBER_DIGITS  # the first number a policy may not write
 
 PathT = tuple[str | int, ...]
 
@@ -219,18 +220,43 @@ class _Builder:
         self.scalars[path] = Scalar(span, inline)
         tag = node.tag
         if tag == "tag:yaml.org,2002:int":
+            bare = value.replace("_", "").lstrip("+-")
+            if bare.isdigit() and len(bare.lstrip("0")) > MAX_NUMBER_DIGITS:
+                return self._too_long(value, span)  # before int(): past 4,300 digits it fails
             try:
-                return int(value.replace("_", ""), 0) if not value.isdigit() else int(value)
+                number = int(value.replace("_", ""), 0) if not value.isdigit() else int(value)
             except ValueError:
                 return value
+            return number if abs(number) < _BIGGEST else self._too_long(value, span)
         if tag == "tag:yaml.org,2002:float":
             try:
                 f = float(value.replace("_", ""))
             except ValueError:
                 return value
-            return f if f == f and f not in (float("inf"), float("-inf")) else value
+            if f != f or f in (float("inf"), float("-inf")):
+                return value
+            return f if abs(f) < _BIGGEST else self._too_long(value, span)
         if tag == "tag:yaml.org,2002:bool":
             return value.lower() in ("true", "yes", "on", "y")
         if tag == "tag:yaml.org,2002:null":
             return None
         return value  # strings, and timestamps kept as text
+
+    def _too_long(self, value: str, span: Span) -> None:
+        """A number past MAX_NUMBER_DIGITS (a hex `0xfff...` of thousands of digits, say):
+        refused here, at its position, rather than passing `validate` and failing when
+        the output prints it."""
+        self.errors.append(
+            Diagnostic(
+                "limit",
+                _("number `{number}` is too large: more than {digits} digits").format(
+                    number=value if len(value) <= 16 else value[:12] + "...",
+                    digits=MAX_NUMBER_DIGITS,
+                ),
+                span,
+                _("a number in a policy has at most {digits} digits").format(
+                    digits=MAX_NUMBER_DIGITS
+                ),
+            )
+        )
+        return None
