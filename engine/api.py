@@ -74,15 +74,17 @@ def evaluate_files(
     progress: Callable[[int, str], None] | None = None,
     sheet: str | int | None = None,
     columns: str | None = None,
+    allow_outside: bool = False,
 ) -> Outcome:
     """Load a policy and a ledger from files and evaluate; raises PolicyctlError.
 
     `policy`: a file, or the files or folder of a regulation's history (load_policies).
 
     `progress(count, what)`, when given, is told now and then how many "events"
-    have been folded and "people" finished.
+    have been folded and "people" finished. `allow_outside`: accept a policy whose
+    `source.file` lies outside its folder tree (as every function taking a policy).
     """
-    p = load_policies(policy)
+    p = load_policies(policy, allow_outside=allow_outside)
     names = _names(columns)
     ledger = read_ledger(events, p, roster, encoding=encoding, sheet=sheet, names=names)
     return evaluate(p, ledger, as_of or _dt.date.today(), explain=explain, progress=progress)
@@ -102,6 +104,7 @@ def report_files(
     width: int | None = None,
     sheet: str | int | None = None,
     columns: str | None = None,
+    allow_outside: bool = False,
 ) -> tuple[Outcome, Iterator[str]]:
     """Evaluate and render a json, jsonl or csv report as it goes.
 
@@ -128,7 +131,7 @@ def report_files(
                 _("report_files writes json, jsonl, csv or table, not `{fmt}`").format(fmt=fmt),
             )
         )
-    p = load_policies(policy)
+    p = load_policies(policy, allow_outside=allow_outside)
     evaluator = _fold(
         p, events, roster, as_of, encoding, progress, sheet=sheet, names=_names(columns)
     )[0]
@@ -167,11 +170,12 @@ def intervals_files(
     as_of: _dt.date | None = None,
     *,
     encoding: str | None = None,
+    allow_outside: bool = False,
 ) -> list:
     """Each person's status as date intervals (`evaluate --format intervals`)."""
     from engine.evaluation.intervals import intervals
 
-    p = load_policies(policy)
+    p = load_policies(policy, allow_outside=allow_outside)
     ledger = read_ledger(events, p, roster, encoding=encoding)
     outcome = evaluate(p, ledger, as_of or _dt.date.today())
     return list(intervals(outcome.people, p.restoration, p.restoration_cite))
@@ -186,6 +190,7 @@ def screen_files(
     *,
     engine: str = "duckdb",
     encoding: str | None = None,
+    allow_outside: bool = False,
     **options,
 ):
     """Screen claim lines against the sanctions (`policyctl screen`); a ScreenResult.
@@ -196,7 +201,7 @@ def screen_files(
     from engine.evaluation.intervals import intervals
     from engine.screen.run import screen
 
-    p = load_policies(policy)
+    p = load_policies(policy, allow_outside=allow_outside)
     ledger = read_ledger(events, p, roster, encoding=encoding)
     outcome = evaluate(p, ledger, as_of or _dt.date.today())
     found = list(intervals(outcome.people, p.restoration, p.restoration_cite))
@@ -253,6 +258,7 @@ def html_report_files(
     encoding: str | None = None,
     progress: Callable[[int, str], None] | None = None,
     embed_font: bool = True,
+    allow_outside: bool = False,
 ) -> tuple[Outcome, str, dict, bool]:
     """Evaluate as `evaluate_files` does and make the HTML report (`policyctl report`).
 
@@ -267,7 +273,7 @@ def html_report_files(
     from engine.errors import Diagnostic, LedgerError, Span, closest
     from engine.report import collect, html
 
-    p = load_policies(policy)
+    p = load_policies(policy, allow_outside=allow_outside)
     as_of = as_of or _dt.date.today()
     named = list(dict.fromkeys(people))
     sites = list(dict.fromkeys(institutions))

@@ -262,6 +262,20 @@ def _option(*decls: str, **attrs):
     return click.option(*decls, cls=_Option, **attrs)
 
 
+def _allow_outside(command):
+    """`--allow-outside` on every command that takes a policy: policy and test files
+    are untrusted, so a policy's `source.file`, and a test file's `policy:`, must lie
+    in the folder tree they belong to (docs/ledger.md, "Files a policy names")."""
+    return _option(
+        "--allow-outside",
+        is_flag=True,
+        help=N_(
+            "accept a policy's source.file, or a test file's policy, outside the "
+            "folder tree it must lie in"
+        ),
+    )(command)
+
+
 def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
@@ -321,11 +335,7 @@ def cli() -> None:
     show_default=True,
     help=N_("text: one line per problem; json: a list of objects"),
 )
-@_option(
-    "--allow-outside",
-    is_flag=True,
-    help=N_("accept a source.file outside the policy's folder tree"),
-)
+@_allow_outside
 def validate(files: tuple[str, ...], fmt: str, allow_outside: bool) -> None:
     from engine.policy.loader import check_policy
     from engine.policy.versions import check_history, policy_paths
@@ -343,7 +353,7 @@ def validate(files: tuple[str, ...], fmt: str, allow_outside: bool) -> None:
     sets = []
     for paths in by_id.values():
         if len(paths) > 1:
-            history, _files, set_diags = check_history(paths)
+            history, _files, set_diags = check_history(paths, allow_outside)
             failed = failed or history is None or any(d.severity == "error" for d in set_diags)
             sets.append((history, set_diags))
     if fmt == "json":
@@ -499,6 +509,7 @@ def _evaluation_inputs(command):
     hidden=True,
     help=N_("no longer used: evaluation runs on one process (docs/performance.md)"),
 )
+@_allow_outside
 def evaluate(
     policy_path: tuple[str, ...],
     events: str,
@@ -514,6 +525,7 @@ def evaluate(
     sheet: str | None,
     columns_file: str | None,
     jobs: int | None,
+    allow_outside: bool,
 ) -> None:
     from engine.evaluation.fold import paused_gc
 
@@ -546,7 +558,7 @@ def evaluate(
             errors,
             output_encoding,
             everyone,
-            {"sheet": sheet, "columns": columns_file},
+            {"sheet": sheet, "columns": columns_file, "allow_outside": allow_outside},
         )
 
 
@@ -598,7 +610,9 @@ def _evaluate(
     reading = reading or {}
     to_file = output is not None and output != "-"
     if fmt == "intervals" and not explain_people:
-        _intervals(policy_path, events, roster, as_of, output, encoding)
+        _intervals(
+            policy_path, events, roster, as_of, output, encoding, reading.get("allow_outside")
+        )
         return
     if fmt == "xlsx" and not to_file:
         raise click.UsageError(
@@ -735,12 +749,14 @@ def _known_people(outcome, people: tuple[str, ...]) -> None:
         raise PolicyctlError(diags)
 
 
-def _intervals(policy_path, events, roster, as_of, output, encoding) -> None:
+def _intervals(policy_path, events, roster, as_of, output, encoding, allow_outside) -> None:
     from engine import api
     from engine.report import intervals as report
 
     try:
-        found = api.intervals_files(policy_path, events, roster, as_of, encoding=encoding)
+        found = api.intervals_files(
+            policy_path, events, roster, as_of, encoding=encoding, allow_outside=allow_outside
+        )
     except PolicyctlError as exc:
         _fail(exc)
     try:
@@ -822,6 +838,7 @@ def _write_binary(write_to, output: str) -> None:
 @_option("--temp-directory", default=None, help=N_("duckdb: where to spill"))
 @_option("--spark-master", default=None, help=N_("spark: master URL (default local[*])"))
 @_option("--spark-remote", default=None, help=N_("spark: a Spark Connect URL, sc://host:15002"))
+@_allow_outside
 def screen(
     policy_path: str,
     events: str,
@@ -836,6 +853,7 @@ def screen(
     temp_directory: str | None,
     spark_master: str | None,
     spark_remote: str | None,
+    allow_outside: bool,
 ) -> None:
     from engine import api
     from engine.screen import output as out
@@ -859,6 +877,7 @@ def screen(
             as_of,
             engine=engine_name,
             encoding=encoding,
+            allow_outside=allow_outside,
             **options,
         )
     except PolicyctlError as exc:
@@ -907,6 +926,7 @@ def screen(
 )
 @_option("--output", "-o", required=True, help=N_("the HTML file to write"))
 @_option("--encoding", default=None, help=N_("CSV encoding (default: UTF-8, else GB18030)"))
+@_allow_outside
 def report_command(
     policy_path: tuple[str, ...],
     events: str,
@@ -918,6 +938,7 @@ def report_command(
     near: float | None,
     output: str,
     encoding: str | None,
+    allow_outside: bool,
 ) -> None:
     from fractions import Fraction
 
@@ -939,6 +960,7 @@ def report_command(
                 top=top,
                 near=None if near is None else Fraction(str(near)),
                 encoding=encoding,
+                allow_outside=allow_outside,
             )
     except PolicyctlError as exc:
         _fail(exc)
@@ -985,18 +1007,20 @@ def report_command(
     metavar="PERCENT",
     help=N_("with --coverage: exit 1 if a policy's coverage is below this"),
 )
+@_allow_outside
 def run_tests(
     paths: tuple[str, ...],
     fmt: str,
     junit_file: str | None,
     with_coverage: bool,
     fail_under: float | None,
+    allow_outside: bool,
 ) -> None:
     from engine.testing import report as testreport
     from engine.testing.coverage import measure
     from engine.testing.scenarios import DEFAULT_PATH, run_paths
 
-    run = run_paths(paths or (DEFAULT_PATH,))
+    run = run_paths(paths or (DEFAULT_PATH,), allow_outside=allow_outside)
     if not run.files and not run.errors:
         from engine.errors import Diagnostic
 
@@ -1056,6 +1080,7 @@ def run_tests(
     default="text",
     show_default=True,
 )
+@_allow_outside
 def diff_command(
     old: str,
     new: str,
@@ -1064,6 +1089,7 @@ def diff_command(
     roster: str | None,
     as_of: str | None,
     fmt: str,
+    allow_outside: bool,
 ) -> None:
     from engine.compare.diff import diff_files
     from engine.compare.render import render
@@ -1084,7 +1110,7 @@ def diff_command(
         from engine.compare.history import diff_histories, render_history
 
         try:
-            hd = diff_histories(old, new, map_path)
+            hd = diff_histories(old, new, map_path, allow_outside=allow_outside)
         except PolicyctlError as exc:
             for diag in exc.diagnostics:
                 click.echo(diag.render(), err=True)
@@ -1093,7 +1119,7 @@ def diff_command(
         sys.exit(1 if hd.changes else 0)
     try:
         date = _parse_as_of(None, None, as_of)
-        d = diff_files(old, new, map_path)
+        d = diff_files(old, new, map_path, allow_outside=allow_outside)
         imp = None
         if events is not None:
             from engine.compare.impact import impact

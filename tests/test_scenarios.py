@@ -21,6 +21,17 @@ from engine.testing.scenarios import ScenarioError, load_file, run_paths
 ROOT = Path(__file__).resolve().parent.parent
 JINING = ROOT / "policies" / "jining.yaml"
 
+
+def city(folder: Path) -> Path:
+    """Jining and its source text copied into `folder`: a test file names a policy in
+    whose folder tree it lies (issue 13 §16), so each test's files sit beside a copy."""
+    (folder / "sources").mkdir(parents=True, exist_ok=True)
+    for src in (ROOT / "policies" / "sources").iterdir():
+        (folder / "sources" / src.name).write_bytes(src.read_bytes())
+    (folder / "jining.yaml").write_bytes(JINING.read_bytes())
+    return folder / "jining.yaml"
+
+
 SIX_POINTS = """\
   - name: six points
     cite: 五(一)
@@ -50,8 +61,9 @@ WRONG_END = """\
 def suite(
     tmp_path: Path, cases: str, name: str = "cases.yaml", head: str = "as_of: 2024-05-01\n"
 ) -> Path:
+    city(tmp_path)
     path = tmp_path / name
-    path.write_text(f"policy: {JINING}\n{head}cases:\n{cases}", "utf-8")
+    path.write_text(f"policy: jining.yaml\n{head}cases:\n{cases}", "utf-8")
     return path
 
 
@@ -327,11 +339,12 @@ pytest_plugins = ["pytester"]
 
 
 def test_the_pytest_plugin_collects_cases(pytester, pytestconfig):
+    city(pytester.path)
     pytester.makefile(
         ".yaml",
         **{
             "tests/jining/cases": (
-                f"policy: {JINING}\nas_of: 2024-05-01\ncases:\n"
+                "policy: ../../jining.yaml\nas_of: 2024-05-01\ncases:\n"
                 + SIX_POINTS
                 + WRONG_END
                 + WRONG_END.replace("wrong end", "known bug")
@@ -340,7 +353,7 @@ def test_the_pytest_plugin_collects_cases(pytester, pytestconfig):
         },
     )
     pytester.makefile(".yaml", **{"tests/other": "cases:\n  - {expr: 1}\n"})  # no policy
-    pytester.makefile(".yaml", **{"elsewhere/cases": f"policy: {JINING}\ncases: []\n"})
+    pytester.makefile(".yaml", **{"elsewhere/cases": "policy: ../jining.yaml\ncases: []\n"})
     args = (
         []
         if pytestconfig.pluginmanager.has_plugin("policyctl")
@@ -352,7 +365,7 @@ def test_the_pytest_plugin_collects_cases(pytester, pytestconfig):
         ["*people.P.actions[[]0[]].end: expected 2024-06-29, got 2024-06-30*"]
     )
     assert "Traceback" not in result.stdout.str()
-    pytester.makefile(".yaml", **{"tests/bad": f"policy: {JINING}\ncases:\n  - name: x\n"})
+    pytester.makefile(".yaml", **{"tests/bad": "policy: ../jining.yaml\ncases:\n  - name: x\n"})
     result = pytester.runpytest(*args, "tests/bad.yaml")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["tests/bad.yaml:3: error[[]test-missing[]]: a case has no `cite`"])

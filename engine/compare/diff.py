@@ -156,12 +156,19 @@ def _ident(p: Policy) -> dict[str, str]:
 
 
 def diff_files(
-    old_path: str | Path, new_path: str | Path, map_path: str | Path | None = None
+    old_path: str | Path,
+    new_path: str | Path,
+    map_path: str | Path | None = None,
+    *,
+    allow_outside: bool = False,
 ) -> PolicyDiff:
-    """Load both policies (and the map) and diff them; raises PolicyError."""
+    """Load both policies (and the map) and diff them; raises PolicyError.
+    `allow_outside`: let a policy's `source.file` lie outside its folder tree."""
+    from functools import partial
+
     from engine.policy.loader import load_policy
 
-    old, new = load_both(load_policy, old_path, new_path)
+    old, new = load_both(partial(load_policy, allow_outside=allow_outside), old_path, new_path)
     code_map = load_map(map_path, old, new) if map_path is not None else None
     d = diff_policies(old, new, code_map)
     d.map_path = None if map_path is None else str(map_path)

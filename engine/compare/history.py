@@ -52,10 +52,16 @@ def _ident(p: Policy) -> dict[str, Any]:
 
 
 def diff_histories(
-    old_path: str | Path, new_path: str | Path, map_path: str | Path | None = None
+    old_path: str | Path,
+    new_path: str | Path,
+    map_path: str | Path | None = None,
+    *,
+    allow_outside: bool = False,
 ) -> HistoryDiff:
     """Load both histories and diff them version by version; raises PolicyError."""
-    old, new = load_both(load_history, old_path, new_path)
+    from functools import partial
+
+    old, new = load_both(partial(load_history, allow_outside=allow_outside), old_path, new_path)
     olds = {p.version: p for p in old.versions}
     news = {p.version: p for p in new.versions}
     pairs = []

@@ -887,19 +887,25 @@ def _provenance(policy: Policy, doc: Document, allow_outside: bool = False) -> l
         return [
             Diagnostic(
                 "source",
-                f"source text `{policy.source_file}` lies outside the policy's folder",
+                _("source text `{source_file}` lies outside the policy's folder").format(
+                    source_file=policy.source_file
+                ),
                 sspan,
-                "keep the regulation's text in the policy's folder or below it "
-                "(validate --allow-outside to accept it)",
+                _(
+                    "keep the regulation's text in the policy's folder or below it "
+                    "(--allow-outside to accept it)"
+                ),
             )
         ]
     if path.exists() and not path.is_file():
         return [
             Diagnostic(
                 "source",
-                f"source text `{policy.source_file}` is not a regular file",
+                _("source text `{source_file}` is not a regular file").format(
+                    source_file=policy.source_file
+                ),
                 sspan,
-                "point `source.file` at the regulation's text file",
+                _("point `source.file` at the regulation's text file"),
             )
         ]
     if not path.is_file():
@@ -915,7 +921,11 @@ def _provenance(policy: Policy, doc: Document, allow_outside: bool = False) -> l
     try:
         actual = provenance.sha256_of(path)
     except (OSError, ValueError) as exc:  # /proc/self/mem, a 4 GB file: docs/ledger.md "Limits"
-        return [Diagnostic("source", f"source text cannot be read: {exc}", sspan)]
+        return [
+            Diagnostic(
+                "source", _("source text cannot be read: {reason}").format(reason=exc), sspan
+            )
+        ]
     if policy.source_sha256 == "pending":  # a new policy (policyctl init): not yet recorded
         out.append(
             Diagnostic(

@@ -104,9 +104,13 @@ def policy_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
 
 
 def load_history(
-    paths: str | Path | Iterable[str | Path], *, provenance_checks: bool = True
+    paths: str | Path | Iterable[str | Path],
+    *,
+    provenance_checks: bool = True,
+    allow_outside: bool = False,
 ) -> History:
-    """Load every version and check the set; raise PolicyError listing every problem."""
+    """Load every version and check the set; raise PolicyError listing every problem.
+    `allow_outside`: let a version's `source.file` lie outside its folder tree."""
     files = policy_paths(paths)
     if not files:
         raise PolicyError(_no_files(paths))
@@ -114,7 +118,9 @@ def load_history(
     errors: list[Diagnostic] = []
     for f in files:
         try:
-            policies.append(load_policy(f, provenance_checks=provenance_checks))
+            policies.append(
+                load_policy(f, provenance_checks=provenance_checks, allow_outside=allow_outside)
+            )
         except PolicyError as exc:
             errors += exc.diagnostics
     if errors:
@@ -127,14 +133,14 @@ def load_history(
 
 
 def check_history(
-    paths: str | Path | Iterable[str | Path],
+    paths: str | Path | Iterable[str | Path], allow_outside: bool = False
 ) -> tuple[History | None, list[tuple[Path, Policy | None, list[Diagnostic]]], list[Diagnostic]]:
     """Every diagnostic for a set of versions: per file (as `check_policy` gives them),
     then for the set; the history when everything built."""
     files = policy_paths(paths)
     per_file = []
     for f in files:
-        policy, diags = check_policy(f)
+        policy, diags = check_policy(f, allow_outside)
         per_file.append((f, policy, diags))
     if not files:
         return None, [], _no_files(paths)
@@ -270,7 +276,7 @@ def _check_set(policies: Sequence[Policy]) -> tuple[History | None, list[Diagnos
     return History(tuple(ordered), tuple(maps)), out
 
 
-def load_policies(paths: PolicyPaths) -> Policy:
+def load_policies(paths: PolicyPaths, *, allow_outside: bool = False) -> Policy:
     """The policy that `--policy` names: one file, or several files or a folder holding
     the versions of one regulation (checked as a set).
 
@@ -279,7 +285,7 @@ def load_policies(paths: PolicyPaths) -> Policy:
     several versions are refused here with a message saying so, never evaluated under
     one of them in silence.
     """
-    history = load_history(paths)
+    history = load_history(paths, allow_outside=allow_outside)
     if len(history) == 1:
         return history.latest
     raise PolicyError(

@@ -428,8 +428,17 @@ class _Checker:
                             )
 
 
-def load_file(path: str, policies: dict[Path, Policy] | None = None) -> Suite:
-    """Load and check a test file, its policy and every case's rows; ScenarioError if not."""
+def load_file(
+    path: str, policies: dict[Path, Policy] | None = None, *, allow_outside: bool = False
+) -> Suite:
+    """Load and check a test file, its policy and every case's rows; ScenarioError if not.
+
+    A test file is untrusted like a policy: its `policy:` must be a YAML file (or a
+    folder of versions) in whose folder tree the test file lies, so that a test file
+    cannot make policyctl read, and quote in its messages, a file elsewhere
+    (`policy: /etc/passwd`, issue 13 §16). `allow_outside` (`test --allow-outside`)
+    lifts that, and the policy's own `source.file` rule with it. Rows are always
+    inline: a test file names no ledger file."""
     try:
         doc = load_document(path)
     except PolicyctlError as exc:
@@ -449,7 +458,7 @@ def load_file(path: str, policies: dict[Path, Policy] | None = None) -> Suite:
     policy = None
     if "policy" in data and chk.text(data["policy"], ("policy",), "policy"):
         target = Path(os.path.normpath(Path(path).parent / data["policy"]))
-        policy = _policy(target, data["policy"], chk, policies)
+        policy = _policy(target, data["policy"], chk, policies, path, allow_outside)
     cases = data.get("cases")
     if cases is None or not chk.listing(cases, ("cases",), "`cases`", empty=False):
         raise ScenarioError(chk.problems)
@@ -503,11 +512,36 @@ def load_file(path: str, policies: dict[Path, Policy] | None = None) -> Suite:
 
 
 def _policy(
-    target: Path, written: str, chk: _Checker, cache: dict[Path, Policy] | None
+    target: Path,
+    written: str,
+    chk: _Checker,
+    cache: dict[Path, Policy] | None,
+    test_file: str,
+    allow_outside: bool,
 ) -> Policy | None:
     key = target.resolve()
+    refused = None if allow_outside else _refused(key, Path(test_file).resolve())
+    if refused:
+        chk.add(
+            "test-policy",
+            refused.format(written=written),
+            ("policy",),
+            _(
+                "a test file lies in its policy's folder or below it, and names a YAML file "
+                "or a folder of them (--allow-outside to accept another)"
+            ),
+        )
+        return None
     if cache is not None and key in cache:
         return cache[key]
+    if target.exists() and not target.is_file() and not target.is_dir():
+        chk.add(
+            "test-policy",
+            _("policy `{written}` is not a regular file").format(written=written),
+            ("policy",),
+            _("point `policy` at the policy's YAML file"),
+        )
+        return None
     if not target.is_file() and not target.is_dir():
         chk.add(
             "test-policy",
@@ -517,15 +551,15 @@ def _policy(
         )
         return None
     try:  # a file, or a folder of a regulation's versions
-        policy = load_policies(target)
+        policy = load_policies(target, allow_outside=allow_outside)
     except PolicyctlError as exc:
         d = exc.diagnostics[0] if exc.diagnostics else None
         first = f"{d.span}: error[{d.code}]: {d.message}" if d else "invalid"
         more = len(exc.diagnostics) - 1
         chk.add(
             "test-policy",
-            f"policy `{written}` does not load: {first}"
-            + (f" (and {more} more)" if more > 0 else ""),
+            _("policy `{written}` does not load: {first}").format(written=written, first=first)
+            + (_(" (and {more} more)").format(more=more) if more > 0 else ""),
             ("policy",),
             _("run `policyctl validate {target}`").format(target=target),
         )
@@ -533,6 +567,23 @@ def _policy(
     if cache is not None:
         cache[key] = policy
     return policy
+
+
+def _refused(policy: Path, test_file: Path) -> str | None:
+    """Why a test file may not name this policy (both resolved), or None: a policy is a
+    folder, or a YAML file, whose folder tree holds the test file. A path that does not
+    exist is left to be reported as not found."""
+    if policy.is_file() or (not policy.exists() and policy.suffix):
+        if policy.suffix.lower() not in (".yaml", ".yml"):
+            return _("policy `{written}` is not a YAML file (.yaml, .yml)")
+        home = policy.parent
+    elif policy.is_dir():
+        home = policy
+    else:
+        return None
+    if not test_file.is_relative_to(home):
+        return _("policy `{written}` lies outside the folder tree the test file is in")
+    return None
 
 
 def _all_mappings(rows: Any) -> bool:
@@ -643,14 +694,14 @@ def run_case(suite: Suite, case: Case) -> CaseResult:
     return CaseResult(case, suite.policy, status, mismatches, outcome)
 
 
-def run_paths(paths: Iterable[str] = (DEFAULT_PATH,)) -> Run:
-    """Find, load and run every test file under `paths`."""
+def run_paths(paths: Iterable[str] = (DEFAULT_PATH,), *, allow_outside: bool = False) -> Run:
+    """Find, load and run every test file under `paths` (`allow_outside`: load_file)."""
     files, errors = discover(paths)
     policies: dict[Path, Policy] = {}
     results: list[CaseResult] = []
     for f in files:
         try:
-            suite = load_file(f, policies)
+            suite = load_file(f, policies, allow_outside=allow_outside)
         except ScenarioError as exc:
             errors += exc.diagnostics
             continue
