@@ -926,24 +926,7 @@ class Evaluator(Sanctions):
         """A finished person's status and first re-application date on the as-of date,
         their actions by start date, and their facts."""
         as_of = self.as_of
-        status = st.status
-        reapply_from: Any = None
-        if status == "terminated":
-            reapply_from = st.reapply_from
-        elif status == "suspended":
-            if self.p.restoration == "reapplication":
-                reapply_from = released(st)  # after any suspension queued behind this one
-        elif status == "awaiting":
-            status = "awaiting_reapplication"
-            reapply_from = st.awaiting_from
-        if status == "active" and st.person.institutions and st.sites:
-            running = [st.sites.get(i) for i in st.person.institutions]
-            if all(r is not None and (r.end is None or r.end >= as_of) for r in running):
-                if all(r.action == "terminate" for r in running):
-                    # no ban follows a cascade: a new registration elsewhere can succeed at once
-                    status, reapply_from = "terminated", max(r.start for r in running)
-                else:
-                    status = "suspended"
+        status, reapply_from = self.status_on(st, as_of)
         # the state is let go after this: its own list is the outcome's
         actions = st.actions + st.site_actions if st.site_actions else st.actions
         if len(actions) > 1:
@@ -976,6 +959,30 @@ class Evaluator(Sanctions):
                 if key is not None and len(self.fact_memo) < 100_000:
                     self.fact_memo[key] = value
         return status, reapply_from, actions, facts
+
+    def status_on(self, st: PersonState, as_of: _dt.date) -> tuple[str, Any]:
+        """A person's status and first re-application date on `as_of`, read from their
+        state once it has been brought up to that date (`advance`); changes nothing,
+        so a status timeline (timeline.py) can read it between events."""
+        status = st.status
+        reapply_from: Any = None
+        if status == "terminated":
+            reapply_from = st.reapply_from
+        elif status == "suspended":
+            if self.p.restoration == "reapplication":
+                reapply_from = released(st)  # after any suspension queued behind this one
+        elif status == "awaiting":
+            status = "awaiting_reapplication"
+            reapply_from = st.awaiting_from
+        if status == "active" and st.person.institutions and st.sites:
+            running = [st.sites.get(i) for i in st.person.institutions]
+            if all(r is not None and (r.end is None or r.end >= as_of) for r in running):
+                if all(r.action == "terminate" for r in running):
+                    # no ban follows a cascade: a new registration elsewhere can succeed at once
+                    status, reapply_from = "terminated", max(r.start for r in running)
+                else:
+                    status = "suspended"
+        return status, reapply_from
 
 
 # The order of a date's events other than findings (docs/semantics.md, "Same day"):

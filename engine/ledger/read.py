@@ -651,3 +651,25 @@ def _roster_and_staff(
     except LedgerError as exc:
         return None, None, exc.diagnostics
     return people, {place: sorted(codes) for place, codes in sorted(staff.items())}, []
+
+
+# ---- rows already in memory ----------------------------------------------------------------
+
+
+def read_event_table(
+    table: Table,
+    policy: Policy,
+    problems: Problems,
+    staff: dict[str, list[str]] | None = None,
+    check_institutions: bool = False,
+) -> list[Event]:
+    """Rows already split into cells (a request's JSON body as `tables.records_table`
+    gives it, a database's rows) read and checked exactly as `read_events` reads a
+    file's; sorted by (date, row order). `problems` names the rows' source in messages.
+    With `check_institutions`, an institution event must name an institution with
+    people in `staff`."""
+    # (not under `bulk`: a request's rows are few, and a server's other threads run on)
+    try:
+        return _EventReader(policy, problems, staff, None, None, check_institutions).read(table)
+    except Stop:
+        raise problems.error() from None

@@ -44,7 +44,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import chain, repeat
 from itertools import count as _count
 from pathlib import Path
@@ -998,16 +998,18 @@ class _Pairs(list):
     twice is seen (a dict would keep the last value silently)."""
 
 
+_BLANK = object()  # a blank (or unreadable) line of a JSON Lines file
+
+
 def _jsonl_table(text: str, problems: Problems) -> Table:
-    objects: list[dict | None] = []
-    names: dict[str, None] = {}
+    objects: list[object] = []
     for number, line in enumerate(text.split("\n"), 1):
         line = line.strip()
         if not line:
-            objects.append(None)
+            objects.append(_BLANK)
             continue
         try:
-            obj = json.loads(line, object_pairs_hook=_Pairs)
+            objects.append(json.loads(line, object_pairs_hook=_Pairs))
         except RecursionError:
             problems.add(
                 "format",
@@ -1015,8 +1017,7 @@ def _jsonl_table(text: str, problems: Problems) -> Table:
                 number,
                 _("write one flat JSON object per line"),
             )
-            objects.append(None)
-            continue
+            objects.append(_BLANK)
         except ValueError as exc:
             message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
             problems.add(
@@ -1025,21 +1026,40 @@ def _jsonl_table(text: str, problems: Problems) -> Table:
                 number,
                 "write one JSON object per line",
             )
-            objects.append(None)
+            objects.append(_BLANK)
+    return records_table(objects, problems)
+
+
+def records_table(
+    records: Sequence[object], problems: Problems, what: str = "a line", hint: str | None = None
+) -> Table:
+    """JSON values already decoded, one a row (row N is line N), as
+    the table a JSON Lines file of them would give: what a request's JSON body is read as
+    (engine/serve), so that it is checked exactly as a ledger file is. An object is a
+    `_Pairs` (decoded with `object_pairs_hook=_Pairs`, so a key given twice is seen) or
+    a dict. `what` names a row in messages ("a line"), `hint` says how to write one."""
+    hint = hint or "write one JSON object per line"
+    rows_of: list[dict[str, str] | None] = []
+    names: dict[str, None] = {}
+    for number, obj in enumerate(records, 1):
+        if obj is _BLANK:
+            rows_of.append(None)
             continue
+        if isinstance(obj, dict):
+            obj = _Pairs(obj.items())
         if not isinstance(obj, _Pairs):
             problems.add(
                 "format",
-                f"a line must hold a JSON object, not {type(obj).__name__}",
+                f"{what} must hold a JSON object, not {type(obj).__name__}",
                 number,
-                "write one JSON object per line",
+                hint,
             )
-            objects.append(None)
+            rows_of.append(None)
             continue
         row: dict[str, str] = {}
         spelled: dict[str, str] = {}
         for key, value in obj:
-            name = key.strip().lower()
+            name = str(key).strip().lower()
             if name in spelled:
                 first = spelled[name]
                 problems.add(
@@ -1061,7 +1081,7 @@ def _jsonl_table(text: str, problems: Problems) -> Table:
                 and all(isinstance(v, str) for v in value)
             ):
                 value = "|".join(value)
-            if isinstance(value, (_Pairs, list, bool)):
+            if isinstance(value, (_Pairs, dict, list, bool)):
                 problems.add("format", f"`{name}` must be a string or a number", number)
                 continue
             cell = _cell(value)
@@ -1079,14 +1099,12 @@ def _jsonl_table(text: str, problems: Problems) -> Table:
                 break
             row[name] = cell
             names.setdefault(name, None)
-        objects.append(row)
+        rows_of.append(row)
     if not names:
         if problems.items:
             raise LedgerError(problems.items)
-        raise problems.fail(
-            "empty", "the file has no JSON objects", 1, hint="write one JSON object per line"
-        )
+        raise problems.fail("empty", "the file has no JSON objects", 1, hint=hint)
     header = list(names)
-    rows = [[] if obj is None else [obj.get(n, "") for n in header] for obj in objects]
+    rows = [[] if obj is None else [obj.get(n, "") for n in header] for obj in rows_of]
     # JSON lines have no header line: row 1 is line 1, so the "header" sits on line 0.
     return Table(problems.file, header, 0, _bounded(rows, 1, problems), len(rows))

@@ -36,6 +36,7 @@ from engine.policy import provenance, scopes
 from engine.policy.model import (
     ActionSpec,
     Ban,
+    Billing,
     Cascade,
     ClaimRule,
     Combine,
@@ -43,6 +44,7 @@ from engine.policy.model import (
     Cycle,
     Deadline,
     Effect,
+    Exception_,
     Expr,
     Fact,
     InstitutionRule,
@@ -432,7 +434,16 @@ class _Builder:
             supersedes=None if "supersedes" not in d else str(d["supersedes"]["version"]),
             supersedes_map=(d.get("supersedes") or {}).get("map"),
             claims=claims,
+            billing=self.billing(),
         )
+
+    def billing(self) -> Billing | None:
+        b = self.d.get("billing")
+        if b is None:
+            return None
+        x = b.get("exception")
+        exception = None if x is None else Exception_(tuple(x["covers"]), x["text"], x["cite"])
+        return Billing(frozenset(b["refused_while"]), b["text"], b["cite"], exception)
 
     def metadata_dates(self) -> None:
         """Issue and effective dates are real days, and the period runs forwards."""
@@ -988,6 +999,21 @@ def _provenance(policy: Policy, doc: Document, allow_outside: bool = False) -> l
                     "provenance",
                     f"the text of claims rule `{cr['id']}` is not found in `{policy.source_file}`",
                     doc.span(("claims", i, "text")),
+                    "quote the regulation exactly; only line breaks, spaces "
+                    "and full-width forms may differ",
+                )
+            )
+    billing = doc.data.get("billing") or {}
+    for path, quoted in (
+        (("billing", "text"), billing.get("text")),
+        (("billing", "exception", "text"), (billing.get("exception") or {}).get("text")),
+    ):
+        if quoted and provenance.normalise(quoted) not in text:
+            out.append(
+                Diagnostic(
+                    "provenance",
+                    f"the text of `{'.'.join(path[:-1])}` is not found in `{policy.source_file}`",
+                    doc.span(path),
                     "quote the regulation exactly; only line breaks, spaces "
                     "and full-width forms may differ",
                 )

@@ -215,6 +215,30 @@ class ClaimRule:
 
 
 @dataclass(frozen=True)
+class Exception_:
+    """What the fund still pays for while it refuses the rest (emergency, rescue)."""
+
+    covers: tuple[str, ...]
+    text: str
+    cite: str
+
+
+@dataclass(frozen=True)
+class Billing:
+    """Whether the fund pays for a practitioner's services on a date (`policyctl serve`):
+    refused while the person's status is one of `refused_while`, except what the
+    exception covers. Both texts are quoted from the source and provenance-checked."""
+
+    refused_while: frozenset[str]
+    text: str
+    cite: str
+    exception: Exception_ | None = None
+
+    def may_bill(self, status: str) -> bool:
+        return status not in self.refused_while
+
+
+@dataclass(frozen=True)
 class Scale:
     kind: str  # deductions | score
     initial: Number | None
@@ -282,6 +306,7 @@ class Policy:
     claims: tuple[ClaimRule, ...] = ()
     # ledger columns the expressions read that a ledger may lack (`ledger.optional`)
     optional_columns: frozenset[str] = frozenset()
+    billing: Billing | None = None
 
     @property
     def band_lookup(self) -> bool:

@@ -1,0 +1,197 @@
+"""Stage "evaluate", its timelines: a person's status on every date, as spans.
+
+`evaluate(..., as_of=D)` answers for one date. A claim-time service (engine/serve)
+asks "may P bill on D?" for any D, thousands of times a second, so it keeps each
+person's answers as spans: from this date on, this status, this re-application
+date, this sanction in force. A span list is what `evaluate` would say as of
+every date, folded once:
+
+- the person's own events (and their sites' institution events) are folded in
+  date order by the evaluator itself, one date at a time;
+- between two event dates, time alone changes a status only at a date one of
+  the person's actions names: a sanction starts, a suspension ends (the day
+  after its last day a queued one starts, or the person is restored or awaits
+  re-application), a site's cascade ends, a ban ends. The fold is brought up to
+  each such date (`Evaluator.advance`) and the status read there
+  (`Evaluator.status_on`), exactly as `evaluate` brings a person up to its
+  as-of date and reads it;
+- consecutive dates with the same answer make one span.
+
+Nothing here knows what a status means: the evaluator decides every answer, and
+tests/test_serve_timeline.py checks the spans against `evaluate` as of every
+date where anything happens, and the days either side.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from itertools import chain
+from typing import Any, NamedTuple
+
+from engine.calendar import ONE_DAY
+from engine.errors import EVAL_ERRORS, Diagnostic, EvaluationError, Span
+from engine.evaluation.fold import Evaluator
+from engine.evaluation.outcome import ActionRec
+from engine.evaluation.state import PersonState
+from engine.ledger.read import Event, Ledger, Person
+from engine.policy.model import Policy
+
+FIRST_DAY = _dt.date.min
+
+# The action that puts a person in each status other than active.
+_BEHIND = {"suspended": "suspend", "awaiting_reapplication": "suspend", "terminated": "terminate"}
+
+MESSAGES = {
+    "failed": "event `{id}` of `{person}` cannot be evaluated: {reason}",
+    "failed_hint": "check the event's columns against the items it lists",
+}
+
+
+class Sanction(NamedTuple):
+    """The action behind a status, as it stood on the span's first day."""
+
+    action: str
+    start: _dt.date
+    end: _dt.date | None
+    cite: str
+    source: str
+    events: tuple[str, ...]
+    institution: str | None  # a cascade's site
+
+    @classmethod
+    def of(cls, rec: ActionRec) -> Sanction:
+        return cls(
+            rec.action,
+            rec.start,
+            rec.end,
+            rec.cite,
+            rec.source,
+            tuple(rec.events),
+            rec.extra.get("institution"),
+        )
+
+
+class StatusSpan(NamedTuple):
+    """From `start` (inclusive) until the next span's start: the answer `evaluate` gives
+    as of any date in between."""
+
+    start: _dt.date
+    status: str
+    reapply_from: _dt.date | str | None
+    sanction: Sanction | None
+
+    def same_answer(self, other: StatusSpan) -> bool:
+        return self[1:] == other[1:]
+
+
+class Timeline:
+    """Status spans of people, one person at a time, under one policy.
+
+    `roster`: the people on the roster (their sites and attributes), as the
+    evaluation of the whole ledger would see them. The evaluator is made once and
+    lent to each person in turn (making one costs more than folding a few events).
+    """
+
+    def __init__(self, policy: Policy, roster: dict[str, Person] | None):
+        self.evaluator = Evaluator(policy, Ledger([], roster, {}), _dt.date.max, set(), None)
+        self.evaluator.institutions = None  # no institution is judged here
+
+    def spans(self, code: str, events: Sequence[Event]) -> list[StatusSpan]:
+        """The person's spans, the first from FIRST_DAY. `events`: theirs and their
+        sites' institution events, in date order (file order within a date)."""
+        ev = self.evaluator
+        st = ev.state(code)
+        del ev.states[code]
+        ev.off_roster.clear()
+        out: list[StatusSpan] = []
+        self._note(st, FIRST_DAY, out)
+        i, n = 0, len(events)
+        d = FIRST_DAY
+        while True:
+            upcoming = events[i].date if i < n else None
+            change = _next_change(st, d)
+            if upcoming is not None and (change is None or upcoming <= change):
+                d = upcoming
+                while i < n and events[i].date == d:
+                    self._apply(st, events[i])
+                    i += 1
+            elif change is not None:
+                d = change
+            else:
+                return out
+            ev.advance(st, d)
+            self._note(st, d, out)
+
+    def _apply(self, st: PersonState, event: Event) -> None:
+        try:
+            self.evaluator.event(st, event)
+        except EVAL_ERRORS as exc:  # as Evaluator.fold_events reports it
+            raise EvaluationError(
+                Diagnostic(
+                    "evaluation",
+                    MESSAGES["failed"].format(id=event.id, person=st.code, reason=exc),
+                    Span(event.file, event.line),
+                    MESSAGES["failed_hint"],
+                )
+            ) from None
+
+    def _note(self, st: PersonState, d: _dt.date, out: list[StatusSpan]) -> None:
+        status, reapply_from = self.evaluator.status_on(st, d)
+        span = StatusSpan(d, status, reapply_from, _behind(st, status, d))
+        if not out or not out[-1].same_answer(span):
+            out.append(span)
+
+
+def _behind(st: PersonState, status: str, d: _dt.date) -> Sanction | None:
+    """The action that puts the person in `status` on `d`: the latest-started suspension
+    or termination (their own or a site's cascade) running on `d`; for a person
+    awaiting re-application, the latest suspension that has ended."""
+    kind = _BEHIND.get(status)
+    if kind is None:
+        return None
+    ended = status == "awaiting_reapplication"
+    best: ActionRec | None = None
+    for a in chain(st.actions, st.site_actions):
+        if a.action != kind or a.start is None or a.start > d:
+            continue
+        over = a.end is not None and a.end < d
+        if over is not ended:
+            continue
+        if best is None or a.start >= best.start:
+            best = a
+    return None if best is None else Sanction.of(best)
+
+
+def _next_change(st: PersonState, d: _dt.date) -> _dt.date | None:
+    """The first date after `d` that one of the person's actions names (a start, or the
+    day after a last day), or the re-application date: where time alone may change
+    their status."""
+    found: _dt.date | None = None
+    running = [st.suspension] if st.suspension is not None else []
+    for a in chain(st.actions, st.site_actions, st.queue, running):
+        for x in (a.start, _after(a.end)):
+            if x is not None and x > d and (found is None or x < found):
+                found = x
+    for x in (st.reapply_from, st.awaiting_from):
+        if isinstance(x, _dt.date) and x > d and (found is None or x < found):
+            found = x
+    return found
+
+
+def _after(day: Any) -> _dt.date | None:
+    if not isinstance(day, _dt.date) or day == _dt.date.max:
+        return None
+    return day + ONE_DAY
+
+
+def span_on(spans: Sequence[StatusSpan], d: _dt.date) -> StatusSpan:
+    """The span in force on `d` (spans as `Timeline.spans` gives them)."""
+    lo, hi = 0, len(spans)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if spans[mid].start <= d:
+            lo = mid
+        else:
+            hi = mid
+    return spans[lo]
