@@ -377,10 +377,45 @@ def _names(columns: str | None):
     return DEFAULT_NAMES if columns is None else load_names(columns)
 
 
+def db_init(url: str) -> tuple[int, int]:
+    """Create the service's schema at a database URL, or migrate it (`policyctl db init`);
+    (version before, version after)."""
+    from engine.serve import database, schema
+
+    db = database.connect(url)
+    try:
+        return schema.init(db)
+    finally:
+        db.dispose()
+
+
+def db_load(
+    url: str,
+    policy: str,
+    events: str,
+    roster: str | None = None,
+    *,
+    encoding: str | None = None,
+    progress: Callable[[int, str], None] | None = None,
+):
+    """Load a ledger into the database, all or nothing (`policyctl db load`); returns
+    a serve.load.LoadResult. Raises PolicyctlError with every problem."""
+    from engine.serve import database
+    from engine.serve.load import db_load as load
+
+    db = database.connect(url)
+    try:
+        return load(db, policy, events, roster, encoding, progress)
+    finally:
+        db.dispose()
+
+
 __all__ = [
     "History",
     "check_history",
     "check_policy",
+    "db_init",
+    "db_load",
     "diff",
     "diff_files",
     "evaluate",

@@ -1139,6 +1139,164 @@ def diff_command(
     sys.exit(1 if d.changes else 0)
 
 
+@cli.group("db")
+def db_group() -> None:
+    """The database `serve` answers from: create it, load a ledger into it."""
+
+
+_DB_HELP = "sqlite:///path.db (embedded) or postgresql://user@host/dbname"
+
+
+@db_group.command("init")
+@click.option("--db", "url", required=True, metavar="URL", help=_DB_HELP)
+def db_init(url: str) -> None:
+    """Create the schema, or migrate it to this release's version."""
+    from engine import api
+
+    try:
+        before, after = api.db_init(url)
+    except PolicyctlError as exc:
+        _fail(exc)
+    if before == after:
+        click.echo(f"{_shown(url)}: schema version {after}, up to date")
+    elif before == 0:
+        click.echo(f"{_shown(url)}: schema version {after} created")
+    else:
+        click.echo(f"{_shown(url)}: schema migrated from version {before} to {after}")
+
+
+@db_group.command("load")
+@click.option("--db", "url", required=True, metavar="URL", help=_DB_HELP)
+@click.option(
+    "--policy",
+    "policy_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="the policy the events are checked and evaluated under",
+)
+@click.option("--events", required=True, help="events file: .csv, .xlsx, .jsonl (every row an id)")
+@click.option("--roster", default=None, help="roster file; replaces the stored roster")
+@click.option("--encoding", default=None, help="CSV encoding (default: UTF-8, else GB18030)")
+def db_load(
+    url: str, policy_path: str, events: str, roster: str | None, encoding: str | None
+) -> None:
+    """Load a ledger through the same checks as `evaluate`, all or nothing.
+
+    Loading rows already in the database again changes nothing (events are keyed
+    on their ids); everyone the load touches is re-evaluated.
+    """
+    from engine import api
+
+    progress = None
+    if sys.stderr.isatty() and not os.environ.get("CI"):
+
+        def progress(n: int, what: str) -> None:
+            click.echo(f"\r  {n:,} {what}" + " " * 10, err=True, nl=False)
+
+    try:
+        r = api.db_load(url, policy_path, events, roster, encoding=encoding, progress=progress)
+    except PolicyctlError as exc:
+        if progress:
+            click.echo("", err=True)
+        _fail(exc)
+    if progress:
+        click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+    roster_note = f", roster of {r.roster:,} people" if r.roster is not None else ""
+    click.echo(
+        f"{_shown(url)}: {r.added:,} events added, {r.skipped:,} already there"
+        f"{roster_note}; {r.people:,} people re-evaluated"
+    )
+
+
+@cli.command("serve")
+@click.option("--db", "url", required=True, metavar="URL", help=_DB_HELP)
+@click.option(
+    "--policy",
+    "policies",
+    required=True,
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="the policy in force (the one the database was loaded under)",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--token-file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="file whose first line is the bearer token writes need (else $POLICYCTL_TOKEN; "
+    "neither: writes disabled)",
+)
+@click.option(
+    "--read-token-file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="file with a token for reads only (else $POLICYCTL_READ_TOKEN)",
+)
+@click.option(
+    "--reads",
+    type=click.Choice(["open", "token"]),
+    default="open",
+    show_default=True,
+    help="whether reads need a token (the read or the write token)",
+)
+@click.option(
+    "--max-batch",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="most claim lines or events in one request",
+)
+@click.option(
+    "--max-body",
+    default=16,
+    show_default=True,
+    type=click.IntRange(1, 1024),
+    metavar="MB",
+    help="largest request body, in megabytes",
+)
+def serve_command(
+    url: str,
+    policies: tuple[str, ...],
+    host: str,
+    port: int,
+    token_file: str | None,
+    read_token_file: str | None,
+    reads: str,
+    max_batch: int,
+    max_body: int,
+) -> None:
+    """Answer "may this practitioner bill on this date?" over HTTP, from the database.
+
+    API under /v1 (docs/service.md; OpenAPI at /v1/openapi.json). Listens on
+    127.0.0.1 unless --host says otherwise. Tokens are read from files or the
+    environment, never from the command line.
+    """
+    from engine.serve.run import Options, ServeError, serve
+
+    options = Options(
+        url, policies, host, port, token_file, read_token_file, reads, max_batch, max_body << 20
+    )
+    try:
+        serve(options)
+    except ServeError as exc:
+        for d in exc.diagnostics:
+            click.echo(d.render(), err=True)
+        sys.exit(2)
+    except PolicyctlError as exc:
+        _fail(exc)
+
+
+def _shown(url: str) -> str:
+    """A database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - only for display: the command reported it already
+        return url
+
+
 # What an evaluation leaves behind, never freed: set to a list by the console script
 # (`main`), which ends the process without freeing anything (`_leave`); None when the
 # `cli` group is called from tests or other programs, which free as usual.

@@ -27,6 +27,9 @@ settings.register_profile(
 )
 settings.load_profile("shared-machine")
 
+# the service's databases (SQLite, a throwaway PostgreSQL), for tests/test_serve_*.py
+from serve_fixtures import db_url, pg_server, pg_url  # noqa: E402, F401
+
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
 

@@ -1031,16 +1031,22 @@ def _jsonl_table(text: str, problems: Problems) -> Table:
 
 
 def records_table(
-    records: Sequence[object], problems: Problems, what: str = "a line", hint: str | None = None
+    records: Sequence[object],
+    problems: Problems,
+    what: str = "a line",
+    hint: str | None = None,
+    columns: Sequence[str] = (),
 ) -> Table:
     """JSON values already decoded, one a row (row N is line N), as
     the table a JSON Lines file of them would give: what a request's JSON body is read as
     (engine/serve), so that it is checked exactly as a ledger file is. An object is a
     `_Pairs` (decoded with `object_pairs_hook=_Pairs`, so a key given twice is seen) or
-    a dict. `what` names a row in messages ("a line"), `hint` says how to write one."""
+    a dict. `what` names a row in messages ("a line"), `hint` says how to write one.
+    `columns`: names the table has even when no object gives them (a key left out of
+    every object is then an empty cell in each row, not a missing column)."""
     hint = hint or "write one JSON object per line"
     rows_of: list[dict[str, str] | None] = []
-    names: dict[str, None] = {}
+    names: dict[str, None] = dict.fromkeys(columns)
     for number, obj in enumerate(records, 1):
         if obj is _BLANK:
             rows_of.append(None)
@@ -1100,7 +1106,7 @@ def records_table(
             row[name] = cell
             names.setdefault(name, None)
         rows_of.append(row)
-    if not names:
+    if not any(row for row in rows_of):
         if problems.items:
             raise LedgerError(problems.items)
         raise problems.fail("empty", "the file has no JSON objects", 1, hint=hint)

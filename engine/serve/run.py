@@ -1,0 +1,141 @@
+"""Stage "serve", started: the policy, the tokens, the database, then uvicorn.
+
+Tokens come from a file (`--token-file`, its first line) or an environment
+variable (`POLICYCTL_TOKEN` for writes, `POLICYCTL_READ_TOKEN` for reads), never
+from the command line, where any user of the machine could read them in the
+process list; they are never logged. Without a write token the service answers
+reads only. It listens on 127.0.0.1 unless told otherwise.
+
+uvicorn runs the app on one process, its handlers on a thread pool (the
+database calls block); its own access log is off, replaced by http.AccessLog,
+which logs no path, query or body.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import Diagnostic, PolicyctlError
+from engine.policy.loader import load_policy
+
+WRITE_ENV = "POLICYCTL_TOKEN"
+READ_ENV = "POLICYCTL_READ_TOKEN"
+
+MESSAGES = {
+    "versions": "`serve` takes one policy file: a regulation's versions in force together "
+    "are not supported yet",
+    "versions_hint": "give the version in force",
+    "token_file": "cannot read the token file `{path}`: {reason}",
+    "token_empty": "the token file `{path}` is empty",
+    "token_short": "the {which} token is shorter than 16 characters",
+    "token_hint": "use a long random token, e.g. `python -c 'import secrets; "
+    "print(secrets.token_urlsafe(32))'`",
+    "read_token": "--reads token needs a read token (--read-token-file or {env}) or a write token",
+    "listening": "policyctl serve: {policy} {version} on http://{host}:{port}, database {db}; "
+    "writes {writes}, reads {reads}",
+    "refreshed": "re-evaluated {count:,} people under the policy given",
+}
+
+
+class ServeError(PolicyctlError):
+    """A usage problem with `serve`'s options (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    db: str
+    policies: tuple[str, ...]
+    host: str = "127.0.0.1"
+    port: int = 8080
+    token_file: str | None = None
+    read_token_file: str | None = None
+    reads: str = "open"  # open | token
+    max_batch: int = 10_000
+    max_body: int = 16 * 1024 * 1024
+
+
+def token(path: str | None, env: str, which: str) -> str | None:
+    """A token from its file (first line) or the environment; None if neither is given."""
+    if path is not None:
+        try:
+            text = Path(path).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise ServeError(
+                Diagnostic("usage", MESSAGES["token_file"].format(path=path, reason=reason))
+            ) from None
+        value = text.strip().splitlines()[0].strip() if text.strip() else ""
+        if not value:
+            raise ServeError(Diagnostic("usage", MESSAGES["token_empty"].format(path=path)))
+    else:
+        value = os.environ.get(env, "").strip()
+        if not value:
+            return None
+    if len(value) < 16:
+        raise ServeError(
+            Diagnostic(
+                "usage", MESSAGES["token_short"].format(which=which), None, MESSAGES["token_hint"]
+            )
+        )
+    return value
+
+
+def build(options: Options, progress: Callable[[int, str], None] | None = None):
+    """The app and a description of it, ready for uvicorn (tests run it in-process)."""
+    from engine.serve import database
+    from engine.serve.http import Guards, make_app
+    from engine.serve.service import Service
+
+    if len(options.policies) != 1:
+        raise ServeError(Diagnostic("usage", MESSAGES["versions"], None, MESSAGES["versions_hint"]))
+    write = token(options.token_file, WRITE_ENV, "write")
+    read = token(options.read_token_file, READ_ENV, "read")
+    if options.reads == "token" and read is None and write is None:
+        raise ServeError(Diagnostic("usage", MESSAGES["read_token"].format(env=READ_ENV)))
+    policy = load_policy(options.policies[0])
+    db = database.connect(options.db)
+    service = Service(db, policy, max_batch=options.max_batch)
+    refreshed = service.start(progress)
+    guards = Guards(write, read, options.reads == "token", options.max_body)
+    about = MESSAGES["listening"].format(
+        policy=policy.id,
+        version=policy.version,
+        host=options.host,
+        port=options.port,
+        db=db.shown,
+        writes="need the token" if write else "disabled (no token)",
+        reads="need a token" if options.reads == "token" else "open",
+    )
+    if refreshed:
+        about += "; " + MESSAGES["refreshed"].format(count=refreshed)
+    return make_app(service, guards), about, service
+
+
+def serve(options: Options) -> None:
+    """Run the service until interrupted."""
+    import uvicorn
+
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    app, about, service = build(options)
+    logging.getLogger("policyctl.serve").info(about)
+    try:
+        uvicorn.run(
+            app,
+            host=options.host,
+            port=options.port,
+            access_log=False,
+            log_config=None,
+            server_header=False,
+            proxy_headers=False,
+        )
+    finally:
+        service.db.dispose()

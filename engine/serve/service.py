@@ -1,0 +1,476 @@
+"""Stage "serve", its answers: what each endpoint says, apart from HTTP.
+
+- `status`: may P bill on D? The person's stored span on D (evaluation/
+  timeline.py keeps one per change of status), with the sanction behind it and,
+  when the fund refuses, the refusal and what it still pays for, both quoted
+  from the policy's `billing` (its text and article), never from Python.
+- `check`: the same answer for a batch of claim lines: payable, payable by the
+  exception (an emergency), or refused, with the reason.
+- `record`, `explain`: the person's `evaluate` record and story as of a date,
+  folded from their stored events when asked (what `evaluate` would print).
+- `post`: new events, read and checked exactly as a ledger file's rows
+  (`read_event_table`), all or nothing: every problem is listed and nothing is
+  stored; ids already stored with the same cells are skipped. Everyone the
+  batch touches is locked, re-evaluated from all their events and their spans
+  replaced, in one transaction; the answer names whose answers changed, from
+  which date.
+
+A person the database has never seen (no event, not on the roster) has no
+sanction: `status` says so (`on_record: false`), `record` is not found.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from engine.calendar import parse_date
+from engine.errors import Diagnostic, LedgerError, PolicyctlError, Span
+from engine.evaluation.fold import Evaluator
+from engine.ledger.read import Ledger, read_event_table
+from engine.ledger.tables import Problems, records_table
+from engine.policy.model import Policy
+from engine.serve import schema, store
+from engine.serve.database import Database, unreachable
+
+log = logging.getLogger("policyctl.serve")
+
+BODY = "<body>"  # the name a request's rows go by in messages (line N: the Nth row)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+MESSAGES = {
+    "unknown_person": "`{code}` has no event and is not on the roster",
+    "unknown_person_hint": "check the practitioner's code",
+    "no_id": "the event has no `id`",
+    "no_id_hint": "the service keeps events by their ids: give every event one",
+    "changed": "event id `{id}` is already recorded with other values",
+    "changed_hint": "an event is never changed in place: give a new finding a new id",
+    "too_many": "{count:,} {what} in one request; at most {limit:,}",
+    "too_many_hint": "send them in batches",
+    "empty": "no {what} in the request",
+    "empty_hint": "send at least one",
+    "row": "an event",
+    "row_hint": "send each event as a JSON object of ledger columns",
+    "claim_id": "a claim line needs `claim_id`",
+    "person": "a claim line needs `person`",
+    "person_hint": "give the practitioner's code",
+    "date": "date `{text}` is not a date in YYYY-MM-DD form",
+    "date_hint": "write dates as YYYY-MM-DD, e.g. `2024-03-29`",
+    "not_object": "claim line {n} is not a JSON object",
+    "not_object_hint": 'send each line as {"claim_id", "person", "date", "emergency"}',
+    "emergency": "`emergency` must be true or false",
+    "refreshing": "the stored statuses were computed under other rules: re-evaluating "
+    "{count:,} people under {policy} {version}",
+}
+
+
+class ServiceError(PolicyctlError):
+    """A request the service cannot answer; `status` is the HTTP status it maps to."""
+
+    def __init__(self, diagnostics, status: int):
+        super().__init__(diagnostics)
+        self.status = status
+
+
+def problem(code: str, message: str, hint: str | None = None, status: int = 422) -> ServiceError:
+    return ServiceError(Diagnostic(code, message, None, hint), status)
+
+
+@dataclass(frozen=True)
+class ClaimLine:
+    claim_id: str
+    person: str
+    date: _dt.date
+    emergency: bool
+
+
+class Service:
+    """The answers, over one database and one policy."""
+
+    def __init__(
+        self,
+        db: Database,
+        policy: Policy,
+        *,
+        max_batch: int = 10_000,
+        today: Callable[[], _dt.date] = _dt.date.today,
+    ):
+        self.db = db
+        self.policy = policy
+        self.max_batch = max_batch
+        self.today = today
+        self.mark = store.fingerprint(policy)
+        billing = policy.billing
+        self.refusal = {"text": billing.text, "cite": billing.cite} if billing else None
+        x = billing.exception if billing else None
+        self.exception = (
+            {"covers": list(x.covers), "text": x.text, "cite": x.cite} if x is not None else None
+        )
+        self.excepts_emergency = x is not None and bool(set(x.covers) & {"emergency", "rescue"})
+
+    # ---- start -----------------------------------------------------------------------------
+    def start(self, progress: Callable[[int, str], None] | None = None) -> int:
+        """Check the schema; re-evaluate everyone if the stored statuses were made under
+        another policy (or engine). Returns how many people were re-evaluated."""
+        schema.require(self.db)
+        with self._guard(), self.db.write() as conn, conn.begin():
+            if store.get_meta(conn, "policy") in (None, self.mark):
+                if store.get_meta(conn, "policy") is None:
+                    store.set_meta(conn, self.db.dialect, "policy", self.mark)
+                return 0
+            codes = store.everyone(conn)
+            p = self.policy
+            log.warning(
+                MESSAGES["refreshing"].format(count=len(codes), policy=p.id, version=p.version)
+            )
+            store.lock(conn, self.db.dialect, codes)
+            for n, part in enumerate(store.chunks(codes, 2_000)):
+                store.refresh(conn, self.policy, part)
+                if progress:
+                    progress(n * 2_000 + len(part), "people")
+            store.set_meta(conn, self.db.dialect, "policy", self.mark)
+            return len(codes)
+
+    # ---- reads -----------------------------------------------------------------------------
+    def status(self, code: str, day: _dt.date | None) -> dict[str, Any]:
+        day = day or self.today()
+        with self._guard(), self.db.read() as conn:
+            row = store.span_on(conn, code, day)
+        return self.answer(code, day, row)
+
+    def answer(self, code: str, day: _dt.date, row: dict[str, Any] | None) -> dict[str, Any]:
+        status = row["status"] if row else "active"
+        may_bill = self.may_bill(status)
+        return {
+            "person": code,
+            "date": day.isoformat(),
+            "may_bill": may_bill,
+            "status": status,
+            "sanction": _sanction(row),
+            "reapply_from": row["reapply_from"] if row else None,
+            "refusal": None if may_bill else self.refusal,
+            "exception": None if may_bill else self.exception,
+            "policy": {
+                "id": row["policy"] if row else self.policy.id,
+                "version": row["version"] if row else self.policy.version,
+            },
+            "on_record": row is not None,
+        }
+
+    def may_bill(self, status: str) -> bool:
+        billing = self.policy.billing
+        return billing.may_bill(status) if billing is not None else status == "active"
+
+    def check(self, lines: Sequence[ClaimLine]) -> list[dict[str, Any]]:
+        """Each claim line's verdict, in the order given."""
+        self.bounded(len(lines), "claim lines")
+        codes = sorted({line.person for line in lines})
+        with self._guard(), self.db.read() as conn:
+            spans = store.spans_of(conn, codes)
+        out = []
+        for line in lines:
+            rows = spans.get(line.person, [])
+            d = line.date.isoformat()
+            row = None
+            for r in rows:  # few spans a person, by start
+                if r["start"] <= d:
+                    row = r
+                else:
+                    break
+            status = row["status"] if row else "active"
+            verdict: dict[str, Any] = {
+                "claim_id": line.claim_id,
+                "person": line.person,
+                "date": d,
+                "status": status,
+            }
+            if self.may_bill(status):
+                verdict.update(result="payable", reason="may-bill", cite=None)
+            elif line.emergency and self.excepts_emergency:
+                assert self.exception is not None
+                verdict.update(result="payable", reason="exception", cite=self.exception["cite"])
+            else:
+                cite = self.refusal["cite"] if self.refusal else None
+                verdict.update(result="refused", reason=status, cite=cite)
+            verdict["sanction"] = _sanction(row)
+            out.append(verdict)
+        return out
+
+    def record(self, code: str, as_of: _dt.date | None) -> dict[str, Any]:
+        outcome, _ = self._outcome(code, as_of, explain=False)
+        return outcome.as_dict()
+
+    def explain(self, code: str, as_of: _dt.date | None) -> dict[str, Any]:
+        from engine.report.explain import explain
+
+        person, steps = self._outcome(code, as_of, explain=True)
+        p = self.policy
+        as_of = as_of or self.today()
+        evaluator = Evaluator(p, Ledger([], None, {}), as_of, set(), None)
+        whole = evaluator.outcome([person], {code: steps or []}, institutions=[])
+        return {
+            "person": code,
+            "as_of": as_of.isoformat(),
+            "policy": {"id": p.id, "version": p.version},
+            "text": explain(whole, code),
+            "steps": [
+                {
+                    "date": s.date.isoformat(),
+                    "kind": s.kind,
+                    "text": s.text,
+                    "cite": s.cite,
+                    "event": s.event,
+                    "ref": s.ref,
+                }
+                for s in steps or []
+            ],
+        }
+
+    def _outcome(self, code: str, as_of: _dt.date | None, explain: bool):
+        as_of = as_of or self.today()
+        with self._guard(), self.db.read() as conn:
+            events, roster = store.events_of(conn, self.policy, [code])
+        mine = events.get(code, [])
+        if not mine and code not in roster:
+            raise problem(
+                "person",
+                MESSAGES["unknown_person"].format(code=code),
+                MESSAGES["unknown_person_hint"],
+                404,
+            )
+        person = roster.get(code)
+        staff = {site: [code] for site in person.institutions} if person else {}
+        ledger = Ledger(mine, roster or None, staff)
+        evaluator = Evaluator(self.policy, ledger, as_of, {code} if explain else set(), None)
+        evaluator.institutions = None  # only this person is reported
+        evaluator.fold_events(mine)
+        return evaluator.finish_person(code)
+
+    def health(self) -> dict[str, Any]:
+        p = self.policy
+        reachable, version, error = True, None, None
+        try:
+            with self.db.read() as conn:
+                version = schema.current_version(conn)
+        except SQLAlchemyError as exc:
+            reachable, error = False, unreachable(self.db, exc).first.message
+        ok = reachable and version == schema.VERSION
+        return {
+            "status": "ok" if ok else "unavailable",
+            "database": {
+                "reachable": reachable,
+                "dialect": self.db.dialect,
+                "schema": version,
+                "schema_expected": schema.VERSION,
+                "error": error,
+            },
+            "policies": [
+                {
+                    "id": p.id,
+                    "version": p.version,
+                    "title": p.title,
+                    "effective": {"from": p.effective_from, "to": p.effective_to},
+                }
+            ],
+        }
+
+    # ---- writes ----------------------------------------------------------------------------
+    def post(self, objects: Sequence[object]) -> dict[str, Any]:
+        """Append events (a request body's `events`), all or nothing."""
+        if not objects:
+            raise problem("empty", MESSAGES["empty"].format(what="events"), MESSAGES["empty_hint"])
+        self.bounded(len(objects), "events")
+        problems = Problems(BODY, 50)
+        table = records_table(
+            objects, problems, MESSAGES["row"], MESSAGES["row_hint"], ("id", "person", "date")
+        )
+        raw: dict[int, list[str]] = {}
+        table.rows = store.tap_rows(table.rows, raw)
+        places = {
+            str(v).strip()
+            for o in objects
+            if isinstance(o, dict)
+            for k, v in o.items()
+            if str(k).strip().lower() == "institution" and v is not None
+        }
+        header = table.header
+        with self._guard(), self.db.write() as conn, conn.begin():
+            staff = store.staff_of(conn, places)
+            events = read_event_table(table, self.policy, problems, staff, check_institutions=True)
+            mistakes: list[Diagnostic] = []
+            rows = []
+            for ev in events:
+                cells = raw.pop(ev.line)
+                row = {name: cells[i].strip() for i, name in enumerate(header) if i < len(cells)}
+                if not row.get("id"):
+                    mistakes.append(
+                        Diagnostic(
+                            "id", MESSAGES["no_id"], Span(BODY, ev.line), MESSAGES["no_id_hint"]
+                        )
+                    )
+                    continue
+                rows.append((ev, row))
+            if mistakes:
+                raise LedgerError(mistakes)
+            affected = {ev.person for ev, _ in rows if ev.person}
+            for ev, _ in rows:
+                if not ev.person:
+                    affected.update(staff.get(ev.institution or "", ()))
+            codes = sorted(affected)
+            store.lock(conn, self.db.dialect, codes)
+            # arrival order is the request's (the reader sorted them by date)
+            rows.sort(key=lambda pair: pair[0].line)
+            batch = store.new_batch(conn, "POST /v1/events", 0)
+            stored = store.stored_events(conn, [row["id"] for _, row in rows])
+            new, skipped = [], 0
+            for ev, row in rows:
+                cells = store.event_row(row, ev, batch)
+                old = stored.get(cells["id"])
+                if old is None:
+                    new.append(cells)
+                elif store.same_event(old, cells):
+                    skipped += 1
+                else:
+                    mistakes.append(
+                        Diagnostic(
+                            "duplicate-id",
+                            MESSAGES["changed"].format(id=cells["id"]),
+                            Span(BODY, ev.line),
+                            MESSAGES["changed_hint"],
+                        )
+                    )
+            if mistakes:
+                raise LedgerError(mistakes)
+            store.insert_events(conn, new)
+            conn.execute(
+                schema.batches.update().where(schema.batches.c.id == batch).values(rows=len(new))
+            )
+            changed = []
+            if new:
+                now_codes = sorted(
+                    {r["person"] for r in new if r["person"]}
+                    | {c for r in new if not r["person"] for c in staff.get(r["institution"], ())}
+                )
+                for code, (old_spans, new_spans) in store.refresh(
+                    conn, self.policy, now_codes
+                ).items():
+                    since = store.first_change(old_spans, new_spans)
+                    if since is not None:
+                        changed.append(self._change(code, since, old_spans, new_spans))
+        return {"added": len(new), "already_recorded": skipped, "changed": changed}
+
+    def _change(self, code: str, since: str, old: list, new: list) -> dict[str, Any]:
+        def on(rows: list, d: str) -> dict[str, Any]:
+            row = None
+            for r in rows:
+                if r["start"] <= d:
+                    row = r
+            status = row["status"] if row else "active"
+            return {"status": status, "may_bill": self.may_bill(status), "sanction": _sanction(row)}
+
+        today = self.today().isoformat()
+        return {
+            "person": code,
+            "from": since,
+            "before": on(old, since),
+            "after": on(new, since),
+            "today": on(new, today),
+        }
+
+    # ---- helpers ---------------------------------------------------------------------------
+    def bounded(self, count: int, what: str) -> None:
+        if count > self.max_batch:
+            raise problem(
+                "limit",
+                MESSAGES["too_many"].format(count=count, what=what, limit=self.max_batch),
+                MESSAGES["too_many_hint"],
+                413,
+            )
+
+    def _guard(self):
+        return _Guard(self.db)
+
+
+class _Guard:
+    """Database failures reported as the CLI reports them (`db`), not as tracebacks."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if exc is not None and isinstance(exc, SQLAlchemyError):
+            raise ServiceError(unreachable(self.db, exc).diagnostics, 503) from None
+        return False
+
+
+def _sanction(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is None or row["action"] is None:
+        return None
+    out = {
+        "action": row["action"],
+        "start": row["action_start"],
+        "end": row["action_end"],
+        "cite": row["cite"],
+        "source": row["source"],
+        "events": json.loads(row["events"]) if row["events"] else [],
+    }
+    if row["institution"]:
+        out["institution"] = row["institution"]
+    return out
+
+
+def claim_lines(objects: Sequence[object]) -> list[ClaimLine]:
+    """A request's claim lines checked: every problem listed, with the line's number."""
+    problems: list[Diagnostic] = []
+    out = []
+    for n, obj in enumerate(objects, 1):
+        at = Span(BODY, n)
+        if not isinstance(obj, dict):
+            problems.append(
+                Diagnostic(
+                    "format", MESSAGES["not_object"].format(n=n), at, MESSAGES["not_object_hint"]
+                )
+            )
+            continue
+        claim = obj.get("claim_id")
+        person = obj.get("person")
+        text = obj.get("date")
+        emergency = obj.get("emergency", False)
+        ok = True
+        if claim is None or isinstance(claim, (bool, dict, list)) or str(claim).strip() == "":
+            problems.append(Diagnostic("claim_id", MESSAGES["claim_id"], at))
+            ok = False
+        if not isinstance(person, str) or not person.strip():
+            problems.append(Diagnostic("person", MESSAGES["person"], at, MESSAGES["person_hint"]))
+            ok = False
+        day = None
+        if isinstance(text, str) and _DATE.match(text):
+            try:
+                day = parse_date(text)
+            except ValueError:
+                day = None
+        if day is None:
+            problems.append(
+                Diagnostic("date", MESSAGES["date"].format(text=text), at, MESSAGES["date_hint"])
+            )
+            ok = False
+        if not isinstance(emergency, bool):
+            problems.append(Diagnostic("format", MESSAGES["emergency"], at))
+            ok = False
+        if ok:
+            out.append(ClaimLine(str(claim).strip(), person.strip(), day, emergency))
+        if len(problems) >= 50:
+            break
+    if problems:
+        raise ServiceError(problems, 422)
+    return out

@@ -1,0 +1,363 @@
+"""Stage "serve", its store: events, roster and status spans in the database.
+
+Events go in as the text cells of their ledger rows and come out through the
+ledger's own reader (`read_event_table`), so a stored event means exactly
+what it meant in its file or request. A person's events read back are theirs
+and their sites' institution events in (date, arrival) order: the rows of
+one ledger made of every load and post in turn, which is what `evaluate` would
+be given. Re-evaluating a person (`refresh`) folds those events into status
+spans (evaluation/timeline.py) and replaces the stored ones; a writer first
+locks the people it touches (`lock`), so two writers for one person take turns
+and the second sees the first's events.
+
+Every query is built by SQLAlchemy with bound parameters; long lists of codes
+are sent in chunks, each well inside both databases' parameter limits.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+
+from engine.evaluation.timeline import StatusSpan, Timeline
+from engine.ledger.read import Event, Person, read_event_table
+from engine.ledger.tables import Problems, Table
+from engine.policy.model import Policy
+from engine.serve import schema as s
+
+STORED = "<database>"  # the name stored rows are read under (never shown: see `_rows_table`)
+CHUNK = 500  # codes or ids per IN (...) list
+
+
+def chunks(values: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds")
+
+
+def fingerprint(policy: Policy) -> str:
+    """What the stored spans depend on: the policy file's bytes and this engine's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        engine_version = version("policyctl")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree
+        engine_version = "source"
+    digest = hashlib.sha256(Path(policy.path).read_bytes()).hexdigest()
+    return json.dumps(
+        {"id": policy.id, "version": policy.version, "sha256": digest, "engine": engine_version},
+        sort_keys=True,
+    )
+
+
+# ---- events ----------------------------------------------------------------------------------
+
+
+def event_row(cells: dict[str, str], event: Event, batch: int) -> dict[str, Any]:
+    """The stored row of one event: its stripped cells (`cells`: column -> text), its
+    id as the reader gave it (a row without one has none here: callers require ids)."""
+    row: dict[str, Any] = {c: (cells.get(c) or None) for c in s.EVENT_CELLS}
+    row["id"] = event.id
+    extra = {k: v for k, v in cells.items() if v and k not in s.EVENT_CELLS}
+    row["extra"] = json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None
+    row["file"] = event.file
+    row["line"] = event.line
+    row["batch"] = batch
+    return row
+
+
+def same_event(stored: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether a stored row and a new one say the same thing (ids match; file, line and
+    batch are where they came from, not what they say)."""
+    return all(stored[c] == new[c] for c in (*s.EVENT_CELLS, "extra"))
+
+
+def stored_events(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored rows of these ids (those that exist), by id."""
+    out: dict[str, dict[str, Any]] = {}
+    for part in chunks(ids):
+        for r in conn.execute(select(s.events).where(s.events.c.id.in_(part))).mappings():
+            out[r["id"]] = dict(r)
+    return out
+
+
+def any_events(conn: Connection) -> bool:
+    return conn.execute(select(s.events.c.seq).limit(1)).first() is not None
+
+
+def new_batch(conn: Connection, source: str, rows: int) -> int:
+    result = conn.execute(s.batches.insert().values(source=source, received=now(), rows=rows))
+    return int(result.inserted_primary_key[0])
+
+
+def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(s.events.insert(), rows)
+
+
+def events_of(
+    conn: Connection, policy: Policy, codes: Sequence[str]
+) -> tuple[dict[str, list[Event]], dict[str, Person]]:
+    """Each person's events (their own and their sites' institution events, in date then
+    arrival order) and their roster records (for those on the roster)."""
+    roster = roster_of(conn, codes)
+    wanted = set(codes)
+    staff: dict[str, list[str]] = defaultdict(list)
+    for code, person in roster.items():
+        for site in person.institutions:
+            staff[site].append(code)
+    rows = []
+    for part in chunks(list(codes)):
+        rows += conn.execute(select(s.events).where(s.events.c.person.in_(part))).mappings().all()
+    places = sorted(staff)
+    for part in chunks(places):
+        query = select(s.events).where(
+            s.events.c.person.is_(None), s.events.c.institution.in_(part)
+        )
+        rows += conn.execute(query).mappings().all()
+    rows.sort(key=lambda r: r["seq"])
+    by: dict[str, list[Event]] = {code: [] for code in codes}
+    for ev in read_rows(policy, rows):
+        if ev.person:
+            if ev.person in wanted:
+                by[ev.person].append(ev)
+        else:
+            for code in staff.get(ev.institution or "", ()):
+                by[code].append(ev)
+    return by, roster
+
+
+def read_rows(policy: Policy, rows: Sequence[Any]) -> list[Event]:
+    """Stored rows (in arrival order) read back into events, sorted by (date, arrival),
+    with the file and line each came from."""
+    if not rows:
+        return []
+    names: dict[str, None] = dict.fromkeys(s.EVENT_CELLS)
+    extras = []
+    for r in rows:
+        extra = json.loads(r["extra"]) if r["extra"] else {}
+        extras.append(extra)
+        names.update(dict.fromkeys(extra))
+    header = list(names)
+    cells = [
+        [r[c] or "" for c in s.EVENT_CELLS] + [extra.get(n, "") for n in header[10:]]
+        for r, extra in zip(rows, extras, strict=True)
+    ]
+    table = Table(STORED, header, 0, enumerate(cells, 1), len(cells), colons=False)
+    events = read_event_table(table, policy, Problems(STORED, 50))
+    for ev in events:  # the row's own file and line, for stories and messages
+        r = rows[ev.line - 1]
+        ev.file, ev.line = r["file"], r["line"]
+    return events
+
+
+# ---- roster ----------------------------------------------------------------------------------
+
+
+def roster_of(conn: Connection, codes: Iterable[str]) -> dict[str, Person]:
+    out: dict[str, Person] = {}
+    for part in chunks(list(codes)):
+        for r in conn.execute(select(s.roster).where(s.roster.c.person.in_(part))):
+            out[r.person] = Person(
+                r.person, json.loads(r.institutions), json.loads(r.attrs), r.file, r.line
+            )
+    return out
+
+
+def staff_of(conn: Connection, institutions: Iterable[str]) -> dict[str, list[str]]:
+    """Each institution's people on the roster (institutions with none left out)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for part in chunks(sorted(set(institutions))):
+        query = select(s.sites).where(s.sites.c.institution.in_(part)).order_by(s.sites.c.person)
+        for r in conn.execute(query):
+            out[r.institution].append(r.person)
+    return dict(out)
+
+
+def replace_roster(conn: Connection, people: dict[str, Person]) -> None:
+    conn.execute(delete(s.sites))
+    conn.execute(delete(s.roster))
+    rows = [
+        {
+            "person": p.person,
+            "institutions": json.dumps(p.institutions, ensure_ascii=False),
+            "attrs": json.dumps(p.attrs, ensure_ascii=False, sort_keys=True),
+            "file": p.file,
+            "line": p.line,
+        }
+        for p in people.values()
+    ]
+    for part in chunks(rows, 10_000):
+        conn.execute(s.roster.insert(), list(part))
+    places = [
+        {"institution": i, "person": p.person} for p in people.values() for i in p.institutions
+    ]
+    for part in chunks(places, 10_000):
+        conn.execute(s.sites.insert(), list(part))
+
+
+def everyone(conn: Connection) -> list[str]:
+    """Every person with an event or on the roster, by code."""
+    found = set(conn.execute(select(s.people.c.person)).scalars())
+    found.update(conn.execute(select(s.roster.c.person)).scalars())
+    return sorted(found)
+
+
+# ---- people and their spans ------------------------------------------------------------------
+
+
+def lock(conn: Connection, dialect: str, codes: Iterable[str]) -> None:
+    """Make sure each person has a row, and lock those rows until the transaction ends,
+    in code order (two writers never wait on each other in a circle). On SQLite the
+    write transaction's own lock already serialises writers."""
+    codes = sorted(set(codes))
+    if not codes:
+        return
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stamp = now()
+    for part in chunks(codes):
+        conn.execute(
+            insert(s.people)
+            .values([{"person": c, "updated": stamp} for c in part])
+            .on_conflict_do_nothing(index_elements=["person"])
+        )
+    if dialect == "postgresql":
+        for part in chunks(codes):
+            query = (
+                select(s.people.c.person)
+                .where(s.people.c.person.in_(part))
+                .order_by(s.people.c.person)
+                .with_for_update()
+            )
+            conn.execute(query).all()
+
+
+def span_row(code: str, span: StatusSpan, policy: Policy) -> dict[str, Any]:
+    sanction = span.sanction
+    reapply = span.reapply_from
+    return {
+        "person": code,
+        "start": span.start.isoformat(),
+        "status": span.status,
+        "reapply_from": reapply.isoformat() if isinstance(reapply, _dt.date) else reapply,
+        "action": sanction.action if sanction else None,
+        "action_start": sanction.start.isoformat() if sanction else None,
+        "action_end": sanction.end.isoformat() if sanction and sanction.end else None,
+        "cite": sanction.cite if sanction else None,
+        "source": sanction.source if sanction else None,
+        "events": json.dumps(list(sanction.events), ensure_ascii=False) if sanction else None,
+        "institution": sanction.institution if sanction else None,
+        "policy": policy.id,
+        "version": policy.version,
+    }
+
+
+SPAN_ANSWER = ("status", "reapply_from", "action", "action_start", "action_end", "cite", "source")
+NEVER_SEEN = ("active", None, None, None, None, None, None)
+
+
+def spans_of(conn: Connection, codes: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each person's stored spans, by start (people with none left out)."""
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for part in chunks(list(codes)):
+        query = (
+            select(s.spans)
+            .where(s.spans.c.person.in_(part))
+            .order_by(s.spans.c.person, s.spans.c.start)
+        )
+        for r in conn.execute(query).mappings():
+            out[r["person"]].append(dict(r))
+    return dict(out)
+
+
+def span_on(conn: Connection, code: str, day: _dt.date) -> dict[str, Any] | None:
+    """The person's span in force on `day`, or None for a person never seen."""
+    query = (
+        select(s.spans)
+        .where(s.spans.c.person == code, s.spans.c.start <= day.isoformat())
+        .order_by(s.spans.c.start.desc())
+        .limit(1)
+    )
+    found = conn.execute(query).mappings().first()
+    return dict(found) if found is not None else None
+
+
+def write_spans(conn: Connection, rows_by: dict[str, list[dict[str, Any]]]) -> None:
+    codes = list(rows_by)
+    for part in chunks(codes):
+        conn.execute(delete(s.spans).where(s.spans.c.person.in_(part)))
+    rows = [r for code in codes for r in rows_by[code]]
+    for part in chunks(rows, 10_000):
+        conn.execute(s.spans.insert(), list(part))
+
+
+def first_change(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> str | None:
+    """The first date on which two span lists give different answers (None: same)."""
+    starts = sorted({r["start"] for r in old} | {r["start"] for r in new})
+
+    def on(rows, d):
+        found = None
+        for r in rows:
+            if r["start"] <= d:
+                found = r
+        # a person never seen is active, with nothing behind it, as a first span says
+        return tuple(found[k] for k in SPAN_ANSWER) if found else NEVER_SEEN
+
+    for d in starts:
+        if on(old, d) != on(new, d):
+            return d
+    return None
+
+
+def refresh(
+    conn: Connection, policy: Policy, codes: Sequence[str], known: dict | None = None
+) -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    """Re-evaluate these people from their stored events and replace their spans;
+    returns each person's (old spans, new spans). `known`: events and roster records
+    already at hand for some of them (`events_of`'s result), read from the database
+    otherwise."""
+    events, roster = known if known is not None else events_of(conn, policy, codes)
+    timeline = Timeline(policy, roster)
+    new = {
+        code: [span_row(code, sp, policy) for sp in timeline.spans(code, events.get(code, []))]
+        for code in codes
+    }
+    old = spans_of(conn, codes)
+    write_spans(conn, new)
+    return {code: (old.get(code, []), new[code]) for code in codes}
+
+
+def set_meta(conn: Connection, dialect: str, key: str, value: str) -> None:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    conn.execute(
+        insert(s.meta)
+        .values(key=key, value=value)
+        .on_conflict_do_update(index_elements=["key"], set_={"value": value})
+    )
+
+
+def get_meta(conn: Connection, key: str) -> str | None:
+    return conn.execute(select(s.meta.c.value).where(s.meta.c.key == key)).scalar()
+
+
+def tap_rows(rows: Iterator[tuple[int, list[str]]], raw: dict[int, list[str]]):
+    """A table's rows as they are, each one's cells also kept by line until its event
+    takes them (`raw.pop(event.line)`): how a load or a post keeps the text of the rows
+    the reader turns into events (a row that makes no event, a blank one, leaves its
+    cells behind: few)."""
+    for line, cells in rows:
+        raw[line] = cells
+        yield line, cells
