@@ -391,7 +391,7 @@ def db_init(url: str) -> tuple[int, int]:
 
 def db_load(
     url: str,
-    policy: str,
+    policy: PolicyPaths,
     events: str,
     roster: str | None = None,
     *,

@@ -1139,18 +1139,23 @@ def diff_command(
     sys.exit(1 if d.changes else 0)
 
 
-@cli.group("db")
+@cli.group(
+    "db",
+    cls=_Group,
+    help=N_("The database `serve` answers from: create it, load a ledger into it."),
+)
 def db_group() -> None:
-    """The database `serve` answers from: create it, load a ledger into it."""
+    pass
 
 
-_DB_HELP = "sqlite:///path.db (embedded) or postgresql://user@host/dbname"
+_DB_HELP = N_("sqlite:///path.db (embedded) or postgresql://user@host/dbname")
 
 
-@db_group.command("init")
-@click.option("--db", "url", required=True, metavar="URL", help=_DB_HELP)
+@db_group.command(
+    "init", help=N_("Create the database's schema, or migrate it to this release's version.")
+)
+@_option("--db", "url", required=True, metavar="URL", help=_DB_HELP)
 def db_init(url: str) -> None:
-    """Create the schema, or migrate it to this release's version."""
     from engine import api
 
     try:
@@ -1158,33 +1163,38 @@ def db_init(url: str) -> None:
     except PolicyctlError as exc:
         _fail(exc)
     if before == after:
-        click.echo(f"{_shown(url)}: schema version {after}, up to date")
+        said = _("{db}: schema version {version}, up to date")
     elif before == 0:
-        click.echo(f"{_shown(url)}: schema version {after} created")
+        said = _("{db}: schema version {version} created")
     else:
-        click.echo(f"{_shown(url)}: schema migrated from version {before} to {after}")
+        said = _("{db}: schema migrated from version {before} to {version}")
+    click.echo(said.format(db=_shown(url), version=after, before=before))
 
 
-@db_group.command("load")
-@click.option("--db", "url", required=True, metavar="URL", help=_DB_HELP)
-@click.option(
+@db_group.command(
+    "load",
+    help=N_(
+        "Load a ledger through the same checks as `evaluate`, all or nothing.\n\n"
+        "Every row needs an `id`: loading rows already in the database again changes "
+        "nothing, and everyone the load touches is re-evaluated. A roster replaces the "
+        "stored one."
+    ),
+)
+@_option("--db", "url", required=True, metavar="URL", help=_DB_HELP)
+@_option(
     "--policy",
     "policy_path",
     required=True,
-    type=click.Path(dir_okay=False),
-    help="the policy the events are checked and evaluated under",
+    multiple=True,
+    type=click.Path(),
+    help=N_("the policy the events are checked and evaluated under (as for evaluate)"),
 )
-@click.option("--events", required=True, help="events file: .csv, .xlsx, .jsonl (every row an id)")
-@click.option("--roster", default=None, help="roster file; replaces the stored roster")
-@click.option("--encoding", default=None, help="CSV encoding (default: UTF-8, else GB18030)")
+@_option("--events", required=True, help=N_("events file: .csv, .xlsx, .jsonl (every row an id)"))
+@_option("--roster", default=None, help=N_("roster file; replaces the stored roster"))
+@_option("--encoding", default=None, help=N_("CSV encoding (default: UTF-8, else GB18030)"))
 def db_load(
-    url: str, policy_path: str, events: str, roster: str | None, encoding: str | None
+    url: str, policy_path: tuple[str, ...], events: str, roster: str | None, encoding: str | None
 ) -> None:
-    """Load a ledger through the same checks as `evaluate`, all or nothing.
-
-    Loading rows already in the database again changes nothing (events are keyed
-    on their ids); everyone the load touches is re-evaluated.
-    """
     from engine import api
 
     progress = None
@@ -1194,66 +1204,96 @@ def db_load(
             click.echo(f"\r  {n:,} {what}" + " " * 10, err=True, nl=False)
 
     try:
-        r = api.db_load(url, policy_path, events, roster, encoding=encoding, progress=progress)
+        r = api.db_load(
+            url, list(policy_path), events, roster, encoding=encoding, progress=progress
+        )
     except PolicyctlError as exc:
         if progress:
             click.echo("", err=True)
         _fail(exc)
     if progress:
         click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
-    roster_note = f", roster of {r.roster:,} people" if r.roster is not None else ""
+    said = (
+        _(
+            "{db}: {added} events added, {skipped} already there, roster of {roster} people; "
+            "{people} people re-evaluated"
+        )
+        if r.roster is not None
+        else _("{db}: {added} events added, {skipped} already there; {people} people re-evaluated")
+    )
     click.echo(
-        f"{_shown(url)}: {r.added:,} events added, {r.skipped:,} already there"
-        f"{roster_note}; {r.people:,} people re-evaluated"
+        said.format(
+            db=_shown(url),
+            added=f"{r.added:,}",
+            skipped=f"{r.skipped:,}",
+            roster=f"{r.roster or 0:,}",
+            people=f"{r.people:,}",
+        )
     )
 
 
-@cli.command("serve")
-@click.option("--db", "url", required=True, metavar="URL", help=_DB_HELP)
-@click.option(
+@cli.command(
+    "serve",
+    help=N_(
+        'Answer "may this practitioner bill on this date?" over HTTP, from the database.\n\n'
+        "API under /v1 (docs/service.md; OpenAPI at /v1/openapi.json). Listens on "
+        "127.0.0.1 unless --host says otherwise. Tokens are read from files or the "
+        "environment, never from the command line."
+    ),
+)
+@_option("--db", "url", required=True, metavar="URL", help=_DB_HELP)
+@_option(
     "--policy",
     "policies",
     required=True,
     multiple=True,
-    type=click.Path(dir_okay=False),
-    help="the policy in force (the one the database was loaded under)",
+    type=click.Path(),
+    help=N_("the policy in force (as for evaluate: a file, or a regulation's versions)"),
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
-@click.option(
+@_option("--host", default="127.0.0.1", show_default=True, help=N_("address to listen on"))
+@_option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help=N_("port to listen on"),
+)
+@_option(
     "--token-file",
     default=None,
     type=click.Path(dir_okay=False),
-    help="file whose first line is the bearer token writes need (else $POLICYCTL_TOKEN; "
-    "neither: writes disabled)",
+    help=N_(
+        "file whose first line is the bearer token writes need (else $POLICYCTL_TOKEN; "
+        "neither: writes disabled)"
+    ),
 )
-@click.option(
+@_option(
     "--read-token-file",
     default=None,
     type=click.Path(dir_okay=False),
-    help="file with a token for reads only (else $POLICYCTL_READ_TOKEN)",
+    help=N_("file with a token for reads only (else $POLICYCTL_READ_TOKEN)"),
 )
-@click.option(
+@_option(
     "--reads",
     type=click.Choice(["open", "token"]),
     default="open",
     show_default=True,
-    help="whether reads need a token (the read or the write token)",
+    help=N_("whether reads need a token (the read or the write token)"),
 )
-@click.option(
+@_option(
     "--max-batch",
     default=10_000,
     show_default=True,
     type=click.IntRange(1, 100_000),
-    help="most claim lines or events in one request",
+    help=N_("most claim lines or events in one request"),
 )
-@click.option(
+@_option(
     "--max-body",
     default=16,
     show_default=True,
     type=click.IntRange(1, 1024),
     metavar="MB",
-    help="largest request body, in megabytes",
+    help=N_("largest request body, in megabytes"),
 )
 def serve_command(
     url: str,
@@ -1266,12 +1306,6 @@ def serve_command(
     max_batch: int,
     max_body: int,
 ) -> None:
-    """Answer "may this practitioner bill on this date?" over HTTP, from the database.
-
-    API under /v1 (docs/service.md; OpenAPI at /v1/openapi.json). Listens on
-    127.0.0.1 unless --host says otherwise. Tokens are read from files or the
-    environment, never from the command line.
-    """
     from engine.serve.run import Options, ServeError, serve
 
     options = Options(

@@ -14,6 +14,9 @@ from hypothesis import HealthCheck, settings
 # locale; tests of the Chinese output choose it explicitly (tests/test_i18n.py).
 os.environ["POLICYCTL_LANG"] = "en"
 
+# the service's databases (SQLite, a throwaway PostgreSQL), for tests/test_serve_*.py
+from serve_fixtures import db_url, pg_server, pg_url  # noqa: E402, F401
+
 from engine import i18n  # noqa: E402
 from engine.evaluation.fold import evaluate  # noqa: E402
 from engine.ledger.read import read_ledger  # noqa: E402
@@ -26,9 +29,6 @@ settings.register_profile(
     "shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("shared-machine")
-
-# the service's databases (SQLite, a throwaway PostgreSQL), for tests/test_serve_*.py
-from serve_fixtures import db_url, pg_server, pg_url  # noqa: E402, F401
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"

@@ -29,8 +29,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from engine.errors import Diagnostic, LedgerError, Span
 from engine.ledger.read import Event, EventStream, Person, policy_reads_of_person, read_roster
 from engine.ledger.tables import display
-from engine.policy.loader import load_policy
 from engine.policy.model import Policy
+from engine.policy.versions import PolicyPaths, load_policies
 from engine.serve import schema, store
 from engine.serve.database import Database, unreachable
 
@@ -57,7 +57,7 @@ class LoadResult:
 
 def db_load(
     db: Database,
-    policy_path: str,
+    policy_path: PolicyPaths,
     events_path: str,
     roster_path: str | None = None,
     encoding: str | None = None,
@@ -65,7 +65,7 @@ def db_load(
 ) -> LoadResult:
     """Load a ledger (and roster) into the database; raises PolicyctlError, changing
     nothing, on any problem."""
-    policy = load_policy(policy_path)
+    policy = load_policies(policy_path)
     schema.require(db)
     try:
         with db.write() as conn, conn.begin():

@@ -21,15 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import Diagnostic, PolicyctlError
-from engine.policy.loader import load_policy
+from engine.policy.versions import load_policies
 
 WRITE_ENV = "POLICYCTL_TOKEN"
 READ_ENV = "POLICYCTL_READ_TOKEN"
 
 MESSAGES = {
-    "versions": "`serve` takes one policy file: a regulation's versions in force together "
-    "are not supported yet",
-    "versions_hint": "give the version in force",
     "token_file": "cannot read the token file `{path}`: {reason}",
     "token_empty": "the token file `{path}` is empty",
     "token_short": "the {which} token is shorter than 16 characters",
@@ -91,13 +88,11 @@ def build(options: Options, progress: Callable[[int, str], None] | None = None):
     from engine.serve.http import Guards, make_app
     from engine.serve.service import Service
 
-    if len(options.policies) != 1:
-        raise ServeError(Diagnostic("usage", MESSAGES["versions"], None, MESSAGES["versions_hint"]))
     write = token(options.token_file, WRITE_ENV, "write")
     read = token(options.read_token_file, READ_ENV, "read")
     if options.reads == "token" and read is None and write is None:
         raise ServeError(Diagnostic("usage", MESSAGES["read_token"].format(env=READ_ENV)))
-    policy = load_policy(options.policies[0])
+    policy = load_policies(list(options.policies))
     db = database.connect(options.db)
     service = Service(db, policy, max_batch=options.max_batch)
     refreshed = service.start(progress)
