@@ -113,7 +113,11 @@ def test_kill_9_mid_batch_loses_no_acknowledged_event_and_leaves_no_half_batch(d
 
         t = threading.Thread(target=client)
         t.start()
-        time.sleep(1.0 + attempts * 0.37)  # a few batches in, then mid-way through one
+        deadline = time.monotonic() + 180
+        before = len(acked)
+        while len(acked) <= before and t.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)  # a batch in: the next is on its way
+        time.sleep(0.05 + 0.1 * attempts)  # then part-way through it
         killed_in_flight = in_flight.is_set()
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()

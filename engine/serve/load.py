@@ -105,22 +105,22 @@ def _load(db, conn, policy, events_path, roster_path, encoding, progress) -> Loa
                 *problems,
             ]
         )
-    header = stream.table.header
+    shape = store.RowShape(stream.table.header)
     raw: dict[int, list[str]] = {}
     stream.table.rows = store.tap_rows(stream.table.rows, raw)
     fresh = not store.any_events(conn)
     batch = store.new_batch(conn, f"db load {file}", 0)
     kept: list[Event] = []
-    block: list[tuple[Event, dict]] = []
+    block: list[tuple[Event, tuple]] = []
+    at_id = stream.table.header.index("id")
     for ev in stream:
         cells = raw.pop(ev.line)
-        row = {name: cells[i].strip() for i, name in enumerate(header) if i < len(cells)}
-        if not row.get("id"):
+        if at_id >= len(cells) or not cells[at_id].strip():
             problems.append(
                 Diagnostic("id", MESSAGES["no_id"], Span(file, ev.line), MESSAGES["no_id_hint"])
             )
             continue
-        block.append((ev, store.event_row(row, ev, batch)))
+        block.append((ev, shape.row(cells, ev, batch)))
         if len(block) >= BLOCK:
             _insert(conn, block, fresh, kept, problems, result)
             block = []
@@ -148,10 +148,10 @@ def _insert(conn, block, fresh: bool, kept: list[Event], problems, result: LoadR
     result.events += len(block)
     if not block:
         return
-    stored = {} if fresh else store.stored_events(conn, [row["id"] for _, row in block])
+    stored = {} if fresh else store.stored_events(conn, [row[0] for _, row in block])
     new = []
     for ev, row in block:
-        old = stored.get(row["id"])
+        old = stored.get(row[0])
         if old is None:
             new.append(row)
             kept.append(ev)
@@ -161,7 +161,7 @@ def _insert(conn, block, fresh: bool, kept: list[Event], problems, result: LoadR
             problems.append(
                 Diagnostic(
                     "duplicate-id",
-                    MESSAGES["changed"].format(id=row["id"]),
+                    MESSAGES["changed"].format(id=row[0]),
                     Span(ev.file, ev.line),
                     MESSAGES["changed_hint"],
                 )
@@ -202,7 +202,7 @@ def _reevaluate(db, conn, policy: Policy, kept, people, fresh, result, progress)
     if fresh:
         roster = people if people is not None else store.roster_of(conn, codes)
         events = _in_memory(kept, roster, codes)
-        store.refresh(conn, policy, codes, (events, roster))
+        store.refresh(conn, policy, codes, (events, roster), fresh=True)
     else:
         for part in store.chunks(codes, 2_000):
             store.refresh(conn, policy, part)

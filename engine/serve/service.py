@@ -300,7 +300,8 @@ class Service:
             for k, v in o.items()
             if str(k).strip().lower() == "institution" and v is not None
         }
-        header = table.header
+        shape = store.RowShape(table.header)
+        at_id = table.header.index("id")
         with self._guard(), self.db.write() as conn, conn.begin():
             staff = store.staff_of(conn, places)
             events = read_event_table(table, self.policy, problems, staff, check_institutions=True)
@@ -308,15 +309,14 @@ class Service:
             rows = []
             for ev in events:
                 cells = raw.pop(ev.line)
-                row = {name: cells[i].strip() for i, name in enumerate(header) if i < len(cells)}
-                if not row.get("id"):
+                if at_id >= len(cells) or not cells[at_id].strip():
                     mistakes.append(
                         Diagnostic(
                             "id", MESSAGES["no_id"], Span(BODY, ev.line), MESSAGES["no_id_hint"]
                         )
                     )
                     continue
-                rows.append((ev, row))
+                rows.append((ev, cells))
             if mistakes:
                 raise LedgerError(mistakes)
             affected = {ev.person for ev, _ in rows if ev.person}
@@ -328,20 +328,24 @@ class Service:
             # arrival order is the request's (the reader sorted them by date)
             rows.sort(key=lambda pair: pair[0].line)
             batch = store.new_batch(conn, "POST /v1/events", 0)
-            stored = store.stored_events(conn, [row["id"] for _, row in rows])
-            new, skipped = [], 0
-            for ev, row in rows:
-                cells = store.event_row(row, ev, batch)
-                old = stored.get(cells["id"])
+            stored = store.stored_events(conn, [ev.id for ev, _ in rows])
+            new, skipped, people_new = [], 0, set()
+            for ev, cells in rows:
+                row = shape.row(cells, ev, batch)
+                old = stored.get(ev.id)
                 if old is None:
-                    new.append(cells)
-                elif store.same_event(old, cells):
+                    new.append(row)
+                    if ev.person:
+                        people_new.add(ev.person)
+                    else:
+                        people_new.update(staff.get(ev.institution or "", ()))
+                elif store.same_event(old, row):
                     skipped += 1
                 else:
                     mistakes.append(
                         Diagnostic(
                             "duplicate-id",
-                            MESSAGES["changed"].format(id=cells["id"]),
+                            MESSAGES["changed"].format(id=ev.id),
                             Span(BODY, ev.line),
                             MESSAGES["changed_hint"],
                         )
@@ -354,13 +358,8 @@ class Service:
             )
             changed = []
             if new:
-                now_codes = sorted(
-                    {r["person"] for r in new if r["person"]}
-                    | {c for r in new if not r["person"] for c in staff.get(r["institution"], ())}
-                )
-                for code, (old_spans, new_spans) in store.refresh(
-                    conn, self.policy, now_codes
-                ).items():
+                refreshed = store.refresh(conn, self.policy, sorted(people_new))
+                for code, (old_spans, new_spans) in refreshed.items():
                     since = store.first_change(old_spans, new_spans)
                     if since is not None:
                         changed.append(self._change(code, since, old_spans, new_spans))

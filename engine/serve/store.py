@@ -44,6 +44,52 @@ def chunks(values: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
         yield values[i : i + size]
 
 
+def insert_rows(
+    conn: Connection,
+    table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    ignore_existing: Sequence[str] | None = None,
+) -> None:
+    """Insert many rows (tuples in `columns` order), the statement compiled once.
+
+    Why not `conn.execute(table.insert(), list_of_dicts)`: SQLAlchemy then processes
+    each row's parameters in Python, several times the database's own cost for a
+    million events (measured: docs/performance.md). Here the statement SQLAlchemy
+    compiles for the dialect goes to the driver's executemany with the rows as they
+    are, still as bound parameters; on PostgreSQL plain inserts go through COPY.
+    `ignore_existing`: the key whose duplicates are skipped (ON CONFLICT DO NOTHING).
+    """
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    if dialect == "postgresql" and ignore_existing is None:
+        quote = conn.dialect.identifier_preparer.quote
+        names = ", ".join(quote(c) for c in columns)
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as cp:
+            for row in rows:
+                cp.write_row(row)
+        return
+    if ignore_existing is None:
+        statement = table.insert()
+    else:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(table).on_conflict_do_nothing(index_elements=list(ignore_existing))
+    compiled = statement.compile(dialect=conn.dialect, column_keys=list(columns))
+    if compiled.positional:
+        order = [list(columns).index(name) for name in compiled.positiontup]
+        params = (
+            rows
+            if order == list(range(len(columns)))
+            else [tuple(row[i] for i in order) for row in rows]
+        )
+    else:
+        params = [dict(zip(columns, row, strict=True)) for row in rows]
+    conn.exec_driver_sql(compiled.string, params if isinstance(params, list) else list(params))
+
+
 def now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds")
 
@@ -66,23 +112,42 @@ def fingerprint(policy: Policy) -> str:
 # ---- events ----------------------------------------------------------------------------------
 
 
-def event_row(cells: dict[str, str], event: Event, batch: int) -> dict[str, Any]:
-    """The stored row of one event: its stripped cells (`cells`: column -> text), its
-    id as the reader gave it (a row without one has none here: callers require ids)."""
-    row: dict[str, Any] = {c: (cells.get(c) or None) for c in s.EVENT_CELLS}
-    row["id"] = event.id
-    extra = {k: v for k, v in cells.items() if v and k not in s.EVENT_CELLS}
-    row["extra"] = json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None
-    row["file"] = event.file
-    row["line"] = event.line
-    row["batch"] = batch
-    return row
+# An event's stored row, in this order (`RowShape.row`, `insert_rows`).
+EVENT_COLUMNS = (*s.EVENT_CELLS, "extra", "file", "line", "batch")
+_ID = 0  # the id's place in EVENT_COLUMNS
+_SAID = len(s.EVENT_CELLS) + 1  # the columns that say what the event is: cells and extra
 
 
-def same_event(stored: dict[str, Any], new: dict[str, Any]) -> bool:
+class RowShape:
+    """Where a table's header puts each stored column: worked out once per table, so a
+    row's cells become its stored tuple with no per-row look-up by name."""
+
+    def __init__(self, header: Sequence[str]):
+        at = {name: i for i, name in enumerate(header)}
+        self.cells = [at.get(c) for c in s.EVENT_CELLS]
+        self.extra = [(name, i) for i, name in enumerate(header) if name not in s.EVENT_CELLS]
+
+    def row(self, cells: Sequence[str], event: Event, batch: int) -> tuple:
+        """The stored row of one event: its stripped cells, empty ones as NULL, any
+        other column's in `extra` (JSON); its id as the reader gave it."""
+        width = len(cells)
+        out: list[Any] = [
+            (cells[i].strip() or None) if i is not None and i < width else None for i in self.cells
+        ]
+        out[_ID] = event.id
+        extra = None
+        if self.extra:
+            found = {n: v for n, i in self.extra if i < width and (v := cells[i].strip())}
+            if found:
+                extra = json.dumps(found, ensure_ascii=False, sort_keys=True)
+        out += (extra, event.file, event.line, batch)
+        return tuple(out)
+
+
+def same_event(stored: dict[str, Any], new: tuple) -> bool:
     """Whether a stored row and a new one say the same thing (ids match; file, line and
     batch are where they came from, not what they say)."""
-    return all(stored[c] == new[c] for c in (*s.EVENT_CELLS, "extra"))
+    return all(stored[c] == new[i] for i, c in enumerate(EVENT_COLUMNS[:_SAID]))
 
 
 def stored_events(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -103,9 +168,8 @@ def new_batch(conn: Connection, source: str, rows: int) -> int:
     return int(result.inserted_primary_key[0])
 
 
-def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(s.events.insert(), rows)
+def insert_events(conn: Connection, rows: Sequence[tuple]) -> None:
+    insert_rows(conn, s.events, EVENT_COLUMNS, rows)
 
 
 def events_of(
@@ -191,22 +255,18 @@ def replace_roster(conn: Connection, people: dict[str, Person]) -> None:
     conn.execute(delete(s.sites))
     conn.execute(delete(s.roster))
     rows = [
-        {
-            "person": p.person,
-            "institutions": json.dumps(p.institutions, ensure_ascii=False),
-            "attrs": json.dumps(p.attrs, ensure_ascii=False, sort_keys=True),
-            "file": p.file,
-            "line": p.line,
-        }
+        (
+            p.person,
+            json.dumps(p.institutions, ensure_ascii=False),
+            json.dumps(p.attrs, ensure_ascii=False, sort_keys=True),
+            p.file,
+            p.line,
+        )
         for p in people.values()
     ]
-    for part in chunks(rows, 10_000):
-        conn.execute(s.roster.insert(), list(part))
-    places = [
-        {"institution": i, "person": p.person} for p in people.values() for i in p.institutions
-    ]
-    for part in chunks(places, 10_000):
-        conn.execute(s.sites.insert(), list(part))
+    insert_rows(conn, s.roster, ("person", "institutions", "attrs", "file", "line"), rows)
+    places = [(i, p.person) for p in people.values() for i in p.institutions]
+    insert_rows(conn, s.sites, ("institution", "person"), places)
 
 
 def everyone(conn: Connection) -> list[str]:
@@ -226,14 +286,14 @@ def lock(conn: Connection, dialect: str, codes: Iterable[str]) -> None:
     codes = sorted(set(codes))
     if not codes:
         return
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stamp = now()
-    for part in chunks(codes):
-        conn.execute(
-            insert(s.people)
-            .values([{"person": c, "updated": stamp} for c in part])
-            .on_conflict_do_nothing(index_elements=["person"])
-        )
+    insert_rows(
+        conn,
+        s.people,
+        ("person", "updated"),
+        [(c, stamp) for c in codes],
+        ignore_existing=("person",),
+    )
     if dialect == "postgresql":
         for part in chunks(codes):
             query = (
@@ -265,6 +325,7 @@ def span_row(code: str, span: StatusSpan, policy: Policy) -> dict[str, Any]:
     }
 
 
+SPAN_COLUMNS = tuple(c.name for c in s.spans.columns)
 SPAN_ANSWER = ("status", "reapply_from", "action", "action_start", "action_end", "cite", "source")
 NEVER_SEEN = ("active", None, None, None, None, None, None)
 
@@ -295,13 +356,15 @@ def span_on(conn: Connection, code: str, day: _dt.date) -> dict[str, Any] | None
     return dict(found) if found is not None else None
 
 
-def write_spans(conn: Connection, rows_by: dict[str, list[dict[str, Any]]]) -> None:
+def write_spans(
+    conn: Connection, rows_by: dict[str, list[dict[str, Any]]], fresh: bool = False
+) -> None:
     codes = list(rows_by)
-    for part in chunks(codes):
-        conn.execute(delete(s.spans).where(s.spans.c.person.in_(part)))
-    rows = [r for code in codes for r in rows_by[code]]
-    for part in chunks(rows, 10_000):
-        conn.execute(s.spans.insert(), list(part))
+    if not fresh:
+        for part in chunks(codes):
+            conn.execute(delete(s.spans).where(s.spans.c.person.in_(part)))
+    rows = [tuple(r[c] for c in SPAN_COLUMNS) for code in codes for r in rows_by[code]]
+    insert_rows(conn, s.spans, SPAN_COLUMNS, rows)
 
 
 def first_change(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> str | None:
@@ -323,20 +386,24 @@ def first_change(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> str | 
 
 
 def refresh(
-    conn: Connection, policy: Policy, codes: Sequence[str], known: dict | None = None
+    conn: Connection,
+    policy: Policy,
+    codes: Sequence[str],
+    known: tuple | None = None,
+    fresh: bool = False,
 ) -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
     """Re-evaluate these people from their stored events and replace their spans;
-    returns each person's (old spans, new spans). `known`: events and roster records
-    already at hand for some of them (`events_of`'s result), read from the database
-    otherwise."""
+    returns each person's (old spans, new spans). `known`: their events and roster
+    records already at hand (`events_of`'s result), read from the database
+    otherwise; `fresh`: none of them has spans yet (nothing to read or delete)."""
     events, roster = known if known is not None else events_of(conn, policy, codes)
     timeline = Timeline(policy, roster)
     new = {
         code: [span_row(code, sp, policy) for sp in timeline.spans(code, events.get(code, []))]
         for code in codes
     }
-    old = spans_of(conn, codes)
-    write_spans(conn, new)
+    old = {} if fresh else spans_of(conn, codes)
+    write_spans(conn, new, fresh)
     return {code: (old.get(code, []), new[code]) for code in codes}
 
 

@@ -1,0 +1,377 @@
+"""Benchmark `policyctl db load` and `policyctl serve` (issue 17), bounded, loopback only.
+
+Why this exists: the service's targets are ratios against references measured in
+the same run on the same machine, whose speed moves with its load:
+
+- `db load` of the ledger against `evaluate` of the same file (target: within 2x),
+  both as whole processes (wall clock, peak resident memory);
+- `GET /v1/people/{code}/status` at 32 connections against a trivial handler
+  reading one row by key from the same database in the same framework
+  (bench/serve_floor.py; target: p99 within 2x of the floor's);
+- `POST /v1/claims/check` with batches of 1,000 lines;
+- `POST /v1/events` of one finding at a time, each re-evaluating its person
+  (target on SQLite: p99 under 20 ms), from one writer and from four.
+
+Load comes from wrk (Debian's `wrk` package) with Lua scripts drawing random
+people and dates; every run is bounded in time (--seconds, default 10) and
+every address is 127.0.0.1. Servers are started here and stopped here.
+
+Data: bench/generate.py's ledger (Jining codes; default 200,000 people,
+1,000,000 events over 3 years), into a temporary directory, or --data DIR with
+events.csv and roster.csv.
+
+Usage: python bench/serve.py [--people N --events M] [--seconds S] [--db URL]
+       (--db postgresql://... to run against a PostgreSQL you started; default
+       a SQLite file in the temporary directory)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+sys.path.insert(0, str(BENCH))
+from run import run_once  # noqa: E402 - bench/run.py's timer (wall clock, peak RSS)
+
+POLICY = REPO / "policies" / "jining.yaml"
+TOKEN = "bench-token-0123456789abcdef"
+
+
+def policyctl(*args: str) -> list[str]:
+    exe = shutil.which("policyctl")
+    if exe:
+        return [exe, *args]
+    return [sys.executable, "-c", "from engine.cli import main; main()", *args]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(url: str, proc: subprocess.Popen, seconds: float = 600) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit(f"server at {url} did not come up")
+
+
+def peak_mb(pid: int) -> float | None:
+    """A live process's peak resident memory (Linux)."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    m = re.search(r"VmHWM:\s+(\d+) kB", text)
+    return int(m.group(1)) / 1024 if m else None
+
+
+def wrk(url: str, script: Path, connections: int, seconds: int) -> dict:
+    """rps, p50, p99 (ms), requests and errors of one bounded wrk run."""
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    ).stdout
+
+    def ms(label: str) -> float | None:
+        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\b", out, re.M)
+        if not m:
+            return None
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(rps.group(1)) if rps else None,
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "requests": int(total.group(1)) if total else 0,
+        "errors": int(errors.group(1)) if errors else 0,
+        "raw": out,
+    }
+
+
+def lua_status(codes: list[str], path: Path) -> Path:
+    sample = random.Random(7).sample(codes, min(len(codes), 5000))
+    path.write_text(
+        "codes = {" + ",".join(f'"{c}"' for c in sample) + "}\n"
+        "math.randomseed(1)\n"
+        "request = function()\n"
+        "  local c = codes[math.random(#codes)]\n"
+        "  local d = string.format('%d-%02d-%02d', math.random(2023, 2026), "
+        "math.random(1, 12), math.random(1, 28))\n"
+        "  return wrk.format('GET', '/v1/people/' .. c .. '/status?date=' .. d)\n"
+        "end\n"
+    )
+    return path
+
+
+def lua_floor(codes: list[str], path: Path) -> Path:
+    sample = random.Random(7).sample(codes, min(len(codes), 5000))
+    path.write_text(
+        "codes = {" + ",".join(f'"{c}"' for c in sample) + "}\n"
+        "math.randomseed(1)\n"
+        "request = function()\n"
+        "  return wrk.format('GET', '/floor/' .. codes[math.random(#codes)])\n"
+        "end\n"
+    )
+    return path
+
+
+def lua_claims(codes: list[str], path: Path, lines: int) -> Path:
+    rng = random.Random(11)
+    bodies = []
+    for b in range(8):
+        batch = [
+            {
+                "claim_id": f"C{b}-{i}",
+                "person": rng.choice(codes),
+                "date": f"{rng.randint(2023, 2026)}-{rng.randint(1, 12):02d}-"
+                f"{rng.randint(1, 28):02d}",
+                "emergency": rng.random() < 0.05,
+            }
+            for i in range(lines)
+        ]
+        bodies.append(json.dumps({"lines": batch}))
+    path.write_text(
+        "bodies = {" + ",".join("[==[" + b + "]==]" for b in bodies) + "}\n"
+        "n = 0\n"
+        "request = function()\n"
+        "  n = n + 1\n"
+        "  return wrk.format('POST', '/v1/claims/check', "
+        "{['Content-Type'] = 'application/json'}, bodies[(n % #bodies) + 1])\n"
+        "end\n"
+    )
+    return path
+
+
+def lua_events(codes: list[str], path: Path, tag: str) -> Path:
+    sample = random.Random(13).sample(codes, min(len(codes), 5000))
+    path.write_text(
+        "codes = {" + ",".join(f'"{c}"' for c in sample) + "}\n"
+        "n = 0\n"
+        "math.randomseed(3)\n"
+        "setup = function(thread) thread:set('id', math.random(1, 1000000)) end\n"
+        "request = function()\n"
+        "  n = n + 1\n"
+        f'  local body = string.format(\'{{"events": [{{"id": "{tag}-%d-%d", '
+        '"person": "%s", "date": "2025-%02d-%02d", "items": "A1"}]}\', '
+        "id or 0, n, codes[math.random(#codes)], math.random(1, 12), math.random(1, 28))\n"
+        "  return wrk.format('POST', '/v1/events', {['Content-Type'] = 'application/json', "
+        f"['Authorization'] = 'Bearer {TOKEN}'}}, body)\n"
+        "end\n"
+    )
+    return path
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT if hasattr(signal, "SIGINT") else signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--people", type=int, default=200_000)
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--years", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=10, help="each load run's length")
+    ap.add_argument("--data", type=Path, default=None, help="a folder with events.csv, roster.csv")
+    ap.add_argument("--db", default=None, help="database URL (default: SQLite in a temp dir)")
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk not found: apt-get install wrk")
+    tmp = Path(tempfile.mkdtemp(prefix="policyctl-bench-serve-"))
+    procs: list[subprocess.Popen] = []
+    try:
+        data = args.data
+        if data is None:
+            data = tmp / "data"
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(BENCH / "generate.py"),
+                    "--people",
+                    str(args.people),
+                    "--events",
+                    str(args.events),
+                    "--years",
+                    str(args.years),
+                    "--seed",
+                    "1",
+                    "--out",
+                    str(data),
+                ],
+                check=True,
+            )
+        events, roster = data / "events.csv", data / "roster.csv"
+        url = args.db or f"sqlite:///{tmp / 'bench.db'}"
+        figures: dict = {"url": re.sub(r"//[^@/]*@", "//", url), "rows": args.events}
+
+        # ---- db load against evaluate, as whole processes -----------------------------
+        subprocess.run(policyctl("db", "init", "--db", url), check=True)
+        ev = run_once(
+            policyctl(
+                "evaluate",
+                "--policy",
+                str(POLICY),
+                "--events",
+                str(events),
+                "--roster",
+                str(roster),
+                "--as-of",
+                "2025-12-31",
+                "--output",
+                str(tmp / "out.json"),
+            ),
+            REPO,
+        )
+        load = run_once(
+            policyctl(
+                "db",
+                "load",
+                "--db",
+                url,
+                "--policy",
+                str(POLICY),
+                "--events",
+                str(events),
+                "--roster",
+                str(roster),
+            ),
+            REPO,
+        )
+        if load.code != 0:
+            raise SystemExit(f"db load failed: {load.stderr}")
+        ev1 = run_once(
+            policyctl(
+                "evaluate",
+                "--policy",
+                str(POLICY),
+                "--events",
+                str(events),
+                "--roster",
+                str(roster),
+                "--as-of",
+                "2025-12-31",
+                "--output",
+                str(tmp / "out.json"),
+                "--jobs",
+                "1",
+            ),
+            REPO,
+        )
+        figures["evaluate"] = {"seconds": ev.seconds, "peak_mb": ev.peak_mb}
+        figures["evaluate_jobs1"] = {"seconds": ev1.seconds, "peak_mb": ev1.peak_mb}
+        figures["db_load"] = {
+            "seconds": load.seconds,
+            "peak_mb": load.peak_mb,
+            "ratio": load.seconds / ev.seconds,
+            "ratio_jobs1": load.seconds / ev1.seconds,
+        }
+        print(f"evaluate        {ev.seconds:7.2f} s  {ev.peak_mb:6.0f} MB")
+        print(f"evaluate -j1    {ev1.seconds:7.2f} s  {ev1.peak_mb:6.0f} MB")
+        print(
+            f"db load         {load.seconds:7.2f} s  {load.peak_mb:6.0f} MB  "
+            f"{load.seconds / ev.seconds:.2f} x evaluate, {load.seconds / ev1.seconds:.2f} x -j1"
+        )
+
+        codes = [line.split(",", 1)[0] for line in roster.read_text("utf-8").splitlines()[1:]]
+        codes = sorted(set(codes))
+
+        # ---- the servers ----------------------------------------------------------------
+        port, floor_port = free_port(), free_port()
+        env = {**os.environ, "POLICYCTL_TOKEN": TOKEN}
+        serve = subprocess.Popen(
+            policyctl("serve", "--db", url, "--policy", str(POLICY), "--port", str(port)),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        procs.append(serve)
+        floor = subprocess.Popen(
+            [sys.executable, str(BENCH / "serve_floor.py"), url, str(floor_port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        procs.append(floor)
+        base, fbase = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{floor_port}"
+        wait_up(base + "/v1/health", serve)
+        wait_up(fbase + "/floor/x", floor)
+        s = args.seconds
+        runs = {}
+        # interleaved, so that the service and its floor see the same minutes
+        for round_ in range(2):
+            runs[f"floor{round_}"] = wrk(fbase, lua_floor(codes, tmp / "floor.lua"), 32, s)
+            runs[f"status{round_}"] = wrk(base, lua_status(codes, tmp / "status.lua"), 32, s)
+        runs["claims"] = wrk(base, lua_claims(codes, tmp / "claims.lua", 1000), 4, s)
+        runs["write1"] = wrk(base, lua_events(codes, tmp / "w1.lua", "w1"), 1, s)
+        runs["write4"] = wrk(base, lua_events(codes, tmp / "w4.lua", "w4"), 4, s)
+        figures["serve_peak_mb"] = peak_mb(serve.pid)
+        figures["floor_peak_mb"] = peak_mb(floor.pid)
+        for name, r in runs.items():
+            figures[name] = {k: v for k, v in r.items() if k != "raw"}
+        best = {
+            name: min((runs[f"{name}{i}"] for i in range(2)), key=lambda r: r["p99"] or 1e9)
+            for name in ("floor", "status")
+        }
+        figures["status_p99_ratio"] = best["status"]["p99"] / best["floor"]["p99"]
+        print()
+        print(f"{'run':<26}{'rps':>9}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}{'non-2xx':>9}")
+        for name, r in runs.items():
+            print(
+                f"{name:<26}{r['rps'] or 0:9.0f}{r['p50'] or 0:9.2f}{r['p99'] or 0:9.2f}"
+                f"{r['requests']:10d}{r['errors']:9d}"
+            )
+        print(
+            f"\nstatus p99 / floor p99 (best of 2 rounds each): {figures['status_p99_ratio']:.2f}"
+        )
+        print(
+            f"claims: {runs['claims']['rps'] or 0:.1f} batches/s of 1,000 lines "
+            f"= {(runs['claims']['rps'] or 0) * 1000:,.0f} lines/s"
+        )
+        print(
+            f"peak memory: serve {figures['serve_peak_mb'] or 0:.0f} MB, "
+            f"floor {figures['floor_peak_mb'] or 0:.0f} MB"
+        )
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2))
+    finally:
+        for p in procs:
+            stop(p)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
