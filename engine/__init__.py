@@ -31,6 +31,8 @@ _API = frozenset(
     {
         "check_history",
         "check_policy",
+        "db_init",
+        "db_load",
         "diff",
         "diff_files",
         "evaluate",
