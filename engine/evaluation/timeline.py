@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Sequence
 from itertools import chain
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from engine.calendar import ONE_DAY
 from engine.errors import EVAL_ERRORS, Diagnostic, EvaluationError, Span
@@ -109,9 +109,9 @@ class Timeline:
         i, n = 0, len(events)
         d = FIRST_DAY
         seen = _mark(st)
+        change = _next_change(st, d)
         while True:
             upcoming = events[i].date if i < n else None
-            change = _next_change(st, d)
             if upcoming is not None and (change is None or upcoming <= change):
                 d = upcoming
                 while i < n and events[i].date == d:
@@ -124,13 +124,16 @@ class Timeline:
             ev.advance(st, d)
             # A date only events brought, after which nothing the answer reads has
             # changed, gives the answer already noted (an answer that moves with time
-            # alone moves on a date `_next_change` names, which is always noted):
-            # most findings, which fire nothing. Skipping them halves the time.
+            # alone moves on a date `_next_change` names, which is always noted), and
+            # leaves the next such date where it was (the state it is read from is
+            # the same, and no date it could name lies between): most findings,
+            # which fire nothing. Skipping them halves the time.
             now = _mark(st)
             if now == seen and change != d:
                 continue
             seen = now
             self._note(st, d, out)
+            change = _next_change(st, d)
 
     def _apply(self, st: PersonState, event: Event) -> None:
         try:
@@ -193,19 +196,18 @@ def _next_change(st: PersonState, d: _dt.date) -> _dt.date | None:
     found: _dt.date | None = None
     running = [st.suspension] if st.suspension is not None else []
     for a in chain(st.actions, st.site_actions, st.queue, running):
-        for x in (a.start, _after(a.end)):
-            if x is not None and x > d and (found is None or x < found):
+        x = a.start
+        if x is not None and x > d and (found is None or x < found):
+            found = x
+        end = a.end
+        if isinstance(end, _dt.date) and end < _dt.date.max:
+            x = end + ONE_DAY
+            if x > d and (found is None or x < found):
                 found = x
     for x in (st.reapply_from, st.awaiting_from):
         if isinstance(x, _dt.date) and x > d and (found is None or x < found):
             found = x
     return found
-
-
-def _after(day: Any) -> _dt.date | None:
-    if not isinstance(day, _dt.date) or day == _dt.date.max:
-        return None
-    return day + ONE_DAY
 
 
 def span_on(spans: Sequence[StatusSpan], d: _dt.date) -> StatusSpan:
