@@ -38,6 +38,7 @@ from engine.ledger.read import Event, Ledger, Person
 from engine.policy.model import Policy
 
 FIRST_DAY = _dt.date.min
+_FAR = _dt.date(9000, 12, 31)
 
 # The action that puts a person in each status other than active.
 _BEHIND = {"suspended": "suspend", "awaiting_reapplication": "suspend", "terminated": "terminate"}
@@ -94,7 +95,9 @@ class Timeline:
     """
 
     def __init__(self, policy: Policy, roster: dict[str, Person] | None):
-        self.evaluator = Evaluator(policy, Ledger([], roster, {}), _dt.date.max, set(), None)
+        # (its as-of date is never read here: each status is read as of its own date;
+        # a far one, not date.max, which the evaluator's own date arithmetic overflows)
+        self.evaluator = Evaluator(policy, Ledger([], roster, {}), _FAR, set(), None)
         self.evaluator.institutions = None  # no institution is judged here
 
     def spans(self, code: str, events: Sequence[Event]) -> list[StatusSpan]:
