@@ -6,8 +6,11 @@ person's answers as spans: from this date on, this status, this re-application
 date, this sanction in force. A span list is what `evaluate` would say as of
 every date, folded once:
 
-- the person's own events (and their sites' institution events) are folded in
-  date order by the evaluator itself, one date at a time;
+- the person's own events (and their sites' institution events) are folded by
+  the evaluator itself, one date at a time, each date through `Evaluator.fold_day`
+  as `evaluate` folds it (docs/semantics.md, "Same day": a person's findings of a
+  date are one step, the date's other events in a fixed order), so the order of
+  the rows within a date never matters here either;
 - between two event dates, time alone changes a status only at a date one of
   the person's actions names: a sanction starts, a suspension ends (the day
   after its last day a queued one starts, or the person is restored or awaits
@@ -30,7 +33,6 @@ from itertools import chain
 from typing import NamedTuple
 
 from engine.calendar import ONE_DAY
-from engine.errors import EVAL_ERRORS, Diagnostic, EvaluationError, Span
 from engine.evaluation.fold import Evaluator
 from engine.evaluation.outcome import ActionRec
 from engine.evaluation.state import PersonState
@@ -42,11 +44,6 @@ _FAR = _dt.date(9000, 12, 31)
 
 # The action that puts a person in each status other than active.
 _BEHIND = {"suspended": "suspend", "awaiting_reapplication": "suspend", "terminated": "terminate"}
-
-MESSAGES = {
-    "failed": "event `{id}` of `{person}` cannot be evaluated: {reason}",
-    "failed_hint": "check the event's columns against the items it lists",
-}
 
 
 class Sanction(NamedTuple):
@@ -97,16 +94,24 @@ class Timeline:
     def __init__(self, policy: Policy, roster: dict[str, Person] | None):
         # (its as-of date is never read here: each status is read as of its own date;
         # a far one, not date.max, which the evaluator's own date arithmetic overflows)
-        self.evaluator = Evaluator(policy, Ledger([], roster, {}), _FAR, set(), None)
+        self.roster = roster or {}
+        self.ledger = Ledger([], roster, {})
+        self.evaluator = Evaluator(policy, self.ledger, _FAR, set(), None)
         self.evaluator.institutions = None  # no institution is judged here
 
     def spans(self, code: str, events: Sequence[Event]) -> list[StatusSpan]:
         """The person's spans, the first from FIRST_DAY. `events`: theirs and their
-        sites' institution events, in date order (file order within a date)."""
+        sites' institution events, in date order (any order within a date)."""
         ev = self.evaluator
-        st = ev.state(code)
-        del ev.states[code]
+        ev.states.clear()
         ev.off_roster.clear()
+        ev.inst_list.clear()
+        ev.step_points.clear()
+        # a site's institution event reaches this person alone (as the service's
+        # record of one person folds it, serve/service.py)
+        person = self.roster.get(code)
+        self.ledger.staff = {site: [code] for site in person.institutions} if person else {}
+        st = ev.state(code)
         out: list[StatusSpan] = []
         self._note(st, FIRST_DAY, out)
         i, n = 0, len(events)
@@ -117,9 +122,11 @@ class Timeline:
             upcoming = events[i].date if i < n else None
             if upcoming is not None and (change is None or upcoming <= change):
                 d = upcoming
-                while i < n and events[i].date == d:
-                    self._apply(st, events[i])
-                    i += 1
+                j = i
+                while j < n and events[j].date == d:
+                    j += 1
+                ev.fold_day(list(events[i:j]))  # the date as evaluate folds it
+                i = j
             elif change is not None:
                 d = change
             else:
@@ -137,19 +144,6 @@ class Timeline:
             seen = now
             self._note(st, d, out)
             change = _next_change(st, d)
-
-    def _apply(self, st: PersonState, event: Event) -> None:
-        try:
-            self.evaluator.event(st, event)
-        except EVAL_ERRORS as exc:  # as Evaluator.fold_events reports it
-            raise EvaluationError(
-                Diagnostic(
-                    "evaluation",
-                    MESSAGES["failed"].format(id=event.id, person=st.code, reason=exc),
-                    Span(event.file, event.line),
-                    MESSAGES["failed_hint"],
-                )
-            ) from None
 
     def _note(self, st: PersonState, d: _dt.date, out: list[StatusSpan]) -> None:
         status, reapply_from = self.evaluator.status_on(st, d)
@@ -175,15 +169,16 @@ def _mark(st: PersonState) -> tuple:
 def _behind(st: PersonState, status: str, d: _dt.date) -> Sanction | None:
     """The action that puts the person in `status` on `d`: the latest-started suspension
     or termination (their own or a site's cascade) running on `d`; for a person
-    awaiting re-application, the latest suspension that has ended."""
+    awaiting re-application, the latest suspension that has ended. A sanction marked
+    `superseded_by` never took effect and is behind nothing."""
     kind = _BEHIND.get(status)
     if kind is None:
         return None
     ended = status == "awaiting_reapplication"
     best: ActionRec | None = None
     for a in chain(st.actions, st.site_actions):
-        if a.action != kind or a.start is None or a.start > d:
-            continue
+        if a.action != kind or a.start is None or a.start > d or "superseded_by" in a.extra:
+            continue  # (a superseded sanction never took effect: docs/semantics.md)
         over = a.end is not None and a.end < d
         if over is not ended:
             continue
