@@ -132,7 +132,7 @@ def test_a_batch_with_problems_stores_nothing_and_lists_them_all(loaded):
     app, _ = loaded
     rows = [
         {"id": "Y1", "person": "JN0002", "date": "2025-03-01", "items": "A1"},
-        {"id": "Y2", "person": "JN0002", "date": "2025/03/01", "items": "A1"},
+        {"id": "Y2", "person": "JN0002", "date": "03/01/2025", "items": "A1"},
         {"id": "Y3", "person": "JN0002", "date": "2025-03-02", "items": "Q7"},
         {"person": "JN0002", "date": "2025-03-02", "items": "A1"},
     ]
@@ -141,7 +141,7 @@ def test_a_batch_with_problems_stores_nothing_and_lists_them_all(loaded):
     found = [(e["code"], e["file"], e["line"]) for e in res.json()["errors"]]
     assert ("date", "<body>", 2) in found and ("item", "<body>", 3) in found
     hint = next(e["hint"] for e in res.json()["errors"] if e["code"] == "date")
-    assert hint == "write it as `2025-03-01`"  # the ledger's own hint
+    assert hint == "write it year first: `2025-03-01` or `2025-01-03`"  # the ledger's own
     again = app.post("/v1/events", json={"events": rows[:1] + rows[3:]}, headers=WRITE)
     assert again.status_code == 422
     assert again.json()["errors"] == [
