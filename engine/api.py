@@ -75,6 +75,7 @@ def evaluate_files(
     sheet: str | int | None = None,
     columns: str | None = None,
     allow_outside: bool = False,
+    engine: str = "auto",
 ) -> Outcome:
     """Load a policy and a ledger from files and evaluate; raises PolicyctlError.
 
@@ -83,11 +84,42 @@ def evaluate_files(
     `progress(count, what)`, when given, is told now and then how many "events"
     have been folded and "people" finished. `allow_outside`: accept a policy whose
     `source.file` lies outside its folder tree (as every function taking a policy).
+    `engine`: fold | columnar | auto (engine/columnar/run.py); the answers are the same.
     """
     p = load_policies(policy, allow_outside=allow_outside)
     names = _names(columns)
+    return _evaluate(p, events, roster, as_of, encoding, progress, engine, explain, sheet, names)
+
+
+def _evaluate(
+    p,
+    events,
+    roster,
+    as_of,
+    encoding,
+    progress=None,
+    engine="auto",
+    explain=(),
+    sheet=None,
+    names=None,
+):
+    as_of = as_of or _dt.date.today()
+    if sheet is None and names is None:
+        ev = _columnar(p, events, roster, as_of, encoding, progress, engine, explain)
+        if ev is not None:
+            return ev.run()
     ledger = read_ledger(events, p, roster, encoding=encoding, sheet=sheet, names=names)
-    return evaluate(p, ledger, as_of or _dt.date.today(), explain=explain, progress=progress)
+    return evaluate(p, ledger, as_of, explain=explain, progress=progress)
+
+
+def _columnar(p, events, roster, as_of, encoding, progress, engine, explain=()):
+    """The columnar evaluator with the ledger evaluated, when `engine` asks for it and
+    it can take these inputs (engine/columnar/run.py); else None: the fold."""
+    from engine.columnar.run import columnar_evaluator, wanted
+
+    if not wanted(engine, events, p, roster, explain):
+        return None
+    return columnar_evaluator(p, events, roster, as_of, encoding, progress)
 
 
 def report_files(
@@ -105,6 +137,7 @@ def report_files(
     sheet: str | int | None = None,
     columns: str | None = None,
     allow_outside: bool = False,
+    engine: str = "auto",
 ) -> tuple[Outcome, Iterator[str]]:
     """Evaluate and render a json, jsonl or csv report as it goes.
 
@@ -120,7 +153,7 @@ def report_files(
     chunk is taken, for a caller about to end its process without freeing them
     (the console script: freed otherwise as the chunks end, they would hold up
     the report's last write by a tenth of a second or more on a province's
-    ledger).
+    ledger). `engine`: fold | columnar | auto, as for evaluate_files.
     """
     from engine.report import formats as report
 
@@ -132,9 +165,13 @@ def report_files(
             )
         )
     p = load_policies(policy, allow_outside=allow_outside)
-    evaluator = _fold(
-        p, events, roster, as_of, encoding, progress, sheet=sheet, names=_names(columns)
-    )[0]
+    evaluator = None
+    if sheet is None and columns is None:
+        evaluator = _columnar(p, events, roster, as_of, encoding, progress, engine)
+    if evaluator is None:
+        evaluator = _fold(
+            p, events, roster, as_of, encoding, progress, sheet=sheet, names=_names(columns)
+        )[0]
     codes = evaluator.codes()
     outcome = evaluator.outcome([], {}, institutions=[])
 
@@ -171,13 +208,13 @@ def intervals_files(
     *,
     encoding: str | None = None,
     allow_outside: bool = False,
+    engine: str = "auto",
 ) -> list:
     """Each person's status as date intervals (`evaluate --format intervals`)."""
     from engine.evaluation.intervals import intervals
 
     p = load_policies(policy, allow_outside=allow_outside)
-    ledger = read_ledger(events, p, roster, encoding=encoding)
-    outcome = evaluate(p, ledger, as_of or _dt.date.today())
+    outcome = _evaluate(p, events, roster, as_of, encoding, engine=engine)
     return list(intervals(outcome.people, p.restoration, p.restoration_cite))
 
 

@@ -510,6 +510,17 @@ def _evaluation_inputs(command):
     help=N_("no longer used: evaluation runs on one process (docs/performance.md)"),
 )
 @_allow_outside
+@_option(
+    "--engine",
+    type=click.Choice(["auto", "columnar", "fold"]),
+    default="auto",
+    show_default=True,
+    help=N_(
+        "fold: every person event by event; columnar: whole columns for whoever the "
+        "plan can decide exactly, the fold for the rest; auto: columnar on a large "
+        "ledger. The answers are the same"
+    ),
+)
 def evaluate(
     policy_path: tuple[str, ...],
     events: str,
@@ -526,6 +537,7 @@ def evaluate(
     columns_file: str | None,
     jobs: int | None,
     allow_outside: bool,
+    engine: str,
 ) -> None:
     from engine.evaluation.fold import paused_gc
 
@@ -559,6 +571,7 @@ def evaluate(
             output_encoding,
             everyone,
             {"sheet": sheet, "columns": columns_file, "allow_outside": allow_outside},
+            engine,
         )
 
 
@@ -603,6 +616,7 @@ def _evaluate(
     output_encoding=None,
     everyone=False,
     reading=None,
+    engine="auto",
 ) -> None:
     from engine import api
     from engine.report.formats import render
@@ -611,7 +625,14 @@ def _evaluate(
     to_file = output is not None and output != "-"
     if fmt == "intervals" and not explain_people:
         _intervals(
-            policy_path, events, roster, as_of, output, encoding, reading.get("allow_outside")
+            policy_path,
+            events,
+            roster,
+            as_of,
+            output,
+            encoding,
+            reading.get("allow_outside"),
+            engine,
         )
         return
     if fmt == "xlsx" and not to_file:
@@ -637,6 +658,7 @@ def _evaluate(
                 everyone=everyone,
                 width=shutil.get_terminal_size().columns if on_terminal else None,
                 **reading,
+                engine=engine,
             )
         elif explain_people or fmt == "xlsx":
             outcome = api.evaluate_files(
@@ -648,6 +670,7 @@ def _evaluate(
                 encoding=encoding,
                 progress=progress,
                 **reading,
+                engine=engine,
             )
             chunks = render(outcome, fmt) if fmt != "xlsx" else iter(())
         else:  # folded and written as it goes
@@ -661,6 +684,7 @@ def _evaluate(
                 progress=progress,
                 keep=_UNFREED,
                 **reading,
+                engine=engine,
             )
         _known_people(outcome, explain_people)
         warnings = outcome.warnings()
@@ -749,13 +773,21 @@ def _known_people(outcome, people: tuple[str, ...]) -> None:
         raise PolicyctlError(diags)
 
 
-def _intervals(policy_path, events, roster, as_of, output, encoding, allow_outside) -> None:
+def _intervals(
+    policy_path, events, roster, as_of, output, encoding, allow_outside, engine="auto"
+) -> None:
     from engine import api
     from engine.report import intervals as report
 
     try:
         found = api.intervals_files(
-            policy_path, events, roster, as_of, encoding=encoding, allow_outside=allow_outside
+            policy_path,
+            events,
+            roster,
+            as_of,
+            encoding=encoding,
+            allow_outside=allow_outside,
+            engine=engine,
         )
     except PolicyctlError as exc:
         _fail(exc)

@@ -1,0 +1,159 @@
+"""The merge: an `Evaluator` whose people are folded or assembled from columns.
+
+`ColumnarEvaluator.fold_columns` does the vector work (steps.py) and folds only
+the people routed to the fold, with the fold's own `fold_events`. Everyone
+else's state is assembled from the columns when the report asks for the person
+(`take`): their cycles' totals, then each step that may fire a band, in date
+order, through the fold's own `advance` and `fire_bands` (and so its sanctions,
+bans, deadlines and restoration), with the cycle record holding the values the
+fold would hold at that step. Finishing a person (status, `reapply_from`, facts,
+the next band) is the fold's `finish` and `finish_row`, unchanged: the two paths
+differ only in how a state comes to be, and `codes` merges them in person order.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import numpy as np
+
+from engine.columnar.columns import EventColumns
+from engine.columnar.plan import Plan, compile_plan
+from engine.columnar.steps import Steps, compute
+from engine.evaluation.fold import Evaluator, _needs_cycles
+from engine.evaluation.state import CycleState, PersonState
+from engine.ledger.rows import Ledger, Person
+from engine.policy.model import Policy
+
+
+def plan_for(policy: Policy) -> Plan:
+    """The columnar plan of a policy (`Plan.refused` says why it has none)."""
+    need = min((_needs_cycles(r.when.fn) for r in policy.rules), default=0)
+    return compile_plan(policy, need)
+
+
+class ColumnarEvaluator(Evaluator):
+    """An evaluation of a ledger given as columns."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        ledger: Ledger,
+        as_of: _dt.date,
+        plan: Plan,
+        progress=None,
+    ):
+        super().__init__(policy, ledger, as_of, set(), progress)
+        self.plan = plan
+        self.steps: Steps | None = None
+        self.cols: EventColumns | None = None
+        self.mine: dict[str, int] = {}  # code -> person index, for the columnar people
+        self.routed = 0  # how many people went to the fold
+
+    def fold_columns(self, cols: EventColumns) -> None:
+        """The vector work, then the fold of the people routed to it."""
+        self.cols = cols
+        s = self.steps = compute(cols, self.plan, self)
+        self.after, self.outside = s.after, s.outside
+        routed = s.routed
+        self.routed = int(np.count_nonzero(routed))
+        if self.routed:
+            live = cols.day <= self.as_of.toordinal()
+            rows = np.flatnonzero(live & (cols.pid >= 0) & routed[np.maximum(cols.pid, 0)])
+            rows = rows[np.argsort(cols.day[rows], kind="stable")]
+            after, outside = self.after, self.outside
+            self.fold_events(cols.events(rows))
+            self.after, self.outside = after, outside  # counted once, over the whole ledger
+        # what `assemble` reads, as Python lists (one conversion, not one a person)
+        self.lists = {
+            name: getattr(s, name).tolist()
+            for name in (
+                "cyc_index",
+                "cyc_total",
+                "cyc_viol",
+                "cyc_max",
+                "cyc_at",
+                "fire_at",
+                "fire_cycle",
+                "fire_total",
+                "fire_before",
+                "fire_largest",
+                "fire_viol",
+                "fire_max",
+            )
+        }
+        self.fire_events = cols.events(s.fire_row) if len(s.fire_row) else []
+        codes = cols.codes
+        self.mine = {codes[i]: i for i in np.flatnonzero(s.present & ~routed).tolist()}
+
+    def codes(self) -> list[str]:
+        """Everyone to report: the fold's, and the columnar people, in code order."""
+        folded = super().codes()
+        if not self.mine:
+            return folded
+        roster = self.ledger.roster or {}
+        extra = [c for c in self.mine if c not in roster]
+        return sorted(folded + extra) if extra else folded
+
+    def take(self, code: str) -> PersonState:
+        i = self.mine.pop(code, None)
+        if i is None:
+            return super().take(code)
+        st = self.assemble(code, i)
+        self.advance(st, self.as_of)
+        return st
+
+    def assemble(self, code: str, i: int) -> PersonState:
+        """A columnar person's state as the fold would hold it after their last event."""
+        s = self.steps
+        assert s is not None
+        person = (self.ledger.roster or {}).get(code) or Person(code, [], {}, "", 0)
+        st = PersonState(code, person, None)
+        L = self.lists
+        lo, hi = L["cyc_at"][i], L["cyc_at"][i + 1]
+        known, cycle_state, initial = self.cycle_cache, CycleState, self.initial
+        records = st.records
+        for index, total, viol, most in zip(
+            L["cyc_index"][lo:hi],
+            L["cyc_total"][lo:hi],
+            L["cyc_viol"][lo:hi],
+            L["cyc_max"][lo:hi],
+            strict=True,
+        ):
+            label = known.get(index)
+            if label is None:
+                self.new_cycle(st, index, None)  # (fills the cycle cache)
+                label = known[index]
+            cyc = cycle_state(index, *label, initial, 1)
+            cyc.deducted, cyc.violations, cyc.max_item_points = total, viol, most
+            cyc.touched = True
+            records.append(cyc)
+        st.cycles = list(records)
+        st.cycle = records[-1] if records else None
+        lo, hi = L["fire_at"][i], L["fire_at"][i + 1]
+        if lo == hi:
+            return st
+        by_index = {c.index: c for c in records}
+        finals = [(c, c.deducted, c.violations, c.max_item_points) for c in records]
+        events = self.fire_events
+        for k in range(lo, hi):
+            cyc = by_index[L["fire_cycle"][k]]
+            ev = events[k]
+            if st.suspension is not None:
+                self.advance(st, ev.date)
+            if st.status == "terminated":
+                break  # nothing fires after a termination (no re-application here)
+            cyc.deducted = L["fire_total"][k]
+            cyc.violations, cyc.max_item_points = L["fire_viol"][k], L["fire_max"][k]
+            st.cycle = cyc
+            before = len(st.actions)
+            self.fire_bands(st, cyc, ev, L["fire_before"][k], L["fire_largest"][k])
+            ids = s.step_ids.get(k)
+            if ids is not None:  # a step of several findings (fold.Evaluator.step)
+                for a in st.actions[before:]:
+                    if a.source.startswith(("tier:", "rule:")) and a.events == [ev.id]:
+                        a.events = list(ids)
+        for c, total, viol, most in finals:
+            c.deducted, c.violations, c.max_item_points = total, viol, most
+        st.cycle = records[-1]
+        return st

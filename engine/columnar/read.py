@@ -1,0 +1,434 @@
+"""CSV and Parquet read straight into columns, checked by vector operations.
+
+Arrow reads the file (every cell as text, as the row reader sees it); every check
+the row reader makes is then made on whole columns or once per distinct value:
+the header and its required columns, rows as wide as the header, dates (once per
+distinct date, with the row reader's own `Values.date`), item lists against the
+policy (once per distinct (type, items) pair, with the row reader's own
+`RowChecks.profile`), ids given once, points and amounts as plain decimals where
+an item needs them and nowhere else, `end` only on an institution's suspension,
+a person on every finding.
+
+A file in which any of this finds a problem, or which the columns cannot hold
+exactly as the row reader would (a cell with spaces around it, a quoted cell
+over several lines, blank lines that shift the line numbers, another encoding,
+an id shaped like `file:line`), is read by the row reader instead
+(`ledger/read.py`), which names each problem at its `file:line` with the same
+message as ever, and whose events become columns (`columns.from_events`).
+Nothing is reported here: the columns only find that something is to report.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.columnar.columns import DECIDING, KIND, EventColumns, from_events
+from engine.ledger.columns import FIELDS, REQUIRED_EVENT_COLUMNS
+from engine.ledger.profiles import RowChecks
+from engine.ledger.read import MAX_ROWS, read_ledger
+from engine.ledger.rows import NO_ATTRS, Event, Ledger, event
+from engine.ledger.tables import MAX_CELL, Problems, display, rereadable
+from engine.ledger.values import DATE_FORM, Values, decimal
+from engine.policy.model import Policy
+
+AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?\Z")
+
+
+def read_columns(
+    events: str, policy: Policy, roster: str | None, encoding: str | None
+) -> tuple[Ledger, EventColumns]:
+    """The ledger's events as columns: straight from the file where it can be read
+    so, else through the row reader (which raises the file's problems)."""
+    cols = None
+    if roster is None and rereadable(events) and encoding in (None, "utf-8", "utf8"):
+        suffix = Path(events).suffix.lower()
+        if suffix == ".parquet":
+            cols = _arrow_columns(events, policy, _parquet(events))
+        elif suffix not in (".xlsx", ".jsonl", ".ndjson"):
+            cols = _arrow_columns(events, policy, _csv(events))
+    if cols is not None:
+        return Ledger([], None, {}), cols
+    ledger = read_ledger(events, policy, roster, encoding=encoding)
+    cols = from_events(ledger.events)
+    ledger.events = []
+    return ledger, cols
+
+
+# ---- the files ----------------------------------------------------------------------------
+
+
+def _csv(path: str) -> tuple[list[str], Any] | None:
+    """(header names, Arrow table of text cells) of a plain UTF-8 CSV whose row n is on
+    line n + 1, or None."""
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    with open(path, "rb") as f:
+        data = f.read()
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    nl = data.find(b"\n", start)
+    first = data[start : nl if nl >= 0 else len(data)]
+    if not first.strip(b", \t\r") or b"\r" in data.replace(b"\r\n", b""):
+        return None
+    try:
+        names = next(csv.reader([first.decode("utf-8").rstrip("\r")]))
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        return None
+    header = _names(names)
+    if header is None:
+        return None
+    raw = [f"c{i}" for i in range(len(names))]
+    try:
+        table = pcsv.read_csv(
+            pa.BufferReader(data[nl + 1 :] if nl >= 0 else b""),
+            read_options=pcsv.ReadOptions(column_names=raw),
+            parse_options=pcsv.ParseOptions(newlines_in_values=False),
+            convert_options=pcsv.ConvertOptions(
+                column_types={c: pa.string() for c in raw},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    rest = len(data) - (nl + 1) if nl >= 0 else 0
+    lines = data.count(b"\n", nl + 1) + (1 if rest and not data.endswith(b"\n") else 0)
+    if nl < 0 or table.num_rows != lines:  # a blank line or a cell over several lines
+        return None
+    return header, table.select(raw[: len(header)])
+
+
+def _parquet(path: str) -> tuple[list[str], Any] | None:
+    """(header names, Arrow table of text cells) of a Parquet file, each cell the text
+    the row reader makes of it (tables._cell), or None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException):
+        return None
+    header = _names(table.column_names)
+    if header is None:
+        return None
+    out = []
+    for col in table.columns[: len(header)]:
+        t = col.type
+        if (
+            pa.types.is_string(t)
+            or pa.types.is_large_string(t)
+            or pa.types.is_integer(t)
+            or pa.types.is_date32(t)
+        ):
+            col = pc.cast(col, pa.string())
+        else:
+            return None  # (floats, times, ...: the row reader's own spelling)
+        out.append(pc.fill_null(col, ""))
+    return header, pa.table(out, names=[f"c{i}" for i in range(len(out))])
+
+
+def _names(names: list) -> list[str] | None:
+    """The header as the row reader reads it, or None where it has a problem to tell."""
+    header = [("" if n is None else str(n)).strip().lower() for n in names]
+    if header and header[0].startswith("\ufeff"):
+        header[0] = header[0].lstrip("\ufeff").strip()
+    while header and not header[-1]:
+        header.pop()
+    if not header or "" in header or len(set(header)) != len(header):
+        return None
+    if any(c not in header for c in REQUIRED_EVENT_COLUMNS):
+        return None
+    return header
+
+
+# ---- the checks -----------------------------------------------------------------------------
+
+
+def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
+    """The columns of a file read by Arrow, or None where the row reader must read it."""
+    if read is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    header, table = read
+    n = table.num_rows
+    if n == 0 or n > MAX_ROWS:
+        return None
+    col = {name: table.column(i) for i, name in enumerate(header)}
+
+    def get(name: str):
+        return col.get(name)
+
+    # cells the row reader would strip, or refuse as too long
+    for name, c in col.items():
+        c = c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
+        col[name] = c
+        if len(c) and pc.max(pc.utf8_length(c)).as_py() > MAX_CELL:
+            return None
+        if name in FIELDS and name not in ("amount", "points", "end") and _padded(c):
+            return None
+    problems = Problems(display(path), 1)
+    values = Values(problems)
+    checks = RowChecks(policy, problems, values)
+
+    # dates, once per distinct date
+    d_codes, d_values = _encode(col["date"])
+    ordinals = []
+    for text in d_values:
+        if DATE_FORM.match(text) is None:
+            return None
+        try:
+            ordinals.append(_dt.date.fromisoformat(text).toordinal())
+        except ValueError:
+            return None
+    day = np.asarray(ordinals, np.int32)[d_codes]
+
+    # (type, items) pairs, once per distinct pair, with the row reader's own profile
+    t_codes, t_values = _encode(get("type") if "type" in col else None, n)
+    i_codes, i_values = _encode(get("items") if "items" in col else None, n)
+    pair = t_codes.astype(np.int64) * len(i_values) + i_codes
+    pairs, pair_at = np.unique(pair, return_inverse=True)
+    kinds, keys, need_points, need_amount, ranges = [], [], [], [], []
+    for p in pairs.tolist():
+        prof = checks.profile(t_values[p // len(i_values)], i_values[p % len(i_values)])
+        if prof.errors or prof.type is None or prof.institution:
+            return None  # (institution events: the fold, with the roster they need)
+        kinds.append(KIND[prof.type])
+        keys.append(prof.items)
+        need_points.append(bool(prof.points_items))
+        need_amount.append(prof.amount_item is not None)
+        ranges.append(prof.ranges)
+    kind = np.asarray(kinds, np.int8)[pair_at]
+    key_list = list(dict.fromkeys(keys))
+    key_of = {k: i for i, k in enumerate(key_list)}
+    key = np.asarray([key_of[k] for k in keys], np.int32)[pair_at]
+
+    # people: every row names one; codes in sorted order
+    p_codes, p_values = _encode(col["person"])
+    if "" in p_values:
+        return None
+    rank = np.argsort(np.asarray(p_values, dtype=object)).astype(np.int32)
+    where = np.empty(len(rank), np.int32)
+    where[rank] = np.arange(len(rank), dtype=np.int32)
+    pid = where[p_codes]
+    codes = [p_values[i] for i in rank.tolist()]
+
+    # ids: each given once; none shaped like the `file:line` of a row without one
+    file = display(path)
+    ids_col = get("id")
+    if ids_col is not None:
+        if pc.any(pc.match_substring(ids_col, ":")).as_py():
+            return None
+        given = pc.not_equal(ids_col, "")
+        if pc.count_distinct(pc.filter(ids_col, given)).as_py() != pc.sum(given).as_py():
+            return None
+        missing = np.flatnonzero(~given.to_numpy(zero_copy_only=False))
+    else:
+        missing = np.arange(n)
+
+    # points, amount and end: only where the row's items take them, and well formed
+    amount_s, points_s, end_s = get("amount"), get("points"), get("end")
+    na = np.asarray(need_amount)[pair_at]
+    npts = np.asarray(need_points)[pair_at]
+    has_amount = _filled(amount_s, n)
+    has_points = _filled(points_s, n)
+    if _filled(end_s, n).any():
+        return None
+    if (na & ~has_amount).any() or (npts != has_points).any():
+        return None
+    amount = points = None
+    if has_amount.any():
+        texts = pc.filter(amount_s, pa.array(has_amount))
+        if not all(AMOUNT.match(t) for t in pc.unique(texts).to_pylist()):
+            return None
+        amount = _typed(amount_s, has_amount)
+    if has_points.any():
+        points = _typed(points_s, has_points)
+        if points is None:
+            return None
+        for r in np.flatnonzero(has_points).tolist():
+            v = points[r]
+            for it in ranges[pair_at[r]]:
+                if not it.low <= v <= it.high:
+                    return None
+            if policy.scale.unit and v % policy.scale.unit:
+                return None
+
+    inspection = _filled(get("inspection"), n)
+    deciding = np.zeros(n, bool)
+    for name in DECIDING:
+        if name in col:
+            deciding |= _filled(pc.utf8_trim_whitespace(col[name]), n)
+    extra = [name for name in header if name not in FIELDS]
+    ids = _Ids(ids_col, missing, file)
+    make = _Maker(col, extra, ids, day, kind, keys=key_list, key=key, file=file)
+    make.amount, make.points = amount, points
+    return EventColumns(
+        codes,
+        pid,
+        day,
+        kind,
+        key,
+        key_list,
+        inspection,
+        deciding,
+        ids,
+        amount,
+        points,
+        make,
+        make.batch,
+    )
+
+
+def _padded(c) -> bool:
+    """Whether a text column has a cell with spaces around it (the row reader strips
+    them; the columns would keep them)."""
+    import pyarrow.compute as pc
+
+    values = pc.unique(c) if len(c) > 50_000 else c
+    if len(values) > 200_000:
+        values = c
+    return bool(pc.any(pc.match_substring_regex(values, r"^\s|\s$")).as_py() or False)
+
+
+def _encode(c, n: int = 0) -> tuple[np.ndarray, list[str]]:
+    """Each row's index into the column's distinct values, and those values."""
+    import pyarrow as pa
+
+    if c is None:
+        return np.zeros(n, np.int32), [""]
+    d = c.dictionary_encode()
+    if isinstance(d, pa.ChunkedArray):
+        d = d.combine_chunks()
+    return d.indices.to_numpy(zero_copy_only=False).astype(np.int32), d.dictionary.to_pylist()
+
+
+def _filled(c, n: int) -> np.ndarray:
+    import pyarrow.compute as pc
+
+    if c is None:
+        return np.zeros(n, bool)
+    return pc.not_equal(c, "").to_numpy(zero_copy_only=False)
+
+
+def _typed(c, rows: np.ndarray) -> list | None:
+    """The decimal values of a column at `rows` (None elsewhere), or None if one of
+    them is not a plain decimal."""
+    codes, texts = _encode(c)
+    typed = [decimal(t) if t else None for t in texts]
+    out: list[Any] = [None] * len(rows)
+    for r in np.flatnonzero(rows).tolist():
+        v = typed[codes[r]]
+        if v is None:
+            return None
+        out[r] = v
+    return out
+
+
+class _Ids:
+    """Row ids, read from the column when asked (`file:line` where a row gives none)."""
+
+    def __init__(self, c, missing: np.ndarray, file: str):
+        self.c = c
+        self.missing = set(missing.tolist())
+        self.file = file
+
+    def __getitem__(self, r: int) -> str:
+        r = int(r)
+        if self.c is None or r in self.missing:
+            return f"{self.file}:{r + 2}"
+        return self.c[r].as_py()
+
+    def take(self, rows: np.ndarray) -> list[str]:
+        import pyarrow as pa
+
+        if self.c is None:
+            return [f"{self.file}:{r + 2}" for r in rows.tolist()]
+        got = self.c.take(pa.array(rows, pa.int64())).to_pylist()
+        if self.missing:
+            for n, r in enumerate(rows.tolist()):
+                if r in self.missing:
+                    got[n] = f"{self.file}:{r + 2}"
+        return got
+
+
+class _Maker:
+    """A row of the columns as the row reader's Event (for the fold and the steps
+    that fire)."""
+
+    def __init__(self, col, extra, ids, day, kind, keys, key, file):
+        from engine.ledger.rows import EVENT_TYPES
+
+        self.col, self.extra, self.ids = col, extra, ids
+        self.day, self.kind, self.keys, self.key = day, kind, keys, key
+        self.file = file
+        self.types = EVENT_TYPES
+        self.amount: list | None = None
+        self.points: list | None = None
+        self.dates: dict[int, _dt.date] = {}
+
+    def __call__(self, r: int) -> Event:
+        return self.batch(np.array([r], np.int64))[0]
+
+    def batch(self, rows: np.ndarray) -> list[Event]:
+        """The events of these rows, made a column at a time."""
+        import pyarrow as pa
+
+        take = pa.array(rows, pa.int64())
+
+        def cells(name: str) -> list:
+            c = self.col.get(name)
+            if c is None:
+                return [""] * len(rows)
+            return [v.strip() for v in c.take(take).to_pylist()]
+
+        dates = self.dates
+        for o in np.unique(self.day[rows]).tolist():
+            if o not in dates:
+                dates[o] = _dt.date.fromordinal(o)
+        extra = [(name, cells(name)) for name in self.extra]
+        types, keys = self.types, self.keys
+        amount, points, ids, file = self.amount, self.points, self.ids, self.file
+        out = []
+        for n, (r, eid, o, k, key, who, place, insp) in enumerate(
+            zip(
+                rows.tolist(),
+                ids.take(rows),
+                self.day[rows].tolist(),
+                self.kind[rows].tolist(),
+                self.key[rows].tolist(),
+                cells("person"),
+                cells("institution"),
+                cells("inspection"),
+                strict=True,
+            )
+        ):
+            attrs = {name: vs[n] for name, vs in extra if vs[n]} if extra else None
+            out.append(
+                event(
+                    eid,
+                    who,
+                    dates[o],
+                    types[k],
+                    keys[key],
+                    place or None,
+                    insp or None,
+                    None if amount is None else amount[r],
+                    None if points is None else points[r],
+                    None,
+                    attrs or NO_ATTRS,
+                    file,
+                    r + 2,
+                    r,
+                )
+            )
+        return out

@@ -1,0 +1,64 @@
+"""Which engine evaluates a ledger: `--engine fold|columnar|auto`.
+
+- `fold`: the per-person fold, every person (the reference).
+- `columnar`: the columnar plan for everyone it can decide exactly, the fold for
+  the rest (evaluator.py); a policy the plan cannot take at all (`Plan.refused`)
+  is folded whole, with the same answers.
+- `auto` (the default): `columnar` for a ledger large enough for the vector work
+  to pay for its imports (`AUTO_BYTES`), the fold otherwise.
+
+Either way the fold is what runs where a person's story is asked for
+(`--explain`), where the policy is a history of versions (从旧兼从轻 is scored per
+finding, evaluation/lenity.py), and where a roster is given (the institutions'
+running records are the fold's; docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Callable
+
+from engine.columnar import ENGINES
+
+# below this many bytes of events the fold is quicker than importing NumPy and Arrow
+AUTO_BYTES = 2_000_000
+
+
+def wanted(engine: str, events: str, policy, roster: str | None, explain=()) -> bool:
+    """Whether to take the columnar path for these inputs."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine}")
+    if engine == "fold" or explain or roster is not None:
+        return False
+    if not hasattr(policy, "tiers"):  # a History: versions chosen per finding
+        return False
+    if engine == "columnar":
+        return True
+    try:
+        return os.stat(events).st_size >= AUTO_BYTES
+    except (OSError, ValueError):
+        return False
+
+
+def columnar_evaluator(
+    policy,
+    events: str,
+    roster: str | None,
+    as_of: _dt.date,
+    encoding: str | None,
+    progress: Callable | None = None,
+):
+    """A ColumnarEvaluator with the ledger folded (the fold's people) and planned (the
+    rest), or None when the plan refuses the policy (then fold it whole)."""
+    from engine.columnar.evaluator import ColumnarEvaluator, plan_for
+
+    plan = plan_for(policy)
+    if plan.refused is not None:
+        return None
+    from engine.columnar.read import read_columns
+
+    ledger, cols = read_columns(events, policy, roster, encoding)
+    ev = ColumnarEvaluator(policy, ledger, as_of, plan, progress)
+    ev.fold_columns(cols)
+    return ev
