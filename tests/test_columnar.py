@@ -172,3 +172,20 @@ def test_a_routed_person_and_a_columnar_person_merge_in_person_order(tmp_path, n
         '{"person": "P2", "st',
         '{"person": "P3", "st',
     ]
+
+
+LEDGERS = Path(__file__).parent / "fixtures" / "ledger"
+
+
+@pytest.mark.parametrize(
+    "bad", sorted(p.name for p in LEDGERS.glob("*.csv") if not p.name.startswith("roster"))
+)
+def test_a_bad_ledger_gets_the_same_messages_on_both_paths(bad):
+    """The columnar reader finds that a file has problems; the row reader names them,
+    so `file:line` and the message are the same whichever engine runs."""
+    pol = POLICIES / "jining.yaml"
+    as_of = dt.date(2025, 12, 31)
+    events = LEDGERS / bad
+    fold = _outputs(pol, events, as_of, "fold")
+    columnar = _outputs(pol, events, as_of, "columnar")
+    assert columnar == fold

@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from engine.columnar.columns import DECIDING, KIND, EventColumns, from_events
-from engine.ledger.columns import FIELDS, REQUIRED_EVENT_COLUMNS
+from engine.ledger.columns import DEFAULT_NAMES, FIELDS, REQUIRED_EVENT_COLUMNS
 from engine.ledger.profiles import RowChecks
-from engine.ledger.read import MAX_ROWS, read_ledger
+from engine.ledger.read import MAX_ROWS, read_ledger, required_columns
 from engine.ledger.rows import NO_ATTRS, Event, Ledger, event
 from engine.ledger.tables import MAX_CELL, Problems, display, rereadable
 from engine.ledger.values import DATE_FORM, Values, decimal
@@ -144,6 +144,8 @@ def _names(names: list) -> list[str] | None:
         header.pop()
     if not header or "" in header or len(set(header)) != len(header):
         return None
+    if any(DEFAULT_NAMES.name(h) != h for h in header):
+        return None  # an alias (人员编码) or a unit (金额（元）): the row reader names them
     if any(c not in header for c in REQUIRED_EVENT_COLUMNS):
         return None
     return header
@@ -164,6 +166,8 @@ def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
     if n == 0 or n > MAX_ROWS:
         return None
     col = {name: table.column(i) for i, name in enumerate(header)}
+    if any(name not in col for name in required_columns(policy, "event", FIELDS)):
+        return None  # a column an expression reads is missing: the row reader says so
 
     def get(name: str):
         return col.get(name)
@@ -263,6 +267,11 @@ def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
             if policy.scale.unit and v % policy.scale.unit:
                 return None
 
+    place = get("institution")
+    if place is not None:
+        codes_of_items = set(policy.items) | set(policy.credits)
+        if any(v in codes_of_items for v in pc.unique(place).to_pylist()):
+            return None  # an item code where the institution goes: cells slid
     inspection = _filled(get("inspection"), n)
     deciding = np.zeros(n, bool)
     for name in DECIDING:
