@@ -21,7 +21,6 @@ Nothing is reported here: the columns only find that something is to report.
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +32,8 @@ from engine.ledger.profiles import RowChecks
 from engine.ledger.read import MAX_ROWS, read_ledger, required_columns
 from engine.ledger.rows import NO_ATTRS, Event, Ledger, event
 from engine.ledger.tables import MAX_CELL, Problems, display, rereadable
-from engine.ledger.values import DATE_FORM, Values, decimal
+from engine.ledger.values import Values
 from engine.policy.model import Policy
-
-AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?\Z")
 
 
 def read_columns(
@@ -180,20 +177,18 @@ def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
             return None
         if name in FIELDS and name not in ("amount", "points", "end") and _padded(c):
             return None
-    problems = Problems(display(path), 1)
+    problems = Problems(display(path), 1_000_000)
     values = Values(problems)
     checks = RowChecks(policy, problems, values)
 
-    # dates, once per distinct date
+    # dates, once per distinct date, by the row reader's own Values.date
     d_codes, d_values = _encode(col["date"])
     ordinals = []
     for text in d_values:
-        if DATE_FORM.match(text) is None:
+        d = values.date(text, 0, "date", "date")
+        if d is None or problems.items:
             return None
-        try:
-            ordinals.append(_dt.date.fromisoformat(text).toordinal())
-        except ValueError:
-            return None
+        ordinals.append(d.toordinal())
     day = np.asarray(ordinals, np.int32)[d_codes]
 
     # (type, items) pairs, once per distinct pair, with the row reader's own profile
@@ -251,13 +246,12 @@ def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
         return None
     amount = points = None
     if has_amount.any():
-        texts = pc.filter(amount_s, pa.array(has_amount))
-        if not all(AMOUNT.match(t) for t in pc.unique(texts).to_pylist()):
+        amount = _typed(amount_s, has_amount, values, "amount")
+        if amount is None or problems.items:
             return None
-        amount = _typed(amount_s, has_amount)
     if has_points.any():
-        points = _typed(points_s, has_points)
-        if points is None:
+        points = _typed(points_s, has_points, values, "points")
+        if points is None or problems.items:
             return None
         for r in np.flatnonzero(has_points).tolist():
             v = points[r]
@@ -329,11 +323,11 @@ def _filled(c, n: int) -> np.ndarray:
     return pc.not_equal(c, "").to_numpy(zero_copy_only=False)
 
 
-def _typed(c, rows: np.ndarray) -> list | None:
-    """The decimal values of a column at `rows` (None elsewhere), or None if one of
-    them is not a plain decimal."""
+def _typed(c, rows: np.ndarray, values: Values, name: str) -> list | None:
+    """The values of a column at `rows` (None elsewhere), read once per distinct text
+    by the row reader's own Values.number; None if one of them is not a number."""
     codes, texts = _encode(c)
-    typed = [decimal(t) if t else None for t in texts]
+    typed = [values.number(t, 0, name) if t else None for t in texts]
     out: list[Any] = [None] * len(rows)
     for r in np.flatnonzero(rows).tolist():
         v = typed[codes[r]]
