@@ -285,3 +285,177 @@ def test_chinese_readme_has_the_same_quick_start():
     assert quick_start(zh, "## 快速开始") == quick_start(en, "## Quick start")
     for term in ("扣分", "记分周期", "约谈", "中止", "解除", "重新申请"):
         assert term in zh
+
+
+# -- the ledger reader's messages (issue 15 §1) ----------------------------------------
+
+_LEDGER_ROWS = """\
+id,person,date,type,items,institution,amount,points,end
+E1,P1,2024-13-01,,A1,H1,,,
+E2,P1,05/03/2024,,A1,H1,,,
+E3,P1,2024-03-05,violaton,A1,H1,,,
+E4,P1,2024-03-05,,A1||A2,H1,,,
+E5,P1,2024-03-05,,A1|A1,H1,,,
+E6,P1,2024-03-05,,,H1,,,
+E7,P1,2024-03-05,,K1,H1,,,
+E8,P1,2024-03-05,credit,A1,H1,,,
+E9,P1,2024-03-05,,ZZ9,H1,,,
+E10,P1,2024-03-05,reapply,A1,H1,,,
+E11,P1,2024-03-05,,X1,H1,,9,
+E12,P1,2024-03-05,,X1,H1,,,
+E13,P1,2024-03-05,,A1,H1,,2,
+E14,P1,2024-03-05,,LOSS,H1,,,
+E15,P1,2024-03-05,,A1,H1,,,2024-04-01
+E16,,2024-03-05,institution_suspended,,H1,,,2024-03-01
+E17,P1,2024-03-05,institution_terminated,,,,,
+E18,,2024-03-05,,A1,H1,,,
+E19,P1,2024-03-05,,A1,H1,-5,,
+E20,P1,2024-03-05,,A1,H1,"12,000",,
+E21,P1,2024-03-05,,A1,H1,abc,,
+E22,P1,2024-03-05,,A1,H1,1.234,,
+E23,P1,2024-03-05,,A1,H1,1000000000000000000000000000000000,,
+E1,P1,2024-03-05,,A1,H1,,,
+E25,P1,,,A1,H1,,,
+E26,P1,2024-03-05,,A1,H1,,,,extra
+E27,P1,2024-03-05,credit,,H1,,,
+E28,P1,2024-03-05,,X1,H1,,1.5,
+"""
+
+# each file: (name, text, roster text or None); every message they give must be Chinese
+_LEDGERS = [
+    ("rows.csv", _LEDGER_ROWS, None),
+    ("empty.csv", "", None),
+    ("header.csv", "id,person,date,items\n", None),
+    ("columns.csv", "id\tperson\tday\titems\nE1\tP1\t2024-03-05\tA1\n", None),
+    ("unnamed.csv", "person,,date,items\nP1,x,2024-03-05,A1\n", None),
+    ("twice.csv", "person,date,date,items\nP1,2024-03-05,2024-03-05,A1\n", None),
+    ("lines.jsonl", '[1]\n{"person": 1.5e999\n"x"\n{"person": {"a": 1}}\n', None),
+    ("none.jsonl", "\n\n", None),
+    ("inst.csv", "person,date,type,institution\n,2024-03-05,institution_suspended,H9\n", None),
+    (
+        "roster-bad.csv",
+        "person,date,type,institution\n,2024-03-05,institution_suspended,H9\n",
+        "person,institution,birth_date\n,H1,\nP2,,\nP3,H1,1970-01-01\nP3,H2,1971-01-01\n",
+    ),
+    (
+        "roster-nobody.csv",
+        "person,date,type,institution\n,2024-03-05,institution_suspended,H9\n",
+        "person,institution\nP1,H1\n",
+    ),
+    ("roster-empty.csv", "person,date,items\nP1,2024-03-05,A1\n", "person,institution\n"),
+    ("encoded.csv", "", None),  # written below
+    ("missing.csv", None, None),
+]
+
+
+def test_ledger_errors_are_in_chinese(tmp_path):
+    """Every message and hint the ledger reader gives for these files is Chinese under
+    `--lang zh` (a message left unwrapped stays English and fails here), and every one
+    it asks the catalogue for is translated. English is unchanged."""
+    from test_ledger import POLICY
+
+    from engine.errors import LedgerError
+    from engine.ledger.read import read_ledger
+    from engine.policy.loader import load_policy
+
+    (tmp_path / "policy.yaml").write_text(
+        POLICY
+        + "ledger: {optional: [birth_date]}\n"
+        + 'rules:\n  - {id: old, when: person.birth_date == "1970-01-01",\n'
+        + '     then: interview, cite: "5"}\n',
+        "utf-8",
+    )
+    policy = load_policy(tmp_path / "policy.yaml", provenance_checks=False)
+    seen: dict[str, set[str]] = {"en": set(), "zh": set()}
+    for name, text, roster in _LEDGERS:
+        path = tmp_path / name
+        if text is not None:
+            data = text.encode("utf-8")
+            if name == "encoded.csv":  # a GB18030 line after UTF-8 ones: two files joined
+                data = (
+                    "person,date,items\n张三,2024-03-05,A1\n".encode()
+                    + "李四,2024-03-05,A1\n".encode("gb18030")
+                )
+            path.write_bytes(data)
+        roster_path = None
+        if roster is not None:
+            roster_path = tmp_path / f"roster-{name}"
+            roster_path.write_text(roster, "utf-8")
+        for lang in ("en", "zh"):
+            i18n.forget()
+            with i18n.using(lang), pytest.raises(LedgerError) as info:
+                read_ledger(str(path), policy, str(roster_path) if roster_path else None)
+            assert not i18n.missing(), (name, sorted(i18n.missing()))
+            for d in info.value.diagnostics:
+                seen[lang].add(d.code)
+                if lang == "zh":
+                    assert HAN.search(d.message), (name, d.render())
+                    assert d.hint is None or HAN.search(d.hint), (name, d.render())
+    assert seen["zh"] == seen["en"]
+    # the codes these files reach: most of docs/ledger.md's table
+    assert {
+        "date",
+        "type",
+        "item",
+        "points",
+        "amount",
+        "end",
+        "person",
+        "institution",
+        "duplicate-id",
+        "format",
+        "empty",
+        "column",
+        "roster",
+        "encoding",
+        "io",
+    } <= seen["zh"]
+    i18n.forget()
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--encoding", "rot13"], "编码"),
+        (["--encoding", "no-such-codec"], "未知的编码"),
+    ],
+)
+def test_evaluate_s_ledger_errors_print_in_chinese(tmp_path, args, words):
+    events = tmp_path / "e.csv"
+    events.write_text("person,date,items\nP1,2024-03-05,A1\n", "utf-8")
+    result = CliRunner().invoke(
+        cli, ["--lang", "zh", "evaluate", "--policy", JINING, "--events", str(events), *args]
+    )
+    assert result.exit_code == 1
+    assert words in result.stderr and "error[encoding]" in result.stderr
+
+
+def test_screen_speaks_chinese(tmp_path):
+    """`screen`'s summary, its claims errors and the claims rules' SQL errors (issue 15
+    §1: the screen's strings were English in both languages)."""
+    events = tmp_path / "e.csv"
+    events.write_text("person,date,items,institution\nP1,2025-03-05,D3,H1\n", "utf-8")
+    claims = tmp_path / "c.csv"
+    claims.write_text(
+        "claim_id,person,institution,date,amount,visit\n"
+        "C1,P1,H1,2025-04-01,100.00,outpatient\nC2,P2,H1,2025-04-01,50.00,outpatient\n",
+        "utf-8",
+    )
+    base = ["screen", "--policy", JINING, "--events", str(events), "--as-of", "2025-12-31"]
+    for args, words in (
+        ([*base, "--claims", str(claims)], "拒付 1 行"),
+        ([*base, "--claims", str(tmp_path / "none.csv")], "找不到结算明细"),
+        ([*base, "--claims", str(events.with_suffix(".txt"))], "找不到结算明细"),
+    ):
+        zh, missing = _run(args, "zh")
+        assert not missing, sorted(missing)
+        assert words in zh.stderr, zh.stderr
+        en, _missing = _run(args, "en")
+        assert not HAN.search(en.stderr) and en.exit_code == zh.exit_code
+    i18n.forget()
+    with i18n.using("zh"):
+        from engine.dsl.sql import MESSAGES
+
+        for key, english in MESSAGES.items():
+            assert HAN.search(i18n._(english)), key
+    assert not i18n.missing()

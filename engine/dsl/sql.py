@@ -38,26 +38,28 @@ from engine.dsl import ast
 from engine.dsl.builtins import BUILTINS
 from engine.dsl.checker import Checked, Problem
 from engine.dsl.types import BOOL, DATE, NUM, STR, ListT, strip
+from engine.i18n import N_, _
 from engine.numbers import exact_decimal
 
 if TYPE_CHECKING:
     from sqlglot import exp
 
-# user-facing wording, in one place (the i18n lane wraps these)
+# user-facing wording, in one place: marked here, translated where shown
 MESSAGES = {
-    "list-function": "`{name}` runs over a list, and a claim line has none",
-    "list-function-hint": "compare the line's own columns, e.g. `days_supply > 3`",
-    "function": "`{name}` has no SQL form",
-    "function-hint": "SQL knows min and max of values, year, date and number",
-    "min-list": "`{name}` of a list has no SQL form",
-    "min-list-hint": "give the values as arguments: `{name}(a, b)`",
-    "index": "indexing a list has no SQL form",
-    "list": "a list is allowed here only after `in` or `not in`",
-    "working-days": "working days follow the Chinese public-holiday calendar, "
-    "which the SQL engines do not have",
-    "working-days-hint": "use calendar days, weeks, months or years",
-    "duration": "a duration is allowed here only added to or taken from a date",
-    "type": "{what} has no SQL form",
+    "list-function": N_("`{name}` runs over a list, and a claim line has none"),
+    "list-function-hint": N_("compare the line's own columns, e.g. `days_supply > 3`"),
+    "function": N_("`{name}` has no SQL form"),
+    "function-hint": N_("SQL knows min and max of values, year, date and number"),
+    "min-list": N_("`{name}` of a list has no SQL form"),
+    "min-list-hint": N_("give the values as arguments: `{name}(a, b)`"),
+    "index": N_("indexing a list has no SQL form"),
+    "list": N_("a list is allowed here only after `in` or `not in`"),
+    "working-days": N_(
+        "working days follow the Chinese public-holiday calendar, which the SQL engines do not have"
+    ),
+    "working-days-hint": N_("use calendar days, weeks, months or years"),
+    "duration": N_("a duration is allowed here only added to or taken from a date"),
+    "type": N_("a {type} has no SQL form"),
 }
 
 # Built-in functions the compiler renders, with how many arguments it accepts.
@@ -91,47 +93,50 @@ def sql_problems(checked: Checked) -> list[Problem]:
                     out.append(
                         Problem(
                             "sql",
-                            MESSAGES["list-function"].format(name=name),
+                            _(MESSAGES["list-function"]).format(name=name),
                             node.pos,
-                            MESSAGES["list-function-hint"],
+                            _(MESSAGES["list-function-hint"]),
                         )
                     )
                 elif name not in _SQL_FUNCTIONS:
                     out.append(
                         Problem(
                             "sql",
-                            MESSAGES["function"].format(name=name),
+                            _(MESSAGES["function"]).format(name=name),
                             node.pos,
-                            MESSAGES["function-hint"],
+                            _(MESSAGES["function-hint"]),
                         )
                     )
                 elif name in ("min", "max") and len(args) == 1:
                     out.append(
                         Problem(
                             "sql",
-                            MESSAGES["min-list"].format(name=name),
+                            _(MESSAGES["min-list"]).format(name=name),
                             node.pos,
-                            MESSAGES["min-list-hint"].format(name=name),
+                            _(MESSAGES["min-list-hint"]).format(name=name),
                         )
                     )
             case ast.Index():
-                out.append(Problem("sql", MESSAGES["index"], node.pos))
+                out.append(Problem("sql", _(MESSAGES["index"]), node.pos))
             case ast.ListLit():
                 if id(node) not in right_of_in:
-                    out.append(Problem("sql", MESSAGES["list"], node.pos))
+                    out.append(Problem("sql", _(MESSAGES["list"]), node.pos))
             case ast.Duration(unit=unit):
                 if unit == "working day":
                     out.append(
                         Problem(
-                            "sql", MESSAGES["working-days"], node.pos, MESSAGES["working-days-hint"]
+                            "sql",
+                            _(MESSAGES["working-days"]),
+                            node.pos,
+                            _(MESSAGES["working-days-hint"]),
                         )
                     )
                 elif id(node) not in in_date_arith:
-                    out.append(Problem("sql", MESSAGES["duration"], node.pos))
+                    out.append(Problem("sql", _(MESSAGES["duration"]), node.pos))
             case ast.Name() | ast.Attr():
                 t = strip(checked.types.get(id(node)))
                 if isinstance(t, ListT):
-                    out.append(Problem("sql", MESSAGES["type"].format(what=f"a {t}"), node.pos))
+                    out.append(Problem("sql", _(MESSAGES["type"]).format(type=t), node.pos))
     return out
 
 

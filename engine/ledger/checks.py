@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from engine.errors import Diagnostic, LedgerError, Span, closest
+from engine.i18n import _
 from engine.ledger.columns import DEFAULT_NAMES, REQUIRED_EVENT_COLUMNS, Names, columns
 from engine.ledger.rows import Event
 from engine.ledger.tables import Problems, Stop, Table, display, open_table, rereadable
@@ -87,9 +88,11 @@ class SeenIds:
             if n.isdigit() and first <= int(n) <= last and int(n) not in given:
                 problems.add(
                     "duplicate-id",
-                    f"event id `{eid}` is the id line {n} gets, which gives none",
+                    _("event id `{eid}` is the id line {n} gets, which gives none").format(
+                        eid=eid, n=n
+                    ),
                     line,
-                    "give every row an id, or choose ids of another form",
+                    _("give every row an id, or choose ids of another form"),
                 )
 
     def duplicates(self) -> list[tuple[int, str]]:
@@ -152,8 +155,8 @@ class Reread:
             else:
                 self.problems.fail(
                     "io",
-                    f"`{self.path}` changed while it was being read",
-                    hint="run again once nothing is writing to it",
+                    _("`{path}` changed while it was being read").format(path=self.path),
+                    hint=_("run again once nothing is writing to it"),
                 )
             raise Stop from None
 
@@ -181,7 +184,10 @@ def duplicate_ids(given: list[tuple[int, str]], problems: Problems) -> None:
         at = first.setdefault(eid, line)
         if at != line:
             problems.add(
-                "duplicate-id", f"event id `{eid}` is used twice", line, f"first at line {at}"
+                "duplicate-id",
+                _("event id `{eid}` is used twice").format(eid=eid),
+                line,
+                _("first at line {line}").format(line=at),
             )
 
 
@@ -210,10 +216,12 @@ class Staffed:
                 found.append(
                     Diagnostic(
                         "roster",
-                        "institution events need a roster",
+                        _("institution events need a roster"),
                         Span(ev.file, ev.line),
-                        f"`{ev.type}` of `{ev.institution}` applies to its staff: give the "
-                        "roster (person, institution) that lists them",
+                        _(
+                            "`{type}` of `{institution}` applies to its staff: give the "
+                            "roster (person, institution) that lists them"
+                        ).format(type=ev.type, institution=ev.institution),
                     )
                 )
         elif ev.institution not in self.staff:
@@ -221,11 +229,14 @@ class Staffed:
             found.append(
                 Diagnostic(
                     "roster",
-                    f"institution `{ev.institution}` has nobody on the roster",
+                    _("institution `{institution}` has nobody on the roster").format(
+                        institution=ev.institution
+                    ),
                     Span(ev.file, ev.line),
-                    f"did you mean `{near}`?"
+                    _("did you mean `{near}`?").format(near=near)
                     if near
-                    else f"the roster `{display(self.roster or '')}` lists its staff by "
-                    "`institution`",
+                    else _("the roster `{roster}` lists its staff by `institution`").format(
+                        roster=display(self.roster or "")
+                    ),
                 )
             )

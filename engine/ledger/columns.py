@@ -71,9 +71,11 @@ def fit(row: list[str], width: int, cells: int | None, line: int, problems: Prob
     if any(c.strip() for c in row[width:]):
         problems.add(
             "format",
-            f"the row has {n} cells but the header has {width} columns",
+            _("the row has {cells} cells but the header has {columns}").format(
+                cells=n, columns=width
+            ),
             line,
-            "quote cells that contain a comma",
+            _("quote cells that contain a comma"),
         )
         return False
     del row[width:]
@@ -96,16 +98,16 @@ def missing_columns(
         near = closest(name, header) or next(
             (h for h in header if closest(h, aliases) is not None), None
         )
-        hint = f"did you mean `{near}`? " if near else ""
-        hint += "the header has: " + (", ".join(header) or "nothing")
+        hint = _("did you mean `{near}`? ").format(near=near) if near else ""
+        hint += _("the header has: {headers}").format(headers=", ".join(header) or _("nothing"))
         if aliases:
             hint += _("; `{name}` is also read from {aliases}").format(
                 name=name, aliases=", ".join(aliases[:4])
             )
         hint += _("; or map it with --columns FILE")
         if any("\t" in h or ";" in h for h in header):
-            hint += "; the file looks tab- or semicolon-separated: save it as CSV (commas)"
-        problems.add("column", f"missing column `{name}`", line, hint)
+            hint += _("; the file looks tab- or semicolon-separated: save it as CSV (commas)")
+        problems.add("column", _("missing column `{name}`").format(name=name), line, hint)
     raise LedgerError(problems.items)
 
 

@@ -12,6 +12,7 @@ plain row, whose pair needs none of this, skips it (`Profile.slow`).
 from __future__ import annotations
 
 from engine.errors import closest
+from engine.i18n import _
 from engine.ledger.rows import EVENT_TYPES, INSTITUTION_TYPES
 from engine.ledger.tables import Problems
 from engine.ledger.values import Values
@@ -22,7 +23,7 @@ from engine.policy.model import Item, Policy
 def _listing(codes) -> str:
     codes = sorted(codes)
     if len(codes) > 12:
-        return ", ".join(codes[:12]) + f", ... ({len(codes)} in all)"
+        return ", ".join(codes[:12]) + _(", ... ({n} in all)").format(n=len(codes))
     return ", ".join(codes)
 
 
@@ -71,20 +72,17 @@ class RowChecks:
         codes = tuple(dict.fromkeys(c for c in parts if c))
         if etype not in EVENT_TYPES:
             near = closest(etype, EVENT_TYPES)
-            hint = (
-                (f"did you mean `{near}`? " if near else "")
-                + "types are "
-                + ", ".join(EVENT_TYPES)
-                + " (empty means violation)"
-            )
-            errors.append(("type", f"unknown event type `{raw_type}`", hint))
+            hint = (_("did you mean `{near}`? ").format(near=near) if near else "") + _(
+                "types are {types} (empty means violation)"
+            ).format(types=", ".join(EVENT_TYPES))
+            errors.append(("type", _("unknown event type `{type}`").format(type=raw_type), hint))
             return Profile(None, codes, tuple(errors), (), (), None, False)
         if "" in parts:
             errors.append(
                 (
                     "item",
-                    f"`items` has an empty code: `{items_text.strip()}`",
-                    "separate codes with a single `|`, e.g. `A1|B2`",
+                    _("`items` has an empty code: `{items}`").format(items=items_text.strip()),
+                    _("separate codes with a single `|`, e.g. `A1|B2`"),
                 )
             )
         repeated = sorted({c for c in parts if c and parts.count(c) > 1})
@@ -92,8 +90,8 @@ class RowChecks:
             errors.append(
                 (
                     "item",
-                    f"item `{code}` is listed twice in one event",
-                    "list each code once; several acts are several rows",
+                    _("item `{code}` is listed twice in one event").format(code=code),
+                    _("list each code once; several acts are several rows"),
                 )
             )
         resolved: list[Item] = []
@@ -103,13 +101,19 @@ class RowChecks:
                 if etype == "violation"
                 else (policy.credits, policy.items)
             )
-            what = "item" if etype == "violation" else "credit"
+            violation = etype == "violation"
             if not codes:
                 errors.append(
                     (
                         "item",
-                        f"a `{etype}` event needs at least one {what} code in `items`",
-                        f"e.g. `{_listing(own).split(',')[0]}`" if own else None,
+                        (
+                            _("a `{type}` event needs at least one item code in `items`")
+                            if violation
+                            else _("a `{type}` event needs at least one credit code in `items`")
+                        ).format(type=etype),
+                        _("e.g. `{code}`").format(code=_listing(own).split(",")[0])
+                        if own
+                        else None,
                     )
                 )
             for code in codes:
@@ -121,36 +125,49 @@ class RowChecks:
                         errors.append(
                             (
                                 "item",
-                                f"`{code}` is a credit, not a violation item",
-                                "use type `credit`",
+                                _("`{code}` is a credit, not a violation item").format(code=code),
+                                _("use type `credit`"),
                             )
                         )
                     else:
                         errors.append(
                             (
                                 "item",
-                                f"`{code}` is a violation item, not a credit",
-                                "use type `violation`, or a code from the policy's `credits`",
+                                _("`{code}` is a violation item, not a credit").format(code=code),
+                                _("use type `violation`, or a code from the policy's `credits`"),
                             )
                         )
                 elif etype == "credit" and not own:
                     errors.append(
                         (
                             "item",
-                            f"unknown credit code `{code}`",
-                            f"policy `{policy.id}` defines no credits",
+                            _("unknown credit code `{code}`").format(code=code),
+                            _("policy `{id}` defines no credits").format(id=policy.id),
                         )
                     )
                 else:
                     near = closest(code, own)
-                    hint = (
-                        f"did you mean `{near}`?"
-                        if near
-                        else f"policy `{policy.id}` has {what}s {_listing(own)}"
+                    if near:
+                        hint = _("did you mean `{near}`?").format(near=near)
+                    elif violation:
+                        hint = _("policy `{id}` has items {codes}")
+                    else:
+                        hint = _("policy `{id}` has credits {codes}")
+                    hint = hint.format(id=policy.id, codes=_listing(own))
+                    message = (
+                        _("unknown item code `{code}`")
+                        if violation
+                        else _("unknown credit code `{code}`")
                     )
-                    errors.append(("item", f"unknown {what} code `{code}`", hint))
+                    errors.append(("item", message.format(code=code), hint))
         elif codes:
-            errors.append(("item", f"a `{etype}` event lists no items", "leave `items` empty"))
+            errors.append(
+                (
+                    "item",
+                    _("a `{type}` event lists no items").format(type=etype),
+                    _("leave `items` empty"),
+                )
+            )
         points_items = tuple(it for it in resolved if "points" in it.needs)
         ranges = tuple(it for it in resolved if it.points_kind == "range")
         amount_item = next((it for it in resolved if "amount" in it.needs), None)
@@ -191,45 +208,57 @@ class RowChecks:
             points = self.values.number(points_s, line, "points")
             if points is not None:
                 if not prof.points_items:
-                    where = (
-                        f"no item in `{items_s.strip()}` takes a decided value"
+                    message = (
+                        _("points `{points}` given, but no item in `{items}` takes a decided value")
                         if prof.items
-                        else f"a `{etype}` event takes no points"
+                        else _("points `{points}` given, but a `{type}` event takes no points")
                     )
                     problems.add(
                         "points",
-                        f"points `{points_s}` given, but {where}",
+                        message.format(points=points_s, items=items_s.strip(), type=etype),
                         line,
-                        "only range items (`points: {min, max}`) read `points`; leave it empty",
+                        _("only range items (`points: {min, max}`) read `points`; leave it empty"),
                     )
                 else:
                     for it in prof.ranges:
                         if not it.low <= points <= it.high:
                             problems.add(
                                 "points",
-                                f"points `{_n(points)}` is outside item "
-                                f"`{it.code}`'s range: {_n(it.low)} to {_n(it.high)} "
-                                f"points per {it.cite}",
+                                _(
+                                    "points `{points}` is outside item `{code}`'s range: "
+                                    "{low} to {high} points per {cite}"
+                                ).format(
+                                    points=_n(points),
+                                    code=it.code,
+                                    low=_n(it.low),
+                                    high=_n(it.high),
+                                    cite=it.cite,
+                                ),
                                 line,
-                                f"give a value from {_n(it.low)} to {_n(it.high)}",
+                                _("give a value from {low} to {high}").format(
+                                    low=_n(it.low), high=_n(it.high)
+                                ),
                             )
                     if self.unit and points % self.unit:
                         problems.add(
                             "points",
-                            f"points `{_n(points)}` is not a whole "
-                            f"multiple of the policy's unit {_n(self.unit)}",
+                            _(
+                                "points `{points}` is not a whole multiple of the policy's "
+                                "unit {unit}"
+                            ).format(points=_n(points), unit=_n(self.unit)),
                             line,
                         )
         elif prof.points_items:
             it = prof.points_items[0]
             if it.points_kind == "range":
-                message = (
-                    f"item `{it.code}` takes {_n(it.low)} to {_n(it.high)} points: "
-                    "give the decided value in `points`"
-                )
+                message = _(
+                    "item `{code}` takes {low} to {high} points: give the decided value in `points`"
+                ).format(code=it.code, low=_n(it.low), high=_n(it.high))
             else:
-                message = f"item `{it.code}` computes its points from `points`: give it"
-            problems.add("points", message, line, f"see {it.cite}")
+                message = _("item `{code}` computes its points from `points`: give it").format(
+                    code=it.code
+                )
+            problems.add("points", message, line, _("see {cite}").format(cite=it.cite))
         if amount_s:
             amount = self.values.number(amount_s, line, "amount")
         elif prof.amount_item is not None:
@@ -237,43 +266,60 @@ class RowChecks:
             computes = it.expr is not None and (
                 "amount" in it.expr.names or ("event", "amount") in it.expr.attrs
             )
-            verb = "computes its points" if computes else "decides an effect"
+            message = (
+                _("item `{code}` computes its points from `amount`")
+                if computes
+                else _("item `{code}` decides an effect from `amount`")
+            )
             problems.add(
                 "amount",
-                f"item `{it.code}` {verb} from `amount`",
+                message.format(code=it.code),
                 line,
-                "give the fund loss in yuan in `amount`",
+                _("give the fund loss in yuan in `amount`"),
             )
         if end_s:
             if etype != "institution_suspended":
                 problems.add(
                     "end",
-                    f"`end` is only used by `institution_suspended` events, not `{etype}`",
+                    _("`end` is only used by `institution_suspended` events, not `{type}`").format(
+                        type=etype
+                    ),
                     line,
-                    "leave it empty",
+                    _("leave it empty"),
                 )
             else:
                 end = self.values.date(end_s, line, "end", "end")
                 if end is not None and date is not None and end < date:
-                    problems.add("end", f"end `{end}` is before the event's date `{date}`", line)
+                    problems.add(
+                        "end",
+                        _("end `{end}` is before the event's date `{date}`").format(
+                            end=end, date=date
+                        ),
+                        line,
+                    )
         if prof.institution:
             if person:
                 problems.add(
                     "person",
-                    f"an `{etype}` event concerns an institution: leave "
-                    f"`person` empty, not `{person}`",
+                    _(
+                        "an `{type}` event concerns an institution: leave `person` empty, "
+                        "not `{person}`"
+                    ).format(type=etype, person=person),
                     line,
-                    "its staff come from the roster",
+                    _("its staff come from the roster"),
                 )
             if not institution:
                 problems.add(
                     "institution",
-                    f"an `{etype}` event needs `institution`",
+                    _("an `{type}` event needs `institution`").format(type=etype),
                     line,
-                    "give the institution's code as on the roster",
+                    _("give the institution's code as on the roster"),
                 )
         elif not person:
             problems.add(
-                "person", f"a `{etype}` event needs `person`", line, "give the practitioner's code"
+                "person",
+                _("a `{type}` event needs `person`").format(type=etype),
+                line,
+                _("give the practitioner's code"),
             )
         return len(problems.items) == before, amount, points, end

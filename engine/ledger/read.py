@@ -107,7 +107,7 @@ class _EventReader:
         problems.raise_if_any()
         if not self.count:
             raise problems.fail(
-                "empty", "the file has a header but no rows", table.header_line or 1
+                "empty", _("the file has a header but no rows"), table.header_line or 1
             )
         self.staffed.raise_if_any()
 
@@ -128,9 +128,9 @@ class _EventReader:
         if table.count is not None and table.count > max_rows:
             raise problems.fail(
                 "format",
-                f"the file has more than {max_rows:,} rows",
+                _("the file has more than {n:,} rows").format(n=max_rows),
                 table.header_line or 1,
-                "split it by year",
+                _("split it by year"),
             )
 
         dates: dict[str, _dt.date] = {}
@@ -178,7 +178,10 @@ class _EventReader:
             if count > max_rows:
                 self.count = count
                 problems.add(
-                    "format", f"the file has more than {max_rows:,} rows", line, "split it by year"
+                    "format",
+                    _("the file has more than {n:,} rows").format(n=max_rows),
+                    line,
+                    _("split it by year"),
                 )
                 raise Stop
             if type_s != last_type:
@@ -467,21 +470,21 @@ def _read_roster(
             if not person:
                 problems.add(
                     "roster",
-                    "a roster row needs `person`",
+                    _("a roster row needs `person`"),
                     line,
-                    "one row per person and practice site",
+                    _("one row per person and practice site"),
                 )
             if not place:
                 problems.add(
                     "roster",
-                    "a roster row needs `institution`",
+                    _("a roster row needs `institution`"),
                     line,
-                    "one row per person and practice site",
+                    _("one row per person and practice site"),
                 )
             continue
         count += 1
         if count > MAX_ROWS:
-            problems.add("format", f"the file has more than {MAX_ROWS:,} rows", line)
+            problems.add("format", _("the file has more than {n:,} rows").format(n=MAX_ROWS), line)
             raise Stop
         entry = out.get(person)
         if entry is None:
@@ -514,16 +517,19 @@ def _read_roster(
             if v and name in read and name in entry.attrs and entry.attrs[name] != v:
                 problems.add(
                     "roster",
-                    f"`{person}` has {name} `{v}` here but "
-                    f"`{entry.attrs[name]}` at line {entry.line}",
+                    _("`{person}` has {name} `{value}` here but `{other}` at line {line}").format(
+                        person=person, name=name, value=v, other=entry.attrs[name], line=entry.line
+                    ),
                     line,
-                    "one value per person; leave the cell empty on other rows",
+                    _("one value per person; leave the cell empty on other rows"),
                 )
             elif v:
                 entry.attrs.setdefault(name, v)
     problems.raise_if_any()
     if not out:
-        raise problems.fail("empty", "the roster has a header but no rows", table.header_line or 1)
+        raise problems.fail(
+            "empty", _("the roster has a header but no rows"), table.header_line or 1
+        )
     return out
 
 

@@ -85,9 +85,9 @@ class Problems:
             self.items.append(
                 Diagnostic(
                     "limit",
-                    f"too many problems; stopping after {self.limit}",
+                    _("too many problems; stopping after {n}").format(n=self.limit),
                     Span(self.file, line),
-                    "fix these and run again",
+                    _("fix these and run again"),
                 )
             )
             raise Stop
@@ -254,11 +254,15 @@ def _open(path: str, problems: Problems):
 
 def _io_error(path: str, exc: OSError, problems: Problems) -> LedgerError:
     if isinstance(exc, FileNotFoundError):
-        return problems.fail("io", f"cannot read `{path}`: no such file", hint="check the path")
+        return problems.fail(
+            "io",
+            _("cannot read `{path}`: no such file").format(path=path),
+            hint=_("check the path"),
+        )
     if isinstance(exc, IsADirectoryError):
-        return problems.fail("io", f"cannot read `{path}`: it is a directory")
+        return problems.fail("io", _("cannot read `{path}`: it is a directory").format(path=path))
     reason = (exc.strerror or str(exc)).lower()
-    return problems.fail("io", f"cannot read `{path}`: {reason}")
+    return problems.fail("io", _("cannot read `{path}`: {reason}").format(path=path, reason=reason))
 
 
 def _codec(encoding: str, problems: Problems) -> str:
@@ -270,7 +274,9 @@ def _codec(encoding: str, problems: Problems) -> str:
         return info.name
     except LookupError:
         raise problems.fail(
-            "encoding", f"unknown encoding `{encoding}`", hint="try utf-8 or gb18030"
+            "encoding",
+            _("unknown encoding `{encoding}`").format(encoding=encoding),
+            hint=_("try utf-8 or gb18030"),
         ) from None
 
 
@@ -305,7 +311,7 @@ def _decode(data: bytes, encoding: str | None, problems: Problems) -> str:
         except UnicodeDecodeError:
             if data.startswith(codecs.BOM_UTF8):  # its position counts from after the BOM
                 exc.start += len(codecs.BOM_UTF8)
-            raise _decode_error(data, exc, "utf-8 or gb18030", problems) from None
+            raise _decode_error(data, exc, _("utf-8 or gb18030"), problems) from None
 
 
 def _ascii(data: bytes, start: int, bom: int) -> bool:
@@ -353,9 +359,11 @@ def _decode_error(data: bytes, exc: UnicodeDecodeError, encoding: str, problems:
     line = data.count(b"\n", 0, exc.start) + 1
     return problems.fail(
         "encoding",
-        f"the file is not valid {encoding} (byte {exc.start + 1})",
+        _("the file is not valid {encoding} (byte {byte})").format(
+            encoding=encoding, byte=exc.start + 1
+        ),
         line,
-        "save it as UTF-8, or give its encoding with --encoding",
+        _("save it as UTF-8, or give its encoding with --encoding"),
     )
 
 
@@ -371,12 +379,14 @@ def _header(names: list, line: int, problems: Problems) -> list[str]:
         if not name:
             raise problems.fail(
                 "column",
-                f"column {i + 1} of the header has no name",
+                _("column {n} of the header has no name").format(n=i + 1),
                 line,
-                "name every column, or delete the empty one",
+                _("name every column, or delete the empty one"),
             )
         if name in seen:
-            raise problems.fail("column", f"column `{name}` appears twice in the header", line)
+            raise problems.fail(
+                "column", _("column `{name}` appears twice in the header").format(name=name), line
+            )
         seen.add(name)
     return header
 
@@ -432,7 +442,9 @@ def _csv_table(text: str, problems: Problems) -> Table:
                 )
             pos, line = end + 1, line + 1
         else:
-            raise problems.fail("empty", "the file is empty", 1, hint="the first row is the header")
+            raise problems.fail(
+                "empty", _("the file is empty"), 1, hint=_("the first row is the header")
+            )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         for row in reader:
@@ -443,9 +455,11 @@ def _csv_table(text: str, problems: Problems) -> Table:
                 )
     except csv.Error as exc:
         raise problems.fail(
-            "format", f"cannot read the header: {_csv_message(exc)}", reader.line_num
+            "format",
+            _("cannot read the header: {reason}").format(reason=_csv_message(exc)),
+            reader.line_num,
         ) from None
-    raise problems.fail("empty", "the file is empty", 1, "the first row is the header")
+    raise problems.fail("empty", _("the file is empty"), 1, _("the first row is the header"))
 
 
 def _csv_rows(reader, problems: Problems) -> Iterator[tuple[int, list[str]]]:
@@ -581,7 +595,7 @@ def _scan(path: str, encoding: str | None, problems: Problems) -> _Scan | None:
             return None
         tries, shown = ["utf-8-sig" if name.startswith("utf-8") else name], encoding
     else:
-        tries, shown = ["utf-8-sig", "gb18030"], "utf-8 or gb18030"
+        tries, shown = ["utf-8-sig", "gb18030"], _("utf-8 or gb18030")
     with _open(path, problems) as f:
         try:
             if not encoding and f.read(2) in (b"\xff\xfe", b"\xfe\xff"):
@@ -606,9 +620,9 @@ def _scan(path: str, encoding: str | None, problems: Problems) -> _Scan | None:
         raise _control_error(byte, line, problems)
     raise problems.fail(
         "encoding",
-        f"the file is not valid {shown} (byte {byte})",
+        _("the file is not valid {encoding} (byte {byte})").format(encoding=shown, byte=byte),
         line,
-        "save it as UTF-8, or give its encoding with --encoding",
+        _("save it as UTF-8, or give its encoding with --encoding"),
     )
 
 
@@ -748,8 +762,8 @@ def _stamp(fd: int) -> tuple:
 def _changed(scan: _Scan, problems: Problems) -> Stop:
     problems.fail(
         "io",
-        f"`{scan.path}` changed while it was being read",
-        hint="run again once nothing is writing to it",
+        _("`{path}` changed while it was being read").format(path=scan.path),
+        hint=_("run again once nothing is writing to it"),
     )
     return Stop()
 
@@ -773,7 +787,9 @@ def _csv_file_table(scan: _Scan, problems: Problems) -> Table:
         return _csv_reader_table(scan, problems)
     found = _header_line(scan)
     if found is None:
-        raise problems.fail("empty", "the file is empty", 1, hint="the first row is the header")
+        raise problems.fail(
+            "empty", _("the file is empty"), 1, hint=_("the first row is the header")
+        )
     line, first = found
     if len(first) > MAX_CELL:
         return _csv_reader_table(scan, problems)  # which reports it
@@ -814,10 +830,12 @@ def _csv_reader_table(scan: _Scan, problems: Problems) -> Table:
                 break
     except csv.Error as exc:
         raise problems.fail(
-            "format", f"cannot read the header: {_csv_message(exc)}", reader.line_num
+            "format",
+            _("cannot read the header: {reason}").format(reason=_csv_message(exc)),
+            reader.line_num,
         ) from None
     if header is None:
-        raise problems.fail("empty", "the file is empty", 1, "the first row is the header")
+        raise problems.fail("empty", _("the file is empty"), 1, _("the first row is the header"))
     return Table(
         problems.file,
         header,
@@ -850,7 +868,7 @@ def _bounded(rows: list[list[str]], first: int, problems: Problems):
     """Number rows from `first`, reporting (and dropping) rows with an over-long cell."""
     for line, row in enumerate(rows, first):
         if row and max(map(len, row)) > MAX_CELL:
-            problems.add("format", f"a cell is longer than {MAX_CELL} characters", line)
+            problems.add("format", _cell_too_long(), line)
             row.clear()
     return zip(_count(first), rows)
 
@@ -858,8 +876,12 @@ def _bounded(rows: list[list[str]], first: int, problems: Problems):
 def _csv_message(exc: csv.Error) -> str:
     text = str(exc)
     if "field larger than field limit" in text:
-        return f"a cell is longer than {MAX_CELL} characters"
+        return _cell_too_long()
     return text.lower()
+
+
+def _cell_too_long() -> str:
+    return _("a cell is longer than {n} characters").format(n=MAX_CELL)
 
 
 def _cell(v) -> str:
@@ -1022,9 +1044,9 @@ def _jsonl_table(text: str, problems: Problems) -> Table:
             message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
             problems.add(
                 "format",
-                f"not a JSON object: {message.lower()}",
+                _("not a JSON object: {reason}").format(reason=message.lower()),
                 number,
-                "write one JSON object per line",
+                _("write one JSON object per line"),
             )
             objects.append(_BLANK)
     return records_table(objects, problems)
@@ -1033,7 +1055,7 @@ def _jsonl_table(text: str, problems: Problems) -> Table:
 def records_table(
     records: Sequence[object],
     problems: Problems,
-    what: str = "a line",
+    what: str | None = None,
     hint: str | None = None,
     columns: Sequence[str] = (),
 ) -> Table:
@@ -1041,10 +1063,12 @@ def records_table(
     the table a JSON Lines file of them would give: what a request's JSON body is read as
     (engine/serve), so that it is checked exactly as a ledger file is. An object is a
     `_Pairs` (decoded with `object_pairs_hook=_Pairs`, so a key given twice is seen) or
-    a dict. `what` names a row in messages ("a line"), `hint` says how to write one.
+    a dict. `what` names a row in messages ("a line"), `hint` says how to write one
+    (both in the chosen language).
     `columns`: names the table has even when no object gives them (a key left out of
     every object is then an empty cell in each row, not a missing column)."""
-    hint = hint or "write one JSON object per line"
+    what = what or _("a line")
+    hint = hint or _("write one JSON object per line")
     rows_of: list[dict[str, str] | None] = []
     names: dict[str, None] = dict.fromkeys(columns)
     for number, obj in enumerate(records, 1):
@@ -1056,7 +1080,9 @@ def records_table(
         if not isinstance(obj, _Pairs):
             problems.add(
                 "format",
-                f"{what} must hold a JSON object, not {type(obj).__name__}",
+                _("{what} must hold a JSON object, not {kind}").format(
+                    what=what, kind=type(obj).__name__
+                ),
                 number,
                 hint,
             )
@@ -1088,7 +1114,9 @@ def records_table(
             ):
                 value = "|".join(value)
             if isinstance(value, (_Pairs, dict, list, bool)):
-                problems.add("format", f"`{name}` must be a string or a number", number)
+                problems.add(
+                    "format", _("`{name}` must be a string or a number").format(name=name), number
+                )
                 continue
             cell = _cell(value)
             bad = _CONTROL.search(cell) or _CONTROL.search(name)
@@ -1109,7 +1137,7 @@ def records_table(
     if not any(row for row in rows_of):
         if problems.items:
             raise LedgerError(problems.items)
-        raise problems.fail("empty", "the file has no JSON objects", 1, hint=hint)
+        raise problems.fail("empty", _("the file has no JSON objects"), 1, hint=hint)
     header = list(names)
     rows = [[] if obj is None else [obj.get(n, "") for n in header] for obj in rows_of]
     # JSON lines have no header line: row 1 is line 1, so the "header" sits on line 0.

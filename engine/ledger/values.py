@@ -79,7 +79,7 @@ def _hint_date(text: str) -> str:
             return _("write it year first: {readings}").format(
                 readings=_(" or ").join(f"`{r}`" for r in dict.fromkeys(readings))
             )
-    return "write dates as YYYY-MM-DD, e.g. `2024-03-29`"
+    return _("write dates as YYYY-MM-DD, e.g. `2024-03-29`")
 
 
 class Values:
@@ -96,19 +96,29 @@ class Values:
         problems = self.problems
         s = text.strip()
         if not s:
-            problems.add(code, f"`{name}` is empty", line, "write dates as YYYY-MM-DD")
+            problems.add(
+                code,
+                _("`{name}` is empty").format(name=name),
+                line,
+                _("write dates as YYYY-MM-DD"),
+            )
             return None
         if DATE_FORM.match(s) is None:
             found = loose_date(s)
             if isinstance(found, _dt.date):
                 return found
-            problems.add(code, f"{name} {found}", line, _hint_date(s))
+            problems.add(
+                code, _("{name} {problem}").format(name=name, problem=found), line, _hint_date(s)
+            )
             return None
         try:
             return parse_date(s)
         except ValueError:
             problems.add(
-                code, f"{name} `{s}` is not a real date", line, "check the month and the day"
+                code,
+                _("{name} `{value}` is not a real date").format(name=name, value=s),
+                line,
+                _("check the month and the day"),
             )
             return None
 
@@ -123,24 +133,33 @@ class Values:
         if value is None:
             bare = s.replace(",", "").replace("，", "")
             if s.startswith("-") and decimal(s[1:]) is not None:
-                problems.add(name, f"{name} `{s}` must not be negative", line)
-            elif bare != s and decimal(bare) is not None:
-                problems.add(
-                    name, f"{name} `{s}` has a thousands separator", line, f"write it as `{bare}`"
-                )
-            else:
-                example = "`12500` or `12500.50`" if name == "amount" else "`2` or `1.5`"
                 problems.add(
                     name,
-                    f"{name} `{s}` is not a number",
+                    _("{name} `{value}` must not be negative").format(name=name, value=s),
                     line,
-                    f"write a plain decimal such as {example}",
+                )
+            elif bare != s and decimal(bare) is not None:
+                problems.add(
+                    name,
+                    _("{name} `{value}` has a thousands separator").format(name=name, value=s),
+                    line,
+                    _("write it as `{value}`").format(value=bare),
+                )
+            else:
+                example = _("`12500` or `12500.50`") if name == "amount" else _("`2` or `1.5`")
+                problems.add(
+                    name,
+                    _("{name} `{value}` is not a number").format(name=name, value=s),
+                    line,
+                    _("write a plain decimal such as {example}").format(example=example),
                 )
             return None
         if abs(value) >= _BIGGEST:  # printed, an int past 4,300 digits fails
             problems.add(
                 name,
-                f"{name} `{s[:12]}...` is too large: more than {MAX_NUMBER_DIGITS} digits",
+                _("{name} `{value}...` is too large: more than {digits} digits").format(
+                    name=name, value=s[:12], digits=MAX_NUMBER_DIGITS
+                ),
                 line,
             )
             return None
@@ -149,9 +168,9 @@ class Values:
             if m and m.group(1) and len(m.group(1)) > 2:
                 problems.add(
                     "amount",
-                    f"amount `{s}` has more than 2 decimal places",
+                    _("amount `{value}` has more than 2 decimal places").format(value=s),
                     line,
-                    "amounts are in yuan, to the fen (0.01)",
+                    _("amounts are in yuan, to the fen (0.01)"),
                 )
                 return None
         if len(self.numbers) < CACHE_MAX:

@@ -22,22 +22,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.errors import Diagnostic, PolicyctlError
+from engine.i18n import N_, _
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 MESSAGES = {
-    "no-claims": "claims `{path}` not found",
-    "no-claims-hint": "give a Parquet file, a folder of Parquet files, or a CSV file",
-    "format": "claims `{path}` is neither Parquet nor CSV",
-    "format-hint": "name the file .parquet or .csv (a folder holds .parquet files)",
-    "empty-folder": "the folder `{path}` holds no .parquet file",
-    "read": "claims `{path}` could not be read: {reason}",
-    "engine": "the {engine} engine failed on `{path}`: {reason}",
-    "engine-hint": "a column whose values do not fit its type is the usual cause "
-    "(a date that is not YYYY-MM-DD, an amount that is not a number)",
-    "no-spark": "the spark engine needs pyspark and Java 17: {reason}",
-    "no-spark-hint": "pip install 'policyctl[spark]', and install a Java 17 runtime",
+    "no-claims": N_("claims `{path}` not found"),
+    "no-claims-hint": N_("give a Parquet file, a folder of Parquet files, or a CSV file"),
+    "format": N_("claims `{path}` is neither Parquet nor CSV"),
+    "format-hint": N_("name the file .parquet or .csv (a folder holds .parquet files)"),
+    "empty-folder": N_("the folder `{path}` holds no .parquet file"),
+    "read": N_("claims `{path}` could not be read: {reason}"),
+    "engine": N_("the {engine} engine failed on `{path}`: {reason}"),
+    "engine-hint": N_(
+        "a column whose values do not fit its type is the usual cause "
+        "(a date that is not YYYY-MM-DD, an amount that is not a number)"
+    ),
+    "no-spark": N_("the spark engine needs pyspark and Java 17: {reason}"),
+    "no-spark-hint": N_("pip install 'policyctl[spark]', and install a Java 17 runtime"),
 }
 
 
@@ -46,7 +49,7 @@ class ScreenError(PolicyctlError):
 
 
 def _fail(key: str, path: str, hint: str | None = None, **kw) -> ScreenError:
-    return ScreenError(Diagnostic("claims", MESSAGES[key].format(path=path, **kw), None, hint))
+    return ScreenError(Diagnostic("claims", _(MESSAGES[key]).format(path=path, **kw), None, hint))
 
 
 def claims_kind(path: str) -> tuple[str, list[str]]:
@@ -55,21 +58,21 @@ def claims_kind(path: str) -> tuple[str, list[str]]:
     if p.is_dir():
         files = sorted(glob.glob(os.path.join(path, "**", "*.parquet"), recursive=True))
         if not files:
-            raise _fail("empty-folder", path, MESSAGES["no-claims-hint"])
+            raise _fail("empty-folder", path, _(MESSAGES["no-claims-hint"]))
         return "parquet", files
     if any(ch in path for ch in "*?["):
         files = sorted(glob.glob(path, recursive=True))
         if not files:
-            raise _fail("no-claims", path, MESSAGES["no-claims-hint"])
+            raise _fail("no-claims", path, _(MESSAGES["no-claims-hint"]))
         kinds = {_kind_of(f) for f in files}
         if len(kinds) != 1 or None in kinds:
-            raise _fail("format", path, MESSAGES["format-hint"])
+            raise _fail("format", path, _(MESSAGES["format-hint"]))
         return kinds.pop(), files  # type: ignore[return-value]
     if not p.is_file():
-        raise _fail("no-claims", path, MESSAGES["no-claims-hint"])
+        raise _fail("no-claims", path, _(MESSAGES["no-claims-hint"]))
     kind = _kind_of(path)
     if kind is None:
-        raise _fail("format", path, MESSAGES["format-hint"])
+        raise _fail("format", path, _(MESSAGES["format-hint"]))
     return kind, [path]
 
 
@@ -132,7 +135,7 @@ class DuckDB:
             raise _fail(
                 "engine",
                 self.path,
-                MESSAGES["engine-hint"],
+                _(MESSAGES["engine-hint"]),
                 engine=self.name,
                 reason=_first_line(exc),
             ) from None
@@ -170,9 +173,9 @@ class Spark:
             raise ScreenError(
                 Diagnostic(
                     "engine",
-                    MESSAGES["no-spark"].format(reason=exc),
+                    _(MESSAGES["no-spark"]).format(reason=exc),
                     None,
-                    MESSAGES["no-spark-hint"],
+                    _(MESSAGES["no-spark-hint"]),
                 )
             ) from None
         builder = SparkSession.builder.appName("policyctl screen")
@@ -194,9 +197,9 @@ class Spark:
             raise ScreenError(
                 Diagnostic(
                     "engine",
-                    MESSAGES["no-spark"].format(reason=_first_line(exc)),
+                    _(MESSAGES["no-spark"]).format(reason=_first_line(exc)),
                     None,
-                    MESSAGES["no-spark-hint"],
+                    _(MESSAGES["no-spark-hint"]),
                 )
             ) from None
         return cls._session
@@ -228,7 +231,7 @@ class Spark:
             raise _fail(
                 "engine",
                 self.path,
-                MESSAGES["engine-hint"],
+                _(MESSAGES["engine-hint"]),
                 engine=self.name,
                 reason=_first_line(exc),
             ) from None

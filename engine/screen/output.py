@@ -26,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.i18n import N_, _
 from engine.policy.model import Policy
 
 if TYPE_CHECKING:
@@ -54,12 +55,14 @@ LINE_COLUMNS = (
 )
 
 MESSAGES = {
-    "summary": "{lines} claim lines refused or flagged: {refused} refused ({amount} at stake) "
-    "at {institutions} institutions, {flagged} flagged",
-    "undecided": "claims rule `{rule}` could not decide {n} lines: a value it reads is empty",
-    "sheet-lines": "lines",
-    "sheet-institutions": "institutions",
-    "sheet-rules": "rules",
+    "summary": N_(
+        "{lines} claim lines refused or flagged: {refused} refused ({amount} at stake) "
+        "at {institutions} institutions, {flagged} flagged"
+    ),
+    "undecided": N_("claims rule `{rule}` could not decide {n} lines: a value it reads is empty"),
+    "sheet-lines": N_("lines"),
+    "sheet-institutions": N_("institutions"),
+    "sheet-rules": N_("rules"),
 }
 
 
@@ -240,7 +243,7 @@ def summary_text(result) -> list[str]:
     amount = pc.sum(inst["refused_amount"]).as_py() if inst.num_rows else Decimal(0)
     lines = int(pc.sum(inst["lines"]).as_py() or 0) if inst.num_rows else 0
     out = [
-        MESSAGES["summary"].format(
+        _(MESSAGES["summary"]).format(
             lines=lines,
             refused=refused,
             amount=f"{amount or 0:,.2f}",
@@ -250,7 +253,7 @@ def summary_text(result) -> list[str]:
     ]
     for rule, n in result.undecided.items():
         if n:
-            out.append(MESSAGES["undecided"].format(rule=rule, n=n))
+            out.append(_(MESSAGES["undecided"]).format(rule=rule, n=n))
     return out
 
 
@@ -332,7 +335,7 @@ def _xlsx(result, f) -> None:
         ("sheet-institutions", result.institutions),
         ("sheet-rules", result.rules),
     ):
-        ws = wb.create_sheet(MESSAGES[key])
+        ws = wb.create_sheet(_(MESSAGES[key]))
         ws.append(table.column_names)
         for row in table.to_pylist():
             ws.append([_plain(v) for v in row.values()])

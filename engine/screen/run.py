@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from engine.errors import Diagnostic
 from engine.evaluation.intervals import RANK, Interval
+from engine.i18n import N_, _
 from engine.policy.model import Policy
 from engine.screen import output, plan
 from engine.screen.engines import ScreenError, engine
@@ -24,13 +25,15 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 MESSAGES = {
-    "missing": "claims `{path}` has no column `{column}`, which {who} reads",
-    "missing-hint": "the claims need claim_id, person, institution, date and amount, "
-    "and every column a claims rule reads",
-    "the-screen": "the screen",
-    "rule": "claims rule `{rule}` ({where})",
-    "no-rules": "policy `{policy}` has no `claims:` rules to screen with",
-    "no-rules-hint": "add rules under `claims:` (docs/screen.md)",
+    "missing": N_("claims `{path}` has no column `{column}`, which {who} reads"),
+    "missing-hint": N_(
+        "the claims need claim_id, person, institution, date and amount, "
+        "and every column a claims rule reads"
+    ),
+    "the-screen": N_("the screen"),
+    "rule": N_("claims rule `{rule}` ({where})"),
+    "no-rules": N_("policy `{policy}` has no `claims:` rules to screen with"),
+    "no-rules-hint": N_("add rules under `claims:` (docs/screen.md)"),
 }
 
 
@@ -84,9 +87,9 @@ def screen(
         raise ScreenError(
             Diagnostic(
                 "claims",
-                MESSAGES["no-rules"].format(policy=policy.id),
+                _(MESSAGES["no-rules"]).format(policy=policy.id),
                 None,
-                MESSAGES["no-rules-hint"],
+                _(MESSAGES["no-rules-hint"]),
             )
         )
     p = plan.build(policy)
@@ -109,7 +112,7 @@ def _check_columns(policy: Policy, p: plan.Plan, present: dict[str, str], claims
     problems = []
     readers: dict[str, str] = {}
     for rule in policy.claims:
-        who = MESSAGES["rule"].format(rule=rule.id, where=f"{rule.span}")
+        who = _(MESSAGES["rule"]).format(rule=rule.id, where=f"{rule.span}")
         for name in rule.when.names:
             readers.setdefault(name, who)
         for obj, attr in rule.when.attrs:
@@ -117,13 +120,13 @@ def _check_columns(policy: Policy, p: plan.Plan, present: dict[str, str], claims
                 readers.setdefault(attr, who)
     for column in (*p.columns, *p.extras):
         if column not in present.values():
-            who = readers.get(column, MESSAGES["the-screen"])
+            who = readers.get(column, _(MESSAGES["the-screen"]))
             problems.append(
                 Diagnostic(
                     "claims",
-                    MESSAGES["missing"].format(path=claims, column=column, who=who),
+                    _(MESSAGES["missing"]).format(path=claims, column=column, who=who),
                     None,
-                    MESSAGES["missing-hint"],
+                    _(MESSAGES["missing-hint"]),
                 )
             )
     if problems:
