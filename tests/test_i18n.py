@@ -459,3 +459,33 @@ def test_screen_speaks_chinese(tmp_path):
         for key, english in MESSAGES.items():
             assert HAN.search(i18n._(english)), key
     assert not i18n.missing()
+
+
+def test_the_service_speaks_chinese(tmp_path):
+    """The status service's errors in the service's language (issue 15 §1)."""
+    from serve_fixtures import WRITE, client
+
+    app, service = client(f"sqlite:///{tmp_path / 'db.sqlite'}", "jining")
+    i18n.forget()
+    row = {"id": "X1", "person": "JN0001", "date": "2025-01-02", "items": "A1"}
+    try:
+        with app, i18n.using("zh"):
+            answers = [
+                app.post("/v1/events", json={"events": [row]}),  # no token
+                app.post("/v1/events", json={"events": []}, headers=WRITE),
+                app.post("/v1/events", json={"events": [{"person": "P"}]}, headers=WRITE),
+                app.post(
+                    "/v1/claims/check",
+                    json={"lines": [{"person": "P", "date": "03/01/2025"}]},
+                ),
+                app.get("/v1/people/JN0001/status", params={"date": "2025-13-01"}),
+                app.get("/v1/nowhere"),
+            ]
+    finally:
+        service.db.dispose()
+    for res in answers:
+        assert res.status_code >= 400
+        for error in res.json()["errors"]:
+            assert HAN.search(error["message"]), (res.request.url, error)
+    assert not i18n.missing(), sorted(i18n.missing())
+    i18n.forget()

@@ -23,13 +23,14 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from engine.errors import Diagnostic, PolicyctlError
+from engine.i18n import N_, _
 
 MESSAGES = {
-    "scheme": "`{url}` is not a database URL policyctl can use",
-    "scheme_hint": "use sqlite:///path.db or postgresql://user@host/dbname",
-    "malformed": "`{url}` is not a database URL: {reason}",
-    "unreachable": "cannot reach the database {url}: {reason}",
-    "unreachable_hint": "check the URL, that the server runs, and the credentials",
+    "scheme": N_("`{url}` is not a database URL policyctl can use"),
+    "scheme_hint": N_("use sqlite:///path.db or postgresql://user@host/dbname"),
+    "malformed": N_("`{url}` is not a database URL: {reason}"),
+    "unreachable": N_("cannot reach the database {url}: {reason}"),
+    "unreachable_hint": N_("check the URL, that the server runs, and the credentials"),
 }
 
 # A write transaction takes SQLite's write lock at once (see the module docstring).
@@ -65,12 +66,12 @@ def connect(url: str, *, pool_size: int = 8) -> Database:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise _fail(MESSAGES["malformed"].format(url=url, reason=exc), None) from None
+        raise _fail(_(MESSAGES["malformed"]).format(url=url, reason=exc), None) from None
     backend = parsed.get_backend_name()
     shown = parsed.render_as_string(hide_password=True)
     if backend == "sqlite" and parsed.get_driver_name() in ("pysqlite", ""):
         if not parsed.database or parsed.database == ":memory:":
-            raise _fail(MESSAGES["scheme"].format(url=shown), MESSAGES["scheme_hint"])
+            raise _fail(_(MESSAGES["scheme"]).format(url=shown), _(MESSAGES["scheme_hint"]))
         engine = create_engine(
             parsed.set(drivername="sqlite+pysqlite"),
             pool_size=pool_size,
@@ -87,7 +88,7 @@ def connect(url: str, *, pool_size: int = 8) -> Database:
             pool_pre_ping=True,
         )
         return Database(engine, "postgresql", shown)
-    raise _fail(MESSAGES["scheme"].format(url=shown), MESSAGES["scheme_hint"])
+    raise _fail(_(MESSAGES["scheme"]).format(url=shown), _(MESSAGES["scheme_hint"]))
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -112,7 +113,8 @@ def unreachable(db: Database, exc: SQLAlchemyError) -> DatabaseError:
     """The error a failed connection or statement is reported as (one line, no traceback)."""
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     return _fail(
-        MESSAGES["unreachable"].format(url=db.shown, reason=reason), MESSAGES["unreachable_hint"]
+        _(MESSAGES["unreachable"]).format(url=db.shown, reason=reason),
+        _(MESSAGES["unreachable_hint"]),
     )
 
 

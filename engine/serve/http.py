@@ -39,6 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engine.calendar import parse_date
 from engine.errors import Diagnostic, LedgerError, PolicyctlError, Span
+from engine.i18n import N_, _
 from engine.serve.service import BODY, Service, ServiceError, claim_lines
 
 log = logging.getLogger("policyctl.serve")
@@ -47,22 +48,22 @@ MESSAGES = {
     "title": "policyctl status service",
     "description": "May this practitioner bill on this date? Status, claim checks, records "
     "and stories from the points regime, and new findings appended. See docs/service.md.",
-    "token": "this endpoint needs `Authorization: Bearer TOKEN`",
-    "token_hint": "send the service's token",
-    "bad_token": "the token is not the service's",
-    "read_only": "writes are disabled: the service was started without a token",
-    "read_only_hint": "start it with --token-file FILE or POLICYCTL_TOKEN set",
-    "too_large": "the request body is larger than {limit:,} bytes",
-    "too_large_hint": "send fewer rows a request",
-    "json": "the request body is not JSON: {reason}",
-    "json_hint": "send a JSON object",
-    "shape": "`{where}`: {reason}",
-    "route": "no such endpoint: {method} {path}",
-    "not_json": "the request body must be JSON",
-    "not_json_hint": "send it with `Content-Type: application/json`",
-    "route_hint": "see /v1/openapi.json",
-    "date": "date `{text}` is not a date in YYYY-MM-DD form",
-    "date_hint": "write dates as YYYY-MM-DD, e.g. `2024-03-29`",
+    "token": N_("this endpoint needs `Authorization: Bearer TOKEN`"),
+    "token_hint": N_("send the service's token"),
+    "bad_token": N_("the token is not the service's"),
+    "read_only": N_("writes are disabled: the service was started without a token"),
+    "read_only_hint": N_("start it with --token-file FILE or POLICYCTL_TOKEN set"),
+    "too_large": N_("the request body is larger than {limit:,} bytes"),
+    "too_large_hint": N_("send fewer rows a request"),
+    "json": N_("the request body is not JSON: {reason}"),
+    "json_hint": N_("send a JSON object"),
+    "shape": N_("`{where}`: {reason}"),
+    "route": N_("no such endpoint: {method} {path}"),
+    "not_json": N_("the request body must be JSON"),
+    "not_json_hint": N_("send it with `Content-Type: application/json`"),
+    "route_hint": N_("see /v1/openapi.json"),
+    "date": N_("date `{text}` is not a date in YYYY-MM-DD form"),
+    "date_hint": N_("write dates as YYYY-MM-DD, e.g. `2024-03-29`"),
     "access": "%s %s %d %.1fms",
 }
 
@@ -228,7 +229,9 @@ def make_app(service: Service, guards: Guards) -> ASGIApp:
     def writer(request: Request) -> None:
         if guards.write_token is None:
             raise ServiceError(
-                Diagnostic("read-only", MESSAGES["read_only"], None, MESSAGES["read_only_hint"]),
+                Diagnostic(
+                    "read-only", _(MESSAGES["read_only"]), None, _(MESSAGES["read_only_hint"])
+                ),
                 403,
             )
         _check(request, (guards.write_token,))
@@ -278,7 +281,8 @@ def make_app(service: Service, guards: Guards) -> ASGIApp:
         kind = request.headers.get("content-type", "")
         if request.method == "POST" and "json" not in kind.lower():
             return _errors(
-                [Diagnostic("format", MESSAGES["not_json"], None, MESSAGES["not_json_hint"])], 415
+                [Diagnostic("format", _(MESSAGES["not_json"]), None, _(MESSAGES["not_json_hint"]))],
+                415,
             )
         found = []
         for e in exc.errors():
@@ -288,9 +292,9 @@ def make_app(service: Service, guards: Guards) -> ASGIApp:
                 found.append(
                     Diagnostic(
                         "format",
-                        MESSAGES["json"].format(reason=str(reason).lower()),
+                        _(MESSAGES["json"]).format(reason=str(reason).lower()),
                         None,
-                        MESSAGES["json_hint"],
+                        _(MESSAGES["json_hint"]),
                     )
                 )
                 continue
@@ -300,15 +304,15 @@ def make_app(service: Service, guards: Guards) -> ASGIApp:
                 code = _FIELD_CODES.get(loc[2] if len(loc) > 2 else "", "format")
                 loc = loc[2:] or loc
             where = ".".join(loc) or "body"
-            message = MESSAGES["shape"].format(where=where, reason=e.get("msg", "").lower())
+            message = _(MESSAGES["shape"]).format(where=where, reason=e.get("msg", "").lower())
             found.append(Diagnostic(code, message, at))
         return _errors(found[:50], 400)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 404:
-            message = MESSAGES["route"].format(method=request.method, path=request.url.path)
-            return _errors([Diagnostic("not-found", message, None, MESSAGES["route_hint"])], 404)
+            message = _(MESSAGES["route"]).format(method=request.method, path=request.url.path)
+            return _errors([Diagnostic("not-found", message, None, _(MESSAGES["route_hint"]))], 404)
         code = "method" if exc.status_code == 405 else "http"
         return _errors([Diagnostic(code, str(exc.detail).lower())], exc.status_code)
 
@@ -321,10 +325,10 @@ _FIELD_CODES = {"date": "date", "person": "person", "claim_id": "claim_id"}
 
 def _check(request: Request, tokens: tuple[str | None, ...]) -> None:
     given = request.headers.get("authorization", "")
-    scheme, _, token = given.partition(" ")
+    scheme, _sep, token = given.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ServiceError(
-            Diagnostic("unauthorized", MESSAGES["token"], None, MESSAGES["token_hint"]), 401
+            Diagnostic("unauthorized", _(MESSAGES["token"]), None, _(MESSAGES["token_hint"])), 401
         )
     token = token.strip()
     # every configured token compared, in constant time, whichever matches
@@ -333,7 +337,7 @@ def _check(request: Request, tokens: tuple[str | None, ...]) -> None:
         if t is not None and hmac.compare_digest(token.encode(), t.encode()):
             ok = True
     if not ok:
-        raise ServiceError(Diagnostic("unauthorized", MESSAGES["bad_token"]), 401)
+        raise ServiceError(Diagnostic("unauthorized", _(MESSAGES["bad_token"])), 401)
 
 
 def _date(text: str | None) -> _dt.date | None:
@@ -345,7 +349,9 @@ def _date(text: str | None) -> _dt.date | None:
         return parse_date(text)
     except ValueError:
         raise ServiceError(
-            Diagnostic("date", MESSAGES["date"].format(text=text), None, MESSAGES["date_hint"]),
+            Diagnostic(
+                "date", _(MESSAGES["date"]).format(text=text), None, _(MESSAGES["date_hint"])
+            ),
             422,
         ) from None
 
@@ -402,9 +408,9 @@ async def _refuse(send: Send, limit: int) -> None:
             "errors": [
                 Diagnostic(
                     "limit",
-                    MESSAGES["too_large"].format(limit=limit),
+                    _(MESSAGES["too_large"]).format(limit=limit),
                     None,
-                    MESSAGES["too_large_hint"],
+                    _(MESSAGES["too_large_hint"]),
                 ).as_dict()
             ]
         }

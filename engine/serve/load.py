@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import Diagnostic, LedgerError, Span
+from engine.i18n import N_, _
 from engine.ledger.read import Event, EventStream, Person, policy_reads_of_person, read_roster
 from engine.ledger.tables import display
 from engine.policy.model import Policy
@@ -35,12 +36,14 @@ from engine.serve import schema, store
 from engine.serve.database import Database, unreachable
 
 MESSAGES = {
-    "no_id_column": "missing column `id`",
-    "no_id_column_hint": "a database keeps events across loads by their ids: give every row one",
-    "no_id": "the row has no `id`",
-    "no_id_hint": "a database keeps events across loads by their ids: give every row one",
-    "changed": "event id `{id}` is already in the database with other values",
-    "changed_hint": "an event is never changed in place: give a new finding a new id",
+    "no_id_column": N_("missing column `id`"),
+    "no_id_column_hint": N_(
+        "a database keeps events across loads by their ids: give every row one"
+    ),
+    "no_id": N_("the row has no `id`"),
+    "no_id_hint": N_("a database keeps events across loads by their ids: give every row one"),
+    "changed": N_("event id `{id}` is already in the database with other values"),
+    "changed_hint": N_("an event is never changed in place: give a new finding a new id"),
 }
 BLOCK = 10_000  # rows inserted at a time
 
@@ -98,9 +101,9 @@ def _load(db, conn, policy, events_path, roster_path, encoding, progress) -> Loa
             [
                 Diagnostic(
                     "column",
-                    MESSAGES["no_id_column"],
+                    _(MESSAGES["no_id_column"]),
                     Span(file, line),
-                    MESSAGES["no_id_column_hint"],
+                    _(MESSAGES["no_id_column_hint"]),
                 ),
                 *problems,
             ]
@@ -117,7 +120,9 @@ def _load(db, conn, policy, events_path, roster_path, encoding, progress) -> Loa
         cells = raw.pop(ev.line)
         if at_id >= len(cells) or not cells[at_id].strip():
             problems.append(
-                Diagnostic("id", MESSAGES["no_id"], Span(file, ev.line), MESSAGES["no_id_hint"])
+                Diagnostic(
+                    "id", _(MESSAGES["no_id"]), Span(file, ev.line), _(MESSAGES["no_id_hint"])
+                )
             )
             continue
         block.append((ev, shape.row(cells, ev, batch)))
@@ -161,9 +166,9 @@ def _insert(conn, block, fresh: bool, kept: list[Event], problems, result: LoadR
             problems.append(
                 Diagnostic(
                     "duplicate-id",
-                    MESSAGES["changed"].format(id=row[0]),
+                    _(MESSAGES["changed"]).format(id=row[0]),
                     Span(ev.file, ev.line),
-                    MESSAGES["changed_hint"],
+                    _(MESSAGES["changed_hint"]),
                 )
             )
     if not problems:

@@ -21,21 +21,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import Diagnostic, PolicyctlError
+from engine.i18n import N_, _
 from engine.policy.versions import load_policies
 
 WRITE_ENV = "POLICYCTL_TOKEN"
 READ_ENV = "POLICYCTL_READ_TOKEN"
 
 MESSAGES = {
-    "token_file": "cannot read the token file `{path}`: {reason}",
-    "token_empty": "the token file `{path}` is empty",
-    "token_short": "the {which} token is shorter than 16 characters",
-    "token_hint": "use a long random token, e.g. `python -c 'import secrets; "
-    "print(secrets.token_urlsafe(32))'`",
-    "read_token": "--reads token needs a read token (--read-token-file or {env}) or a write token",
-    "listening": "policyctl serve: {policy} {version} on http://{host}:{port}, database {db}; "
-    "writes {writes}, reads {reads}",
-    "refreshed": "re-evaluated {count:,} people under the policy given",
+    "token_file": N_("cannot read the token file `{path}`: {reason}"),
+    "token_empty": N_("the token file `{path}` is empty"),
+    "token_short": N_("the {which} token is shorter than 16 characters"),
+    "token_hint": N_(
+        "use a long random token, e.g. `python -c 'import secrets; "
+        "print(secrets.token_urlsafe(32))'`"
+    ),
+    "read_token": N_(
+        "--reads token needs a read token (--read-token-file or {env}) or a write token"
+    ),
+    "listening": N_(
+        "policyctl serve: {policy} {version} on http://{host}:{port}, database {db}; "
+        "writes {writes}, reads {reads}"
+    ),
+    "refreshed": N_("re-evaluated {count:,} people under the policy given"),
 }
 
 
@@ -64,11 +71,11 @@ def token(path: str | None, env: str, which: str) -> str | None:
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
             raise ServeError(
-                Diagnostic("usage", MESSAGES["token_file"].format(path=path, reason=reason))
+                Diagnostic("usage", _(MESSAGES["token_file"]).format(path=path, reason=reason))
             ) from None
         value = text.strip().splitlines()[0].strip() if text.strip() else ""
         if not value:
-            raise ServeError(Diagnostic("usage", MESSAGES["token_empty"].format(path=path)))
+            raise ServeError(Diagnostic("usage", _(MESSAGES["token_empty"]).format(path=path)))
     else:
         value = os.environ.get(env, "").strip()
         if not value:
@@ -76,7 +83,10 @@ def token(path: str | None, env: str, which: str) -> str | None:
     if len(value) < 16:
         raise ServeError(
             Diagnostic(
-                "usage", MESSAGES["token_short"].format(which=which), None, MESSAGES["token_hint"]
+                "usage",
+                _(MESSAGES["token_short"]).format(which=which),
+                None,
+                _(MESSAGES["token_hint"]),
             )
         )
     return value
@@ -91,23 +101,23 @@ def build(options: Options, progress: Callable[[int, str], None] | None = None):
     write = token(options.token_file, WRITE_ENV, "write")
     read = token(options.read_token_file, READ_ENV, "read")
     if options.reads == "token" and read is None and write is None:
-        raise ServeError(Diagnostic("usage", MESSAGES["read_token"].format(env=READ_ENV)))
+        raise ServeError(Diagnostic("usage", _(MESSAGES["read_token"]).format(env=READ_ENV)))
     policy = load_policies(list(options.policies))
     db = database.connect(options.db)
     service = Service(db, policy, max_batch=options.max_batch)
     refreshed = service.start(progress)
     guards = Guards(write, read, options.reads == "token", options.max_body)
-    about = MESSAGES["listening"].format(
+    about = _(MESSAGES["listening"]).format(
         policy=policy.id,
         version=policy.version,
         host=options.host,
         port=options.port,
         db=db.shown,
-        writes="need the token" if write else "disabled (no token)",
-        reads="need a token" if options.reads == "token" else "open",
+        writes=_("need the token") if write else _("disabled (no token)"),
+        reads=_("need a token") if options.reads == "token" else _("open"),
     )
     if refreshed:
-        about += "; " + MESSAGES["refreshed"].format(count=refreshed)
+        about += "; " + _(MESSAGES["refreshed"]).format(count=refreshed)
     return make_app(service, guards), about, service
 
 

@@ -52,16 +52,18 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import Diagnostic
+from engine.i18n import N_, _
 from engine.serve.database import Database, DatabaseError, unreachable
 
 MESSAGES = {
-    "uninitialised": "the database {url} has no policyctl schema",
-    "uninitialised_hint": "run `policyctl db init --db {url}` first",
-    "older": "the database {url} has schema version {found}; this policyctl needs {want}",
-    "older_hint": "run `policyctl db init --db {url}` to migrate it",
-    "newer": "the database {url} has schema version {found}, newer than this policyctl "
-    "knows ({want})",
-    "newer_hint": "upgrade policyctl",
+    "uninitialised": N_("the database {url} has no policyctl schema"),
+    "uninitialised_hint": N_("run `policyctl db init --db {url}` first"),
+    "older": N_("the database {url} has schema version {found}; this policyctl needs {want}"),
+    "older_hint": N_("run `policyctl db init --db {url}` to migrate it"),
+    "newer": N_(
+        "the database {url} has schema version {found}, newer than this policyctl knows ({want})"
+    ),
+    "newer_hint": N_("upgrade policyctl"),
 }
 
 metadata = MetaData()
@@ -229,9 +231,9 @@ def require(db: Database) -> None:
     raise DatabaseError(
         Diagnostic(
             "db",
-            MESSAGES[key].format(url=db.shown, found=found, want=VERSION),
+            _(MESSAGES[key]).format(url=db.shown, found=found, want=VERSION),
             None,
-            MESSAGES[key + "_hint"].format(url=db.shown),
+            _(MESSAGES[key + "_hint"]).format(url=db.shown),
         )
     )
 
@@ -240,9 +242,9 @@ def _newer(db: Database, found: int) -> DatabaseError:
     return DatabaseError(
         Diagnostic(
             "db",
-            MESSAGES["newer"].format(url=db.shown, found=found, want=VERSION),
+            _(MESSAGES["newer"]).format(url=db.shown, found=found, want=VERSION),
             None,
-            MESSAGES["newer_hint"],
+            _(MESSAGES["newer_hint"]),
         )
     )
 

@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from engine.calendar import parse_date
 from engine.errors import Diagnostic, LedgerError, PolicyctlError, Span
 from engine.evaluation.fold import Evaluator
+from engine.i18n import N_, _
 from engine.ledger.read import Ledger, read_event_table
 from engine.ledger.tables import Problems, records_table
 from engine.policy.model import Policy
@@ -46,28 +47,30 @@ BODY = "<body>"  # the name a request's rows go by in messages (line N: the Nth 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 MESSAGES = {
-    "unknown_person": "`{code}` has no event and is not on the roster",
-    "unknown_person_hint": "check the practitioner's code",
-    "no_id": "the event has no `id`",
-    "no_id_hint": "the service keeps events by their ids: give every event one",
-    "changed": "event id `{id}` is already recorded with other values",
-    "changed_hint": "an event is never changed in place: give a new finding a new id",
-    "too_many": "{count:,} {what} in one request; at most {limit:,}",
-    "too_many_hint": "send them in batches",
-    "empty": "no {what} in the request",
-    "empty_hint": "send at least one",
-    "row": "an event",
-    "row_hint": "send each event as a JSON object of ledger columns",
-    "claim_id": "a claim line needs `claim_id`",
-    "person": "a claim line needs `person`",
-    "person_hint": "give the practitioner's code",
-    "date": "date `{text}` is not a date in YYYY-MM-DD form",
-    "date_hint": "write dates as YYYY-MM-DD, e.g. `2024-03-29`",
-    "not_object": "claim line {n} is not a JSON object",
-    "not_object_hint": 'send each line as {"claim_id", "person", "date", "emergency"}',
-    "emergency": "`emergency` must be true or false",
-    "refreshing": "the stored statuses were computed under other rules: re-evaluating "
-    "{count:,} people under {policy} {version}",
+    "unknown_person": N_("`{code}` has no event and is not on the roster"),
+    "unknown_person_hint": N_("check the practitioner's code"),
+    "no_id": N_("the event has no `id`"),
+    "no_id_hint": N_("the service keeps events by their ids: give every event one"),
+    "changed": N_("event id `{id}` is already recorded with other values"),
+    "changed_hint": N_("an event is never changed in place: give a new finding a new id"),
+    "too_many": N_("{count:,} {what} in one request; at most {limit:,}"),
+    "too_many_hint": N_("send them in batches"),
+    "empty": N_("no {what} in the request"),
+    "empty_hint": N_("send at least one"),
+    "row": N_("an event"),
+    "row_hint": N_("send each event as a JSON object of ledger columns"),
+    "claim_id": N_("a claim line needs `claim_id`"),
+    "person": N_("a claim line needs `person`"),
+    "person_hint": N_("give the practitioner's code"),
+    "date": N_("date `{text}` is not a date in YYYY-MM-DD form"),
+    "date_hint": N_("write dates as YYYY-MM-DD, e.g. `2024-03-29`"),
+    "not_object": N_("claim line {n} is not a JSON object"),
+    "not_object_hint": N_('send each line as {"claim_id", "person", "date", "emergency"}'),
+    "emergency": N_("`emergency` must be true or false"),
+    "refreshing": N_(
+        "the stored statuses were computed under other rules: re-evaluating "
+        "{count:,} people under {policy} {version}"
+    ),
 }
 
 
@@ -128,7 +131,7 @@ class Service:
             codes = store.everyone(conn)
             p = self.policy
             log.warning(
-                MESSAGES["refreshing"].format(count=len(codes), policy=p.id, version=p.version)
+                _(MESSAGES["refreshing"]).format(count=len(codes), policy=p.id, version=p.version)
             )
             store.lock(conn, self.db.dialect, codes)
             for n, part in enumerate(store.chunks(codes, 2_000)):
@@ -204,7 +207,7 @@ class Service:
         return out
 
     def record(self, code: str, as_of: _dt.date | None) -> dict[str, Any]:
-        outcome, _ = self._outcome(code, as_of, explain=False)
+        outcome, _steps = self._outcome(code, as_of, explain=False)
         return outcome.as_dict()
 
     def explain(self, code: str, as_of: _dt.date | None) -> dict[str, Any]:
@@ -241,8 +244,8 @@ class Service:
         if not mine and code not in roster:
             raise problem(
                 "person",
-                MESSAGES["unknown_person"].format(code=code),
-                MESSAGES["unknown_person_hint"],
+                _(MESSAGES["unknown_person"]).format(code=code),
+                _(MESSAGES["unknown_person_hint"]),
                 404,
             )
         person = roster.get(code)
@@ -285,11 +288,13 @@ class Service:
     def post(self, objects: Sequence[object]) -> dict[str, Any]:
         """Append events (a request body's `events`), all or nothing."""
         if not objects:
-            raise problem("empty", MESSAGES["empty"].format(what="events"), MESSAGES["empty_hint"])
+            raise problem(
+                "empty", _(MESSAGES["empty"]).format(what="events"), _(MESSAGES["empty_hint"])
+            )
         self.bounded(len(objects), "events")
         problems = Problems(BODY, 50)
         table = records_table(
-            objects, problems, MESSAGES["row"], MESSAGES["row_hint"], ("id", "person", "date")
+            objects, problems, _(MESSAGES["row"]), _(MESSAGES["row_hint"]), ("id", "person", "date")
         )
         raw: dict[int, list[str]] = {}
         table.rows = store.tap_rows(table.rows, raw)
@@ -312,7 +317,10 @@ class Service:
                 if at_id >= len(cells) or not cells[at_id].strip():
                     mistakes.append(
                         Diagnostic(
-                            "id", MESSAGES["no_id"], Span(BODY, ev.line), MESSAGES["no_id_hint"]
+                            "id",
+                            _(MESSAGES["no_id"]),
+                            Span(BODY, ev.line),
+                            _(MESSAGES["no_id_hint"]),
                         )
                     )
                     continue
@@ -320,7 +328,7 @@ class Service:
             if mistakes:
                 raise LedgerError(mistakes)
             affected = {ev.person for ev, _ in rows if ev.person}
-            for ev, _ in rows:
+            for ev, _raw in rows:
                 if not ev.person:
                     affected.update(staff.get(ev.institution or "", ()))
             codes = sorted(affected)
@@ -345,9 +353,9 @@ class Service:
                     mistakes.append(
                         Diagnostic(
                             "duplicate-id",
-                            MESSAGES["changed"].format(id=ev.id),
+                            _(MESSAGES["changed"]).format(id=ev.id),
                             Span(BODY, ev.line),
-                            MESSAGES["changed_hint"],
+                            _(MESSAGES["changed_hint"]),
                         )
                     )
             if mistakes:
@@ -388,8 +396,8 @@ class Service:
         if count > self.max_batch:
             raise problem(
                 "limit",
-                MESSAGES["too_many"].format(count=count, what=what, limit=self.max_batch),
-                MESSAGES["too_many_hint"],
+                _(MESSAGES["too_many"]).format(count=count, what=what, limit=self.max_batch),
+                _(MESSAGES["too_many_hint"]),
                 413,
             )
 
@@ -437,7 +445,10 @@ def claim_lines(objects: Sequence[object]) -> list[ClaimLine]:
         if not isinstance(obj, dict):
             problems.append(
                 Diagnostic(
-                    "format", MESSAGES["not_object"].format(n=n), at, MESSAGES["not_object_hint"]
+                    "format",
+                    _(MESSAGES["not_object"]).format(n=n),
+                    at,
+                    _(MESSAGES["not_object_hint"]),
                 )
             )
             continue
@@ -447,10 +458,12 @@ def claim_lines(objects: Sequence[object]) -> list[ClaimLine]:
         emergency = obj.get("emergency", False)
         ok = True
         if claim is None or isinstance(claim, (bool, dict, list)) or str(claim).strip() == "":
-            problems.append(Diagnostic("claim_id", MESSAGES["claim_id"], at))
+            problems.append(Diagnostic("claim_id", _(MESSAGES["claim_id"]), at))
             ok = False
         if not isinstance(person, str) or not person.strip():
-            problems.append(Diagnostic("person", MESSAGES["person"], at, MESSAGES["person_hint"]))
+            problems.append(
+                Diagnostic("person", _(MESSAGES["person"]), at, _(MESSAGES["person_hint"]))
+            )
             ok = False
         day = None
         if isinstance(text, str) and _DATE.match(text):
@@ -460,11 +473,13 @@ def claim_lines(objects: Sequence[object]) -> list[ClaimLine]:
                 day = None
         if day is None:
             problems.append(
-                Diagnostic("date", MESSAGES["date"].format(text=text), at, MESSAGES["date_hint"])
+                Diagnostic(
+                    "date", _(MESSAGES["date"]).format(text=text), at, _(MESSAGES["date_hint"])
+                )
             )
             ok = False
         if not isinstance(emergency, bool):
-            problems.append(Diagnostic("format", MESSAGES["emergency"], at))
+            problems.append(Diagnostic("format", _(MESSAGES["emergency"]), at))
             ok = False
         if ok:
             out.append(ClaimLine(str(claim).strip(), person.strip(), day, emergency))
