@@ -20,6 +20,7 @@ otherwise the stored ones are read back and merged in arrival order.
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import Diagnostic, LedgerError, Span
+from engine.evaluation.fold import paused_gc
 from engine.i18n import N_, _
 from engine.ledger.read import Event, EventStream, Person, policy_reads_of_person, read_roster
 from engine.ledger.tables import display
@@ -71,7 +73,8 @@ def db_load(
     policy = load_policies(policy_path)
     schema.require(db)
     try:
-        with db.write() as conn, conn.begin():
+        # a million rows and their events live to the end: see paused_gc (fold.py)
+        with paused_gc(), db.write() as conn, conn.begin():
             return _load(db, conn, policy, events_path, roster_path, encoding, progress)
     except SQLAlchemyError as exc:
         raise unreachable(db, exc) from None
@@ -116,22 +119,24 @@ def _load(db, conn, policy, events_path, roster_path, encoding, progress) -> Loa
     kept: list[Event] = []
     block: list[tuple[Event, tuple]] = []
     at_id = stream.table.header.index("id")
-    for ev in stream:
-        cells = raw.pop(ev.line)
-        if at_id >= len(cells) or not cells[at_id].strip():
-            problems.append(
-                Diagnostic(
-                    "id", _(MESSAGES["no_id"]), Span(file, ev.line), _(MESSAGES["no_id_hint"])
+    # into an empty table: the look-up indexes built once at the end (schema.py)
+    with schema.deferred_indexes(conn) if fresh else contextlib.nullcontext():
+        for ev in stream:
+            cells = raw.pop(ev.line)
+            if at_id >= len(cells) or not cells[at_id].strip():
+                problems.append(
+                    Diagnostic(
+                        "id", _(MESSAGES["no_id"]), Span(file, ev.line), _(MESSAGES["no_id_hint"])
+                    )
                 )
-            )
-            continue
-        block.append((ev, shape.row(cells, ev, batch)))
-        if len(block) >= BLOCK:
-            _insert(conn, block, fresh, kept, problems, result)
-            block = []
-            if progress:
-                progress(result.events, "events")
-    _insert(conn, block, fresh, kept, problems, result)
+                continue
+            block.append((ev, shape.row(cells, ev, batch)))
+            if len(block) >= BLOCK:
+                _insert(conn, block, fresh, kept, problems, result)
+                block = []
+                if progress:
+                    progress(result.events, "events")
+        _insert(conn, block, fresh, kept, problems, result)
     raw.clear()
     try:
         stream.close()

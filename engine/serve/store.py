@@ -37,6 +37,11 @@ from engine.serve import schema as s
 
 STORED = "<database>"  # the name stored rows are read under (never shown: see `_rows_table`)
 CHUNK = 500  # codes or ids per IN (...) list
+# What json.dumps(x, ensure_ascii=False[, sort_keys=True]) writes, from encoders made
+# once: json.dumps makes a new encoder on every call given any option (a tenth of
+# `db load`'s roster and span rows)
+_json = json.JSONEncoder(ensure_ascii=False).encode
+_json_sorted = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def chunks(values: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
@@ -139,7 +144,7 @@ class RowShape:
         if self.extra:
             found = {n: v for n, i in self.extra if i < width and (v := cells[i].strip())}
             if found:
-                extra = json.dumps(found, ensure_ascii=False, sort_keys=True)
+                extra = _json_sorted(found)
         out += (extra, event.file, event.line, batch)
         return tuple(out)
 
@@ -257,8 +262,8 @@ def replace_roster(conn: Connection, people: dict[str, Person]) -> None:
     rows = [
         (
             p.person,
-            json.dumps(p.institutions, ensure_ascii=False),
-            json.dumps(p.attrs, ensure_ascii=False, sort_keys=True),
+            _json(p.institutions),
+            _json_sorted(p.attrs),
             p.file,
             p.line,
         )
@@ -305,26 +310,33 @@ def lock(conn: Connection, dialect: str, codes: Iterable[str]) -> None:
             conn.execute(query).all()
 
 
-def span_row(code: str, span: StatusSpan, policy: Policy) -> dict[str, Any]:
+def span_row(code: str, span: StatusSpan, policy: Policy) -> tuple:
+    """A span as its stored row, in SPAN_COLUMNS order."""
     sanction = span.sanction
     reapply = span.reapply_from
-    return {
-        "person": code,
-        "start": span.start.isoformat(),
-        "status": span.status,
-        "reapply_from": reapply.isoformat() if isinstance(reapply, _dt.date) else reapply,
-        "action": sanction.action if sanction else None,
-        "action_start": sanction.start.isoformat() if sanction else None,
-        "action_end": sanction.end.isoformat() if sanction and sanction.end else None,
-        "cite": sanction.cite if sanction else None,
-        "source": sanction.source if sanction else None,
-        "events": json.dumps(list(sanction.events), ensure_ascii=False) if sanction else None,
-        "institution": sanction.institution if sanction else None,
-        "policy": policy.id,
-        "version": policy.version,
-    }
+    if isinstance(reapply, _dt.date):
+        reapply = reapply.isoformat()
+    if sanction is None:
+        head = (code, span.start.isoformat(), span.status, reapply)
+        return (*head, *_NO_SANCTION, policy.id, policy.version)
+    return (
+        code,
+        span.start.isoformat(),
+        span.status,
+        reapply,
+        sanction.action,
+        sanction.start.isoformat(),
+        sanction.end.isoformat() if sanction.end else None,
+        sanction.cite,
+        sanction.source,
+        _json(list(sanction.events)),
+        sanction.institution,
+        policy.id,
+        policy.version,
+    )
 
 
+_NO_SANCTION = (None,) * 7  # action, its start and end, cite, source, events, institution
 SPAN_COLUMNS = tuple(c.name for c in s.spans.columns)
 SPAN_ANSWER = ("status", "reapply_from", "action", "action_start", "action_end", "cite", "source")
 NEVER_SEEN = ("active", None, None, None, None, None, None)
@@ -356,15 +368,13 @@ def span_on(conn: Connection, code: str, day: _dt.date) -> dict[str, Any] | None
     return dict(found) if found is not None else None
 
 
-def write_spans(
-    conn: Connection, rows_by: dict[str, list[dict[str, Any]]], fresh: bool = False
-) -> None:
+def write_spans(conn: Connection, rows_by: dict[str, list[tuple]], fresh: bool = False) -> None:
+    """Replace these people's spans with these rows (span_row's); `fresh`: they have none."""
     codes = list(rows_by)
     if not fresh:
         for part in chunks(codes):
             conn.execute(delete(s.spans).where(s.spans.c.person.in_(part)))
-    rows = [tuple(r[c] for c in SPAN_COLUMNS) for code in codes for r in rows_by[code]]
-    insert_rows(conn, s.spans, SPAN_COLUMNS, rows)
+    insert_rows(conn, s.spans, SPAN_COLUMNS, [r for code in codes for r in rows_by[code]])
 
 
 def first_change(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> str | None:
@@ -393,18 +403,26 @@ def refresh(
     fresh: bool = False,
 ) -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
     """Re-evaluate these people from their stored events and replace their spans;
-    returns each person's (old spans, new spans). `known`: their events and roster
-    records already at hand (`events_of`'s result), read from the database
-    otherwise; `fresh`: none of them has spans yet (nothing to read or delete)."""
+    returns each person's (old spans, new spans), as rows by column name. `known`: their
+    events and roster records already at hand (`events_of`'s result), read from the
+    database otherwise; `fresh`: none of them has spans yet (nothing to read, delete or
+    return: a bulk load's people)."""
     events, roster = known if known is not None else events_of(conn, policy, codes)
     timeline = Timeline(policy, roster)
+    spans = timeline.spans
+    no_events: list[Event] = []
     new = {
-        code: [span_row(code, sp, policy) for sp in timeline.spans(code, events.get(code, []))]
+        code: [span_row(code, sp, policy) for sp in spans(code, events.get(code, no_events))]
         for code in codes
     }
     old = {} if fresh else spans_of(conn, codes)
     write_spans(conn, new, fresh)
-    return {code: (old.get(code, []), new[code]) for code in codes}
+    if fresh:
+        return {}
+    return {
+        code: (old.get(code, []), [dict(zip(SPAN_COLUMNS, r, strict=True)) for r in new[code]])
+        for code in codes
+    }
 
 
 def set_meta(conn: Connection, dialect: str, key: str, value: str) -> None:
