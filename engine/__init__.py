@@ -44,6 +44,7 @@ _API = frozenset(
         "load_history",
         "load_policies",
         "load_policy",
+        "pseudonyms",
         "read_ledger",
         "render",
         "render_diff",

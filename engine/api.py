@@ -19,6 +19,13 @@ person's status as date intervals), `screen_files` (claims against them) and
 `html_report_files` (the HTML report with charts, `policyctl report`);
 `check_policy` and `check_history` return diagnostics rather than raising.
 
+Personal data: the functions that read a ledger take `redact=`, a
+`Pseudonyms` (`pseudonyms(key_file)`, engine/privacy/pseudonyms.py): every
+practitioner code and event id (and institution code, when asked) in what they
+return is then a keyed-hash pseudonym, the outputs sorted by it. Codes given to
+them (`explain=`, `people=`, `institutions=`) are the real ones, as the operator
+knows them. docs/privacy.md says what this is and is not.
+
 Errors: a user's mistake (a policy, a ledger, a map) raises a `PolicyctlError`
 (`PolicyError`, `LedgerError`, `EvaluationError`) whose `diagnostics` each carry a
 stable code, the file, line and column, and a hint; `str()` of the error is what
@@ -50,6 +57,7 @@ from engine.policy.versions import (
     load_history,
     load_policies,
 )
+from engine.privacy.pseudonyms import Pseudonyms, pseudonyms
 
 if TYPE_CHECKING:  # the impact replay pulls in the carry-over; imported when called
     from engine.compare.impact import Impact
@@ -76,10 +84,12 @@ def evaluate_files(
     columns: str | None = None,
     allow_outside: bool = False,
     engine: str = "auto",
+    redact: Pseudonyms | None = None,
 ) -> Outcome:
     """Load a policy and a ledger from files and evaluate; raises PolicyctlError.
 
     `policy`: a file, or the files or folder of a regulation's history (load_policies).
+    `redact`: the outcome's codes are pseudonyms (`explain` still names real codes).
 
     `progress(count, what)`, when given, is told now and then how many "events"
     have been folded and "people" finished. `allow_outside`: accept a policy whose
@@ -88,7 +98,9 @@ def evaluate_files(
     """
     p = load_policies(policy, allow_outside=allow_outside)
     names = _names(columns)
-    return _evaluate(p, events, roster, as_of, encoding, progress, engine, explain, sheet, names)
+    return _evaluate(
+        p, events, roster, as_of, encoding, progress, engine, explain, sheet, names, redact
+    )
 
 
 def _evaluate(
@@ -102,13 +114,18 @@ def _evaluate(
     explain=(),
     sheet=None,
     names=None,
+    redact=None,
 ):
     as_of = as_of or _dt.date.today()
-    if sheet is None and names is None:
+    if sheet is None and names is None and redact is None:
         ev = _columnar(p, events, roster, as_of, encoding, progress, engine, explain)
         if ev is not None:
             return ev.run()
-    ledger = read_ledger(events, p, roster, encoding=encoding, sheet=sheet, names=names)
+    ledger = read_ledger(
+        events, p, roster, encoding=encoding, sheet=sheet, names=names, redact=redact
+    )
+    if redact is not None:
+        explain = [redact.person(code) for code in explain]
     return evaluate(p, ledger, as_of, explain=explain, progress=progress)
 
 
@@ -138,6 +155,7 @@ def report_files(
     columns: str | None = None,
     allow_outside: bool = False,
     engine: str = "auto",
+    redact: Pseudonyms | None = None,
 ) -> tuple[Outcome, Iterator[str]]:
     """Evaluate and render a json, jsonl or csv report as it goes.
 
@@ -166,11 +184,19 @@ def report_files(
         )
     p = load_policies(policy, allow_outside=allow_outside)
     evaluator = None
-    if sheet is None and columns is None:
+    if sheet is None and columns is None and redact is None:
         evaluator = _columnar(p, events, roster, as_of, encoding, progress, engine)
     if evaluator is None:
         evaluator = _fold(
-            p, events, roster, as_of, encoding, progress, sheet=sheet, names=_names(columns)
+            p,
+            events,
+            roster,
+            as_of,
+            encoding,
+            progress,
+            sheet=sheet,
+            names=_names(columns),
+            redact=redact,
         )[0]
     codes = evaluator.codes()
     outcome = evaluator.outcome([], {}, institutions=[])
@@ -209,12 +235,13 @@ def intervals_files(
     encoding: str | None = None,
     allow_outside: bool = False,
     engine: str = "auto",
+    redact: Pseudonyms | None = None,
 ) -> list:
     """Each person's status as date intervals (`evaluate --format intervals`)."""
     from engine.evaluation.intervals import intervals
 
     p = load_policies(policy, allow_outside=allow_outside)
-    outcome = _evaluate(p, events, roster, as_of, encoding, engine=engine)
+    outcome = _evaluate(p, events, roster, as_of, encoding, engine=engine, redact=redact)
     return list(intervals(outcome.people, p.restoration, p.restoration_cite))
 
 
@@ -228,12 +255,15 @@ def screen_files(
     engine: str = "duckdb",
     encoding: str | None = None,
     allow_outside: bool = False,
+    redact: Pseudonyms | None = None,
     **options,
 ):
     """Screen claim lines against the sanctions (`policyctl screen`); a ScreenResult.
 
     `options` go to the engine: memory_limit, temp_directory, threads (DuckDB);
-    master, remote (Spark).
+    master, remote (Spark). `redact`: the claims are joined on the codes as written,
+    and the result's practitioner codes (and institution codes, when asked) are then
+    replaced (screen/output.py).
     """
     from engine.evaluation.intervals import intervals
     from engine.screen.run import screen
@@ -243,7 +273,12 @@ def screen_files(
     outcome = evaluate(p, ledger, as_of or _dt.date.today())
     found = list(intervals(outcome.people, p.restoration, p.restoration_cite))
     del outcome, ledger  # only the intervals are needed while the engine runs
-    return screen(p, found, claims, engine, **options)
+    result = screen(p, found, claims, engine, **options)
+    if redact is not None:
+        from engine.screen.output import redact_result
+
+        result = redact_result(result, redact)
+    return result
 
 
 def render(outcome: Outcome, fmt: str = "json") -> str:
@@ -264,13 +299,18 @@ def explain(outcome: Outcome, person: str) -> str:
 
 
 def impact(
-    d: PolicyDiff, events: str, roster: str | None = None, as_of: _dt.date | None = None
+    d: PolicyDiff,
+    events: str,
+    roster: str | None = None,
+    as_of: _dt.date | None = None,
+    *,
+    redact: Pseudonyms | None = None,
 ) -> Impact:
     """Whose outcome the change from `d.old` to `d.new` changes on a ledger, and why
     (`policyctl diff --events`): the ledger is evaluated under both policies."""
     from engine.compare.impact import impact as replay
 
-    return replay(d, events, roster, as_of or _dt.date.today())
+    return replay(d, events, roster, as_of or _dt.date.today(), redact=redact)
 
 
 def render_diff(d: PolicyDiff, imp: Impact | None = None, fmt: str = "text") -> str:
@@ -296,6 +336,7 @@ def html_report_files(
     progress: Callable[[int, str], None] | None = None,
     embed_font: bool = True,
     allow_outside: bool = False,
+    redact: Pseudonyms | None = None,
 ) -> tuple[Outcome, str, dict, bool]:
     """Evaluate as `evaluate_files` does and make the HTML report (`policyctl report`).
 
@@ -314,6 +355,12 @@ def html_report_files(
     as_of = as_of or _dt.date.today()
     named = list(dict.fromkeys(people))
     sites = list(dict.fromkeys(institutions))
+    given = {code: code for code in [*named, *sites]}  # as the operator wrote them
+    if redact is not None:
+        named = [redact.person(c) for c in named]
+        sites = [redact.institution(s) or s for s in sites]
+        given = {redact.person(c): c for c in people}
+        given.update({redact.institution(s) or s: s for s in institutions})
     if near is None:
         fixed = [i.points for i in p.items.values() if i.points_kind == "fixed" and i.points]
         near = 2 * min(fixed) if fixed else 2 * p.scale.unit
@@ -329,11 +376,11 @@ def html_report_files(
                     [
                         Diagnostic(
                             "unknown-institution",
-                            f"institution `{s}` has nobody on the roster",
+                            f"institution `{given[s]}` has nobody on the roster",
                             Span(roster or events),
                             (
                                 f"did you mean `{m}`?"
-                                if (m := closest(s, staff))
+                                if redact is None and (m := closest(s, staff))
                                 else "give a code from the roster's institution column"
                             ),
                         )
@@ -343,7 +390,7 @@ def html_report_files(
             scope = {code for s in sites for code in staff[s]}
         return collect.Tap(p, ev, as_of, scope)
 
-    ev, tap = _fold(p, events, roster, as_of, encoding, progress, watch)
+    ev, tap = _fold(p, events, roster, as_of, encoding, progress, watch, redact=redact)
     codes = ev.codes()
     known = set(codes)
     missing = [c for c in named if c not in known]
@@ -352,9 +399,9 @@ def html_report_files(
             [
                 Diagnostic(
                     "unknown-person",
-                    f"person `{c}` has no event in the ledger and is not on the roster",
+                    f"person `{given[c]}` has no event in the ledger and is not on the roster",
                     Span(events),
-                    f"did you mean `{m}`?" if (m := closest(c, known)) else None,
+                    f"did you mean `{m}`?" if redact is None and (m := closest(c, known)) else None,
                 )
                 for c in missing
             ]
@@ -374,7 +421,9 @@ def html_report_files(
     return outcome, page, data, font
 
 
-def _fold(p, events, roster, as_of, encoding, progress, watch=None, sheet=None, names=None):
+def _fold(
+    p, events, roster, as_of, encoding, progress, watch=None, sheet=None, names=None, redact=None
+):
     """An evaluator with the ledger folded: streamed as it is read when it is in date
     order, else read whole and sorted (a ledger out of order, or an event the fold
     cannot take, whose file's own problems are then reported first).
@@ -386,7 +435,7 @@ def _fold(p, events, roster, as_of, encoding, progress, watch=None, sheet=None, 
     from engine.ledger.read import stream_ledger
 
     names = names or _names(None)
-    streamed = stream_ledger(events, p, roster, encoding, sheet=sheet, names=names)
+    streamed = stream_ledger(events, p, roster, encoding, sheet=sheet, names=names, redact=redact)
     if streamed is not None:
         ledger, rows = streamed
         ev = Evaluator(p, ledger, as_of, set(), progress)
@@ -399,7 +448,9 @@ def _fold(p, events, roster, as_of, encoding, progress, watch=None, sheet=None, 
             rows.close()
             return ev, tap
     streamed = rows = None  # let the stream's text go before the file is read again
-    ledger = read_ledger(events, p, roster, encoding=encoding, sheet=sheet, names=names)
+    ledger = read_ledger(
+        events, p, roster, encoding=encoding, sheet=sheet, names=names, redact=redact
+    )
     ev = Evaluator(p, ledger, as_of, set(), progress)
     tap = watch(ev) if watch else None
     ev.fold_events(tap.events(ledger.events) if tap else ledger.events)
@@ -464,6 +515,7 @@ __all__ = [
     "load_history",
     "load_policies",
     "load_policy",
+    "pseudonyms",
     "read_ledger",
     "render",
     "render_diff",

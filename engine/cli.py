@@ -437,6 +437,58 @@ def _evaluation_inputs(command):
     return command
 
 
+def _redaction_options(command):
+    """--redact, --redact-key-file and --redact-institutions, on every command that writes
+    what a ledger says about people (evaluate, report, diff, screen)."""
+    for option in reversed(
+        [
+            _option(
+                "--redact",
+                is_flag=True,
+                help=N_(
+                    "replace practitioner codes and event ids in the output by stable "
+                    "pseudonyms (a keyed hash): de-identified, not anonymous (docs/privacy.md)"
+                ),
+            ),
+            _option(
+                "--redact-key-file",
+                default=None,
+                metavar="FILE",
+                help=N_("the key for --redact (default: the POLICYCTL_REDACT_KEY variable)"),
+            ),
+            _option(
+                "--redact-institutions",
+                is_flag=True,
+                help=N_(
+                    "with --redact: institution codes too (a one-doctor clinic names its doctor)"
+                ),
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _pseudonyms(redact: bool, key_file: str | None, institutions: bool):
+    """The pseudonyms --redact asks for (None without it); a missing or weak key is a
+    usage error, said without the key."""
+    if not redact:
+        if key_file or institutions:
+            raise click.UsageError(
+                _("{option} needs --redact").format(
+                    option="--redact-key-file" if key_file else "--redact-institutions"
+                )
+            )
+        return None
+    from engine.privacy.pseudonyms import KeyProblem, pseudonyms
+
+    try:
+        return pseudonyms(key_file, institutions)
+    except KeyProblem as exc:
+        d = exc.first
+        raise click.UsageError(f"{d.message} ({_('hint: {hint}').format(hint=d.hint)})") from None
+
+
 @cli.command(
     help=N_(
         "Evaluate a ledger of events under a policy.\n\nWith --explain and no --output, "
@@ -521,6 +573,7 @@ def _evaluation_inputs(command):
         "ledger. The answers are the same"
     ),
 )
+@_redaction_options
 def evaluate(
     policy_path: tuple[str, ...],
     events: str,
@@ -538,8 +591,13 @@ def evaluate(
     jobs: int | None,
     allow_outside: bool,
     engine: str,
+    redact: bool,
+    redact_key_file: str | None,
+    redact_institutions: bool,
 ) -> None:
     from engine.evaluation.fold import paused_gc
+
+    ps = _pseudonyms(redact, redact_key_file, redact_institutions)
 
     if jobs is not None and jobs > 1:
         # accepted so that scripts written for the two-process fold keep working
@@ -572,6 +630,7 @@ def evaluate(
             everyone,
             {"sheet": sheet, "columns": columns_file, "allow_outside": allow_outside},
             engine,
+            ps,
         )
 
 
@@ -617,6 +676,7 @@ def _evaluate(
     everyone=False,
     reading=None,
     engine="auto",
+    ps=None,
 ) -> None:
     from engine import api
     from engine.report.formats import render
@@ -633,6 +693,7 @@ def _evaluate(
             encoding,
             reading.get("allow_outside"),
             engine,
+            ps,
         )
         return
     if fmt == "xlsx" and not to_file:
@@ -659,6 +720,7 @@ def _evaluate(
                 width=shutil.get_terminal_size().columns if on_terminal else None,
                 **reading,
                 engine=engine,
+                redact=ps,
             )
         elif explain_people or fmt == "xlsx":
             outcome = api.evaluate_files(
@@ -671,6 +733,7 @@ def _evaluate(
                 progress=progress,
                 **reading,
                 engine=engine,
+                redact=ps,
             )
             chunks = render(outcome, fmt) if fmt != "xlsx" else iter(())
         else:  # folded and written as it goes
@@ -685,8 +748,9 @@ def _evaluate(
                 keep=_UNFREED,
                 **reading,
                 engine=engine,
+                redact=ps,
             )
-        _known_people(outcome, explain_people)
+        _known_people(outcome, explain_people, ps)
         warnings = outcome.warnings()
         if not progress:
             _warn(warnings)
@@ -718,7 +782,37 @@ def _evaluate(
         from engine.report.explain import explain
 
         for person in explain_people:
-            click.echo(explain(outcome, person))
+            click.echo(explain(outcome, person if ps is None else ps.person(person)))
+
+
+@cli.command(
+    "pseudonym",
+    help=N_(
+        "The pseudonym --redact gives each CODE, with the same key: to find a person "
+        "in a redacted report.\n\nCodes are read from standard input, one a line, when "
+        "none is given. Prints `CODE<tab>PSEUDONYM` lines."
+    ),
+)
+@click.argument("codes", nargs=-1)
+@_option(
+    "--kind",
+    type=click.Choice(["person", "event", "institution"]),
+    default="person",
+    show_default=True,
+    help=N_("what the codes are: practitioner codes, event ids or institution codes"),
+)
+@_option(
+    "--redact-key-file",
+    default=None,
+    metavar="FILE",
+    help=N_("the key for --redact (default: the POLICYCTL_REDACT_KEY variable)"),
+)
+def pseudonym_command(codes: tuple[str, ...], kind: str, redact_key_file: str | None) -> None:
+    ps = _pseudonyms(True, redact_key_file, kind == "institution")
+    make = {"person": ps.person, "event": ps.event, "institution": ps.institution}[kind]
+    given = codes or tuple(line.strip() for line in sys.stdin if line.strip())
+    for code in given:
+        click.echo(f"{code}\t{make(code)}")
 
 
 @cli.command(
@@ -749,9 +843,10 @@ def init_command(city: str, root: str) -> None:
         click.echo(_("wrote {path}").format(path=path))
 
 
-def _known_people(outcome, people: tuple[str, ...]) -> None:
+def _known_people(outcome, people: tuple[str, ...], ps=None) -> None:
     """`--explain` of someone with no events who is not on the roster is a mistake
-    (most likely a typing one): say so, with the nearest known person, before any output."""
+    (most likely a typing one): say so, with the nearest known person, before any output
+    (none under --redact: the codes known are pseudonyms)."""
     if not people:
         return
     from engine.errors import Diagnostic, closest
@@ -759,9 +854,9 @@ def _known_people(outcome, people: tuple[str, ...]) -> None:
     known = {p.person for p in outcome.people}
     diags = []
     for person in people:
-        if person in known:
+        if (person if ps is None else ps.person(person)) in known:
             continue
-        near = closest(person, known)
+        near = closest(person, known) if ps is None else None
         diags.append(
             Diagnostic(
                 "unknown-person",
@@ -775,6 +870,7 @@ def _known_people(outcome, people: tuple[str, ...]) -> None:
 
 def _intervals(
     policy_path, events, roster, as_of, output, encoding, allow_outside, engine="auto"
+    policy_path, events, roster, as_of, output, encoding, allow_outside, ps=None
 ) -> None:
     from engine import api
     from engine.report import intervals as report
@@ -788,6 +884,7 @@ def _intervals(
             encoding=encoding,
             allow_outside=allow_outside,
             engine=engine,
+            redact=ps,
         )
     except PolicyctlError as exc:
         _fail(exc)
@@ -871,6 +968,7 @@ def _write_binary(write_to, output: str) -> None:
 @_option("--spark-master", default=None, help=N_("spark: master URL (default local[*])"))
 @_option("--spark-remote", default=None, help=N_("spark: a Spark Connect URL, sc://host:15002"))
 @_allow_outside
+@_redaction_options
 def screen(
     policy_path: str,
     events: str,
@@ -886,10 +984,14 @@ def screen(
     spark_master: str | None,
     spark_remote: str | None,
     allow_outside: bool,
+    redact: bool,
+    redact_key_file: str | None,
+    redact_institutions: bool,
 ) -> None:
     from engine import api
     from engine.screen import output as out
 
+    ps = _pseudonyms(redact, redact_key_file, redact_institutions)
     if fmt in ("parquet", "xlsx") and output in (None, "-"):
         raise click.UsageError(
             _("--format {fmt} writes a binary file: give --output FILE").format(fmt=fmt)
@@ -910,6 +1012,7 @@ def screen(
             engine=engine_name,
             encoding=encoding,
             allow_outside=allow_outside,
+            redact=ps,
             **options,
         )
     except PolicyctlError as exc:
@@ -959,6 +1062,7 @@ def screen(
 @_option("--output", "-o", required=True, help=N_("the HTML file to write"))
 @_option("--encoding", default=None, help=N_("CSV encoding (default: UTF-8, else GB18030)"))
 @_allow_outside
+@_redaction_options
 def report_command(
     policy_path: tuple[str, ...],
     events: str,
@@ -971,12 +1075,16 @@ def report_command(
     output: str,
     encoding: str | None,
     allow_outside: bool,
+    redact: bool,
+    redact_key_file: str | None,
+    redact_institutions: bool,
 ) -> None:
     from fractions import Fraction
 
     from engine import api
     from engine.evaluation.fold import paused_gc
 
+    ps = _pseudonyms(redact, redact_key_file, redact_institutions)
     if institutions and roster is None:
         raise click.UsageError(_("--institution needs --roster"))
     try:
@@ -993,6 +1101,7 @@ def report_command(
                 near=None if near is None else Fraction(str(near)),
                 encoding=encoding,
                 allow_outside=allow_outside,
+                redact=ps,
             )
     except PolicyctlError as exc:
         _fail(exc)
@@ -1113,6 +1222,7 @@ def run_tests(
     show_default=True,
 )
 @_allow_outside
+@_redaction_options
 def diff_command(
     old: str,
     new: str,
@@ -1122,12 +1232,16 @@ def diff_command(
     as_of: str | None,
     fmt: str,
     allow_outside: bool,
+    redact: bool,
+    redact_key_file: str | None,
+    redact_institutions: bool,
 ) -> None:
     from engine.compare.diff import diff_files
     from engine.compare.render import render
 
     if events is None and (roster or as_of):
         raise click.UsageError("--roster and --as-of need --events")
+    ps = _pseudonyms(redact, redact_key_file, redact_institutions)
     folders = [Path(old).is_dir(), Path(new).is_dir()]
     if any(folders):
         if not all(folders):
@@ -1156,7 +1270,7 @@ def diff_command(
         if events is not None:
             from engine.compare.impact import impact
 
-            imp = impact(d, events, roster, date)
+            imp = impact(d, events, roster, date, redact=ps)
     except PolicyctlError as exc:
         for diag in exc.diagnostics:
             click.echo(diag.render(), err=True)
@@ -1396,13 +1510,30 @@ def main() -> None:
             raise
         click.echo(
             _(
-                "policyctl: internal error: {error}: {message} (please report it; "
+                "policyctl: internal error: {error} at {where} (please report it; "
                 "set POLICYCTL_DEBUG=1 for the traceback)"
-            ).format(error=type(exc).__name__, message=exc),
+            ).format(error=type(exc).__name__, where=_raised_at(exc)),
             err=True,
         )
         code = 70
     _leave(code)
+
+
+def _raised_at(exc: BaseException) -> str:
+    """Where in policyctl's own code an exception was raised (`engine/evaluation/fold.py:412`).
+
+    Said instead of the exception's message, which may quote a value of the ledger
+    (a KeyError's key is a practitioner's code): no personal data in a line a CI log
+    or a bug report keeps (docs/privacy.md). The place is what a report needs most."""
+    import traceback
+
+    package = Path(__file__).resolve().parent
+    where = "?"
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = Path(frame.filename)
+        if path.is_relative_to(package):
+            where = f"engine/{path.relative_to(package).as_posix()}:{frame.lineno}"
+    return where
 
 
 def _leave(code: int | str | None) -> NoReturn:

@@ -22,6 +22,7 @@ STAGES = [
     "engine.numbers",
     "engine.limits",
     "engine.calendar",
+    "engine.privacy",
     "engine.dsl",
     "engine.policy",
     "engine.ledger",

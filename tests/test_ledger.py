@@ -43,6 +43,10 @@ items:
     points: if amount >= 10000 then 6 else 3
     text: loss
     cite: "1(4)"
+  - code: N1   # reads two columns beyond the engine's: the reader keeps them (reads.py)
+    points: if event.note == "x" or event.备注 == "x" then 2 else 1
+    text: n1
+    cite: "1(5)"
 credits:
   - {code: K1, points: 1, text: k1, cite: "2"}
 tiers:
@@ -54,7 +58,7 @@ restoration: {by: automatic, cite: "4"}
 
 def write_policy(directory: Path):
     """A small valid policy: fixed items A1 A2, range item X1 (1-3), LOSS from `amount`,
-    credit K1."""
+    N1 reading the columns `note` and `备注`, credit K1."""
     path = directory / "policy.yaml"
     path.write_text(POLICY, encoding="utf-8")
     return load_policy(path, provenance_checks=False)
@@ -149,7 +153,7 @@ def test_messages_and_hints(policy):
     (d,) = problems(read_events, str(FIXTURES / "bad_amount.csv"), policy)
     assert "thousands separator" in d.message and "`12000`" in d.hint
     (d,) = problems(read_events, str(FIXTURES / "duplicate_id.csv"), policy)
-    assert d.message == "event id `E1` is used twice" and d.hint == "first at line 2"
+    assert d.message == "this event id is used twice" and d.hint == "first at line 2"
     (d,) = problems(read_events, str(FIXTURES / "bad_date.csv"), policy)
     assert d.hint == "write it year first: `2024-05-03` or `2024-03-05`"
 
@@ -169,7 +173,7 @@ def test_all_problems_collected(tmp_path, policy):
     )
     diags = problems(read_events, path, policy)
     assert [(d.code, d.span.line) for d in diags] == [("date", 2), ("item", 4), ("person", 5)]
-    assert diags[1].hint == "policy `test` has items A1, A2, LOSS, X1"
+    assert diags[1].hint == "policy `test` has items A1, A2, LOSS, N1, X1"
 
 
 def test_several_problems_on_one_row(tmp_path, policy):
@@ -289,7 +293,7 @@ def test_attrs_and_default_ids(tmp_path, policy):
     e1, e2 = read_events(path, policy)
     assert e1.id == f"{path}:2" and e2.id == f"{path}:3"
     assert e1.attrs == {"suspension": "3 months"}
-    assert e2.attrs == {"note": "late"}
+    assert e2.attrs == {"note": "late"}  # read by the policy (N1)
     assert e1.type == "violation"
 
 
@@ -527,7 +531,7 @@ P3, H2 ,,
 
 
 def test_roster(tmp_path):
-    people = read_roster(write(tmp_path, ROSTER, "roster.csv"))
+    people = read_roster(write(tmp_path, ROSTER, "roster.csv"), only_read=False)
     assert list(people) == ["P1", "P2", "P3"]
     p1 = people["P1"]
     assert p1.institutions == ["H1", "H2"]
@@ -635,7 +639,8 @@ def test_roster_rows_must_agree_on_what_the_policy_reads(tmp_path):
     ro.write_text(
         "person,institution,role,birth_date\nP1,H1,doctor,1970-01-01\nP1,H2,teacher,\n", "utf-8"
     )
-    assert read_ledger(str(ev), policy, str(ro)).roster["P1"].attrs["role"] == "doctor"
+    # the role is not read by the policy: not kept at all (issue 22 §3, reads.py)
+    assert read_ledger(str(ev), policy, str(ro)).roster["P1"].attrs == {"birth_date": "1970-01-01"}
 
 
 def test_ids_kept_as_hashes_are_compared_as_text_when_hashes_meet(tmp_path, policy, monkeypatch):
@@ -659,7 +664,7 @@ def test_ids_kept_as_hashes_are_compared_as_text_when_hashes_meet(tmp_path, poli
         return []
 
     assert check("E9", "E2", "E1") == []  # a collision of hashes, not of ids
-    assert check("E9", "E2", "E9") == [(4, "event id `E9` is used twice")]
+    assert check("E9", "E2", "E9") == [(4, "this event id is used twice")]
 
 
 def test_reading_ids_again_reports_nothing_twice(tmp_path, policy):

@@ -48,8 +48,11 @@ from engine.errors import EvaluationError
 from engine.evaluation.fold import evaluate
 from engine.evaluation.outcome import Outcome, PersonOutcome
 from engine.ledger.read import Event, Ledger, read_ledger
+from engine.ledger.reads import event_columns_kept
+from engine.ledger.redact import redact_ledger
 from engine.numbers import number_text
 from engine.policy.model import Policy
+from engine.privacy.pseudonyms import Pseudonyms
 
 SEVERITY = ("none", "interview", "suspend", "terminate")
 NO_SNAPSHOT_ACTIONS = frozenset({"restore", "ban"})
@@ -169,12 +172,33 @@ class Impact:
 
 
 def impact(
-    d: PolicyDiff, events: str, roster: str | None, as_of: _dt.date, encoding: str | None = None
+    d: PolicyDiff,
+    events: str,
+    roster: str | None,
+    as_of: _dt.date,
+    encoding: str | None = None,
+    redact: Pseudonyms | None = None,
 ) -> Impact:
-    """Evaluate the ledger under both policies of `d` and compare; raises PolicyctlError."""
-    old_ledger = read_ledger(events, d.old, roster, encoding)
+    """Evaluate the ledger under both policies of `d` and compare; raises PolicyctlError.
+
+    `redact`: the ledger is carried over on its codes as written (its problems then
+    point at the file's rows), and both sides, and the notes of what did not carry,
+    are redacted before anything is evaluated."""
+    # the columns either policy reads: the new one's are carried over (carryover.py)
+    old_ledger = read_ledger(events, d.old, roster, encoding, also_keep=event_columns_kept(d.new))
     code_map = {**d.items.code_map, **d.credits.code_map}
     new_ledger, notes = carry_over(old_ledger, d.new, code_map, events, roster, encoding)
+    if redact is not None:
+        old_ledger = redact_ledger(old_ledger, redact)
+        new_ledger = redact_ledger(new_ledger, redact)
+        notes = [
+            dataclasses.replace(
+                n,
+                person=redact.person(n.person),
+                event=n.event if n.event == n.where else redact.event(n.event),
+            )
+            for n in notes
+        ]
     before = _evaluate(d.old, old_ledger, as_of, "OLD")
     after = _evaluate(d.new, new_ledger, as_of, "NEW")
     return compare(d, before, after, old_ledger.events, notes, events, roster)

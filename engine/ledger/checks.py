@@ -183,9 +183,10 @@ def duplicate_ids(given: list[tuple[int, str]], problems: Problems) -> None:
     for line, eid in given:
         at = first.setdefault(eid, line)
         if at != line:
+            # (the id itself is not quoted: a case number can name a person)
             problems.add(
                 "duplicate-id",
-                _("event id `{eid}` is used twice").format(eid=eid),
+                _("this event id is used twice"),
                 line,
                 _("first at line {line}").format(line=at),
             )

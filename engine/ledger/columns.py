@@ -28,6 +28,11 @@ FIELDS = (
     "points",
     "end",
 )
+# The columns beyond FIELDS the engine itself reads of an event, kept in its `attrs`:
+# the decided length of a discretionary suspension or ban (evaluation/sanctions.py)
+# and the date of the act (evaluation/lenity.py). Any other column is kept only when
+# the policy reads it (reads.py).
+ENGINE_EXTRAS = frozenset({"suspension", "ban", "occurred"})
 REQUIRED_EVENT_COLUMNS = ("date", "person")
 REQUIRED_ROSTER_COLUMNS = ("person", "institution")
 

@@ -301,10 +301,10 @@ class RowChecks:
             if person:
                 problems.add(
                     "person",
-                    _(
-                        "an `{type}` event concerns an institution: leave `person` empty, "
-                        "not `{person}`"
-                    ).format(type=etype, person=person),
+                    # (the code itself is not quoted: no personal data in a message)
+                    _("an `{type}` event concerns an institution: leave `person` empty").format(
+                        type=etype
+                    ),
                     line,
                     _("its staff come from the roster"),
                 )

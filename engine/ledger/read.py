@@ -17,8 +17,11 @@ can trust, or refuses with every problem it found (up to a limit), each as a
   one way an `Event` is made (`rows.event`).
 
 This module is the loop that ties them together. Cells of the columns the
-engine reads are stripped; every other column goes to `attrs`, empty values
-left out; blank rows are skipped.
+engine reads are stripped; of the other columns, those the policy reads
+(`event.NAME`, `person.NAME`) or the engine reads (a decided length) go to
+`attrs`, empty values left out, and the rest are dropped as they are read
+(reads.py: a name, an ID number, a patient's identity is never held);
+blank rows are skipped.
 
 `read_events`/`read_ledger` return the events sorted by date, stable by file
 order within a date; `EventStream`/`stream_ledger` yield them in file order as
@@ -52,6 +55,8 @@ from engine.ledger.columns import FIELDS as FIELDS
 from engine.ledger.columns import REQUIRED_EVENT_COLUMNS as REQUIRED_EVENT_COLUMNS
 from engine.ledger.columns import REQUIRED_ROSTER_COLUMNS as REQUIRED_ROSTER_COLUMNS
 from engine.ledger.profiles import Profile, RowChecks
+from engine.ledger.reads import attributes_read, event_columns_kept
+from engine.ledger.redact import redact_event, redact_ledger
 from engine.ledger.rows import EVENT_TYPES as EVENT_TYPES
 from engine.ledger.rows import INSTITUTION_TYPES as INSTITUTION_TYPES
 from engine.ledger.rows import NO_ATTRS, event
@@ -62,6 +67,7 @@ from engine.ledger.tables import MAX_CELL as MAX_CELL  # re-exported: callers re
 from engine.ledger.tables import Problems, Stop, Table, bulk, display, open_table, rereadable
 from engine.ledger.values import CACHE_MAX, DATE_LIKE, Values
 from engine.policy.model import Expr, Policy
+from engine.privacy.pseudonyms import Pseudonyms
 
 MAX_ROWS = 10_000_000  # data rows in one file
 
@@ -79,6 +85,7 @@ class _EventReader:
         reread: Reread | None,
         check_institutions: bool = True,
         names: Names = DEFAULT_NAMES,
+        also_keep: frozenset[str] = frozenset(),
     ):
         self.problems = problems
         self.names = names
@@ -91,6 +98,8 @@ class _EventReader:
         self.count = 0  # rows read
         self.last_line = 0
         self.ids = SeenIds(reread)  # the ids the file gives, checked at the end
+        # the columns beyond FIELDS an event keeps
+        self.keep = event_columns_kept(policy) | also_keep
 
     def read(self, table: Table) -> list[Event]:
         """Every valid row as an event, sorted by (date, file order); raises on problems."""
@@ -123,7 +132,10 @@ class _EventReader:
         width, cells = len(header), table.cells
         pad = any(f not in index for f in FIELDS)  # absent fields read the appended ""
         get = itemgetter(*(index.get(f, width) for f in FIELDS))
-        extra = tuple((name, i) for i, name in enumerate(header) if name not in FIELDS)
+        keep = self.keep
+        extra = tuple(
+            (name, i) for i, name in enumerate(header) if name not in FIELDS and name in keep
+        )
         max_rows = MAX_ROWS
         if table.count is not None and table.count > max_rows:
             raise problems.fail(
@@ -306,10 +318,12 @@ def read_events(
     check_institutions: bool = False,
     sheet: str | int | None = None,
     names: Names = DEFAULT_NAMES,
+    also_keep: frozenset[str] = frozenset(),
 ) -> list[Event]:
     """Read an events file and check every row against `policy` (and, when asked,
     institution events against the roster's `staff`); sorted by (date, seq).
-    `sheet`: a workbook's sheet; `names`: which header names which column."""
+    `sheet`: a workbook's sheet; `names`: which header names which column;
+    `also_keep`: columns to keep beside those the policy reads (reads.py)."""
     problems = Problems(display(path), limit)
     try:
         with bulk():
@@ -322,6 +336,7 @@ def read_events(
                 reread_ids(path, encoding, problems, names),
                 check_institutions,
                 names,
+                also_keep,
             ).read(table)
     except Stop:
         raise problems.error() from None
@@ -346,8 +361,10 @@ class EventStream:
         limit: int = 50,
         sheet: str | int | None = None,
         names: Names = DEFAULT_NAMES,
+        redact: Pseudonyms | None = None,
     ):
         self.problems = Problems(display(path), limit)
+        self.redact = redact  # each event's codes replaced once its row is checked
         self.reader = _EventReader(
             policy,
             self.problems,
@@ -374,8 +391,12 @@ class EventStream:
 
     def _blocks(self) -> Iterator[list[Event]]:
         rows = self.reader.rows(self.table)
+        redact = self.redact
         try:
             while block := list(islice(rows, 4096)):
+                if redact is not None:
+                    for e in block:
+                        redact_event(e, redact)
                 yield block
         except Stop:
             raise self.problems.error() from None
@@ -395,7 +416,7 @@ def read_roster(
     encoding: str | None = None,
     limit: int = 50,
     read: frozenset[str] = frozenset(),
-    only_read: bool = False,
+    only_read: bool = True,
     staff: dict[str, list[str]] | None = None,
     sheet: str | int | None = None,
     names: Names = DEFAULT_NAMES,
@@ -407,7 +428,8 @@ def read_roster(
     `read`: the person attributes a policy's expressions read (`person.birth_date`);
     a person whose rows disagree on one of them is an error, since the first row
     would otherwise win silently. Other columns may differ by site (a role), and
-    are not kept at all when `only_read` (an evaluation reads nothing else).
+    are not kept at all when `only_read` (the default: an evaluation reads
+    nothing else, and a name or an ID number in the roster is then never held).
     `staff`, when given, is filled with each institution's people, in roster order.
     """
     problems = Problems(display(path), limit)
@@ -515,10 +537,11 @@ def _read_roster(
         for name, i in extra:  # what the policy reads of a person must agree across sites
             v = row[i].strip()
             if v and name in read and name in entry.attrs and entry.attrs[name] != v:
+                # the values and the code are not quoted: no personal data in a message
                 problems.add(
                     "roster",
-                    _("`{person}` has {name} `{value}` here but `{other}` at line {line}").format(
-                        person=person, name=name, value=v, other=entry.attrs[name], line=entry.line
+                    _("`{name}` differs from this person's row at line {line}").format(
+                        name=name, line=entry.line
                     ),
                     line,
                     _("one value per person; leave the cell empty on other rows"),
@@ -537,8 +560,9 @@ def _read_roster(
 
 
 def policy_reads_of_person(policy: Policy) -> frozenset[str]:
-    """The roster columns a policy's expressions read as `person.NAME`."""
-    return frozenset(policy_reads(policy, "person"))
+    """The roster columns a policy's expressions read as `person.NAME` (any expression
+    of the policy: reads.py)."""
+    return attributes_read(policy, "person")
 
 
 def policy_reads(policy: Policy, scope: str) -> dict[str, Expr]:
@@ -585,10 +609,14 @@ def read_ledger(
     encoding: str | None = None,
     sheet: str | int | None = None,
     names: Names = DEFAULT_NAMES,
+    redact: Pseudonyms | None = None,
+    also_keep: frozenset[str] = frozenset(),
 ) -> Ledger:
     """Events (checked against `policy`) and, optionally, the roster; problems of both
     files are raised together. `sheet`: the events workbook's sheet; `names`: which
-    header names which column (`--columns`)."""
+    header names which column (`--columns`). `redact`: every personal code replaced by
+    its pseudonym once both files are checked (redact.py). `also_keep`: event columns
+    to keep beside those the policy reads (another policy's, for `diff --events`)."""
     people, staff, diagnostics = _roster_and_staff(roster, policy, encoding, names=names)
     rows: list[Event] = []
     try:
@@ -601,12 +629,14 @@ def read_ledger(
             check_institutions=not diagnostics,
             sheet=sheet,
             names=names,
+            also_keep=also_keep,
         )
     except LedgerError as exc:
         diagnostics = exc.diagnostics + diagnostics
     if diagnostics:
         raise LedgerError(diagnostics)
-    return Ledger(rows, people, staff or {})
+    ledger = Ledger(rows, people, staff or {})
+    return ledger if redact is None else redact_ledger(ledger, redact)
 
 
 def stream_ledger(
@@ -616,31 +646,31 @@ def stream_ledger(
     encoding: str | None = None,
     sheet: str | int | None = None,
     names: Names = DEFAULT_NAMES,
+    redact: Pseudonyms | None = None,
 ) -> tuple[Ledger, EventStream] | None:
     """The roster, and the events as a stream to fold as they are read; None when the
     events come from standard input (they cannot be read twice, should they not be in
     date order) or the roster has problems (read_ledger reports both files')."""
     if not rereadable(events):  # standard input, a pipe: read whole (a missing file too,
         return None  # which read_ledger reports)
-    # only what the policy reads of a person: the ledger is the evaluation's own
-    people, staff, diagnostics = _roster_and_staff(
-        roster, policy, encoding, only_read=True, names=names
-    )
+    people, staff, diagnostics = _roster_and_staff(roster, policy, encoding, names=names)
     if diagnostics:
         return None
-    stream = EventStream(events, policy, encoding, staff, roster, sheet=sheet, names=names)
-    return Ledger([], people, staff or {}), stream
+    stream = EventStream(
+        events, policy, encoding, staff, roster, sheet=sheet, names=names, redact=redact
+    )
+    ledger = Ledger([], people, staff or {})
+    return (ledger if redact is None else redact_ledger(ledger, redact)), stream
 
 
 def _roster_and_staff(
     roster: str | None,
     policy: Policy,
     encoding: str | None,
-    only_read: bool = False,
     names: Names = DEFAULT_NAMES,
 ) -> tuple[dict[str, Person] | None, dict[str, list[str]] | None, list[Diagnostic]]:
-    """The roster's people, each institution's staff (by code), and the roster's problems
-    (`only_read`: keep only the person attributes the policy reads)."""
+    """The roster's people (with only the attributes the policy reads), each
+    institution's staff (by code), and the roster's problems."""
     if roster is None:
         return None, None, []
     staff: dict[str, list[str]] = {}
@@ -649,7 +679,6 @@ def _roster_and_staff(
             roster,
             encoding,
             read=policy_reads_of_person(policy),
-            only_read=only_read,
             staff=staff,
             names=names,
             needs=required_columns(policy, "person", REQUIRED_ROSTER_COLUMNS),

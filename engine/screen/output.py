@@ -232,6 +232,47 @@ def _by_rule(policy: Policy, hits: pa.Table, undecided: dict[str, int]) -> pa.Ta
     return pa.Table.from_pydict(rows, schema=schema)
 
 
+def redact_result(result, ps):
+    """The result with each practitioner code (and institution code, when the
+    pseudonyms cover institutions) replaced by its pseudonym, and sorted again as
+    before, by the pseudonyms: the same lines, the same counts.
+
+    The screen itself joins on the codes as written (the claims carry the real ones);
+    only what it hands on is redacted. Claim ids are the settlement system's line
+    numbers and are kept: they name no person without that system."""
+    import dataclasses
+
+    import pyarrow as pa
+
+    def mapped(column: pa.ChunkedArray, fn) -> pa.Array:
+        values = column.to_pylist()
+        seen: dict = {}
+        return pa.array(
+            [None if v is None else seen.get(v) or seen.setdefault(v, fn(v)) for v in values],
+            pa.string(),
+        )
+
+    lines = result.lines
+    lines = lines.set_column(
+        lines.schema.get_field_index("person"), "person", mapped(lines["person"], ps.person)
+    )
+    institutions = result.institutions
+    if ps.institutions:
+        lines = lines.set_column(
+            lines.schema.get_field_index("institution"),
+            "institution",
+            mapped(lines["institution"], ps.institution),
+        )
+        institutions = institutions.set_column(
+            institutions.schema.get_field_index("institution"),
+            "institution",
+            mapped(institutions["institution"], ps.institution),
+        ).sort_by([("refused_amount", "descending"), ("institution", "ascending")])
+    # (a stable sort: a line's rules stay in the policy's order)
+    lines = lines.sort_by([(c, "ascending") for c in ("institution", "person", "date", "claim_id")])
+    return dataclasses.replace(result, lines=lines, institutions=institutions)
+
+
 # ---- writing -----------------------------------------------------------------------------
 def summary_text(result) -> list[str]:
     """A few lines for the terminal."""

@@ -1,0 +1,532 @@
+"""Personal data (issue 22 §3): `--redact` in every output format, columns the policy does
+not read never kept, and no personal data in what the CLI prints on standard error.
+
+The ledger is Jining's example (examples/jining) with two columns a bureau's export
+carries and the policy never reads, in both files: the practitioner's name and ID
+number (身份证号). Codes (`JN0199`), event ids (`JN-E0001`), names (`郝0199明`) and
+ID numbers are spelt so that none can occur by chance in a pseudonym (base32 has
+no 0, 1, 8 or 9) or in the tool's own text, so a search for them that finds nothing
+means they are not there.
+
+What "redacted" must mean, format by format: not one code, event id, name or ID
+number of the ledger in the output; the pseudonym of every person the output
+speaks of in their place; and, where the output is data (json, csv, intervals,
+screen), the same data as without --redact once the codes are put through the
+same pseudonyms: redaction replaces codes, it changes no finding.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import cli
+from engine.errors import PolicyctlError
+from engine.privacy import pseudonyms as pseudo_mod
+from engine.privacy.pseudonyms import KeyProblem, Pseudonyms, load_key
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "jining"
+POLICY = str(ROOT / "policies" / "jining.yaml")
+ZHANJIANG = str(ROOT / "policies" / "zhanjiang.yaml")
+MAP = str(ROOT / "policies" / "maps" / "jining-to-zhanjiang.yaml")
+KEY = "k3y-for-tests-only-0123456789abcdef"
+AS_OF = "2025-12-31"
+
+
+def name_of(code: str) -> str:
+    return f"郝{code[-4:]}明"
+
+
+def id_number_of(code: str) -> str:
+    return f"37080019800101{code[-4:]}"
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory) -> dict:
+    """The example ledger with a name and an ID number column in both files, claims for
+    the screen, and what a search must not find."""
+    d = tmp_path_factory.mktemp("privacy")
+    with (EXAMPLE / "events.csv").open(encoding="utf-8") as f:
+        events = list(csv.DictReader(f))
+    with (EXAMPLE / "roster.csv").open(encoding="utf-8") as f:
+        roster = list(csv.DictReader(f))
+    for row in events + roster:
+        code = row["person"]
+        row["name"] = name_of(code) if code else ""
+        row["id_number"] = id_number_of(code) if code else ""
+    for path, rows in (("events.csv", events), ("roster.csv", roster)):
+        with (d / path).open("w", encoding="utf-8", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+    # a claim line a month for every practitioner, with a patient's identity beside it
+    claims = d / "claims.csv"
+    with claims.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["claim_id", "person", "institution", "date", "amount", "visit", "patient_name"])
+        n = 0
+        for r in roster:
+            for month in range(1, 13):
+                n += 1
+                w.writerow(
+                    [
+                        f"C{n:06d}",
+                        r["person"],
+                        r["institution"],
+                        f"2025-{month:02d}-15",
+                        "120.50",
+                        "outpatient",
+                        "病人" + r["person"][-4:],
+                    ]
+                )
+    people = {r["person"] for r in roster} | {e["person"] for e in events if e["person"]}
+    ids = {e["id"] for e in events}
+    secrets = (
+        people
+        | ids
+        | {name_of(c) for c in people}
+        | {id_number_of(c) for c in people}
+        | {"病人" + c[-4:] for c in people}
+    )
+    institutions = {r["institution"] for r in roster}
+    return {
+        "dir": d,
+        "events": str(d / "events.csv"),
+        "roster": str(d / "roster.csv"),
+        "claims": str(claims),
+        "people": people,
+        "ids": ids,
+        "institutions": institutions,
+        "secrets": secrets,
+    }
+
+
+def run(*args: str, env: dict | None = None):
+    result = CliRunner().invoke(cli, list(args), env={"POLICYCTL_REDACT_KEY": KEY, **(env or {})})
+    return result
+
+
+def inputs(ledger) -> list[str]:
+    return [
+        "--policy",
+        POLICY,
+        "--events",
+        ledger["events"],
+        "--roster",
+        ledger["roster"],
+        "--as-of",
+        AS_OF,
+    ]
+
+
+TOKEN = re.compile(r"[A-Za-z0-9_\-]+|[\u4e00-\u9fff0-9]+")
+
+
+def leaks(text: str, ledger) -> set[str]:
+    """The ledger's codes, ids, names and ID numbers found in a text."""
+    found = {s for s in ledger["secrets"] if s in text}
+    return found
+
+
+def ps(institutions: bool = False) -> Pseudonyms:
+    return Pseudonyms(KEY.encode(), institutions)
+
+
+# ---- the pseudonyms themselves -------------------------------------------------------------
+
+
+def test_a_pseudonym_is_stable_keyed_and_kept_apart_by_kind():
+    a, b = ps(), ps()
+    assert a.person("JN0199") == b.person("JN0199")  # another run, the same key
+    assert re.fullmatch(r"P-[A-Z2-7]{12}", a.person("JN0199"))
+    assert re.fullmatch(r"E-[A-Z2-7]{12}", a.event("JN-E0001"))
+    other = Pseudonyms(b"another key of enough length")
+    assert other.person("JN0199") != a.person("JN0199")
+    # a code that is a person's and an event's is two pseudonyms, unrelated
+    assert a.person("X1")[2:] != a.event("X1")[2:]
+    # institutions are kept unless asked for
+    assert a.institution("JNH01") == "JNH01"
+    assert re.fullmatch(r"H-[A-Z2-7]{12}", ps(institutions=True).institution("JNH01"))
+    assert a.person("") == "" and a.institution(None) is None
+
+
+def test_a_pseudonym_is_a_keyed_hash_not_a_plain_one():
+    # HMAC-SHA256 as the module documents it, so that another tool holding the key can
+    # make the same pseudonyms (and nobody without it can)
+    import base64
+    import hashlib
+    import hmac
+
+    mac = hmac.new(KEY.encode(), b"person\x1fJN0199", hashlib.sha256).digest()
+    assert ps().person("JN0199") == "P-" + base64.b32encode(mac).decode()[:12]
+    plain = base64.b32encode(hashlib.sha256(b"person\x1fJN0199").digest()).decode()[:12]
+    assert ps().person("JN0199") != "P-" + plain
+
+
+def test_two_codes_never_share_a_pseudonym_silently(monkeypatch):
+    monkeypatch.setattr(pseudo_mod, "LENGTH", 1)  # 32 pseudonyms: the 33rd code must collide
+    p = ps()
+    with pytest.raises(PolicyctlError) as e:
+        for n in range(40):
+            p.person(f"JN{n:04d}")
+    assert e.value.first.code == "redact-collision"
+
+
+def test_the_key_comes_from_a_file_or_the_environment_and_is_long_enough(tmp_path):
+    f = tmp_path / "key"
+    f.write_bytes(KEY.encode() + b"\n")
+    assert load_key(str(f), {}) == KEY.encode()
+    assert load_key(None, {"POLICYCTL_REDACT_KEY": KEY}) == KEY.encode()
+    assert load_key(str(f), {"POLICYCTL_REDACT_KEY": "other" * 5}) == KEY.encode()  # file first
+    for path, env, says in (
+        (None, {}, "needs a key"),
+        (str(tmp_path / "missing"), {}, "cannot read"),
+        (None, {"POLICYCTL_REDACT_KEY": "short"}, "at least 16"),
+    ):
+        with pytest.raises(KeyProblem) as e:
+            load_key(path, env)
+        assert e.value.first.code == "redact-key" and says in e.value.first.message
+
+
+def test_the_cli_refuses_redact_without_a_key_and_never_shows_the_key(ledger, tmp_path):
+    res = CliRunner().invoke(cli, ["evaluate", *inputs(ledger), "--redact"], env={})
+    assert res.exit_code == 2 and "--redact needs a key" in res.output
+    weak = tmp_path / "weak"
+    weak.write_text("abc123secret")
+    res = run("evaluate", *inputs(ledger), "--redact", "--redact-key-file", str(weak))
+    assert res.exit_code == 2 and "at least 16" in res.output
+    assert "abc123secret" not in res.output
+    res = run("evaluate", *inputs(ledger), "--redact-key-file", str(weak))
+    assert res.exit_code == 2 and "--redact-key-file needs --redact" in res.output
+
+
+# ---- columns the policy does not read ------------------------------------------------------
+
+
+def test_columns_the_policy_does_not_read_are_not_kept(ledger):
+    from engine.ledger.read import read_ledger
+    from engine.policy.loader import load_policy
+
+    policy = load_policy(POLICY)
+    led = read_ledger(ledger["events"], policy, ledger["roster"])
+    # Jining reads person.birth_date (三(三)'s test form), nothing of the events
+    assert {k for e in led.events for k in e.attrs} == set()
+    assert {k for p in led.roster.values() for k in p.attrs} == {"birth_date"}
+
+
+def test_an_event_column_the_policy_reads_is_kept(tmp_path):
+    from engine.ledger.read import read_events
+    from engine.policy.loader import load_policy
+
+    text = (ROOT / "policies" / "jining.yaml").read_text("utf-8")
+    # the same policy with A1's points read from a column (a made-up use, to make it read one)
+    old = "  - code: A1\n    points: 1\n"
+    assert text.count(old) == 1
+    text = text.replace(old, '  - code: A1\n    points: if event.severity == "x" then 1 else 1\n')
+    (tmp_path / "p.yaml").write_text(text, "utf-8")
+    policy = load_policy(tmp_path / "p.yaml", provenance_checks=False)
+    ev = tmp_path / "e.csv"
+    ev.write_text("person,date,items,severity,name\nP1,2024-05-01,A1,x,郝某\n", "utf-8")
+    (e,) = read_events(str(ev), policy)
+    assert e.attrs == {"severity": "x"}
+
+
+# ---- --redact in every format --------------------------------------------------------------
+
+
+def plain_and_redacted(ledger, *args: str) -> tuple[str, str]:
+    plain = run(*args)
+    assert plain.exit_code == 0, plain.output
+    red = run(*args, "--redact")
+    assert red.exit_code == 0, red.output
+    return plain.stdout, red.stdout
+
+
+def mapped_person_record(p: dict, m: Pseudonyms) -> dict:
+    p = json.loads(json.dumps(p))
+    p["person"] = m.person(p["person"])
+    for a in p["actions"]:
+        a["events"] = [m.event(e) for e in a["events"]]
+    for r in p.get("reapplications", []):
+        r["event"] = m.event(r["event"])
+    return p
+
+
+def test_json_is_the_same_report_with_codes_replaced(ledger):
+    plain, red = plain_and_redacted(ledger, "evaluate", *inputs(ledger))
+    assert not leaks(red, ledger)
+    a, b = json.loads(plain), json.loads(red)
+    m = ps()
+    want = sorted((mapped_person_record(p, m) for p in a["people"]), key=lambda p: p["person"])
+    assert b["people"] == want  # and in the pseudonyms' order, not the codes'
+    assert [p["person"] for p in b["people"]] == sorted(m.person(c) for c in ledger["people"])
+    # institution codes kept unless asked; every event id replaced, an institution's too
+    for i in a["institutions"]:
+        for act in i["actions"]:
+            act["events"] = [m.event(e) for e in act.get("events", [])]
+    assert b["institutions"] == a["institutions"]
+
+
+def test_jsonl_and_csv(ledger, tmp_path):
+    plain, red = plain_and_redacted(ledger, "evaluate", *inputs(ledger), "--format", "jsonl")
+    assert not leaks(red, ledger)
+    m = ps()
+    people = [json.loads(x) for x in red.splitlines() if '"person"' in x]
+    assert {p["person"] for p in people} == {m.person(c) for c in ledger["people"]}
+
+    plain, red = plain_and_redacted(ledger, "evaluate", *inputs(ledger), "--format", "csv")
+    assert not leaks(red, ledger)
+    rows = list(csv.DictReader(io.StringIO(plain)))
+    for r in rows:
+        r["person"] = m.person(r["person"])
+    key = lambda r: (r["person"], r["period"])  # noqa: E731
+    assert sorted(csv.DictReader(io.StringIO(red)), key=key) == sorted(rows, key=key)
+
+    out = tmp_path / "people.csv"
+    res = run(
+        "evaluate",
+        *inputs(ledger),
+        "--format",
+        "csv",
+        "-o",
+        str(out),
+        "--redact",
+        "--redact-institutions",
+    )
+    assert res.exit_code == 0, res.output
+    for f in (out, tmp_path / "people.institutions.csv"):
+        text = f.read_text("utf-8-sig")
+        assert not leaks(text, ledger)
+        assert not {i for i in ledger["institutions"] if i in text}
+
+
+def test_table_and_explain(ledger):
+    plain, red = plain_and_redacted(
+        ledger, "evaluate", *inputs(ledger), "--format", "table", "--all"
+    )
+    assert not leaks(red, ledger)
+    assert ps().person("JN0199") in red
+    # the operator asks for a person by the code they know; the story names the pseudonym
+    plain, red = plain_and_redacted(ledger, "evaluate", *inputs(ledger), "--explain", "JN0199")
+    assert not leaks(red, ledger)
+    assert ps().person("JN0199") in red
+    assert len(red.splitlines()) == len(plain.splitlines())
+    res = run("evaluate", *inputs(ledger), "--explain", "JN9999", "--redact")
+    assert res.exit_code == 1 and "did you mean" not in res.output
+
+
+def test_xlsx(ledger, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "r.xlsx"
+    res = run("evaluate", *inputs(ledger), "--format", "xlsx", "-o", str(out), "--redact")
+    assert res.exit_code == 0, res.output
+    wb = openpyxl.load_workbook(out)
+    text = "\n".join(
+        str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row
+    )
+    assert not leaks(text, ledger)
+    assert ps().person("JN0199") in text
+
+
+def test_intervals_csv_and_parquet(ledger, tmp_path):
+    plain, red = plain_and_redacted(ledger, "evaluate", *inputs(ledger), "--format", "intervals")
+    assert not leaks(red, ledger)
+    m = ps()
+    rows = list(csv.DictReader(io.StringIO(plain)))
+    for r in rows:
+        r["person"] = m.person(r["person"])
+    key = lambda r: tuple(r.values())  # noqa: E731
+    assert sorted(csv.DictReader(io.StringIO(red)), key=key) == sorted(rows, key=key)
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "i.parquet"
+    res = run("evaluate", *inputs(ledger), "--format", "intervals", "-o", str(out), "--redact")
+    assert res.exit_code == 0, res.output
+    assert not leaks(json.dumps(pq.read_table(out).to_pylist(), default=str), ledger)
+
+
+def test_report_html(ledger, tmp_path):
+    out = tmp_path / "r.html"
+    res = run("report", *inputs(ledger), "-o", str(out), "--redact", "--person", "JN0199")
+    assert res.exit_code == 0, res.output
+    page = out.read_text("utf-8")
+    assert not leaks(page, ledger)
+    assert ps().person("JN0199") in page
+
+
+def test_diff_events(ledger):
+    args = [
+        "diff",
+        POLICY,
+        ZHANJIANG,
+        "--map",
+        MAP,
+        "--events",
+        ledger["events"],
+        "--roster",
+        ledger["roster"],
+        "--as-of",
+        AS_OF,
+    ]
+    for fmt in ("text", "json", "markdown"):
+        plain = run(*args, "--format", fmt)
+        red = run(*args, "--format", fmt, "--redact")
+        assert plain.exit_code == red.exit_code == 1, red.output
+        assert not leaks(red.stdout, ledger), fmt
+    a = json.loads(run(*args, "--format", "json").stdout)
+    b = json.loads(run(*args, "--format", "json", "--redact").stdout)
+    m = ps()
+    assert sorted(m.person(x["person"]) for x in a["impact"]["people_moved"]) == [
+        x["person"] for x in b["impact"]["people_moved"]
+    ]
+    assert a["impact"]["status_moves"] == b["impact"]["status_moves"]
+
+
+def test_screen(ledger, tmp_path):
+    args = [
+        "screen",
+        "--policy",
+        POLICY,
+        "--events",
+        ledger["events"],
+        "--roster",
+        ledger["roster"],
+        "--claims",
+        ledger["claims"],
+        "--as-of",
+        AS_OF,
+    ]
+    plain = run(*args)
+    red = run(*args, "--redact", "--redact-institutions")
+    assert plain.exit_code == red.exit_code == 0, red.output
+    assert not leaks(red.stdout, ledger)
+    assert not {i for i in ledger["institutions"] if i in red.stdout}
+    a, b = json.loads(plain.stdout), json.loads(red.stdout)
+    assert a["lines"], "the claims should meet some suspended practitioner"
+    m = ps(institutions=True)
+    for line in a["lines"]:
+        line["person"], line["institution"] = (
+            m.person(line["person"]),
+            m.institution(line["institution"]),
+        )
+    key = lambda r: (r["institution"], r["person"], r["date"], r["claim_id"], r["rule"])  # noqa: E731
+    assert b["lines"] == sorted(a["lines"], key=key)
+    assert [r["lines"] for r in b["rules"]] == [r["lines"] for r in a["rules"]]
+    out = tmp_path / "s.csv"
+    res = run(*args, "--format", "csv", "-o", str(out), "--redact")
+    assert res.exit_code == 0, res.output
+    assert not leaks(out.read_text("utf-8"), ledger)
+
+
+# ---- nothing personal on standard error ----------------------------------------------------
+
+
+def test_what_the_cli_says_on_standard_error_names_no_one(ledger, tmp_path):
+    """Warnings, progress and errors point at file and line; they never quote a code, a
+    name or an ID number of the ledger (a CI log or a terminal shared on a call keeps
+    them otherwise)."""
+    events = Path(ledger["events"]).read_text("utf-8").splitlines()
+    roster = Path(ledger["roster"]).read_text("utf-8").splitlines()
+    bad = tmp_path / "bad.csv"
+    header = events[0].split(",")
+    row = dict(zip(header, events[1].split(","), strict=True))
+    wrong = [
+        {**row, "id": "JN-E9001", "items": "ZZ9"},  # an unknown item
+        {**row, "id": "JN-E9002", "date": "2025-02-30"},  # no such day
+        {**row, "id": "JN-E9003", "type": "institution_suspended"},  # with a person
+        {**row, "id": "JN-E0001"},  # an id given twice (JN-E0001 is line 2's)
+        {**row, "id": "JN-E9004", "date": "2030-01-01"},  # after the as-of date
+    ]
+    bad.write_text(
+        "\n".join(events + [",".join(r[h] for h in header) for r in wrong]) + "\n", "utf-8"
+    )
+    two_birthdays = tmp_path / "roster.csv"
+    first = roster[1].split(",")
+    again = list(first)
+    again[1] = "JNH99"
+    again[3] = "1901-01-01"  # birth_date, which the policy reads: the two rows disagree
+    two_birthdays.write_text("\n".join(roster + [",".join(again)]) + "\n", "utf-8")
+    runs = [
+        ["evaluate", "--policy", POLICY, "--events", str(bad), "--roster", ledger["roster"]],
+        [
+            "evaluate",
+            "--policy",
+            POLICY,
+            "--events",
+            ledger["events"],
+            "--roster",
+            str(two_birthdays),
+        ],
+        ["evaluate", *inputs(ledger)],  # warnings only
+        ["evaluate", *inputs(ledger), "--errors", "json", "--events", str(bad)],
+        ["report", *inputs(ledger), "-o", str(tmp_path / "r.html")],
+        [
+            "screen",
+            "--policy",
+            POLICY,
+            "--events",
+            ledger["events"],
+            "--roster",
+            ledger["roster"],
+            "--claims",
+            ledger["claims"],
+            "--as-of",
+            AS_OF,
+            "-o",
+            str(tmp_path / "s.json"),
+        ],
+    ]
+    for args in runs:
+        for lang in ("en", "zh"):
+            res = CliRunner().invoke(cli, ["--lang", lang, *args])
+            assert res.exit_code in (0, 1), res.output
+            assert res.stderr, "each run says something on standard error"
+            assert not leaks(res.stderr, ledger), (args, res.stderr)
+
+
+def test_an_internal_error_names_the_place_not_the_value(tmp_path):
+    """A bug's one line on standard error (exit 70) says where in policyctl it happened,
+    not the exception's message, which may quote a value of the ledger: here a KeyError
+    whose key is a practitioner's code."""
+    import subprocess
+    import sys
+
+    events = tmp_path / "e.csv"
+    events.write_text("id,person,date,items\nE1,JN0199,2024-04-01,C1\n", "utf-8")
+    script = (
+        "import sys; import engine.evaluation.fold as f; "
+        "f.Evaluator.fire_bands = lambda self, st, *a: {}[st.code]; "
+        "import engine.cli as c; sys.argv[0] = 'policyctl'; c.main()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "evaluate", "--policy", POLICY, "--events", str(events)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "POLICYCTL_LANG": "en"},
+    )
+    assert done.returncode == 70, done.stderr
+    assert "internal error: KeyError at engine/" in done.stderr
+    assert "JN0199" not in done.stderr
+
+
+def test_the_key_holder_finds_a_person_in_a_redacted_report():
+    res = run("pseudonym", "JN0199", "JN0226")
+    assert res.exit_code == 0, res.output
+    assert res.stdout == f"JN0199\t{ps().person('JN0199')}\nJN0226\t{ps().person('JN0226')}\n"
+    res = CliRunner().invoke(
+        cli,
+        ["pseudonym", "--kind", "event"],
+        input="JN-E0001\n\n",
+        env={"POLICYCTL_REDACT_KEY": KEY},
+    )
+    assert res.stdout == f"JN-E0001\t{ps().event('JN-E0001')}\n"
+    res = run("pseudonym", "--kind", "institution", "JNH01")
+    assert res.stdout == f"JNH01\t{ps(institutions=True).institution('JNH01')}\n"
+    assert CliRunner().invoke(cli, ["pseudonym", "JN0199"], env={}).exit_code == 2
