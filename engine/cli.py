@@ -869,8 +869,7 @@ def _known_people(outcome, people: tuple[str, ...], ps=None) -> None:
 
 
 def _intervals(
-    policy_path, events, roster, as_of, output, encoding, allow_outside, engine="auto"
-    policy_path, events, roster, as_of, output, encoding, allow_outside, ps=None
+    policy_path, events, roster, as_of, output, encoding, allow_outside, engine="auto", ps=None
 ) -> None:
     from engine import api
     from engine.report import intervals as report
