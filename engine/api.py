@@ -44,8 +44,8 @@ from typing import TYPE_CHECKING
 
 from engine.compare.diff import PolicyDiff, diff_files, diff_policies
 from engine.errors import Diagnostic, UsageError
-from engine.evaluation.fold import evaluate
 from engine.evaluation.outcome import Outcome
+from engine.evaluation.run import evaluate
 from engine.i18n import _
 from engine.ledger.read import read_ledger
 from engine.policy.loader import check_policy, load_policy
@@ -351,8 +351,10 @@ def html_report_files(
     from engine.errors import Diagnostic, LedgerError, Span, closest
     from engine.report import collect, html
 
-    p = load_policies(policy, allow_outside=allow_outside)
+    pol = load_policies(policy, allow_outside=allow_outside)
     as_of = as_of or _dt.date.today()
+    # the page's bands, scale and items: the version in force on the as-of date
+    p = pol.versions[pol.nearest(as_of)] if isinstance(pol, History) else pol
     named = list(dict.fromkeys(people))
     sites = list(dict.fromkeys(institutions))
     given = {code: code for code in [*named, *sites]}  # as the operator wrote them
@@ -390,7 +392,7 @@ def html_report_files(
             scope = {code for s in sites for code in staff[s]}
         return collect.Tap(p, ev, as_of, scope)
 
-    ev, tap = _fold(p, events, roster, as_of, encoding, progress, watch, redact=redact)
+    ev, tap = _fold(pol, events, roster, as_of, encoding, progress, watch, redact=redact)
     codes = ev.codes()
     known = set(codes)
     missing = [c for c in named if c not in known]
@@ -417,6 +419,11 @@ def html_report_files(
     outcome = ev.outcome([], {}, institutions=judged)
     trails = {o.person: tap.trail.get(o.person, []) for o in col.selection.people()}
     data = col.data(tap, judged, trails, outcome.warnings()).as_dict()
+    if outcome.versions is not None:  # a history: its versions, each with its period
+        head = data["policy"]
+        head["version"] = ", ".join(v["version"] for v in outcome.versions)
+        head["effective"] = list(outcome.effective)
+        head["versions"] = outcome.versions
     page, font = html.render(data, lang, embed_font)
     return outcome, page, data, font
 
@@ -431,14 +438,15 @@ def _fold(
     `watch(evaluator)`, when given, makes a tap (report.collect.Tap) the events go
     through on their way to the fold; returned with the evaluator (else None)."""
     from engine.errors import EvaluationError
-    from engine.evaluation.fold import Evaluator, Unsorted
+    from engine.evaluation.fold import Unsorted
+    from engine.evaluation.run import evaluator
     from engine.ledger.read import stream_ledger
 
     names = names or _names(None)
     streamed = stream_ledger(events, p, roster, encoding, sheet=sheet, names=names, redact=redact)
     if streamed is not None:
         ledger, rows = streamed
-        ev = Evaluator(p, ledger, as_of, set(), progress)
+        ev = evaluator(p, ledger, as_of, (), progress)
         tap = watch(ev) if watch else None
         try:
             ev.fold_events(tap.events(rows) if tap else rows)
@@ -451,7 +459,7 @@ def _fold(
     ledger = read_ledger(
         events, p, roster, encoding=encoding, sheet=sheet, names=names, redact=redact
     )
-    ev = Evaluator(p, ledger, as_of, set(), progress)
+    ev = evaluator(p, ledger, as_of, (), progress)
     tap = watch(ev) if watch else None
     ev.fold_events(tap.events(ledger.events) if tap else ledger.events)
     ledger.events = []  # folded: let the rows go

@@ -1245,22 +1245,18 @@ def diff_command(
     if any(folders):
         if not all(folders):
             raise click.UsageError(_("compare two policy files, or two folders of versions"))
-        if events is not None:
-            raise click.UsageError(
-                _(
-                    "--events compares two policy files; "
-                    "with two histories, give one version of each"
-                )
-            )
-        from engine.compare.history import diff_histories, render_history
+        from engine.compare.history import diff_histories, impact_histories, render_history
 
         try:
             hd = diff_histories(old, new, map_path, allow_outside=allow_outside)
+            himp = None
+            if events is not None:  # the ledger across each history (evaluation/history.py)
+                himp = impact_histories(hd, events, roster, _parse_as_of(None, None, as_of))
         except PolicyctlError as exc:
             for diag in exc.diagnostics:
                 click.echo(diag.render(), err=True)
             sys.exit(2)
-        click.echo(render_history(hd, fmt), nl=False)
+        click.echo(render_history(hd, fmt, imp=himp), nl=False)
         sys.exit(1 if hd.changes else 0)
     try:
         date = _parse_as_of(None, None, as_of)

@@ -96,6 +96,7 @@ def carry_over(
                 decimal_text(e.amount),
                 decimal_text(points),
                 e.end.isoformat() if e.end else "",
+                e.occurred.isoformat() if e.occurred else "",
             ]
             + [e.attrs.get(k, "") for k in extra]
         )

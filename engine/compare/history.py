@@ -10,15 +10,21 @@ the versions without a counterpart. Output is deterministic.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as _dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.compare.diff import PolicyDiff, diff_policies, load_both
-from engine.policy.codemap import load_map
+from engine.errors import LedgerError
+from engine.policy.codemap import Pairing, load_map
 from engine.policy.model import Policy
 from engine.policy.versions import History, load_history
+
+if TYPE_CHECKING:
+    from engine.compare.impact import Impact
 
 
 @dataclass
@@ -77,12 +83,62 @@ def diff_histories(
     return HistoryDiff(old, new, pairs, removed, added)
 
 
-def render_history(hd: HistoryDiff, fmt: str, style=None) -> str:
-    """Each version's report under its heading, then the versions on one side only."""
-    from engine.compare.render import render
+def impact_histories(
+    hd: HistoryDiff,
+    events: str,
+    roster: str | None,
+    as_of: _dt.date,
+    encoding: str | None = None,
+) -> Impact:
+    """Whose outcome the change from one history to the other moves on a ledger
+    (`policyctl diff OLD/ NEW/ --events`): the ledger read and evaluated across each
+    history (evaluation/history.py), the outcomes compared as two files' are
+    (impact.compare), each mover's causes drawn from every version pair's changes
+    and, where none explains it, the versions added or removed.
+
+    The ledger is read under each history as it is: a finding's codes must be in the
+    catalogue of a version that can apply to it on each side (no carry-over between
+    the two histories, whose versions may not pair one to one)."""
+    from engine.compare.impact import Cause, compare, evaluate_side
+    from engine.ledger.read import read_ledger
+
+    old_ledger = read_ledger(events, hd.old, roster, encoding)
+    try:
+        new_ledger = read_ledger(events, hd.new, roster, encoding)
+    except LedgerError as exc:
+        raise LedgerError(
+            [dataclasses.replace(d, message=f"{d.message} (under NEW)") for d in exc.diagnostics]
+        ) from None
+    before = evaluate_side(hd.old, old_ledger, as_of, "OLD")
+    after = evaluate_side(hd.new, new_ledger, as_of, "NEW")
+    merged = PolicyDiff(
+        hd.old.latest,
+        hd.new.latest,
+        [c for _v, d in hd.pairs for c in d.changes],
+        Pairing((), (), ()),
+        Pairing((), (), ()),
+    )
+    imp = compare(merged, before, after, old_ledger.events, [], events, roster)
+    versions = [f"version {p.version} removed" for p in hd.removed] + [
+        f"version {p.version} added" for p in hd.added
+    ]
+    if versions:
+        for m in imp.movers:
+            if not any(c.changes for c in m.causes):
+                m.causes = [Cause("; ".join(versions))]
+    return imp
+
+
+def render_history(hd: HistoryDiff, fmt: str, style=None, imp: Impact | None = None) -> str:
+    """Each version's report under its heading, then the versions on one side only, then
+    (with a ledger) whose outcome moves."""
+    from engine.compare.render import _impact_markdown, _impact_text, _plain, render
 
     if fmt == "json":
-        return json.dumps(hd.as_dict(), ensure_ascii=False, indent=2) + "\n"
+        out = hd.as_dict()
+        if imp is not None:
+            out["impact"] = imp.as_dict()
+        return json.dumps(out, ensure_ascii=False, indent=2) + "\n"
     md = fmt == "markdown"
     out = [
         f"# {hd.old.id} -> {hd.new.id}: {len(hd.old)} and {len(hd.new)} versions\n"
@@ -99,4 +155,7 @@ def render_history(hd: HistoryDiff, fmt: str, style=None) -> str:
                 f"{p.path}): {label}"
             )
             out.append(f"\n- {line}\n" if md else f"\n{line}\n")
+    if imp is not None:
+        lines = _impact_markdown(imp) if md else _impact_text(imp, style or _plain)
+        out.append("\n" + "\n".join(lines) + "\n")
     return "".join(out)

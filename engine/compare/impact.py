@@ -45,13 +45,14 @@ from fractions import Fraction
 from engine.compare.carryover import Note, carry_over
 from engine.compare.diff import Change, PolicyDiff
 from engine.errors import EvaluationError
-from engine.evaluation.fold import evaluate
 from engine.evaluation.outcome import Outcome, PersonOutcome
+from engine.evaluation.run import evaluate
 from engine.ledger.read import Event, Ledger, read_ledger
 from engine.ledger.reads import event_columns_kept
 from engine.ledger.redact import redact_ledger
 from engine.numbers import number_text
 from engine.policy.model import Policy
+from engine.policy.versions import History
 from engine.privacy.pseudonyms import Pseudonyms
 
 SEVERITY = ("none", "interview", "suspend", "terminate")
@@ -199,12 +200,13 @@ def impact(
             )
             for n in notes
         ]
-    before = _evaluate(d.old, old_ledger, as_of, "OLD")
-    after = _evaluate(d.new, new_ledger, as_of, "NEW")
+    before = evaluate_side(d.old, old_ledger, as_of, "OLD")
+    after = evaluate_side(d.new, new_ledger, as_of, "NEW")
     return compare(d, before, after, old_ledger.events, notes, events, roster)
 
 
-def _evaluate(policy: Policy, ledger: Ledger, as_of: _dt.date, side: str) -> Outcome:
+def evaluate_side(policy: Policy | History, ledger: Ledger, as_of: _dt.date, side: str) -> Outcome:
+    """The outcome under one side of the comparison, its errors saying which side."""
     try:
         return evaluate(policy, ledger, as_of)
     except EvaluationError as exc:

@@ -52,7 +52,8 @@ def evaluate(
     explain: Iterable[str] = (),
     progress: Callable[[int, str], None] | None = None,
 ) -> Outcome:
-    """Evaluate a ledger under a policy, as of a date. Pure: same inputs, same outcome."""
+    """Evaluate a ledger under a policy, as of a date. Pure: same inputs, same outcome.
+    (Across a regulation's history: evaluation/run.py.)"""
     return Evaluator(policy, ledger, as_of, set(explain), progress).run()
 
 
@@ -136,6 +137,10 @@ class Evaluator(Sanctions):
         self.on_day: Callable[[list[Event]], None] | None = None
         self.after = 0
         self.outside = 0  # events dated outside the policy's effective period
+        self.period = (  # that period: its first day, and its last (None: open)
+            _dt.date.fromisoformat(policy.effective_from),
+            _dt.date.fromisoformat(policy.effective_to) if policy.effective_to else None,
+        )
 
     # ---- driver --------------------------------------------------------------------------
     def run(self) -> Outcome:
@@ -164,8 +169,7 @@ class Evaluator(Sanctions):
         `Unsorted` at the first event dated before the one before it.
         """
         as_of = self.as_of
-        lo = _dt.date.fromisoformat(self.p.effective_from)
-        hi = _dt.date.fromisoformat(self.p.effective_to) if self.p.effective_to else None
+        lo, hi = self.period
         progress = self.progress
         last = _dt.date.min
         late = outside = False
@@ -470,14 +474,15 @@ class Evaluator(Sanctions):
                 continue
             if st.status != "suspended":
                 continue
-            if self.p.restoration == "automatic":
+            by, cite = self.restoration_on(back, st)
+            if by == "automatic":
                 st.status = "active"
                 st.actions.append(
                     ActionRec(
                         "restore",
                         back,
                         None,
-                        self.p.restoration_cite,
+                        cite,
                         "restoration",
                         [],
                         {"automatic": True},
@@ -489,7 +494,7 @@ class Evaluator(Sanctions):
                         back,
                         "status",
                         _("suspension over: restored automatically"),
-                        self.p.restoration_cite,
+                        cite,
                     )
             else:
                 st.status = "awaiting"
@@ -500,8 +505,14 @@ class Evaluator(Sanctions):
                         back,
                         "status",
                         _("suspension over: awaiting re-application from {date}").format(date=back),
-                        self.p.restoration_cite,
+                        cite,
                     )
+
+    def restoration_on(self, d: _dt.date, st: PersonState | None = None) -> tuple[str, str]:
+        """How a person (`st`) whose suspension is over on d comes back
+        (`restoration.by`), and the article: the policy's (a history's fold asks the
+        version in force on d)."""
+        return self.p.restoration, self.p.restoration_cite
 
     # ---- events --------------------------------------------------------------------------
     def event(self, st: PersonState, ev: Event) -> None:
@@ -540,7 +551,6 @@ class Evaluator(Sanctions):
         cyc = st.cycle
         if cyc is None or cyc.end < d or cyc.start > d:
             cyc = self.current_cycle(st, d)
-        cyc.touched = True
         trace = st.trace is not None
         # points_of's fast path, here rather than inside it: a finding of one fixed item
         # (most of them) is a finished Act in the plans, read without a call (4.4 % of
@@ -549,15 +559,24 @@ class Evaluator(Sanctions):
         if act is None or act.points is None or trace:
             act = self.points_of(st, ev)
         pts = act.points
-        old = self.count(st, cyc, ev, pts, act.violation)
-        terminated_now = act.effects and self.effects(st, ev, pts)
+        if pts is None:  # not scored at all (a later version no longer counts the act):
+            # no total, no violation, no effect; a same-day step still judges its total
+            if step is None:
+                return
+            old = terminated_now = False
+        else:
+            cyc.touched = True
+            old = self.count(st, cyc, ev, pts, act.violation)
+            terminated_now = act.effects and self.effects(st, ev, pts)
         if not last:  # an earlier finding of a same-day step
-            if pts > self.step_points.get(st.code, 0):
+            if pts is not None and pts > self.step_points.get(st.code, 0):
                 self.step_points[st.code] = pts
             return
         if step is not None:  # the step's crossing: from its start, by its largest act
             old = start
-            pts = max(self.step_points.pop(st.code, 0), pts)
+            pts = max(self.step_points.pop(st.code, 0), pts or 0)
+            if not cyc.touched:  # every finding of the step went unscored
+                return
         if st.status == "terminated":
             if trace and not terminated_now:
                 self.say(
@@ -812,8 +831,7 @@ class Evaluator(Sanctions):
     def effects(self, st: PersonState, ev: Event, pts: Number) -> bool:
         """Apply the listed items' direct effects; True if one of them terminated."""
         fired_terminate = False
-        for code in ev.items:
-            item = self.p.items[code]
+        for code, item in self.act_items(ev):
             for eff in item.effects:
                 if eff.when is not None:
                     env = self.env
@@ -825,6 +843,12 @@ class Evaluator(Sanctions):
                     self.apply(st, spec, ev, eff.cite, f"item:{code}", cause=cause, points=pts)
                     fired_terminate = fired_terminate or spec.kind == "terminate"
         return fired_terminate
+
+    def act_items(self, ev: Event) -> list[tuple[str, Item]]:
+        """A finding's items, as the version that scored it lists them: the policy's
+        (a history's fold scores some findings under another version, history.py)."""
+        items = self.p.items
+        return [(code, items[code]) for code in ev.items]
 
     def credit(self, st: PersonState, ev: Event) -> None:
         cyc = self.current_cycle(st, ev.date)
@@ -969,8 +993,9 @@ class Evaluator(Sanctions):
         if status == "terminated":
             reapply_from = st.reapply_from
         elif status == "suspended":
-            if self.p.restoration == "reapplication":
-                reapply_from = released(st)  # after any suspension queued behind this one
+            back = released(st)  # after any suspension queued behind this one
+            if self.restoration_on(back or as_of)[0] == "reapplication":
+                reapply_from = back
         elif status == "awaiting":
             status = "awaiting_reapplication"
             reapply_from = st.awaiting_from

@@ -132,6 +132,10 @@ class PersonOutcome:
     # the band the next deductions would fire and how far it is, (tier id, points), or
     # None (terminated, or no harsher band left): evaluation/outlook.py
     next_band: tuple[str, Any] | None = None
+    # under a regulation's history (evaluation/history.py): `versions`, those that
+    # touched the person, and `findings`, each finding's version and basis; None under
+    # one policy (the keys are then left out)
+    history: dict[str, Any] | None = None
 
     def as_dict(self) -> dict:
         d: dict[str, Any] = {
@@ -148,6 +152,8 @@ class PersonOutcome:
             d["facts"] = {k: plain(v) for k, v in self.facts.items()}
         if self.institutions:
             d["institutions"] = list(self.institutions)
+        if self.history is not None:
+            d.update(self.history)
         return d
 
 
@@ -181,6 +187,9 @@ class Outcome:
     events_outside_effective: int = 0
     effective: tuple[str, str | None] = ("", None)
     notes: list[str] = field(default_factory=list)  # further warnings from the evaluation
+    # a regulation's history: each version and its period, as the header lists them
+    # (`{"version", "from", "to"}`); None for one policy
+    versions: list[dict[str, Any]] | None = None
 
     def warnings(self) -> list[str]:
         """What a reader should know about the inputs, one sentence each."""
@@ -202,10 +211,10 @@ class Outcome:
         return out + [known(n) for n in self.notes]
 
     def header(self) -> dict:
-        return {
-            "policy": {"id": self.policy_id, "version": self.policy_version},
-            "as_of": self.as_of.isoformat(),
-        }
+        policy: dict[str, Any] = {"id": self.policy_id, "version": self.policy_version}
+        if self.versions is not None:  # `version` is then the one in force on the as-of date
+            policy["versions"] = self.versions
+        return {"policy": policy, "as_of": self.as_of.isoformat()}
 
     def as_dict(self) -> dict:
         d = self.header()

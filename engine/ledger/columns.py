@@ -27,6 +27,7 @@ FIELDS = (
     "amount",
     "points",
     "end",
+    "occurred",  # the act's date, when it differs from the decision's `date` (issue 14)
 )
 # The columns beyond FIELDS the engine itself reads of an event, kept in its `attrs`:
 # the decided length of a discretionary suspension or ban (evaluation/sanctions.py)
@@ -149,6 +150,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "amount": ("金额", "违规金额", "涉及金额"),
     "points": ("扣分", "分值", "扣分分值"),
     "end": ("结束日期", "截止日期", "暂停截止日期"),
+    # the act's date, beside the decision's: 发生日期 alone is read as `date` (a ledger
+    # with one date column), so only headers that say "the act" are read as `occurred`
+    "occurred": ("违规行为发生日期", "行为发生日期", "违规发生日期"),
     "role": ("岗位", "职务"),
     "birth_date": ("出生日期",),
 }

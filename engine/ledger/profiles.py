@@ -192,9 +192,10 @@ class RowChecks:
         end_s: str,
         line: int,
         items_s: str,
+        occurred_s: str = "",
     ):
         """Check what depends on the row beyond its (type, items); returns
-        (ok, amount, points, end)."""
+        (ok, amount, points, end, occurred)."""
         problems = self.problems
         before = len(problems.items)
         points_s, amount_s, end_s = points_s.strip(), amount_s.strip(), end_s.strip()
@@ -203,7 +204,8 @@ class RowChecks:
         etype = prof.type
         amount = points = end = None
         if etype is None:  # unknown type: nothing else can be judged
-            return False, None, None, None
+            return False, None, None, None, None
+        occurred = self.act_date(etype, occurred_s, date, line)
         if points_s:
             points = self.values.number(points_s, line, "points")
             if points is not None:
@@ -322,4 +324,32 @@ class RowChecks:
                 line,
                 _("give the practitioner's code"),
             )
-        return len(problems.items) == before, amount, points, end
+        return len(problems.items) == before, amount, points, end, occurred
+
+    def act_date(self, etype: str, occurred_s: str, date, line: int):
+        """The `occurred` cell: the date of a finding's act, when the ledger gives it
+        apart from the decision's `date` (None when empty). An act is decided after it
+        happens, never before; only a finding is an act."""
+        occurred_s = occurred_s.strip()
+        if not occurred_s:
+            return None
+        if etype != "violation":
+            self.problems.add(
+                "occurred",
+                _("`occurred` dates the act of a finding, not a `{type}` event").format(type=etype),
+                line,
+                _("leave it empty"),
+            )
+            return None
+        occurred = self.values.date(occurred_s, line, "occurred", "occurred")
+        if occurred is not None and date is not None and occurred > date:
+            self.problems.add(
+                "occurred",
+                _("the act `occurred` on {occurred}, after its decision `date` {date}").format(
+                    occurred=occurred, date=date
+                ),
+                line,
+                _("`occurred` is when the act happened, `date` when it was decided: swap them?"),
+            )
+            return None
+        return occurred

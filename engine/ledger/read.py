@@ -66,7 +66,9 @@ from engine.ledger.rows import Person as Person
 from engine.ledger.tables import MAX_CELL as MAX_CELL  # re-exported: callers read `ledger.MAX_CELL`
 from engine.ledger.tables import Problems, Stop, Table, bulk, display, open_table, rereadable
 from engine.ledger.values import CACHE_MAX, DATE_LIKE, Values
+from engine.ledger.versions import HistoryChecks
 from engine.policy.model import Expr, Policy
+from engine.policy.versions import History
 from engine.privacy.pseudonyms import Pseudonyms
 
 MAX_ROWS = 10_000_000  # data rows in one file
@@ -78,7 +80,7 @@ class _EventReader:
 
     def __init__(
         self,
-        policy: Policy,
+        policy: Policy | History,
         problems: Problems,
         staff: dict[str, list[str]] | None,
         roster: str | None,
@@ -91,7 +93,11 @@ class _EventReader:
         self.names = names
         self.reads = required_columns(policy, "event", FIELDS)  # event.NAME: must exist
         self.values = Values(problems)
-        self.checks = RowChecks(policy, problems, self.values)
+        self.checks: RowChecks | HistoryChecks = (
+            HistoryChecks(policy, problems, self.values)
+            if isinstance(policy, History)  # each row against the versions that can apply
+            else RowChecks(policy, problems, self.values)
+        )
         # institution events name an institution with staff on the roster (checked
         # unless the roster itself could not be read)
         self.staffed = Staffed(staff, roster, check_institutions)
@@ -166,9 +172,19 @@ class _EventReader:
                 continue
             if pad:
                 row.append("")
-            (eid, person_s, date_s, type_s, items_s, place_s, insp_s, amount_s, points_s, end_s) = (
-                get(row)
-            )
+            (
+                eid,
+                person_s,
+                date_s,
+                type_s,
+                items_s,
+                place_s,
+                insp_s,
+                amount_s,
+                points_s,
+                end_s,
+                occurred_s,
+            ) = get(row)
 
             try:
                 date = dates[date_s]
@@ -242,13 +258,21 @@ class _EventReader:
             else:
                 eid = f"{file}:{line}"
 
-            amount = points = end = None
-            if prof.slow or points_s or amount_s or end_s or not person or date is None:
+            amount = points = end = occurred = None
+            if (
+                prof.slow
+                or points_s
+                or amount_s
+                or end_s
+                or occurred_s
+                or not person
+                or date is None
+            ):
                 if date is None and DATE_LIKE.match(person):  # cells slid left: say so
                     self.wrong_column(person, "person", "date", line)
                     continue
-                ok, amount, points, end = check(
-                    prof, person, place, date, points_s, amount_s, end_s, line, items_s
+                ok, amount, points, end, occurred = check(
+                    prof, person, place, date, points_s, amount_s, end_s, line, items_s, occurred_s
                 )
                 if not ok or date is None:
                     continue
@@ -267,6 +291,7 @@ class _EventReader:
                 file,
                 line,
                 count - 1,
+                occurred,
             )
             if prof.institution:
                 self.staffed.institution_event(e)
@@ -310,7 +335,7 @@ _BY_DATE = attrgetter("date")
 
 def read_events(
     path: str,
-    policy: Policy,
+    policy: Policy | History,
     encoding: str | None = None,
     limit: int = 50,
     staff: dict[str, list[str]] | None = None,
@@ -354,7 +379,7 @@ class EventStream:
     def __init__(
         self,
         path: str,
-        policy: Policy,
+        policy: Policy | History,
         encoding: str | None,
         staff: dict[str, list[str]] | None,
         roster: str | None,
@@ -559,13 +584,13 @@ def _read_roster(
 # ---- both ----------------------------------------------------------------------------------
 
 
-def policy_reads_of_person(policy: Policy) -> frozenset[str]:
+def policy_reads_of_person(policy: Policy | History) -> frozenset[str]:
     """The roster columns a policy's expressions read as `person.NAME` (any expression
-    of the policy: reads.py)."""
+    of the policy, or of each version of a history: reads.py)."""
     return attributes_read(policy, "person")
 
 
-def policy_reads(policy: Policy, scope: str) -> dict[str, Expr]:
+def policy_reads(policy: Policy | History, scope: str) -> dict[str, Expr]:
     """The columns a policy's expressions read as `SCOPE.NAME` (`event`, `person`),
     each with the first expression that reads it."""
     out: dict[str, Expr] = {}
@@ -576,9 +601,16 @@ def policy_reads(policy: Policy, scope: str) -> dict[str, Expr]:
     return out
 
 
-def required_columns(policy: Policy, scope: str, standard=()) -> dict[str, Expr]:
+def required_columns(policy: Policy | History, scope: str, standard=()) -> dict[str, Expr]:
     """The columns the policy reads as `SCOPE.NAME` that a ledger must have: not a
-    standard column (`standard`), nor marked optional (`ledger.optional`)."""
+    standard column (`standard`), nor marked optional (`ledger.optional`); for a
+    history, those of every version."""
+    if isinstance(policy, History):
+        out: dict[str, Expr] = {}
+        for version in policy.versions:
+            for n, e in required_columns(version, scope, standard).items():
+                out.setdefault(n, e)
+        return out
     optional = getattr(policy, "optional_columns", frozenset())
     return {
         n: e
@@ -587,7 +619,9 @@ def required_columns(policy: Policy, scope: str, standard=()) -> dict[str, Expr]
     }
 
 
-def _expressions(policy: Policy) -> list[Expr]:
+def _expressions(policy: Policy | History) -> list[Expr]:
+    if isinstance(policy, History):
+        return [e for version in policy.versions for e in _expressions(version)]
     items = [*policy.items.values(), *policy.credits.values()]
     exprs = (
         [f.value for f in policy.facts]
@@ -604,7 +638,7 @@ def _expressions(policy: Policy) -> list[Expr]:
 
 def read_ledger(
     events: str,
-    policy: Policy,
+    policy: Policy | History,
     roster: str | None = None,
     encoding: str | None = None,
     sheet: str | int | None = None,
@@ -641,7 +675,7 @@ def read_ledger(
 
 def stream_ledger(
     events: str,
-    policy: Policy,
+    policy: Policy | History,
     roster: str | None = None,
     encoding: str | None = None,
     sheet: str | int | None = None,
@@ -665,7 +699,7 @@ def stream_ledger(
 
 def _roster_and_staff(
     roster: str | None,
-    policy: Policy,
+    policy: Policy | History,
     encoding: str | None,
     names: Names = DEFAULT_NAMES,
 ) -> tuple[dict[str, Person] | None, dict[str, list[str]] | None, list[Diagnostic]]:

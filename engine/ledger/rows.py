@@ -45,6 +45,7 @@ class Event:
         "file",
         "line",
         "seq",
+        "occurred",
     )
 
     def __init__(
@@ -63,6 +64,7 @@ class Event:
         file,
         line,
         seq,
+        occurred=None,
     ):
         self.id = id
         self.person = person
@@ -78,6 +80,10 @@ class Event:
         self.file = file
         self.line = line
         self.seq = seq
+        # the act's date (`occurred` column) when the ledger gives it, else None: the
+        # act is then dated by its decision, `date`. Only a regulation's history reads
+        # it (evaluation/lenity.py: the rule in force when the act occurred)
+        self.occurred = occurred
 
     def __repr__(self) -> str:
         return (
@@ -104,6 +110,7 @@ def event(
     file,
     line,
     seq,
+    occurred=None,
 ) -> Event:
     """An event from a row's typed values: the reader's one way of making one.
 
@@ -125,6 +132,7 @@ def event(
     e.file = file
     e.line = line
     e.seq = seq
+    e.occurred = occurred
     return e
 
 

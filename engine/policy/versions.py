@@ -75,6 +75,18 @@ class History:
         i = self.index_at(d)
         return None if i is None else self.versions[i]
 
+    def nearest(self, d: _dt.date) -> int:
+        """The index of the version in force on d, else of the last one that started
+        before d (d in a gap, or after the last one's end), else the first: the version
+        an event dated where none is in force is read and judged under, counted as
+        outside (the outcome's warning), as a single policy judges events outside its
+        period."""
+        i = self.index_at(d)
+        if i is not None:
+            return i
+        starts = [_day(p.effective_from) for p in self.versions]
+        return max(bisect.bisect_right(starts, d) - 1, 0)
+
     def carry(self, code: str, frm: int, to: int) -> str | None:
         """An item code of version `frm` as version `to` (later) names it: through each
         map in turn; None where a version in between has no counterpart."""
@@ -83,6 +95,16 @@ class History:
             if code is None:
                 return None
         return code
+
+    def carry_back(self, code: str, frm: int, to: int) -> tuple[str, ...]:
+        """The item codes of version `to` (earlier) that version `frm` names `code`: the
+        codes `carry` takes to it. None of them: the earlier version has no such item
+        (the conduct was no violation then); several: the later catalogue merged them,
+        and a finding naming the later code cannot say which earlier item it was."""
+        catalogue = self.versions[to]
+        return tuple(
+            c for c in (*catalogue.items, *catalogue.credits) if self.carry(c, to, frm) == code
+        )
 
 
 def _day(text: str) -> _dt.date:
@@ -276,30 +298,46 @@ def _check_set(policies: Sequence[Policy]) -> tuple[History | None, list[Diagnos
     return History(tuple(ordered), tuple(maps)), out
 
 
-def load_policies(paths: PolicyPaths, *, allow_outside: bool = False) -> Policy:
-    """The policy that `--policy` names: one file, or several files or a folder holding
-    the versions of one regulation (checked as a set).
+def load_policies(paths: PolicyPaths, *, allow_outside: bool = False) -> Policy | History:
+    """What `--policy` names: one file (a `Policy`), or several files or a folder
+    holding the versions of one regulation, checked as a set (a `History`; a history
+    of one version is that version).
 
-    A history of one version is that version. Evaluating across several versions
-    (the version in force per event, 从旧兼从轻) is not yet in the fold: until it is,
-    several versions are refused here with a message saying so, never evaluated under
-    one of them in silence.
+    A ledger is evaluated across a history's versions (evaluation/history.py): each
+    finding is scored under the version in force when its act occurred or, if lighter,
+    the one in force at the decision (从旧兼从轻); bands, rules, bans and restoration
+    follow the version in force on the day each is decided. That needs every version
+    to count on one scale in one cycle: a history whose versions differ in `scale`
+    (kind, initial) or `cycle.start` is refused here, with the versions named.
     """
     history = load_history(paths, allow_outside=allow_outside)
     if len(history) == 1:
         return history.latest
-    raise PolicyError(
-        Diagnostic(
-            "history",
-            _(
-                "`{id}` has {n_history} versions ({list}): evaluating a ledger across "
-                "versions is not supported yet"
-            ).format(
-                id=history.id,
-                n_history=len(history),
-                list=", ".join(p.version for p in history.versions),
-            ),
-            Span(history.latest.path),
-            _("give the one version the ledger's events fall under"),
-        )
-    )
+    problems = [d for d in _one_scale(history.versions)]
+    if problems:
+        raise PolicyError(problems)
+    return history
+
+
+def _one_scale(versions: Sequence[Policy]) -> Iterable[Diagnostic]:
+    """Each version whose scale or cycle differs from the first's: their totals could
+    not be added up in one cycle, nor a finding's points compared across them."""
+    first = versions[0]
+
+    def shape(p: Policy) -> tuple:
+        return (p.scale.kind, p.scale.initial, p.cycle.start_month, p.cycle.start_day)
+
+    for p in versions[1:]:
+        if shape(p) != shape(first):
+            yield Diagnostic(
+                "history",
+                _(
+                    'version "{version}" counts on another scale or cycle than version '
+                    '"{first}" ({path}): a ledger cannot be evaluated across them'
+                ).format(version=p.version, first=first.version, path=first.path),
+                _span(p, ("scale",)),
+                _(
+                    "the versions of one history share `scale.kind`, `scale.initial` and "
+                    "`cycle.start`; evaluate each version's events on their own"
+                ),
+            )

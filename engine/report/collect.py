@@ -61,6 +61,10 @@ class Tap:
         self.item_points: dict[str, list] = {}  # item -> [sum, low, high] of points carried
         self.trail: dict[str, list] = defaultdict(list)  # person -> [date, items, total, ...]
         self.first: _dt.date | None = None
+        # under a regulation's history: each finding's items as the version that scored
+        # it lists them (HistoryEvaluator.scored_act), and each code's item per version
+        self.scored_act = getattr(evaluator, "scored_act", None)
+        self.item_of: dict[str, dict[tuple[int, str], Any]] = {}  # code -> (index, version)
 
     def events(self, events: Iterable[Event]) -> Iterable[Event]:
         """The events, handed on unchanged; each is read back once its date is folded
@@ -83,17 +87,21 @@ class Tap:
         self.trail[e.person] += (e.date, e.items, cyc.deducted)
         if e.type != "violation":
             return
+        priced = version = None
+        if self.scored_act is not None:  # a history: the finding as its version scored it
+            found = self.scored_act(e)
+            if found is None:  # not scored at all
+                return
+            version, priced = found
         if self.first is None:
             self.first = e.date
         self.months[month_key(e.date)] += 1
         this_cycle = cyc.period == self.period
         items = self.p.items
-        for code in e.items:
+        for code, item, pts in priced or self.priced(st, e, items):
             self.item_count[code] += 1
             if this_cycle:
                 self.item_cycle[code] += 1
-            item = items[code]
-            pts = item.points if item.points_kind == "fixed" else self.ev.item_points(st, e, item)
             acc = self.item_points.get(code)
             if acc is None:
                 self.item_points[code] = [pts, pts, pts]
@@ -101,6 +109,15 @@ class Tap:
                 acc[0] += pts
                 acc[1] = min(acc[1], pts)
                 acc[2] = max(acc[2], pts)
+            if version is not None:
+                self.item_of.setdefault(code, {})[version] = item
+
+    def priced(self, st, e: Event, items) -> Iterable[tuple[str, Any, Any]]:
+        """Each item of a finding with its points, under the one policy."""
+        for code in e.items:
+            item = items[code]
+            pts = item.points if item.points_kind == "fixed" else self.ev.item_points(st, e, item)
+            yield code, item, pts
 
 
 @dataclass
@@ -368,8 +385,15 @@ def _institutions(col: Collector, outcomes: list) -> list[dict]:
 def _items(p: Policy, tap: Tap) -> list[dict]:
     out = []
     for code, n in sorted(tap.item_count.items(), key=lambda kv: (-kv[1], kv[0])):
-        item = p.items[code]
         total, low, high = tap.item_points[code]
+        versions = tap.item_of.get(code)
+        if versions:  # a history: the code's item in each version that scored it, the
+            item = versions[max(versions)]  # latest's words
+            fixed = {i.points if i.points_kind == "fixed" else None for i in versions.values()}
+            points = fixed.pop() if len(fixed) == 1 else None
+        else:
+            item = p.items[code]
+            points = item.points if item.points_kind == "fixed" else None
         out.append(
             {
                 "item": code,
@@ -377,11 +401,13 @@ def _items(p: Policy, tap: Tap) -> list[dict]:
                 "cite": item.cite,
                 "findings": n,
                 "this_cycle": tap.item_cycle.get(code, 0),
-                "points": num(item.points) if item.points_kind == "fixed" else None,
+                "points": num(points),
                 "carried": [num(low), num(high)],
                 "points_total": num(total),
             }
         )
+        if versions:
+            out[-1]["versions"] = [v for _i, v in sorted(versions)]
     return out
 
 

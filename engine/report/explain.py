@@ -32,14 +32,22 @@ def explain(outcome: Outcome, person: str) -> str:
     if found is None:
         return _("{person}: no events and not on the roster").format(person=person) + "\n"
     steps = outcome.traces.get(person, [])
-    lines = [
-        _("{person} under {policy} {version}, as of {date}").format(
+    if outcome.versions is None:
+        head = _("{person} under {policy} {version}, as of {date}").format(
             person=person,
             policy=outcome.policy_id,
             version=outcome.policy_version,
             date=outcome.as_of,
         )
-    ]
+    else:  # a regulation's history: the versions that touched the person
+        touched = (found.history or {}).get("versions") or [outcome.policy_version]
+        head = _("{person} under {policy}, versions {versions}, as of {date}").format(
+            person=person,
+            policy=outcome.policy_id,
+            versions=", ".join(touched),
+            date=outcome.as_of,
+        )
+    lines = [head]
     if found.institutions:
         lines.append(
             _("practises at: {institutions}").format(institutions=", ".join(found.institutions))

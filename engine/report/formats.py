@@ -208,12 +208,14 @@ class PersonJson:
                 p.facts,
                 p.institutions,
                 p.next_band,
+                p.history,
             )
         )
 
     def row(self, r: tuple) -> str:
-        """A person's record from `Evaluator.finish_row`'s tuple."""
-        code, status, cycles, actions, reapply_from, reapplications, facts, sites, nb = r
+        """A person's record from `Evaluator.finish_row`'s tuple (with, under a history,
+        the person's versions and findings after it: HistoryEvaluator.finish_row)."""
+        code, status, cycles, actions, reapply_from, reapplications, facts, sites, nb = r[:9]
         parts = ['{"person": ', _string(code), ', "status": ', self.word(status), ', "cycles": [']
         if cycles:
             parts.append(", ".join(map(self.cycle, cycles)))
@@ -236,6 +238,9 @@ class PersonJson:
         if sites:
             parts.append(', "institutions": ')
             parts.append(self.cached(self.sites, tuple(sites), list, sites))
+        if len(r) > 9 and r[9] is not None:  # a history's `versions` and `findings`
+            for k, v in r[9].items():
+                parts += (", ", self.word(k), ": ", _dump(v))
         parts.append("}")
         return "".join(parts)
 

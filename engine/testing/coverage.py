@@ -27,10 +27,11 @@ suite reaches; the pass count says whether it is right.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from engine.evaluation.outcome import ActionRec, Outcome
 from engine.policy.model import Policy
+from engine.policy.versions import History
 from engine.testing.scenarios import CaseResult
 
 KINDS = (
@@ -205,11 +206,52 @@ def _deadlines(a: ActionRec, hit: set) -> None:
 
 
 def measure(results: Iterable[CaseResult]) -> list[Coverage]:
-    """Coverage per policy (by file), over every case that ran under it."""
+    """Coverage per policy (by file), over every case that ran under it; a case run
+    under a regulation's history counts for each of its versions (`by_version`)."""
     out: dict[str, Coverage] = {}
     for r in results:
-        cov = out.get(r.policy.path)
-        if cov is None:
-            cov = out[r.policy.path] = Coverage(r.policy.path, r.policy.id, targets(r.policy))
-        cov.hit |= exercised(r.policy, r)
+        for policy, hit in by_version(r):
+            cov = out.get(policy.path)
+            if cov is None:
+                cov = out[policy.path] = Coverage(policy.path, policy.id, targets(policy))
+            cov.hit |= hit
     return sorted(out.values(), key=lambda c: c.policy)
+
+
+def by_version(result: CaseResult) -> list[tuple[Policy, set[tuple[str, str]]]]:
+    """The targets a case exercised, per version of the policy it ran under: under a
+    history, a finding's items count for the version that scored it (the outcome's
+    `findings`), an action for the version in force on its start date."""
+    policy = result.policy
+    if not isinstance(policy, History):
+        return [(policy, exercised(policy, result))]
+    out = []
+    for i, version in enumerate(policy.versions):
+        hit: set[tuple[str, str]] = set()
+        if result.outcome is not None:
+            mine = _in_force(policy, i, result)
+            hit = exercised(version, mine)
+            hit = {h for h in hit if h[0] not in ("item", "credit")}
+            for p in result.outcome.people:
+                for f in (p.history or {}).get("findings", ()):
+                    if f["version"] == version.version:
+                        hit.update(("item", c) for c in f["items"])
+            for ev in result.case.ledger.events:
+                if ev.type == "credit" and policy.nearest(ev.date) == i:
+                    hit.update(("credit", c) for c in ev.items)
+        out.append((version, hit))
+    return out
+
+
+def _in_force(h: History, i: int, result: CaseResult) -> CaseResult:
+    """The case's result with only the actions of version i: those starting while it is
+    in force."""
+    outcome = result.outcome
+    assert outcome is not None
+
+    def mine(actions: list[ActionRec]) -> list[ActionRec]:
+        return [a for a in actions if h.nearest(a.start) == i]
+
+    people = [replace(p, actions=mine(p.actions)) for p in outcome.people]
+    institutions = [replace(x, actions=mine(x.actions)) for x in outcome.institutions]
+    return replace(result, outcome=replace(outcome, people=people, institutions=institutions))

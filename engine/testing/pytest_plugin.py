@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from engine.policy.model import Policy
+from engine.policy.versions import History
 from engine.testing.scenarios import (
     Case,
     CaseResult,
@@ -34,7 +35,7 @@ from engine.testing.scenarios import (
     run_case,
 )
 
-_POLICIES: dict[Path, Policy] = {}  # one load per policy file per session
+_POLICIES: dict[Path, Policy | History] = {}  # one load per policy file per session
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -40,7 +40,7 @@ from engine.i18n import _
 from engine.ledger.read import Ledger, read_ledger
 from engine.policy.model import Policy
 from engine.policy.source import Document, PathT, load_document
-from engine.policy.versions import load_policies
+from engine.policy.versions import History, load_policies
 from engine.testing.expect import Mismatch, check
 
 DEFAULT_PATH = "policies/tests"
@@ -68,11 +68,13 @@ PERSON_KEYS = (
     "reapplications",
     "facts",
     "institutions",
+    "versions",  # under a regulation's history (evaluation/history.py)
+    "findings",
 )
 CYCLE_KEYS = ("period", "deducted", "score", "tier", "violations", "credited", "registration")
 INSTITUTION_KEYS = ("institution", "period", "staff", "sanctioned", "actions")
 EXPLAIN_KEYS = ("bands", "rules", "cites", "mentions")
-DATE_KEYS = frozenset({"start", "end", "reapply_from", "date"})
+DATE_KEYS = frozenset({"start", "end", "reapply_from", "date", "occurred"})
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _CASES = re.compile(r"^cases[ \t]*:", re.MULTILINE)
@@ -108,14 +110,14 @@ class Suite:
     """A loaded test file: its policy and its cases."""
 
     path: str
-    policy: Policy
+    policy: Policy | History
     cases: list[Case]
 
 
 @dataclass
 class CaseResult:
     case: Case
-    policy: Policy
+    policy: Policy | History
     status: str  # passed | failed | xfailed | xpassed | error
     mismatches: list[Mismatch] = field(default_factory=list)
     outcome: Outcome | None = None
@@ -429,7 +431,7 @@ class _Checker:
 
 
 def load_file(
-    path: str, policies: dict[Path, Policy] | None = None, *, allow_outside: bool = False
+    path: str, policies: dict[Path, Policy | History] | None = None, *, allow_outside: bool = False
 ) -> Suite:
     """Load and check a test file, its policy and every case's rows; ScenarioError if not.
 
@@ -515,10 +517,10 @@ def _policy(
     target: Path,
     written: str,
     chk: _Checker,
-    cache: dict[Path, Policy] | None,
+    cache: dict[Path, Policy | History] | None,
     test_file: str,
     allow_outside: bool,
-) -> Policy | None:
+) -> Policy | History | None:
     key = target.resolve()
     refused = None if allow_outside else _refused(key, Path(test_file).resolve())
     if refused:
@@ -593,7 +595,7 @@ def _all_mappings(rows: Any) -> bool:
 def _ledger(
     doc: Document,
     chk: _Checker,
-    policy: Policy,
+    policy: Policy | History,
     events: PathT,
     roster: PathT | None,
     tmp: Path,
@@ -673,7 +675,7 @@ def _kind(value: Any) -> str:
 
 def run_case(suite: Suite, case: Case) -> CaseResult:
     """Evaluate one case and compare; an xfail case that fails is `xfailed`."""
-    from engine.evaluation.fold import evaluate
+    from engine.evaluation.run import evaluate
 
     reader = i18n.language()
     try:
@@ -697,7 +699,7 @@ def run_case(suite: Suite, case: Case) -> CaseResult:
 def run_paths(paths: Iterable[str] = (DEFAULT_PATH,), *, allow_outside: bool = False) -> Run:
     """Find, load and run every test file under `paths` (`allow_outside`: load_file)."""
     files, errors = discover(paths)
-    policies: dict[Path, Policy] = {}
+    policies: dict[Path, Policy | History] = {}
     results: list[CaseResult] = []
     for f in files:
         try:
