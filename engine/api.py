@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from engine.compare.diff import PolicyDiff, diff_files, diff_policies
-from engine.errors import Diagnostic, UsageError
+from engine.errors import Diagnostic, PolicyError, Span, UsageError
 from engine.evaluation.outcome import Outcome
 from engine.evaluation.run import evaluate
 from engine.i18n import _
@@ -242,7 +242,15 @@ def intervals_files(
 
     p = load_policies(policy, allow_outside=allow_outside)
     outcome = _evaluate(p, events, roster, as_of, encoding, engine=engine, redact=redact)
-    return list(intervals(outcome.people, p.restoration, p.restoration_cite))
+    return list(intervals(outcome.people, *_restoration(p)))
+
+
+def _restoration(p: Policy | History) -> tuple:
+    """How people come back, as status intervals read it: the policy's, or across a
+    history the version in force when each suspension is over."""
+    if isinstance(p, History):
+        return p.restoration_on, None
+    return p.restoration, p.restoration_cite
 
 
 def screen_files(
@@ -269,16 +277,44 @@ def screen_files(
     from engine.screen.run import screen
 
     p = load_policies(policy, allow_outside=allow_outside)
+    as_of = as_of or _dt.date.today()
+    rules = _claims_rules(p, as_of)
     ledger = read_ledger(events, p, roster, encoding=encoding)
-    outcome = evaluate(p, ledger, as_of or _dt.date.today())
-    found = list(intervals(outcome.people, p.restoration, p.restoration_cite))
+    outcome = evaluate(p, ledger, as_of)
+    found = list(intervals(outcome.people, *_restoration(p)))
     del outcome, ledger  # only the intervals are needed while the engine runs
-    result = screen(p, found, claims, engine, **options)
+    result = screen(rules, found, claims, engine, **options)
     if redact is not None:
         from engine.screen.output import redact_result
 
         result = redact_result(result, redact)
     return result
+
+
+def _claims_rules(p: Policy | History, as_of: _dt.date) -> Policy:
+    """The version whose `claims:` rules screen the claims: the policy, or across a
+    history the one in force on the as-of date, when every version has the same rules
+    (the screen runs one set of rules over every claim line; versions whose rules
+    differ are refused rather than some claims judged by another version's)."""
+    if not isinstance(p, History):
+        return p
+    current = p.versions[p.nearest(as_of)]
+    for other in p.versions:
+        if other is not current and any(
+            c.section == "claims" for c in diff_policies(other, current).changes
+        ):
+            raise PolicyError(
+                Diagnostic(
+                    "history",
+                    _(
+                        'versions "{version}" and "{version2}" of `{id}` differ in their '
+                        "`claims:` rules: the screen takes one version's"
+                    ).format(version=other.version, version2=current.version, id=p.id),
+                    Span(current.path),
+                    _("screen with the file of the version whose rules apply"),
+                )
+            )
+    return current
 
 
 def render(outcome: Outcome, fmt: str = "json") -> str:

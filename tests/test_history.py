@@ -440,27 +440,34 @@ def test_versions_on_different_scales_are_refused(tmp_path):
         load_policies(folder)
 
 
-def test_a_version_split_that_changes_nothing_changes_no_outcome(tmp_path):
-    """Zhanjiang 2021 given as two versions with the same text, the second in force from
-    2024-07-01: every outcome is the one the single file gives (a finding is scored by
-    its act's version, the equal one; a band that fired keeps counting as fired across
-    the change; restoration and bans alike)."""
+def _zhanjiang_split(tmp_path: Path, edit=lambda text: text) -> Path:
+    """Zhanjiang 2021 as two versions with the same text (the second `edit`ed), the
+    second in force from 2022-07-01."""
+    import re
+
     root = Path(__file__).parent.parent / "policies"
     folder = tmp_path / "zj"
     (folder / "sources").mkdir(parents=True)
     shutil.copy(root / "sources" / "zhanjiang-2021.md", folder / "sources")
     text = (root / "zhanjiang.yaml").read_text("utf-8")
-    import re
-
-    start = re.search(r"effective:\n  from: (\S+)", text)
-    assert start, "zhanjiang.yaml states its effective period"
     first = re.sub(r"(effective:\n  from: [^\n]*\n  to: )\S+", r"\g<1>2022-06-30", text)
     second = re.sub(r"(effective:\n  from: )\S+", r"\g<1>2022-07-01", text)
     second = second.replace('version: "', 'version: "b-', 1)
+    assert first != text and second != text
     (folder / "a.yaml").write_text(first, "utf-8")
-    (folder / "b.yaml").write_text(second, "utf-8")
+    (folder / "b.yaml").write_text(edit(second), "utf-8")
+    return folder
+
+
+def test_a_version_split_that_changes_nothing_changes_no_outcome(tmp_path):
+    """Zhanjiang 2021 given as two versions with the same text, the second in force from
+    2022-07-01: every outcome is the one the single file gives (a finding is scored by
+    its act's version, the equal one; a band that fired keeps counting as fired across
+    the change; restoration and bans alike)."""
     from engine.policy.versions import load_policies
 
+    root = Path(__file__).parent.parent / "policies"
+    folder = _zhanjiang_split(tmp_path)
     assert len(load_policies(folder)) == 2
     rows = [
         {"id": "1", "person": "P1", "date": "2022-03-01", "items": "B1"},
@@ -592,3 +599,58 @@ def test_the_report_and_the_api_read_a_history(tmp_path):
         tmp_path / "r.html",
     )
     assert r.exit_code == 0, r.output
+
+
+def test_status_intervals_follow_each_versions_restoration(tmp_path):
+    """`evaluate --format intervals` across the history: A's suspension is over on
+    2023-05-01 under the 2023 text (automatic): no awaiting span; B's on 2023-08-15
+    under the 2023-07 text (on application): awaiting from 2023-08-15, open, with the
+    2023-07 text's 第四条."""
+    from engine import api
+
+    rows = [
+        {"id": "a", "person": "A", "date": "2023-02-01", "items": "K2"},
+        {"id": "b", "person": "B", "date": "2023-05-15", "items": "K2"},
+    ]
+    found = api.intervals_files(
+        COUNTY, str(_ledger(tmp_path / "e.csv", rows)), as_of=dt.date(2023, 12, 31)
+    )
+    spans = [(i.person, i.status, str(i.start), str(i.end), i.cite) for i in found]
+    assert spans == [
+        ("A", "suspended", "2023-02-01", "2023-04-30", "第三条"),
+        ("B", "suspended", "2023-05-15", "2023-08-14", "第三条"),
+        ("B", "awaiting_reapplication", "2023-08-15", "None", "第四条"),
+    ]
+
+
+def test_commands_that_take_one_version_say_so(tmp_path):
+    """The status service stores one version's answers: `db load` given a history of
+    two is refused with the versions named (exit 1), never run under one of them."""
+    events = _ledger(
+        tmp_path / "e.csv", [{"id": "a", "person": "P", "date": "2023-03-01", "items": "K1"}]
+    )
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert _run("db", "init", "--db", db).exit_code == 0
+    r = _run("db", "load", "--db", db, "--policy", COUNTY, "--events", events)
+    assert r.exit_code == 1
+    assert "`test-county` has 2 versions (2023, 2023-07): `db load` takes one version" in r.output
+
+
+def test_the_screen_takes_the_claims_rules_the_versions_share(tmp_path):
+    """The claims screen runs one set of `claims:` rules over every line: across a
+    history whose versions share them, the as-of version's; versions whose rules
+    differ are refused, naming them."""
+    from engine.api import _claims_rules
+    from engine.policy.versions import load_policies
+
+    same = load_policies(_zhanjiang_split(tmp_path / "same"))
+    assert _claims_rules(same, dt.date(2023, 1, 1)).version == "b-2021"
+    assert _claims_rules(same, dt.date(2022, 1, 1)).version == "2021"
+    other = load_policies(
+        _zhanjiang_split(
+            tmp_path / "other",
+            lambda t: t.replace('visit not in ["emergency", "rescue"]', 'visit != "rescue"'),
+        )
+    )
+    with pytest.raises(PolicyError, match="differ in their `claims:` rules"):
+        _claims_rules(other, dt.date(2023, 1, 1))

@@ -26,7 +26,7 @@ intervals` writes.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
 from engine.calendar import ONE_DAY
@@ -71,10 +71,17 @@ class _Raw(NamedTuple):
     source: str
 
 
+Restoration = str | Callable[[_dt.date], tuple[str, str]]
+
+
 def person_intervals(
-    person: PersonOutcome, restoration: str, restoration_cite: str
+    person: PersonOutcome, restoration: Restoration, restoration_cite: str | None
 ) -> list[Interval]:
-    """The person's status intervals, person scope first, then each site's."""
+    """The person's status intervals, person scope first, then each site's.
+
+    `restoration`: the policy's `restoration.by` (with its article), or, across a
+    regulation's history, how the version in force on a day says a person whose
+    suspension is over then comes back (History.restoration_on)."""
     # a superseded sanction never took effect (docs/semantics.md, Sanctions): no interval
     own = [a for a in person.actions if a.institution is None and "superseded_by" not in a.extra]
     back = sorted(a.start for a in own if a.action in ("restore", "reinstate"))
@@ -83,7 +90,14 @@ def person_intervals(
         if a.action == "suspend":
             end = a.end if a.end is not None else _day_before(_next(back, a.start))
             raw.append(_Raw(SUSPENDED, a.start, end, a.action, a.cite, a.source))
-            if restoration == "reapplication" and a.end is not None:
+            by, cite = (
+                (restoration, restoration_cite)
+                if isinstance(restoration, str)
+                else restoration(a.end + ONE_DAY)
+                if a.end is not None
+                else ("", "")
+            )
+            if by == "reapplication" and a.end is not None:
                 await_end = _day_before(_next(back, a.end))
                 if await_end is None or await_end > a.end:
                     raw.append(
@@ -92,7 +106,7 @@ def person_intervals(
                             a.end + ONE_DAY,
                             await_end,
                             a.action,
-                            restoration_cite,
+                            cite,
                             a.source,
                         )
                     )
@@ -133,7 +147,7 @@ def person_intervals(
 
 
 def intervals(
-    people: Iterable[PersonOutcome], restoration: str, restoration_cite: str
+    people: Iterable[PersonOutcome], restoration: Restoration, restoration_cite: str | None
 ) -> Iterator[Interval]:
     """Every person's intervals, in the people's order."""
     for p in people:

@@ -87,6 +87,12 @@ class History:
         starts = [_day(p.effective_from) for p in self.versions]
         return max(bisect.bisect_right(starts, d) - 1, 0)
 
+    def restoration_on(self, d: _dt.date) -> tuple[str, str]:
+        """How a person whose suspension is over on d comes back (`restoration.by`) and
+        the article: the version in force on d decides (程序从新, docs/semantics.md)."""
+        p = self.versions[self.nearest(d)]
+        return p.restoration, p.restoration_cite
+
     def carry(self, code: str, frm: int, to: int) -> str | None:
         """An item code of version `frm` as version `to` (later) names it: through each
         map in turn; None where a version in between has no counterpart."""
@@ -341,3 +347,23 @@ def _one_scale(versions: Sequence[Policy]) -> Iterable[Diagnostic]:
                     "`cycle.start`; evaluate each version's events on their own"
                 ),
             )
+
+
+def one_version(loaded: Policy | History, what: str) -> Policy:
+    """`loaded` (load_policies) when it is one version; a history of several refused
+    where a command (`what`) takes one version of a regulation."""
+    if isinstance(loaded, Policy):
+        return loaded
+    raise PolicyError(
+        Diagnostic(
+            "history",
+            _("`{id}` has {n} versions ({list}): {what} takes one version of a regulation").format(
+                id=loaded.id,
+                n=len(loaded),
+                list=", ".join(p.version for p in loaded.versions),
+                what=what,
+            ),
+            Span(loaded.latest.path),
+            _("give the file of the version in force"),
+        )
+    )

@@ -33,7 +33,7 @@ from engine.i18n import N_, _
 from engine.ledger.read import Event, EventStream, Person, policy_reads_of_person, read_roster
 from engine.ledger.tables import display
 from engine.policy.model import Policy
-from engine.policy.versions import PolicyPaths, load_policies
+from engine.policy.versions import PolicyPaths, load_policies, one_version
 from engine.serve import schema, store
 from engine.serve.database import Database, unreachable
 
@@ -70,7 +70,7 @@ def db_load(
 ) -> LoadResult:
     """Load a ledger (and roster) into the database; raises PolicyctlError, changing
     nothing, on any problem."""
-    policy = load_policies(policy_path)
+    policy = one_version(load_policies(policy_path), "`db load`")
     schema.require(db)
     try:
         # a million rows and their events live to the end: see paused_gc (fold.py)

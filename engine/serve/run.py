@@ -22,7 +22,7 @@ from pathlib import Path
 
 from engine.errors import Diagnostic, PolicyctlError
 from engine.i18n import N_, _
-from engine.policy.versions import load_policies
+from engine.policy.versions import load_policies, one_version
 
 WRITE_ENV = "POLICYCTL_TOKEN"
 READ_ENV = "POLICYCTL_READ_TOKEN"
@@ -102,7 +102,7 @@ def build(options: Options, progress: Callable[[int, str], None] | None = None):
     read = token(options.read_token_file, READ_ENV, "read")
     if options.reads == "token" and read is None and write is None:
         raise ServeError(Diagnostic("usage", _(MESSAGES["read_token"]).format(env=READ_ENV)))
-    policy = load_policies(list(options.policies))
+    policy = one_version(load_policies(list(options.policies)), "`serve`")
     db = database.connect(options.db)
     service = Service(db, policy, max_batch=options.max_batch)
     refreshed = service.start(progress)
