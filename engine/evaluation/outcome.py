@@ -199,7 +199,8 @@ class Outcome:
             out.append(
                 _(
                     "{n} events fall outside the policy's effective period ({start} to {end}); "
-                    "they were evaluated under it all the same"
+                    "they were evaluated under it all the same (check their dates, or leave "
+                    "them out of the ledger if other rules judge them)"
                 ).format(n=self.events_outside_effective, start=lo, end=hi or _("open"))
             )
         if self.events_after_as_of:
