@@ -145,12 +145,37 @@ def _output_encoding(fmt: str, output: str | None, chosen: str | None) -> str | 
 # same catalogue.
 
 
+def _click_speaks_ours() -> None:
+    """Click's usage errors (a missing option, a bad choice, an unknown option) in
+    the chosen language.
+
+    Why this way: click words them itself, each of its modules through the standard
+    library's `gettext` bound at import (`from gettext import gettext as _`), which
+    reads the process's default domain under the locale's language: not `--lang`,
+    not POLICYCTL_LANG, and not our catalogue. Click offers no other hook, so its
+    loaded modules' two names are pointed at our catalogue's `known` and `known_n`:
+    the messages engine/i18n/usage.py lists come out translated, anything else
+    as click wrote it. In English nothing changes."""
+    import gettext
+
+    for name, module in list(sys.modules.items()):
+        if name != "click" and not name.startswith("click."):
+            continue
+        if getattr(module, "_", None) is gettext.gettext:
+            module._ = i18n.known
+        if getattr(module, "ngettext", None) is gettext.ngettext:
+            module.ngettext = i18n.known_n
+
+
+_click_speaks_ours()
+
+
 class _Formatter(click.HelpFormatter):
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
 
     def write_heading(self, heading: str) -> None:
-        super().write_heading(_(heading))
+        super().write_heading(i18n.known(heading))  # click may have translated it already
 
 
 class _Context(click.Context):

@@ -180,6 +180,17 @@ def known(text: str) -> str:
     return table.get(text, text)
 
 
+def known_n(singular: str, plural: str, n: int) -> str:
+    """`known()` for a message with a plural form: translated if the catalogue has
+    it, else the English form for `n`, noting nothing."""
+    lang = language()
+    if lang != "en":
+        table = getattr(catalogue(lang), "_catalog", {})
+        if (singular, 0) in table:
+            return catalogue(lang).ngettext(singular, plural, n)
+    return singular if n == 1 else plural
+
+
 def N_(message: str) -> str:
     """Marks `message` for the catalogue without translating it yet: for text defined
     at import time (option help, table headings) and translated with `_()` when shown."""
@@ -202,6 +213,7 @@ __all__ = [
     "_",
     "catalogue",
     "known",
+    "known_n",
     "forget",
     "language",
     "language_from_environment",
