@@ -164,11 +164,18 @@ def parse_date(text: str) -> _dt.date:
     return d
 
 
+def cycle_year(start_month: int, start_day: int, d: _dt.date) -> int:
+    """The year in which the yearly cycle starting each year on (start_month,
+    start_day) that contains d begins: the cycle's index (the fold's, and `cycle_of`'s
+    label for a natural year)."""
+    return d.year if (d.month, d.day) >= (start_month, start_day) else d.year - 1
+
+
 def cycle_of(start_month: int, start_day: int, d: _dt.date) -> tuple[str, _dt.date, _dt.date]:
     """The yearly cycle starting each year on (start_month, start_day) that contains d:
     its label (the year, or `first/last` when it does not start on 1 January), first
     and last day."""
-    year = d.year if (d.month, d.day) >= (start_month, start_day) else d.year - 1
+    year = cycle_year(start_month, start_day, d)
     start = _dt.date(year, start_month, start_day)
     end = add_months(start, 12) - ONE_DAY
     label = (

@@ -122,10 +122,12 @@ class BadValue(Exception):
     """
 
 
-def closest(word: str, choices: Iterable[str]) -> str | None:
-    """The choice a user most likely meant by `word` (for "did you mean" hints)."""
+def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The choice a user most likely meant by `word`, for every "did you mean" hint:
+    the closest by difflib's ratio (at least `cutoff`), else one that differs only in
+    case."""
     choices = sorted(choices)
-    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
     if not found:
         found = [c for c in choices if c.upper() == word.upper()][:1]
     return found[0] if found else None

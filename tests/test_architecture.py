@@ -23,6 +23,7 @@ STAGES = [
     "engine.limits",
     "engine.calendar",
     "engine.privacy",
+    "engine.vocabulary",
     "engine.dsl",
     "engine.policy",
     "engine.ledger",

@@ -284,3 +284,37 @@ def test_list_functions_read_runs_as_the_elements_they_stand_for(runs, text):
     given_runs = fn(env)
     env.cycles = list(env.cycles)
     assert given_runs == fn(env)
+
+
+@pytest.mark.parametrize(
+    "bind,scope,args",
+    [
+        ("bind_item", "item_scope", ("event", "person")),
+        ("bind_tier", "tier_scope", ("cycle", "event", "person")),
+        ("bind_reset", "reset_scope", ("cycle",)),
+        ("bind_rule", "rule_scope", ("cycle", "event", "person", [], [], 0, 0)),
+        ("bind_ban", "ban_scope", ("cycle", "event", "person", "points", 1, "single")),
+        ("bind_reapply", "reapply_scope", (dt.date(2024, 1, 1), [], 0, "event", "person")),
+        ("bind_institution", "institution_scope", (10, 3, [], "2024")),
+        ("bind_fact", "fact_scope", ("person", dt.date(2024, 1, 1))),
+    ],
+)
+def test_each_binding_sets_every_name_its_scope_may_read(bind, scope, args):
+    """policy/scopes.py: an Env is filled only through its bind_* methods, one per
+    scope; each sets exactly the names its scope lets an expression read, so no name
+    an expression reads can keep a value from another event or scope."""
+    from types import SimpleNamespace
+
+    from engine.policy import scopes
+
+    records = {
+        "cycle": SimpleNamespace(deducted=4, score=8),
+        "event": SimpleNamespace(amount=500),
+        "person": SimpleNamespace(),
+    }
+    env = scopes.Env()
+    getattr(env, bind)(*[records.get(a, a) if isinstance(a, str) else a for a in args])
+    set_names = {n for n in scopes.Env.__slots__ if n != "loc" and hasattr(env, n)}
+    fn = getattr(scopes, scope)
+    names = fn(True) if fn.__code__.co_argcount else fn()
+    assert set_names == set(names)

@@ -54,6 +54,7 @@ from engine.numbers import number_text
 from engine.policy.model import Policy
 from engine.policy.versions import History
 from engine.privacy.pseudonyms import Pseudonyms
+from engine.vocabulary import BY_CASCADE, Source, SourceKind
 
 SEVERITY = ("none", "interview", "suspend", "terminate")
 NO_SNAPSHOT_ACTIONS = frozenset({"restore", "ban"})
@@ -68,7 +69,7 @@ class Snapshot:
     tiers: tuple[tuple[str, str | None], ...]  # (cycle label, tier id)
     actions: tuple[tuple[str, str, str | None, str | None], ...]  # kind, start, end, site
     deducted: tuple[tuple[str, int | Fraction], ...] = field(compare=False)  # exact
-    sources: frozenset[str] = field(compare=False, default=frozenset())
+    sources: frozenset[Source] = field(compare=False, default=frozenset())
 
     @property
     def worst(self) -> str:
@@ -407,13 +408,13 @@ class _Blame:
             entered = (
                 {t for _, t in a.tiers}
                 | {t for _, t in b.tiers}
-                | {s.split(":", 1)[1] for s in a.sources | b.sources if s.startswith("tier:")}
+                | {s.id for s in a.sources | b.sources if s.kind is SourceKind.TIER}
             )
             for tier in sorted(entered, key=str):
                 for c in self.tiers.get(tier, ()):
                     if c.field != "cite":
                         add(_tier_label(c), [c])
-            fired = {s.split(":", 1)[1] for s in a.sources | b.sources if s.startswith("rule:")}
+            fired = {s.id for s in a.sources | b.sources if s.kind is SourceKind.RULE}
             for rule in sorted(fired):
                 changes = [c for c in self.rules.get(rule, ()) if c.field != "cite"]
                 kind = changes[0].kind if len(changes) == 1 else "changed"
@@ -422,7 +423,7 @@ class _Blame:
                 for c in self.items.get(code, ()):
                     if c.field in ACTION_FIELDS:
                         add(_item_label(c), [c])
-            if "cascade" in a.sources | b.sources:
+            if BY_CASCADE in a.sources | b.sources:
                 add(
                     "institution cascades changed",
                     [

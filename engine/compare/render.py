@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING
 from engine.compare.diff import SECTIONS, Change, PolicyDiff
 from engine.i18n import N_, _, known, ngettext
 from engine.numbers import number_text
+from engine.vocabulary import Status
 
 if TYPE_CHECKING:  # impact pulls in the evaluator; a plain diff does not need it
     from engine.compare.impact import Impact, Mover, Snapshot
 
 Style = Callable[..., str]
-STATUSES = ("active", "suspended", "awaiting_reapplication", "terminated")
+STATUSES = tuple(Status)  # mildest first
 SANCTIONS = ("none", "interview", "suspend", "terminate")
 MARK = {"added": "+", "removed": "-", "changed": "~", "recoded": "~"}
 COLOUR = {"added": "green", "removed": "red", "changed": "yellow", "recoded": "cyan"}

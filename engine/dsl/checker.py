@@ -9,7 +9,6 @@ each node and the slot each function argument (`c -> ...`) is bound to.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -31,6 +30,7 @@ from engine.dsl.types import (
     compatible,
     strip,
 )
+from engine.errors import closest
 from engine.i18n import _, ngettext
 
 MAX_SLOTS = 8
@@ -58,9 +58,9 @@ class Checked:
 
 def _suggest(word: str, options) -> str | None:
     options = sorted(options)
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    close = closest(word, options)
     if close:
-        return _("did you mean `{near}`?").format(near=close[0])
+        return _("did you mean `{near}`?").format(near=close)
     if options:
         shown = ", ".join(f"`{o}`" for o in options[:12])
         return _("available here: {names}").format(
@@ -265,14 +265,14 @@ class Checker:
                 continue
             name, values = found
             shown = ", ".join(f'"{v}"' for v in sorted(values))
-            close = difflib.get_close_matches(lit.value, sorted(values), n=1, cutoff=0.5)
+            close = closest(lit.value, values, cutoff=0.5)
             self._err(
                 "value",
                 _('`{name}` is never "{value}": its values are {shown}').format(
                     name=name, value=lit.value, shown=shown
                 ),
                 lit,
-                _('did you mean "{close}"?').format(close=close[0])
+                _('did you mean "{close}"?').format(close=close)
                 if close
                 else _("compare with one of its values"),
             )

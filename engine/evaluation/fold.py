@@ -11,10 +11,13 @@ points and bands:
   bands fires the harshest only; a band fires at most once per cycle and
   never after a harsher one has fired in that cycle.
 
+A finding is taken in four named steps, the articles a reader checks them
+against in brackets: `points_of` (四: what the act counts, `points.py`),
+`count` (四: into the cycle's total), `fire_bands` and `fire_rules` (五(一)).
 What a fired band, rule or item does (suspensions and their overlap,
 termination, bans, restoration, reinstatement, institution cascades) is in
-`sanctions.py`, a mixin of `Evaluator`; the state the fold carries is in
-`state.py`, the story it writes for `--explain` in `story.py`.
+`sanctions.py`; the state the fold carries is in `state.py`, the story it
+writes for `--explain` in `story.py`.
 """
 
 from __future__ import annotations
@@ -29,20 +32,34 @@ from typing import Any
 from engine import calendar
 from engine.calendar import ONE_DAY
 from engine.dsl import ast
+from engine.dsl.types import ListT
 from engine.errors import EVAL_ERRORS, BadValue, Diagnostic, EvaluationError, Span
 from engine.evaluation.deadlines import Deadlines
 from engine.evaluation.institutions import InstitutionTracker
-from engine.evaluation.outcome import ActionRec, CycleOut, Outcome, PersonOutcome, Step
+from engine.evaluation.outcome import ActionRec, CycleOut, Outcome, PersonOutcome, PersonRow, Step
 from engine.evaluation.outlook import Outlook
 from engine.evaluation.points import Act, Points
 from engine.evaluation.sanctions import Sanctions, released
 from engine.evaluation.state import CycleState, PersonState, Violation
+from engine.evaluation.story import say, say_event
 from engine.i18n import _
 from engine.ledger.read import INSTITUTION_TYPES, Event, Ledger, Person
 from engine.numbers import number_text
 from engine.policy.bands import lookup_table, on_table
 from engine.policy.model import Item, Number, Policy
 from engine.policy.scopes import PERSON, Env
+from engine.vocabulary import (
+    ACTIVE,
+    AWAITING,
+    BY_RESTORATION,
+    RESTORE,
+    SUSPENDED,
+    TERMINATE,
+    TERMINATED,
+    Source,
+    SourceKind,
+    Status,
+)
 
 
 def evaluate(
@@ -65,7 +82,7 @@ class Unsorted(Exception):
         self.event = event
 
 
-class Evaluator(Sanctions):
+class Evaluator:
     """One evaluation of a ledger under a policy: fold_events(), then finish_person()
     (or finish_row(), for a report written as it goes) for each of codes(), then
     judge_institutions()."""
@@ -84,7 +101,10 @@ class Evaluator(Sanctions):
         self.unit = policy.scale.unit
         self.top = self.cap if self.cap is not None else self.initial
         self.tiers = list(policy.tiers)
-        self.tier_source = [f"tier:{t.id}" for t in self.tiers]
+        # what decided an action, one Source per tier, rule and item, shared
+        self.tier_source = [Source(SourceKind.TIER, t.id) for t in self.tiers]
+        self.rule_source = {r.id: Source(SourceKind.RULE, r.id) for r in policy.rules}
+        self.item_source = {c: Source(SourceKind.ITEM, c) for c in policy.items}
         self.lasting = any(t.lasting for t in self.tiers)  # §3a: any band with lasting acts
         # the tiers as a table of whole totals 0..top (bands.lookup_table), when every tier
         # is a plain band and the scale has a top; the same for violation's fast path
@@ -94,23 +114,18 @@ class Evaluator(Sanctions):
             self.table = lookup_table([t.band for t in self.tiers], self.unit, self.top)  # type: ignore[misc]
         self.whole_table = self.table if self.unit == 1 else None
         self.keep_violations = bool(policy.conditions)
-        names = frozenset().union(*[r.when.names for r in policy.rules])
         # the fewest cycles a person's registration must have for any rule to hold:
         # each rule reads as `count(cycles, ...) >= K` or `consecutive(cycles, ...) >=
         # K` (the compiler's length guard says so), else 0. Below it, a finding does
         # not evaluate the rules at all: Jining's three-years rule, on every finding,
         # with most people in their first or second cycle
         self.rules_need = min((_needs_cycles(r.when.fn) for r in policy.rules), default=0)
-        self.rule_reads = (
-            bool(names & {"deducted", "score", "cycle"}),
-            bool(names & {"event", "person"}),
-            bool(names & {"actions", "suspensions", "terminations"}),
-        )
         self.points = Points(policy, self.env)
         # the largest act of a same-day step so far, per person, until its last finding
         self.step_points: dict[str, Any] = {}
         self.cycle_cache: dict[int, tuple[str, _dt.date, _dt.date]] = {}
         self.cycle_starts = (policy.cycle.start_month, policy.cycle.start_day)
+        self.natural_year = self.cycle_starts == (1, 1)
         # A fact that reads only the person's attributes and the as-of date is the same
         # for everyone with the same values of those attributes (an age from a birth
         # date): computed once per distinct values. Each fact, with how to read the
@@ -130,6 +145,7 @@ class Evaluator(Sanctions):
         self.outlook = Outlook(policy, as_of)  # each person's next band, when finished
         self.deadlines = Deadlines(policy)
         self.institutions = InstitutionTracker(policy) if ledger.roster else None
+        self.sanctions = Sanctions(policy, self.env, self.deadlines, self.institutions, self)
         self.inst_list: list[Event] = []
         self.states: dict[str, PersonState] = {}
         self.off_roster: list[str] = []  # codes with a state that are not on the roster
@@ -318,46 +334,15 @@ class Evaluator(Sanctions):
         st = self.take(code)
         return self.finish(st), st.trace
 
-    def finish_row(self, code: str) -> tuple:
+    def finish_row(self, code: str) -> PersonRow:
         """A person's outcome as a plain tuple, for a report that only writes it out
         (report.PersonJson.row); their state is let go.
 
-        (code, status, cycles, actions, reapply_from, reapplications, facts, sites,
-        next_band), each cycle a tuple (period, deducted, score, tier, violations,
-        credited, registration), next_band a pair (tier id, points away) or None.
-        Why not `finish_person`: its dataclasses are half the time of finishing a
-        province's people, and a report made as it goes throws them away at once.
-        The two give the same values (tests/test_report.py).
+        Why not `finish_person`: its dataclass is made for nothing when a report made
+        as it goes throws it away at once. The two give the same values, made in one
+        place (`row`).
         """
-        st = self.take(code)
-        status, reapply_from, actions, facts = self.settle(st)
-        initial = self.initial
-        cycles = [
-            (
-                c.period,
-                c.deducted,
-                None if initial is None else initial - c.deducted,
-                c.tier,
-                c.violations,
-                c.credited,
-                c.registration,
-            )
-            for c in st.records
-            if c.touched
-        ]
-        last = cycles[-1] if cycles else None
-        nb = self.outlook.next_band(status, None if last is None else (last[0], last[1], last[3]))
-        return (
-            st.code,
-            status,
-            cycles,
-            actions,
-            reapply_from,
-            st.reapplications,
-            facts,
-            st.person.institutions,
-            None if nb is None else nb.pair,
-        )
+        return self.row(self.take(code))
 
     def take(self, code: str) -> PersonState:
         """A person's state brought up to the as-of date, taken out of the fold."""
@@ -431,13 +416,15 @@ class Evaluator(Sanctions):
 
     def resets(self, ending: CycleState) -> bool:
         """Whether the policy's `cycle.reset_when` holds on a cycle as it ends."""
-        env = self.env
-        env.deducted, env.score, env.cycle = ending.deducted, ending.score, ending
-        return bool(self.p.cycle.reset_when(env))
+        return bool(self.p.cycle.reset_when(self.env.bind_reset(ending)))
 
     def current_cycle(self, st: PersonState, d: _dt.date) -> CycleState:
-        starts = self.cycle_starts
-        idx = d.year if starts == (1, 1) or (d.month, d.day) >= starts else d.year - 1
+        """The person's cycle containing d (its index: calendar.cycle_year), made now
+        with every cycle between it and their last, so that history rules see each
+        year, quiet ones included."""
+        # (a natural year's index is its year, read without a call: 1.6 % of the fold's
+        # instructions on Jining, where every person's first finding makes a cycle)
+        idx = d.year if self.natural_year else calendar.cycle_year(*self.cycle_starts, d)
         prev = st.cycle
         if prev is not None:
             if prev.index == idx:
@@ -464,7 +451,7 @@ class Evaluator(Sanctions):
                 nxt.end = calendar.last_day(back, nxt.length) if nxt.length else None
                 st.suspension = nxt
                 if st.trace is not None:
-                    self.say(
+                    say(
                         st,
                         back,
                         "status",
@@ -472,24 +459,24 @@ class Evaluator(Sanctions):
                         nxt.cite,
                     )
                 continue
-            if st.status != "suspended":
+            if st.status is not SUSPENDED:
                 continue
             by, cite = self.restoration_on(back, st)
             if by == "automatic":
-                st.status = "active"
+                st.status = ACTIVE
                 st.actions.append(
                     ActionRec(
-                        "restore",
+                        RESTORE,
                         back,
                         None,
                         cite,
-                        "restoration",
+                        BY_RESTORATION,
                         [],
                         {"automatic": True},
                     )
                 )
                 if st.trace is not None:
-                    self.say(
+                    say(
                         st,
                         back,
                         "status",
@@ -497,10 +484,10 @@ class Evaluator(Sanctions):
                         cite,
                     )
             else:
-                st.status = "awaiting"
+                st.status = AWAITING
                 st.awaiting_from = back
                 if st.trace is not None:
-                    self.say(
+                    say(
                         st,
                         back,
                         "status",
@@ -524,9 +511,9 @@ class Evaluator(Sanctions):
         elif t == "credit":
             self.credit(st, ev)
         elif t == "reapply":
-            self.reapply(st, ev)
+            self.sanctions.reapply(st, ev)
         else:
-            self.cascade(st, ev)
+            self.sanctions.cascade(st, ev)
 
     def item_points(self, st: PersonState, ev: Event, item: Item) -> Number:
         """One item's points for a finding or a credit (points.Points.item)."""
@@ -577,9 +564,9 @@ class Evaluator(Sanctions):
             pts = max(self.step_points.pop(st.code, 0), pts or 0)
             if not cyc.touched:  # every finding of the step went unscored
                 return
-        if st.status == "terminated":
+        if st.status is TERMINATED:
             if trace and not terminated_now:
-                self.say(
+                say(
                     st,
                     d,
                     "note",
@@ -616,7 +603,7 @@ class Evaluator(Sanctions):
         item (or their sum, as the policy's `combine.same_act` says)."""
         act = self.points.of(ev, st.person)
         if st.trace is not None:
-            self.say_event(st, ev, act.points, act.per_item)
+            say_event(self.p, st, ev, act.points, act.per_item)
         return act
 
     def count(self, st: PersonState, cyc: CycleState, ev: Event, pts: Number, is_violation: bool):
@@ -631,7 +618,7 @@ class Evaluator(Sanctions):
             counted = max(0, pts - before)
             cyc.inspections[ev.inspection] = max(before, pts)
             if st.trace is not None and counted != pts:
-                self.say(
+                say(
                     st,
                     ev.date,
                     "points",
@@ -657,7 +644,7 @@ class Evaluator(Sanctions):
                 else:
                     st.violations = [v]
         if st.trace is not None:
-            self.say(
+            say(
                 st,
                 ev.date,
                 "points",
@@ -682,7 +669,7 @@ class Evaluator(Sanctions):
         tier = self.tiers[idx]
         if idx <= cyc.fired:
             if st.trace is not None and cyc.tier != tier.id:
-                self.say(
+                say(
                     st,
                     ev.date,
                     "band",
@@ -700,7 +687,7 @@ class Evaluator(Sanctions):
                 for t in self.tiers[cyc.fired + 1 : idx]
                 if t.band is None or not t.band.contains(old)
             ]
-            self.say(
+            say(
                 st,
                 ev.date,
                 "band",
@@ -714,7 +701,7 @@ class Evaluator(Sanctions):
                 ),
                 tier.cite,
                 ev,
-                f"tier:{tier.id}",
+                self.tier_source[idx],
             )
         lasting = self.lasting
         if lasting and idx > cyc.fired + 1:
@@ -725,25 +712,27 @@ class Evaluator(Sanctions):
                 if passed.lasting and (passed.band is None or not passed.band.contains(old)):
                     for spec in passed.then:
                         if spec.kind in passed.lasting:
-                            self.apply(
+                            self.sanctions.apply(
                                 st, spec, ev, passed.cite, self.tier_source[k], "points", pts
                             )
         cyc.fired = idx
         cyc.tier = tier.id
         if tier.clause is not None and not self.clause_free(
-            st, cyc, ev, tier.clause, tier.cite, f"tier:{tier.id}"
+            st, cyc, ev, tier.clause, tier.cite, self.tier_source[idx]
         ):
             return
         source = self.tier_source[idx]
         for spec in tier.then:
-            self.apply(st, spec, ev, tier.cite, source, cause="points", points=pts)
+            self.sanctions.apply(st, spec, ev, tier.cite, source, cause="points", points=pts)
 
-    def clause_free(self, st: PersonState, cyc: CycleState, ev: Event, clause, cite, by) -> bool:
+    def clause_free(
+        self, st: PersonState, cyc: CycleState, ev: Event, clause: str, cite: str, by: Source
+    ) -> bool:
         """Whether a clause's one sanction is still to take in this cycle (§3b: tiers
         and rules sharing a `clause` fire it once, whichever holds first); notes it."""
         if clause in cyc.clauses:
             if st.trace is not None:
-                self.say(
+                say(
                     st,
                     ev.date,
                     "note",
@@ -765,14 +754,7 @@ class Evaluator(Sanctions):
             idx = on_table(self.table, self.unit, cyc.deducted)
             if idx is not None:
                 return idx
-        env = self.env
-        env.deducted, env.score, env.cycle, env.event, env.person = (
-            cyc.deducted,
-            cyc.score,
-            cyc,
-            ev,
-            st.person,
-        )
+        env = self.env.bind_tier(cyc, ev, st.person)
         idx = -1
         for i, t in enumerate(self.tiers):
             if t.when(env):
@@ -782,50 +764,40 @@ class Evaluator(Sanctions):
     def fire_rules(self, st: PersonState, cyc: CycleState, ev: Event, pts: Number) -> None:
         """五(一) and the like: the history rules (连续三年...), each at most once a
         cycle, until one terminates."""
-        if st.status == "terminated":  # by a band on the same finding
+        if st.status is TERMINATED:  # by a band on the same finding
             return
-        env = self.env
-        reads = self.rule_reads  # only the names some rule reads: this runs per event
-        if reads[0]:
-            env.deducted, env.score, env.cycle = cyc.deducted, cyc.score, cyc
-        if reads[1]:
-            env.event, env.person = ev, st.person
-        env.cycles = st.cycles
-        if reads[2]:
-            env.actions, env.suspensions, env.terminations = (
-                st.actions,
-                st.suspensions,
-                st.terminations,
-            )
+        env = self.env.bind_rule(
+            cyc, ev, st.person, st.cycles, st.actions, st.suspensions, st.terminations
+        )
         for rule in self.p.rules:
             if rule.id in cyc.rules_fired or not rule.when(env):
                 continue
             cyc.rules_fired = cyc.rules_fired | {rule.id}
             if st.trace is not None:
-                self.say(
+                say(
                     st,
                     ev.date,
                     "rule",
                     _("rule `{rule}` holds ({when})").format(rule=rule.id, when=rule.when.text),
                     rule.cite,
                     ev,
-                    f"rule:{rule.id}",
+                    self.rule_source[rule.id],
                 )
             if rule.clause is not None and not self.clause_free(
-                st, cyc, ev, rule.clause, rule.cite, f"rule:{rule.id}"
+                st, cyc, ev, rule.clause, rule.cite, self.rule_source[rule.id]
             ):
                 continue
             for spec in rule.then:
-                self.apply(
+                self.sanctions.apply(
                     st,
                     spec,
                     ev,
                     rule.cite,
-                    f"rule:{rule.id}",
+                    self.rule_source[rule.id],
                     cause=rule.cause or "rule",
                     points=pts,
                 )
-            if st.status == "terminated":
+            if st.status is TERMINATED:
                 break
 
     def effects(self, st: PersonState, ev: Event, pts: Number) -> bool:
@@ -833,15 +805,13 @@ class Evaluator(Sanctions):
         fired_terminate = False
         for code, item in self.act_items(ev):
             for eff in item.effects:
-                if eff.when is not None:
-                    env = self.env
-                    env.amount, env.event, env.person = ev.amount, ev, st.person
-                    if not eff.when(env):
-                        continue
+                if eff.when is not None and not eff.when(self.env.bind_item(ev, st.person)):
+                    continue
                 for spec in eff.then:
                     cause = item.cause or "item"
-                    self.apply(st, spec, ev, eff.cite, f"item:{code}", cause=cause, points=pts)
-                    fired_terminate = fired_terminate or spec.kind == "terminate"
+                    source = self.item_source[code]
+                    self.sanctions.apply(st, spec, ev, eff.cite, source, cause=cause, points=pts)
+                    fired_terminate = fired_terminate or spec.kind == TERMINATE
         return fired_terminate
 
     def act_items(self, ev: Event) -> list[tuple[str, Item]]:
@@ -854,10 +824,10 @@ class Evaluator(Sanctions):
         cyc = self.current_cycle(st, ev.date)
         cyc.touched = True
         pc = self.p.cycle
-        if st.status == "terminated" and not pc.credits_after_termination:
+        if st.status is TERMINATED and not pc.credits_after_termination:
             # the total that terminated the person stands (docs/semantics.md, Points)
             if st.trace is not None:
-                self.say(
+                say(
                     st,
                     ev.date,
                     "note",
@@ -880,7 +850,7 @@ class Evaluator(Sanctions):
         old = cyc.deducted
         cyc.deducted -= room
         if st.trace is not None:
-            self.say(
+            say(
                 st,
                 ev.date,
                 "points",
@@ -907,25 +877,51 @@ class Evaluator(Sanctions):
         self.track(st, cyc, ev.date)
 
     # ---- bookkeeping ---------------------------------------------------------------------
+    def use_institutions(self, tracker: InstitutionTracker | None) -> None:
+        """Fold into another institution tracker (a history's views share one), the
+        sanctions' too."""
+        self.institutions = self.sanctions.institutions = tracker
+
     def track(self, st: PersonState, cyc: CycleState, d: _dt.date) -> None:
         """Tell the institution tracker a person's cycle changed."""
         if self.institutions is not None:
             self.institutions.record(st, cyc, d)
 
     def finish(self, st: PersonState) -> PersonOutcome:
+        """A finished person's outcome (`row`, as the dataclass the API hands out)."""
+        r = self.row(st)
+        return PersonOutcome(
+            r.person,
+            r.status,
+            r.cycles,
+            r.actions,
+            r.reapply_from,
+            list(r.reapplications),
+            r.facts,
+            list(r.institutions),
+            r.next_band,
+        )
+
+    def row(self, st: PersonState) -> PersonRow:
+        """A finished person: the one place their outcome is read off their state."""
         status, reapply_from, actions, facts = self.settle(st)
         initial = self.initial
+        # (tuple.__new__ rather than the class: the NamedTuple's own __new__ is a call
+        # in Python per cycle, a province's people have a few each)
         cycles = [
-            CycleOut(
-                c.period,
-                c.start,
-                c.end,
-                c.deducted,
-                initial - c.deducted if initial is not None else None,
-                c.tier,
-                c.violations,
-                c.credited,
-                c.registration,
+            _new_tuple(
+                CycleOut,
+                (
+                    c.period,
+                    c.start,
+                    c.end,
+                    c.deducted,
+                    None if initial is None else initial - c.deducted,
+                    c.tier,
+                    c.violations,
+                    c.credited,
+                    c.registration,
+                ),
             )
             for c in st.records
             if c.touched
@@ -934,19 +930,25 @@ class Evaluator(Sanctions):
         nb = self.outlook.next_band(
             status, None if last is None else (last.period, last.deducted, last.tier)
         )
-        return PersonOutcome(
-            st.code,
-            status,
-            cycles,
-            actions,
-            reapply_from,
-            list(st.reapplications),
-            facts,
-            list(st.person.institutions),
-            None if nb is None else nb.pair,
+        return _new_tuple(
+            PersonRow,
+            (
+                st.code,
+                status,
+                cycles,
+                actions,
+                reapply_from,
+                st.reapplications,
+                facts,
+                st.person.institutions,
+                None if nb is None else nb.pair,
+                None,  # (a history's versions and findings: HistoryEvaluator.finish_row)
+            ),
         )
 
-    def settle(self, st: PersonState) -> tuple[str, Any, list[ActionRec], dict[str, Any]]:
+    def settle(
+        self, st: PersonState
+    ) -> tuple[Status, _dt.date | str | None, list[ActionRec], dict[str, Any]]:
         """A finished person's status and first re-application date on the as-of date,
         their actions by start date, and their facts."""
         as_of = self.as_of
@@ -957,9 +959,8 @@ class Evaluator(Sanctions):
             actions.sort(key=_START)
         facts = {}
         if self.p.facts:
-            env = self.env
             person = st.person
-            env.person, env.as_of = person, as_of
+            env = self.env.bind_fact(person, as_of)
             for f, reads, columns in self.fact_reads:
                 key = None
                 if reads is not None:
@@ -968,13 +969,9 @@ class Evaluator(Sanctions):
                         if columns is not None
                         else (f.name, *[get(person) for get in reads])
                     )
-                    try:
+                    if key in self.fact_memo:
                         facts[f.name] = self.fact_memo[key]
                         continue
-                    except KeyError:
-                        pass
-                    except TypeError:  # a list read (person.institutions)
-                        key = None
                 try:
                     value = f.value.fn(env)
                 except EVAL_ERRORS:
@@ -984,29 +981,31 @@ class Evaluator(Sanctions):
                     self.fact_memo[key] = value
         return status, reapply_from, actions, facts
 
-    def status_on(self, st: PersonState, as_of: _dt.date) -> tuple[str, Any]:
+    def status_on(self, st: PersonState, as_of: _dt.date) -> tuple[Status, _dt.date | str | None]:
         """A person's status and first re-application date on `as_of`, read from their
         state once it has been brought up to that date (`advance`); changes nothing,
         so a status timeline (timeline.py) can read it between events."""
         status = st.status
-        reapply_from: Any = None
-        if status == "terminated":
+        reapply_from: _dt.date | str | None = None
+        if status is TERMINATED:
             reapply_from = st.reapply_from
-        elif status == "suspended":
+        elif status is SUSPENDED:
             back = released(st)  # after any suspension queued behind this one
             if self.restoration_on(back or as_of)[0] == "reapplication":
                 reapply_from = back
-        elif status == "awaiting":
-            status = "awaiting_reapplication"
+        elif status is AWAITING:
             reapply_from = st.awaiting_from
-        if status == "active" and st.person.institutions and st.sites:
-            running = [st.sites.get(i) for i in st.person.institutions]
-            if all(r is not None and (r.end is None or r.end >= as_of) for r in running):
-                if all(r.action == "terminate" for r in running):
+        if status is ACTIVE and st.person.institutions and st.sites:
+            sites = st.sites
+            running = [r for r in map(sites.get, st.person.institutions) if r is not None]
+            if len(running) == len(st.person.institutions) and all(
+                r.end is None or r.end >= as_of for r in running
+            ):
+                if all(r.action == TERMINATE for r in running):
                     # no ban follows a cascade: a new registration elsewhere can succeed at once
-                    status, reapply_from = "terminated", max(r.start for r in running)
+                    status, reapply_from = TERMINATED, max(r.start for r in running)
                 else:
-                    status = "suspended"
+                    status = SUSPENDED
         return status, reapply_from
 
 
@@ -1040,10 +1039,17 @@ def _blame(ev: Event, exc: Exception) -> EvaluationError:
 
 
 def _person_field(name: str) -> Callable[[Person], Any]:
-    """How to read a person attribute: a field of the record, or a roster column."""
+    """How to read a person attribute, as a value a fact's memo can key on: a field of
+    the record (a list, such as `institutions`, as a tuple), or a roster column."""
     if name in PERSON.fields:
-        return operator.attrgetter(name)
+        get = operator.attrgetter(name)
+        if isinstance(PERSON.fields[name], ListT):
+            return lambda person: tuple(get(person))
+        return get
     return lambda person: person.attrs.get(name)
+
+
+_new_tuple = tuple.__new__
 
 
 _START = operator.attrgetter("start")

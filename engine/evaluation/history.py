@@ -44,9 +44,10 @@ from typing import Any
 
 from engine.evaluation.fold import Evaluator
 from engine.evaluation.lenity import ART_37, Basis, Lenity, Scored
-from engine.evaluation.outcome import Outcome, PersonOutcome, Step, iso, num
+from engine.evaluation.outcome import Outcome, PersonOutcome, PersonRow, Step, iso, num
 from engine.evaluation.points import Act
 from engine.evaluation.state import CycleState, PersonState
+from engine.evaluation.story import say, say_event
 from engine.i18n import _, ngettext
 from engine.ledger.read import Event, Ledger
 from engine.policy.bands import first_step
@@ -100,12 +101,12 @@ class VersionView(Evaluator):
         view = run.views[s.version]
         run.items = (ev, [(c, view.p.items[c]) for c in s.codes])
         if st.trace is not None:
-            view.say(st, ev.date, "note", s.reason(run.history), _basis_cite(s), ev)
+            say(st, ev.date, "note", s.reason(run.history), _basis_cite(s), ev)
         if s.points is None:
             return Act(None, False, False, None)  # type: ignore[arg-type]
         plan = view.points.plan(s.codes)
         if st.trace is not None:
-            view.say_event(st, _as_listed(ev, s.codes), s.points, s.per_item)
+            say_event(view.p, st, _as_listed(ev, s.codes), s.points, s.per_item)
         return plan._replace(points=s.points, per_item=s.per_item)
 
     def act_items(self, ev: Event) -> list[tuple[str, Item]]:
@@ -133,7 +134,7 @@ class VersionView(Evaluator):
             cyc.deducted = total
         cyc.fired = idx
         if st.trace is not None and (total or idx >= 0):
-            self.say(
+            say(
                 st,
                 ev.date,
                 "note",
@@ -199,7 +200,7 @@ class HistoryEvaluator(VersionView):
         if self.institutions is not None and tracked is not None:
             from engine.evaluation.institutions import InstitutionTracker
 
-            self.institutions = InstitutionTracker(tracked)
+            self.use_institutions(InstitutionTracker(tracked))
         for view in self.views:
             if view is not self:
                 self.share(view)
@@ -214,7 +215,7 @@ class HistoryEvaluator(VersionView):
         view.states = self.states
         view.off_roster = self.off_roster
         view.inst_list = self.inst_list
-        view.institutions = self.institutions
+        view.use_institutions(self.institutions)
         view.step_points = self.step_points
 
     def view_on(self, d: _dt.date) -> VersionView:
@@ -265,8 +266,8 @@ class HistoryEvaluator(VersionView):
         outcome.history = self.person_history(code)
         return outcome, trace
 
-    def finish_row(self, code: str) -> tuple:
-        return (*super().finish_row(code), self.person_history(code))
+    def finish_row(self, code: str) -> PersonRow:
+        return super().finish_row(code)._replace(history=self.person_history(code))
 
     def person_history(self, code: str) -> dict:
         """`versions` (those that decided or scored anything about the person, in date

@@ -19,15 +19,17 @@ import datetime as _dt
 from collections.abc import Iterator, Sequence
 from itertools import chain, groupby, islice, repeat
 from operator import attrgetter, itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine import calendar
 from engine.errors import EVAL_ERRORS, Diagnostic, EvaluationError
 from engine.evaluation.deadlines import Deadlines
 from engine.evaluation.outcome import ActionRec, InstitutionOutcome
+from engine.evaluation.state import CycleState, PersonState
 from engine.ledger.read import Event, Ledger
-from engine.policy.model import Policy
+from engine.policy.model import Number, Policy
 from engine.policy.scopes import Env
+from engine.vocabulary import BY_EVENT, SUSPEND, TERMINATE, Source, SourceKind
 
 
 class Member:
@@ -60,6 +62,18 @@ class Member:
         self.sanctioned = suspended or terminated
 
 
+class Snapshot(NamedTuple):
+    """A staff member's cycle as it stands after a change: what `Member` is made of,
+    its fields in `Member`'s order after `person`."""
+
+    deducted: Number
+    score: Number
+    violations: int
+    max_item_points: Number
+    suspended: bool  # suspended in the cycle by their own conduct
+    terminated: bool  # terminated in the cycle by their own conduct
+
+
 class InstitutionTracker:
     """Each roster person's latest cycle records, and each institution's dated changes,
     kept during the fold."""
@@ -77,7 +91,7 @@ class InstitutionTracker:
         # (period, *sites) -> the logs a person at those sites appends to, and the
         # by_site lists their record joins: one pair shared by the staff of a site
         self.log_sets: dict[tuple, tuple[tuple, tuple]] = {}
-        self.shared: dict[tuple, tuple] = {}
+        self.shared: dict[tuple, Snapshot] = {}
         self._default = Member("", score=self.initial or 0)
         self.periods: dict[str, tuple[_dt.date, _dt.date]] = {}
         # (institution, period) where a staff member's totals fell (a credit, a
@@ -94,7 +108,7 @@ class InstitutionTracker:
         # the period by their own conduct, as their records stand (kept while folding)
         self.sanctioned: dict[tuple[str, str], int] = {}
 
-    def record(self, st: Any, cyc: Any, d: _dt.date) -> None:
+    def record(self, st: PersonState, cyc: CycleState, d: _dt.date) -> None:
         """A person's cycle changed on day d: note their new snapshot."""
         logs = cyc.tracked
         if logs is None:
@@ -103,7 +117,7 @@ class InstitutionTracker:
                 return
         deducted = cyc.deducted
         initial = self.initial
-        snap = (
+        values = (
             deducted,
             initial - deducted if initial is not None else -deducted,
             cyc.violations,
@@ -111,28 +125,29 @@ class InstitutionTracker:
             cyc.suspended,
             cyc.terminated,
         )
-        shared = self.shared.get(snap)
-        if shared is not None:
-            snap = shared
-        elif len(self.shared) < 100_000:
-            self.shared[snap] = snap
+        # equal snapshots are one object: the logs hold one per finding, most alike
+        snap = self.shared.get(values)
+        if snap is None:
+            snap = _new_tuple(Snapshot, values)  # (C's tuple.__new__: every finding)
+            if len(self.shared) < 100_000:
+                self.shared[values] = snap
         before = cyc.snap
         cyc.snap = snap
+        sanctioned = snap.suspended or snap.terminated
         if before is None:
-            if snap[4] or snap[5]:
+            if sanctioned:
                 self.count_sanctioned(st.person.institutions, cyc.period, 1)
         elif before is not snap:
-            if snap[0] < before[0] or snap[2] < before[2]:  # a credit, a reinstatement
+            if snap.deducted < before.deducted or snap.violations < before.violations:
+                # a credit, a reinstatement
                 self.went_down.update((inst, cyc.period) for inst in st.person.institutions)
-            if (before[4] or before[5]) != (snap[4] or snap[5]):
-                self.count_sanctioned(
-                    st.person.institutions, cyc.period, 1 if snap[4] or snap[5] else -1
-                )
+            if (before.suspended or before.terminated) != sanctioned:
+                self.count_sanctioned(st.person.institutions, cyc.period, 1 if sanctioned else -1)
         code = st.code
         for log in logs:
             log += (d, code, snap)
 
-    def start(self, st: Any, cyc: Any) -> tuple | None:
+    def start(self, st: PersonState, cyc: CycleState) -> tuple[list, ...] | None:
         """The logs a person's cycle goes to, at its first change (None: on no roster)."""
         sites = st.person.institutions
         if not sites:
@@ -155,7 +170,7 @@ class InstitutionTracker:
         cyc.tracked = logs
         return logs
 
-    def reregister(self, st: Any, old: Any, new: Any) -> None:
+    def reregister(self, st: PersonState, old: CycleState, new: CycleState) -> None:
         """A second registration in the same cycle (a reinstatement): its record goes on
         from the first's, and stands for the person in the cycle from now on. Its total
         starts again from zero, but a suspension or termination earlier in the cycle
@@ -285,8 +300,8 @@ def institution_outcomes(
     by_inst: dict[tuple[str, str], list[ActionRec]] = {}
     for ev in inst_events:
         c = policy.cascades.get(ev.type)
-        kind = "suspend" if ev.type == "institution_suspended" else "terminate"
-        rec = ActionRec(kind, ev.date, ev.end, c.cite if c else "", "event", [ev.id])
+        kind = SUSPEND if ev.type == "institution_suspended" else TERMINATE
+        rec = ActionRec(kind, ev.date, ev.end, c.cite if c else "", BY_EVENT, [ev.id])
         period, start, end = calendar.cycle_of(
             policy.cycle.start_month, policy.cycle.start_day, ev.date
         )
@@ -318,7 +333,8 @@ def institution_outcomes(
                     if not first:
                         continue
                 for spec in rule.then:
-                    rec = ActionRec(spec.kind, first, None, rule.cite, f"rule:{rule.id}", [])
+                    source = Source(SourceKind.RULE, rule.id)
+                    rec = ActionRec(spec.kind, first, None, rule.cite, source, [])
                     if spec.kind in policy.actions:
                         rec.extra["label"] = policy.actions[spec.kind].label
                     if deadlines:
@@ -330,7 +346,7 @@ def institution_outcomes(
 
 
 def _holds(env: Env, rule, staff, sanctioned, members, period) -> bool:
-    env.staff, env.sanctioned, env.members, env.period = len(staff), sanctioned, members, period
+    env.bind_institution(len(staff), sanctioned, members, period)
     try:
         return bool(rule.when.fn(env))
     except EVAL_ERRORS as exc:
@@ -439,3 +455,6 @@ def _holds_with(
 
 
 _SANCTIONED = attrgetter("sanctioned")
+
+
+_new_tuple = tuple.__new__

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, TypedDict
 
 from engine.i18n import _, known
 from engine.numbers import number_value
+from engine.vocabulary import Source, Status
 
 _ISO: dict[_dt.date, str] = {}
 
@@ -33,6 +34,8 @@ def plain(value: Any) -> Any:
         return value
     if isinstance(value, _dt.date):
         return iso(value)
+    if isinstance(value, str):  # a Source, a vocabulary word: its text, a plain str
+        return str(value)
     return number_value(value)
 
 
@@ -49,17 +52,47 @@ def next_band_dict(nb: tuple[str, Any] | None) -> dict | None:
     return None if nb is None else {"tier": nb[0], "points_away": num(nb[1])}
 
 
+class Also(TypedDict):
+    """Another trigger of a termination already decided on the same finding."""
+
+    source: Source
+    cite: str
+
+
+class ActionExtra(TypedDict, total=False):
+    """An action's optional fields. Each goes into the action's JSON record, after the
+    fixed ones, in the order it was set: a dict rather than attributes so that order
+    (and the record's bytes) stay as they were when each was first written."""
+
+    label: str  # a named action's label (the policy's `actions`)
+    cause: str  # a termination's cause: points, rule, item, or an item's own (fraud)
+    discretionary: bool  # the length is a range the decision-maker chooses within
+    range: str  # that range, as written (`1 to 2 years`)
+    decided: str  # the length an event's column decided
+    undecided: bool  # a bound with no floor and no decision: dated by the bound
+    never: bool  # a ban with no end
+    reason: str  # the condition of the ban rule that matched (`always` for none)
+    queued: bool  # a suspension that starts when the running one ends
+    replaces: Source  # what a suspension decided the same day was replaced by this one
+    replaced_by: Source  # what cut this suspension short
+    institution: str  # the site a cascade applies to
+    automatic: bool  # a restoration by the end of a suspension, not a re-application
+    deadlines: dict[str, _dt.date]  # each procedural deadline counted from the action
+    deadlines_approximate: bool  # a deadline counted in weekdays past the holiday calendar
+    also: list[Also]
+
+
 @dataclass(slots=True)
 class ActionRec:
     """One action taken against a person (or an institution)."""
 
-    action: str
+    action: str  # a vocabulary.Kind, or an action the policy names
     start: _dt.date
     end: _dt.date | None
     cite: str
-    source: str  # "tier:suspend-3m", "rule:three-years-nine", "item:FRAUD", "cascade", ...
+    source: Source
     events: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: ActionExtra = field(default_factory=lambda: ActionExtra())
     length: Any = None  # a suspension's Duration, to date it again when queued (not output)
 
     @property
@@ -68,12 +101,13 @@ class ActionRec:
         return self.extra.get("institution")
 
     def as_dict(self) -> dict:
+        """The JSON record, of plain JSON types (a vocabulary word as its str)."""
         d: dict[str, Any] = {
-            "action": self.action,
+            "action": str(self.action),
             "start": iso(self.start),
             "end": iso(self.end),
             "cite": self.cite,
-            "source": self.source,
+            "source": str(self.source),
             "events": list(self.events),
         }
         if self.extra:
@@ -82,8 +116,10 @@ class ActionRec:
         return d
 
 
-@dataclass(slots=True)
-class CycleOut:
+class CycleOut(NamedTuple):
+    """One cycle of one registration, as the outcome reports it. A tuple: a report
+    written as it goes (report.PersonJson) keys its cache of encoded cycles on it."""
+
     period: str
     start: _dt.date
     end: _dt.date
@@ -116,13 +152,29 @@ class Step:
     cite: str | None = None
     event: str | None = None
     where: str | None = None  # file:line of the event
-    ref: str | None = None  # what decided, for tools: "tier:ID", "rule:ID"
+    ref: Source | None = None  # what decided, for tools: a tier or a rule
+
+
+class PersonRow(NamedTuple):
+    """A finished person, as the fold hands it on (Evaluator.finish_row): what
+    `PersonOutcome` holds, in its order, without a dataclass to make."""
+
+    person: str
+    status: Status
+    cycles: list[CycleOut]
+    actions: list[ActionRec]
+    reapply_from: _dt.date | str | None
+    reapplications: tuple[dict, ...] | list[dict]
+    facts: dict[str, Any]
+    institutions: list[str]
+    next_band: tuple[str, Any] | None  # (tier id, points away): PersonOutcome.next_band
+    history: dict[str, Any] | None  # a history's versions and findings: PersonOutcome.history
 
 
 @dataclass(slots=True)
 class PersonOutcome:
     person: str
-    status: str
+    status: Status
     cycles: list[CycleOut]
     actions: list[ActionRec]
     reapply_from: _dt.date | str | None
@@ -140,7 +192,7 @@ class PersonOutcome:
     def as_dict(self) -> dict:
         d: dict[str, Any] = {
             "person": self.person,
-            "status": self.status,
+            "status": str(self.status),
             "cycles": [c.as_dict() for c in self.cycles],
             "actions": [a.as_dict() for a in self.actions],
             "reapply_from": plain(self.reapply_from),

@@ -13,11 +13,12 @@ each version it may fall under with that version's `Points`.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from engine.errors import BadValue
 from engine.ledger.read import Event, Person
 from engine.policy.model import Item, Number, Policy
+from engine.policy.scopes import Env
 
 __all__ = ["Act", "Points"]
 
@@ -37,7 +38,7 @@ class Points:
     # past this many distinct item lists, acts are priced without being kept
     LIMIT = 100_000
 
-    def __init__(self, policy: Policy, env: Any):
+    def __init__(self, policy: Policy, env: Env):
         self.policy = policy
         self.env = env
         self.unit = policy.scale.unit
@@ -93,9 +94,8 @@ class Points:
             return item.points  # type: ignore[return-value]
         if kind == "range":
             return ev.points
-        env = self.env
-        env.amount, env.event, env.person = ev.amount, ev, person
-        value = item.expr(env)
+        assert item.expr is not None  # a computed item (loader.py)
+        value = item.expr(self.env.bind_item(ev, person))
         if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
             raise BadValue(f"item `{item.code}` gave `{value}`, not a number of points")
         if value < 0:

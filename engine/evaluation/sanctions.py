@@ -29,10 +29,10 @@ semantics the design states for every policy (docs/semantics.md):
   site-scoped sanctions (`institutions.cascade`): they count for no ban, and
   change a person's status only when every site of theirs is affected.
 
-`Sanctions` is a mixin of `Evaluator`, not an object of its own: its methods
-run on the per-event path and read the evaluator's attributes (`p`, `env`,
-`top`, `deadlines`) and call its `current_cycle` and `new_cycle` directly, so
-splitting the module costs no call on that path.
+`Sanctions` is one object per evaluation, made by the `Evaluator` with what it
+needs: the policy, the expression environment, the deadlines, the institutions'
+tracker, and (the `Cycles` protocol) the fold's way of finding a person's cycle
+on a date and opening a fresh one for a new registration.
 """
 
 from __future__ import annotations
@@ -41,31 +41,70 @@ import datetime as _dt
 import functools
 import re
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 from engine import calendar
 from engine.calendar import ONE_DAY
 from engine.dsl.ast import Duration
 from engine.errors import BadValue
 from engine.evaluation.deadlines import Deadlines
-from engine.evaluation.outcome import ActionRec
-from engine.evaluation.state import PersonState, Year
-from engine.evaluation.story import Story
+from engine.evaluation.institutions import InstitutionTracker
+from engine.evaluation.outcome import ActionExtra, ActionRec
+from engine.evaluation.state import CycleState, PersonState, Year
+from engine.evaluation.story import say
 from engine.i18n import N_, _
 from engine.ledger.read import Event
-from engine.policy.model import ActionSpec, Policy
+from engine.policy.model import ActionSpec, Number, Policy
 from engine.policy.scopes import Env
+from engine.vocabulary import (
+    ACTIVE,
+    AWAITING,
+    BAN,
+    BY_BAN,
+    BY_CASCADE,
+    BY_REAPPLICATION,
+    INTERVIEW,
+    REINSTATE,
+    RESTORE,
+    SUSPEND,
+    SUSPENDED,
+    TERMINATE,
+    TERMINATED,
+    Source,
+)
 
 
-class Sanctions(Story):
-    """The evaluator's sanctions: apply an action, suspend, terminate, ban, re-admit."""
+class Cycles(Protocol):
+    """What the sanctions need from the fold: the cycle a date falls in for a person
+    (made as the fold makes it, the first time), and a fresh cycle record for a new
+    registration (a reinstatement)."""
 
-    # Set by the Evaluator; `current_cycle` and `new_cycle` are its methods too.
-    p: Policy
-    env: Env
-    top: Any
-    deadlines: Deadlines
-    institutions: Any  # the InstitutionTracker, or None
+    def current_cycle(self, st: PersonState, d: _dt.date) -> CycleState: ...
+
+    def new_cycle(self, st: PersonState, index: int, prev: CycleState | None) -> CycleState: ...
+
+
+class Sanctions:
+    """What follows a fired tier, rule or item: apply an action, suspend, terminate,
+    ban, re-admit; and the cascades of an institution's own events."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        env: Env,
+        deadlines: Deadlines,
+        institutions: InstitutionTracker | None,
+        cycles: Cycles,
+    ):
+        self.p = policy
+        self.env = env
+        self.deadlines = deadlines
+        self.institutions = institutions
+        self.cycles = cycles
+        # the total a single finding must reach to count as reaching the top at once
+        # (ban conditions' `reached_by == "single"`): the cap, else the initial score
+        cap, initial = policy.cycle.cap, policy.scale.initial
+        self.top: Number | None = cap if cap is not None else initial
 
     # ---- actions -------------------------------------------------------------------------
     def apply(
@@ -74,28 +113,30 @@ class Sanctions(Story):
         spec: ActionSpec,
         ev: Event,
         cite: str,
-        source: str,
+        source: Source,
         cause: str,
-        points,
+        points: Number,
     ) -> None:
         kind = spec.kind
         d = ev.date
-        if kind == "suspend":
+        if kind == SUSPEND:
             self.suspend(st, spec, ev, cite, source)
-        elif kind == "terminate":
+        elif kind == TERMINATE:
             self.terminate(st, ev, cite, source, cause, points)
         else:
-            if st.status == "terminated" and kind == "interview":
+            if st.status is TERMINATED and kind == INTERVIEW:
                 return
             rec = ActionRec(kind, d, None, cite, source, [ev.id])
             if kind in self.p.actions:
                 rec.extra["label"] = self.p.actions[kind].label
             st.actions.append(rec)
             if st.trace is not None:
-                self.say(st, d, "action", f"{spec.text}", cite, ev)
+                say(st, d, "action", f"{spec.text}", cite, ev)
             self.add_deadlines(rec, st=st)
 
-    def length(self, spec: ActionSpec, ev: Event, column: str) -> tuple[Duration | None, dict]:
+    def length(
+        self, spec: ActionSpec, ev: Event, column: str
+    ) -> tuple[Duration | None, ActionExtra]:
         """An action's length: fixed, or within a range as decided by the event's column
         (the range's low end when not decided); and what the record says of it (a new
         dict, the caller's to keep)."""
@@ -125,11 +166,13 @@ class Sanctions(Story):
             raise BadValue(f"decided {column} `{decided}` is outside {spec.text}")
         return dur, {"discretionary": True, "range": _range_text(act), "decided": str(dur)}
 
-    def suspend(self, st: PersonState, spec: ActionSpec, ev: Event, cite: str, source: str):
+    def suspend(
+        self, st: PersonState, spec: ActionSpec, ev: Event, cite: str, source: Source
+    ) -> None:
         d = ev.date
-        if st.status == "terminated":
+        if st.status is TERMINATED:
             if st.trace is not None:
-                self.say(
+                say(
                     st,
                     d,
                     "note",
@@ -140,7 +183,7 @@ class Sanctions(Story):
             return
         dur, extra = self.length(spec, ev, "suspension")
         end = calendar.last_day(d, dur) if dur is not None else None
-        rec = ActionRec("suspend", d, end, cite, source, [ev.id], extra)
+        rec = ActionRec(SUSPEND, d, end, cite, source, [ev.id], extra)
         rec.length = dur
         cur = st.suspension
         if cur is not None and (cur.end is None or cur.end >= d):
@@ -148,7 +191,7 @@ class Sanctions(Story):
             if self.p.overlap == "replace" and harsher:
                 self.cut(st, cur, d, rec)
                 if st.trace is not None:
-                    self.say(
+                    say(
                         st,
                         d,
                         "action",
@@ -171,10 +214,10 @@ class Sanctions(Story):
                 st.queue = [*st.queue, rec]
                 st.actions.append(rec)
                 st.suspensions += 1
-                self.current_cycle(st, d).suspended = True
+                self.cycles.current_cycle(st, d).suspended = True
                 self.add_deadlines(rec, d, st=st)
                 if st.trace is not None:
-                    self.say(
+                    say(
                         st,
                         d,
                         "action",
@@ -187,7 +230,7 @@ class Sanctions(Story):
                 return
         else:
             if st.trace is not None:
-                self.say(
+                say(
                     st,
                     d,
                     "action",
@@ -197,10 +240,10 @@ class Sanctions(Story):
                     ev,
                 )
         st.suspension = rec
-        st.status = "suspended"
+        st.status = SUSPENDED
         st.awaiting_from = None
         st.suspensions += 1
-        self.current_cycle(st, d).suspended = True
+        self.cycles.current_cycle(st, d).suspended = True
         self.add_deadlines(rec, st=st)
         st.actions.append(rec)
 
@@ -221,15 +264,15 @@ class Sanctions(Story):
         st.queue = ()
 
     def terminate(
-        self, st: PersonState, ev: Event, cite: str, source: str, cause: str, points
+        self, st: PersonState, ev: Event, cite: str, source: Source, cause: str, points: Number
     ) -> None:
         d = ev.date
-        if st.status == "terminated":
-            last = next((a for a in reversed(st.actions) if a.action == "terminate"), None)
+        if st.status is TERMINATED:
+            last = next((a for a in reversed(st.actions) if a.action == TERMINATE), None)
             if last is not None and last.start == d and ev.id in last.events:
                 last.extra.setdefault("also", []).append({"source": source, "cite": cite})
                 if st.trace is not None:
-                    self.say(
+                    say(
                         st,
                         d,
                         "action",
@@ -244,20 +287,20 @@ class Sanctions(Story):
                 # no new termination, but its ban applies if it is the harsher one
                 self.ban(st, ev, cause, points, harsher_only=True)
             return
-        rec = ActionRec("terminate", d, None, cite, source, [ev.id], {"cause": cause})
+        rec = ActionRec(TERMINATE, d, None, cite, source, [ev.id], {"cause": cause})
         running = st.suspension
         was = running.end if running is not None else None
         if running is not None:
             self.cut(st, running, d, rec)
-        st.status = "terminated"
+        st.status = TERMINATED
         st.awaiting_from = None
         st.terminations += 1
-        self.current_cycle(st, d).terminated = True
+        self.cycles.current_cycle(st, d).terminated = True
         st.actions.append(rec)
         if st.trace is not None:
-            self.say(st, d, "action", _("terminate ({source})").format(source=source), cite, ev)
+            say(st, d, "action", _("terminate ({source})").format(source=source), cite, ev)
             if running is not None and running.start < d:  # told on the date the record gives
-                self.say(
+                say(
                     st,
                     d,
                     "status",
@@ -271,25 +314,17 @@ class Sanctions(Story):
         self.ban(st, ev, cause, points)
 
     def ban(
-        self, st: PersonState, ev: Event, cause: str, points, harsher_only: bool = False
+        self, st: PersonState, ev: Event, cause: str, points: Number, harsher_only: bool = False
     ) -> None:
         """Date the wait before a re-application: the first ban rule that matches.
 
         With harsher_only, the ban replaces the running one only if it ends later.
         """
         d = ev.date
-        cyc = st.cycle or self.current_cycle(st, d)
-        env = self.env
-        env.cause, env.terminations = cause, st.terminations
-        env.reached_by = (
-            "single" if (self.top is not None and points >= self.top) else ("accumulation")
-        )
-        env.deducted, env.score, env.cycle, env.event, env.person = (
-            cyc.deducted,
-            cyc.score,
-            cyc,
-            ev,
-            st.person,
+        cyc = st.cycle or self.cycles.current_cycle(st, d)
+        single = self.top is not None and points >= self.top
+        env = self.env.bind_ban(
+            cyc, ev, st.person, cause, st.terminations, "single" if single else "accumulation"
         )
         for b in self.p.bans:
             if b.when is not None and not b.when(env):
@@ -305,13 +340,13 @@ class Sanctions(Story):
                         return
             if act.never:
                 st.reapply_from = "never"
-                rec = ActionRec("ban", d, None, b.cite, "ban", [ev.id], {"never": True})
+                rec = ActionRec(BAN, d, None, b.cite, BY_BAN, [ev.id], {"never": True})
                 text = _("ban never: may not re-apply")
             else:
                 dur, extra = self.length(b.then, ev, "ban")
                 until = calendar.add(d, dur)
                 st.reapply_from = until
-                rec = ActionRec("ban", d, until - ONE_DAY, b.cite, "ban", [ev.id], extra)
+                rec = ActionRec(BAN, d, until - ONE_DAY, b.cite, BY_BAN, [ev.id], extra)
                 text = _("{ban}: may re-apply from {date}").format(ban=b.then.text, date=until) + (
                     _(" (the latest date its bound allows: the length is undecided)")
                     if extra.get("undecided")
@@ -323,7 +358,7 @@ class Sanctions(Story):
             st.ban = rec
             st.actions.append(rec)
             if st.trace is not None:
-                self.say(
+                say(
                     st,
                     d,
                     "ban",
@@ -339,15 +374,15 @@ class Sanctions(Story):
             return  # no ban for this cause: the running one stands
         st.reapply_from = d
         if st.trace is not None:
-            self.say(st, d, "ban", _("no ban applies: may re-apply at once"), None, ev)
+            say(st, d, "ban", _("no ban applies: may re-apply at once"), None, ev)
 
     # ---- coming back ---------------------------------------------------------------------
     def reapply(self, st: PersonState, ev: Event) -> None:
         d = ev.date
         outcome: dict[str, Any] = {"date": d, "event": ev.id}
         # the article that decides: the ban's after a termination, else the restoration's
-        cite = st.ban.cite if st.status == "terminated" and st.ban else self.p.restoration_cite
-        if st.status == "terminated":
+        cite = st.ban.cite if st.status is TERMINATED and st.ban else self.p.restoration_cite
+        if st.status is TERMINATED:
             if st.reapply_from == "never":
                 reason = "the ban is permanent"
             elif isinstance(st.reapply_from, _dt.date) and d < st.reapply_from:
@@ -357,11 +392,11 @@ class Sanctions(Story):
             if reason:
                 outcome.update(result="rejected", reason=reason)
             else:
-                st.status = "active"
+                st.status = ACTIVE
                 st.reapply_from = None
                 st.registration += 1
-                cyc = self.current_cycle(st, d)
-                fresh = self.new_cycle(st, cyc.index, None)
+                cyc = self.cycles.current_cycle(st, d)
+                fresh = self.cycles.new_cycle(st, cyc.index, None)
                 fresh.touched = True
                 if self.institutions is not None:
                     self.institutions.reregister(st, cyc, fresh)
@@ -369,23 +404,22 @@ class Sanctions(Story):
                 # history rules see one record per cycle, the person's across registrations
                 st.cycles[-1] = Year.join(st.cycles[-1], fresh)
                 st.records.append(fresh)  # the output keeps the terminated registration's
-                st.actions.append(ActionRec("reinstate", d, None, cite, "reapplication", [ev.id]))
+                st.actions.append(ActionRec(REINSTATE, d, None, cite, BY_REAPPLICATION, [ev.id]))
                 outcome.update(
                     result="accepted",
                     reason="reinstated as a new registration: the cycle's total restarts at zero",
                 )
-        elif st.status == "awaiting":
+        elif st.status is AWAITING:
             reason = self.conditions_fail(st, ev, "suspension", outcome)
             if reason:
                 outcome.update(result="rejected", reason=reason)
             else:
-                st.status = "active"
+                st.status = ACTIVE
                 st.awaiting_from = None
-                st.actions.append(
-                    ActionRec("restore", d, None, self.p.restoration_cite, "reapplication", [ev.id])
-                )
+                # (cite is the restoration's here: the person is not terminated)
+                st.actions.append(ActionRec(RESTORE, d, None, cite, BY_REAPPLICATION, [ev.id]))
                 outcome.update(result="accepted", reason="restored on re-application")
-        elif st.status == "suspended":
+        elif st.status is SUSPENDED:
             back = released(st)
             outcome.update(
                 result="rejected",
@@ -396,7 +430,7 @@ class Sanctions(Story):
             outcome.update(result="ignored", reason="nothing to re-apply for: already active")
         st.reapplications = [*st.reapplications, outcome]
         if st.trace is not None:
-            self.say(
+            say(
                 st,
                 d,
                 "reapply",
@@ -410,10 +444,8 @@ class Sanctions(Story):
     ) -> str | None:
         """Why a re-application fails its policy's conditions, or None when it meets them;
         the failing condition's index goes into the re-application's record."""
-        env = self.env
         # a list, as `violations == []` reads it, also before the first violation
-        env.date, env.violations, env.terminations = (ev.date, list(st.violations), st.terminations)
-        env.event, env.person = ev, st.person
+        env = self.env.bind_reapply(ev.date, list(st.violations), st.terminations, ev, st.person)
         for i, c in enumerate(self.p.conditions):
             if c.after not in (after, "any"):
                 continue
@@ -427,7 +459,7 @@ class Sanctions(Story):
         c = self.p.cascades.get(ev.type)
         if c is None:
             if st.trace is not None:
-                self.say(
+                say(
                     st,
                     ev.date,
                     "note",
@@ -446,13 +478,13 @@ class Sanctions(Story):
                 ev.end if ev.end is not None else (calendar.last_day(ev.date, dur) if dur else None)
             )
         rec = ActionRec(
-            kind, ev.date, end, c.cite, "cascade", [ev.id], {"institution": ev.institution}
+            kind, ev.date, end, c.cite, BY_CASCADE, [ev.id], {"institution": ev.institution}
         )
         st.sites = {**(st.sites or {}), ev.institution: rec}
         # not the person's own: rules' `actions` leave it out
         st.site_actions = [*st.site_actions, rec]
         if st.trace is not None:
-            self.say(
+            say(
                 st,
                 ev.date,
                 "action",
@@ -484,7 +516,7 @@ class Sanctions(Story):
         if found and st is not None and st.trace is not None:
             cites = {dl.id: dl.cite for dl in self.p.deadlines}
             for k, v in found.items():
-                self.say(
+                say(
                     st,
                     base,
                     "deadline",

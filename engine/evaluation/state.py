@@ -16,6 +16,7 @@ from typing import Any
 
 from engine.evaluation.outcome import ActionRec, Step
 from engine.ledger.read import Person
+from engine.vocabulary import ACTIVE
 
 _NONE_FIRED: frozenset[str] = frozenset()
 
@@ -155,7 +156,7 @@ class PersonState:
         self.cycle: CycleState | None = None
         self.records: list[CycleState] = []  # every cycle of every registration, for output
         self.actions: list[ActionRec] = []
-        self.status = "active"  # active | suspended | awaiting | terminated
+        self.status = ACTIVE
         self.suspension: ActionRec | None = None
         # Empty tuples until first used, then lists replaced as they grow: 200,000 people
         # are held at once, and few are queued, reapply, or have a cascade

@@ -4,10 +4,10 @@ For a person named with `--explain` the fold keeps a trace (`PersonState.trace`,
 None for everyone else); `say` appends one `Step` to it (date, kind, text, the
 article cited and the event's id and `file:line`), `say_event` the steps that
 tell which items an event matched and what each counts. `explain.py` tells the
-steps as a story. Both are methods on the evaluator (through `Sanctions`) so the
-fold and the sanctions write the story the same way; `say_event` reads the
-policy at `self.p`. Callers on the per-event path test `st.trace` before
-building a step's text, so a person nobody asked about pays nothing for it.
+steps as a story. The fold and the sanctions both call them, so the story is
+written the same way wherever a step happens. Callers on the per-event path test
+`st.trace` before building a step's text, so a person nobody asked about pays
+nothing for it.
 """
 
 from __future__ import annotations
@@ -19,75 +19,74 @@ from engine.evaluation.state import PersonState
 from engine.i18n import _, ngettext
 from engine.ledger.read import Event
 from engine.numbers import number_text
-from engine.policy.model import Policy
+from engine.policy.model import Number, Policy
+from engine.vocabulary import Source
 
 
-class Story:
-    """The evaluator's story-telling methods (a mixin)."""
-
-    p: Policy  # set by the Evaluator
-
-    def say(
-        self,
-        st: PersonState,
-        d: _dt.date,
-        kind: str,
-        text: str,
-        cite: str | None,
-        ev: Event | None = None,
-        ref: str | None = None,
-    ) -> None:
-        if st.trace is not None:
-            st.trace.append(
-                Step(
-                    d,
-                    kind,
-                    text,
-                    cite,
-                    ev.id if ev else None,
-                    f"{ev.file}:{ev.line}" if ev else None,
-                    ref,
-                )
+def say(
+    st: PersonState,
+    d: _dt.date,
+    kind: str,
+    text: str,
+    cite: str | None,
+    ev: Event | None = None,
+    ref: Source | None = None,
+) -> None:
+    """One step of a person's story: nothing for a person nobody asked about."""
+    if st.trace is not None:
+        st.trace.append(
+            Step(
+                d,
+                kind,
+                text,
+                cite,
+                ev.id if ev else None,
+                f"{ev.file}:{ev.line}" if ev else None,
+                ref,
             )
+        )
 
-    def say_event(self, st: PersonState, ev: Event, pts, per) -> None:
-        if per is None:
-            item = self.p.items[ev.items[0]]
-            self.say(
-                st,
-                ev.date,
-                "event",
-                f"{item.code} 「{item.text}」: {_points(pts)}"
-                + (
-                    _(" (amount {amount})").format(amount=number_text(ev.amount))
-                    if ev.amount is not None
-                    else ""
-                ),
-                item.cite,
-                ev,
-            )
-            return
-        rule = self.p.combine.same_act
-        for code, v in per:
-            item = self.p.items[code]
-            note = ""
-            if rule == "highest" and v < pts:
-                note = _(" — not counted: one act counts its highest item only")
-            self.say(
-                st, ev.date, "event", f"{code} 「{item.text}」: {_points(v)}{note}", item.cite, ev
-            )
-        self.say(
+
+def say_event(
+    policy: Policy, st: PersonState, ev: Event, pts: Number, per: list[tuple[str, Number]] | None
+) -> None:
+    """The steps telling which items a finding matched, what each counts, and what
+    the act counts when it lists several (the policy's `combine.same_act`)."""
+    if per is None:
+        item = policy.items[ev.items[0]]
+        say(
             st,
             ev.date,
-            "points",
-            (
-                _("one act, several items: counts the highest, {points}")
-                if rule == "highest"
-                else _("one act, several items: counts the sum, {points}")
-            ).format(points=number_text(pts)),
-            self.p.combine.cite,
+            "event",
+            f"{item.code} 「{item.text}」: {_points(pts)}"
+            + (
+                _(" (amount {amount})").format(amount=number_text(ev.amount))
+                if ev.amount is not None
+                else ""
+            ),
+            item.cite,
             ev,
         )
+        return
+    rule = policy.combine.same_act
+    for code, v in per:
+        item = policy.items[code]
+        note = ""
+        if rule == "highest" and v < pts:
+            note = _(" — not counted: one act counts its highest item only")
+        say(st, ev.date, "event", f"{code} 「{item.text}」: {_points(v)}{note}", item.cite, ev)
+    say(
+        st,
+        ev.date,
+        "points",
+        (
+            _("one act, several items: counts the highest, {points}")
+            if rule == "highest"
+            else _("one act, several items: counts the sum, {points}")
+        ).format(points=number_text(pts)),
+        policy.combine.cite,
+        ev,
+    )
 
 
 def _points(n) -> str:

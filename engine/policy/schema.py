@@ -8,13 +8,12 @@ jsonschema is imported here and only here: it is the slowest import we have.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 from importlib import resources
 from typing import Any
 
-from engine.errors import Diagnostic
+from engine.errors import Diagnostic, closest
 from engine.i18n import N_, _
 from engine.policy.source import Document
 
@@ -75,9 +74,9 @@ def _diagnostic(doc: Document, err: Any, path: tuple) -> Diagnostic:
         allowed = _allowed_keys(err.schema)
         extra = [k for k in (err.instance or {}) if k not in allowed]
         key = extra[0] if extra else "?"
-        close = difflib.get_close_matches(key, allowed, n=1)
+        close = closest(key, allowed)
         hint = (
-            _("did you mean `{near}`?").format(near=close[0])
+            _("did you mean `{near}`?").format(near=close)
             if close
             else (_("allowed keys: {keys}").format(keys=", ".join(allowed)) if allowed else None)
         )

@@ -7,7 +7,13 @@ error rather than a crash in the middle of a ledger.
 
 from __future__ import annotations
 
+import datetime as _dt
+from collections.abc import Sequence
+from typing import Any
+
 from engine.dsl.types import BOOL, DATE, NUM, STR, ListT, Optional, RecordT, Type
+from engine.policy.model import Number
+from engine.vocabulary import Status
 
 EVENT = RecordT(
     "event",
@@ -195,7 +201,7 @@ SANCTION = RecordT(
     },
 )
 
-STATUSES = ("active", "suspended", "terminated", "awaiting_reapplication")
+STATUSES = tuple(Status)
 
 
 def claim_scope() -> dict[str, Type]:
@@ -215,8 +221,12 @@ class ClaimEnv:
 class Env:
     """The environment compiled expressions read: one attribute per scope name.
 
-    One instance is reused and refilled by the evaluator (no dict per event);
-    `loc` holds the values bound to function arguments while a list function runs.
+    One instance is reused by the evaluator (no dict per event), and filled only
+    through the `bind_*` methods below, one per scope: each sets every name its
+    scope (the function of the same name above) lets an expression read, so no
+    name read can keep a value from an earlier event, person or scope
+    (tests/test_expressions.py checks each against its scope). `loc` holds the
+    values bound to function arguments while a list function runs.
     """
 
     __slots__ = (
@@ -242,5 +252,95 @@ class Env:
         "loc",
     )
 
+    # What each name holds; the records are the ledger's and the fold's (`Event`,
+    # `Person`, the fold's `CycleState`), left as Any here: this stage comes first.
+    amount: Number | None
+    event: Any
+    person: Any
+    deducted: Number
+    score: Number
+    cycle: Any
+    cycles: list[Any]
+    actions: list[Any]
+    suspensions: int
+    terminations: int
+    cause: str
+    reached_by: str
+    date: _dt.date
+    violations: list[Any]
+    staff: int
+    sanctioned: int
+    members: Sequence[Any]
+    period: str
+    as_of: _dt.date
+    loc: list[Any]
+
     def __init__(self) -> None:
-        self.loc: list = [None] * 8
+        self.loc = [None] * 8
+
+    def bind_item(self, event: Any, person: Any) -> Env:
+        """item_scope: an item's points or an effect's condition, for one finding."""
+        self.amount, self.event, self.person = event.amount, event, person
+        return self
+
+    def bind_tier(self, cycle: Any, event: Any, person: Any) -> Env:
+        """tier_scope: a tier's condition, on the cycle's totals after a finding."""
+        self.deducted, self.score, self.cycle = cycle.deducted, cycle.score, cycle
+        self.event, self.person = event, person
+        return self
+
+    def bind_reset(self, cycle: Any) -> Env:
+        """reset_scope: `cycle.reset_when`, on a cycle as it ends."""
+        self.deducted, self.score, self.cycle = cycle.deducted, cycle.score, cycle
+        return self
+
+    def bind_rule(
+        self,
+        cycle: Any,
+        event: Any,
+        person: Any,
+        cycles: list[Any],
+        actions: list[Any],
+        suspensions: int,
+        terminations: int,
+    ) -> Env:
+        """rule_scope: a history rule, on the registration's cycles and sanctions."""
+        # (tier_scope's names set here, not through bind_tier: this runs per finding)
+        self.deducted, self.score, self.cycle = cycle.deducted, cycle.score, cycle
+        self.event, self.person = event, person
+        self.cycles, self.actions = cycles, actions
+        self.suspensions, self.terminations = suspensions, terminations
+        return self
+
+    def bind_ban(
+        self, cycle: Any, event: Any, person: Any, cause: str, terminations: int, reached_by: str
+    ) -> Env:
+        """ban_scope: a ban rule, on the termination just decided."""
+        self.bind_tier(cycle, event, person)
+        self.cause, self.terminations, self.reached_by = cause, terminations, reached_by
+        return self
+
+    def bind_reapply(
+        self,
+        date: _dt.date,
+        violations: list[Any],
+        terminations: int,
+        event: Any,
+        person: Any,
+    ) -> Env:
+        """reapply_scope: a re-application condition."""
+        self.date, self.violations, self.terminations = date, violations, terminations
+        self.event, self.person = event, person
+        return self
+
+    def bind_institution(
+        self, staff: int, sanctioned: int, members: Sequence[Any], period: str
+    ) -> Env:
+        """institution_scope: an institution rule, on one institution and cycle."""
+        self.staff, self.sanctioned, self.members, self.period = staff, sanctioned, members, period
+        return self
+
+    def bind_fact(self, person: Any, as_of: _dt.date) -> Env:
+        """fact_scope: a fact about a person, on the as-of date."""
+        self.person, self.as_of = person, as_of
+        return self

@@ -35,9 +35,10 @@ from engine.evaluation.outcome import PersonOutcome, next_band_dict, num, plain
 from engine.evaluation.outlook import Outlook
 from engine.ledger.read import Event
 from engine.policy.model import Policy
+from engine.vocabulary import BY_CASCADE, SourceKind, Status
 
 SANCTIONS = ("interview", "suspend", "terminate")  # the kinds charted per month
-STATUSES = ("active", "suspended", "awaiting_reapplication", "terminated")
+STATUSES = tuple(Status)  # mildest first
 NEAR_LISTED = 200  # people listed by name as close to their next band; the rest counted
 
 
@@ -199,7 +200,7 @@ class Collector:
         sanctioned = False
         for a in p.actions:
             # (a superseded sanction never took effect: docs/semantics.md, Sanctions)
-            if a.action in SANCTIONS and a.source != "cascade" and "superseded_by" not in a.extra:
+            if a.action in SANCTIONS and a.source != BY_CASCADE and "superseded_by" not in a.extra:
                 self.sanctions[(month_key(a.start), a.action)] += 1
                 if a.action != "interview" and self.in_period(a.start):
                     sanctioned = True
@@ -356,16 +357,16 @@ def _institutions(col: Collector, outcomes: list) -> list[dict]:
         own = []
         if o is not None:
             for a in o.actions:
-                if a.source.startswith("rule:"):
+                if a.source.kind is SourceKind.RULE:
                     rules.append(
                         {
-                            "rule": a.source[5:],
+                            "rule": a.source.id,
                             "action": a.action,
                             "start": plain(a.start),
                             "cite": a.cite,
                         }
                     )
-                elif a.source == "event":
+                elif a.source.kind is SourceKind.EVENT:
                     own.append({"action": a.action, "start": plain(a.start), "cite": a.cite})
         bands = col.inst_bands.get(code, Counter())
         out.append(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from engine.evaluation.outcome import Outcome, plain
 from engine.i18n import N_, _
 from engine.numbers import number_text
+from engine.vocabulary import ACTIVE, AWAITING, SUSPENDED, TERMINATED
 
 _MARK = {
     "event": "•",
@@ -83,11 +84,10 @@ def explain(outcome: Outcome, person: str) -> str:
 
 # A person's status as the JSON gives it (data), told in the chosen language.
 STATUS = {
-    "active": N_("active"),
-    "suspended": N_("suspended"),
-    "awaiting": N_("awaiting"),
-    "awaiting_reapplication": N_("awaiting_reapplication"),
-    "terminated": N_("terminated"),
+    ACTIVE: N_("active"),
+    SUSPENDED: N_("suspended"),
+    AWAITING: N_("awaiting_reapplication"),
+    TERMINATED: N_("terminated"),
 }
 
 

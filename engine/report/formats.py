@@ -18,10 +18,11 @@ from typing import Any, Protocol
 
 from engine.evaluation.outcome import (
     ActionRec,
+    CycleOut,
     Outcome,
     PersonOutcome,
+    PersonRow,
     next_band_dict,
-    num,
     plain,
 )
 
@@ -137,7 +138,7 @@ class Finisher(Protocol):
 
     def finish_person(self, code: str) -> tuple[PersonOutcome, Any]: ...
 
-    def finish_row(self, code: str) -> tuple: ...
+    def finish_row(self, code: str) -> PersonRow: ...
 
 
 def people_runs(
@@ -176,7 +177,7 @@ class PersonJson:
     LIMIT = 100_000
 
     def __init__(self) -> None:
-        self.cycles: dict[tuple, str] = {}
+        self.cycles: dict[CycleOut, str] = {}
         self.facts: dict[tuple, str] = {}
         self.sites: dict[tuple, str] = {}
         self.words: dict[str, str] = {}
@@ -187,21 +188,10 @@ class PersonJson:
 
     def person(self, p: PersonOutcome) -> str:
         return self.row(
-            (
+            PersonRow(
                 p.person,
                 p.status,
-                [
-                    (
-                        c.period,
-                        c.deducted,
-                        c.score,
-                        c.tier,
-                        c.violations,
-                        c.credited,
-                        c.registration,
-                    )
-                    for c in p.cycles
-                ],
+                p.cycles,
                 p.actions,
                 p.reapply_from,
                 p.reapplications,
@@ -212,10 +202,10 @@ class PersonJson:
             )
         )
 
-    def row(self, r: tuple) -> str:
+    def row(self, r: PersonRow) -> str:
         """A person's record from `Evaluator.finish_row`'s tuple (with, under a history,
-        the person's versions and findings after it: HistoryEvaluator.finish_row)."""
-        code, status, cycles, actions, reapply_from, reapplications, facts, sites, nb = r[:9]
+        the person's versions and findings: HistoryEvaluator.finish_row)."""
+        code, status, cycles, actions, reapply_from, reapplications, facts, sites, nb, hist = r
         parts = ['{"person": ', _string(code), ', "status": ', self.word(status), ', "cycles": [']
         if cycles:
             parts.append(", ".join(map(self.cycle, cycles)))
@@ -238,8 +228,8 @@ class PersonJson:
         if sites:
             parts.append(', "institutions": ')
             parts.append(self.cached(self.sites, tuple(sites), list, sites))
-        if len(r) > 9 and r[9] is not None:  # a history's `versions` and `findings`
-            for k, v in r[9].items():
+        if hist is not None:  # a history's `versions` and `findings`
+            for k, v in hist.items():
                 parts += (", ", self.word(k), ": ", _dump(v))
         parts.append("}")
         return "".join(parts)
@@ -313,23 +303,11 @@ class PersonJson:
                 self.dates[d] = text
         return text
 
-    def cycle(self, c: tuple) -> str:
-        """(period, deducted, score, tier, violations, credited, registration) as
-        `CycleOut.as_dict` would give it."""
+    def cycle(self, c: CycleOut) -> str:
+        """`c.as_dict()` as JSON text, kept per distinct cycle."""
         text = self.cycles.get(c)
         if text is None:
-            period, deducted, score, tier, violations, credited, registration = c
-            text = _dump(
-                {
-                    "period": period,
-                    "deducted": num(deducted),
-                    "score": num(score),
-                    "tier": tier,
-                    "violations": violations,
-                    "credited": num(credited),
-                    "registration": registration,
-                }
-            )
+            text = _dump(c.as_dict())
             if len(self.cycles) < self.LIMIT:
                 self.cycles[c] = text
         return text

@@ -33,6 +33,7 @@ from engine.evaluation.outcome import ActionRec, Outcome
 from engine.policy.model import Policy
 from engine.policy.versions import History
 from engine.testing.scenarios import CaseResult
+from engine.vocabulary import Kind, Source, SourceKind
 
 KINDS = (
     "item",
@@ -165,24 +166,24 @@ def exercised(policy: Policy, result: CaseResult) -> set[tuple[str, str]]:
                 hit.add(("condition", str(r["condition"])))
     for inst in outcome.institutions:
         for a in inst.actions:
-            if a.source.startswith("rule:"):
-                hit.add(("institution-rule", a.source[5:]))
+            if a.source.kind is SourceKind.RULE:
+                hit.add(("institution-rule", a.source.id))
             _deadlines(a, hit)
     return hit
 
 
 def _action(policy: Policy, a: ActionRec, hit: set, bans: dict) -> None:
-    sources = [(a.source, a.action, a.cite)]
+    sources: list[tuple[Source, str, str]] = [(a.source, a.action, a.cite)]
     if "replaces" in a.extra:
         sources.append((a.extra["replaces"], a.action, a.cite))
-    sources += [(x["source"], "terminate", x["cite"]) for x in a.extra.get("also", ())]
+    sources += [(x["source"], Kind.TERMINATE, x["cite"]) for x in a.extra.get("also", ())]
     for source, action, cite in sources:
-        kind, _, key = source.partition(":")
-        if kind == "tier":
+        kind, key = source.kind, source.id
+        if kind is SourceKind.TIER:
             hit.add(("tier", key))
-        elif kind == "rule":
+        elif kind is SourceKind.RULE:
             hit.add(("rule", key))
-        elif kind == "item":
+        elif kind is SourceKind.ITEM:
             item = policy.items.get(key)
             for i, e in enumerate(item.effects if item else ()):
                 if e.cite == cite and action in {s.kind for s in e.then}:
@@ -193,7 +194,7 @@ def _action(policy: Policy, a: ActionRec, hit: set, bans: dict) -> None:
         hit.add(("restoration", policy.restoration))
     elif a.action == "reinstate":
         hit.add(("reinstatement", "reinstate"))
-    elif a.source == "cascade":
+    elif a.source.kind is SourceKind.CASCADE:
         for on, c in policy.cascades.items():
             if c.cite == a.cite and c.then.kind == a.action:
                 hit.add(("cascade", on))

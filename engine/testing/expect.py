@@ -28,6 +28,7 @@ from typing import Any
 
 from engine.evaluation.outcome import Outcome
 from engine.i18n import _
+from engine.vocabulary import SourceKind
 
 DECIDING = frozenset({"band", "rule", "action", "ban", "status", "reapply"})
 _MISSING = object()
@@ -102,10 +103,10 @@ def explained(outcome: Outcome, person: str) -> dict[str, list[str]]:
     """The explanation path of one person: bands, rules and deciding articles."""
     bands, rules, cites = [], [], []
     for s in outcome.traces.get(person, []):
-        if s.ref and s.ref.startswith("tier:"):
-            bands.append(s.ref[5:])
-        elif s.ref and s.ref.startswith("rule:"):
-            rules.append(s.ref[5:])
+        if s.ref is not None and s.ref.kind is SourceKind.TIER:
+            bands.append(s.ref.id)
+        elif s.ref is not None and s.ref.kind is SourceKind.RULE:
+            rules.append(s.ref.id)
         if s.kind in DECIDING and s.cite and s.cite not in cites:
             cites.append(s.cite)
     return {"bands": bands, "rules": rules, "cites": cites}

@@ -42,9 +42,10 @@ from engine.policy.model import Policy
 from engine.policy.source import Document, PathT, load_document
 from engine.policy.versions import History, load_policies
 from engine.testing.expect import Mismatch, check
+from engine.vocabulary import Status
 
 DEFAULT_PATH = "policies/tests"
-STATUSES = ("active", "suspended", "terminated", "awaiting_reapplication")
+STATUSES = tuple(Status)
 
 # What each level of a test file may hold: key -> required?
 FILE_KEYS = {"policy": True, "cases": True, "description": False, "as_of": False, "roster": False}
