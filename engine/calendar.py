@@ -17,14 +17,19 @@ from __future__ import annotations
 import calendar as _cal
 import datetime as _dt
 import functools
+from fractions import Fraction
 from typing import Protocol
 
 
 class Duration(Protocol):
     """A length of time as the policy language writes it (`3 months`, `10 working days`)."""
 
-    amount: int | float
-    unit: str  # day | week | month | year | working day
+    # read-only, as the policy's frozen ast.Duration holds them (a whole amount: the
+    # checker refuses a fractional length)
+    @property
+    def amount(self) -> int | Fraction: ...
+    @property
+    def unit(self) -> str: ...  # day | week | month | year | working day
 
 
 ONE_DAY = _dt.timedelta(days=1)

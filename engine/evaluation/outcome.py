@@ -75,6 +75,7 @@ class ActionExtra(TypedDict, total=False):
     queued: bool  # a suspension that starts when the running one ends
     replaces: Source  # what a suspension decided the same day was replaced by this one
     replaced_by: Source  # what cut this suspension short
+    superseded_by: Source  # what replaced this suspension before it took effect
     institution: str  # the site a cascade applies to
     automatic: bool  # a restoration by the end of a suspension, not a re-application
     deadlines: dict[str, _dt.date]  # each procedural deadline counted from the action

@@ -148,7 +148,11 @@ class Sanctions:
             if act.low is None:
                 # a bound with no floor (不超过30天): undecided, and dated by the bound,
                 # the latest the decision can reach, never by an invented shortest length
-                extra = {"discretionary": True, "range": _range_text(act), "undecided": True}
+                extra: ActionExtra = {
+                    "discretionary": True,
+                    "range": _range_text(act),
+                    "undecided": True,
+                }
                 return act.high, extra
             return act.low, {"discretionary": True, "range": _range_text(act)}
         from engine.dsl.parser import ExprSyntaxError, parse_expr
@@ -383,6 +387,7 @@ class Sanctions:
         # the article that decides: the ban's after a termination, else the restoration's
         cite = st.ban.cite if st.status is TERMINATED and st.ban else self.p.restoration_cite
         if st.status is TERMINATED:
+            reason: str | None
             if st.reapply_from == "never":
                 reason = "the ban is permanent"
             elif isinstance(st.reapply_from, _dt.date) and d < st.reapply_from:
@@ -551,7 +556,7 @@ def _range_text(act) -> str:
 
 
 def _months(d: Duration) -> Fraction:
-    per = {
+    per: dict[str, int | Fraction] = {
         "day": Fraction(12, 365),
         "week": Fraction(84, 365),
         "month": 1,

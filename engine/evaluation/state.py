@@ -16,6 +16,7 @@ from typing import Any
 
 from engine.evaluation.outcome import ActionRec, Step
 from engine.ledger.read import Person
+from engine.policy.model import Number
 from engine.vocabulary import ACTIVE
 
 _NONE_FIRED: frozenset[str] = frozenset()
@@ -51,10 +52,10 @@ class CycleState:
         self, index: int, period: str, start: _dt.date, end: _dt.date, initial, registration: int
     ):
         self.index, self.period, self.start, self.end = index, period, start, end
-        self.deducted = 0
-        self.credited = 0
+        self.deducted: Number = 0
+        self.credited: Number = 0
         self.violations = 0
-        self.max_item_points = 0
+        self.max_item_points: Number = 0
         self.fired = -1  # rank of the harshest tier fired
         self.rules_fired: frozenset[str] = _NONE_FIRED  # replaced, never changed in place
         self.clauses: frozenset[str] = _NONE_FIRED  # clauses whose sanction was taken
@@ -172,7 +173,7 @@ class PersonState:
         self.awaiting_from: _dt.date | None = None
         self.sites: dict[str, ActionRec] | None = None  # institution -> running cascade
         self.site_actions: tuple | list[ActionRec] = ()
-        self.credited_total = 0  # over every cycle (cycle.credit_total_cap)
+        self.credited_total: Number = 0  # over every cycle (cycle.credit_total_cap)
 
 
 class Violation:
