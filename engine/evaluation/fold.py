@@ -74,6 +74,9 @@ def evaluate(
     return Evaluator(policy, ledger, as_of, set(explain), progress).run()
 
 
+_BY_POINTS_OR_RULE = (SourceKind.TIER, SourceKind.RULE)  # a same-day step's own sanctions
+
+
 class Unsorted(Exception):
     """A ledger read as a stream was not in date order: read it whole and sort it."""
 
@@ -308,7 +311,7 @@ class Evaluator:
                 raise _blame(ev, exc) from None
         ids = [e.id for e in evs]
         for a in st.actions[before:]:
-            if a.source.startswith(("tier:", "rule:")) and a.events == [evs[-1].id]:
+            if a.source.kind in _BY_POINTS_OR_RULE and a.events == [evs[-1].id]:
                 a.events = list(ids)
 
     def state(self, code: str) -> PersonState:
