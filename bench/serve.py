@@ -89,7 +89,10 @@ def peak_mb(pid: int) -> float | None:
 
 
 def wrk(url: str, script: Path, connections: int, seconds: int) -> dict:
-    """rps, p50, p99 (ms), requests and errors of one bounded wrk run."""
+    """rps, p50, p99 (ms), requests and errors of one bounded wrk run, and the machine's
+    one-minute load average as it started and ended (what else ran: the tails read
+    differently at 1 and at 15)."""
+    before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
         capture_output=True,
@@ -113,6 +116,7 @@ def wrk(url: str, script: Path, connections: int, seconds: int) -> dict:
         "p99": ms("99"),
         "requests": int(total.group(1)) if total else 0,
         "errors": int(errors.group(1)) if errors else 0,
+        "load_average": (before, os.getloadavg()[0] if hasattr(os, "getloadavg") else None),
         "raw": out,
     }
 
@@ -211,7 +215,10 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     ap.add_argument("--rounds", type=int, default=2, help="evaluate + db load rounds")
     ap.add_argument(
-        "--only", choices=["load", "all"], default="all", help="load: db load against evaluate"
+        "--only",
+        choices=["load", "serve", "all"],
+        default="all",
+        help="load: db load against evaluate only; serve: the HTTP runs only (one db load)",
     )
     args = ap.parse_args()
     if shutil.which("wrk") is None and args.only != "load":
@@ -261,7 +268,13 @@ def main() -> None:
             str(tmp / "out.json"),
         )
         rounds = []
-        for n in range(args.rounds):
+        if args.only == "serve":  # the database loaded once, nothing compared
+            subprocess.run(policyctl("db", "init", "--db", url), check=True)
+            load_cmd = policyctl(
+                "db", "load", "--db", url, "--policy", str(POLICY), "--events", str(events)
+            )
+            subprocess.run([*load_cmd, "--roster", str(roster)], check=True, cwd=REPO)
+        for n in range(args.rounds if args.only != "serve" else 0):
             target = url if n == args.rounds - 1 else f"sqlite:///{tmp / f'round{n}.db'}"
             if n < args.rounds - 1 and args.db:
                 target = None  # a server's database is loaded once, in the last round
@@ -300,22 +313,23 @@ def main() -> None:
                     f"{load.seconds / ev.seconds:.2f} x wall"
                 )
         paired = [(ev, load, la) for ev, load, la in rounds if load is not None]
-        ev, load, _la = min(paired, key=lambda r: r[1].cpu / r[0].cpu)
-        figures["load_average"] = [la for _e, _l, la in rounds]
-        figures["evaluate"] = {"cpu": ev.cpu, "seconds": ev.seconds, "peak_mb": ev.peak_mb}
-        figures["db_load"] = {
-            "cpu": load.cpu,
-            "seconds": load.seconds,
-            "peak_mb": load.peak_mb,
-            "ratio_cpu": load.cpu / ev.cpu,
-            "ratio_wall": load.seconds / ev.seconds,
-            "rounds_cpu": [r[1].cpu / r[0].cpu for r in paired],
-            "rounds_wall": [r[1].seconds / r[0].seconds for r in paired],
-        }
-        print(
-            f"best round: db load {load.cpu / ev.cpu:.2f} x evaluate in CPU, "
-            f"{load.seconds / ev.seconds:.2f} x in wall clock"
-        )
+        if paired:  # (none with --only serve)
+            ev, load, _la = min(paired, key=lambda r: r[1].cpu / r[0].cpu)
+            figures["load_average"] = [la for _e, _l, la in rounds]
+            figures["evaluate"] = {"cpu": ev.cpu, "seconds": ev.seconds, "peak_mb": ev.peak_mb}
+            figures["db_load"] = {
+                "cpu": load.cpu,
+                "seconds": load.seconds,
+                "peak_mb": load.peak_mb,
+                "ratio_cpu": load.cpu / ev.cpu,
+                "ratio_wall": load.seconds / ev.seconds,
+                "rounds_cpu": [r[1].cpu / r[0].cpu for r in paired],
+                "rounds_wall": [r[1].seconds / r[0].seconds for r in paired],
+            }
+            print(
+                f"best round: db load {load.cpu / ev.cpu:.2f} x evaluate in CPU, "
+                f"{load.seconds / ev.seconds:.2f} x in wall clock"
+            )
         if args.only == "load":
             if args.json:
                 args.json.write_text(json.dumps(figures, indent=2))
@@ -362,11 +376,15 @@ def main() -> None:
         }
         figures["status_p99_ratio"] = best["status"]["p99"] / best["floor"]["p99"]
         print()
-        print(f"{'run':<26}{'rps':>9}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}{'non-2xx':>9}")
+        print(
+            f"{'run':<26}{'rps':>9}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}{'non-2xx':>9}"
+            f"{'load avg':>13}"
+        )
         for name, r in runs.items():
+            la = "/".join(f"{x:.1f}" for x in r["load_average"] if x is not None)
             print(
                 f"{name:<26}{r['rps'] or 0:9.0f}{r['p50'] or 0:9.2f}{r['p99'] or 0:9.2f}"
-                f"{r['requests']:10d}{r['errors']:9d}"
+                f"{r['requests']:10d}{r['errors']:9d}{la:>13}"
             )
         print(
             f"\nstatus p99 / floor p99 (best of 2 rounds each): {figures['status_p99_ratio']:.2f}"

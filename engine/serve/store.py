@@ -19,12 +19,13 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import operator
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -42,6 +43,23 @@ CHUNK = 500  # codes or ids per IN (...) list
 # `db load`'s roster and span rows)
 _json = json.JSONEncoder(ensure_ascii=False).encode
 _json_sorted = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
+# The statements a write runs, made once: each `IN (...)` list is one expanding
+# parameter (`keys`), so SQLAlchemy compiles each statement once, not per call (building
+# and compiling them each time was a third of a one-event POST's time).
+_KEYS = bindparam("keys", expanding=True)
+_EVENTS_BY_ID = select(s.events).where(s.events.c.id.in_(_KEYS))
+_EVENTS_OF = select(s.events).where(s.events.c.person.in_(_KEYS))
+_SITE_EVENTS = select(s.events).where(
+    s.events.c.person.is_(None), s.events.c.institution.in_(_KEYS)
+)
+_ROSTER_OF = select(s.roster).where(s.roster.c.person.in_(_KEYS))
+_STAFF_OF = select(s.sites).where(s.sites.c.institution.in_(_KEYS)).order_by(s.sites.c.person)
+_SPANS_OF = (
+    select(s.spans).where(s.spans.c.person.in_(_KEYS)).order_by(s.spans.c.person, s.spans.c.start)
+)
+_DELETE_SPANS = delete(s.spans).where(s.spans.c.person.in_(_KEYS))
 
 
 def chunks(values: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
@@ -77,22 +95,36 @@ def insert_rows(
             for row in rows:
                 cp.write_row(row)
         return
+    sql, order = _insert_sql(conn.dialect, table, tuple(columns), ignore_existing)
+    if order is None:
+        params = [dict(zip(columns, row, strict=True)) for row in rows]
+    elif order == list(range(len(columns))):
+        params = rows if isinstance(rows, list) else list(rows)
+    else:
+        params = [tuple(row[i] for i in order) for row in rows]
+    conn.exec_driver_sql(sql, params)
+
+
+# (dialect, table, columns, conflict key) -> (SQL, where each bound parameter's value is
+# in a row; None: named parameters). Compiling an insert costs about 3 ms, as much as
+# the rest of a one-event POST's statements together: each is compiled once a process.
+_INSERTS: dict[tuple, tuple[str, list[int] | None]] = {}
+
+
+def _insert_sql(dialect, table, columns: tuple[str, ...], ignore_existing) -> tuple:
+    key = (dialect.name, table.name, columns, tuple(ignore_existing or ()))
+    found = _INSERTS.get(key)
+    if found is not None:
+        return found
     if ignore_existing is None:
         statement = table.insert()
     else:
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert = pg_insert if dialect.name == "postgresql" else sqlite_insert
         statement = insert(table).on_conflict_do_nothing(index_elements=list(ignore_existing))
-    compiled = statement.compile(dialect=conn.dialect, column_keys=list(columns))
-    if compiled.positional:
-        order = [list(columns).index(name) for name in compiled.positiontup]
-        params = (
-            rows
-            if order == list(range(len(columns)))
-            else [tuple(row[i] for i in order) for row in rows]
-        )
-    else:
-        params = [dict(zip(columns, row, strict=True)) for row in rows]
-    conn.exec_driver_sql(compiled.string, params if isinstance(params, list) else list(params))
+    compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+    order = [columns.index(name) for name in compiled.positiontup] if compiled.positional else None
+    _INSERTS[key] = found = (compiled.string, order)
+    return found
 
 
 def now() -> str:
@@ -131,14 +163,35 @@ class RowShape:
         at = {name: i for i, name in enumerate(header)}
         self.cells = [at.get(c) for c in s.EVENT_CELLS]
         self.extra = [(name, i) for i, name in enumerate(header) if name not in s.EVENT_CELLS]
+        # the engine columns the header has, taken from a row in one call (a row at
+        # least as wide as them, as a ledger's own rows are; a shorter one cell by cell)
+        # and put in their places among those it lacks (`slots`; None: it has them all)
+        present = [(k, i) for k, i in enumerate(self.cells) if i is not None]
+        at_cells = [i for _k, i in present]
+        self.take: Callable[[Sequence[str]], Sequence[str]]
+        if len(at_cells) > 1:
+            self.take = operator.itemgetter(*at_cells)
+        else:  # (itemgetter of one index gives a cell, not a tuple; a ledger has id and date)
+            self.take = lambda cells: [cells[i] for i in at_cells]
+        self.slots = None if len(present) == len(self.cells) else [k for k, _i in present]
+        self.width = max(at_cells, default=-1) + 1
 
     def row(self, cells: Sequence[str], event: Event, batch: int) -> tuple:
         """The stored row of one event: its stripped cells, empty ones as NULL, any
         other column's in `extra` (JSON); its id as the reader gave it."""
         width = len(cells)
-        out: list[Any] = [
-            (cells[i].strip() or None) if i is not None and i < width else None for i in self.cells
-        ]
+        if width >= self.width:
+            out: list[Any] = [c.strip() or None for c in self.take(cells)]
+            if self.slots is not None:
+                placed: list[Any] = [None] * len(self.cells)
+                for k, v in zip(self.slots, out, strict=True):
+                    placed[k] = v
+                out = placed
+        else:
+            out = [
+                (cells[i].strip() or None) if i is not None and i < width else None
+                for i in self.cells
+            ]
         out[_ID] = event.id
         extra = None
         if self.extra:
@@ -159,7 +212,7 @@ def stored_events(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, A
     """The stored rows of these ids (those that exist), by id."""
     out: dict[str, dict[str, Any]] = {}
     for part in chunks(ids):
-        for r in conn.execute(select(s.events).where(s.events.c.id.in_(part))).mappings():
+        for r in conn.execute(_EVENTS_BY_ID, {"keys": list(part)}).mappings():
             out[r["id"]] = dict(r)
     return out
 
@@ -190,13 +243,10 @@ def events_of(
             staff[site].append(code)
     rows = []
     for part in chunks(list(codes)):
-        rows += conn.execute(select(s.events).where(s.events.c.person.in_(part))).mappings().all()
+        rows += conn.execute(_EVENTS_OF, {"keys": list(part)}).mappings().all()
     places = sorted(staff)
     for part in chunks(places):
-        query = select(s.events).where(
-            s.events.c.person.is_(None), s.events.c.institution.in_(part)
-        )
-        rows += conn.execute(query).mappings().all()
+        rows += conn.execute(_SITE_EVENTS, {"keys": list(part)}).mappings().all()
     rows.sort(key=lambda r: r["seq"])
     by: dict[str, list[Event]] = {code: [] for code in codes}
     for ev in read_rows(policy, rows):
@@ -239,7 +289,7 @@ def read_rows(policy: Policy, rows: Sequence[Any]) -> list[Event]:
 def roster_of(conn: Connection, codes: Iterable[str]) -> dict[str, Person]:
     out: dict[str, Person] = {}
     for part in chunks(list(codes)):
-        for r in conn.execute(select(s.roster).where(s.roster.c.person.in_(part))):
+        for r in conn.execute(_ROSTER_OF, {"keys": list(part)}):
             out[r.person] = Person(
                 r.person, json.loads(r.institutions), json.loads(r.attrs), r.file, r.line
             )
@@ -250,8 +300,7 @@ def staff_of(conn: Connection, institutions: Iterable[str]) -> dict[str, list[st
     """Each institution's people on the roster (institutions with none left out)."""
     out: dict[str, list[str]] = defaultdict(list)
     for part in chunks(sorted(set(institutions))):
-        query = select(s.sites).where(s.sites.c.institution.in_(part)).order_by(s.sites.c.person)
-        for r in conn.execute(query):
+        for r in conn.execute(_STAFF_OF, {"keys": list(part)}):
             out[r.institution].append(r.person)
     return dict(out)
 
@@ -346,12 +395,7 @@ def spans_of(conn: Connection, codes: Sequence[str]) -> dict[str, list[dict[str,
     """Each person's stored spans, by start (people with none left out)."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for part in chunks(list(codes)):
-        query = (
-            select(s.spans)
-            .where(s.spans.c.person.in_(part))
-            .order_by(s.spans.c.person, s.spans.c.start)
-        )
-        for r in conn.execute(query).mappings():
+        for r in conn.execute(_SPANS_OF, {"keys": list(part)}).mappings():
             out[r["person"]].append(dict(r))
     return dict(out)
 
@@ -373,7 +417,7 @@ def write_spans(conn: Connection, rows_by: dict[str, list[tuple]], fresh: bool =
     codes = list(rows_by)
     if not fresh:
         for part in chunks(codes):
-            conn.execute(delete(s.spans).where(s.spans.c.person.in_(part)))
+            conn.execute(_DELETE_SPANS, {"keys": list(part)})
     insert_rows(conn, s.spans, SPAN_COLUMNS, [r for code in codes for r in rows_by[code]])
 
 
