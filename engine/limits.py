@@ -4,9 +4,10 @@ Every input is untrusted: a policy, a code map, a regulation's source text or a
 test file is read only up to `MAX_TEXT_BYTES` and `MAX_LINE_CHARS` per line,
 and its numbers to `MAX_NUMBER_DIGITS` digits;
 a ledger read whole (standard input, a pipe, JSON Lines, a workbook) only up
-to `MAX_LEDGER_BYTES`, and a CSV ledger (streamed) one line of at most
-`MAX_LEDGER_LINE` characters at a time. Larger input is refused with a message
-saying which limit it passed, never a MemoryError.
+to `MAX_LEDGER_BYTES` (a workbook's sheet to `MAX_XLSX_ROWS` rows and
+`MAX_XLSX_CELLS` cells, counted before it is loaded), and a CSV ledger
+(streamed) one line of at most `MAX_LEDGER_LINE` characters at a time. Larger
+input is refused with a message saying which limit it passed, never a MemoryError.
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ MAX_LEDGER_LINE = 1024 * 1024  # characters in one line of a CSV ledger
 # digits, so a longer one would pass `validate` and fail in the output; 30 digits
 # (10^30 yuan or points) is far past any regulation's numbers.
 MAX_NUMBER_DIGITS = 30
+# An .xlsx sheet: calamine builds a sheet's whole used range in memory before the
+# first row is read (a slot of about 32 bytes per cell, empty ones included), so the
+# sheet's size is counted from its XML first (engine/ledger/workbook.py). Excel itself
+# writes at most 1,048,576 rows a sheet; 20 million cells is about 640 MB in calamine.
+# The cells are checked when a column past Z is seen: 26 columns are bounded by the rows.
+MAX_XLSX_ROWS = 1_048_576
+MAX_XLSX_CELLS = 20_000_000
 
 
 def size_text(n: int) -> str:

@@ -944,6 +944,7 @@ def _xlsx_table(path: str, problems: Problems, sheet: str | int | None = None) -
         if not names:
             raise problems.fail("empty", _("the workbook has no sheet"), 1)
         index = _sheet_index(names, sheet, problems)
+        _bounded_sheet(path, names[index], problems)
         data = wb.get_sheet_by_index(index)
         rows = data.iter_rows()
         first = data.start[0] if data.start else 0  # rows above the used range: none
@@ -968,6 +969,34 @@ def _xlsx_table(path: str, problems: Problems, sheet: str | int | None = None) -
         _("sheet `{name}` is empty").format(name=names[index]),
         1,
         _("the first row is the header"),
+    )
+
+
+def _bounded_sheet(path: str, name: str, problems: Problems) -> None:
+    """Refuse a sheet past the workbook limits before calamine builds it whole in
+    memory (engine/ledger/workbook.py says why)."""
+    from engine import limits
+    from engine.ledger.workbook import sheet_size, too_large
+
+    size = sheet_size(path, name)
+    if size is None or not too_large(size):
+        return
+    if size.rows > limits.MAX_XLSX_ROWS:
+        raise problems.fail(
+            "limit",
+            _(
+                "sheet `{name}` has more than {limit:,} rows, the most policyctl reads "
+                "from a workbook (as many as Excel itself holds)"
+            ).format(name=name, limit=limits.MAX_XLSX_ROWS),
+            hint=_("split the sheet, or save it as CSV, which is read as a stream"),
+        )
+    raise problems.fail(
+        "limit",
+        _(
+            "sheet `{name}` spans {rows:,} rows by {columns:,} columns, more than the "
+            "{limit:,} cells policyctl reads from a workbook"
+        ).format(name=name, rows=size.rows, columns=size.columns, limit=limits.MAX_XLSX_CELLS),
+        hint=_("delete stray cells far to the right of or below the ledger, or save it as CSV"),
     )
 
 
