@@ -363,6 +363,7 @@ def cli() -> None:
 @_allow_outside
 def validate(files: tuple[str, ...], fmt: str, allow_outside: bool) -> None:
     from engine.policy.loader import check_policy
+    from engine.policy.scoring import describe as describe_scoring
     from engine.policy.versions import check_history, policy_paths
 
     results = []
@@ -403,6 +404,8 @@ def validate(files: tuple[str, ...], fmt: str, allow_outside: bool) -> None:
                         institution_rules=len(policy.institution_rules),
                     )
                 )
+                if policy.scoring is not None:
+                    click.echo("  " + describe_scoring(policy.scoring))
         for history, diags in sets:
             for d in diags:
                 click.echo(d.render(), err=True)

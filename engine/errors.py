@@ -122,6 +122,17 @@ class BadValue(Exception):
     """
 
 
+class Refusal(Exception):
+    """Raised by the expression function `refuse("...")`: the policy refuses the row,
+    with a message of its own. Not among EVAL_ERRORS, so no expression wrapper turns it
+    into a BadValue: evaluation/scoring.py catches it where the item is priced and
+    reports it with the item's article, for every such row (`error[refused]`)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The choice a user most likely meant by `word`, for every "did you mean" hint:
     the closest by difflib's ratio (at least `cutoff`), else one that differs only in

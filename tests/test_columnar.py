@@ -50,7 +50,11 @@ def _finding(pol, rng_items, draw):
     items = [pol.items[c] for c in codes]
     if any("amount" in i.needs for i in items) or draw(st.booleans()):
         row["amount"] = draw(st.sampled_from(["500", "2000", "9999.5", "15000", "40000"]))
-    ranges = [i for i in items if "points" in i.needs]
+    if pol.scoring is not None:  # issue 20: a case, and the grade that places a band value
+        row["agreement_action"] = draw(st.sampled_from(["penalty", "interview", ""]))
+        row["circumstance"] = draw(st.sampled_from(["", "none", "mitigating", "aggravating"]))
+        row["responsibility"] = draw(st.sampled_from(["main", "important", "general"]))
+    ranges = [i for i in items if "points" in i.needs and i.points_kind != "band"]
     if ranges:
         lo = max(int(i.low) for i in ranges if i.low is not None) if ranges[0].low else 0
         hi = min(int(i.high) for i in ranges if i.high is not None)

@@ -75,6 +75,8 @@ def _refusal(policy: Policy) -> str | None:
         return "a cycle that carries points or bands over"
     if getattr(policy.cycle, "reset_when", None) is not None:
         return "a reset that depends on the cycle's end"
+    if policy.case_scoring:  # bands moved by a column, grades, conditions, refusals
+        return "points that depend on the case (issue 20's scoring)"
     return None
 
 

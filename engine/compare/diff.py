@@ -50,13 +50,14 @@ from engine.i18n import N_
 from engine.numbers import number_text
 from engine.policy import bands, provenance
 from engine.policy.codemap import Pairing, load_map, pair_items
-from engine.policy.model import ActionSpec, Ban, Expr, Item, Policy, Tier
+from engine.policy.model import ActionSpec, Ban, Expr, Item, Policy, Scoring, Tier
 
 SECTIONS = (
     "metadata",
     "scale",
     "cycle",
     "combine",
+    "scoring",
     "items",
     "credits",
     "actions",
@@ -203,6 +204,7 @@ def diff_policies(
     d = _Differ(old, new)
     d.metadata()
     d.blocks()
+    scoring_changes(d, old.scoring, new.scoring)
     d.items("items", old.items, new.items, items)
     d.items("credits", old.credits, new.credits, credits)
     d.keyed(
@@ -352,6 +354,8 @@ def points_text(item: Item) -> str:
         return number_text(item.points)
     if item.points_kind == "range":
         return f"{number_text(item.low)} to {number_text(item.high)}"
+    if item.points_kind == "band":
+        return f"band {item.band}"
     return item.expr.text if item.expr else ""
 
 
@@ -361,6 +365,7 @@ def _points_key(item: Item) -> tuple:
         item.points,
         item.low,
         item.high,
+        item.band,
         None if item.expr is None else canonical(item.expr.node),
     )
 
@@ -395,6 +400,103 @@ def item_summary(item: Item) -> str:
     if item.effects:
         worth += f", {effects_text(item)}"
     return f"{worth}: {item.text}"
+
+
+def scoring_changes(d: _Differ, a: Scoring | None, b: Scoring | None) -> None:
+    """`scoring` entry by entry: bands by id (their bounds and labels), the moves by
+    the shift column's value, the grades by value, and the conditions on scoring in
+    order; a block added or removed whole is one change."""
+    if a is None and b is None:
+        return
+    if a is None or b is None:
+        kind = "added" if a is None else "removed"
+        x = a or b
+        text = ", ".join(str(x.bands[k]) for k in x.order)  # type: ignore[union-attr]
+        d.add("scoring", kind, "bands", "", text if a else None, None if a else text)
+        return
+    d.keyed(
+        "scoring",
+        [a.bands[k] for k in a.order],
+        [b.bands[k] for k in b.order],
+        "id",
+        [("min", lambda x: x.low), ("max", lambda x: x.high), ("label", lambda x: x.label)],
+        str,
+        label="band ",
+        entity="band",
+    )
+    for name, x, y in (("shift", a.shift, b.shift), ("grades", a.grades, b.grades)):
+        if x is None or y is None:
+            if x is not y:
+                was = None if x is None else f"column {x.column}"
+                now = None if y is None else f"column {y.column}"
+                d.add("scoring", "added" if x is None else "removed", name, "", was, now)
+            continue
+        d.fields(
+            "scoring",
+            name,
+            x,
+            y,
+            [("column", lambda z: z.column), ("default", lambda z: z.default)]
+            + ([("ends", lambda z: z.ends)] if name == "shift" else []),
+        )
+    if a.shift is not None and b.shift is not None:
+        d.keyed(
+            "scoring",
+            list(a.shift.moves.values()),
+            list(b.shift.moves.values()),
+            "value",
+            [("by", lambda m: m.by), ("label", lambda m: m.label)],
+            lambda m: f"by {m.by}" + (f" ({m.label})" if m.label else ""),
+            label="shift ",
+            renames=False,
+            entity="move",
+        )
+    if a.grades is not None and b.grades is not None:
+        ga, gb = a.grades, b.grades
+        d.keyed(
+            "scoring",
+            [_Cited(g, ga.cite) for g in ga.grades.values()],
+            [_Cited(g, gb.cite) for g in gb.grades.values()],
+            "value",
+            [("at", lambda g: g.at), ("label", lambda g: g.label)],
+            lambda g: f"at {g.at}" + (f" ({g.label})" if g.label else ""),
+            label="grade ",
+            renames=False,
+            entity="grade",
+        )
+    d.keyed(
+        "scoring",
+        [_Nth(i, c) for i, c in enumerate(a.conditions)],
+        [_Nth(i, c) for i, c in enumerate(b.conditions)],
+        "n",
+        [
+            ("when", lambda c: _E(c.when)),
+            ("items", lambda c: c.items),
+            ("reason", lambda c: c.reason),
+        ],
+        lambda c: f"{c.when.text}: {c.reason}",
+        label="scored_when #",
+        renames=False,
+        entity="scoring condition",
+    )
+
+
+class _Cited:
+    """An element shown with the cite of the block that declares it."""
+
+    def __init__(self, inner: Any, cite: str):
+        self._inner, self.cite = inner, cite
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class _Nth(_Cited):
+    """A list element keyed by its position (1-based, as the change shows it)."""
+
+    def __init__(self, i: int, inner: Any):
+        super().__init__(inner, inner.cite)
+        self.n = i + 1
 
 
 # ---- the differ -----------------------------------------------------------------------------
@@ -610,7 +712,10 @@ class _Differ:
 
     def item_fields(self, section: str, element: str, x: Item, y: Item) -> None:
         before = len(self.out)
-        if _points_key(x) != _points_key(y):
+        if x.points_kind == y.points_kind == "band":  # a band change, not the whole points
+            if x.band != y.band:
+                self.add(section, "changed", element, "band", x.band, y.band, x.cite, y.cite)
+        elif _points_key(x) != _points_key(y):
             self.add(
                 section,
                 "changed",

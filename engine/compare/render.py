@@ -47,6 +47,7 @@ WORDS = {
     "scale": N_("scale"),
     "cycle": N_("cycle"),
     "combine": N_("combine"),
+    "scoring": N_("scoring"),
     "items": N_("items"),
     "credits": N_("credits"),
     "actions": N_("actions"),

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from engine import calendar
 from engine.dsl.types import ANY, BOOL, DATE, NUM, STR, ListT, Type, strip
+from engine.errors import Refusal
 
 # Kinds of signature, understood by the checker and the compiler:
 #   "reduce"   f(list, x -> body)         body's type given; count's body optional
@@ -165,6 +166,10 @@ def _year(d):
     return _to_date(d).year
 
 
+def _refuse(message):
+    raise Refusal(str(message))
+
+
 def _min(*args):
     return min(args[0]) if len(args) == 1 else min(args)
 
@@ -216,6 +221,15 @@ BUILTINS: dict[str, Builtin] = {
         ),
         Builtin("number", "plain", NUM, "a number from text", params=((NUM, STR),), impl=_number),
         Builtin("year", "plain", NUM, "the year of a date", params=((DATE, STR),), impl=_year),
+        # any: it gives no value, so it fits either branch of an `if`
+        Builtin(
+            "refuse",
+            "plain",
+            ANY,
+            "refuse the row, with a message (in an item's points only)",
+            params=((STR,),),
+            impl=_refuse,
+        ),
     ]
 }
 

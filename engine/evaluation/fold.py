@@ -221,6 +221,8 @@ class Evaluator:
             self.fold_day(day)
             if self.on_day is not None:
                 self.on_day(day)
+        if self.points.case is not None:  # every refused row at once (scoring.py)
+            self.points.case.raise_refused()
 
     def fold_day(self, day: list[Event]) -> None:
         """Apply one date's events, whatever their order in the ledger
@@ -548,6 +550,9 @@ class Evaluator:
         act = self.points.plans.get(ev.items)
         if act is None or act.points is None or trace:
             act = self.points_of(st, ev)
+            if act.unscored is not None and step is None:
+                return  # not scored, or refused (evaluation/scoring.py): counts nowhere
+        cyc.touched = True
         pts = act.points
         if pts is None:  # not scored at all (a later version no longer counts the act):
             # no total, no violation, no effect; a same-day step still judges its total
@@ -606,7 +611,11 @@ class Evaluator:
         item (or their sum, as the policy's `combine.same_act` says)."""
         act = self.points.of(ev, st.person)
         if st.trace is not None:
-            say_event(self.p, st, ev, act.points, act.per_item)
+            if act.unscored is None:
+                say_event(self.p, st, ev, act.points, act.per_item)
+            kind = "points" if act.unscored is None else "event"
+            for text, cite in act.notes:  # the band, its move, the grade; or not scored
+                say(st, ev.date, kind, text, cite, ev)
         return act
 
     def count(self, st: PersonState, cyc: CycleState, ev: Event, pts: Number, is_violation: bool):

@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from engine.errors import BadValue
+from engine.evaluation.scoring import CaseScoring
 from engine.ledger.read import Event, Person
 from engine.policy.model import Item, Number, Policy
 from engine.policy.scopes import Env
@@ -30,6 +31,9 @@ class Act(NamedTuple):
     violation: bool  # False when every item is no 违规 (a failed policy test)
     effects: bool  # an item has effects of its own (termination for fraud)
     per_item: list[tuple[str, Number]] | None  # each item's points, when several were priced
+    # not counted at all (scoring.py): the failed `scored_when` condition, or "refused"
+    unscored: Any = None
+    notes: tuple = ()  # (sentence, article) pairs --explain adds after the item (scoring.py)
 
 
 class Points:
@@ -51,6 +55,8 @@ class Points:
         # an event's item codes -> its Act when a single fixed item decides its points
         # (shared by every such finding), else an Act with points None, the rest known
         self.plans: dict[tuple[str, ...], Act] = {}
+        # points that depend on the case (bands, moves, grades, conditions, refusals)
+        self.case = CaseScoring(policy, self) if policy.case_scoring else None
 
     def of(self, ev: Event, person: Person) -> Act:
         """What the finding `ev` about `person` counts."""
@@ -63,6 +69,8 @@ class Points:
             plan = self.plan(codes)
         if plan.points is not None:
             return plan
+        if self.case is not None:
+            return self.case.act(plan, codes, ev, person)
         items = self.policy.items
         if len(codes) == 1:
             return plan._replace(points=self.item(items[codes[0]], ev, person))
@@ -76,8 +84,9 @@ class Points:
         single fixed item decides them (else None), whether it counts as a violation
         (not when every item is no violation, as a failed policy test), and whether
         an item has effects of its own."""
+        shared = len(codes) == 1 and (self.case is None or not self.case.governs(codes))
         plan = Act(
-            self.fixed.get(codes[0]) if len(codes) == 1 else None,  # type: ignore[arg-type]
+            self.fixed.get(codes[0]) if shared else None,  # type: ignore[arg-type]
             not (self.not_violations and self.not_violations.issuperset(codes)),
             bool(self.with_effects) and not self.with_effects.isdisjoint(codes),
             None,

@@ -126,6 +126,8 @@ class Timeline:
                 while j < n and events[j].date == d:
                     j += 1
                 ev.fold_day(list(events[i:j]))  # the date as evaluate folds it
+                if ev.points.case is not None:  # a row the policy refuses (scoring.py)
+                    ev.points.case.raise_refused()
                 i = j
             elif change is not None:
                 d = change

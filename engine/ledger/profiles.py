@@ -250,8 +250,11 @@ class RowChecks:
                             ).format(points=_n(points), unit=_n(self.unit)),
                             line,
                         )
-        elif prof.points_items:
-            it = prof.points_items[0]
+        elif prof.points_items and (
+            it := next((i for i in prof.points_items if i.points_kind != "band"), None)
+        ):
+            # (a band item's value may come from its grade, or not be needed when the
+            # finding is not scored: evaluation/scoring.py asks for it when it must)
             if it.points_kind == "range":
                 message = _(
                     "item `{code}` takes {low} to {high} points: give the decided value in `points`"

@@ -632,6 +632,7 @@ def _expressions(policy: Policy | History) -> list[Expr]:
         + [r.when for r in policy.institution_rules]
         + [i.expr for i in items if i.expr]
         + [e.when for i in items for e in i.effects if e.when]
+        + [c.when for c in (policy.scoring.conditions if policy.scoring else ())]
     )
     return exprs
 

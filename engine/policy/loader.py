@@ -56,6 +56,7 @@ from engine.policy.model import (
     Scale,
     Tier,
 )
+from engine.policy.scoring import build_scoring, calls_refuse, refuse_problems
 from engine.policy.source import Document, load_document
 
 ENGINE_ACTIONS = {"interview", "suspend", "terminate", "refer", "ban"}
@@ -138,7 +139,12 @@ class _Builder:
 
     # ---- expressions -------------------------------------------------------------------
     def expr(
-        self, path: tuple, scope: dict[str, Type], expected: Type, sql: bool = False
+        self,
+        path: tuple,
+        scope: dict[str, Type],
+        expected: Type,
+        sql: bool = False,
+        may_refuse: bool = False,
     ) -> Expr | None:
         text = self._get(path)
         if isinstance(text, (bool, int, float)):
@@ -165,6 +171,11 @@ class _Builder:
         if checker.problems:
             for p in checker.problems:
                 self.diags.append(Diagnostic(p.code, p.message, at(p.pos), p.hint))
+            return None
+        refusals = refuse_problems(node, may_refuse)
+        for pos, message, hint in refusals:
+            self.diags.append(Diagnostic("refuse", message, at(pos), hint))
+        if refusals:
             return None
         if sql:  # a claims rule runs as SQL too: what cannot compile is an error here
             problems = sql_problems(checked)
@@ -337,6 +348,7 @@ class _Builder:
                 ("credits",),
                 _("give the credit its own code"),
             )
+        scoring = build_scoring(self, scale, items, credits)
         tiers = self.tiers(scale)
         rules = tuple(self.rule(i, r) for i, r in enumerate(d.get("rules") or []))
         conds = tuple(
@@ -435,6 +447,7 @@ class _Builder:
             supersedes_map=(d.get("supersedes") or {}).get("map"),
             claims=claims,
             billing=self.billing(),
+            scoring=scoring,
         )
 
     def billing(self) -> Billing | None:
@@ -486,9 +499,12 @@ class _Builder:
                 )
                 continue
             pts = it["points"]
-            fixed = low = high = expr = None
+            fixed = low = high = expr = band = None
             needs: set[str] = set()
-            if isinstance(pts, dict):
+            if isinstance(pts, dict) and "band" in pts:
+                kind, band = "band", str(pts["band"])  # checked in scoring.py
+                needs.add("points")
+            elif isinstance(pts, dict):
                 kind, low, high = "range", _num(pts["min"]), _num(pts["max"])
                 needs.add("points")
                 if low > high:
@@ -501,7 +517,7 @@ class _Builder:
                     )
             elif isinstance(pts, str):
                 kind = "computed"
-                expr = self.expr(p + ("points",), scopes.item_scope(), NUM)
+                expr = self.expr(p + ("points",), scopes.item_scope(), NUM, may_refuse=not credit)
                 if expr is not None:
                     if "amount" in expr.names or ("event", "amount") in expr.attrs:
                         needs.add("amount")
@@ -537,6 +553,8 @@ class _Builder:
                 credit,
                 frozenset(needs),
                 bool(it.get("violation", True)),
+                band,
+                expr is not None and calls_refuse(expr.node),
             )
         return out
 

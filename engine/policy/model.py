@@ -81,6 +81,97 @@ class Item:
     credit: bool = False
     needs: frozenset[str] = frozenset()  # event fields the item cannot do without
     violation: bool = True  # counts in `violations` (false: e.g. a failed policy test)
+    band: str | None = None  # points_kind "band": the id of its band in `scoring.bands`
+    refuses: bool = False  # its points expression may refuse the row (`refuse(...)`)
+
+
+@dataclass(frozen=True)
+class PointBand:
+    """One declared band of points (档次): 情节轻微 1–3, 情节一般 4–6 ..."""
+
+    id: str
+    label: str | None
+    low: Number
+    high: Number
+    cite: str
+    span: Span = field(compare=False)
+
+    def __str__(self) -> str:
+        name = self.label or self.id
+        return f"{name} ({number_text(self.low)}–{number_text(self.high)})"
+
+
+@dataclass(frozen=True)
+class Move:
+    """What one value of the shift column does to a band item's band (从轻 -1, 从重 +1)."""
+
+    value: str
+    by: int
+    label: str | None
+    cite: str | None
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Shift:
+    """How an event column moves a band item's band, declared once for every band item.
+
+    `ends` says what a move past the lowest or highest band does: `stay` (the band
+    stays where it is, as 最低/最高档不再调整 says) or `refuse` (the row is refused)."""
+
+    column: str
+    moves: dict[str, Move]
+    ends: str  # stay | refuse
+    default: str | None  # the value an empty cell stands for (None: an empty cell is refused)
+    cite: str
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Grade:
+    """One degree of responsibility and where it places the points in the band."""
+
+    value: str
+    at: str  # min | middle | max
+    label: str | None
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Grades:
+    """Responsibility grades (一般/重要/主要责任): an event column that places a band
+    item's points within its (moved) band, declared once for every band item."""
+
+    column: str
+    grades: dict[str, Grade]
+    default: str | None
+    cite: str
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class ScoredWhen:
+    """A condition on whether a finding is scored at all: where it does not hold, the
+    finding of the items it governs counts in no total and no `violations`."""
+
+    when: Expr
+    items: frozenset[str] | None  # the item codes it governs (None: every item)
+    reason: str
+    cite: str
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """Scoring that depends on the case (`scoring:` in the YAML)."""
+
+    bands: dict[str, PointBand]
+    order: tuple[str, ...]  # band ids from the lowest band up
+    shift: Shift | None
+    grades: Grades | None
+    conditions: tuple[ScoredWhen, ...]
+    cite: str | None
+    span: Span = field(compare=False)
 
 
 @dataclass(frozen=True)
@@ -307,6 +398,14 @@ class Policy:
     # ledger columns the expressions read that a ledger may lack (`ledger.optional`)
     optional_columns: frozenset[str] = frozenset()
     billing: Billing | None = None
+    scoring: Scoring | None = None
+
+    @property
+    def case_scoring(self) -> bool:
+        """Whether an act's points depend on the case beyond its item codes, amount and
+        decided points: declared bands, moves, grades, conditions on scoring, or an
+        item that may refuse its row (evaluation/scoring.py prices such acts)."""
+        return self.scoring is not None or any(i.refuses for i in self.items.values())
 
     @property
     def band_lookup(self) -> bool:
