@@ -81,4 +81,16 @@ def attributes_read(policy: Any, name: str) -> frozenset[str]:
 def event_columns_kept(policy: Any) -> frozenset[str]:
     """The columns beyond the engine's own (columns.FIELDS) that an event keeps: those the
     policy reads as `event.NAME`, and those the engine reads itself (ENGINE_EXTRAS)."""
-    return attributes_read(policy, "event") | ENGINE_EXTRAS
+    return attributes_read(policy, "event") | ENGINE_EXTRAS | scoring_columns(policy)
+
+
+def scoring_columns(policy: Any) -> frozenset[str]:
+    """The event columns a policy's `scoring` reads by name rather than by expression:
+    the column that moves a band item's band and the one that grades its value."""
+    versions = getattr(policy, "versions", None)
+    out: set[str] = set()
+    for p in versions if versions is not None else (policy,):
+        sc = getattr(p, "scoring", None)
+        if sc is not None:
+            out.update(part.column for part in (sc.shift, sc.grades) if part is not None)
+    return frozenset(out)
