@@ -41,7 +41,14 @@ def pol(name: str = "scoring"):
 
 def v(who: str, date: str, items: str, action: str = "penalty", **kw) -> dict:
     """A finding whose institution was penalised (scored, 第三条), unless `action` says."""
-    return {"person": who, "date": date, "items": items, "agreement_action": action, **kw}
+    return {
+        "person": who,
+        "date": date,
+        "items": items,
+        "agreement_action": action,
+        "circumstance": "",
+        **kw,
+    }
 
 
 def variant(tmp_path: Path, old: str, new: str) -> Path:
@@ -295,7 +302,7 @@ def _problems(path: Path) -> list[str]:
         (
             "{band: serious}",
             "{band: seriuos}",
-            ":49:31: error[points]: item `H3`: unknown band `seriuos` (hint: did you mean "
+            ":52:31: error[points]: item `H3`: unknown band `seriuos` (hint: did you mean "
             "`serious`?)",
         ),
         (
@@ -317,12 +324,12 @@ def _problems(path: Path) -> list[str]:
         (
             "when: 9 <= deducted < 12,",
             'when: 9 <= deducted < 12 and refuse("no"),',
-            ":57:48: error[refuse]: `refuse(...)` is allowed only in an item's `points`",
+            ":60:48: error[refuse]: `refuse(...)` is allowed only in an item's `points`",
         ),
         (
             'refuse("违规金额须大于0 (the amount charged must be above 0)")',
             "refuse(event.note)",
-            ":53:40: error[refuse]: `refuse` takes its message as quoted text",
+            ":56:40: error[refuse]: `refuse` takes its message as quoted text",
         ),
         (
             "{id: grave, label: 情节特别严重, min: 10, max: 12,",
@@ -444,3 +451,90 @@ def test_diff_shows_a_band_change_and_the_moves_not_the_whole_expression(tmp_pat
         ("scoring", "shift aggravating", "by", "1", "2"),
         ("items", "H3", "band", "serious", "grave"),
     ]
+
+
+# ---- §5 empty values ---------------------------------------------------------------------------
+
+
+def test_validate_warns_of_a_text_comparison_with_no_word_for_the_empty_value(tmp_path):
+    """Without `ledger.required`, 第三条's condition compares `agreement_action` with texts
+    and says nothing of an empty cell, which would read as "not scored": a warning at the
+    condition; the shipped fixture requires the column, and has none."""
+    path = variant(tmp_path, "ledger: {required: [agreement_action]}\n", "")
+    (w,) = [d for d in check_policy(path)[1] if d.code == "empty-value"]
+    assert w.severity == "warning" and (w.span.line, w.span.column) == (43, 13)
+    assert "`event.agreement_action` is compared with texts" in w.message
+    assert "the condition is false without a word" in w.message
+    assert not [d for d in check_policy(FMT / "scoring.yaml")[1] if d.code == "empty-value"]
+
+
+def test_an_if_chain_ending_in_refuse_or_testing_null_is_not_warned(tmp_path):
+    old = "points: if amount <= 0 then"
+    chain = (
+        'points: if event.kind == "fee" then 2 else if event.kind == "drug" then 4 else '
+        'refuse("kind must be fee or drug") + 0 * (if amount <= 0 then'
+    )
+    text = (FMT / "scoring.yaml").read_text("utf-8")
+    line = next(x for x in text.splitlines() if old in x)
+    new_line = (
+        '    points: if event.kind == "fee" then 2 else if event.kind == "drug" then 4 else 1'
+    )
+    warned = variant(tmp_path, line, new_line)
+    (w,) = [d for d in check_policy(warned)[1] if d.code == "empty-value"]
+    assert "it takes the last `else` without a word" in w.message
+    refused = variant(tmp_path, line, new_line.replace("else 1", 'else refuse("kind?")'))
+    assert not [d for d in check_policy(refused)[1] if d.code == "empty-value"]
+    tested = variant(
+        tmp_path, line, new_line.replace("else 1", "else if event.kind == null then 0 else 1")
+    )
+    assert not [d for d in check_policy(tested)[1] if d.code == "empty-value"]
+    assert chain  # (the shapes above, written out)
+
+
+def test_an_empty_required_cell_is_a_ledger_error_on_every_row(run):
+    from engine.errors import LedgerError
+
+    rows = [
+        v("P", "2025-02-01", "H2", action="", responsibility="main"),
+        v("Q", "2025-02-01", "H2", responsibility="main"),
+        v("R", "2025-02-01", "H2", action="", responsibility="main"),
+    ]
+    with pytest.raises(LedgerError) as info:
+        run(pol(), rows)
+    assert [(d.code, d.span.line) for d in info.value.diagnostics] == [("value", 2), ("value", 4)]
+    assert info.value.diagnostics[0].message == (
+        "`agreement_action` is empty, and the policy requires it on every finding"
+    )
+
+
+def test_a_ledger_without_the_shift_column_is_refused_at_its_header(run):
+    """`default: none` stands for an empty cell, not for a column the file lacks: a
+    ledger without `circumstance` would price every finding unmoved without a word."""
+    from engine.errors import LedgerError
+
+    rows = [
+        {
+            "person": "P",
+            "date": "2025-02-01",
+            "items": "H2",
+            "agreement_action": "penalty",
+            "responsibility": "main",
+        }
+    ]
+    with pytest.raises(LedgerError) as info:
+        run(pol(), rows)
+    (d,) = info.value.diagnostics
+    assert d.code == "column" and d.span.line == 1
+    assert (
+        "missing column `circumstance`, which `scoring.shift.column: circumstance` reads"
+        in d.message
+    )
+
+
+def test_a_band_above_the_scale_is_refused(tmp_path):
+    path = variant(
+        tmp_path,
+        "{id: grave, label: 情节特别严重, min: 10, max: 12,",
+        "{id: grave, label: 情节特别严重, min: 10, max: 14,",
+    )
+    assert any("band `grave` goes up to 14, more than the scale's 12" in p for p in _problems(path))

@@ -68,6 +68,7 @@ from engine.ledger.tables import Problems, Stop, Table, bulk, display, open_tabl
 from engine.ledger.values import CACHE_MAX, DATE_LIKE, Values
 from engine.ledger.versions import HistoryChecks
 from engine.policy.model import Expr, Policy
+from engine.policy.scoring import header_columns, required_of
 from engine.policy.versions import History
 from engine.privacy.pseudonyms import Pseudonyms
 
@@ -92,6 +93,8 @@ class _EventReader:
         self.problems = problems
         self.names = names
         self.reads = required_columns(policy, "event", FIELDS)  # event.NAME: must exist
+        # columns no finding may leave empty (`ledger.required`, issue 20 §5)
+        self.required = tuple(sorted(required_of(policy)))
         self.values = Values(problems)
         self.checks: RowChecks | HistoryChecks = (
             HistoryChecks(policy, problems, self.values)
@@ -293,12 +296,30 @@ class _EventReader:
                 count - 1,
                 occurred,
             )
+            if self.required and prof.type == "violation" and not self.filled(e, line):
+                continue
             if prof.institution:
                 self.staffed.institution_event(e)
             yield e
         self.count = count
         self.last_line = line
         ids.last = last_id
+
+    def filled(self, e: Event, line: int) -> bool:
+        """Whether a finding gives every column the policy requires (`ledger.required`):
+        an empty cell there is an error, never a value that equals no text."""
+        attrs = e.attrs or {}
+        empty = [c for c in self.required if not attrs.get(c)]
+        for column in empty:
+            self.problems.add(
+                "value",
+                _("`{column}` is empty, and the policy requires it on every finding").format(
+                    column=column
+                ),
+                line,
+                _("give the value the decision records"),
+            )
+        return not empty
 
     def wrong_column(self, value: str, column: str, looks: str, line: int) -> None:
         """A value that belongs in another column: the row's cells have slid."""
@@ -598,6 +619,9 @@ def policy_reads(policy: Policy | History, scope: str) -> dict[str, Expr]:
         for name, attr in sorted(e.attrs):
             if name == scope:
                 out.setdefault(attr, e)
+    if scope == "event":  # the columns `scoring` reads, and those `ledger.required` names
+        for column, reader in header_columns(policy).items():
+            out.setdefault(column, reader)
     return out
 
 

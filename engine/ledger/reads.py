@@ -85,12 +85,14 @@ def event_columns_kept(policy: Any) -> frozenset[str]:
 
 
 def scoring_columns(policy: Any) -> frozenset[str]:
-    """The event columns a policy's `scoring` reads by name rather than by expression:
-    the column that moves a band item's band and the one that grades its value."""
+    """The event columns a policy reads by name rather than by expression: the column
+    that moves a band item's band, the one that grades its value (`scoring`), and those
+    no finding may leave empty (`ledger.required`)."""
     versions = getattr(policy, "versions", None)
     out: set[str] = set()
     for p in versions if versions is not None else (policy,):
         sc = getattr(p, "scoring", None)
         if sc is not None:
             out.update(part.column for part in (sc.shift, sc.grades) if part is not None)
+        out.update(getattr(p, "required_columns", ()))  # `ledger.required` (issue 20 §5)
     return frozenset(out)

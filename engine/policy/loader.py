@@ -56,7 +56,13 @@ from engine.policy.model import (
     Scale,
     Tier,
 )
-from engine.policy.scoring import build_scoring, calls_refuse, refuse_problems
+from engine.policy.scoring import (
+    band_checks,
+    build_scoring,
+    calls_refuse,
+    empty_value_warnings,
+    refuse_problems,
+)
 from engine.policy.source import Document, load_document
 
 ENGINE_ACTIONS = {"interview", "suspend", "terminate", "refer", "ban"}
@@ -442,6 +448,7 @@ class _Builder:
             facts=facts,
             provisions=provisions,
             optional_columns=frozenset((d.get("ledger") or {}).get("optional") or ()),
+            required_columns=frozenset((d.get("ledger") or {}).get("required") or ()),
             path=self.doc.path,
             supersedes=None if "supersedes" not in d else str(d["supersedes"]["version"]),
             supersedes_map=(d.get("supersedes") or {}).get("map"),
@@ -709,7 +716,7 @@ class _Builder:
 
 
 def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
+    out: list[Diagnostic] = empty_value_warnings(policy) + band_checks(policy)
     top = policy.cycle.cap if policy.cycle.cap is not None else policy.scale.initial
     unit = policy.scale.unit
     initial, cap = policy.scale.initial, policy.cycle.cap

@@ -397,6 +397,8 @@ class Policy:
     claims: tuple[ClaimRule, ...] = ()
     # ledger columns the expressions read that a ledger may lack (`ledger.optional`)
     optional_columns: frozenset[str] = frozenset()
+    # event columns no finding may leave empty (`ledger.required`, issue 20 §5)
+    required_columns: frozenset[str] = frozenset()
     billing: Billing | None = None
     scoring: Scoring | None = None
 

@@ -26,16 +26,18 @@ from typing import Any
 
 from engine.dsl import ast
 from engine.dsl.types import BOOL
-from engine.errors import closest
+from engine.errors import Diagnostic, Span, closest
 from engine.i18n import _, ngettext
 from engine.numbers import number_text
 from engine.policy import scopes
 from engine.policy.model import (
+    Expr,
     Grade,
     Grades,
     Item,
     Move,
     PointBand,
+    Policy,
     Scale,
     ScoredWhen,
     Scoring,
@@ -350,3 +352,164 @@ def describe(sc: Scoring) -> str:
             )
         )
     return _("scoring: {parts}").format(parts="; ".join(parts))
+
+
+# ---- §5: empty and missing values in comparisons ----------------------------------------------
+
+
+def _event_column(node: ast.Node) -> str | None:
+    if isinstance(node, ast.Attr) and isinstance(node.obj, ast.Name) and node.obj.id == "event":
+        return node.name
+    return None
+
+
+def _texts(node: ast.Node) -> list[ast.Node] | None:
+    """The literals a comparison's other side holds: a text, or a list of them."""
+    if isinstance(node, (ast.Str, ast.Null)):
+        return [node]
+    if isinstance(node, ast.ListLit) and all(
+        isinstance(i, (ast.Str, ast.Null)) for i in node.items
+    ):
+        return list(node.items)
+    return None
+
+
+def compared_columns(node: ast.Node) -> tuple[dict[str, int], set[str]]:
+    """The event columns an expression compares with texts (`==`, `!=`, `in`), each with
+    the position of its first such comparison, and those it also tests for the empty
+    value (`== ""`, `== null`, `in [..., ""]`)."""
+    compared: dict[str, int] = {}
+    empty: set[str] = set()
+    for n in ast.walk(node):
+        if not isinstance(n, ast.Compare):
+            continue
+        for i, op in enumerate(n.ops):
+            if op not in ("==", "!=", "in", "not in"):
+                continue
+            left, right = n.operands[i], n.operands[i + 1]
+            for col_node, other in ((left, right), (right, left)):
+                column = _event_column(col_node)
+                lits = _texts(other)
+                if column is None or lits is None:
+                    continue
+                compared.setdefault(column, col_node.pos)
+                if any(isinstance(x, ast.Null) or x.value.strip() == "" for x in lits):
+                    empty.add(column)
+    return compared, empty
+
+
+def _ends_in_refuse(node: ast.Node) -> bool:
+    while isinstance(node, ast.Cond):
+        node = node.else_
+    return isinstance(node, ast.Call) and node.func == "refuse"
+
+
+def empty_value_warnings(policy: Policy) -> list[Diagnostic]:
+    """`validate`'s warning where an item's points or effects, or a condition on scoring,
+    compare an event column with texts and nothing says what an empty cell means: an
+    empty or missing value equals no text, so an `if ... else` takes its last `else`
+    and a condition is false, in silence. Not for a column the policy requires
+    (`ledger.required`: an empty cell is then a ledger error), nor where the
+    expression tests the empty value itself or ends in `refuse(...)`."""
+    required = policy.required_columns
+    exprs = []
+    for item in policy.items.values():
+        if item.expr is not None:
+            exprs.append(item.expr)
+        exprs += [e.when for e in item.effects if e.when is not None]
+    if policy.scoring is not None:
+        exprs += [c.when for c in policy.scoring.conditions]
+    out = []
+    for expr in exprs:
+        compared, empty = compared_columns(expr.node)
+        if _ends_in_refuse(expr.node):
+            continue
+        for column in compared:
+            if column in required or column in empty:
+                continue
+            message = (
+                _(
+                    "`event.{column}` is compared with texts in `{expr}`, but an empty cell "
+                    "equals none of them: it takes the last `else` without a word"
+                )
+                if isinstance(expr.node, ast.Cond)
+                else _(
+                    "`event.{column}` is compared with texts in `{expr}`, but an empty cell "
+                    "equals none of them: the condition is false without a word"
+                )
+            )
+            out.append(
+                Diagnostic(
+                    "empty-value",
+                    message.format(column=column, expr=expr.text),
+                    expr.span,
+                    _(
+                        "list it under `ledger: {{required: [{column}]}}` (an empty cell is "
+                        "then a ledger error), test `event.{column} == null`, or end with "
+                        '`refuse("...")`'
+                    ).format(column=column),
+                    "warning",
+                )
+            )
+    return out
+
+
+def band_checks(policy: Policy) -> list[Diagnostic]:
+    """A band item's highest value against the top of the scale (the smaller of
+    `scale.initial` and `cycle.cap`), as a fixed or range item's points are checked."""
+    sc = policy.scoring
+    if sc is None:
+        return []
+    initial, cap = policy.scale.initial, policy.cycle.cap
+    tops = [x for x in (initial, cap) if x is not None]
+    if not tops:
+        return []
+    top = min(tops)
+    return [
+        Diagnostic(
+            "scoring",
+            _("band `{band}` goes up to {high}, more than the scale's {top}").format(
+                band=b.id, high=number_text(b.high), top=number_text(top)
+            ),
+            b.span,
+        )
+        for b in sc.bands.values()
+        if b.high > top
+    ]
+
+
+def required_of(policy: Any) -> frozenset[str]:
+    """The columns `ledger.required` names, of a policy or of every version of a history."""
+    versions = getattr(policy, "versions", None)
+    return frozenset().union(
+        *(p.required_columns for p in (versions if versions is not None else (policy,)))
+    )
+
+
+def header_columns(policy: Any) -> dict[str, Expr]:
+    """The event columns a ledger's header must have besides those expressions read:
+    the one `scoring.shift` reads, and those `ledger.required` names, each with a
+    stand-in expression naming what reads it (for the reader's message on a file
+    without it: the column would read as empty on every row, and the shift's default
+    would stand for it in silence)."""
+    versions = getattr(policy, "versions", None)
+    if versions is not None:  # a history: those of every version
+        found: dict[str, Expr] = {}
+        for version in versions:
+            for column, reader in header_columns(version).items():
+                found.setdefault(column, reader)
+        return found
+    out: dict[str, Expr] = {}
+    sc = policy.scoring
+    # (not the grades' column: without it every row gives its `points`, and a row
+    # without them is an error already)
+    if sc is not None and sc.shift is not None:
+        column = sc.shift.column
+        out[column] = _stand_in(f"scoring.shift.column: {column}", sc.shift.span)
+    for column in sorted(policy.required_columns):
+        out.setdefault(column, _stand_in(f"ledger.required: {column}", Span(policy.path)))
+    return out
+
+
+def _stand_in(text: str, span: Span) -> Expr:
+    return Expr(text, ast.Name(text), lambda env: None, span, frozenset(), frozenset())
