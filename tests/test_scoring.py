@@ -538,3 +538,38 @@ def test_a_band_above_the_scale_is_refused(tmp_path):
         "{id: grave, label: 情节特别严重, min: 10, max: 14,",
     )
     assert any("band `grave` goes up to 14, more than the scale's 12" in p for p in _problems(path))
+
+
+def test_diff_on_a_ledger_blames_the_band_and_the_move_each_person_meets(tmp_path):
+    """OLD -> NEW: H3 严重 -> 特别严重, 从重 one band -> two. P: H3 从轻 主要责任 (OLD 一般
+    max 6, NEW 严重 max 9) and H1 从重 重要责任 (OLD 一般 middle 5, NEW 严重 middle 8):
+    OLD 11 suspends on 03-01; NEW 9 suspends on 02-01 and 17 (capped 12) terminates on
+    03-01. Q: H3 一般责任, no circumstance: OLD 7, NEW 10 (suspended); only the band
+    change touches Q, whose findings are not aggravated."""
+    (tmp_path / "old").mkdir()
+    shutil.copy(FMT / "scoring.txt", tmp_path / "old" / "scoring.txt")
+    shutil.copy(FMT / "scoring.yaml", tmp_path / "old" / "scoring.yaml")
+    text = (FMT / "scoring.yaml").read_text("utf-8")
+    text = edited(text, "{code: H3, points: {band: serious}", "{code: H3, points: {band: grave}")
+    text = edited(text, "aggravating: {by: 1, label: 从重}", "aggravating: {by: 2, label: 从重}")
+    new = variant(tmp_path, "ends: stay", "ends: stay")
+    new.write_text(text, "utf-8")
+    events = write_csv(
+        tmp_path / "events.csv",
+        [
+            v("P", "2025-02-01", "H3", circumstance="mitigating", responsibility="main"),
+            v("P", "2025-03-01", "H1", circumstance="aggravating", responsibility="important"),
+            v("Q", "2025-03-01", "H3", responsibility="general"),
+        ],
+    )
+    args = ["diff", str(tmp_path / "old" / "scoring.yaml"), str(new), "--events", str(events)]
+    result = CliRunner().invoke(cli, [*args, "--as-of", "2025-12-31"])
+    assert result.exit_code == 1, result.output
+    out = result.output
+    assert "2025: suspend (deducted 11) -> terminate (deducted 12)" in out
+    assert "2025: no tier (deducted 7) -> suspend (deducted 10)" in out
+    whys = [x.strip() for x in out.splitlines() if x.strip().startswith("why")]
+    assert whys == [
+        "why      items: H3 band serious -> grave; scoring: shift aggravating by 1 -> 2",
+        "why      items: H3 band serious -> grave",
+    ]

@@ -143,7 +143,9 @@ def _restate(
                 target,
             )
             continue
-        if "points" in item.needs:
+        if item.points_kind == "band":  # its grade may place the value (scoring.py decides)
+            keep_points = keep_points or e.points is not None
+        elif "points" in item.needs:
             if e.points is None:
                 note(
                     code,

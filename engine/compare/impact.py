@@ -317,6 +317,23 @@ class _Blame:
 
     def __init__(self, d: PolicyDiff):
         self.caps = (d.old.cycle.cap, d.new.cycle.cap)
+        # item codes whose points `scoring` decides in either policy (a band item, or
+        # one a condition on scoring governs), for a change of `scoring` to be blamed
+        self.case_columns = {
+            "move": {
+                p.scoring.shift.column for p in (d.old, d.new) if p.scoring and p.scoring.shift
+            },
+            "grade": {
+                p.scoring.grades.column for p in (d.old, d.new) if p.scoring and p.scoring.grades
+            },
+        }
+        self.case_codes = {
+            code
+            for p in (d.old, d.new)
+            if p.scoring is not None
+            for code, item in p.items.items()
+            if item.points_kind == "band" or p.scoring.conditions
+        }
         self.items: dict[str, list[Change]] = {}
         self.tiers: dict[str, list[Change]] = {}
         self.rules: dict[str, list[Change]] = {}
@@ -365,6 +382,9 @@ class _Blame:
                 if c.field in POINTS_FIELDS:
                     parts.append(f"{_as(c)} points {c.old} -> {c.new}")
                     changes.append(c)
+                elif c.field == "band":  # a band item moved to another band (scoring)
+                    parts.append(f"{_as(c)} band {c.old} -> {c.new}")
+                    changes.append(c)
                 elif c.kind == "removed" and code not in noted:
                     parts.append(f"{code} no counterpart")
                     changes.append(c)
@@ -373,6 +393,15 @@ class _Blame:
                 changes += [c for c in self.items.get(code, ()) if c.kind == "removed"]
         if parts:
             add("items: " + ", ".join(parts), changes or [_NOTE])
+
+    def meets(self, c: Change, events: list[Event]) -> bool:
+        """Whether a person's findings meet a change of `scoring`: a move or a grade only
+        where a finding gives its value; the bands and conditions always."""
+        columns = self.case_columns.get(c.entity)
+        if columns is None:
+            return True
+        values = {c.old_id, c.new_id} - {None}
+        return any((e.attrs or {}).get(col) in values for e in events for col in columns)
 
     def __call__(
         self, a: Snapshot, b: Snapshot, events: list[Event], notes: list[Note]
@@ -394,6 +423,17 @@ class _Blame:
         points_moved = dict(a.deducted) != dict(b.deducted)
         if points_moved:
             self.items_cause(codes, notes, add)
+            scoring = [
+                c
+                for c in self.sections.get("scoring", ())
+                if c.field != "cite" and self.meets(c, events)
+            ]
+            if scoring and not self.case_codes.isdisjoint(codes):
+                shown = ", ".join(
+                    f"{c.element} {c.field} {_v(c.old)} -> {_v(c.new)}" if c.field else c.element
+                    for c in scoring
+                )
+                add(f"scoring: {shown}", scoring)
             explained = bool(causes)
             for c in self.block_changes(a, b, events):
                 if c.field == "cap" and explained:
