@@ -573,3 +573,44 @@ def test_diff_on_a_ledger_blames_the_band_and_the_move_each_person_meets(tmp_pat
         "why      items: H3 band serious -> grave; scoring: shift aggravating by 1 -> 2",
         "why      items: H3 band serious -> grave",
     ]
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=hs.lists(
+        hs.tuples(
+            hs.sampled_from(["H2", "H3", "H5"]),
+            hs.sampled_from(["", "mitigating", "aggravating", "lenient"]),
+            hs.integers(0, 12),  # a decided value (band items), or an amount (H5)
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_every_bad_row_is_reported_and_only_those(run, rows):
+    """Whatever the ledger, the rows refused are exactly those whose value the policy
+    cannot take, worked out here from the articles: an unknown circumstance (第六条), a
+    decided value outside the moved band (第五、六条), an amount of 0 for H5 (第十条)."""
+    start = {"H2": 1, "H3": 2}
+    by = {"": 0, "mitigating": -1, "aggravating": 1}
+    events, bad = [], []
+    for n, (code, circ, value) in enumerate(rows):
+        row = v(f"P{n % 3}", f"2025-{n % 12 + 1:02d}-01", code, circumstance=circ, id=f"E{n:02d}")
+        if code == "H5":
+            row["amount"] = str(value * 100)
+            wrong = value == 0
+        else:
+            row["points"] = str(value)
+            lo, hi = BANDS[min(3, max(0, start[code] + by.get(circ, 0)))]
+            wrong = circ not in by or not lo <= value <= hi
+        events.append(row)
+        if wrong:
+            bad.append(n + 2)  # the row's line: the header is line 1
+    if not bad:
+        run(pol(), events)
+        return
+    with pytest.raises(EvaluationError) as info:
+        run(pol(), events)
+    assert sorted(d.span.line for d in info.value.diagnostics) == bad
