@@ -609,7 +609,7 @@ class Evaluator:
     def points_of(self, st: PersonState, ev: Event) -> Act:
         """四: what the finding counts: its items' points, one act counting its highest
         item (or their sum, as the policy's `combine.same_act` says)."""
-        act = self.points.of(ev, st.person)
+        act = self.points.of(ev, st.person, st.trace is not None)
         if st.trace is not None:
             if act.unscored is None:
                 say_event(self.p, st, ev, act.points, act.per_item)

@@ -58,8 +58,9 @@ class Points:
         # points that depend on the case (bands, moves, grades, conditions, refusals)
         self.case = CaseScoring(policy, self) if policy.case_scoring else None
 
-    def of(self, ev: Event, person: Person) -> Act:
-        """What the finding `ev` about `person` counts."""
+    def of(self, ev: Event, person: Person, tell: bool = False) -> Act:
+        """What the finding `ev` about `person` counts (`tell`: with the sentences a story
+        tells of points that depend on the case)."""
         codes = ev.items
         # Fast path: most findings list one fixed item, and a ledger repeats few lists
         # of codes: one dict look-up gives the finished Act, shared, with nothing made
@@ -70,7 +71,7 @@ class Points:
         if plan.points is not None:
             return plan
         if self.case is not None:
-            return self.case.act(plan, codes, ev, person)
+            return self.case.act(plan, codes, ev, person, tell)
         items = self.policy.items
         if len(codes) == 1:
             return plan._replace(points=self.item(items[codes[0]], ev, person))

@@ -30,7 +30,7 @@ from engine.errors import BadValue, Diagnostic, EvaluationError, Refusal, Span
 from engine.i18n import _, ngettext
 from engine.ledger.rows import Event, Person
 from engine.numbers import number_text
-from engine.policy.model import Item, Number, PointBand, Policy, ScoredWhen
+from engine.policy.model import Grade, Item, Move, Number, PointBand, Policy, ScoredWhen
 
 if TYPE_CHECKING:
     from engine.evaluation.points import Act, Points
@@ -74,13 +74,14 @@ class CaseScoring:
         return bool(self.governed) and not self.governed.isdisjoint(codes)
 
     # ---- an act ----------------------------------------------------------------------------
-    def act(self, plan: Act, codes: tuple[str, ...], ev: Event, person: Person) -> Act:
+    def act(self, plan: Act, codes: tuple[str, ...], ev: Event, person: Person, tell: bool) -> Act:
+        """What the finding counts; `tell`: with the sentences a story tells of it."""
         items = self.p.items
-        notes: list[tuple[str, str | None]] = []
+        notes: list[tuple[str, str | None]] | None = [] if tell else None
         unscored = self.unscored(codes, ev, person)
-        scored = [c for c in codes if c not in unscored]
-        for code, cond in unscored.items():
-            notes.append(
+        scored = [c for c in codes if c not in unscored] if unscored else codes
+        for code, cond in unscored.items() if tell else ():
+            notes.append(  # type: ignore[union-attr]
                 (
                     _("{code} 「{text}」: not scored: {reason}").format(
                         code=code, text=items[code].text, reason=cond.reason
@@ -91,7 +92,7 @@ class CaseScoring:
         if not scored:
             first = unscored[codes[0]]
             return plan._replace(
-                points=0, violation=False, effects=False, unscored=first, notes=tuple(notes)
+                points=0, violation=False, effects=False, unscored=first, notes=tuple(notes or ())
             )
         per: list[tuple[str, Number]] = []
         try:
@@ -109,7 +110,7 @@ class CaseScoring:
                 effects=any(items[c].effects for c in scored),
             )
         return plan._replace(
-            points=total, per_item=per if len(codes) > 1 else None, notes=tuple(notes)
+            points=total, per_item=per if len(codes) > 1 else None, notes=tuple(notes or ())
         )
 
     def unscored(self, codes, ev: Event, person: Person) -> dict[str, ScoredWhen]:
@@ -157,7 +158,7 @@ class CaseScoring:
         raise EvaluationError(diags)
 
     # ---- one item ----------------------------------------------------------------------------
-    def price(self, item: Item, ev: Event, person: Person, notes: list) -> Number:
+    def price(self, item: Item, ev: Event, person: Person, notes: list | None) -> Number:
         """One scored item's points; raises Refused for a row the policy refuses."""
         if item.points_kind == "band":
             return self.band_points(item, ev, notes)
@@ -172,26 +173,63 @@ class CaseScoring:
         except BadValue as exc:  # a negative or non-number result: still an error of the row
             raise Refused("evaluation", f"{exc} [{item.cite}]") from None
 
-    def band_points(self, item: Item, ev: Event, notes: list) -> Number:
+    def band_points(self, item: Item, ev: Event, notes: list | None) -> Number:
         start = self.index[item.band]  # type: ignore[index]
-        idx, move_text, cite = self.move(item, start, ev)
+        idx, move = self.move(item, start, ev)
         band = self.bands[idx]
-        # 情节严重 (7–9), moved down one band by 从轻 [第九条] to 情节一般 (4–6)
-        where = f"{self.bands[start]}, {move_text}" if move_text else str(band)
-        value, how = self.value(item, band, ev, where, cite)
-        notes.append(
-            (
-                f"{item.code}, {where}" + (f", {how}" if how else "") + f": {_points(value)}",
-                cite or band.cite,
+        value, grade = self.value(item, band, ev, start, idx, move)
+        if notes is not None:  # (told only to a story: the text costs more than the value)
+            where = str(band) if move is None else self.where(start, idx, move)
+            how = (
+                ""
+                if grade is None
+                else ", "
+                + _("{grade} [{cite}]").format(
+                    grade=grade.label or grade.value,
+                    cite=self.grades.cite,  # type: ignore[union-attr]
+                )
             )
-        )
+            cite = move.cite if move is not None else band.cite
+            notes.append((f"{item.code}, {where}{how}: {_points(value)}", cite))
         return value
 
-    def move(self, item: Item, start: int, ev: Event) -> tuple[int, str, str | None]:
-        """The band a band item lands in, with the sentence saying how, and the article."""
+    def where(self, start: int, idx: int, move: Move | None) -> str:
+        """The band as the row moved it, with the article that moved it: 情节严重 (7–9),
+        moved down one band by 从轻 [第六条] to 情节一般 (4–6); or the band alone, with its
+        own article, when nothing moved it."""
+        band = self.bands[idx]
+        if move is None:
+            return f"{band} [{band.cite}]"
+        label = move.label or move.value
+        target = start + move.by
+        if 0 <= target < len(self.bands):
+            n = abs(move.by)
+            text = (
+                ngettext(
+                    "moved down one band by {label} [{cite}] to {band}",
+                    "moved down {n} bands by {label} [{cite}] to {band}",
+                    n,
+                )
+                if move.by < 0
+                else ngettext(
+                    "moved up one band by {label} [{cite}] to {band}",
+                    "moved up {n} bands by {label} [{cite}] to {band}",
+                    n,
+                )
+            ).format(n=n, label=label, cite=move.cite, band=band)
+        else:
+            text = (
+                _("not moved by {label} [{cite}]: the lowest band already")
+                if target < 0
+                else _("not moved by {label} [{cite}]: the highest band already")
+            ).format(label=label, cite=move.cite)
+        return f"{self.bands[start]}, {text}"
+
+    def move(self, item: Item, start: int, ev: Event) -> tuple[int, Move | None]:
+        """The band a band item lands in, and the move that took it there (None: none)."""
         sh = self.shift
         if sh is None:
-            return start, "", None
+            return start, None
         raw = (ev.attrs or {}).get(sh.column)
         value = raw if raw else sh.default
         if value is None:
@@ -212,27 +250,11 @@ class CaseScoring:
                 _("give one of {values}").format(values=", ".join(sh.moves)),
             )
         if move.by == 0:
-            return start, "", None
-        label = move.label or move.value
+            return start, None
         idx = start + move.by
         top = len(self.bands) - 1
         if 0 <= idx <= top:
-            n = abs(move.by)
-            text = (
-                ngettext(
-                    "moved down one band by {label} [{cite}] to {band}",
-                    "moved down {n} bands by {label} [{cite}] to {band}",
-                    n,
-                )
-                if move.by < 0
-                else ngettext(
-                    "moved up one band by {label} [{cite}] to {band}",
-                    "moved up {n} bands by {label} [{cite}] to {band}",
-                    n,
-                )
-            ).format(n=n, label=label, cite=move.cite, band=self.bands[idx])
-            return idx, text, move.cite
-        edge = 0 if idx < 0 else top
+            return idx, move
         if sh.ends == "refuse":
             raise Refused(
                 "value",
@@ -246,22 +268,23 @@ class CaseScoring:
                         "item `{code}` is in {band}, the highest band: {label} [{cite}] cannot "
                         "move it"
                     )
-                ).format(code=item.code, band=self.bands[start], label=label, cite=move.cite),
+                ).format(
+                    code=item.code,
+                    band=self.bands[start],
+                    label=move.label or move.value,
+                    cite=move.cite,
+                ),
                 _("check `{column}`, or let `shift.ends: stay` keep the band").format(
                     column=sh.column
                 ),
             )
-        text = (
-            _("not moved by {label} [{cite}]: the lowest band already")
-            if idx < 0
-            else _("not moved by {label} [{cite}]: the highest band already")
-        ).format(label=label, cite=move.cite)
-        return edge, text, move.cite
+        return (0 if idx < 0 else top), move
 
     def value(
-        self, item: Item, band: PointBand, ev: Event, where: str, cite: str | None
-    ) -> tuple[Number, str]:
-        """The value in the (moved) band: the grade's place, or the decided points."""
+        self, item: Item, band: PointBand, ev: Event, start: int, idx: int, move: Move | None
+    ) -> tuple[Number, Grade | None]:
+        """The value in the (moved) band: the grade's place (with the grade), or the
+        decided points."""
         gr = self.grades
         if gr is not None:
             raw = (ev.attrs or {}).get(gr.column)
@@ -276,11 +299,14 @@ class CaseScoring:
                         ),
                         _("give one of {values}").format(values=", ".join(gr.grades)),
                     )
-                placed = {
-                    "min": band.low,
-                    "max": band.high,
-                    "middle": _whole(Fraction(band.low + band.high) / 2),
-                }[grade.at]
+                at = grade.at
+                placed = (
+                    band.low
+                    if at == "min"
+                    else band.high
+                    if at == "max"
+                    else _whole(Fraction(band.low + band.high) / 2)
+                )
                 if ev.points is not None and ev.points != placed:
                     raise Refused(
                         "points",
@@ -299,12 +325,8 @@ class CaseScoring:
                             value=number_text(placed)
                         ),
                     )
-                return placed, _("{grade} [{cite}]").format(
-                    grade=grade.label or grade.value, cite=gr.cite
-                )
+                return placed, grade
         pts = ev.points
-        # the band as the row moved it, with the article that says so
-        said = where if cite else f"{where} [{band.cite}]"
         if pts is None:
             raise Refused(
                 "points",
@@ -315,20 +337,20 @@ class CaseScoring:
                     code=item.code,
                     low=number_text(band.low),
                     high=number_text(band.high),
-                    where=said,
+                    where=self.where(start, idx, move),
                 ),
             )
         if not band.low <= pts <= band.high:
             raise Refused(
                 "points",
                 _("points `{points}` is outside item `{code}`'s band: {where}").format(
-                    points=number_text(pts), code=item.code, where=said
+                    points=number_text(pts), code=item.code, where=self.where(start, idx, move)
                 ),
                 _("give a value from {low} to {high}").format(
                     low=number_text(band.low), high=number_text(band.high)
                 ),
             )
-        return pts, ""
+        return pts, None
 
 
 def _whole(x: Any) -> Number:
