@@ -16,6 +16,7 @@ provincial rules on the national template:
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import shutil
 from pathlib import Path
@@ -614,3 +615,30 @@ def test_every_bad_row_is_reported_and_only_those(run, rows):
     with pytest.raises(EvaluationError) as info:
         run(pol(), events)
     assert sorted(d.span.line for d in info.value.diagnostics) == bad
+
+
+def test_a_history_with_case_scoring_is_refused_not_misjudged(tmp_path):
+    """Across versions the fold compares an act's points under each (从旧兼从轻); a band
+    moved by the row's circumstance has no counterpart yet, so such a history is refused
+    with the version and a way forward, never evaluated under one version in silence."""
+    from engine import api
+
+    text = (FMT / "scoring.yaml").read_text("utf-8")
+    shutil.copy(FMT / "scoring.txt", tmp_path / "scoring.txt")
+    first = edited(
+        text,
+        "effective: {from: 2025-01-01, to: null}",
+        "effective: {from: 2025-01-01, to: 2025-06-30}",
+    )
+    second = edited(
+        text, "effective: {from: 2025-01-01, to: null}", "effective: {from: 2025-07-01, to: null}"
+    )
+    second = edited(second, 'version: "1"', 'version: "2"\nsupersedes: {version: "1"}')
+    (tmp_path / "v1.yaml").write_text(first, "utf-8")
+    (tmp_path / "v2.yaml").write_text(second, "utf-8")
+    events = write_csv(tmp_path / "events.csv", [v("P", "2025-08-01", "H2", responsibility="main")])
+    with pytest.raises(EvaluationError) as info:
+        api.evaluate_files(str(tmp_path), str(events), None, dt.date(2025, 12, 31))
+    (d,) = info.value.diagnostics
+    assert d.code == "scoring"
+    assert "version 1 prices findings by the case" in d.message

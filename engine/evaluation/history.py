@@ -46,6 +46,7 @@ from engine.evaluation.fold import Evaluator
 from engine.evaluation.lenity import ART_37, Basis, Lenity, Scored
 from engine.evaluation.outcome import Outcome, PersonOutcome, PersonRow, Step, iso, num
 from engine.evaluation.points import Act
+from engine.evaluation.scoring import refuse_case_scoring
 from engine.evaluation.state import CycleState, PersonState
 from engine.evaluation.story import say, say_event
 from engine.i18n import _, ngettext
@@ -178,6 +179,7 @@ class HistoryEvaluator(VersionView):
         explain: set[str],
         progress,
     ):
+        refuse_case_scoring(history)
         self.history = history
         self.lenity = Lenity(history)
         # person -> the version whose bands their cycle's `fired` counts in

@@ -353,6 +353,29 @@ class CaseScoring:
         return pts, None
 
 
+def refuse_case_scoring(history: Any) -> None:
+    """A history of several versions where one prices findings by the case (`scoring`,
+    `refuse`) is refused, with where and why: the lenity across versions (从旧兼从轻)
+    compares an act's points under each version, and a band moved by the row's
+    circumstance has no counterpart under a version without bands. Evaluate each
+    version's period under its own file until the language says how they compare."""
+    if len(history.versions) < 2:
+        return
+    for p in history.versions:
+        if p.case_scoring:
+            raise EvaluationError(
+                Diagnostic(
+                    "scoring",
+                    _(
+                        "version {version} prices findings by the case (`scoring` or "
+                        "`refuse`), which a history of several versions cannot compare yet"
+                    ).format(version=p.version),
+                    Span(p.path),
+                    _("evaluate each version's period with its own policy file"),
+                )
+            )
+
+
 def _whole(x: Any) -> Number:
     return x.numerator if getattr(x, "denominator", 1) == 1 else x
 
