@@ -550,11 +550,9 @@ class Evaluator:
         act = self.points.plans.get(ev.items)
         if act is None or act.points is None or trace:
             act = self.points_of(st, ev)
-            if act.unscored is not None and step is None:
-                return  # not scored, or refused (evaluation/scoring.py): counts nowhere
-        cyc.touched = True
         pts = act.points
-        if pts is None:  # not scored at all (a later version no longer counts the act):
+        if pts is None:  # not scored at all (a later version no longer counts the act; a
+            # condition on scoring fails, or the row is refused: evaluation/scoring.py):
             # no total, no violation, no effect; a same-day step still judges its total
             if step is None:
                 return

@@ -31,7 +31,8 @@ class Act(NamedTuple):
     violation: bool  # False when every item is no 违规 (a failed policy test)
     effects: bool  # an item has effects of its own (termination for fraud)
     per_item: list[tuple[str, Number]] | None  # each item's points, when several were priced
-    # not counted at all (scoring.py): the failed `scored_when` condition, or "refused"
+    # why `points` is None, the act counted nowhere (scoring.py): the failed `scored_when`
+    # condition, or "refused"
     unscored: Any = None
     notes: tuple = ()  # (sentence, article) pairs --explain adds after the item (scoring.py)
 

@@ -91,8 +91,12 @@ class CaseScoring:
             )
         if not scored:
             first = unscored[codes[0]]
-            return plan._replace(
-                points=0, violation=False, effects=False, unscored=first, notes=tuple(notes or ())
+            return plan._replace(  # (points None: the fold counts it nowhere)
+                points=None,
+                violation=False,
+                effects=False,
+                unscored=first,
+                notes=tuple(notes or ()),
             )
         per: list[tuple[str, Number]] = []
         try:
@@ -135,7 +139,7 @@ class CaseScoring:
             self.refused.append(Diagnostic(r.code, r.message, Span(ev.file, ev.line), r.hint))
         else:
             self.more += 1
-        return plan._replace(points=0, violation=False, effects=False, unscored=REFUSED)
+        return plan._replace(points=None, violation=False, effects=False, unscored=REFUSED)
 
     def raise_refused(self) -> None:
         """Every refused row at once, in file and line order, once the fold is over."""
