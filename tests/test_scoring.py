@@ -642,3 +642,47 @@ def test_a_history_with_case_scoring_is_refused_not_misjudged(tmp_path):
     (d,) = info.value.diagnostics
     assert d.code == "scoring"
     assert "version 1 prices findings by the case" in d.message
+
+
+def test_the_html_report_counts_scored_items_only_and_a_refusal_writes_nothing(tmp_path):
+    """The report's item table prices each finding as the fold does: H2 一般 重要责任 5,
+    H4 after an interview (第三条) not counted. A refused row (H5 with 0, 第十条) is
+    reported once, exit 1, and no report is written."""
+    events = write_csv(
+        tmp_path / "events.csv",
+        [
+            v("P", "2025-02-01", "H2", responsibility="important"),
+            v("P", "2025-03-01", "H4", action="interview"),
+        ],
+    )
+    out = tmp_path / "r.html"
+    args = ["report", "--policy", str(FMT / "scoring.yaml"), "--as-of", "2025-12-31"]
+    result = CliRunner().invoke(cli, [*args, "--events", str(events), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+    bad = write_csv(tmp_path / "bad.csv", [v("R", "2025-04-01", "H5", amount="0")])
+    out2 = tmp_path / "r2.html"
+    result = CliRunner().invoke(cli, [*args, "--events", str(bad), "-o", str(out2)])
+    assert result.exit_code == 1
+    assert result.output.count("error[refused]") == 1
+    assert not out2.exists()
+
+
+def test_the_story_in_chinese_names_the_move_and_its_article(run):
+    from engine import i18n
+
+    with i18n.using("zh"):
+        run(
+            pol(),
+            [
+                v("P", "2025-02-01", "H3", circumstance="mitigating", responsibility="main"),
+                v("P", "2025-03-01", "H4", action="interview"),
+            ],
+            explain=("P",),
+        )
+        text = explain(run.last, "P")
+    assert (
+        "H3, 情节严重 (7–9), 因从轻 [第六条] 降低 1 档，为 情节一般 (4–6), 主要责任 [第七条]: 6 分"
+        in text
+    )
+    assert "H4 「伪造医疗文书的」：不予记分：机构仅被约谈或者责令整改，不予记分  [第三条]" in text

@@ -66,6 +66,7 @@ class CaseScoring:
             code for c in self.conditions for code in (policy.items if c.items is None else c.items)
         )
         self.refused: list[Diagnostic] = []
+        self.seen: set[tuple] = set()  # (file, line, message) of the rows refused
         self.more = 0  # refused rows past LIMIT
 
     def governs(self, codes: tuple[str, ...]) -> bool:
@@ -134,11 +135,15 @@ class CaseScoring:
         return out
 
     def refuse(self, plan: Act, ev: Event, r: Refused) -> Act:
-        """Note a refused row (up to LIMIT); its act counts nothing."""
-        if len(self.refused) < LIMIT:
-            self.refused.append(Diagnostic(r.code, r.message, Span(ev.file, ev.line), r.hint))
-        else:
-            self.more += 1
+        """Note a refused row (up to LIMIT; once, however often it is priced); its act
+        counts nothing."""
+        key = (ev.file, ev.line, r.message)
+        if key not in self.seen:
+            self.seen.add(key)
+            if len(self.refused) < LIMIT:
+                self.refused.append(Diagnostic(r.code, r.message, Span(ev.file, ev.line), r.hint))
+            else:
+                self.more += 1
         return plan._replace(points=None, violation=False, effects=False, unscored=REFUSED)
 
     def raise_refused(self) -> None:
@@ -158,7 +163,7 @@ class CaseScoring:
                     _("{more} more rows refused; fix these and run again").format(more=self.more),
                 )
             )
-        self.refused, self.more = [], 0
+        self.refused, self.more, self.seen = [], 0, set()
         raise EvaluationError(diags)
 
     # ---- one item ----------------------------------------------------------------------------

@@ -115,6 +115,13 @@ class Tap:
 
     def priced(self, st, e: Event, items) -> Iterable[tuple[str, Any, Any]]:
         """Each item of a finding with its points, under the one policy."""
+        points = self.ev.points
+        if points.case is not None:  # points that depend on the case, as scoring.py prices
+            act = points.of(e, st.person)  # them: the scored items only
+            if act.points is not None:
+                for code, pts in act.per_item or [(e.items[0], act.points)]:
+                    yield code, items[code], pts
+            return
         for code in e.items:
             item = items[code]
             pts = item.points if item.points_kind == "fixed" else self.ev.item_points(st, e, item)
