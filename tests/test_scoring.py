@@ -686,3 +686,11 @@ def test_the_story_in_chinese_names_the_move_and_its_article(run):
         in text
     )
     assert "H4 「伪造医疗文书的」：不予记分：机构仅被约谈或者责令整改，不予记分  [第三条]" in text
+
+
+def test_policyctl_test_runs_the_scoring_cases():
+    """The fixture's scenario file (tests/fixtures/format/scoring-tests), cases worked by
+    hand from its articles, passes under `policyctl test`."""
+    result = CliRunner().invoke(cli, ["test", str(FMT / "scoring-tests")])
+    assert result.exit_code == 0, result.output
+    assert "3 passed, 0 failed" in result.output

@@ -68,7 +68,7 @@ class Effect:
 @dataclass(frozen=True)
 class Item:
     code: str
-    points_kind: str  # fixed | range | computed
+    points_kind: str  # fixed | range | computed | band
     points: Number | None  # fixed
     low: Number | None  # range
     high: Number | None
