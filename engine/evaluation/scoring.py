@@ -251,13 +251,7 @@ class CaseScoring:
             )
         move = sh.moves.get(value)
         if move is None:
-            raise Refused(
-                "value",
-                _("`{column}` is `{value}`, not one of {values} [{cite}]").format(
-                    column=sh.column, value=value, values=", ".join(sh.moves), cite=sh.cite
-                ),
-                _("give one of {values}").format(values=", ".join(sh.moves)),
-            )
+            raise _unknown(sh.column, value, sh.moves, sh.cite)
         if move.by == 0:
             return start, None
         idx = start + move.by
@@ -301,13 +295,7 @@ class CaseScoring:
             if key is not None:
                 grade = gr.grades.get(key)
                 if grade is None:
-                    raise Refused(
-                        "value",
-                        _("`{column}` is `{value}`, not one of {values} [{cite}]").format(
-                            column=gr.column, value=key, values=", ".join(gr.grades), cite=gr.cite
-                        ),
-                        _("give one of {values}").format(values=", ".join(gr.grades)),
-                    )
+                    raise _unknown(gr.column, key, gr.grades, gr.cite)
                 at = grade.at
                 placed = (
                     band.low
@@ -360,6 +348,17 @@ class CaseScoring:
                 ),
             )
         return pts, None
+
+
+def _unknown(column: str, value: str, values: dict, cite: str) -> Refused:
+    """A row whose circumstance or grade is none of the policy's values."""
+    return Refused(
+        "value",
+        _("`{column}` is `{value}`, not one of {values} [{cite}]").format(
+            column=column, value=value, values=", ".join(values), cite=cite
+        ),
+        _("give one of {values}").format(values=", ".join(values)),
+    )
 
 
 def refuse_case_scoring(history: Any) -> None:
