@@ -694,3 +694,12 @@ def test_policyctl_test_runs_the_scoring_cases():
     result = CliRunner().invoke(cli, ["test", str(FMT / "scoring-tests")])
     assert result.exit_code == 0, result.output
     assert "3 passed, 0 failed" in result.output
+
+
+def test_past_fifty_refused_rows_the_rest_are_counted(run):
+    """Like any ledger's problems: the first 50 rows, then one line saying how many more."""
+    rows = [v(f"P{n:03d}", "2025-03-01", "H5", amount="0") for n in range(53)]
+    diags = errors_of(run, pol(), rows)
+    assert [d.code for d in diags] == ["refused"] * 50 + ["limit"]
+    assert [d.span.line for d in diags[:50]] == list(range(2, 52))
+    assert diags[-1].hint == "3 more rows refused; fix these and run again"

@@ -35,7 +35,7 @@ from engine.policy.model import Grade, Item, Move, Number, PointBand, Policy, Sc
 if TYPE_CHECKING:
     from engine.evaluation.points import Act, Points
 
-LIMIT = 100  # refused rows reported before the rest are counted only
+LIMIT = 50  # refused rows reported, as the ledger reader reports its problems (read.py)
 
 _NOT_SCORED = "not-scored"
 REFUSED = "refused"
