@@ -13,7 +13,7 @@ each version it may fall under with that version's `Points`.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from engine.errors import BadValue
 from engine.evaluation.scoring import CaseScoring
