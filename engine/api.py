@@ -373,8 +373,14 @@ def html_report_files(
     embed_font: bool = True,
     allow_outside: bool = False,
     redact: Pseudonyms | None = None,
+    claims: str | None = None,
+    screen_engine: str = "duckdb",
 ) -> tuple[Outcome, str, dict, bool]:
     """Evaluate as `evaluate_files` does and make the HTML report (`policyctl report`).
+
+    `claims`: a file (or folder) of claim lines, screened as `screen_files` screens
+    them (on `screen_engine`); the report then has a section with the screen's totals,
+    its rules and the institutions with the most refused (`report --claims`).
 
     Returns the outcome's header (its warnings; no people: the report keeps none),
     the page, the data drawn in it (collect.ReportData.as_dict) and whether a
@@ -460,6 +466,21 @@ def html_report_files(
         head["version"] = ", ".join(v["version"] for v in outcome.versions)
         head["effective"] = list(outcome.effective)
         head["versions"] = outcome.versions
+    if claims is not None:
+        from engine.screen.output import report_summary
+
+        screened = screen_files(
+            policy,
+            events,
+            claims,
+            roster,
+            as_of,
+            engine=screen_engine,
+            encoding=encoding,
+            allow_outside=allow_outside,
+            redact=redact,
+        )
+        data["screen"] = report_summary(screened)
     page, font = html.render(data, lang, embed_font)
     return outcome, page, data, font
 

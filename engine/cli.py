@@ -1088,6 +1088,15 @@ def screen(
 )
 @_option("--output", "-o", required=True, help=N_("the HTML file to write"))
 @_option("--encoding", default=None, help=N_("CSV encoding (default: UTF-8, else GB18030)"))
+@_option(
+    "--claims",
+    default=None,
+    type=click.Path(exists=True),
+    help=N_(
+        "also screen these claim lines (as `policyctl screen` does) and add a section "
+        "with the totals, the rules and the institutions with the most refused"
+    ),
+)
 @_allow_outside
 @_redaction_options
 def report_command(
@@ -1101,6 +1110,7 @@ def report_command(
     near: float | None,
     output: str,
     encoding: str | None,
+    claims: str | None,
     allow_outside: bool,
     redact: bool,
     redact_key_file: str | None,
@@ -1129,6 +1139,7 @@ def report_command(
                 encoding=encoding,
                 allow_outside=allow_outside,
                 redact=ps,
+                claims=claims,
             )
     except PolicyctlError as exc:
         _fail(exc)

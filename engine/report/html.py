@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import json
+from decimal import Decimal
 from importlib import resources
 from string import Template
 from typing import Any
@@ -75,6 +76,15 @@ def _num(value: Any) -> str:
     return f'<td class="n" data-v="{esc(str(value))}">{_n(value)}</td>'
 
 
+def _money(value: Any) -> str:
+    """An amount in yuan with its two places: 1,234.50."""
+    return f"{Decimal(str(value or 0)):,.2f}"
+
+
+def _money_cell(value: Any) -> str:
+    return f'<td class="n" data-v="{esc(str(value))}">{_money(value)}</td>'
+
+
 def _cell(value: Any) -> str:
     return f"<td>{esc(str(value))}</td>"
 
@@ -125,6 +135,8 @@ class Body:
             ("near", self.near()),
             ("timelines", self.timelines(canvas)),
         ]
+        if self.d.get("screen") is not None:  # report --claims
+            sections.insert(4, ("screen", self.screen()))
         p = self.d["policy"]
         head = (
             f"<header><h1>{esc(self.w('title'))}</h1>"
@@ -265,6 +277,58 @@ class Body:
                 f"{_num(r['findings'])}{_num(r['this_cycle'])}</tr>"
             )
         out.append("</tbody></table>")
+        return "".join(out)
+
+    def screen(self) -> str:
+        """What a screen of claims found (report --claims): totals, rules, institutions."""
+        s = self.d["screen"]
+        out = [f"<p>{esc(self.w('screen_intro', claims=s['claims'], engine=s['engine']))}</p>"]
+        out.append('<div class="cards">')
+        for key in ("lines", "refused_lines", "refused_amount", "flagged_lines"):
+            value = _money(s[key]) if key.endswith("amount") else _n(s[key])
+            out.append(
+                f'<div class="card"><div class="n">{value}</div>'
+                f'<div class="k">{esc(self.w("screen_" + key))}</div></div>'
+            )
+        out.append("</div>")
+        cols = ("lines", "amount", "practitioners", "institutions", "undecided")
+        out.append('<table class="sortable"><thead><tr>')
+        out.append(f"<th>{esc(self.w('screen_rule'))}</th><th>{esc(self.w('screen_then'))}</th>")
+        out.append(f"<th>{esc(self.w('article'))}</th>")
+        out += [f'<th class="n">{esc(self.w("screen_" + c))}</th>' for c in cols]
+        out.append("</tr></thead><tbody>")
+        for r in s["rules"]:
+            out.append(
+                f"<tr>{_cell(r['rule'])}{_cell(self.w('screen_' + r['then']))}"
+                f'<td class="cite">{esc(r["cite"])}</td>'
+            )
+            out += [_money_cell(r[c]) if c == "amount" else _num(r[c]) for c in cols]
+            out.append("</tr>")
+        out.append("</tbody></table>")
+        if any(r["undecided"] for r in s["rules"]):
+            out.append(f'<p class="note">{esc(self.w("screen_undecided_note"))}</p>')
+        if not s["institutions"]:
+            return "".join(out)
+        cols = (
+            "lines",
+            "refused_lines",
+            "refused_amount",
+            "flagged_lines",
+            "flagged_amount",
+            "practitioners",
+        )
+        out.append('<table class="sortable"><thead><tr>')
+        out.append(f"<th>{esc(self.w('institution'))}</th>")
+        out += [f'<th class="n">{esc(self.w("screen_" + c))}</th>' for c in cols]
+        out.append("</tr></thead><tbody>")
+        for r in s["institutions"]:
+            out.append(f"<tr>{_cell(r['institution'])}")
+            out += [_money_cell(r[c]) if c.endswith("amount") else _num(r[c]) for c in cols]
+            out.append("</tr>")
+        out.append("</tbody></table>")
+        more = s["institutions_total"] - len(s["institutions"])
+        if more > 0:
+            out.append(f'<p class="note">{esc(self.w("screen_more", n=_n(more)))}</p>')
         return "".join(out)
 
     def distribution(self, canvas: charts.Canvas) -> str:

@@ -86,6 +86,30 @@ WORDS: dict[str, str] = {
     "warnings": N_("Notes"),
     "nothing": N_("none"),
     "sort_hint": N_("click a heading to sort"),
+    "screen": N_("Claims screened against the sanctions"),
+    "screen_intro": N_(
+        "The claim lines of {claims} checked against each practitioner's status on the "
+        "date of service and the policy's claims rules ({engine}): what the fund refuses "
+        "or flags, by rule and by institution. policyctl screen lists each line."
+    ),
+    "screen_rule": N_("Rule"),
+    "screen_then": N_("Outcome"),
+    "screen_refuse": N_("refused"),
+    "screen_flag": N_("flagged"),
+    "screen_lines": N_("Lines"),
+    "screen_amount": N_("Amount"),
+    "screen_practitioners": N_("Practitioners"),
+    "screen_institutions": N_("Institutions"),
+    "screen_undecided": N_("Undecided"),
+    "screen_refused_lines": N_("Lines refused"),
+    "screen_refused_amount": N_("Amount refused"),
+    "screen_flagged_lines": N_("Lines flagged"),
+    "screen_flagged_amount": N_("Amount flagged"),
+    "screen_more": N_("{n} more institutions not listed (policyctl screen gives them all)."),
+    "screen_undecided_note": N_(
+        "Undecided: lines a rule could not judge for want of a value it reads (see "
+        "policyctl screen's summary)."
+    ),
 }
 
 # the statuses as evaluate names them, and the sanctions by kind

@@ -298,6 +298,33 @@ def summary_text(result) -> list[str]:
     return out
 
 
+def report_summary(result, top: int = 30) -> dict:
+    """What `policyctl report --claims` shows of a screen, as plain JSON values: the
+    totals, every rule, and the `top` institutions by amount refused (the result's
+    own order). The lines themselves stay with `policyctl screen`."""
+    import pyarrow.compute as pc
+
+    inst = result.institutions
+
+    def total(column: str) -> Any:
+        return _plain(pc.sum(inst[column]).as_py() or 0) if inst.num_rows else 0
+
+    return {
+        "claims": os.path.basename(str(result.screened.get("claims") or "")),
+        "engine": result.screened.get("engine"),
+        "lines": total("lines"),
+        "refused_lines": total("refused_lines"),
+        "refused_amount": total("refused_amount"),
+        "flagged_lines": total("flagged_lines"),
+        "flagged_amount": total("flagged_amount"),
+        "institutions_total": inst.num_rows,
+        "rules": [{k: _plain(v) for k, v in r.items()} for r in result.rules.to_pylist()],
+        "institutions": [
+            {k: _plain(v) for k, v in r.items()} for r in inst.slice(0, top).to_pylist()
+        ],
+    }
+
+
 def _plain(v: Any) -> Any:
     if isinstance(v, Decimal):
         return int(v) if v == v.to_integral_value() and v.as_tuple().exponent >= 0 else float(v)
