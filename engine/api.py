@@ -12,6 +12,7 @@ value (docs/architecture.md draws the stages):
     diff(old, new)                       -> PolicyDiff what changed, compared by meaning
     impact(d, events, roster, as_of)     -> Impact     whose outcome a diff changes, and why
     render_diff(d, impact, fmt)          -> str        text | json | markdown
+    diff_histories / impact_histories / render_history_diff   the same over folders of versions
 
 and from files in one call: `evaluate_files`, `report_files` (a large ledger folded
 and rendered as it is read, never held), `diff_files`, `intervals_files` (each
@@ -349,12 +350,38 @@ def impact(
     return replay(d, events, roster, as_of or _dt.date.today(), redact=redact)
 
 
-def render_diff(d: PolicyDiff, imp: Impact | None = None, fmt: str = "text") -> str:
+def render_diff(d: PolicyDiff, imp: Impact | None = None, fmt: str = "text", style=None) -> str:
     """A diff (and its impact) as `policyctl diff --format FMT` writes it:
-    text | json | markdown."""
+    text | json | markdown. `style(text, fg=...)`, when given, colours the text
+    report (the CLI passes click.style on a terminal)."""
     from engine.compare.render import render as show
 
-    return show(d, imp, fmt)
+    return show(d, imp, fmt, style)
+
+
+def diff_histories(
+    old: PolicyPaths, new: PolicyPaths, map_path: str | None = None, *, allow_outside: bool = False
+):
+    """Two regulations' histories (folders of versions) compared version by version
+    (`policyctl diff OLD/ NEW/`); a HistoryDiff. Raises PolicyError."""
+    from engine.compare.history import diff_histories as compare
+
+    return compare(old, new, map_path, allow_outside=allow_outside)
+
+
+def impact_histories(hd, events: str, roster: str | None = None, as_of: _dt.date | None = None):
+    """Whose outcome moves from one history to the other on a ledger, each history
+    evaluating the ledger across its versions (`policyctl diff OLD/ NEW/ --events`)."""
+    from engine.compare.history import impact_histories as replay
+
+    return replay(hd, events, roster, as_of or _dt.date.today())
+
+
+def render_history_diff(hd, fmt: str = "text", imp: Impact | None = None) -> str:
+    """A history diff (and its impact) as `policyctl diff OLD/ NEW/` writes it."""
+    from engine.compare.history import render_history
+
+    return render_history(hd, fmt, imp=imp)
 
 
 def html_report_files(
@@ -571,10 +598,12 @@ __all__ = [
     "db_load",
     "diff",
     "diff_files",
+    "diff_histories",
     "evaluate",
     "evaluate_files",
     "explain",
     "impact",
+    "impact_histories",
     "html_report_files",
     "intervals_files",
     "load_history",
@@ -584,6 +613,7 @@ __all__ = [
     "read_ledger",
     "render",
     "render_diff",
+    "render_history_diff",
     "report_files",
     "screen_files",
 ]

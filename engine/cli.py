@@ -1274,8 +1274,7 @@ def diff_command(
     redact_key_file: str | None,
     redact_institutions: bool,
 ) -> None:
-    from engine.compare.diff import diff_files
-    from engine.compare.render import render
+    from engine import api
 
     if events is None and (roster or as_of):
         raise click.UsageError("--roster and --as-of need --events")
@@ -1284,27 +1283,23 @@ def diff_command(
     if any(folders):
         if not all(folders):
             raise click.UsageError(_("compare two policy files, or two folders of versions"))
-        from engine.compare.history import diff_histories, impact_histories, render_history
-
         try:
-            hd = diff_histories(old, new, map_path, allow_outside=allow_outside)
+            hd = api.diff_histories(old, new, map_path, allow_outside=allow_outside)
             himp = None
             if events is not None:  # the ledger across each history (evaluation/history.py)
-                himp = impact_histories(hd, events, roster, _parse_as_of(None, None, as_of))
+                himp = api.impact_histories(hd, events, roster, _parse_as_of(None, None, as_of))
         except PolicyctlError as exc:
             for diag in exc.diagnostics:
                 click.echo(diag.render(), err=True)
             sys.exit(2)
-        click.echo(render_history(hd, fmt, imp=himp), nl=False)
+        click.echo(api.render_history_diff(hd, fmt, imp=himp), nl=False)
         sys.exit(1 if hd.changes else 0)
     try:
         date = _parse_as_of(None, None, as_of)
-        d = diff_files(old, new, map_path, allow_outside=allow_outside)
+        d = api.diff_files(old, new, map_path, allow_outside=allow_outside)
         imp = None
         if events is not None:
-            from engine.compare.impact import impact
-
-            imp = impact(d, events, roster, date, redact=ps)
+            imp = api.impact(d, events, roster, date, redact=ps)
     except PolicyctlError as exc:
         for diag in exc.diagnostics:
             click.echo(diag.render(), err=True)
@@ -1315,7 +1310,9 @@ def diff_command(
         and not os.environ.get("CI")
         and not os.environ.get("NO_COLOR")
     )
-    click.echo(render(d, imp, fmt, click.style if colour else None), nl=False, color=colour)
+    click.echo(
+        api.render_diff(d, imp, fmt, click.style if colour else None), nl=False, color=colour
+    )
     sys.exit(1 if d.changes else 0)
 
 
