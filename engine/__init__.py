@@ -39,6 +39,7 @@ _API = frozenset(
         "evaluate",
         "evaluate_files",
         "explain",
+        "explain_files",
         "html_report_files",
         "impact",
         "impact_histories",

@@ -513,14 +513,25 @@ def html_report_files(
 
 
 def _fold(
-    p, events, roster, as_of, encoding, progress, watch=None, sheet=None, names=None, redact=None
+    p,
+    events,
+    roster,
+    as_of,
+    encoding,
+    progress,
+    watch=None,
+    sheet=None,
+    names=None,
+    redact=None,
+    explain=(),
 ):
     """An evaluator with the ledger folded: streamed as it is read when it is in date
     order, else read whole and sorted (a ledger out of order, or an event the fold
     cannot take, whose file's own problems are then reported first).
 
     `watch(evaluator)`, when given, makes a tap (report.collect.Tap) the events go
-    through on their way to the fold; returned with the evaluator (else None)."""
+    through on their way to the fold; returned with the evaluator (else None).
+    `explain`: the people whose steps the fold keeps (their stories)."""
     from engine.errors import EvaluationError
     from engine.evaluation.fold import Unsorted
     from engine.evaluation.run import evaluator
@@ -530,7 +541,7 @@ def _fold(
     streamed = stream_ledger(events, p, roster, encoding, sheet=sheet, names=names, redact=redact)
     if streamed is not None:
         ledger, rows = streamed
-        ev = evaluator(p, ledger, as_of, (), progress)
+        ev = evaluator(p, ledger, as_of, explain, progress)
         tap = watch(ev) if watch else None
         try:
             ev.fold_events(tap.events(rows) if tap else rows)
@@ -543,11 +554,61 @@ def _fold(
     ledger = read_ledger(
         events, p, roster, encoding=encoding, sheet=sheet, names=names, redact=redact
     )
-    ev = evaluator(p, ledger, as_of, (), progress)
+    ev = evaluator(p, ledger, as_of, explain, progress)
     tap = watch(ev) if watch else None
     ev.fold_events(tap.events(ledger.events) if tap else ledger.events)
     ledger.events = []  # folded: let the rows go
     return ev, tap
+
+
+def explain_files(
+    policy: PolicyPaths,
+    events: str,
+    roster: str | None = None,
+    as_of: _dt.date | None = None,
+    people: Iterable[str] = (),
+    *,
+    encoding: str | None = None,
+    progress: Callable[[int, str], None] | None = None,
+    sheet: str | int | None = None,
+    columns: str | None = None,
+    allow_outside: bool = False,
+    redact: Pseudonyms | None = None,
+) -> tuple[Outcome, set[str]]:
+    """The stories of a few people (`evaluate --explain` with no --output): the
+    outcome of `people` only, with their steps, and the codes of everyone the ledger
+    and roster know (to say "did you mean" of a code that is not among them).
+
+    Why not `evaluate_files(explain=...)`: that reads the ledger whole and keeps every
+    person's outcome, to print a few stories (issue 15 §3). Here the ledger is
+    folded as it is read, as `report_files` folds it, and only the people asked about
+    are finished: memory holds the people's running states, not the rows and not
+    everyone's outcome. `people` are codes as the outcome has them (pseudonyms under
+    `redact`: the caller maps them). The answers are `evaluate_files`'s.
+    """
+    p = load_policies(policy, allow_outside=allow_outside)
+    as_of = as_of or _dt.date.today()
+    wanted = list(dict.fromkeys(people))
+    ev = _fold(
+        p,
+        events,
+        roster,
+        as_of,
+        encoding,
+        progress,
+        sheet=sheet,
+        names=_names(columns),
+        redact=redact,
+        explain=wanted,
+    )[0]
+    known = set(ev.codes())
+    found, traces = [], {}
+    for code in wanted:
+        if code in known:
+            person, trace = ev.finish_person(code)
+            found.append(person)
+            traces[code] = trace or []
+    return ev.outcome(found, traces, institutions=[]), known
 
 
 def _names(columns: str | None):
@@ -602,6 +663,7 @@ __all__ = [
     "evaluate",
     "evaluate_files",
     "explain",
+    "explain_files",
     "impact",
     "impact_histories",
     "html_report_files",

@@ -728,6 +728,7 @@ def _evaluate(
         raise click.UsageError(
             _("--format xlsx writes a workbook: give it a file with --output (-o report.xlsx)")
         )
+    known = None  # everyone's codes, when the outcome holds only the people explained
     try:
         if to_file:
             output_plan(output)  # a target that cannot be written: said before any work
@@ -750,6 +751,19 @@ def _evaluate(
                 engine=engine,
                 redact=ps,
             )
+        elif explain_people and not to_file and fmt != "xlsx":  # the stories only
+            outcome, known = api.explain_files(
+                policy_path,
+                events,
+                roster,
+                as_of,
+                [p if ps is None else ps.person(p) for p in explain_people],
+                encoding=encoding,
+                progress=progress,
+                **reading,
+                redact=ps,
+            )
+            chunks = iter(())
         elif explain_people or fmt == "xlsx":
             outcome = api.evaluate_files(
                 policy_path,
@@ -778,7 +792,9 @@ def _evaluate(
                 engine=engine,
                 redact=ps,
             )
-        _known_people(outcome, explain_people, ps)
+        _known_people(
+            {p.person for p in outcome.people} if known is None else known, explain_people, ps
+        )
         warnings = outcome.warnings()
         if not progress:
             _warn(warnings)
@@ -871,7 +887,7 @@ def init_command(city: str, root: str) -> None:
         click.echo(_("wrote {path}").format(path=path))
 
 
-def _known_people(outcome, people: tuple[str, ...], ps=None) -> None:
+def _known_people(known: set[str], people: tuple[str, ...], ps=None) -> None:
     """`--explain` of someone with no events who is not on the roster is a mistake
     (most likely a typing one): say so, with the nearest known person, before any output
     (none under --redact: the codes known are pseudonyms)."""
@@ -879,7 +895,6 @@ def _known_people(outcome, people: tuple[str, ...], ps=None) -> None:
         return
     from engine.errors import Diagnostic, closest
 
-    known = {p.person for p in outcome.people}
     diags = []
     for person in people:
         if (person if ps is None else ps.person(person)) in known:
