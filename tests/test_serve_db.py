@@ -7,6 +7,7 @@ in the summary, only where no server binary exists).
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -136,3 +137,35 @@ def test_spans_are_stored_for_everyone_loaded(db_url):
     roster = {line.split(",")[0] for line in lines}
     assert people == len(roster) - 1  # the header
     assert policy["id"] == "jining"
+
+
+def test_the_servers_checkpoints_run_beside_the_writes_not_inside_them(tmp_path):
+    """With Checkpoints started, no commit copies the log into the database file
+    (each connection's automatic checkpoint is off: a commit past SQLite's 1,000
+    pages would otherwise do it, and wait for it), and the thread does."""
+    path = tmp_path / "c.db"
+    assert run("db", "init", "--db", f"sqlite:///{path}").exit_code == 0
+    db = database.connect(f"sqlite:///{path}")
+    idle = database.Checkpoints(db, every=3600).start()  # its first round an hour away
+    try:
+        with db.read() as c:
+            assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        size = path.stat().st_size
+        with db.write() as c, c.begin():  # about 2,500 pages of log
+            c.exec_driver_sql("CREATE TABLE filler (x TEXT)")
+            c.exec_driver_sql(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)"
+                " INSERT INTO filler SELECT hex(randomblob(2000)) FROM n"
+            )
+        assert path.stat().st_size == size  # the commit left it all in the log
+    finally:
+        idle.close()
+    running = database.Checkpoints(db, every=0.05).start()
+    try:
+        deadline = time.monotonic() + 30
+        while path.stat().st_size < size + 2_500 * 4_000 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert path.stat().st_size >= size + 2_500 * 4_000
+    finally:
+        running.close()
+        db.dispose()

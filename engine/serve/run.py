@@ -130,8 +130,11 @@ def serve(options: Options) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from engine.serve.database import Checkpoints
+
     app, about, service = build(options)
     logging.getLogger("policyctl.serve").info(about)
+    checkpoints = Checkpoints(service.db).start()
     try:
         uvicorn.run(
             app,
@@ -143,4 +146,5 @@ def serve(options: Options) -> None:
             proxy_headers=False,
         )
     finally:
+        checkpoints.close()
         service.db.dispose()
