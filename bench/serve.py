@@ -121,6 +121,27 @@ def wrk(url: str, script: Path, connections: int, seconds: int) -> dict:
     }
 
 
+def fsync_floor(folder: Path, n: int = 400, size: int = 50_000) -> dict:
+    """The disk's own floor under a durable write: p50 and p99 (ms) of appending `size`
+    bytes (about what a one-event POST adds to SQLite's log) and fsyncing, in the
+    database's folder. A commit under synchronous=FULL waits for one such fsync, so no
+    write's tail can be shorter than this one's."""
+    path = folder / "fsync-probe"
+    lat = []
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        for _ in range(n):
+            os.write(fd, b"x" * size)
+            t = time.perf_counter()
+            os.fsync(fd)
+            lat.append((time.perf_counter() - t) * 1000)
+    finally:
+        os.close(fd)
+        path.unlink()
+    lat.sort()
+    return {"p50": lat[n // 2], "p99": lat[int(n * 0.99)], "n": n}
+
+
 def lua_status(codes: list[str], path: Path) -> Path:
     sample = random.Random(7).sample(codes, min(len(codes), 5000))
     path.write_text(
@@ -364,6 +385,8 @@ def main() -> None:
             runs[f"floor{round_}"] = wrk(fbase, lua_floor(codes, tmp / "floor.lua"), 32, s)
             runs[f"status{round_}"] = wrk(base, lua_status(codes, tmp / "status.lua"), 32, s)
         runs["claims"] = wrk(base, lua_claims(codes, tmp / "claims.lua", 1000), 4, s)
+        if url.startswith("sqlite:///"):
+            figures["fsync_before"] = fsync_floor(Path(url[len("sqlite:///") :]).parent)
         runs["write1"] = wrk(base, lua_events(codes, tmp / "w1.lua", "w1"), 1, s)
         runs["write4"] = wrk(base, lua_events(codes, tmp / "w4.lua", "w4"), 4, s)
         figures["serve_peak_mb"] = peak_mb(serve.pid)
@@ -393,6 +416,13 @@ def main() -> None:
             f"claims: {runs['claims']['rps'] or 0:.1f} batches/s of 1,000 lines "
             f"= {(runs['claims']['rps'] or 0) * 1000:,.0f} lines/s"
         )
+        if "fsync_before" in figures:
+            f = figures["fsync_before"]
+            print(
+                f"the disk's floor under a durable write (50 KB appended + fsync, "
+                f"{f['n']} times, just before the writes): p50 {f['p50']:.2f} ms, "
+                f"p99 {f['p99']:.2f} ms"
+            )
         print(
             f"peak memory: serve {figures['serve_peak_mb'] or 0:.0f} MB, "
             f"floor {figures['floor_peak_mb'] or 0:.0f} MB"
