@@ -654,3 +654,36 @@ def test_the_screen_takes_the_claims_rules_the_versions_share(tmp_path):
     )
     with pytest.raises(PolicyError, match="differ in their `claims:` rules"):
         _claims_rules(other, dt.date(2023, 1, 1))
+
+
+def test_the_csv_names_each_cycles_findings_and_their_versions(tmp_path):
+    """`--format csv` across the history: the columns of one policy, then `versions`
+    (the person's, on each row, as `status` is) and `findings` (the cycle's, each
+    `event version points basis`). The ledger of test_occurred_changes_a_findings_
+    outcome: NOW's 未核验身份 scored 4 by the 2023-07 text in force (interview band 3 to
+    under 5, an interview; the suspension band at 5 is 1 point away); THEN's scored 2
+    by the 2023 text (从旧): under every band, the interview band 1 point away."""
+    events = _ledger(
+        tmp_path / "e.csv",
+        [
+            {"id": "n1", "person": "NOW", "date": "2023-07-15", "items": "K3"},
+            {
+                "id": "t1",
+                "person": "THEN",
+                "date": "2023-07-15",
+                "items": "K3",
+                "occurred": "2023-06-01",
+            },
+        ],
+    )
+    r = _run(
+        "evaluate", "--policy", COUNTY, "--events", events, "--as-of", AS_OF, "--format", "csv"
+    )
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines() == [
+        "person,status,reapply_from,period,registration,deducted,score,tier,violations,"
+        "actions,articles,next_band,next_band_points_away,versions,findings",
+        "NOW,active,,2023,1,4,8,interview,1,interview 2023-07-15,第三条,suspend,1,2023-07,"
+        "n1 2023-07 4 in_force",
+        "THEN,active,,2023,1,2,10,,1,,,interview,1,2023; 2023-07,t1 2023 2 old_rule",
+    ]

@@ -70,8 +70,12 @@ def people_text(people: list[PersonOutcome], fmt: str) -> str:
         # the person's next band, on each of their rows (as status is): at the end, so
         # that the columns before keep their places
         tail = ["", ""] if nb is None else [nb[0], plain(nb[1])]
+        found = None if p.history is None else p.history["findings"]
+        if found is not None:  # a history's: the person's versions on each row (as status)
+            versions = "; ".join(p.history["versions"])
         if not p.cycles:
-            w.writerow(base + ["", "", "", "", "", "", "", ""] + tail)
+            row = base + ["", "", "", "", "", "", "", ""] + tail
+            w.writerow(row if found is None else row + [versions, _findings(found)])
         # registration r began on the (r-1)-th reinstatement: a year's actions go to the
         # registration that was running on their day
         began = [a.start for a in p.actions if a.action == "reinstate"]
@@ -88,7 +92,7 @@ def people_text(people: list[PersonOutcome], fmt: str) -> str:
                 for a in mine
             )
             cites = "; ".join(a.cite or "" for a in mine)
-            w.writerow(
+            row = (
                 base
                 + [
                     c.period,
@@ -102,7 +106,21 @@ def people_text(people: list[PersonOutcome], fmt: str) -> str:
                 ]
                 + tail
             )
+            if found is not None:  # the findings decided in this cycle and registration
+                lo_, hi_ = lo.isoformat(), hi.isoformat()
+                row += [versions, _findings(f for f in found if lo_ <= f["date"] <= hi_)]
+            w.writerow(row)
     return buf.getvalue()
+
+
+def _findings(found: Iterable[dict]) -> str:
+    """A history's findings in a CSV cell: `event version points basis` each (points `-`
+    when not scored), `; ` between, as `actions` lists the actions."""
+    return "; ".join(
+        f"{f['event']} {f['version']} {'-' if f['points'] is None else plain(f['points'])} "
+        f"{f['basis']}"
+        for f in found
+    )
 
 
 INSTITUTION_CSV_COLUMNS = ["institution", "period", "staff", "sanctioned", "actions", "articles"]
@@ -346,7 +364,9 @@ def frame(outcome: Outcome, fmt: str, people_runs: Iterable[str]) -> Iterator[st
             yield _dump(i.as_dict()) + "\n"
         return
     if fmt == "csv":
-        yield ",".join(CSV_COLUMNS) + "\n"
+        # a history's two columns after the others: a single policy's CSV is unchanged
+        extra = HISTORY_CSV_COLUMNS if outcome.versions is not None else []
+        yield ",".join(CSV_COLUMNS + extra) + "\n"
         yield from runs
         return
     head = outcome.header()
@@ -382,3 +402,6 @@ CSV_COLUMNS = [
     "next_band",  # the person's next band and how far it is, on each of their rows
     "next_band_points_away",
 ]
+# under a regulation's history only: the versions that touched the person (on each of
+# their rows) and the cycle's findings, each with the version that scored it and why
+HISTORY_CSV_COLUMNS = ["versions", "findings"]
