@@ -687,3 +687,52 @@ def test_the_csv_names_each_cycles_findings_and_their_versions(tmp_path):
         "n1 2023-07 4 in_force",
         "THEN,active,,2023,1,2,10,,1,,,interview,1,2023; 2023-07,t1 2023 2 old_rule",
     ]
+
+
+def test_the_workbook_has_a_sheet_of_findings_by_version(tmp_path):
+    """`--format xlsx` across the history: the four sheets, then each finding with the
+    version that scored it and why (the ledger of test_occurred_changes_a_findings_
+    outcome, worked there); in Chinese too. Under one policy there is no such sheet
+    (tests/test_xlsx.py)."""
+    import openpyxl
+
+    events = _ledger(
+        tmp_path / "e.csv",
+        [
+            {"id": "n1", "person": "NOW", "date": "2023-07-15", "items": "K3"},
+            {
+                "id": "t1",
+                "person": "THEN",
+                "date": "2023-07-15",
+                "items": "K3",
+                "occurred": "2023-06-01",
+            },
+        ],
+    )
+    sheets = {}
+    for lang in ("en", "zh"):
+        out = tmp_path / f"r-{lang}.xlsx"
+        r = _run(
+            "--lang", lang, "evaluate", "--policy", COUNTY, "--events", events,
+            "--as-of", AS_OF, "--format", "xlsx", "-o", out,
+        )  # fmt: skip
+        assert r.exit_code == 0, r.output
+        sheets[lang] = openpyxl.load_workbook(out)
+    wb = sheets["en"]
+    assert wb.sheetnames == ["People", "Cycles", "Actions", "Institutions", "Findings by version"]
+    rows = list(wb["Findings by version"].iter_rows(values_only=True))
+    day = dt.datetime
+    assert rows == [
+        ("person", "event", "decided", "act occurred", "version", "items", "points", "basis",
+         "points under each version"),
+        ("NOW", "n1", day(2023, 7, 15), day(2023, 7, 15), "2023-07", "K3", 4,
+         "the version in force", None),
+        ("THEN", "t1", day(2023, 7, 15), day(2023, 6, 1), "2023", "K3", 2,
+         "the old rule (从旧)", "2023: 2; 2023-07: 4"),
+    ]  # fmt: skip
+    zh = sheets["zh"]
+    assert zh.sheetnames[-1] == "违规行为适用版本"
+    assert [c.value for c in zh["违规行为适用版本"]["H"]][1:] == [
+        "施行中的版本",
+        "从旧：行为发生时的规定",
+    ]

@@ -8,7 +8,11 @@ Four sheets, one row per record, as an analyst filters and sums them:
 - actions: person, action, start, end, article, source, and the institution for
   an action taken because of one;
 - institutions: institution, cycle, staff, sanctioned, and each action with its
-  article.
+  article;
+- across a regulation's history only, findings: each finding's person, event,
+  decision and act dates, the version that scored it, its items there, the points
+  and why that version (从旧兼从轻, docs/semantics.md), with the points under each
+  version compared. Under one policy the workbook has the four sheets alone.
 
 Cells are typed (dates as dates, numbers as numbers, so Excel sorts and sums
 them), every sheet has a frozen header row, an autofilter and column widths
@@ -68,12 +72,31 @@ SHEETS: dict[str, list[tuple[str, str, int]]] = {
         ("end", N_("end"), 12),
         ("cite", N_("article"), 14),
     ],
+    "findings": [
+        ("person", N_("person"), 16),
+        ("event", N_("event"), 14),
+        ("date", N_("decided"), 12),
+        ("occurred", N_("act occurred"), 12),
+        ("version", N_("version"), 12),
+        ("items", N_("items"), 16),
+        ("points", N_("points"), 8),
+        ("basis", N_("basis"), 24),
+        ("compared", N_("points under each version"), 26),
+    ],
 }
 TITLES = {  # sheet names (capitalised: a sheet's name, not a column's)
     "people": N_("People"),
     "cycles": N_("Cycles"),
     "actions": N_("Actions"),
     "institutions": N_("Institutions"),
+    "findings": N_("Findings by version"),
+}
+BASES = {  # a finding's `basis` (evaluation/lenity.py) in words
+    "in_force": N_("the version in force"),
+    "old_rule": N_("the old rule (从旧)"),
+    "lighter": N_("the lighter new rule (从轻)"),
+    "no_longer_counted": N_("no longer counted (从轻)"),
+    "not_counted_then": N_("not a violation when done"),
 }
 DATE_FORMAT = "yyyy-mm-dd"
 
@@ -141,12 +164,35 @@ def _rows(outcome: Outcome) -> dict[str, Iterable[list[Any]]]:
                     a.cite,
                 ]
 
-    return {
+    def findings():
+        for p in outcome.people:
+            for f in (p.history or {}).get("findings", ()):
+                compared = f.get("compared")
+                yield [
+                    p.person,
+                    f["event"],
+                    _dt.date.fromisoformat(f["date"]),
+                    _dt.date.fromisoformat(f["occurred"]),
+                    f["version"],
+                    ", ".join(f["items"]),
+                    f["points"],
+                    _(BASES[f["basis"]]),
+                    None
+                    if compared is None
+                    else "; ".join(
+                        f"{v}: {'-' if pts is None else pts}" for v, pts in compared.items()
+                    ),
+                ]
+
+    sheets = {
         "people": people(),
         "cycles": cycles(),
         "actions": actions(),
         "institutions": institutions(),
     }
+    if outcome.versions is not None:  # a regulation's history
+        sheets["findings"] = findings()
+    return sheets
 
 
 def write_xlsx(outcome: Outcome, path: str) -> None:
