@@ -736,3 +736,17 @@ def test_the_workbook_has_a_sheet_of_findings_by_version(tmp_path):
         "施行中的版本",
         "从旧：行为发生时的规定",
     ]
+
+
+def test_the_table_names_every_version(tmp_path):
+    """`--format table` across the history names the regulation with all its versions
+    (the as-of version alone would hide that the 2023 text scored findings)."""
+    events = _ledger(
+        tmp_path / "e.csv",
+        [{"id": "a", "person": "P", "date": "2023-03-01", "items": "K1"}],
+    )
+    r = _run(
+        "evaluate", "--policy", COUNTY, "--events", events, "--as-of", AS_OF, "--format", "table"
+    )
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines()[0] == "policy test-county 2023, 2023-07, as of 2023-12-31"

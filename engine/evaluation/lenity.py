@@ -124,6 +124,12 @@ class Lenity:
         # each version's arithmetic of a finding (points.Points), with its own cache of
         # what a list of codes counts
         self.points = [Points(p, Env()) for p in history.versions]
+        # each version's range items: a finding with none of them is priced off the
+        # version's cached plans (points_under), without looking at its items one by one
+        self.ranged = [
+            frozenset(c for c, item in p.items.items() if item.points_kind == "range")
+            for p in history.versions
+        ]
         self.at: dict[_dt.date, tuple[int, bool]] = {}  # date -> version.. (`version`)
 
     def occurred(self, ev: Event) -> _dt.date:
@@ -212,7 +218,9 @@ class Lenity:
         """The act's points under version i: its items, as its `same_act` counts them;
         each item's points too when there are several."""
         pts = self.points[i]
-        if codes == ev.items and not _ranges(pts.policy, codes, ev):
+        if codes == ev.items and (
+            self.ranged[i].isdisjoint(codes) or not _ranges(pts.policy, codes, ev)
+        ):
             act = pts.of(ev, person)  # (cached per list of codes)
             return act.points, act.per_item
         items = pts.policy.items

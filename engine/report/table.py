@@ -93,9 +93,12 @@ class TableSummary:
             emoji=False,
             legacy_windows=False,
         )
+        version = outcome.policy_version
+        if outcome.versions is not None:  # a history: every version, not only the as-of one's
+            version = ", ".join(v["version"] for v in outcome.versions)
         console.print(
             _("policy {policy} {version}, as of {date}").format(
-                policy=outcome.policy_id, version=outcome.policy_version, date=outcome.as_of
+                policy=outcome.policy_id, version=version, date=outcome.as_of
             )
         )
         console.print(ngettext("{n} person", "{n} people", self.people).format(n=self.people))
