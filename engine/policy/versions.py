@@ -29,6 +29,7 @@ import bisect
 import datetime as _dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from engine.errors import Diagnostic, PolicyError, Span
@@ -61,15 +62,24 @@ class History:
     def __len__(self) -> int:
         return len(self.versions)
 
+    @cached_property
+    def _periods(self) -> tuple[list[_dt.date], list[_dt.date | None]]:
+        """Each version's first and last day (None: open), parsed once: every row of a
+        ledger asks which version its dates fall in."""
+        return (
+            [_day(p.effective_from) for p in self.versions],
+            [_day(p.effective_to) if p.effective_to else None for p in self.versions],
+        )
+
     def index_at(self, d: _dt.date) -> int | None:
         """The index of the version in force on d, or None (before the first, in a gap,
         after the last one's end)."""
-        starts = [_day(p.effective_from) for p in self.versions]
+        starts, ends = self._periods
         i = bisect.bisect_right(starts, d) - 1
         if i < 0:
             return None
-        to = self.versions[i].effective_to
-        return i if to is None or d <= _day(to) else None
+        to = ends[i]
+        return i if to is None or d <= to else None
 
     def in_force(self, d: _dt.date) -> Policy | None:
         i = self.index_at(d)
@@ -84,8 +94,7 @@ class History:
         i = self.index_at(d)
         if i is not None:
             return i
-        starts = [_day(p.effective_from) for p in self.versions]
-        return max(bisect.bisect_right(starts, d) - 1, 0)
+        return max(bisect.bisect_right(self._periods[0], d) - 1, 0)
 
     def restoration_on(self, d: _dt.date) -> tuple[str, str]:
         """How a person whose suspension is over on d comes back (`restoration.by`) and
