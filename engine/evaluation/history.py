@@ -97,8 +97,24 @@ class VersionView(Evaluator):
     def points_of(self, st: PersonState, ev: Event) -> Act:
         """What the finding counts under the version lenity chooses (or nothing)."""
         run = self.run_
-        s = run.lenity.score(ev, st.person)
-        run.scored(st, ev, s, self.index)
+        lenity = run.lenity
+        i = self.index
+        if ev.occurred is None and st.trace is None and lenity.ranged[i].isdisjoint(ev.items):
+            # the act is of the decision's date, so of this view's version alone (its
+            # fold_day is this date's): its points as that version's cached plans give
+            # them, without the comparison (a finding of one version, the common case)
+            act = lenity.points[i].of(ev, st.person)
+            outside = not lenity.version(ev.date)[1]
+            basis = Basis.IN_FORCE
+            run.scored(
+                st,
+                ev,
+                Scored(i, ev.items, act.points, basis, ev.date, None, outside, act.per_item),
+                i,
+            )
+            return act
+        s = lenity.score(ev, st.person)
+        run.scored(st, ev, s, i)
         view = run.views[s.version]
         run.items = (ev, [(c, view.p.items[c]) for c in s.codes])
         if st.trace is not None:
@@ -331,14 +347,16 @@ def _finding(ev: Event, s: Scored, h: History) -> dict:
     """A finding's record in the output: its event, the act's date, the version that
     scored it, its items there, the points (null: not scored), the basis and, where
     two versions were compared, the points under each."""
+    date = iso(ev.date)
+    pts = s.points
     d: dict[str, Any] = {
         "event": ev.id,
-        "date": iso(ev.date),
-        "occurred": iso(s.act),
+        "date": date,
+        "occurred": date if s.act is ev.date else iso(s.act),
         "version": h.versions[s.version].version,
         "items": list(s.codes),
-        "points": None if s.points is None else num(s.points),
-        "basis": str(s.basis),
+        "points": pts if pts is None or type(pts) is int else num(pts),
+        "basis": s.basis.value,
     }
     if s.compared is not None:
         a, b, p_old, p_new = s.compared
