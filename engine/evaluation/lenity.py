@@ -166,9 +166,12 @@ class Lenity:
             p_new = self.points_under(b, ev, person, new_codes)[0] if new_codes else None
             return Scored(a, (), None, Basis.NOT_COUNTED_THEN, act, (a, b, None, p_new), outside)
         p_old, per_old = self.points_under(a, ev, person, old_codes)
-        if not new_codes:
+        if p_old is None:  # the act's version declines to score it (its `scoring` refuses)
+            p_new = self.points_under(b, ev, person, new_codes)[0] if new_codes else None
+            return Scored(a, (), None, Basis.NOT_COUNTED_THEN, act, (a, b, None, p_new), outside)
+        p_new, per_new = self.points_under(b, ev, person, new_codes) if new_codes else (None, None)
+        if p_new is None:  # the decision's version does not count it (从轻)
             return Scored(b, (), None, Basis.NO_LONGER_COUNTED, act, (a, b, p_old, None), outside)
-        p_new, per_new = self.points_under(b, ev, person, new_codes)
         compared = (a, b, p_old, p_new)
         heavy_old = self.terminates(a, ev, person, old_codes)
         heavy_new = self.terminates(b, ev, person, new_codes)
