@@ -157,8 +157,16 @@ def report_files(
     allow_outside: bool = False,
     engine: str = "auto",
     redact: Pseudonyms | None = None,
+    explain: Iterable[str] = (),
+    known: set[str] | None = None,
 ) -> tuple[Outcome, Iterator[str]]:
     """Evaluate and render a json, jsonl or csv report as it goes.
+
+    `explain`: people whose outcome and steps are kept as they are finished, in the
+    outcome's `people` and `traces` once the chunks are consumed (`evaluate
+    --explain P -o FILE`: the stories told after the report, without holding
+    everyone). `known`, when given, is filled with every person's code once the
+    fold is done, before the first chunk: for a caller checking whom it explains.
 
     A ledger in date order (as ledgers are kept) is folded as its rows are
     read, never held; a ledger out of order is read whole, sorted, and folded
@@ -184,8 +192,9 @@ def report_files(
             )
         )
     p = load_policies(policy, allow_outside=allow_outside)
+    wanted = list(dict.fromkeys(explain))
     evaluator = None
-    if sheet is None and columns is None and redact is None:
+    if sheet is None and columns is None and redact is None and not wanted:
         evaluator = _columnar(p, events, roster, as_of, encoding, progress, engine)
     if evaluator is None:
         evaluator = _fold(
@@ -198,12 +207,16 @@ def report_files(
             sheet=sheet,
             names=_names(columns),
             redact=redact,
+            explain=wanted,
         )[0]
     codes = evaluator.codes()
+    if known is not None:
+        known.update(codes)
     outcome = evaluator.outcome([], {}, institutions=[])
+    finisher = _Keeping(evaluator, wanted, outcome) if wanted else evaluator
 
     def people_runs() -> Iterator[str]:
-        yield from report.people_runs(evaluator, codes, fmt, progress)
+        yield from report.people_runs(finisher, codes, fmt, progress)
         outcome.institutions = evaluator.judge_institutions(None)
         if keep is not None:
             keep.append(evaluator)
@@ -213,7 +226,7 @@ def report_files(
 
         def table() -> Iterator[str]:
             summary = TableSummary(everyone)
-            finish = evaluator.finish_person
+            finish = finisher.finish_person
             for start in range(0, len(codes), report.BATCH):
                 summary.add([finish(code)[0] for code in codes[start : start + report.BATCH]])
                 if progress:
@@ -225,6 +238,30 @@ def report_files(
 
         return outcome, table()
     return outcome, report.frame(outcome, fmt, people_runs())
+
+
+class _Keeping:
+    """An evaluator as a report finishes its people, keeping the outcome and steps of
+    the people explained (in `outcome.people` and `outcome.traces`) and letting the
+    others go."""
+
+    def __init__(self, evaluator, wanted: Iterable[str], outcome: Outcome):
+        self.ev, self.wanted, self.outcome = evaluator, set(wanted), outcome
+
+    def finish_person(self, code: str):
+        person, trace = self.ev.finish_person(code)
+        if code in self.wanted:
+            self.outcome.people.append(person)
+            self.outcome.traces[code] = trace or []
+        return person, trace
+
+    def finish_row(self, code: str):
+        if code not in self.wanted:
+            return self.ev.finish_row(code)
+        from engine.evaluation.outcome import PersonRow
+
+        person = self.finish_person(code)[0]  # the row, read off the same outcome
+        return PersonRow(*(getattr(person, f) for f in PersonRow._fields))
 
 
 def intervals_files(

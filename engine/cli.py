@@ -764,6 +764,23 @@ def _evaluate(
                 redact=ps,
             )
             chunks = iter(())
+        elif explain_people and fmt in ("json", "jsonl", "csv"):  # to a file, as it goes
+            known = set()
+            outcome, chunks = api.report_files(
+                policy_path,
+                events,
+                roster,
+                as_of,
+                fmt,
+                encoding=encoding,
+                progress=progress,
+                keep=_UNFREED,
+                **reading,
+                engine=engine,
+                redact=ps,
+                explain=[p if ps is None else ps.person(p) for p in explain_people],
+                known=known,
+            )
         elif explain_people or fmt == "xlsx":
             outcome = api.evaluate_files(
                 policy_path,

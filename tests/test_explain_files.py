@@ -47,3 +47,36 @@ def test_someone_unknown_is_left_out_and_known_is_everyone(tmp_path):
     )
     assert known == {"P1", "P2"}
     assert [p.person for p in few.people] == ["P1"] and set(few.traces) == {"P1"}
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+def test_explain_beside_a_report_written_as_it_goes(tmp_path, fmt):
+    """`--explain P -o FILE`: the report byte for byte the one without --explain, the
+    stories those --explain prints alone, the report made as it goes (report_files)."""
+    from click.testing import CliRunner
+
+    from engine.cli import cli
+
+    args = [
+        "evaluate",
+        "--policy",
+        str(ROOT / "policies" / "jining.yaml"),
+        "--events",
+        str(ROOT / "examples" / "jining" / "events.csv"),
+        "--roster",
+        str(ROOT / "examples" / "jining" / "roster.csv"),
+        "--as-of",
+        "2025-12-31",
+        "--format",
+        fmt,
+    ]
+    people = ["--explain", "JN0199", "--explain", "JN0263"]
+    plain, told = tmp_path / f"plain.{fmt}", tmp_path / f"told.{fmt}"
+    assert CliRunner().invoke(cli, [*args, "-o", str(plain)]).exit_code == 0
+    both = CliRunner().invoke(cli, [*args, *people, "-o", str(told)])
+    alone = CliRunner().invoke(cli, [*args, *people])
+    assert both.exit_code == 0 and alone.exit_code == 0, both.output
+    assert told.read_bytes() == plain.read_bytes()
+    assert both.stdout == alone.stdout and "JN0199" in both.stdout and "JN0263" in both.stdout
+    wrong = CliRunner().invoke(cli, [*args, "--explain", "JN019", "-o", str(told)])
+    assert wrong.exit_code == 1 and "did you mean" in wrong.stderr
