@@ -379,12 +379,14 @@ def impact(
     as_of: _dt.date | None = None,
     *,
     redact: Pseudonyms | None = None,
+    engine: str = "auto",
 ) -> Impact:
     """Whose outcome the change from `d.old` to `d.new` changes on a ledger, and why
-    (`policyctl diff --events`): the ledger is evaluated under both policies."""
+    (`policyctl diff --events`): the ledger is evaluated under both policies
+    (`engine`: fold | columnar | auto, as for evaluate_files)."""
     from engine.compare.impact import impact as replay
 
-    return replay(d, events, roster, as_of or _dt.date.today(), redact=redact)
+    return replay(d, events, roster, as_of or _dt.date.today(), redact=redact, engine=engine)
 
 
 def render_diff(d: PolicyDiff, imp: Impact | None = None, fmt: str = "text", style=None) -> str:

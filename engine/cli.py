@@ -287,6 +287,21 @@ def _option(*decls: str, **attrs):
     return click.option(*decls, cls=_Option, **attrs)
 
 
+def _engine_option(command):
+    """`--engine` on evaluate and diff (engine/columnar/run.py)."""
+    return _option(
+        "--engine",
+        type=click.Choice(["auto", "columnar", "fold"]),
+        default="auto",
+        show_default=True,
+        help=N_(
+            "fold: every person event by event; columnar: whole columns for whoever the "
+            "plan can decide exactly, the fold for the rest; auto: columnar on a large "
+            "ledger. The answers are the same"
+        ),
+    )(command)
+
+
 def _allow_outside(command):
     """`--allow-outside` on every command that takes a policy: policy and test files
     are untrusted, so a policy's `source.file`, and a test file's `policy:`, must lie
@@ -590,17 +605,7 @@ def _pseudonyms(redact: bool, key_file: str | None, institutions: bool):
     help=N_("no longer used: evaluation runs on one process (docs/performance.md)"),
 )
 @_allow_outside
-@_option(
-    "--engine",
-    type=click.Choice(["auto", "columnar", "fold"]),
-    default="auto",
-    show_default=True,
-    help=N_(
-        "fold: every person event by event; columnar: whole columns for whoever the "
-        "plan can decide exactly, the fold for the rest; auto: columnar on a large "
-        "ledger. The answers are the same"
-    ),
-)
+@_engine_option
 @_redaction_options
 def evaluate(
     policy_path: tuple[str, ...],
@@ -1293,6 +1298,7 @@ def run_tests(
 )
 @_allow_outside
 @_redaction_options
+@_engine_option
 def diff_command(
     old: str,
     new: str,
@@ -1305,6 +1311,7 @@ def diff_command(
     redact: bool,
     redact_key_file: str | None,
     redact_institutions: bool,
+    engine: str,
 ) -> None:
     from engine import api
 
@@ -1331,7 +1338,7 @@ def diff_command(
         d = api.diff_files(old, new, map_path, allow_outside=allow_outside)
         imp = None
         if events is not None:
-            imp = api.impact(d, events, roster, date, redact=ps)
+            imp = api.impact(d, events, roster, date, redact=ps, engine=engine)
     except PolicyctlError as exc:
         for diag in exc.diagnostics:
             click.echo(diag.render(), err=True)

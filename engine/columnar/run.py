@@ -23,6 +23,8 @@ from engine.columnar import ENGINES
 
 # below this many bytes of events the fold is quicker than importing NumPy and Arrow
 AUTO_BYTES = 2_000_000
+# ... and below this many events of a ledger already read (about AUTO_BYTES of CSV)
+AUTO_EVENTS = 40_000
 
 
 def wanted(engine: str, events: str, policy, roster: str | None, explain=()) -> bool:
@@ -39,6 +41,31 @@ def wanted(engine: str, events: str, policy, roster: str | None, explain=()) -> 
         return os.stat(events).st_size >= AUTO_BYTES
     except (OSError, ValueError):
         return False
+
+
+def ledger_evaluator(policy, ledger, as_of: _dt.date, engine: str = "auto"):
+    """A ColumnarEvaluator over a ledger the row reader has read, with its events
+    folded (the fold's people) and planned (the rest); None: fold it instead.
+
+    For `diff --events`, whose two sides are ledgers read (and carried over to the
+    new policy's codes) by the row reader: each side runs the plan of its own
+    policy, so a person the plan decides on one side may be folded on the other."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine}")
+    if engine == "fold" or ledger.roster is not None or not hasattr(policy, "tiers"):
+        return None
+    if engine == "auto" and len(ledger.events) < AUTO_EVENTS:
+        return None
+    from engine.columnar.columns import from_events
+    from engine.columnar.evaluator import ColumnarEvaluator, plan_for
+    from engine.ledger.rows import Ledger
+
+    plan = plan_for(policy)
+    if plan.refused is not None:
+        return None
+    ev = ColumnarEvaluator(policy, Ledger([], None, ledger.staff), as_of, plan)
+    ev.fold_columns(from_events(ledger.events))
+    return ev
 
 
 def columnar_evaluator(

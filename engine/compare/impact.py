@@ -180,8 +180,12 @@ def impact(
     as_of: _dt.date,
     encoding: str | None = None,
     redact: Pseudonyms | None = None,
+    engine: str = "auto",
 ) -> Impact:
     """Evaluate the ledger under both policies of `d` and compare; raises PolicyctlError.
+
+    `engine`: fold | columnar | auto, as for `evaluate` (engine/columnar/run.py): each
+    side is evaluated through its own policy's columnar plan where it has one.
 
     `redact`: the ledger is carried over on its codes as written (its problems then
     point at the file's rows), and both sides, and the notes of what did not carry,
@@ -201,14 +205,22 @@ def impact(
             )
             for n in notes
         ]
-    before = evaluate_side(d.old, old_ledger, as_of, "OLD")
-    after = evaluate_side(d.new, new_ledger, as_of, "NEW")
+    before = evaluate_side(d.old, old_ledger, as_of, "OLD", engine)
+    after = evaluate_side(d.new, new_ledger, as_of, "NEW", engine)
     return compare(d, before, after, old_ledger.events, notes, events, roster)
 
 
-def evaluate_side(policy: Policy | History, ledger: Ledger, as_of: _dt.date, side: str) -> Outcome:
-    """The outcome under one side of the comparison, its errors saying which side."""
+def evaluate_side(
+    policy: Policy | History, ledger: Ledger, as_of: _dt.date, side: str, engine: str = "auto"
+) -> Outcome:
+    """The outcome under one side of the comparison, its errors saying which side
+    (through the side's columnar plan where it has one: engine/columnar/run.py)."""
+    from engine.columnar.run import ledger_evaluator
+
     try:
+        columnar = ledger_evaluator(policy, ledger, as_of, engine)
+        if columnar is not None:
+            return columnar.run()
         return evaluate(policy, ledger, as_of)
     except EvaluationError as exc:
         raise EvaluationError(
