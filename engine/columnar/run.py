@@ -50,22 +50,30 @@ def ledger_evaluator(policy, ledger, as_of: _dt.date, engine: str = "auto"):
     For `diff --events`, whose two sides are ledgers read (and carried over to the
     new policy's codes) by the row reader: each side runs the plan of its own
     policy, so a person the plan decides on one side may be folded on the other."""
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine}")
-    if engine == "fold" or ledger.roster is not None or not hasattr(policy, "tiers"):
-        return None
-    if engine == "auto" and len(ledger.events) < AUTO_EVENTS:
+    cols = getattr(ledger, "columns", None)  # compare/carryover.py's, read as columns
+    if cols is None and not takes(policy, ledger, engine):
         return None
     from engine.columnar.columns import from_events
     from engine.columnar.evaluator import ColumnarEvaluator, plan_for
     from engine.ledger.rows import Ledger
 
-    plan = plan_for(policy)
-    if plan.refused is not None:
-        return None
-    ev = ColumnarEvaluator(policy, Ledger([], None, ledger.staff), as_of, plan)
-    ev.fold_columns(from_events(ledger.events))
+    ev = ColumnarEvaluator(policy, Ledger([], None, ledger.staff), as_of, plan_for(policy))
+    ev.fold_columns(cols if cols is not None else from_events(ledger.events))
     return ev
+
+
+def takes(policy, ledger, engine: str = "auto") -> bool:
+    """Whether `ledger_evaluator` takes this ledger (read by the row reader) under
+    this policy: not with a roster, a history, or a policy the plan refuses."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine}")
+    if engine == "fold" or ledger.roster is not None or not hasattr(policy, "tiers"):
+        return False
+    if engine == "auto" and len(ledger.events) < AUTO_EVENTS:
+        return False
+    from engine.columnar.evaluator import plan_for
+
+    return plan_for(policy).refused is None
 
 
 def columnar_evaluator(

@@ -67,17 +67,35 @@ def carry_over(
     events_path: str,
     roster: str | None,
     encoding: str | None = None,
+    columns: bool = False,
 ) -> tuple[Ledger, list[Note]]:
-    """The ledger restated in `new`'s codes and read under it, with what did not carry."""
+    """The ledger restated in `new`'s codes and read under it, with what did not carry.
+
+    `columns`: read the restated ledger with the columnar reader (the same checks
+    and messages, engine/columnar/read.py) and return it as `EventColumns` in the
+    ledger's place (its `events` empty): for a side the columnar plan evaluates
+    (compare/impact.py), which needs no `Event` but for the rows it folds."""
     rows: list[list[str]] = []
     origin: list[tuple[str, int]] = []
     notes: list[Note] = []
     extra = sorted({k for e in ledger.events for k in e.attrs})
+    # what a finding restates to, by what _restate reads of it (notes name the finding:
+    # a finding with notes is restated on its own)
+    restated: dict[tuple, tuple[tuple[str, ...], bool]] = {}
+    dates: dict[object, str] = {}
     for e in ledger.events:
         items, points = e.items, e.points
         if e.type in ("violation", "credit"):
             catalogue = new.items if e.type == "violation" else new.credits
-            items, keep_points, event_notes = _restate(e, catalogue, code_map)
+            key = (e.type, e.items, e.amount is None, e.points)
+            done = restated.get(key)
+            if done is not None:
+                items, keep_points = done
+                event_notes = []
+            else:
+                items, keep_points, event_notes = _restate(e, catalogue, code_map)
+                if not event_notes:
+                    restated[key] = (items, keep_points)
             if not items:
                 event_notes = [dataclasses.replace(n, dropped=True) for n in event_notes]
             notes += event_notes
@@ -88,7 +106,7 @@ def carry_over(
             [
                 e.id,
                 e.person or "",
-                e.date.isoformat(),
+                dates.get(e.date) or dates.setdefault(e.date, e.date.isoformat()),
                 e.type,
                 "|".join(items),
                 e.institution or "",
@@ -106,6 +124,11 @@ def carry_over(
         lines = _write(path, list(FIELDS) + extra, rows)
         where = dict(zip(lines, origin, strict=True))
         try:
+            if columns:
+                from engine.columnar.read import read_columns
+
+                carried, cols = read_columns(str(path), new, roster, "utf-8")
+                return _Carried(carried, cols, where, str(path)), notes
             carried = read_ledger(str(path), new, roster, encoding="utf-8")
         except LedgerError as exc:
             raise LedgerError(
@@ -114,6 +137,26 @@ def carry_over(
     for e in carried.events:
         e.file, e.line = where[e.line]
     return carried, notes
+
+
+class _Carried(Ledger):
+    """A carried-over ledger as columns (`carry_over(columns=True)`): the rows it hands
+    back as events point at the original file and line, as the row reader's do."""
+
+    def __init__(self, ledger: Ledger, cols, where: dict[int, tuple[str, int]], tmp: str):
+        super().__init__([], ledger.roster, ledger.staff)
+        make, batch = cols.make, cols.batch
+
+        def repoint(events: list[Event]) -> list[Event]:
+            for e in events:
+                if e.file == tmp:  # (the row reader's events are handed back as they are)
+                    e.file, e.line = where[e.line]
+            return events
+
+        cols.make = lambda r: repoint([make(r)])[0]
+        if batch is not None:
+            cols.batch = lambda rows: repoint(batch(rows))
+        self.columns = cols
 
 
 def _restate(

@@ -193,7 +193,13 @@ def impact(
     # the columns either policy reads: the new one's are carried over (carryover.py)
     old_ledger = read_ledger(events, d.old, roster, encoding, also_keep=event_columns_kept(d.new))
     code_map = {**d.items.code_map, **d.credits.code_map}
-    new_ledger, notes = carry_over(old_ledger, d.new, code_map, events, roster, encoding)
+    from engine.columnar.run import takes
+
+    # the new side as columns when its plan evaluates it (and nothing is redacted)
+    columns = redact is None and takes(d.new, old_ledger, engine)
+    new_ledger, notes = carry_over(
+        old_ledger, d.new, code_map, events, roster, encoding, columns=columns
+    )
     if redact is not None:
         old_ledger = redact_ledger(old_ledger, redact)
         new_ledger = redact_ledger(new_ledger, redact)
