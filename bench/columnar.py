@@ -13,10 +13,11 @@ shuffled ledger (the machine's speed drifts; a ratio within a round does not):
 Each round runs every program once (interleaved), `--repeat` rounds; the table
 gives the best wall time, its CPU seconds (user + system, children included) and
 the largest peak resident memory (os.wait4 of each child: its own ru_maxrss, see
-bench/run.py), then each round's ratios. After the first round it checks that
-the columnar and fold JSON Lines are byte-identical, and that the yardstick's
-cycles and band actions agree with the engine's for every person it covers
-(the bands fired, with their findings and dates; a suspension the engine queued
+bench/run.py), then each round's ratios of wall and CPU time (on a busy machine the
+CPU ratio is the steadier one) and the median ratio of peak memory. After the
+first round it checks that the columnar and fold JSON Lines are byte-identical,
+and that the yardstick's cycles and band actions agree with the engine's for every
+person it covers (the bands fired, with their findings and dates; a suspension the engine queued
 behind another starts later, so its date is not compared).
 
 Data: bench/generate.py's Jining ledger (`--people`, `--events`, `--years`,
@@ -205,12 +206,16 @@ def main(argv: list[str] | None = None) -> int:
         ratio += [("diff --events", "columnar")]
         for a, b in ratio:
             if a in runs and b in runs:
-                wall = [x.seconds / y.seconds for x, y in zip(runs[a], runs[b], strict=True)]
-                mem = [x.peak_mb / y.peak_mb for x, y in zip(runs[a], runs[b], strict=True)]
+                pairs = list(zip(runs[a], runs[b], strict=True))
+                wall = [x.seconds / y.seconds for x, y in pairs]
+                cpu = [x.cpu / y.cpu for x, y in pairs]
+                mem = [x.peak_mb / y.peak_mb for x, y in pairs]
                 print(
                     f"  {a} / {b}: wall "
                     + " ".join(f"{w:.2f}" for w in wall)
-                    + f" ({statistics.median(wall):.2f}); memory {statistics.median(mem):.2f}"
+                    + f" ({statistics.median(wall):.2f}); CPU "
+                    + " ".join(f"{c:.2f}" for c in cpu)
+                    + f" ({statistics.median(cpu):.2f}); memory {statistics.median(mem):.2f}"
                 )
     finally:
         if not args.keep:
