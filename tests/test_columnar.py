@@ -245,3 +245,69 @@ def test_a_bad_ledger_gets_the_same_messages_on_both_paths(bad):
     fold = _outputs(pol, events, as_of, "fold")
     columnar = _outputs(pol, events, as_of, "columnar")
     assert columnar == fold
+
+
+# ---- Parquet ledgers: read by both engines ---------------------------------------------------
+
+
+def _parquet(path: Path, rows: list[dict], types: dict | None = None) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    names = ["id", "person", "date", "type", "items", "amount"]
+    types = types or {}
+    cols = {n: pa.array([r.get(n) for r in rows], types.get(n, pa.string())) for n in names}
+    pq.write_table(pa.table(cols), path)
+    return path
+
+
+PARQUET_ROWS = [
+    {"id": "E1", "person": "P1", "date": "2024-04-01", "items": "B1"},
+    {"id": "E2", "person": "P1", "date": "2024-04-01", "items": "B2"},
+    {"id": "E3", "person": "P2", "date": "2024-05-01", "items": "D1"},
+    {"id": "E4", "person": "P2", "date": "2024-09-01", "type": "reapply"},
+    {"id": None, "person": "P3", "date": "2024-06-01", "items": "A1", "amount": "1200.5"},
+]
+
+
+@pytest.mark.parametrize("typed", [False, True])
+def test_a_parquet_ledger_gives_the_same_answers_on_both_engines_as_its_csv(tmp_path, typed):
+    """Parquet is a ledger format of the fold's reader too: text columns, or typed ones
+    (dates as dates, amounts as floats: the columnar reader leaves those to the row
+    reader), give what the same ledger as CSV gives, on both engines."""
+    import pyarrow as pa
+
+    rows = [dict(r) for r in PARQUET_ROWS]
+    types = {}
+    if typed:
+        types = {"date": pa.date32(), "amount": pa.float64()}
+        for r in rows:
+            r["date"] = dt.date.fromisoformat(r["date"])
+            r["amount"] = float(r["amount"]) if r.get("amount") else None
+    events = _parquet(tmp_path / "events.parquet", rows, types)
+    pol = POLICIES / "jining.yaml"
+    as_of = dt.date(2024, 12, 31)
+    fold = _outputs(pol, events, as_of, "fold")
+    columnar = _outputs(pol, events, as_of, "columnar")
+    assert "error" not in fold, fold
+    assert columnar == fold
+    csv_rows = [{k: v for k, v in r.items() if v is not None} for r in PARQUET_ROWS]
+    as_csv = _outputs(pol, write_csv(tmp_path / "events.csv", csv_rows), as_of, "fold")
+    # the same people, cycles and actions; the id-less row is named by its own file
+    assert fold["jsonl"] == str(as_csv["jsonl"]).replace("events.csv:6", "events.parquet:6")
+
+
+def test_a_bad_parquet_ledger_is_named_by_file_and_row_on_both_engines(tmp_path):
+    rows = [*PARQUET_ROWS[:2], {"id": "E9", "person": "P1", "date": "2024-04-02", "items": "Z9"}]
+    events = _parquet(tmp_path / "bad.parquet", rows)
+    pol = POLICIES / "jining.yaml"
+    fold = _outputs(pol, events, dt.date(2024, 12, 31), "fold")
+    assert f"{events}:4" in str(fold["error"]) and "Z9" in str(fold["error"])
+    assert _outputs(pol, events, dt.date(2024, 12, 31), "columnar") == fold
+
+
+def test_a_file_that_is_not_parquet_says_so(tmp_path):
+    events = tmp_path / "events.parquet"
+    events.write_text("id,person,date,items\nE1,P1,2024-01-01,A1\n")
+    out = _outputs(POLICIES / "jining.yaml", events, dt.date(2024, 12, 31), "auto")
+    assert "not a readable Parquet file" in str(out["error"])

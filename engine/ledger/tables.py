@@ -8,7 +8,8 @@ the collector of one file's `Diagnostic`s (up to a limit: one more raises
 `Stop`, which the reader turns into the error):
 
 - formats are chosen by extension: `.xlsx` (first sheet), `.jsonl` /
-  `.ndjson` (one JSON object per line), anything else CSV; `-` is standard
+  `.ndjson` (one JSON object per line), `.parquet` (row N of the file is
+  "line" N + 1, the header line 1), anything else CSV; `-` is standard
   input, read as CSV and named `<stdin>` in messages;
 - CSV text is UTF-8 (with or without a BOM) or, failing that, GB18030, the
   encoding Excel uses for "CSV" on Chinese Windows; UTF-16 with a BOM (Excel's
@@ -399,6 +400,8 @@ def open_table(
     suffix = "" if path == STDIN else Path(path).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _xlsx_table(path, problems, sheet)
+    if suffix == ".parquet":
+        return _parquet_table(path, problems)
     if suffix not in (".jsonl", ".ndjson") and rereadable(path):
         scan = _scan(path, encoding, problems)
         if scan is not None:
@@ -920,24 +923,7 @@ def _xlsx_table(path: str, problems: Problems, sheet: str | int | None = None) -
             _("reading .xlsx needs the python-calamine package"),
             hint=_("pip install python-calamine, or save the sheet as CSV"),
         ) from None
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        raise _io_error(path, exc, problems) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise problems.fail("io", _("cannot read `{path}`: it is a directory").format(path=path))
-    if st.st_size > MAX_LEDGER_BYTES:
-        raise problems.fail(
-            "limit",
-            _("`{path}` is larger than {limit}").format(
-                path=path, limit=size_text(MAX_LEDGER_BYTES)
-            ),
-        )
-    try:
-        with open(path, "rb") as f:
-            f.read(1)  # an unreadable file is an io problem, not a bad workbook
-    except OSError as exc:
-        raise _io_error(path, exc, problems) from None
+    _stat_ledger(path, problems)
     try:
         wb = CalamineWorkbook.from_path(path)
         names = list(wb.sheet_names)
@@ -1037,6 +1023,57 @@ def _xlsx_row(values, line: int, problems: Problems) -> list[str]:
             )
             return []
     return row
+
+
+def _parquet_table(path: str, problems: Problems) -> Table:
+    """A Parquet file (pyarrow, a dependency for `screen` already): its values as a CSV
+    would hold them (`_cell`), a batch of rows at a time; row N is "line" N + 1, as
+    the columnar reader numbers it (engine/columnar/read.py), the header line 1."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _stat_ledger(path, problems)
+    try:
+        f = pq.ParquetFile(path)
+        names = f.schema_arrow.names
+    except (OSError, pa.ArrowException):
+        raise problems.fail(
+            "format",
+            _("`{path}` is not a readable Parquet file").format(path=path),
+            hint=_("write it again, or save the ledger as CSV"),
+        ) from None
+    header = _header(list(names), 1, problems)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        line = 2
+        for batch in f.iter_batches(batch_size=50_000):
+            for values in zip(*(c.to_pylist() for c in batch.columns), strict=True):
+                yield line, _xlsx_row(values, line, problems)
+                line += 1
+
+    return Table(problems.file, header, 1, rows(), f.metadata.num_rows)
+
+
+def _stat_ledger(path: str, problems: Problems) -> None:
+    """A file that is there, readable, not a folder and not too large (xlsx, Parquet)."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise _io_error(path, exc, problems) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise problems.fail("io", _("cannot read `{path}`: it is a directory").format(path=path))
+    if st.st_size > MAX_LEDGER_BYTES:
+        raise problems.fail(
+            "limit",
+            _("`{path}` is larger than {limit}").format(
+                path=path, limit=size_text(MAX_LEDGER_BYTES)
+            ),
+        )
+    try:
+        with open(path, "rb") as f:
+            f.read(1)  # an unreadable file is an io problem, not a bad file
+    except OSError as exc:
+        raise _io_error(path, exc, problems) from None
 
 
 def _xlsx_rows(numbered, problems: Problems) -> Iterator[tuple[int, list[str]]]:
