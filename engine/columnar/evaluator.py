@@ -25,7 +25,7 @@ from engine.evaluation.state import CycleState, PersonState
 from engine.ledger.rows import Ledger, Person
 from engine.policy.model import Policy
 
-QUIET_LIMIT = 100_000  # rows kept for quiet people (finish_row)
+QUIET_LIMIT = 4096  # rows kept for quiet people (finish_row): the common histories come first
 
 
 def plan_for(policy: Policy) -> Plan:
