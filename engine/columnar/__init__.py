@@ -10,7 +10,9 @@ steps that fire a band go through the fold's own sanction code, one call each.
 Everyone whose history this plan cannot decide exactly goes to the fold itself
 (re-applications, credits, institution events and their staff, items with effects
 of their own, rules that can hold, points that are not whole numbers, ...). The
-split is decided by the data, in columns (`route.py`), and the two are merged
+split is decided by the data, in columns (`steps.compute`'s `route` mask; a policy the
+plan cannot take at all is `plan._refusal`'s: docs/architecture.md says where a new
+reason goes), and the two are merged
 back in person order: `ColumnarEvaluator` is an `Evaluator` whose people are
 either folded or assembled from the columns, and everything after the fold
 (finishing a person, facts, the next band, the reports) is the fold's own code.
