@@ -119,7 +119,7 @@ def add(d: _dt.date, dur: Duration, sign: int = 1) -> _dt.date:
     return day
 
 
-_ADDED: dict[tuple, _dt.date] = {}
+_ADDED: dict[tuple[_dt.date, int | Fraction, str, int], _dt.date] = {}
 
 
 def _add(d: _dt.date, dur: Duration, sign: int) -> _dt.date:

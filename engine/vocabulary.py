@@ -17,7 +17,7 @@ class Word(StrEnum):
     """A word of the vocabulary: it is its string, and shows as one (`'active'`, as
     in the API's documented examples), not as `<Status.ACTIVE: 'active'>`."""
 
-    __repr__ = str.__repr__  # type: ignore[assignment]
+    __repr__ = str.__repr__
 
 
 class Status(Word):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from engine import calendar
+from engine.evaluation.outcome import ActionRec
 from engine.policy.model import Policy
 
 
@@ -22,7 +23,7 @@ class Deadlines:
     def __bool__(self) -> bool:
         return bool(self.policy.deadlines)
 
-    def attach(self, rec, base: _dt.date) -> tuple[dict[str, _dt.date], bool]:
+    def attach(self, rec: ActionRec, base: _dt.date) -> tuple[dict[str, _dt.date], bool]:
         """Date the deadlines of an action record decided on `base`, onto the record;
         each deadline id -> its day, and whether exact (False where the holiday calendar
         did not cover a day and weekdays were counted).

@@ -45,6 +45,7 @@ from typing import Any, Protocol
 
 from engine import calendar
 from engine.calendar import ONE_DAY
+from engine.dsl import ast
 from engine.dsl.ast import Duration
 from engine.errors import BadValue
 from engine.evaluation.deadlines import Deadlines
@@ -340,6 +341,7 @@ class Sanctions:
                     return
                 if not act.never:
                     dur, _unused = self.length(b.then, ev, "ban")
+                    assert dur is not None  # a ban is `never` or has a length (the checker)
                     if isinstance(current, _dt.date) and calendar.add(d, dur) <= current:
                         return
             if act.never:
@@ -348,6 +350,7 @@ class Sanctions:
                 text = _("ban never: may not re-apply")
             else:
                 dur, extra = self.length(b.then, ev, "ban")
+                assert dur is not None
                 until = calendar.add(d, dur)
                 st.reapply_from = until
                 rec = ActionRec(BAN, d, until - ONE_DAY, b.cite, BY_BAN, [ev.id], extra)
@@ -547,11 +550,13 @@ def released(st: PersonState) -> _dt.date | None:
 
 
 @functools.lru_cache(maxsize=256)
-def _range_text(act) -> str:
+def _range_text(act: ast.Action) -> str:
     """`1 to 2 years`, `6 months to 1 year`: a range as the records print it."""
+    high = act.high
+    assert high is not None  # (only a range is written as one)
     if act.low is None:
-        return f"up to {act.high}"
-    low = act.low.amount if act.low.unit == act.high.unit else str(act.low)
+        return f"up to {high}"
+    low = act.low.amount if act.low.unit == high.unit else str(act.low)
     return f"{low} to {act.high}"
 
 
@@ -574,7 +579,7 @@ _REAPPLY = {
 }
 
 
-def _reapply_story(outcome: dict) -> str:
+def _reapply_story(outcome: dict[str, Any]) -> str:
     reason = str(outcome["reason"])
     template = _REAPPLY.get(outcome["result"])
     if template is None:

@@ -89,5 +89,5 @@ def say_event(
     )
 
 
-def _points(n) -> str:
+def _points(n: Number) -> str:
     return ngettext("{n} point", "{n} points", 1 if n == 1 else 2).format(n=number_text(n))

@@ -37,7 +37,7 @@ def band_of(node: ast.Node, initial: Number | None) -> Band | None:
     return band
 
 
-def _simple(left, op, right, initial) -> Band | None:
+def _simple(left: ast.Node, op: str, right: ast.Node, initial: Number | None) -> Band | None:
     if isinstance(right, ast.Name) and isinstance(left, ast.Num):
         left, right, op = right, left, _FLIP.get(op, op)
     if not (isinstance(left, ast.Name) and isinstance(right, ast.Num)):
@@ -99,7 +99,7 @@ def last_step(band: Band, unit: Number) -> Number | None:
 TABLE_STEPS = 65_536  # a list past this many totals would cost its size: intervals instead
 
 
-def lookup_table(bands: list[Band], unit: Number, top: Number):
+def lookup_table(bands: list[Band], unit: Number, top: Number) -> Table:
     """For whole totals 0..top (in units): index of the band containing it, or -1.
 
     A list, one entry per step, when the scale is small (every shipped policy: a list
@@ -149,7 +149,10 @@ class IntervalTable:
         return self.values[bisect.bisect_right(self.starts, k) - 1]
 
 
-def on_table(table, unit: Number, total: Number) -> int | None:
+Table = list[int] | IntervalTable  # what lookup_table makes and on_table reads
+
+
+def on_table(table: Table, unit: Number, total: Number) -> int | None:
     """The band of a total read off `lookup_table`'s table: its index (-1: in no band),
     or None when the table cannot say (a total that is not a whole number of units,
     or past the table's top), and the tiers' conditions must be asked instead."""
