@@ -4,9 +4,12 @@ not silently."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,3 +71,14 @@ def test_mypy_checks_engine_and_the_strict_modules_exist():
 def test_test_extra_installs_the_type_checker():
     extra = " ".join(_pyproject()["project"]["optional-dependencies"]["test"])
     assert "mypy" in extra and "types-PyYAML" in extra
+
+
+def test_engine_type_checks():
+    """mypy over engine/ as configured, here as well as in .ci/run: so that the test run
+    before a landing catches a new type error, not only CI after it (mypy's cache,
+    .mypy_cache, makes a repeat run a second or two)."""
+    pytest.importorskip("mypy", reason="mypy is not installed (the `test` extra has it)")
+    run = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
