@@ -31,12 +31,14 @@ HALF = Fraction(1, 2)
         ("12 < deducted", None, Band(12, False, None, False)),  # flipped
         ("12 >= deducted", None, Band(None, False, 12, True)),
         ("deducted == 5", None, Band(5, True, 5, True)),
+        ("5 == deducted", None, Band(5, True, 5, True)),  # == reads the same both ways
         ("deducted < 3", None, Band(None, False, 3, False)),
         ("deducted >= 6 and deducted < 9", None, Band(6, True, 9, False)),
         # a score band read as deducted: 100 - score; 60 < score <= 70 is 30 <= d < 40
         ("60 < score <= 70", 100, Band(30, True, 40, False)),
         ("score >= 90", 100, Band(None, False, 10, True)),
         ("score == 88", 100, Band(12, True, 12, True)),
+        ("score > 60 and score <= 70", 100, Band(30, True, 40, False)),  # each side read
         # the tighter bound of each side wins; on the same number, the exclusive one
         ("deducted >= 6 and deducted >= 8", None, Band(8, True, None, False)),
         ("deducted >= 6 and deducted > 6", None, Band(6, False, None, False)),
@@ -72,6 +74,7 @@ def test_conditions_that_are_no_band(text, initial):
     [
         (Band(6, False, None, False), 1, 7, None),
         (Band(6, False, None, False), HALF, Fraction(13, 2), None),
+        (Band(6, True, 9, False), HALF, 6, Fraction(17, 2)),
         (Band(6, True, 9, False), 1, 6, 8),
         (Band(6, True, 9, True), 1, 6, 9),
         (Band(None, False, 3, True), 1, 0, 3),
@@ -115,8 +118,15 @@ def test_a_large_scale_is_read_as_intervals_with_the_same_answers():
     assert [table[k] for k in range(9)] == [-1, -1, -1, 0, 0, 0, 1, 1, 1]
     assert table[top] == 1
     for k in (-1, top + 1):
-        with pytest.raises(IndexError):
+        with pytest.raises(IndexError, match=str(k)):
             table[k]
+    # in half points: 0, 0.5, ... (k / 2): 3 to 5 is band 0, 5.5 none, 6 on band 1
+    halves = lookup_table(BANDS, HALF, top)
+    assert isinstance(halves, IntervalTable)
+    assert [halves[k] for k in range(14)] == [-1] * 6 + [0] * 5 + [-1] + [1] * 2
+    # a band starting on the top itself
+    last = lookup_table([Band(0, True, top - 1, True), Band(top, True, None, False)], 1, top)
+    assert (last[top - 1], last[top]) == (0, 1)
     small = lookup_table(BANDS, 1, TABLE_STEPS)
     assert isinstance(small, list) and len(small) == TABLE_STEPS + 1
     # a band that ends: the interval after it is in none
@@ -133,6 +143,8 @@ def test_on_table_answers_only_what_the_table_holds():
     assert on_table(table, 1, -1) is None
     assert on_table(table, 1, Fraction(7, 2)) is None  # not a whole point
     assert on_table(table, 1, Fraction(4)) == 0
+    assert on_table(table, 1, Fraction(0)) == -1
+    assert on_table(table, 1, Fraction(9)) is None
     halves = lookup_table(BANDS, HALF, 4)
     assert on_table(halves, HALF, 3) == 0
     assert on_table(halves, HALF, Fraction(5, 2)) == -1

@@ -30,10 +30,13 @@ def test_add_months(start, months, expected):
 
 
 def test_add_months_out_of_range_is_an_overflow():
-    with pytest.raises(OverflowError):
+    with pytest.raises(OverflowError, match="date out of range"):
         calendar.add_months(D(9999, 12, 1), 1)
-    with pytest.raises(OverflowError):
+    with pytest.raises(OverflowError, match="date out of range"):
         calendar.add_months(D(1, 1, 1), -1)
+    # the first and last years themselves are in range
+    assert calendar.add_months(D(1, 2, 1), -1) == D(1, 1, 1)
+    assert calendar.add_months(D(9999, 1, 31), 11) == D(9999, 12, 31)
 
 
 @pytest.mark.parametrize(
@@ -122,9 +125,11 @@ def test_parse_date_is_strict():
     assert calendar.parse_date("2024-02-29") == D(2024, 2, 29)  # cached
     with pytest.raises(ValueError, match="not a real date"):
         calendar.parse_date("2023-02-29")
-    for text in ("2024/02/29", "2024-2-29", "20240229", "2024-02-29 ", "2024-02-2x"):
-        with pytest.raises(ValueError):
+    for text in ("2024/02/29", "2024-2-29", "20240229", "2024-02-29 ", "2024-02x29"):
+        with pytest.raises(ValueError, match="is not a date in YYYY-MM-DD form"):
             calendar.parse_date(text)
+    with pytest.raises(ValueError, match="not a real date"):
+        calendar.parse_date("2024-02-2x")
 
 
 def test_cycles():
