@@ -12,8 +12,10 @@ import time
 import pytest
 from click.testing import CliRunner
 from conftest import write_csv
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from serve_fixtures import ROOT
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from engine.cli import cli
 from engine.serve import database, schema
@@ -55,6 +57,15 @@ def test_load_is_idempotent_by_event_id(db_url):
     assert again.exit_code == 0, again.output
     assert f"0 events added, {rows:,} already there" in again.output
     assert count(db_url, schema.events) == rows
+    # the first load went into an empty table, its look-up indexes dropped and built
+    # again at the end (schema.deferred_indexes): they are there
+    db = database.connect(db_url)
+    try:
+        with db.read() as c:
+            names = {ix["name"] for ix in inspect(c).get_indexes("events")}
+    finally:
+        db.dispose()
+    assert {"events_person", "events_institution"} <= names
 
 
 def test_a_bad_row_loads_nothing_and_is_reported_like_evaluate(db_url, tmp_path):
@@ -169,3 +180,30 @@ def test_the_servers_checkpoints_run_beside_the_writes_not_inside_them(tmp_path)
     finally:
         running.close()
         db.dispose()
+
+
+_CELL = st.text(alphabet=" aZ1-中", max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    header=st.lists(
+        st.sampled_from([*schema.EVENT_CELLS, "note", "ward"]), min_size=1, max_size=12, unique=True
+    ).filter(lambda h: "id" in h),
+    cells=st.lists(_CELL, max_size=14),
+)
+def test_a_stored_row_is_its_stripped_cells_by_name(header, cells):
+    """RowShape.row (one itemgetter call for a row as wide as its columns) against its
+    definition: each engine column's stripped cell or NULL, the others as JSON."""
+    from types import SimpleNamespace
+
+    from engine.serve.store import RowShape
+
+    ev = SimpleNamespace(id="E1", file="f.csv", line=7)
+    cell = {name: cells[i].strip() for i, name in enumerate(header) if i < len(cells)}
+    extra = {n: v for n, v in cell.items() if n not in schema.EVENT_CELLS and v}
+    want = [cell.get(c) or None for c in schema.EVENT_CELLS]
+    want[0] = "E1"
+    want += [json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None]
+    want += ["f.csv", 7, 3]
+    assert RowShape(header).row(cells, ev, 3) == tuple(want)
