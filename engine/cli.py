@@ -24,6 +24,7 @@ from engine.errors import PolicyctlError
 from engine.i18n import N_, _
 from engine.output import (
     TEMP_SUFFIX,
+    failure,
     mode_of,
     output_error,
     output_plan,
@@ -75,16 +76,16 @@ def _write(chunks: Iterable[str], output: str | None, encoding: str | None = Non
                 sys.stdout.flush()
             else:
                 put(sys.stdout)
-        except (OSError, ValueError) as exc:  # full, closed, a broken pipe
-            raise output_error("-", reason(exc)) from None
+        except (OSError, ValueError) as exc:  # full, closed, a broken pipe, unencodable
+            raise failure("-", exc) from None
         return
     plan = output_plan(output)
     if plan.through:
         try:
             with open(output, "w", encoding=encoding or "utf-8", newline="") as f:
                 put(f)
-        except OSError as exc:
-            raise output_error(output, reason(exc)) from None
+        except (OSError, UnicodeEncodeError) as exc:
+            raise failure(output, exc) from None
         return
     target = plan.target
     remove_stale_temporaries(target)
@@ -102,8 +103,8 @@ def _write(chunks: Iterable[str], output: str | None, encoding: str | None = Non
             os.replace(tmp, target)
         except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise output_error(output, reason(exc)) from None
+            if isinstance(exc, (OSError, UnicodeEncodeError)):
+                raise failure(output, exc) from None
             raise
 
 
@@ -379,10 +380,14 @@ def cli() -> None:
 def validate(files: tuple[str, ...], fmt: str, allow_outside: bool) -> None:
     from engine.policy.loader import check_policy
     from engine.policy.scoring import describe as describe_scoring
-    from engine.policy.versions import check_history, policy_paths
+    from engine.policy.versions import _no_files, check_history, policy_paths
 
     results = []
     failed = False
+    for arg in files:  # a folder with no policy in it validated nothing: not a success
+        if Path(arg).is_dir() and not policy_paths(arg):
+            results.append((arg, None, _no_files(arg)))
+            failed = True
     by_id: dict[str, list[str]] = {}
     for f in policy_paths(files):
         policy, diags = check_policy(f, allow_outside)
@@ -445,7 +450,9 @@ def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
     try:
         return _dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"`{value}` is not a date (YYYY-MM-DD)") from None
+        raise click.BadParameter(
+            _("`{value}` is not a date (YYYY-MM-DD)").format(value=value)
+        ) from None
 
 
 def _evaluation_inputs(command):
@@ -529,7 +536,8 @@ def _pseudonyms(redact: bool, key_file: str | None, institutions: bool):
         return pseudonyms(key_file, institutions)
     except KeyProblem as exc:
         d = exc.first
-        raise click.UsageError(f"{d.message} ({_('hint: {hint}').format(hint=d.hint)})") from None
+        # the hint as every diagnostic gives it (`（提示：...）` in Chinese)
+        raise click.UsageError(d.message + _(" (hint: {hint})").format(hint=d.hint)) from None
 
 
 @cli.command(
@@ -1162,6 +1170,7 @@ def report_command(
     if institutions and roster is None:
         raise click.UsageError(_("--institution needs --roster"))
     try:
+        output_plan(output)  # a folder, a missing folder...: said before any work, as evaluate does
         with paused_gc(resume=_UNFREED is None):
             outcome, page, _data, font = api.html_report_files(
                 policy_path,
@@ -1180,8 +1189,7 @@ def report_command(
             )
     except PolicyctlError as exc:
         _fail(exc)
-    for w in outcome.warnings():
-        click.echo(f"warning: {w}", err=True)
+    _warn(outcome.warnings())
     if not font:
         click.echo(
             _(
@@ -1190,7 +1198,10 @@ def report_command(
             ),
             err=True,
         )
-    _write([page], output)
+    try:
+        _write([page], output)
+    except PolicyctlError as exc:
+        _fail(exc)
 
 
 @cli.command(

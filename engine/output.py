@@ -55,6 +55,10 @@ def output_error(path: str, reason: str, hint: str | None = None) -> OutputError
 def reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
+    if isinstance(exc, UnicodeEncodeError):  # a ValueError, but no closed file
+        return _("`{char}` cannot be written in {encoding}").format(
+            char=exc.object[exc.start : exc.start + 1], encoding=exc.encoding
+        )
     if isinstance(exc, ValueError):  # "I/O operation on closed file"
         return _("it is closed")
     return str(exc).lower() or type(exc).__name__
@@ -64,6 +68,15 @@ def reason(exc: BaseException) -> str:
 class Plan:
     target: Path  # the file to replace (a symlink's target), when not `through`
     through: bool  # write straight into it: not a regular file
+
+
+def failure(path: str, exc: BaseException) -> OutputError:
+    """The OutputError for `exc` raised while writing `path`; a character the chosen
+    --output-encoding lacks says which encodings have it."""
+    hint = None
+    if isinstance(exc, UnicodeEncodeError):
+        hint = _("choose an --output-encoding that has it, such as utf-8 or gb18030")
+    return output_error(path, reason(exc), hint)
 
 
 def output_plan(output: str) -> Plan:

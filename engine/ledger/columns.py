@@ -286,7 +286,12 @@ def load_names(path: str) -> Names:
         )
     example = _("write one line per column, e.g. `person: 工号`")
     try:
-        doc = yaml.safe_load(data.decode("utf-8-sig"))
+        text = data.decode("utf-8-sig")
+        doc = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:  # one line with its line and column, as a policy's
+        from engine.policy import yamlerrors
+
+        raise LedgerError([yamlerrors.describe(path, text, exc)]) from None
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
         raise fail(
             _("`{path}` is not a YAML mapping: {why}").format(path=path, why=exc), example

@@ -96,6 +96,15 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
                     _("a policy is a small YAML file: is this the right path?"),
                 )
             ) from None
+        except FileNotFoundError:  # the OS's own words are English whatever --lang says
+            raise PolicyError(
+                Diagnostic(
+                    "io",
+                    _("cannot read file: {reason}").format(reason=_("no such file")),
+                    Span(name),
+                    _("check the path"),
+                )
+            ) from None
         except OSError as exc:
             raise PolicyError(
                 Diagnostic(

@@ -1,0 +1,140 @@
+"""A hostile user's mistakes, each found by trying the CLI as an analyst would: every
+one a one-line message in the chosen language with exit 1 (bad input) or 2 (usage),
+never an internal error (exit 70), never English words the OS or the code chose under
+--lang zh, never a file written by a run that failed."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from engine.cli import cli
+
+ROOT = Path(__file__).parent.parent
+SCORING = ROOT / "tests" / "fixtures" / "format" / "scoring.yaml"
+JINING = ROOT / "policies" / "jining.yaml"
+LEDGER = (
+    "person,date,items,circumstance,responsibility,agreement_action\n"
+    "P,2025-02-01,H3,mitigating,main,penalty\n"
+)
+
+
+def _run(*args: str | Path):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def _ledger(tmp_path: Path) -> Path:
+    events = tmp_path / "events.csv"
+    events.write_text(LEDGER, encoding="utf-8")
+    return events
+
+
+def _no_english_words(text: str) -> bool:
+    """No run of three or more English words outside backquotes (codes, paths, values
+    and the policy's own words are quoted and stay as written)."""
+    unquoted = re.sub(r"`[^`]*`", "", text)
+    return re.search(r"[A-Za-z]+ [A-Za-z]+ [A-Za-z]+", unquoted) is None
+
+
+def test_report_to_a_folder_is_bad_input_before_any_work(tmp_path):
+    """`report -o FOLDER/` was an internal error (exit 70, OutputError) after the whole
+    evaluation; evaluate refuses it up front with exit 1."""
+    r = _run(
+        "--lang", "zh", "report", "--policy", SCORING, "--events", _ledger(tmp_path),
+        "--as-of", "2025-12-31", "-o", str(tmp_path) + "/",
+    )  # fmt: skip
+    assert r.exit_code == 1, r.stderr
+    assert "error[output]" in r.stderr and "这是一个文件夹" in r.stderr
+    assert "内部错误" not in r.stderr
+
+
+def test_report_warnings_in_chinese(tmp_path):
+    """The report's warnings had an English `warning:` prefix under --lang zh."""
+    events = tmp_path / "events.csv"
+    events.write_text("person,date,items\nP,2023-03-15,B1\n", encoding="utf-8")
+    r = _run(
+        "--lang", "zh", "report", "--policy", JINING, "--events", events,
+        "--as-of", "2024-12-31", "-o", tmp_path / "r.html",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert "警告：" in r.stderr and "warning:" not in r.stderr
+
+
+def test_an_encoding_without_the_characters_is_said_not_a_closed_stream(tmp_path):
+    """--output-encoding ascii on a Chinese report: to standard output it said `it is
+    closed`; to a file it was an internal error (UnicodeEncodeError, exit 70). Now the
+    character and the encoding, exit 1, and no file."""
+    events = _ledger(tmp_path)
+    common = ["--lang", "zh", "evaluate", "--policy", SCORING, "--events", events]
+    common += ["--as-of", "2025-12-31", "--format", "table", "--output-encoding", "ascii"]
+    to_stdout = _run(*common)
+    assert to_stdout.exit_code == 1
+    assert "已关闭" not in to_stdout.stderr
+    assert "无法以 ascii 编码写出" in to_stdout.stderr and "gb18030" in to_stdout.stderr
+    target = tmp_path / "out.txt"
+    to_file = _run(*common, "-o", target)
+    assert to_file.exit_code == 1, to_file.stderr
+    assert "无法以 ascii 编码写出" in to_file.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.csv"]  # nothing left
+
+
+def test_a_bad_as_of_in_chinese():
+    r = _run(
+        "--lang", "zh", "evaluate", "--policy", JINING, "--events", "e.csv", "--as-of", "2025-13-01"
+    )
+    assert r.exit_code == 2
+    assert "`2025-13-01` 不是日期" in r.stderr and _no_english_words(r.stderr.splitlines()[-1])
+
+
+def test_redact_without_a_key_gives_its_hint_in_chinese(monkeypatch):
+    monkeypatch.delenv("POLICYCTL_REDACT_KEY", raising=False)
+    r = _run("--lang", "zh", "evaluate", "--policy", JINING, "--events", "e.csv", "--redact")
+    assert r.exit_code == 2
+    assert "（提示：" in r.stderr and "hint:" not in r.stderr
+
+
+def test_a_missing_policy_file_in_chinese(tmp_path):
+    """The OS's `No such file or directory` reached a Chinese message."""
+    r = _run("--lang", "zh", "evaluate", "--policy", tmp_path / "nope.yaml", "--events", "e.csv")
+    assert r.exit_code == 1
+    assert "文件不存在" in r.stderr and "No such file" not in r.stderr
+    english = _run(
+        "--lang", "en", "evaluate", "--policy", tmp_path / "nope.yaml", "--events", "e.csv"
+    )
+    assert english.exit_code == 1 and "no such file" in english.stderr
+
+
+def test_validate_an_empty_folder_fails(tmp_path):
+    """`validate FOLDER` with no policy in it printed nothing and exited 0, as if valid;
+    `evaluate --policy FOLDER` already refused it."""
+    (tmp_path / "empty").mkdir()
+    r = _run("--lang", "zh", "validate", tmp_path / "empty")
+    assert r.exit_code == 1
+    assert "error[history]" in r.stderr and "没有政策文件" in r.stderr
+    shutil.copy(SCORING, tmp_path / "scoring.yaml")  # beside a valid policy: still a failure
+    both = _run("--lang", "en", "validate", tmp_path / "empty", SCORING)
+    assert both.exit_code == 1 and "no policy file in" in both.stderr
+
+
+def test_a_columns_file_with_a_yaml_mistake_is_one_line_with_its_place(tmp_path):
+    """A YAML mistake in --columns printed PyYAML's several-line report (with a caret)."""
+    columns = tmp_path / "columns.yaml"
+    columns.write_text("person: 工号\n\tdate: 日期\n", encoding="utf-8")
+    r = _run(
+        "--lang",
+        "zh",
+        "evaluate",
+        "--policy",
+        SCORING,
+        "--events",
+        _ledger(tmp_path),
+        "--columns",
+        columns,
+    )
+    assert r.exit_code == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith(f"{columns}:2:") and "制表符" in lines[0]
