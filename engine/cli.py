@@ -202,6 +202,25 @@ class _Option(click.Option):
             self.help = english
 
 
+def _policy_files_in_a_row(ctx: click.Context, command: click.Command, args: list[str]) -> None:
+    """`--policy a.yaml b.yaml`, as a shell user lists several files, is click's bare
+    "unexpected extra argument": say how a history is given instead. Only a command
+    that takes no argument of its own, so a valid command line is never refused."""
+    if any(isinstance(p, click.Argument) for p in command.params) or "--help" in args:
+        return
+    if not any(isinstance(p, click.Option) and "--policy" in p.opts for p in command.params):
+        return
+    for i in range(len(args) - 2):
+        if args[i] == "--policy" and not args[i + 2].startswith("-"):
+            raise click.UsageError(
+                _(
+                    "`{file}` follows --policy's value: give --policy before each file "
+                    "(--policy {first} --policy {file}), or the folder holding the versions"
+                ).format(file=args[i + 2], first=args[i + 1]),
+                ctx,
+            )
+
+
 class _Command(click.Command):
     context_class = _Context
 
@@ -225,6 +244,10 @@ class _Command(click.Command):
             return super().get_short_help_str(limit)
         finally:
             self.help = english
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        _policy_files_in_a_row(ctx, self, args)
+        return super().parse_args(ctx, args)
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)

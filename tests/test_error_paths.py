@@ -138,3 +138,18 @@ def test_a_columns_file_with_a_yaml_mistake_is_one_line_with_its_place(tmp_path)
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
     assert lines[0].startswith(f"{columns}:2:") and "制表符" in lines[0]
+
+
+def test_several_policy_files_after_one_policy_option_say_how(tmp_path):
+    """`--policy a.yaml b.yaml` was click's bare `Got unexpected extra argument`:
+    now how a history is given, in the chosen language, still a usage error."""
+    city = ROOT / "tests" / "fixtures" / "history" / "city"
+    old, new = city / "city-2023.yaml", city / "city-2024.yaml"
+    for lang, words in (("zh", "每个文件前都要写 --policy"), ("en", "give --policy before each")):
+        r = _run("--lang", lang, "evaluate", "--policy", old, new, "--events", "e.csv")
+        assert r.exit_code == 2
+        assert words in r.stderr and f"--policy {old} --policy {new}" in r.stderr
+    events = tmp_path / "e.csv"
+    events.write_text("person,date,items\nP,2024-02-01,B1\n", encoding="utf-8")
+    both = _run("evaluate", "--policy", old, "--policy", new, "--events", events)
+    assert both.exit_code == 0, both.stderr  # the way that works is untouched
