@@ -547,6 +547,9 @@ def html_report_files(
             redact=redact,
         )
         data["screen"] = report_summary(screened)
+    shown = [t for t in outcome.corrections if scope is None or t.person in scope]
+    if shown:  # the corrections' trails (issue 22 §1), only when the ledger has some
+        data["corrections"] = [t.as_dict() for t in shown]
     page, font = html.render(data, lang, embed_font)
     return outcome, page, data, font
 
@@ -574,7 +577,7 @@ def _fold(
     from engine.errors import EvaluationError
     from engine.evaluation.fold import Unsorted
     from engine.evaluation.run import evaluator
-    from engine.ledger.read import stream_ledger
+    from engine.ledger.read import NeedsWhole, stream_ledger
 
     names = names or _names(None)
     streamed = stream_ledger(events, p, roster, encoding, sheet=sheet, names=names, redact=redact)
@@ -584,7 +587,7 @@ def _fold(
         tap = watch(ev) if watch else None
         try:
             ev.fold_events(tap.events(rows) if tap else rows)
-        except (Unsorted, EvaluationError):
+        except (Unsorted, EvaluationError, NeedsWhole):  # NeedsWhole: a correction met
             pass  # read whole below
         else:
             rows.close()
@@ -595,8 +598,9 @@ def _fold(
     )
     ev = evaluator(p, ledger, as_of, explain, progress)
     tap = watch(ev) if watch else None
-    ev.fold_events(tap.events(ledger.events) if tap else ledger.events)
-    ledger.events = []  # folded: let the rows go
+    rows = ev.ledger.events  # as known on the as-of date (corrections made: known.py)
+    ev.fold_events(tap.events(rows) if tap else rows)
+    ledger.events = ev.ledger.events = rows = []  # folded: let the rows go
     return ev, tap
 
 

@@ -862,6 +862,12 @@ def _evaluate(
                 beside = Path(output)
                 beside = beside.with_name(f"{beside.stem}.institutions{beside.suffix or '.csv'}")
                 _write([institutions_csv(outcome)], str(beside), out_enc)
+                if outcome.corrections:  # and the corrections' trails: people.corrections.csv
+                    from engine.report.corrections import csv_text
+
+                    trails = Path(output)
+                    trails = trails.with_name(f"{trails.stem}.corrections{trails.suffix or '.csv'}")
+                    _write([csv_text(outcome.corrections)], str(trails), out_enc)
         elif not explain_people:
             report = list(chunks)  # standard output cannot be taken back: no partial report
             if fmt == "table" and on_terminal and _longer_than_screen(report):

@@ -30,8 +30,10 @@ from engine.policy.loader import load_policy
 from engine.report.formats import render
 
 FORMAT = Path(__file__).parent / "fixtures" / "format"
-POLICY_FILES = [POLICIES / "jining.yaml", POLICIES / "zhanjiang.yaml"] + sorted(
-    FORMAT.glob("*.yaml")
+POLICY_FILES = (
+    [POLICIES / "jining.yaml", POLICIES / "zhanjiang.yaml"]
+    + sorted(FORMAT.glob("*.yaml"))
+    + [Path(__file__).parent / "fixtures" / "decisions" / "jining-decided.yaml"]
 )
 _LOADED: dict[Path, object] = {}
 
@@ -93,8 +95,31 @@ def ledgers(draw, paths=tuple(POLICY_FILES)):
         rows.append(row)
     seen: set[str] = set()
     rows = [r for r in rows if not (r["id"] in seen or seen.add(r["id"]))]
+    rows += _corrections(pol, items, rows, draw)
     as_of = first + dt.timedelta(days=draw(st.integers(0, days + 200)))
     return path, rows, as_of
+
+
+def _corrections(pol, items, rows, draw) -> list[dict]:
+    """Now and then a revoke, an amend or a decision on one of the findings, dated on or
+    after it (issue 22): a ledger with any is the fold's, whole, on either engine."""
+    findings = [r for r in rows if "type" not in r]
+    out: list[dict] = []
+    for n in range(draw(st.sampled_from([0, 0, 1, 2]), label="corrections")):
+        target = draw(st.sampled_from(findings)) if findings else None
+        if target is None:
+            break
+        when = dt.date.fromisoformat(target["date"]) + dt.timedelta(days=draw(st.integers(0, 90)))
+        kind = draw(st.sampled_from(["revoke", "amend", "decision"]))
+        row = {"type": kind}
+        if kind == "amend":
+            row = _finding(pol, items, draw)
+            if row is None:
+                continue
+            row["type"] = "amend"
+        row.update(id=f"K{n}", date=when.isoformat(), target=target["id"], document="文号")
+        out.append(row)
+    return out
 
 
 def _outputs(policy, events, as_of, engine) -> dict[str, object]:

@@ -28,6 +28,7 @@ import numpy as np
 
 from engine.columnar.columns import DECIDING, KIND, EventColumns, from_events
 from engine.ledger.columns import DEFAULT_NAMES, FIELDS, REQUIRED_EVENT_COLUMNS
+from engine.ledger.corrections import REFERRING
 from engine.ledger.profiles import RowChecks
 from engine.ledger.read import MAX_ROWS, read_ledger, required_columns
 from engine.ledger.rows import NO_ATTRS, Event, Ledger, event
@@ -38,9 +39,14 @@ from engine.policy.model import Policy
 
 def read_columns(
     events: str, policy: Policy, roster: str | None, encoding: str | None
-) -> tuple[Ledger, EventColumns]:
+) -> tuple[Ledger, EventColumns | None]:
     """The ledger's events as columns: straight from the file where it can be read
-    so, else through the row reader (which raises the file's problems)."""
+    so, else through the row reader (which raises the file's problems).
+
+    None for the columns of a ledger with corrections or decisions (revoke, amend,
+    decision: ledger/corrections.py), whose ledger is then handed back whole: its
+    people are evaluated as corrected and each correction's trail is worked out by
+    re-folding the person, which is the fold's work (evaluation/trail.py)."""
     cols = None
     if roster is None and rereadable(events) and encoding in (None, "utf-8", "utf8"):
         suffix = Path(events).suffix.lower()
@@ -51,6 +57,8 @@ def read_columns(
     if cols is not None:
         return Ledger([], None, {}), cols
     ledger = read_ledger(events, policy, roster, encoding=encoding)
+    if ledger.corrections or ledger.decisions:
+        return ledger, None
     cols = from_events(ledger.events)
     ledger.events = []
     return ledger, cols
@@ -199,8 +207,10 @@ def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
     kinds, keys, need_points, need_amount, ranges = [], [], [], [], []
     for p in pairs.tolist():
         prof = checks.profile(t_values[p // len(i_values)], i_values[p % len(i_values)])
-        if prof.errors or prof.type is None or prof.institution:
-            return None  # (institution events: the fold, with the roster they need)
+        if prof.errors or prof.type is None or prof.institution or prof.type in REFERRING:
+            # (institution events: the fold, with the roster they need; a correction or
+            # a decision: the fold, with the findings it refers to)
+            return None
         kinds.append(KIND[prof.type])
         keys.append(prof.items)
         need_points.append(bool(prof.points_items))

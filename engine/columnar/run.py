@@ -69,6 +69,8 @@ def takes(policy, ledger, engine: str = "auto") -> bool:
         raise ValueError(f"unknown engine {engine}")
     if engine == "fold" or ledger.roster is not None or not hasattr(policy, "tiers"):
         return False
+    if getattr(ledger, "decisions", None):  # decided sanctions: the fold's (decisions.py)
+        return False
     if engine == "auto" and len(ledger.events) < AUTO_EVENTS:
         return False
     from engine.columnar.evaluator import plan_for
@@ -94,6 +96,13 @@ def columnar_evaluator(
     from engine.columnar.read import read_columns
 
     ledger, cols = read_columns(events, policy, roster, encoding)
+    if cols is None:  # corrections or decisions: the fold's, every person (read.py)
+        from engine.evaluation.fold import Evaluator
+
+        fold = Evaluator(policy, ledger, as_of, set(), progress)
+        fold.fold_events(fold.ledger.events)  # as known on the as-of date (known.py)
+        ledger.events = fold.ledger.events = []  # folded: `run` folds nothing again
+        return fold
     ev = ColumnarEvaluator(policy, ledger, as_of, plan, progress)
     ev.fold_columns(cols)
     return ev

@@ -638,6 +638,18 @@ class _Differ:
                 a.overlap_cite,
                 b.overlap_cite,
             )
+        if (a.take_effect, a.take_effect_cite) != (b.take_effect, b.take_effect_cite):
+            # when a sanction binds: on computation, or on an official's decision
+            self.add(
+                "sanctions",
+                "changed",
+                "",
+                "take_effect",
+                a.take_effect,
+                b.take_effect,
+                a.take_effect_cite,
+                b.take_effect_cite,
+            )
         if a.restoration != b.restoration:
             self.add(
                 "restoration",

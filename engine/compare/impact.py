@@ -45,6 +45,7 @@ from fractions import Fraction
 from engine.compare.carryover import Note, carry_over
 from engine.compare.diff import Change, PolicyDiff
 from engine.errors import EvaluationError
+from engine.evaluation.known import as_known
 from engine.evaluation.outcome import Outcome, PersonOutcome
 from engine.evaluation.run import evaluate
 from engine.ledger.read import Event, Ledger, read_ledger
@@ -192,14 +193,21 @@ def impact(
     are redacted before anything is evaluated."""
     # the columns either policy reads: the new one's are carried over (carryover.py)
     old_ledger = read_ledger(events, d.old, roster, encoding, also_keep=event_columns_kept(d.new))
+    # corrected as known on the as-of date, under both policies alike (a correction's
+    # trail is evaluate's to tell); the decisions go over with their findings' ids
+    corrected = bool(old_ledger.corrections or old_ledger.decisions)
+    old_ledger, _later = as_known(old_ledger, as_of)
+    old_ledger.corrections = []
     code_map = {**d.items.code_map, **d.credits.code_map}
     from engine.columnar.run import takes
 
-    # the new side as columns when its plan evaluates it (and nothing is redacted)
-    columns = redact is None and takes(d.new, old_ledger, engine)
+    # the new side as columns when its plan evaluates it (and nothing is redacted); a
+    # corrected ledger is the fold's (columns would be read from the file as recorded)
+    columns = redact is None and not corrected and takes(d.new, old_ledger, engine)
     new_ledger, notes = carry_over(
         old_ledger, d.new, code_map, events, roster, encoding, columns=columns
     )
+    new_ledger.decisions = old_ledger.decisions
     if redact is not None:
         old_ledger = redact_ledger(old_ledger, redact)
         new_ledger = redact_ledger(new_ledger, redact)

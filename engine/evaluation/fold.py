@@ -35,13 +35,16 @@ from engine.dsl import ast
 from engine.dsl.types import ListT
 from engine.errors import EVAL_ERRORS, BadValue, Diagnostic, EvaluationError, Span
 from engine.evaluation.deadlines import Deadlines
+from engine.evaluation.decisions import ON_DECISION, Decisions
 from engine.evaluation.institutions import InstitutionTracker
+from engine.evaluation.known import as_known
 from engine.evaluation.outcome import ActionRec, CycleOut, Outcome, PersonOutcome, PersonRow, Step
 from engine.evaluation.outlook import Outlook
 from engine.evaluation.points import Act, Points
 from engine.evaluation.sanctions import Sanctions, released
 from engine.evaluation.state import CycleState, PersonState, Violation
 from engine.evaluation.story import say, say_event
+from engine.evaluation.trail import Trails
 from engine.i18n import _
 from engine.ledger.read import INSTITUTION_TYPES, Event, Ledger, Person
 from engine.numbers import number_text
@@ -77,6 +80,13 @@ def evaluate(
 _BY_POINTS_OR_RULE = (SourceKind.TIER, SourceKind.RULE)  # a same-day step's own sanctions
 
 
+def _person_outcome(policy: Policy, ledger: Ledger, as_of: _dt.date, code: str) -> PersonOutcome:
+    """The outcome of the one person a ledger holds the events of (trail.py): with no
+    event left and off the roster, nothing has happened to them."""
+    people = Evaluator(policy, ledger, as_of, set(), None).run().people
+    return people[0] if people else PersonOutcome(code, "active", [], [], None)
+
+
 class Unsorted(Exception):
     """A ledger read as a stream was not in date order: read it whole and sort it."""
 
@@ -94,6 +104,12 @@ class Evaluator:
         self, policy: Policy, ledger: Ledger, as_of: _dt.date, explain: set[str], progress
     ):
         self.p = policy
+        # a ledger with corrections or decisions, as known on the as-of date (known.py):
+        # fold `self.ledger.events`, not the ledger's own
+        later = 0
+        if ledger.corrections or ledger.decisions:
+            original = ledger
+            ledger, later = as_known(ledger, as_of)
         self.ledger = ledger
         self.as_of = as_of
         self.explain = explain
@@ -150,11 +166,25 @@ class Evaluator:
         self.institutions = InstitutionTracker(policy) if ledger.roster else None
         self.sanctions = Sanctions(policy, self.env, self.deadlines, self.institutions, self)
         self.inst_list: list[Event] = []
+        # the trail of each correction (issue 22 §1), worked out when the outcome is: from
+        # the findings as recorded, the corrections known by the as-of date
+        self.trails = (
+            Trails(policy, original, ledger.corrections, as_of, _person_outcome)
+            if ledger.corrections
+            else None
+        )
+        # decisions on sanctions, and whether sanctions bind only once decided (§2)
+        self.decided = (
+            Decisions(policy, ledger)
+            if ledger.decisions or policy.take_effect == ON_DECISION
+            else None
+        )
+        self.proposed: dict[str, str] = {}  # code -> the computed status, when not in force
         self.states: dict[str, PersonState] = {}
         self.off_roster: list[str] = []  # codes with a state that are not on the roster
         # told each date's events once they are folded (report/collect.py's Tap)
         self.on_day: Callable[[list[Event]], None] | None = None
-        self.after = 0
+        self.after = later  # events dated after the as-of date (corrections, decisions too)
         self.outside = 0  # events dated outside the policy's effective period
         self.period = (  # that period: its first day, and its last (None: open)
             _dt.date.fromisoformat(policy.effective_from),
@@ -388,6 +418,7 @@ class Evaluator:
             self.outside,
             (self.p.effective_from, self.p.effective_to),
             notes,
+            corrections=self.trails.trails() if self.trails is not None else [],
         )
 
     def judge_institutions(self, only: list[str] | None) -> list:
@@ -910,11 +941,13 @@ class Evaluator:
             r.facts,
             list(r.institutions),
             r.next_band,
+            proposed_status=r.proposed_status,
         )
 
     def row(self, st: PersonState) -> PersonRow:
         """A finished person: the one place their outcome is read off their state."""
         status, reapply_from, actions, facts = self.settle(st)
+        proposed = self.proposed.pop(st.code, None) if self.proposed else None
         initial = self.initial
         # (tuple.__new__ rather than the class: the NamedTuple's own __new__ is a call
         # in Python per cycle, a province's people have a few each)
@@ -952,6 +985,7 @@ class Evaluator:
                 facts,
                 st.person.institutions,
                 None if nb is None else nb.pair,
+                proposed,
                 None,  # (a history's versions and findings: HistoryEvaluator.finish_row)
             ),
         )
@@ -967,6 +1001,12 @@ class Evaluator:
         actions = st.actions + st.site_actions if st.site_actions else st.actions
         if len(actions) > 1:
             actions.sort(key=_START)
+        if self.decided is not None:  # decided or proposed; the status in force (decisions.py)
+            status, reapply_from, proposed = self.decided.settle(
+                st.code, status, reapply_from, actions, as_of
+            )
+            if proposed is not None:
+                self.proposed[st.code] = proposed
         facts = {}
         if self.p.facts:
             person = st.person

@@ -75,21 +75,37 @@ Restoration = str | Callable[[_dt.date], tuple[str, str]]
 
 
 def person_intervals(
-    person: PersonOutcome, restoration: Restoration, restoration_cite: str | None
+    person: PersonOutcome,
+    restoration: Restoration,
+    restoration_cite: str | None,
+    in_force: bool = True,
 ) -> list[Interval]:
     """The person's status intervals, person scope first, then each site's.
 
     `restoration`: the policy's `restoration.by` (with its article), or, across a
     regulation's history, how the version in force on a day says a person whose
-    suspension is over then comes back (History.restoration_on)."""
+    suspension is over then comes back (History.restoration_on).
+
+    `in_force`: only the sanctions in force, under a policy whose sanctions bind on a
+    decision (evaluation/decisions.py): a proposed one gives no interval, a decided one
+    holds from its decision's date (`in_force_from`). False: as computed."""
     # a superseded sanction never took effect (docs/semantics.md, Sanctions): no interval
-    own = [a for a in person.actions if a.institution is None and "superseded_by" not in a.extra]
+    own = [
+        a
+        for a in person.actions
+        if a.institution is None
+        and "superseded_by" not in a.extra
+        and not (in_force and "proposed" in a.extra)
+    ]
     back = sorted(a.start for a in own if a.action in ("restore", "reinstate"))
     raw: list[_Raw] = []
     for a in own:
+        start = a.extra.get("in_force_from", a.start) if in_force and a.extra else a.start
+        if a.end is not None and start > a.end:
+            continue  # decided after its last day: never in force
         if a.action == "suspend":
             end = a.end if a.end is not None else _day_before(_next(back, a.start))
-            raw.append(_Raw(SUSPENDED, a.start, end, a.action, a.cite, a.source))
+            raw.append(_Raw(SUSPENDED, start, end, a.action, a.cite, a.source))
             by, cite = (
                 (restoration, restoration_cite)
                 if isinstance(restoration, str)
@@ -112,7 +128,9 @@ def person_intervals(
                     )
         elif a.action == "terminate":
             end = _day_before(_next(back, a.start))
-            raw.append(_Raw(TERMINATED, a.start, end, a.action, a.cite, a.source))
+            if end is not None and start > end:
+                continue
+            raw.append(_Raw(TERMINATED, start, end, a.action, a.cite, a.source))
     out = [
         Interval(
             person.person, "person", None, r.status, r.action, r.start, r.end, r.cite, r.source

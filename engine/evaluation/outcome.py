@@ -81,6 +81,12 @@ class ActionExtra(TypedDict, total=False):
     deadlines: dict[str, _dt.date]  # each procedural deadline counted from the action
     deadlines_approximate: bool  # a deadline counted in weekdays past the holiday calendar
     also: list[Also]
+    # issue 22 §2 (evaluation/decisions.py): the decision that decided it ({event,
+    # document, date}), or `proposed` until one does; `in_force_from` a decision's date
+    # later than the computed start, under decisions.take_effect: on-decision
+    decision: dict[str, Any]
+    proposed: bool
+    in_force_from: _dt.date
 
 
 @dataclass(slots=True)
@@ -169,6 +175,7 @@ class PersonRow(NamedTuple):
     facts: dict[str, Any]
     institutions: list[str]
     next_band: tuple[str, Any] | None  # (tier id, points away): PersonOutcome.next_band
+    proposed_status: str | None  # the computed status not in force: PersonOutcome's
     history: dict[str, Any] | None  # a history's versions and findings: PersonOutcome.history
 
 
@@ -189,6 +196,9 @@ class PersonOutcome:
     # touched the person, and `findings`, each finding's version and basis; None under
     # one policy (the keys are then left out)
     history: dict[str, Any] | None = None
+    # under `decisions.take_effect: on-decision`, the computed status when a sanction
+    # behind it is not yet in force (`status` is then the status in force): decisions.py
+    proposed_status: str | None = None
 
     def as_dict(self) -> dict:
         d: dict[str, Any] = {
@@ -205,6 +215,8 @@ class PersonOutcome:
             d["facts"] = {k: plain(v) for k, v in self.facts.items()}
         if self.institutions:
             d["institutions"] = list(self.institutions)
+        if self.proposed_status is not None:
+            d["proposed_status"] = self.proposed_status
         if self.history is not None:
             d.update(self.history)
         return d
@@ -243,6 +255,8 @@ class Outcome:
     # a regulation's history: each version and its period, as the header lists them
     # (`{"version", "from", "to"}`); None for one policy
     versions: list[dict[str, Any]] | None = None
+    # what each correction changed (evaluation/trail.py's Trail), in date order
+    corrections: list = field(default_factory=list)
 
     def warnings(self) -> list[str]:
         """What a reader should know about the inputs, one sentence each."""
@@ -278,4 +292,6 @@ class Outcome:
             d["events_after_as_of"] = self.events_after_as_of
         if self.events_outside_effective:
             d["events_outside_effective"] = self.events_outside_effective
+        if self.corrections:
+            d["corrections"] = [t.as_dict() for t in self.corrections]
         return d

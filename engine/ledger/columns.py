@@ -33,7 +33,11 @@ FIELDS = (
 # the decided length of a discretionary suspension or ban (evaluation/sanctions.py)
 # and the date of the act (evaluation/lenity.py). Any other column is kept only when
 # the policy reads it (reads.py).
-ENGINE_EXTRAS = frozenset({"suspension", "ban", "occurred"})
+# A correction's or decision's target, reason, 文号 and the action it decides
+# (corrections.py) are the engine's too.
+ENGINE_EXTRAS = frozenset(
+    {"suspension", "ban", "occurred", "target", "reason", "document", "action"}
+)
 REQUIRED_EVENT_COLUMNS = ("date", "person")
 REQUIRED_ROSTER_COLUMNS = ("person", "institution")
 
@@ -155,6 +159,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "occurred": ("违规行为发生日期", "行为发生日期", "违规发生日期"),
     "role": ("岗位", "职务"),
     "birth_date": ("出生日期",),
+    "target": ("更正对象", "原记录编号", "被更正记录编号"),
+    "reason": ("理由", "原因", "更正理由"),
+    "document": ("文号", "决定文号"),
 }
 _UNIT = re.compile(r"\s*[(（][^()（）]*[)）]\Z")  # `金额（元）`: the unit is no part of the name
 _BUILT_IN = {alias: name for name, aliases in ALIASES.items() for alias in aliases}

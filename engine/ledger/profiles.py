@@ -19,6 +19,10 @@ from engine.ledger.values import Values
 from engine.numbers import number_text as _n  # 3, 1.5, 2/3 in messages
 from engine.policy.model import Item, Policy
 
+# rows that refer to a finding (corrections.py): an amendment restates the finding's items;
+# a revocation or a decision lists none; the person may be left to the finding's
+_AMEND, _REFERRING = "amend", frozenset({"revoke", "amend", "decision"})
+
 
 def _listing(codes) -> str:
     codes = sorted(codes)
@@ -95,13 +99,13 @@ class RowChecks:
                 )
             )
         resolved: list[Item] = []
-        if etype in ("violation", "credit"):
+        if etype in ("violation", "credit", _AMEND):
             own, other = (
                 (policy.items, policy.credits)
-                if etype == "violation"
+                if etype != "credit"
                 else (policy.credits, policy.items)
             )
-            violation = etype == "violation"
+            violation = etype != "credit"
             if not codes:
                 errors.append(
                     (
@@ -121,7 +125,7 @@ class RowChecks:
                 if item is not None:
                     resolved.append(item)
                 elif code in other:
-                    if etype == "violation":
+                    if etype != "credit":
                         errors.append(
                             (
                                 "item",
@@ -320,7 +324,7 @@ class RowChecks:
                     line,
                     _("give the institution's code as on the roster"),
                 )
-        elif not person:
+        elif not person and etype not in _REFERRING:
             problems.add(
                 "person",
                 _("a `{type}` event needs `person`").format(type=etype),

@@ -54,6 +54,8 @@ from engine.ledger.columns import DEFAULT_NAMES, Names, columns, fit, is_total
 from engine.ledger.columns import FIELDS as FIELDS
 from engine.ledger.columns import REQUIRED_EVENT_COLUMNS as REQUIRED_EVENT_COLUMNS
 from engine.ledger.columns import REQUIRED_ROSTER_COLUMNS as REQUIRED_ROSTER_COLUMNS
+from engine.ledger.corrections import REFERRING, Applied
+from engine.ledger.corrections import apply as apply_corrections
 from engine.ledger.profiles import Profile, RowChecks
 from engine.ledger.reads import attributes_read, event_columns_kept
 from engine.ledger.redact import redact_event, redact_ledger
@@ -73,6 +75,11 @@ from engine.policy.versions import History
 from engine.privacy.pseudonyms import Pseudonyms
 
 MAX_ROWS = 10_000_000  # data rows in one file
+
+
+class NeedsWhole(Exception):
+    """A ledger read as a stream holds a row that refers to rows before it (a correction,
+    a decision: corrections.py): read it whole instead."""
 
 
 class _EventReader:
@@ -109,13 +116,20 @@ class _EventReader:
         self.ids = SeenIds(reread)  # the ids the file gives, checked at the end
         # the columns beyond FIELDS an event keeps
         self.keep = event_columns_kept(policy) | also_keep
+        self.streaming = False  # set by EventStream: a row that refers back ends the stream
+        self.referring = False  # a correction or decision was read
+        self.applied: Applied | None = None  # what they did, once the file is read
 
     def read(self, table: Table) -> list[Event]:
-        """Every valid row as an event, sorted by (date, file order); raises on problems."""
+        """Every valid row as an event, sorted by (date, file order), as corrected
+        (corrections.py: the corrections and decisions themselves in `applied`);
+        raises on problems."""
         events = list(self.rows(table))
-        self.close(table)
         events.sort(key=_BY_DATE)
-        return events
+        if self.referring:  # checked before the file's problems are raised: all are listed
+            self.applied = apply_corrections(events, self.problems)
+        self.close(table)
+        return events if self.applied is None else self.applied.events
 
     def close(self, table: Table) -> None:
         """After `rows` is exhausted: the checks that need every row, then raise what was
@@ -225,6 +239,10 @@ class _EventReader:
                 prof = by_items[items_s]
             except KeyError:
                 prof = by_items[items_s] = profile(type_s, items_s)
+                if prof.type in REFERRING:  # (once per kind of row: not on the hot path)
+                    self.referring = True
+                    if self.streaming:
+                        raise NeedsWhole from None
             # Not interned through a dict: measured on a million rows, the look-up cost a
             # quarter of the read time and made grouping by person slower, not faster (a
             # row's own string sits next to its event in memory; a shared one does not).
@@ -365,16 +383,19 @@ def read_events(
     sheet: str | int | None = None,
     names: Names = DEFAULT_NAMES,
     also_keep: frozenset[str] = frozenset(),
+    applied: list | None = None,
 ) -> list[Event]:
     """Read an events file and check every row against `policy` (and, when asked,
-    institution events against the roster's `staff`); sorted by (date, seq).
-    `sheet`: a workbook's sheet; `names`: which header names which column;
-    `also_keep`: columns to keep beside those the policy reads (reads.py)."""
+    institution events against the roster's `staff`); sorted by (date, seq), as
+    corrected (corrections.py). `sheet`: a workbook's sheet; `names`: which header
+    names which column; `also_keep`: columns to keep beside those the policy reads
+    (reads.py); `applied`: a list the corrections and decisions read out of the file
+    are appended to (as one `corrections.Applied`), when it has any."""
     problems = Problems(display(path), limit)
     try:
         with bulk():
             table = open_table(path, encoding, problems, sheet)
-            return _EventReader(
+            reader = _EventReader(
                 policy,
                 problems,
                 staff,
@@ -383,7 +404,11 @@ def read_events(
                 check_institutions,
                 names,
                 also_keep,
-            ).read(table)
+            )
+            events = reader.read(table)
+            if applied is not None and reader.applied is not None:
+                applied.append(reader.applied)
+            return events
     except Stop:
         raise problems.error() from None
 
@@ -419,6 +444,7 @@ class EventStream:
             reread_ids(path, encoding, self.problems, names),
             names=names,
         )
+        self.reader.streaming = True  # a correction or decision met: NeedsWhole
         try:
             self.table = open_table(path, encoding, self.problems, sheet)
         except Stop:
@@ -678,6 +704,7 @@ def read_ledger(
     to keep beside those the policy reads (another policy's, for `diff --events`)."""
     people, staff, diagnostics = _roster_and_staff(roster, policy, encoding, names=names)
     rows: list[Event] = []
+    applied: list[Applied] = []
     try:
         rows = read_events(
             events,
@@ -689,12 +716,15 @@ def read_ledger(
             sheet=sheet,
             names=names,
             also_keep=also_keep,
+            applied=applied,
         )
     except LedgerError as exc:
         diagnostics = exc.diagnostics + diagnostics
     if diagnostics:
         raise LedgerError(diagnostics)
     ledger = Ledger(rows, people, staff or {})
+    if applied:
+        ledger.corrections, ledger.decisions = applied[0].corrections, applied[0].decisions
     return ledger if redact is None else redact_ledger(ledger, redact)
 
 

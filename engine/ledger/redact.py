@@ -24,13 +24,23 @@ from engine.privacy.pseudonyms import Pseudonyms
 
 
 def redact_event(e: Event, ps: Pseudonyms) -> Event:
-    """The event with its codes replaced, in place (events are the reader's own)."""
+    """The event with its codes replaced, in place (events are the reader's own).
+
+    A correction's or decision's `target` is an event id and is replaced alike; its
+    `reason`, free text an official wrote (which may well name the person), is
+    dropped: the trail keeps the 文号, by which the decision can be found."""
     if e.person:
         e.person = ps.person(e.person)
     if e.id and e.id != f"{e.file}:{e.line}":
         e.id = ps.event(e.id)
     if ps.institutions and e.institution:
         e.institution = ps.institution(e.institution)
+    attrs = e.attrs
+    if attrs and ("target" in attrs or "reason" in attrs):
+        attrs = {k: v for k, v in attrs.items() if k != "reason"}
+        if attrs.get("target"):
+            attrs["target"] = ps.event(attrs["target"])
+        e.attrs = attrs
     return e
 
 
@@ -63,7 +73,26 @@ def redact_staff(staff: dict[str, list[str]], ps: Pseudonyms) -> dict[str, list[
 
 def redact_ledger(ledger: Ledger, ps: Pseudonyms) -> Ledger:
     """The ledger with every personal code replaced (its events in place, in the same
-    order: a date's events keep their file order)."""
+    order: a date's events keep their file order), its corrections' and decisions'
+    events too (each event once, though a correction and the ledger share some)."""
     for e in ledger.events:
         redact_event(e, ps)
-    return Ledger(ledger.events, redact_roster(ledger.roster, ps), redact_staff(ledger.staff, ps))
+    done: set[int] = (
+        {id(e) for e in ledger.events} if ledger.corrections or ledger.decisions else set()
+    )
+
+    def once(e: Event | None) -> None:
+        if e is not None and id(e) not in done:
+            done.add(id(e))
+            redact_event(e, ps)
+
+    for c in ledger.corrections:
+        once(c.row)
+        once(c.before)
+        once(c.after)
+    for d in ledger.decisions:
+        once(d.row)
+        once(d.finding)
+    out = Ledger(ledger.events, redact_roster(ledger.roster, ps), redact_staff(ledger.staff, ps))
+    out.corrections, out.decisions = ledger.corrections, ledger.decisions
+    return out

@@ -12,7 +12,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-EVENT_TYPES = ("violation", "reapply", "credit", "institution_suspended", "institution_terminated")
+EVENT_TYPES = (
+    "violation",
+    "reapply",
+    "credit",
+    "institution_suspended",
+    "institution_terminated",
+    # rows that refer to a finding before them (corrections.py)
+    "revoke",
+    "amend",
+    "decision",
+)
 INSTITUTION_TYPES = frozenset({"institution_suspended", "institution_terminated"})
 
 NO_ATTRS: Mapping[str, str] = MappingProxyType({})  # shared by every row with no extra column
@@ -149,12 +159,16 @@ class Person:
 
 @dataclass
 class Ledger:
-    """What the evaluator reads: the events in date order, and who works where."""
+    """What the evaluator reads: the events in date order (as corrected), who works
+    where, and the corrections and decisions read out of the events (corrections.py:
+    `Correction`, `Decision`), for the trail and the decisions' effect."""
 
     events: list[Event]
     roster: dict[str, Person] | None
     staff: dict[str, list[str]]
     _codes: list[str] | None = field(default=None, repr=False, compare=False)
+    corrections: list = field(default_factory=list)
+    decisions: list = field(default_factory=list)
 
     def roster_codes(self) -> list[str]:
         """The roster's codes in order, sorted once (the roster is not changed after

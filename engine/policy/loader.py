@@ -455,6 +455,8 @@ class _Builder:
             claims=claims,
             billing=self.billing(),
             scoring=scoring,
+            take_effect=(d.get("decisions") or {}).get("take_effect", "on-computation"),
+            take_effect_cite=(d.get("decisions") or {}).get("cite"),
         )
 
     def billing(self) -> Billing | None:

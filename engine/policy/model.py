@@ -400,6 +400,9 @@ class Policy:
     # event columns no finding may leave empty (`ledger.required`, issue 20 §5)
     required_columns: frozenset[str] = frozenset()
     billing: Billing | None = None
+    # when a computed sanction binds (`decisions.take_effect`): on-computation | on-decision
+    take_effect: str = "on-computation"
+    take_effect_cite: str | None = None
     scoring: Scoring | None = None
 
     @property

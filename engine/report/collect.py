@@ -474,6 +474,13 @@ def _timeline(col: Collector, o: PersonOutcome, trail: list) -> dict:
                 "end": plain(a.end),
                 "cite": a.cite,
                 "source": a.source,
+                # how an official left it (issue 22 §2): only where a decision was asked
+                **({"proposed": True} if "proposed" in a.extra else {}),
+                **(
+                    {"decision": {k: plain(v) for k, v in a.extra["decision"].items()}}
+                    if "decision" in a.extra
+                    else {}
+                ),
             }
             for a in o.actions
             if a.action not in ("restore",)

@@ -216,6 +216,7 @@ class PersonJson:
                 p.facts,
                 p.institutions,
                 p.next_band,
+                p.proposed_status,
                 p.history,
             )
         )
@@ -223,7 +224,7 @@ class PersonJson:
     def row(self, r: PersonRow) -> str:
         """A person's record from `Evaluator.finish_row`'s tuple (with, under a history,
         the person's versions and findings: HistoryEvaluator.finish_row)."""
-        code, status, cycles, actions, reapply_from, reapplications, facts, sites, nb, hist = r
+        code, status, cycles, actions, reapply_from, reapplications, facts, sites, nb, pr, hist = r
         parts = ['{"person": ', _string(code), ', "status": ', self.word(status), ', "cycles": [']
         if cycles:
             parts.append(", ".join(map(self.cycle, cycles)))
@@ -246,6 +247,9 @@ class PersonJson:
         if sites:
             parts.append(', "institutions": ')
             parts.append(self.cached(self.sites, tuple(sites), list, sites))
+        if pr is not None:  # a computed status not in force (decisions.py)
+            parts.append(', "proposed_status": ')
+            parts.append(self.word(pr))
         if hist is not None:  # a history's `versions` and `findings`
             for k, v in hist.items():
                 parts += (", ", self.word(k), ": ", _dump(v))
@@ -362,6 +366,8 @@ def frame(outcome: Outcome, fmt: str, people_runs: Iterable[str]) -> Iterator[st
         yield from runs
         for i in outcome.institutions:
             yield _dump(i.as_dict()) + "\n"
+        for t in outcome.corrections:  # a correction's trail: its first key `correction`
+            yield _dump(t.as_dict()) + "\n"
         return
     if fmt == "csv":
         # a history's two columns after the others: a single policy's CSV is unchanged
@@ -384,7 +390,13 @@ def frame(outcome: Outcome, fmt: str, people_runs: Iterable[str]) -> Iterator[st
     yield ("]" if first else "\n ]") + ',\n "institutions": ['
     for n, i in enumerate(outcome.institutions):
         yield ("\n  " if n == 0 else ",\n  ") + _dump(i.as_dict())
-    yield ("\n ]" if outcome.institutions else "]") + "}\n"
+    yield "\n ]" if outcome.institutions else "]"
+    if outcome.corrections:  # only when the ledger has corrections: other reports unchanged
+        yield ',\n "corrections": ['
+        for n, t in enumerate(outcome.corrections):
+            yield ("\n  " if n == 0 else ",\n  ") + _dump(t.as_dict())
+        yield "\n ]"
+    yield "}\n"
 
 
 CSV_COLUMNS = [

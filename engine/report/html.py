@@ -85,6 +85,17 @@ def _money_cell(value: Any) -> str:
     return f'<td class="n" data-v="{esc(str(value))}">{_money(value)}</td>'
 
 
+def _change(c: dict) -> str:
+    def span(a: dict) -> str:
+        return a["start"] + (f"–{a['end']}" if a["end"] else "")
+
+    if c["old"] is None:
+        return f"{c['action']} + {span(c['new'])}"
+    if c["new"] is None:
+        return f"{c['action']} − {span(c['old'])}"
+    return f"{c['action']} {span(c['old'])} → {span(c['new'])}"
+
+
 def _cell(value: Any) -> str:
     return f"<td>{esc(str(value))}</td>"
 
@@ -137,6 +148,8 @@ class Body:
         ]
         if self.d.get("screen") is not None:  # report --claims
             sections.insert(4, ("screen", self.screen()))
+        if self.d.get("corrections"):
+            sections.append(("corrections", self.corrections()))
         p = self.d["policy"]
         head = (
             f"<header><h1>{esc(self.w('title'))}</h1>"
@@ -379,6 +392,40 @@ class Body:
             out.append(f'<p class="note">{esc(self.w("near_more", n=_n(more)))}</p>')
         return "".join(out)
 
+    def decided(self, a: dict) -> str:
+        """A sanction's decision (issue 22 §2): ` · proposed`, ` · decided D1 济医保〔2024〕9号`."""
+        if a.get("proposed"):
+            return f" · {self.w('proposed')}"
+        d = a.get("decision")
+        if not d:
+            return ""
+        return f" · {self.w('decided')} {d['event']}" + (
+            f" {d['document']}" if d["document"] else ""
+        )
+
+    def corrections(self) -> str:
+        """Each correction: the finding as it stood and after, each action it changed
+        with its old and new dates, the days served in error (evaluation/trail.py)."""
+        out = [f'<p class="note">{esc(self.w("corrections_intro"))}</p>']
+        out.append('<table class="sortable"><thead><tr>')
+        for key in ("date", "correction", "person", "finding", "changes"):
+            out.append(f"<th>{esc(self.w(key))}</th>")
+        out.append(f'<th class="n">{esc(self.w("served_in_error_days"))}</th></tr></thead><tbody>')
+        for t in self.d["corrections"]:
+            was, now = t["original"], t["corrected"]
+            finding = f"{was['event']} {was['date']} {'|'.join(was['items'])}"
+            if now is not None:
+                finding += f" → {'|'.join(now['items'])}"
+            changes = "; ".join(_change(c) for c in t["changes"]) or "-"
+            kind = self.w(t["type"])
+            head = f"{kind} {t['correction']}" + (f" {t['document']}" if t["document"] else "")
+            out.append(
+                f"<tr>{_cell(t['date'])}{_cell(head)}{_cell(t['person'])}{_cell(finding)}"
+                f"{_cell(changes)}{_num(sum(s['days'] for s in t['served_in_error']))}</tr>"
+            )
+        out.append("</tbody></table>")
+        return "".join(out)
+
     def timelines(self, canvas: charts.Canvas) -> str:
         people = self.d["timelines"]
         if not people:
@@ -400,7 +447,7 @@ class Body:
                 )
             acts = " ".join(
                 f'<span class="tag {esc(a["action"])}">{esc(words.action(a["action"], self.lang))} '
-                f"{esc(a['start'])} {esc(a['cite'])}</span>"
+                f"{esc(a['start'])} {esc(a['cite'])}{esc(self.decided(a))}</span>"
                 for a in person["actions"]
                 if a["action"] in ("interview", "suspend", "terminate")
             )

@@ -50,6 +50,9 @@ WORDS = {
 }
 
 
+KINDS = {"revoke": N_("revoked"), "amend": N_("amended")}
+
+
 def word(w: str) -> str:
     """A status or action in the reader's language; the policy's own names as written."""
     return _(WORDS[w]) if w in WORDS else w
@@ -156,20 +159,52 @@ class TableSummary:
             for i in inst:
                 t.add_row(i.institution, i.period, f"{i.sanctioned}/{i.staff}", _acts(i))
             console.print(t)
+
+        if outcome.corrections:
+            from engine.report.corrections import rows
+
+            console.print()
+            console.print(_("corrections"))
+            t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+            t.add_column(_("date"), no_wrap=True)
+            t.add_column(_("correction"), no_wrap=True)
+            t.add_column(_("person"), no_wrap=True)
+            t.add_column(_("finding"))
+            t.add_column(_("changes"))
+            t.add_column(_("days served in error"), justify="right")
+            for r in rows(outcome.corrections):
+                kind = _(KINDS[r[1]]) if r[1] in KINDS else r[1]
+                finding = f"{r[6]} {r[8]}" + (f" -> {r[9]}" if r[9] else "")
+                t.add_row(str(r[2]), f"{kind} {r[0]}", r[5], finding, r[10] or "-", str(r[11]))
+            console.print(t)
         return "\n".join(line.rstrip() for line in buf.getvalue().split("\n"))
 
 
 def _row(p: PersonOutcome) -> tuple[str, str, str, str]:
     acts = ", ".join(
-        f"{word(a.action)} {plain(a.start)} [{a.cite}]"
-        if a.cite
-        else f"{word(a.action)} {plain(a.start)}"
+        (
+            f"{word(a.action)} {plain(a.start)} [{a.cite}]"
+            if a.cite
+            else f"{word(a.action)} {plain(a.start)}"
+        )
+        + _decided(a)
         for a in p.actions
         if a.action in SHOWN
     )
     rf = plain(p.reapply_from)
     shown_rf = _("never") if rf == "never" else str(rf or "-")
-    return p.person, word(p.status), shown_rf, acts
+    status = word(p.status)
+    if p.proposed_status is not None:  # computed, not in force until decided (§2)
+        status += " " + _("({status} proposed)").format(status=word(p.proposed_status))
+    return p.person, status, shown_rf, acts
+
+
+def _decided(a) -> str:
+    """` (proposed)`, ` (decided D1)`, or nothing: a sanction as an official left it."""
+    if "proposed" in a.extra:
+        return " " + _("(proposed)")
+    d = a.extra.get("decision")
+    return " " + _("(decided {event})").format(event=d["event"]) if d else ""
 
 
 def _acts(i: InstitutionOutcome) -> str:

@@ -31,6 +31,22 @@ WORDS: dict[str, str] = {
     "distribution_score": N_("Distribution of the cycle's scores"),
     "near": N_("Close to the next band"),
     "timelines": N_("Per person"),
+    "corrections": N_("Corrections"),
+    "corrections_intro": N_(
+        "Findings revoked or amended on review or appeal: everything above counts them as "
+        "corrected from the start. Each row gives the finding as it stood, what changed "
+        "(− removed, + added, → moved) and the days already served under a sanction the "
+        "corrected finding does not support."
+    ),
+    "correction": N_("Correction"),
+    "date": N_("Date"),
+    "finding": N_("Finding"),
+    "changes": N_("Changes"),
+    "served_in_error_days": N_("Days served in error"),
+    "revoke": N_("Revoked"),
+    "proposed": N_("proposed, not yet decided"),
+    "decided": N_("decided by"),
+    "amend": N_("Amended"),
     "policy": N_("Policy"),
     "version": N_("Version"),
     "issuer": N_("Issued by"),

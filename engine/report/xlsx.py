@@ -12,7 +12,11 @@ Four sheets, one row per record, as an analyst filters and sums them:
 - across a regulation's history only, findings: each finding's person, event,
   decision and act dates, the version that scored it, its items there, the points
   and why that version (从旧兼从轻, docs/semantics.md), with the points under each
-  version compared. Under one policy the workbook has the four sheets alone.
+  version compared. Under one policy (and no correction) the workbook has the four
+  sheets alone.
+- corrections, when the ledger has any: each correction with the finding before
+  and after it, what it changed and the days served in error
+  (report/corrections.py).
 
 Cells are typed (dates as dates, numbers as numbers, so Excel sorts and sums
 them), every sheet has a frozen header row, an autofilter and column widths
@@ -84,12 +88,28 @@ SHEETS: dict[str, list[tuple[str, str, int]]] = {
         ("compared", N_("points under each version"), 26),
     ],
 }
+SHEETS["corrections"] = [
+    ("correction", N_("correction"), 14),
+    ("type", N_("type"), 10),
+    ("date", N_("date"), 12),
+    ("document", N_("document"), 22),
+    ("reason", N_("reason"), 24),
+    ("person", N_("person"), 16),
+    ("finding", N_("finding"), 14),
+    ("finding_date", N_("finding date"), 12),
+    ("original", N_("original"), 16),
+    ("corrected", N_("corrected"), 16),
+    ("changes", N_("changes"), 48),
+    ("served_in_error_days", N_("days served in error"), 12),
+    ("served_in_error", N_("served in error"), 26),
+]
 TITLES = {  # sheet names (capitalised: a sheet's name, not a column's)
     "people": N_("People"),
     "cycles": N_("Cycles"),
     "actions": N_("Actions"),
     "institutions": N_("Institutions"),
     "findings": N_("Findings by version"),
+    "corrections": N_("Corrections"),
 }
 BASES = {  # a finding's `basis` (evaluation/lenity.py) in words
     "in_force": N_("the version in force"),
@@ -192,6 +212,10 @@ def _rows(outcome: Outcome) -> dict[str, Iterable[list[Any]]]:
     }
     if outcome.versions is not None:  # a regulation's history
         sheets["findings"] = findings()
+    if outcome.corrections:  # only then: other workbooks keep their four sheets
+        from engine.report.corrections import rows
+
+        sheets["corrections"] = rows(outcome.corrections)
     return sheets
 
 

@@ -60,9 +60,16 @@ CASE_KEYS = {
     "xfail": False,
     "note": False,
 }
-EXPECT_KEYS = ("people", "institutions", "events_after_as_of", "events_outside_effective")
+EXPECT_KEYS = (
+    "people",
+    "institutions",
+    "events_after_as_of",
+    "events_outside_effective",
+    "corrections",  # the trails of the ledger's corrections, in order (issue 22 §1)
+)
 PERSON_KEYS = (
     "status",
+    "proposed_status",  # a computed status not in force (decisions.take_effect: on-decision)
     "reapply_from",
     "cycles",
     "actions",
