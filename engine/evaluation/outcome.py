@@ -216,7 +216,7 @@ class PersonOutcome:
         if self.institutions:
             d["institutions"] = list(self.institutions)
         if self.proposed_status is not None:
-            d["proposed_status"] = self.proposed_status
+            d["proposed_status"] = str(self.proposed_status)
         if self.history is not None:
             d.update(self.history)
         return d

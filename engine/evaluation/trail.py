@@ -80,7 +80,7 @@ class Change:
             return d
 
         return {
-            "action": self.action,
+            "action": str(self.action),
             "change": self.kind,
             "old": side(self.old),
             "new": side(self.new),
@@ -107,8 +107,8 @@ class Served:
             "from": iso(self.start),
             "to": iso(self.end),
             "days": self.days,
-            "status": self.status,
-            "action": self.action,
+            "status": str(self.status),
+            "action": str(self.action),
             "cite": self.cite,
             "source": self.source,
         }
@@ -142,7 +142,7 @@ class Trail:
             "changes": [c.as_dict() for c in self.changes],
         }
         if self.status[0] != self.status[1]:
-            d["status"] = {"old": self.status[0], "new": self.status[1]}
+            d["status"] = {"old": str(self.status[0]), "new": str(self.status[1])}
         if self.reapply_from[0] != self.reapply_from[1]:
             d["reapply_from"] = {
                 "old": plain(self.reapply_from[0]),
