@@ -72,11 +72,16 @@ class Change:
         def side(a: ActionRec | None) -> dict | None:
             if a is None:
                 return None
-            d = {"start": iso(a.start), "end": iso(a.end), "source": a.source, "cite": a.cite}
+            d = {
+                "start": iso(a.start),
+                "end": iso(a.end),
+                "source": str(a.source),
+                "cite": a.cite,
+            }
             if a.institution:
                 d["institution"] = a.institution
             if "superseded_by" in a.extra:
-                d["superseded_by"] = a.extra["superseded_by"]
+                d["superseded_by"] = str(a.extra["superseded_by"])
             return d
 
         return {
@@ -110,7 +115,7 @@ class Served:
             "status": str(self.status),
             "action": str(self.action),
             "cite": self.cite,
-            "source": self.source,
+            "source": str(self.source),
         }
 
 
