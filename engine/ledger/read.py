@@ -117,6 +117,9 @@ class _EventReader:
         # the columns beyond FIELDS an event keeps
         self.keep = event_columns_kept(policy) | also_keep
         self.streaming = False  # set by EventStream: a row that refers back ends the stream
+        # False: corrections and decisions handed on as rows of their own, unchecked
+        # against the findings (the status service checks them against its store)
+        self.refer = True
         self.referring = False  # a correction or decision was read
         self.applied: Applied | None = None  # what they did, once the file is read
 
@@ -126,7 +129,7 @@ class _EventReader:
         raises on problems."""
         events = list(self.rows(table))
         events.sort(key=_BY_DATE)
-        if self.referring:  # checked before the file's problems are raised: all are listed
+        if self.referring and self.refer:  # checked before the file's problems: all listed
             self.applied = apply_corrections(events, self.problems)
         self.close(table)
         return events if self.applied is None else self.applied.events
@@ -786,14 +789,18 @@ def read_event_table(
     problems: Problems,
     staff: dict[str, list[str]] | None = None,
     check_institutions: bool = False,
+    refer: bool = True,
 ) -> list[Event]:
     """Rows already split into cells (a request's JSON body as `tables.records_table`
     gives it, a database's rows) read and checked exactly as `read_events` reads a
     file's; sorted by (date, row order). `problems` names the rows' source in messages.
     With `check_institutions`, an institution event must name an institution with
-    people in `staff`."""
+    people in `staff`. `refer=False`: corrections and decisions (ledger/corrections.py)
+    are among the events, as rows, not made (the service's store keeps them so)."""
     # (not under `bulk`: a request's rows are few, and a server's other threads run on)
     try:
-        return _EventReader(policy, problems, staff, None, None, check_institutions).read(table)
+        reader = _EventReader(policy, problems, staff, None, None, check_institutions)
+        reader.refer = refer
+        return reader.read(table)
     except Stop:
         raise problems.error() from None

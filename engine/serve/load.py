@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from engine.errors import Diagnostic, LedgerError, Span
 from engine.evaluation.fold import paused_gc
 from engine.i18n import N_, _
+from engine.ledger.corrections import REFERRING
 from engine.ledger.read import Event, EventStream, Person, policy_reads_of_person, read_roster
 from engine.ledger.tables import display
 from engine.policy.model import Policy
@@ -97,6 +98,9 @@ def _load(db, conn, policy, events_path, roster_path, encoding, progress) -> Loa
     else:
         staff = _stored_staff(conn)
     stream = EventStream(events_path, policy, encoding, staff, roster_path or "the database")
+    # corrections and decisions are stored as rows of their own (store.ledger_of)
+    stream.reader.streaming = stream.reader.refer = False
+    pending: list[Event] = []  # those that left `person` to their finding's
     file = display(events_path)
     if "id" not in stream.table.header:
         line = stream.table.header_line or 1
@@ -130,6 +134,8 @@ def _load(db, conn, policy, events_path, roster_path, encoding, progress) -> Loa
                     )
                 )
                 continue
+            if ev.type in REFERRING and not ev.person:
+                pending.append(ev)
             block.append((ev, shape.row(cells, ev, batch)))
             if len(block) >= BLOCK:
                 _insert(conn, block, fresh, kept, problems, result)
@@ -138,6 +144,7 @@ def _load(db, conn, policy, events_path, roster_path, encoding, progress) -> Loa
                     progress(result.events, "events")
         _insert(conn, block, fresh, kept, problems, result)
     raw.clear()
+    _their_findings(conn, pending, problems)
     try:
         stream.close()
     except LedgerError as exc:
@@ -152,6 +159,42 @@ def _load(db, conn, policy, events_path, roster_path, encoding, progress) -> Loa
         result.roster = len(people)
     _reevaluate(db, conn, policy, kept, people, fresh, result, progress)
     return result
+
+
+def _their_findings(conn, pending: list[Event], problems: list[Diagnostic]) -> None:
+    """Each correction or decision that left `person` empty stored under its finding's
+    person (loaded or stored before); one whose finding is nowhere is a problem."""
+    if not pending:
+        return
+    targets = {ev.id: (ev.attrs.get("target") or "").strip() for ev in pending}
+    found = store.stored_events(conn, sorted(set(targets.values()) - {""}))
+    for ev in pending:
+        person = (found.get(targets[ev.id]) or {}).get("person")
+        if person:
+            ev.person = person
+            conn.execute(
+                schema.events.update().where(schema.events.c.id == ev.id).values(person=person)
+            )
+        elif targets[ev.id]:
+            problems.append(
+                Diagnostic(
+                    "correction",
+                    _("no finding of the ledger has the id given in `target`"),
+                    Span(ev.file, ev.line),
+                    _("give the id of the finding (its own row's `id`)"),
+                )
+            )
+        else:
+            problems.append(
+                Diagnostic(
+                    "correction",
+                    _("a `{type}` event needs `target`: the id of the finding it concerns").format(
+                        type=ev.type
+                    ),
+                    Span(ev.file, ev.line),
+                    _("give the finding's id, as in its own row's `id`"),
+                )
+            )
 
 
 def _insert(conn, block, fresh: bool, kept: list[Event], problems, result: LoadResult) -> None:

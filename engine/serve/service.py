@@ -35,8 +35,10 @@ from engine.calendar import parse_date
 from engine.errors import Diagnostic, LedgerError, PolicyctlError, Span
 from engine.evaluation.fold import Evaluator
 from engine.i18n import N_, _
-from engine.ledger.read import Ledger, read_event_table
-from engine.ledger.tables import Problems, records_table
+from engine.ledger.corrections import REFERRING
+from engine.ledger.corrections import apply as apply_corrections
+from engine.ledger.read import Event, Ledger, read_event_table
+from engine.ledger.tables import Problems, Stop, records_table
 from engine.policy.model import Policy
 from engine.serve import schema, store
 from engine.serve.database import Database, unreachable
@@ -207,13 +209,16 @@ class Service:
         return out
 
     def record(self, code: str, as_of: _dt.date | None) -> dict[str, Any]:
-        outcome, _steps = self._outcome(code, as_of, explain=False)
-        return outcome.as_dict()
+        outcome, _steps, trails = self._outcome(code, as_of, explain=False)
+        record = outcome.as_dict()
+        if trails:  # the corrections' trails (issue 22 §1), when the person has any
+            record["corrections"] = [t.as_dict() for t in trails]
+        return record
 
     def explain(self, code: str, as_of: _dt.date | None) -> dict[str, Any]:
         from engine.report.explain import explain
 
-        person, steps = self._outcome(code, as_of, explain=True)
+        person, steps, _trails = self._outcome(code, as_of, explain=True)
         p = self.policy
         as_of = as_of or self.today()
         evaluator = Evaluator(p, Ledger([], None, {}), as_of, set(), None)
@@ -250,11 +255,13 @@ class Service:
             )
         person = roster.get(code)
         staff = {site: [code] for site in person.institutions} if person else {}
-        ledger = Ledger(mine, roster or None, staff)
+        ledger = store.ledger_of(mine, roster or None, staff)
         evaluator = Evaluator(self.policy, ledger, as_of, {code} if explain else set(), None)
         evaluator.institutions = None  # only this person is reported
-        evaluator.fold_events(mine)
-        return evaluator.finish_person(code)
+        evaluator.fold_events(evaluator.ledger.events)  # as corrected by the as-of date
+        person, steps = evaluator.finish_person(code)
+        trails = evaluator.trails.trails() if evaluator.trails is not None else []
+        return person, steps, trails
 
     def health(self) -> dict[str, Any]:
         p = self.policy
@@ -309,7 +316,9 @@ class Service:
         at_id = table.header.index("id")
         with self._guard(), self.db.write() as conn, conn.begin():
             staff = store.staff_of(conn, places)
-            events = read_event_table(table, self.policy, problems, staff, check_institutions=True)
+            events = read_event_table(
+                table, self.policy, problems, staff, check_institutions=True, refer=False
+            )
             mistakes: list[Diagnostic] = []
             rows = []
             for ev in events:
@@ -327,6 +336,8 @@ class Service:
                 rows.append((ev, cells))
             if mistakes:
                 raise LedgerError(mistakes)
+            if any(ev.type in REFERRING for ev, _ in rows):
+                self._corrections(conn, rows)
             affected = {ev.person for ev, _ in rows if ev.person}
             for ev, _raw in rows:
                 if not ev.person:
@@ -339,7 +350,7 @@ class Service:
             stored = store.stored_events(conn, [ev.id for ev, _ in rows])
             new, skipped, people_new = [], 0, set()
             for ev, cells in rows:
-                row = shape.row(cells, ev, batch)
+                row = store.with_person(shape.row(cells, ev, batch), ev.person)
                 old = stored.get(ev.id)
                 if old is None:
                     new.append(row)
@@ -372,6 +383,40 @@ class Service:
                     if since is not None:
                         changed.append(self._change(code, since, old_spans, new_spans))
         return {"added": len(new), "already_recorded": skipped, "changed": changed}
+
+    def _corrections(self, conn, rows: list) -> None:
+        """A batch's corrections and decisions (issue 22 §1): each one's person is its
+        finding's when left empty, and each is checked against the findings as stored
+        and as posted (ledger/corrections.py), every problem at its line of the body."""
+        posted = {ev.id: ev for ev, _ in rows}
+        refs = [ev for ev, _ in rows if ev.type in REFERRING]
+        targets = {(ev.attrs.get("target") or "").strip() for ev in refs} - {""}
+        found = store.stored_events(conn, sorted(t for t in targets if t not in posted))
+        stored = {e.id: e for e in store.read_rows(self.policy, list(found.values()))}
+        for ev in refs:
+            if not ev.person:
+                key = (ev.attrs.get("target") or "").strip()
+                target = posted.get(key) or stored.get(key)
+                if target is not None and target.person:
+                    ev.person = target.person
+        people = sorted({ev.person for ev in refs if ev.person})
+        history, _roster = store.events_of(conn, self.policy, people)
+        mine: dict[str, Event] = {}
+        for code in people:
+            for e in history[code]:
+                if e.person:
+                    mine.setdefault(e.id, e)
+        for e in stored.values():
+            mine.setdefault(e.id, e)
+        for ev, _cells in rows:  # a posted row stands for a stored one of its id (a resend)
+            if ev.person in people or ev.type in REFERRING:
+                mine[ev.id] = ev
+        checks = Problems(BODY, 50)
+        try:
+            apply_corrections(sorted(mine.values(), key=_dated), checks)
+        except Stop:
+            raise checks.error() from None
+        checks.raise_if_any()
 
     def _change(self, code: str, since: str, old: list, new: list) -> dict[str, Any]:
         def on(rows: list, d: str) -> dict[str, Any]:
@@ -488,3 +533,7 @@ def claim_lines(objects: Sequence[object]) -> list[ClaimLine]:
     if problems:
         raise ServiceError(problems, 422)
     return out
+
+
+def _dated(ev: Event):
+    return ev.date

@@ -30,9 +30,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from engine.evaluation.known import as_known
 from engine.evaluation.timeline import StatusSpan, Timeline
-from engine.ledger.read import Event, Person, read_event_table
-from engine.ledger.tables import Problems, Table
+from engine.ledger.corrections import REFERRING
+from engine.ledger.corrections import apply as apply_corrections
+from engine.ledger.read import Event, Ledger, Person, read_event_table
+from engine.ledger.tables import Problems, Stop, Table
 from engine.policy.model import Policy
 from engine.serve import schema as s
 
@@ -202,6 +205,45 @@ class RowShape:
         return tuple(out)
 
 
+_PERSON = EVENT_COLUMNS.index("person")
+
+
+def with_person(row: tuple, person: str | None) -> tuple:
+    """A stored row with the person it concerns: a correction or decision that left
+    `person` empty is stored under its finding's (issue 22 §1), so that reading a
+    person's events finds it."""
+    if row[_PERSON] is not None or not person:
+        return row
+    return (*row[:_PERSON], person, *row[_PERSON + 1 :])
+
+
+def ledger_of(
+    events: list[Event], roster: dict[str, Person] | None, staff: dict[str, list[str]]
+) -> Ledger:
+    """A person's stored events as the evaluator takes a ledger: their corrections and
+    decisions, stored as rows of their own, read out of them (ledger/corrections.py),
+    so that each finding counts as corrected and the trail is kept."""
+    if not any(e.type in REFERRING for e in events):
+        return Ledger(events, roster, staff)
+    problems = Problems(STORED, 50)
+    try:
+        applied = apply_corrections(list(events), problems)
+    except Stop:
+        raise problems.error() from None
+    problems.raise_if_any()  # (checked when stored: only a store changed by hand)
+    ledger = Ledger(applied.events, roster, staff)
+    ledger.corrections, ledger.decisions = applied.corrections, applied.decisions
+    return ledger
+
+
+def corrected(events: list[Event]) -> list[Event]:
+    """A person's events with every stored correction and decision made: the service
+    answers for any date as the record now stands (evaluation/known.py)."""
+    if not any(e.type in REFERRING for e in events):
+        return events
+    return as_known(ledger_of(events, None, {}), _dt.date.max)[0].events
+
+
 def same_event(stored: dict[str, Any], new: tuple) -> bool:
     """Whether a stored row and a new one say the same thing (ids match; file, line and
     batch are where they came from, not what they say)."""
@@ -276,7 +318,8 @@ def read_rows(policy: Policy, rows: Sequence[Any]) -> list[Event]:
         for r, extra in zip(rows, extras, strict=True)
     ]
     table = Table(STORED, header, 0, enumerate(cells, 1), len(cells), colons=False)
-    events = read_event_table(table, policy, Problems(STORED, 50))
+    # corrections and decisions come back as the rows they were stored as (ledger_of)
+    events = read_event_table(table, policy, Problems(STORED, 50), refer=False)
     for ev in events:  # the row's own file and line, for stories and messages
         r = rows[ev.line - 1]
         ev.file, ev.line = r["file"], r["line"]
@@ -456,7 +499,9 @@ def refresh(
     spans = timeline.spans
     no_events: list[Event] = []
     new = {
-        code: [span_row(code, sp, policy) for sp in spans(code, events.get(code, no_events))]
+        code: [
+            span_row(code, sp, policy) for sp in spans(code, corrected(events.get(code, no_events)))
+        ]
         for code in codes
     }
     old = {} if fresh else spans_of(conn, codes)
