@@ -91,6 +91,9 @@ MEMBER = RecordT(
 # terminating total was reached.
 EVENT_TYPES = frozenset(
     {"violation", "reapply", "credit", "institution_suspended", "institution_terminated"}
+    # rows that correct or decide on a finding (ledger/corrections.py): read out of the
+    # ledger before the fold, so an expression never sees one
+    | {"revoke", "amend", "decision"}
 )
 ACTION_KINDS = frozenset(
     {"interview", "suspend", "terminate", "refer", "ban", "restore", "reinstate"}
