@@ -32,7 +32,7 @@ event) need no decision.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from typing import Any, cast
 
 from engine.evaluation.intervals import person_intervals
 from engine.evaluation.outcome import ActionRec, PersonOutcome, iso
@@ -83,7 +83,7 @@ class Decisions:
                 a.extra["proposed"] = True
         if not self.on_decision or status not in NOT_BILLING:
             return status, reapply_from, None
-        found = PersonOutcome(code, status, [], actions, reapply_from)
+        found = PersonOutcome(code, cast(Any, status), [], actions, reapply_from)
         policy = self.policy
 
         def on_as_of(in_force: bool) -> list:

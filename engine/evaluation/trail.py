@@ -218,7 +218,7 @@ class Trails:
         for c in self.corrections:
             by_person.setdefault(c.person, []).append(c)
         for person, mine in sorted(by_person.items()):
-            first = {}  # target -> the finding as it was before any correction
+            first: dict[Any, Any] = {}  # target -> the finding as it was before any correction
             for c in mine:
                 first.setdefault(c.target, c.before)
             outcomes = [self._outcome(person, mine[:k], first) for k in range(len(mine) + 1)]

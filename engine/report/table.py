@@ -172,10 +172,10 @@ class TableSummary:
             t.add_column(_("finding"))
             t.add_column(_("changes"))
             t.add_column(_("days served in error"), justify="right")
-            for r in rows(outcome.corrections):
-                kind = _(KINDS[r[1]]) if r[1] in KINDS else r[1]
-                finding = f"{r[6]} {r[8]}" + (f" -> {r[9]}" if r[9] else "")
-                t.add_row(str(r[2]), f"{kind} {r[0]}", r[5], finding, r[10] or "-", str(r[11]))
+            for c in rows(outcome.corrections):
+                kind = _(KINDS[c[1]]) if c[1] in KINDS else c[1]
+                finding = f"{c[6]} {c[8]}" + (f" -> {c[9]}" if c[9] else "")
+                t.add_row(str(c[2]), f"{kind} {c[0]}", c[5], finding, c[10] or "-", str(c[11]))
             console.print(t)
         return "\n".join(line.rstrip() for line in buf.getvalue().split("\n"))
 

@@ -253,8 +253,8 @@ class Service:
                 _(MESSAGES["unknown_person_hint"]),
                 404,
             )
-        person = roster.get(code)
-        staff = {site: [code] for site in person.institutions} if person else {}
+        listed = roster.get(code)
+        staff = {site: [code] for site in listed.institutions} if listed else {}
         ledger = store.ledger_of(mine, roster or None, staff)
         evaluator = Evaluator(self.policy, ledger, as_of, {code} if explain else set(), None)
         evaluator.institutions = None  # only this person is reported
