@@ -256,6 +256,15 @@ def test_xlsx_sheet_by_name_or_number_title_merged_and_hidden_rows(tmp_path, pol
     assert d.code == "sheet" and "说明, 记录" in d.hint
 
 
+def test_a_sheet_asked_of_a_file_that_is_no_workbook_is_an_error(tmp_path, policy):
+    # `--sheet 2` on a CSV was silently ignored: the user believed the second sheet read
+    path = write(tmp_path, HEADER + "\nE1,P1,2024-03-05,violation,A1,H1,,,,\n")
+    for sheet in ("2", "记录"):
+        (d,) = problems(read_events, str(path), policy, sheet=sheet)
+        assert d.code == "sheet" and "--sheet" in d.hint
+    assert [e.person for e in read_events(str(path), policy)] == ["P1"]
+
+
 def test_xlsx_stops_at_the_error_limit(tmp_path, policy):
     rows_ = [["person", "date", "items"]] + [["P1", "bad", "A1"]] * 500
     path = _workbook(tmp_path / "e.xlsx", {"s": rows_})

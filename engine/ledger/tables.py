@@ -400,6 +400,13 @@ def open_table(
     suffix = "" if path == STDIN else Path(path).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _xlsx_table(path, problems, sheet)
+    if sheet is not None:
+        # never read one file while the user believes another sheet was read
+        raise problems.fail(
+            "sheet",
+            _("--sheet names a sheet of an .xlsx workbook, and this file is not one"),
+            hint=_("leave out --sheet, or give the workbook itself"),
+        )
     if suffix == ".parquet":
         return _parquet_table(path, problems)
     if suffix not in (".jsonl", ".ndjson") and rereadable(path):
