@@ -403,14 +403,11 @@ def cli() -> None:
 def validate(files: tuple[str, ...], fmt: str, allow_outside: bool) -> None:
     from engine.policy.loader import check_policy
     from engine.policy.scoring import describe as describe_scoring
-    from engine.policy.versions import _no_files, check_history, policy_paths
+    from engine.policy.versions import check_history, empty_folders, policy_paths
 
-    results = []
-    failed = False
-    for arg in files:  # a folder with no policy in it validated nothing: not a success
-        if Path(arg).is_dir() and not policy_paths(arg):
-            results.append((arg, None, _no_files(arg)))
-            failed = True
+    # a folder with no policy in it validated nothing: not a success
+    results: list = [(arg, None, diags) for arg, diags in empty_folders(files)]
+    failed = bool(results)
     by_id: dict[str, list[str]] = {}
     for f in policy_paths(files):
         policy, diags = check_policy(f, allow_outside)

@@ -153,3 +153,23 @@ def test_several_policy_files_after_one_policy_option_say_how(tmp_path):
     events.write_text("person,date,items\nP,2024-02-01,B1\n", encoding="utf-8")
     both = _run("evaluate", "--policy", old, "--policy", new, "--events", events)
     assert both.exit_code == 0, both.stderr  # the way that works is untouched
+
+
+def test_the_cli_imports_no_private_name_of_the_engine():
+    """`validate` imported `_no_files` from engine/policy/versions.py: the CLI is a thin
+    layer over public names (`empty_folders`, `no_policy_files`), which keep working
+    when a module's insides change."""
+    import ast
+
+    tree = ast.parse((ROOT / "engine" / "cli.py").read_text("utf-8"))
+    private = [
+        f"{node.module}.{a.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("engine")
+        for a in node.names
+        if a.name.startswith("_") and a.name != "_"
+    ]
+    assert private == []
+    from engine.policy.versions import empty_folders
+
+    assert empty_folders([str(ROOT / "policies"), str(JINING)]) == []

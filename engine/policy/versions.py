@@ -150,7 +150,7 @@ def load_history(
     `allow_outside`: let a version's `source.file` lie outside its folder tree."""
     files = policy_paths(paths)
     if not files:
-        raise PolicyError(_no_files(paths))
+        raise PolicyError(no_policy_files(paths))
     policies: list[Policy] = []
     errors: list[Diagnostic] = []
     for f in files:
@@ -180,14 +180,17 @@ def check_history(
         policy, diags = check_policy(f, allow_outside)
         per_file.append((f, policy, diags))
     if not files:
-        return None, [], _no_files(paths)
+        return None, [], no_policy_files(paths)
     if any(p is None or any(d.severity == "error" for d in ds) for _, p, ds in per_file):
         return None, per_file, []
     history, diags = _check_set([p for _, p, _ in per_file if p is not None])
     return history, per_file, diags
 
 
-def _no_files(paths) -> list[Diagnostic]:
+def no_policy_files(paths) -> list[Diagnostic]:
+    """The `error[history]` for `paths` (a folder, or several files) holding no policy
+    file: what `load_history` raises and `validate` reports for such a folder, since
+    validating nothing is not a success."""
     shown = paths if isinstance(paths, (str, Path)) else ", ".join(map(str, paths))
     return [
         Diagnostic(
@@ -196,6 +199,13 @@ def _no_files(paths) -> list[Diagnostic]:
             Span(str(shown)),
             _("give policy files, or a folder holding them (*.yaml)"),
         )
+    ]
+
+
+def empty_folders(paths: Iterable[str | Path]) -> list[tuple[str, list[Diagnostic]]]:
+    """Each folder among `paths` with no policy file in it, with its diagnostics."""
+    return [
+        (str(p), no_policy_files(p)) for p in paths if Path(p).is_dir() and not policy_paths(p)
     ]
 
 
