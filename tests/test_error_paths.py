@@ -173,3 +173,31 @@ def test_the_cli_imports_no_private_name_of_the_engine():
     from engine.policy.versions import empty_folders
 
     assert empty_folders([str(ROOT / "policies"), str(JINING)]) == []
+
+
+def test_the_checker_names_types_in_the_readers_language(tmp_path):
+    """`refuse(3)` said `` `refuse` 需要 text，实际为 number `` under --lang zh: the
+    language's type names (and `or` between them) are words a reader is told, so they
+    come from the catalogue; English is unchanged."""
+    policy = tmp_path / "p.yaml"
+    text = SCORING.read_text("utf-8").replace('refuse("违规金额须大于0', 'refuse(3) + ("违规金额须大于0')
+    policy.write_text(text, encoding="utf-8")
+    zh = _run("--lang", "zh", "validate", policy)
+    assert zh.exit_code == 1
+    line = next(x for x in zh.stderr.splitlines() if "`refuse`" in x)
+    assert "`refuse` 需要文本，实际为数值" in line, line
+    assert _no_english_words(line) and not re.search(r"\b(text|number)\b", line)
+    en = _run("--lang", "en", "validate", policy)
+    assert "`refuse` needs a text, found a number" in en.stderr
+
+
+def test_type_names_in_chinese():
+    from engine import i18n
+    from engine.dsl.checker import type_name
+    from engine.dsl.types import DATE, NUM, STR, ListT, Optional
+
+    with i18n.using("zh"):
+        assert type_name(ListT(DATE)) == "日期列表"
+        assert type_name(Optional(STR)) == "文本或空值"
+    with i18n.using("en"):
+        assert type_name(ListT(NUM)) == "list of number"

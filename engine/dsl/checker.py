@@ -25,13 +25,14 @@ from engine.dsl.types import (
     STR,
     ListT,
     Optional,
+    Prim,
     RecordT,
     Type,
     compatible,
     strip,
 )
 from engine.errors import closest
-from engine.i18n import _, ngettext
+from engine.i18n import N_, _, ngettext
 
 MAX_SLOTS = 8
 
@@ -328,7 +329,7 @@ class Checker:
                 self._err(
                     "type",
                     _("comparing {a} with {a2} is always {value}").format(
-                        a=_a(a), a2=_a(b), value="false" if op == "==" else "true"
+                        a=_a(a), a2=_a(b), value="`false`" if op == "==" else "`true`"
                     ),
                     node,
                 )
@@ -450,7 +451,7 @@ class Checker:
             )
         for a, t, allowed in zip(args, types, b.params, strict=True):
             if not accepts(allowed, t):
-                names = " or ".join(_a(x) for x in allowed)
+                names = _either([_a(x) for x in allowed])
                 self._err(
                     "type",
                     _("`{name}` needs {names}, found {a}").format(
@@ -461,13 +462,47 @@ class Checker:
         return b.result
 
 
+# The language's types as a reader is told them: `str(t)` is the English name the
+# language itself uses; a message says it in the reader's language (a record keeps its
+# name, `event`, `person`, which is a word of the language that a policy writes).
+_TYPE_NAMES = {
+    "number": N_("number"),
+    "text": N_("text"),
+    "boolean": N_("boolean"),
+    "date": N_("date"),
+    "duration": N_("duration"),
+    "null": N_("null"),
+    "any": N_("any"),
+}
+
+
+def type_name(t: Type) -> str:
+    """The name of a type in the reader's language, without an article: `number`,
+    `list of date`, `text or null` (数值, 日期列表, 文本或空值)."""
+    if isinstance(t, ListT):
+        return _("list of {elem}").format(elem=type_name(t.elem))
+    if isinstance(t, Optional):
+        return _("{type} or null").format(type=type_name(t.inner))
+    if isinstance(t, Prim) and t.name in _TYPE_NAMES:
+        return _(_TYPE_NAMES[t.name])
+    return str(t)
+
+
 def _a(t: Type) -> str:
     s = str(t)
     if isinstance(t, RecordT):
         return _("a record ({fields})").format(fields=s)
     if s[0] in "aeiou":
-        return _("an {type}").format(type=s)
-    return _("a {type}").format(type=s)
+        return _("an {type}").format(type=type_name(t))
+    return _("a {type}").format(type=type_name(t))
+
+
+def _either(kinds: list[str]) -> str:
+    """`a number or a date`: alternatives joined as the reader's language joins them."""
+    out = kinds[0]
+    for k in kinds[1:]:
+        out = _("{first} or {second}").format(first=out, second=k)
+    return out
 
 
 __all__ = [
