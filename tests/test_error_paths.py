@@ -201,3 +201,18 @@ def test_type_names_in_chinese():
         assert type_name(Optional(STR)) == "文本或空值"
     with i18n.using("en"):
         assert type_name(ListT(NUM)) == "list of number"
+
+
+def test_a_policy_given_to_test_is_said_in_one_line():
+    """`policyctl test policies/jining.yaml` listed every top-level key of the policy as
+    unknown (20+ lines of error[test-key]); now one line naming the mistake and both
+    fixes, in either language, exit 1."""
+    for lang, words in (("zh", "是政策文件，不是测试文件"), ("en", "is a policy, not a test file")):
+        r = _run("--lang", lang, "test", JINING)
+        assert r.exit_code == 1
+        problems = [x for x in r.stderr.splitlines() if "error[" in x]
+        assert len(problems) == 1, r.stderr
+        assert "error[test-file]" in problems[0] and words in problems[0]
+        assert f"policyctl validate {JINING}" in problems[0]
+    zh = _run("--lang", "zh", "test", JINING)
+    assert _no_english_words(zh.stderr.splitlines()[-1])

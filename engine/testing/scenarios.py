@@ -438,6 +438,16 @@ class _Checker:
                             )
 
 
+# Keys every policy has or most policies have (schema/policy.schema.json); a test file has none.
+_POLICY_KEYS = frozenset({"id", "version", "title", "effective", "items", "tiers", "scale"})
+
+
+def _looks_like_a_policy(data: dict) -> bool:
+    """A file given to `test` that is a policy (`policyctl test policies/jining.yaml`):
+    said in one line rather than as a score of unknown keys."""
+    return not ({"cases", "policy"} & data.keys()) and len(_POLICY_KEYS & data.keys()) >= 2
+
+
 def load_file(
     path: str, policies: dict[Path, Policy | History] | None = None, *, allow_outside: bool = False
 ) -> Suite:
@@ -458,6 +468,19 @@ def load_file(
     if not isinstance(data, dict):
         chk.add(
             "test-type", _("a test file must be a mapping, not {kind}").format(kind=_kind(data)), ()
+        )
+        raise ScenarioError(chk.problems)
+    if _looks_like_a_policy(data):
+        chk.add(
+            "test-file",
+            _("`{path}` is a policy, not a test file (which has `policy:` and `cases:`)").format(
+                path=path
+            ),
+            (),
+            _(
+                "give the test files, e.g. `policyctl test {tests}`; "
+                "to check a policy, `policyctl validate {path}`"
+            ).format(tests=DEFAULT_PATH, path=path),
         )
         raise ScenarioError(chk.problems)
     chk.keys(data, (), FILE_KEYS, _("the test file"), [k for k, r in FILE_KEYS.items() if r])
