@@ -180,7 +180,9 @@ def test_the_checker_names_types_in_the_readers_language(tmp_path):
     language's type names (and `or` between them) are words a reader is told, so they
     come from the catalogue; English is unchanged."""
     policy = tmp_path / "p.yaml"
-    text = SCORING.read_text("utf-8").replace('refuse("违规金额须大于0', 'refuse(3) + ("违规金额须大于0')
+    text = SCORING.read_text("utf-8").replace(
+        'refuse("违规金额须大于0', 'refuse(3) + ("违规金额须大于0'
+    )
     policy.write_text(text, encoding="utf-8")
     zh = _run("--lang", "zh", "validate", policy)
     assert zh.exit_code == 1

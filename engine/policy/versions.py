@@ -204,9 +204,7 @@ def no_policy_files(paths) -> list[Diagnostic]:
 
 def empty_folders(paths: Iterable[str | Path]) -> list[tuple[str, list[Diagnostic]]]:
     """Each folder among `paths` with no policy file in it, with its diagnostics."""
-    return [
-        (str(p), no_policy_files(p)) for p in paths if Path(p).is_dir() and not policy_paths(p)
-    ]
+    return [(str(p), no_policy_files(p)) for p in paths if Path(p).is_dir() and not policy_paths(p)]
 
 
 def _span(policy: Policy, path: tuple) -> Span:
