@@ -51,6 +51,7 @@ _API = frozenset(
         "read_ledger",
         "render",
         "render_diff",
+        "render_diff_chunks",
         "render_history_diff",
         "report_files",
         "screen_files",

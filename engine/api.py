@@ -398,6 +398,14 @@ def render_diff(d: PolicyDiff, imp: Impact | None = None, fmt: str = "text", sty
     return show(d, imp, fmt, style)
 
 
+def render_diff_chunks(d: PolicyDiff, imp: Impact | None = None, fmt: str = "text", style=None):
+    """`render_diff`'s text in pieces, to write as they come (a ledger's impact can
+    list tens of thousands of people)."""
+    from engine.compare.render import render_chunks
+
+    return render_chunks(d, imp, fmt, style)
+
+
 def diff_histories(
     old: PolicyPaths, new: PolicyPaths, map_path: str | None = None, *, allow_outside: bool = False
 ):
@@ -718,6 +726,7 @@ __all__ = [
     "read_ledger",
     "render",
     "render_diff",
+    "render_diff_chunks",
     "render_history_diff",
     "report_files",
     "screen_files",

@@ -1386,9 +1386,8 @@ def diff_command(
         and not os.environ.get("CI")
         and not os.environ.get("NO_COLOR")
     )
-    click.echo(
-        api.render_diff(d, imp, fmt, click.style if colour else None), nl=False, color=colour
-    )
+    for chunk in api.render_diff_chunks(d, imp, fmt, click.style if colour else None):
+        click.echo(chunk, nl=False, color=colour)
     sys.exit(1 if d.changes else 0)
 
 

@@ -211,27 +211,93 @@ NEW_POLICIES = sorted(
 )
 
 
-def _impacts(d, events, as_of) -> dict[str, object]:
-    from engine.compare.impact import impact
+DIFF_FORMATS = ("text", "json", "markdown")
 
-    out = {}
+
+def _impacts(d, events, as_of) -> dict[str, object]:
+    """`diff --events` on each engine: its outcome, and the report in every format as
+    `policyctl diff` writes it (in pieces: render_chunks), or the error."""
+    from engine.compare.impact import impact
+    from engine.compare.render import render_chunks
+
+    out: dict[str, object] = {}
     for engine in ("fold", "columnar"):
         try:
-            out[engine] = impact(d, str(events), None, as_of, engine=engine).as_dict()
+            imp = impact(d, str(events), None, as_of, engine=engine)
         except PolicyctlError as exc:
             out[engine] = str(exc)
+            continue
+        out[engine] = {
+            "impact": imp.as_dict(),
+            **{fmt: "".join(render_chunks(d, imp, fmt)) for fmt in DIFF_FORMATS},
+        }
     return out
+
+
+def _same_on_both_engines(d, events, as_of) -> None:
+    import json
+
+    out = _impacts(d, events, as_of)
+    assert out["columnar"] == out["fold"]
+    if isinstance(out["fold"], dict):  # the people written one at a time: json.dumps's bytes
+        whole = d.as_dict()
+        whole["impact"] = out["fold"]["impact"]
+        assert out["fold"]["json"] == json.dumps(whole, ensure_ascii=False, indent=2) + "\n"
 
 
 @pytest.mark.parametrize("new", NEW_POLICIES)
 def test_diff_events_is_the_same_on_both_engines(new):
     """Every revision of the diff fixtures, on their ledger: the same movers, causes,
-    matrices and notes whichever engine evaluates the two sides."""
+    matrices and notes whichever engine evaluates the two sides, in every format."""
     from engine.compare.diff import diff_files
 
     d = diff_files(DIFF / "base.yaml", DIFF / f"{new}.yaml")
-    out = _impacts(d, DIFF / "revised-events.csv", dt.date(2024, 6, 30))
-    assert out["columnar"] == out["fold"]
+    _same_on_both_engines(d, DIFF / "revised-events.csv", dt.date(2024, 6, 30))
+
+
+# pairs of policies sharing item codes (or paired by text), for random ledgers drawn
+# under the first: the shipped policies both ways, format fixtures that differ in one
+# block (combine, restoration, the cycle, rules, institutions), and the diff fixtures'
+# base with each of its revisions
+DIFF_PAIRS = [
+    (POLICIES / "zhanjiang.yaml", POLICIES / "jining.yaml"),
+    (POLICIES / "jining.yaml", FORMAT.parent / "decisions" / "jining-decided.yaml"),
+    (FORMAT / "combine-highest.yaml", FORMAT / "combine-sum.yaml"),
+    (FORMAT / "restore-automatic.yaml", FORMAT / "restore-reapply.yaml"),
+    (FORMAT / "cycle-reset.yaml", FORMAT / "cycle-carry.yaml"),
+    (FORMAT / "cycle-carry.yaml", FORMAT / "cycle-april.yaml"),
+    (FORMAT / "rules-actions.yaml", FORMAT / "rules-suspensions.yaml"),
+    (FORMAT / "institutions.yaml", FORMAT / "institutions-order.yaml"),
+    (FORMAT / "suspend-bound.yaml", FORMAT / "bans-reached.yaml"),
+    *((DIFF / "base.yaml", DIFF / f"{new}.yaml") for new in NEW_POLICIES),
+]
+
+
+@st.composite
+def diff_ledgers(draw):
+    old, new = draw(st.sampled_from(DIFF_PAIRS), label="pair")
+    _, rows, as_of = draw(ledgers(paths=(old,)))
+    return old, new, rows, as_of
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=diff_ledgers())
+def test_diff_events_on_random_ledgers_is_the_same_on_both_engines(tmp_path, case):
+    """Random ledgers under one policy of a pair, diffed against the other: byte-identical
+    text, JSON and Markdown whichever engine evaluates the two sides."""
+    from engine.compare.diff import diff_files
+
+    old, new, rows, as_of = case
+    events = write_csv(tmp_path / "events.csv", rows)
+    try:
+        d = diff_files(old, new)
+    except PolicyctlError:  # (a pair the diff refuses says so the same on both engines)
+        return
+    _same_on_both_engines(d, events, as_of)
 
 
 @settings(
@@ -251,8 +317,7 @@ def test_diff_events_jining_to_zhanjiang_is_the_same_on_both_engines(tmp_path, c
         POLICIES / "zhanjiang.yaml",
         POLICIES / "maps" / "jining-to-zhanjiang.yaml",
     )
-    out = _impacts(d, events, as_of)
-    assert out["columnar"] == out["fold"]
+    _same_on_both_engines(d, events, as_of)
 
 
 LEDGERS = Path(__file__).parent / "fixtures" / "ledger"

@@ -152,7 +152,9 @@ class Impact:
     def unaffected(self) -> int:
         return self.people - len(self.movers)
 
-    def as_dict(self) -> dict:
+    def as_dict(self, movers: bool = True) -> dict:
+        """The JSON shape (`movers=False`: `people_moved` left empty, for a writer that
+        writes them one at a time: compare/render.py)."""
         return {
             "events": self.events,
             "roster": self.roster,
@@ -167,7 +169,7 @@ class Impact:
                 {"from": a, "to": b, "people": n}
                 for (a, b), n in sorted(self.sanction_moves.items())
             ],
-            "people_moved": [m.as_dict() for m in self.movers],
+            "people_moved": [m.as_dict() for m in self.movers] if movers else [],
             "not_carried_over": [n.as_dict() for n in self.notes],
             "institutions": [i.as_dict() for i in self.institutions],
             "warnings": self.warnings,

@@ -84,13 +84,69 @@ def _w(word: str) -> str:
 
 def render(d: PolicyDiff, imp: Impact | None, fmt: str, style: Style | None = None) -> str:
     """The whole report in one format: text, json or markdown."""
+    return "".join(render_chunks(d, imp, fmt, style))
+
+
+def render_chunks(
+    d: PolicyDiff, imp: Impact | None, fmt: str, style: Style | None = None
+) -> Iterator[str]:
+    """The report of `render`, in pieces to write as they come: a ledger's impact can
+    list tens of thousands of people, and the whole text need never be held at once."""
     if fmt == "json":
-        out = d.as_dict()
+        yield from _json_chunks(d, imp)
+        return
+    lines = _markdown(d, imp) if fmt == "markdown" else _text(d, imp, style or _plain)
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= CHUNK_LINES:
+            yield "\n".join(batch) + "\n"
+            batch = []
+    if batch:
+        yield "\n".join(batch) + "\n"
+
+
+CHUNK_LINES = 4096
+
+
+def _dumps(value: object, level: int) -> str:
+    """`value` as `json.dumps(..., indent=2)` writes it nested `level` deep (a raw
+    newline occurs only between tokens: strings escape theirs)."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    return text.replace("\n", "\n" + "  " * level) if level else text
+
+
+def _json_chunks(d: PolicyDiff, imp: Impact | None) -> Iterator[str]:
+    """`json.dumps(d.as_dict() + impact, ensure_ascii=False, indent=2)`, byte for byte,
+    with the people written one at a time: each mover's list of causes (the same few
+    lists for thousands of people) is encoded once."""
+    out = d.as_dict()
+    if imp is None or not imp.movers:
         out["impact"] = imp.as_dict() if imp is not None else None
-        return json.dumps(out, ensure_ascii=False, indent=2) + "\n"
-    if fmt == "markdown":
-        return "\n".join(_markdown(d, imp)) + "\n"
-    return "\n".join(_text(d, imp, style or _plain)) + "\n"
+        yield json.dumps(out, ensure_ascii=False, indent=2) + "\n"
+        return
+    out["impact"] = imp.as_dict(movers=False)
+    text = json.dumps(out, ensure_ascii=False, indent=2) + "\n"
+    mark = '\n    "people_moved": []'  # impact (level 1)'s key, at level 2
+    at = text.rfind(mark)
+    assert at >= 0
+    yield text[:at] + mark[:-1]
+    causes: dict[tuple, str] = {}
+    pad, inner = "\n" + "  " * 3, "\n" + "  " * 4
+    for n, m in enumerate(imp.movers):
+        why = causes.get(tuple(m.causes))
+        if why is None:
+            why = causes[tuple(m.causes)] = _dumps([c.as_dict() for c in m.causes], 4)
+        fields = (
+            ("person", json.dumps(m.person, ensure_ascii=False)),
+            ("before", _dumps(m.before.as_dict(), 4)),
+            ("after", _dumps(m.after.as_dict(), 4)),
+            ("causes", why),
+            ("notes", _dumps([x.text for x in m.notes], 4)),
+        )
+        body = ",".join(f'{inner}"{k}": {v}' for k, v in fields)
+        yield ("," if n else "") + pad + "{" + body + pad + "}"
+    yield "\n    ]" + text[at + len(mark) :]
 
 
 # ---- shared ----------------------------------------------------------------------------------
