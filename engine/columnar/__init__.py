@@ -28,7 +28,12 @@ Modules:
   each problem as it always has;
 - steps.py: the vector work: one row per person and date (the same-day step),
   totals per cycle, bands and the steps that fire, and who must be routed;
-- evaluator.py: `ColumnarEvaluator`, the merge of both paths.
+- sanctions.py: the planned people's sanctions as columns, a round per fired step
+  (suspensions, their replacement, terminations, bans, restorations, status and
+  `reapply_from` on the as-of date), for the policies and people it takes;
+- text.py: a planned person's JSON record written from those columns;
+- evaluator.py: `ColumnarEvaluator`, the merge of both paths (a JSON report's
+  planned people written by text.py, everyone else finished by the fold's code).
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@ import numpy as np
 
 from engine.columnar.columns import EventColumns
 from engine.columnar.plan import Plan, compile_plan
+from engine.columnar.sanctions import program, sanction
 from engine.columnar.steps import Steps, compute
+from engine.columnar.text import Records
 from engine.evaluation.fold import Evaluator, _needs_cycles, person_reads
 from engine.evaluation.state import CycleState, PersonState
 from engine.ledger.rows import Ledger, Person
@@ -91,9 +93,37 @@ class ColumnarEvaluator(Evaluator):
                 "fire_max",
             )
         }
-        self.fire_events = cols.events(s.fire_row) if len(s.fire_row) else []
+        self.fire_events = _FireEvents(cols, s.fire_row)
         codes = cols.codes
         self.mine = {codes[i]: i for i in np.flatnonzero(s.present & ~routed).tolist()}
+        self.records: Records | None | bool = False  # made when a record is first asked
+
+    def person_json(self, code: str) -> str | None:
+        """A planned person's JSON record written from the columns (columnar/text.py),
+        or None: finish them as the fold does (`finish_row`).
+
+        Their sanctions are the rounds' (columnar/sanctions.py), run on the first call:
+        a JSON report asks for every record, other reports and `diff --events` none."""
+        records = self.records
+        if records is False:
+            records = self.records = self.make_records()
+        if records is None or records is True:
+            return None
+        i = self.mine.get(code)
+        if i is None or not records.ok[i]:
+            return None
+        del self.mine[code]
+        return records.text(i)
+
+    def make_records(self) -> Records | None:
+        s, cols = self.steps, self.cols
+        if s is None or cols is None or self.quiet is None:  # (facts read the code)
+            return None
+        prog = program(self)
+        if prog.refused is not None:
+            return None
+        z = sanction(s, prog, self, cols.deciding)
+        return Records(self, s, z, cols.codes, cols.ids)
 
     def codes(self) -> list[str]:
         """Everyone to report: the fold's, and the columnar people, in code order."""
@@ -194,3 +224,25 @@ class ColumnarEvaluator(Evaluator):
             c.deducted, c.violations, c.max_item_points = total, viol, most
         st.cycle = records[-1]
         return st
+
+
+class _FireEvents:
+    """The fired steps' events (their last findings), made a block at a time as the
+    people are finished (in code order, so in the steps' order): only the people the
+    rounds leave to the fold's code need them."""
+
+    BLOCK = 64  # (few people are left to the fold's code under a JSON report: small blocks)
+
+    def __init__(self, cols: EventColumns, rows: np.ndarray):
+        self.cols, self.rows = cols, rows
+        self.blocks: dict[int, list] = {}
+
+    def __getitem__(self, k: int):
+        b = k // self.BLOCK
+        block = self.blocks.get(b)
+        if block is None:
+            if len(self.blocks) > 16:
+                self.blocks.clear()
+            lo = b * self.BLOCK
+            block = self.blocks[b] = self.cols.events(self.rows[lo : lo + self.BLOCK])
+        return block[k - b * self.BLOCK]

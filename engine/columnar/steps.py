@@ -80,6 +80,7 @@ class Steps:
     fire_row: np.ndarray  # the step's last finding (its row)
     fire_at: np.ndarray
     step_ids: dict[int, list[str]]  # a fired step of several findings: its ids in order
+    fire_band: np.ndarray  # the band the step enters (an index into the policy's tiers)
 
 
 def compute(cols: EventColumns, plan: Plan, ev: Any) -> Steps:
@@ -209,6 +210,7 @@ def compute(cols: EventColumns, plan: Plan, ev: Any) -> Steps:
         last[fired],
         np.searchsorted(fire_pid, np.arange(n_people + 1)),
         {int(np.searchsorted(fired, s)): ids for s, ids in step_ids.items()},
+        band[fired],
     )
 
 

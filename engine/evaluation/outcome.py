@@ -8,6 +8,8 @@ engine/report/explain.py tells a person's `Step`s as a story.
 from __future__ import annotations
 
 import datetime as _dt
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypedDict
 
@@ -16,6 +18,15 @@ from engine.numbers import number_value
 from engine.vocabulary import Source, Status
 
 _ISO: dict[_dt.date, str] = {}
+
+# The one JSON encoder of every report (report/formats.py's `_dump`, and the columnar
+# path's records written from columns, columnar/text.py): `json.dumps(obj,
+# ensure_ascii=False, separators=(", ", ": "))`, made once (no cycle to look for: the
+# records are trees the engine builds). Defined here, below both, so that the two
+# write the same bytes.
+json_text: Callable[[Any], str] = json.JSONEncoder(
+    ensure_ascii=False, separators=(", ", ": "), check_circular=False
+).encode
 
 
 def iso(d: _dt.date | None) -> str | None:

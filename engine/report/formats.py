@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
-import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
@@ -22,6 +21,7 @@ from engine.evaluation.outcome import (
     Outcome,
     PersonOutcome,
     PersonRow,
+    json_text,
     next_band_dict,
     plain,
 )
@@ -36,9 +36,7 @@ FORMATS = ("json", "jsonl", "csv", "table")
 # C encoder that CPython's json builds inside it per call costs a few microseconds
 # per dict or list, under 0.1 s on a million-event report (docs/performance.md).
 # A str goes straight to the C string encoder inside `encode`.
-_dump: Callable[[Any], str] = json.JSONEncoder(
-    ensure_ascii=False, separators=(", ", ": "), check_circular=False
-).encode  # (no cycle to look for: reports are trees the engine builds)
+_dump: Callable[[Any], str] = json_text  # (evaluation/outcome.py: the columnar path's too)
 
 
 def render(outcome: Outcome, fmt: str) -> Iterator[str]:
@@ -167,9 +165,15 @@ def people_runs(
     byte for byte as from the outcomes (`PersonJson.row`)."""
     json_rows = fmt in ("json", "jsonl")
     row, finish, text = ev.finish_row, ev.finish_person, _PERSON_JSON.row
+    # a person's record written by the evaluator itself, or None (the columnar path's
+    # planned people, engine/columnar/text.py: the same bytes, from columns)
+    direct = getattr(ev, "person_json", None)
     for start in range(0, len(codes), BATCH):
         chunk = codes[start : start + BATCH]
-        if json_rows:
+        if json_rows and direct is not None:
+            texts = [direct(code) or text(row(code)) for code in chunk]
+            yield ",\n  ".join(texts) if fmt == "json" else "\n".join(texts) + "\n"
+        elif json_rows:
             texts = [text(row(code)) for code in chunk]
             yield ",\n  ".join(texts) if fmt == "json" else "\n".join(texts) + "\n"
         else:
