@@ -362,3 +362,61 @@ def test_a_correction_made_after_the_as_of_date_is_not_known_yet(run):
     r = run("jining", rows, as_of="2024-06-16")
     assert person(r, "P")["status"] == "suspended"
     assert r["events_after_as_of"] == 1 and "corrections" not in r
+
+
+# ---- Zhanjiang: a suspension served in full, then the finding overturned -------------------
+
+
+def test_a_suspension_served_in_full_is_told_for_compensation_zhanjiang(run):
+    """第十七条: B3 (第十五条(二)3, 20 points) on 2022-02-07 leaves 80, "70 < 分值 <= 80
+    ... 暂停 3 个月": 2022-02-07 to 2022-05-06; 第二十条: back only on re-application,
+    made on 2022-05-16. The administrative review (第二十三条) overturns the finding on
+    2022-09-01, long after: every day P could not bill was served in error, 89 days
+    suspended (22 in February, 31, 30, 6 in May) and 9 awaiting the re-application
+    (2022-05-07..2022-05-15). P is active before and after (no status change), and the
+    re-application is now for nothing."""
+    rows = [
+        {"id": "E1", "person": "P", "date": "2022-02-07", "items": "B3"},
+        {"id": "A1", "person": "P", "date": "2022-05-16", "type": "reapply"},
+        {
+            "id": "R1",
+            "date": "2022-09-01",
+            "type": "revoke",
+            "target": "E1",
+            "document": "湛医保复〔2022〕3号",
+            "reason": "行政复议撤销",
+        },
+    ]
+    r = run("zhanjiang", rows, as_of="2022-12-31")
+    p = person(r, "P")
+    assert (p["status"], p["actions"], p["cycles"]) == ("active", [], [])
+    t = trail(r, "R1")
+    assert [
+        (c["action"], c["change"], c["old"]["start"], c["old"]["end"]) for c in t["changes"]
+    ] == [
+        ("suspend", "removed", "2022-02-07", "2022-05-06"),
+        ("restore", "removed", "2022-05-16", None),
+    ]
+    assert "status" not in t  # active on 2022-12-31 either way: the days are what changed
+    assert [
+        (s["from"], s["to"], s["days"], s["status"], s["cite"]) for s in t["served_in_error"]
+    ] == [
+        ("2022-02-07", "2022-05-06", 89, "suspended", "第十七条"),
+        ("2022-05-07", "2022-05-15", 9, "awaiting_reapplication", "第二十条"),
+    ]
+
+
+def test_a_scenario_expectation_on_a_corrected_ledger_can_fail(tmp_path):
+    """`policyctl test` compares `corrections` as it compares people: a trail that
+    differs (one day more served in error) fails the case, with the difference."""
+    src = (Path(__file__).parent.parent / "policies/tests/zhanjiang/corrections.yaml").read_text(
+        "utf-8"
+    )
+    assert src.count("days: 89,") == 1 and src.count("policy: ../../zhanjiang.yaml") == 1
+    shipped = Path(__file__).parent.parent / "policies" / "zhanjiang.yaml"
+    src = src.replace("policy: ../../zhanjiang.yaml", f"policy: {shipped}")
+    (tmp_path / "c.yaml").write_text(src.replace("days: 89,", "days: 90,"), "utf-8")
+    res = CliRunner().invoke(cli, ["test", str(tmp_path / "c.yaml"), "--allow-outside"])
+    assert res.exit_code == 1, res.output
+    assert res.stdout.splitlines()[-1] == "1 passed, 1 failed"
+    assert "89" in res.stdout and "90" in res.stdout

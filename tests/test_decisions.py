@@ -160,3 +160,70 @@ def test_a_decision_on_a_revoked_finding_is_an_error(tmp_path):
     assert got == [(4, "correction"), (5, "correction")]
     assert "revoked at line 3" in e.value.diagnostics[0].message
     assert "not a finding" in e.value.diagnostics[1].message
+
+
+def _cli(*args: str):
+    res = CliRunner().invoke(cli, [str(a) for a in args])
+    assert res.exit_code == 0, res.output
+    return res
+
+
+@pytest.mark.parametrize(
+    "lang, decided, proposed, computed",
+    [
+        (
+            "en",
+            "suspend 2024-05-06..2024-08-05 (tier:suspend-3m): decided by D1 on 2024-05-20 "
+            "(济医保〔2024〕9号), in force from 2024-05-20",
+            "terminate 2024-09-02 (tier:terminate): proposed, no decision yet",
+            "computed: terminated, not in force until decided",
+        ),
+        (
+            "zh",
+            "suspend 2024-05-06..2024-08-05 (tier:suspend-3m)：由 D1 于 2024-05-20 决定 "
+            "(济医保〔2024〕9号)，自 2024-05-20 起生效",
+            "terminate 2024-09-02 (tier:terminate)：拟处理，尚未作出决定",
+            "计算结果：已解除，作出决定前不生效",
+        ),
+    ],
+)
+def test_story_table_and_report_say_computed_or_decided_in_both_languages(
+    tmp_path, lang, decided, proposed, computed
+):
+    """Each sanction, in the explain story, the table and the HTML report, as computed
+    (proposed: no decision yet) or decided, naming the decision (its id and 文号)."""
+    ev = write_csv(tmp_path / "e.csv", ROWS, COLUMNS)
+    base = ["--lang", lang, "evaluate", "--policy", DECIDED, "--events", ev]
+    base += ["--as-of", "2024-12-31"]
+    story = _cli(*base, "--explain", "P", "--explain", "Q").stdout
+    for line in (decided, proposed, computed):
+        assert line in story
+    table = _cli(*base, "--format", "table", "--all").stdout
+    row = {ln.split()[0]: ln for ln in table.splitlines() if ln[:2] in ("P ", "Q ")}
+    if lang == "en":
+        assert "(decided D1)" in row["P"] and "(proposed)" in row["Q"]
+    else:
+        assert "（已由 D1 决定）" in row["P"] and "（拟处理，尚未决定）" in row["Q"]
+    out = tmp_path / f"r-{lang}.html"
+    _cli(
+        "--lang",
+        lang,
+        "report",
+        "--policy",
+        DECIDED,
+        "--events",
+        ev,
+        "--as-of",
+        "2024-12-31",
+        "-o",
+        out,
+    )
+    import re
+
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", out.read_text("utf-8")))
+    word = {
+        "en": ("decided by", "proposed, not yet decided"),
+        "zh": ("决定文书", "拟处理，尚未决定"),
+    }
+    assert f"{word[lang][0]} D1 济医保〔2024〕9号" in page
+    assert word[lang][1] in page  # Q's termination and ban, computed only

@@ -535,3 +535,194 @@ def test_the_key_holder_finds_a_person_in_a_redacted_report():
     res = run("pseudonym", "--kind", "institution", "JNH01")
     assert res.stdout == f"JNH01\t{ps(institutions=True).institution('JNH01')}\n"
     assert CliRunner().invoke(cli, ["pseudonym", "JN0199"], env={}).exit_code == 2
+
+
+# ---- corrections and decisions, redacted ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def corrected(ledger, tmp_path_factory) -> dict:
+    """The ledger with a revocation (its reason naming the person, as an official might
+    write it), an amendment and a decision: each row an id, a target and a 文号."""
+    d = tmp_path_factory.mktemp("corrected")
+    with open(ledger["events"], encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    extra = [
+        ("JN-E9101", "JN0199", "2024-06-20", "revoke", "", "JN-E0027", "济医保复〔2024〕7号"),
+        ("JN-E9102", "JN0226", "2023-10-01", "amend", "C1", "JN-E0004", "济医保〔2023〕31号"),
+        ("JN-E9103", "", "2025-10-10", "decision", "", "JN-E0275", "济医保〔2025〕40号"),
+    ]
+    for eid, code, date, kind, items, target, doc in extra:
+        rows.append(
+            {
+                "id": eid,
+                "person": code,
+                "date": date,
+                "type": kind,
+                "items": items,
+                "target": target,
+                "document": doc,
+                "reason": f"{name_of('JN0199')}申请复核" if kind == "revoke" else "",
+                "name": name_of(code) if code else "",
+                "id_number": id_number_of(code) if code else "",
+            }
+        )
+    path = d / "events.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=[*rows[0], "target", "document", "reason"], restval="")
+        w.writeheader()
+        w.writerows(rows)
+    secrets = ledger["secrets"] | {e[0] for e in extra}
+    return {**ledger, "events": str(path), "secrets": secrets, "dir": d}
+
+
+def test_corrections_and_decisions_are_redacted_in_every_format(corrected, tmp_path):
+    """The trails (the correction's id, the finding's, the person) and the decisions'
+    ids are pseudonyms in every output; a correction's `reason`, free text that may name
+    the person, is left out; its 文号 is kept (a public reference of the bureau's)."""
+    m = ps()
+    args = ["evaluate", *inputs(corrected)]
+    plain, red = plain_and_redacted(corrected, *args)
+    assert not leaks(red, corrected)
+    a, b = json.loads(plain), json.loads(red)
+    assert [t["correction"] for t in a["corrections"]] == ["JN-E9101", "JN-E9102"]  # by person
+    assert sorted(t["correction"] for t in b["corrections"]) == sorted(
+        m.event(x) for x in ("JN-E9101", "JN-E9102")
+    )
+    revoked = next(t for t in b["corrections"] if t["correction"] == m.event("JN-E9101"))
+    assert (revoked["person"], revoked["original"]["event"]) == (
+        m.person("JN0199"),
+        m.event("JN-E0027"),
+    )
+    assert revoked["reason"] is None and revoked["document"] == "济医保复〔2024〕7号"
+    decided = [act["decision"] for p in b["people"] for act in p["actions"] if "decision" in act]
+    assert decided and {x["event"] for x in decided} == {m.event("JN-E9103")}
+
+    for fmt in ("jsonl", "csv", "intervals"):
+        plain, red = plain_and_redacted(corrected, *args, "--format", fmt)
+        assert not leaks(red, corrected), fmt
+    red = run(*args, "--format", "jsonl", "--redact").stdout
+    assert m.event("JN-E9101") in red and "申请复核" not in red
+
+    out = tmp_path / "people.csv"
+    res = run(*args, "--format", "csv", "-o", str(out), "--redact")
+    assert res.exit_code == 0, res.output
+    trails = (tmp_path / "people.corrections.csv").read_text("utf-8-sig")
+    assert m.event("JN-E9101") in trails and not leaks(trails, corrected)
+    assert "申请复核" not in trails
+
+    plain, red = plain_and_redacted(corrected, *args, "--format", "table", "--all")
+    assert not leaks(red, corrected)
+    assert m.event("JN-E9103") in red  # "(decided E-...)"
+
+    plain, red = plain_and_redacted(corrected, *args, "--explain", "JN0199", "--explain", "JN0226")
+    assert not leaks(red, corrected)
+    assert m.event("JN-E9101") in red and m.event("JN-E9102") in red
+    assert len(red.splitlines()) == len(plain.splitlines())
+
+    openpyxl = pytest.importorskip("openpyxl")
+    book = tmp_path / "r.xlsx"
+    res = run(*args, "--format", "xlsx", "-o", str(book), "--redact")
+    assert res.exit_code == 0, res.output
+    wb = openpyxl.load_workbook(book)
+    cells = "\n".join(
+        str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row
+    )
+    assert not leaks(cells, corrected) and m.event("JN-E9101") in cells
+
+    page = tmp_path / "r.html"
+    res = run("--lang", "zh", "report", *inputs(corrected), "-o", str(page), "--redact")
+    assert res.exit_code == 0, res.output
+    assert res.stderr and not leaks(res.stderr, corrected)  # (the report's run, in Chinese)
+    text = page.read_text("utf-8")
+    assert not leaks(text, corrected) and m.event("JN-E9101") in text
+
+
+def test_diff_events_with_corrections_redacted(corrected):
+    args = ["diff", POLICY, ZHANJIANG, "--map", MAP, "--events", corrected["events"]]
+    args += ["--roster", corrected["roster"], "--as-of", AS_OF]
+    for fmt in ("text", "json", "markdown"):
+        red = run(*args, "--format", fmt, "--redact")
+        assert red.exit_code == 1, red.output
+        assert not leaks(red.stdout, corrected) and not leaks(red.stderr, corrected), fmt
+
+
+def test_standard_error_names_no_one_with_corrections_and_redact(corrected, tmp_path):
+    """What "logs" are for the command line (docs/privacy.md): everything it writes on
+    standard error. Full runs over the corrected ledger, redacted and not, with a
+    warning (no roster's institutions judged), and a correction that is wrong (a target
+    already revoked), in both languages: no code, id, name or ID number in any."""
+    bad = tmp_path / "bad.csv"
+    text = Path(corrected["events"]).read_text("utf-8").splitlines()
+    again = text[-3].replace("JN-E9101", "JN-E9104")  # the revocation, made twice
+    bad.write_text("\n".join([*text, again]) + "\n", "utf-8")
+    runs = [
+        ["evaluate", *inputs(corrected), "--redact", "--explain", "JN0199"],
+        ["evaluate", "--policy", POLICY, "--events", corrected["events"], "--redact"],
+        ["evaluate", "--policy", POLICY, "--events", str(bad), "--redact"],
+        ["evaluate", "--policy", POLICY, "--events", str(bad), "--errors", "json"],
+    ]
+    for args in runs:
+        for lang in ("en", "zh"):
+            res = run("--lang", lang, *args)
+            assert res.exit_code in (0, 1), res.output
+            assert res.stderr, args
+            assert not leaks(res.stderr, corrected), (args, res.stderr)
+    res = run("evaluate", "--policy", POLICY, "--events", str(bad))
+    assert "error[correction]" in res.stderr and "revoked at line" in res.stderr
+
+
+# ---- the screen reads only the claim columns it needs --------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+@pytest.mark.parametrize("policy", [POLICY, ZHANJIANG])
+def test_the_screen_never_reads_a_patients_identity(tmp_path, kind, policy):
+    """The query the screen runs over the claims reads the columns its rules and the
+    join need, by name: DuckDB's plan for it (EXPLAIN), over a file with a patient's ID
+    number and name, names neither column anywhere, so neither is read from the file.
+    (A query that took every column, `SELECT *`, would: the control below.)"""
+    duckdb = pytest.importorskip("duckdb")
+    pa = pytest.importorskip("pyarrow")
+    from engine.policy.loader import load_policy
+    from engine.screen import plan
+    from engine.screen.run import interval_tables
+
+    cols = {
+        "claim_id": ["C1"],
+        "person": ["JN0199"],
+        "institution": ["JNH01"],
+        "date": ["2025-03-01"],
+        "amount": ["120.50"],
+        "visit": ["outpatient"],
+        "condition": ["acute"],
+        "mobility_limited": ["false"],
+        "days_supply": ["3"],
+        "patient_id_number": ["110101199001011234"],
+        "patient_name": ["病人甲"],
+    }
+    path = tmp_path / f"claims.{kind}"
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table(cols), path)
+        source = f"read_parquet(['{path}'])"
+    else:
+        path.write_text(
+            ",".join(cols) + "\n" + ",".join(v[0] for v in cols.values()) + "\n", "utf-8"
+        )
+        source = f"read_csv(['{path}'], header = true, all_varchar = true)"
+    p = plan.build(load_policy(policy))
+    assert not [c for c in (*p.columns, *p.extras) if c.startswith("patient")]
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW claims AS SELECT * FROM {source}")
+    for name, table in interval_tables([]).items():
+        con.register(name, table)
+
+    def explained(sql: str) -> str:
+        return "\n".join(r[1] for r in con.execute("EXPLAIN " + sql).fetchall())
+
+    plan_text = explained(p.sql("duckdb"))
+    assert "patient_name" not in plan_text and "patient_id_number" not in plan_text
+    assert "patient_name" in explained("SELECT * FROM claims")  # the control
+    con.close()
