@@ -48,9 +48,13 @@ NOT_BILLING = ("suspended", "terminated", "awaiting_reapplication")
 class Decisions:
     """The ledger's decisions by finding, and what they make of a person's actions."""
 
-    def __init__(self, policy: Policy, ledger: Ledger):
+    def __init__(self, policy: Policy, ledger: Ledger, restoration: tuple | None = None):
+        """`policy`: the one whose `take_effect` holds (across a history, the version
+        in force on the as-of date); `restoration`: how people come back, as status
+        intervals read it (trail.restoration_of), when not `policy`'s own."""
         self.policy = policy
         self.on_decision = policy.take_effect == ON_DECISION
+        self.restoration = restoration or (policy.restoration, policy.restoration_cite)
         self.by_finding: dict[str, list] = {}
         for d in ledger.decisions:
             self.by_finding.setdefault(d.finding.id, []).append(d)
@@ -84,10 +88,10 @@ class Decisions:
         if not self.on_decision or status not in NOT_BILLING:
             return status, reapply_from, None
         found = PersonOutcome(code, cast(Any, status), [], actions, reapply_from)
-        policy = self.policy
+        by, cite = self.restoration
 
         def on_as_of(in_force: bool) -> list:
-            ivs = person_intervals(found, policy.restoration, policy.restoration_cite, in_force)
+            ivs = person_intervals(found, by, cite, in_force)
             return [
                 iv
                 for iv in ivs

@@ -168,14 +168,10 @@ class Evaluator:
         self.inst_list: list[Event] = []
         # the trail of each correction (issue 22 §1), worked out when the outcome is: from
         # the findings as recorded, the corrections known by the as-of date
-        self.trails = (
-            Trails(policy, original, ledger.corrections, as_of, _person_outcome)
-            if ledger.corrections
-            else None
-        )
+        self.trails = self.make_trails(original, ledger) if ledger.corrections else None
         # decisions on sanctions, and whether sanctions bind only once decided (§2)
         self.decided = (
-            Decisions(policy, ledger)
+            self.make_decisions(ledger)
             if ledger.decisions or policy.take_effect == ON_DECISION
             else None
         )
@@ -190,6 +186,15 @@ class Evaluator:
             _dt.date.fromisoformat(policy.effective_from),
             _dt.date.fromisoformat(policy.effective_to) if policy.effective_to else None,
         )
+
+    def make_trails(self, original: Ledger, known: Ledger) -> Trails | None:
+        """The trails of the corrections known by the as-of date (trail.py), each person
+        evaluated again under this policy. (A history's fold makes them across its
+        versions: history.py.)"""
+        return Trails(self.p, original, known.corrections, self.as_of, _person_outcome)
+
+    def make_decisions(self, known: Ledger) -> Decisions:
+        return Decisions(self.p, known)
 
     # ---- driver --------------------------------------------------------------------------
     def run(self) -> Outcome:

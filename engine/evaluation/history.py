@@ -42,6 +42,7 @@ import datetime as _dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from engine.evaluation.decisions import Decisions
 from engine.evaluation.fold import Evaluator
 from engine.evaluation.lenity import ART_37, Basis, Lenity, Scored
 from engine.evaluation.outcome import Outcome, PersonOutcome, PersonRow, Step, iso, num
@@ -49,11 +50,13 @@ from engine.evaluation.points import Act
 from engine.evaluation.scoring import refuse_case_scoring
 from engine.evaluation.state import CycleState, PersonState
 from engine.evaluation.story import say, say_event
+from engine.evaluation.trail import Trails
 from engine.i18n import _, ngettext
 from engine.ledger.read import Event, Ledger
 from engine.policy.bands import first_step
 from engine.policy.model import Item
 from engine.policy.versions import History
+from engine.vocabulary import Status
 
 
 def evaluate_history(
@@ -71,8 +74,8 @@ class VersionView(Evaluator):
     """One version's part of a history's fold: what is decided while it is in force."""
 
     def __init__(self, run: HistoryEvaluator, index: int, *args: Any):
+        self.run_ = run  # (before the fold's own set-up, which makes the decisions)
         super().__init__(run.history.versions[index], *args)
-        self.run_ = run
         self.index = index
         # the fold's fast path prices a finding off `points.plans` without asking
         # points_of: kept empty, every finding goes through lenity
@@ -166,6 +169,15 @@ class VersionView(Evaluator):
                 ev,
             )
 
+    # ---- corrections and decisions: the history's, made once (by the HistoryEvaluator) --
+    def make_trails(self, original: Ledger, known: Ledger) -> Trails | None:
+        """None: a view's fold shares the history's, whose trails are worked out across
+        the versions (HistoryEvaluator.make_trails)."""
+        return None
+
+    def make_decisions(self, known: Ledger) -> Decisions:
+        return Decisions(self.p, known, (self.run_.history.restoration_on, None))
+
     # ---- what follows from time: under the version in force then ------------------------
     def new_cycle(self, st: PersonState, index: int, prev: CycleState | None) -> CycleState:
         """A new cycle, its reset decided by the version in force on its first day."""
@@ -227,6 +239,12 @@ class HistoryEvaluator(VersionView):
             _dt.date.fromisoformat(first.effective_from),
             _dt.date.fromisoformat(last.effective_to) if last.effective_to else None,
         )
+
+    def make_trails(self, original: Ledger, known: Ledger) -> Trails | None:
+        """Each correction's trail with its person evaluated again across the history,
+        each finding under the version that reads it (trail.py), not under the as-of
+        version alone."""
+        return Trails(self.history, original, known.corrections, self.as_of, _person_outcome)
 
     def share(self, view: VersionView) -> None:
         """What every view folds into: the one set of people, sites and lists."""
@@ -326,6 +344,13 @@ class HistoryEvaluator(VersionView):
                 ).format(n=self.acts_outside, id=h.id)
             )
         return out
+
+
+def _person_outcome(history: History, ledger: Ledger, as_of: _dt.date, code: str) -> PersonOutcome:
+    """The outcome of the one person a ledger holds the events of, across the history
+    (trail.py); with no event left and off the roster, nothing has happened to them."""
+    people = HistoryEvaluator(history, ledger, as_of, set(), None).run().people
+    return people[0] if people else PersonOutcome(code, Status.ACTIVE, [], [], None)
 
 
 def _as_listed(ev: Event, codes: tuple[str, ...]) -> Event:

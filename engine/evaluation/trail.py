@@ -47,6 +47,7 @@ from engine.evaluation.intervals import person_intervals
 from engine.evaluation.outcome import ActionRec, PersonOutcome, iso, plain
 from engine.ledger.read import INSTITUTION_TYPES, Event, Ledger
 from engine.policy.model import Policy
+from engine.policy.versions import History
 
 # the statuses on which a person may not bill (evaluation/intervals.py)
 NOT_BILLING = ("suspended", "terminated", "awaiting_reapplication")
@@ -175,7 +176,7 @@ def _finding(e: Event) -> dict:
     return d
 
 
-Evaluate = Callable[[Policy, Ledger, _dt.date, str], PersonOutcome]
+Evaluate = Callable[[Any, Ledger, _dt.date, str], PersonOutcome]
 
 
 class Trails:
@@ -187,13 +188,15 @@ class Trails:
 
     def __init__(
         self,
-        policy: Policy,
+        policy: Policy | History,
         ledger: Ledger,
         corrections: list,
         as_of: _dt.date,
         evaluate: Evaluate,
     ):
-        """`ledger`: as recorded (its findings uncorrected); `corrections`: those made by
+        """`policy`: one policy, or a regulation's history (each person is then evaluated
+        again across its versions, as the fold evaluates them: `evaluate` says how);
+        `ledger`: as recorded (its findings uncorrected); `corrections`: those made by
         the as-of date."""
         self.policy = policy
         self.as_of = as_of
@@ -243,7 +246,7 @@ class Trails:
         return self.evaluate(self.policy, ledger, self.as_of, person)
 
 
-def _trail(c, before: PersonOutcome, after: PersonOutcome, policy: Policy) -> Trail:
+def _trail(c, before: PersonOutcome, after: PersonOutcome, policy: Policy | History) -> Trail:
     return Trail(
         c.person,
         c.row,
@@ -288,21 +291,30 @@ def _same(x: ActionRec, y: ActionRec) -> bool:
     return key(x) == key(y)
 
 
+def restoration_of(policy: Policy | History) -> tuple:
+    """How people come back, as status intervals read it: the policy's, or across a
+    history the version in force when each suspension is over."""
+    if isinstance(policy, History):
+        return policy.restoration_on, None
+    return policy.restoration, policy.restoration_cite
+
+
 def served_in_error(
-    before: PersonOutcome, after: PersonOutcome, made: _dt.date, policy: Policy
+    before: PersonOutcome, after: PersonOutcome, made: _dt.date, policy: Policy | History
 ) -> list[Served]:
     """The days before `made` (the correction's date) on which the person could not
     bill as the finding stood, and could have as corrected (person scope: a site's own
     suspension is no finding's doing)."""
     last = made - ONE_DAY
+    back = restoration_of(policy)
     old = [
         iv
-        for iv in person_intervals(before, policy.restoration, policy.restoration_cite)
+        for iv in person_intervals(before, *back)
         if iv.scope == "person" and iv.status in NOT_BILLING and iv.start <= last
     ]
     new = [
         iv
-        for iv in person_intervals(after, policy.restoration, policy.restoration_cite)
+        for iv in person_intervals(after, *back)
         if iv.scope == "person" and iv.status in NOT_BILLING
     ]
     out: list[Served] = []

@@ -131,6 +131,9 @@ class _EventReader:
         events.sort(key=_BY_DATE)
         if self.referring and self.refer:  # checked before the file's problems: all listed
             self.applied = apply_corrections(events, self.problems)
+            if isinstance(self.checks, HistoryChecks):  # amendments, in their findings' codes
+                for c in self.applied.corrections:
+                    self.checks.restate(c)
         self.close(table)
         return events if self.applied is None else self.applied.events
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.i18n import _
+from engine.ledger.corrections import AMEND, Correction
 from engine.ledger.profiles import Profile, RowChecks
 from engine.ledger.tables import Problems
 from engine.ledger.values import Values
@@ -64,8 +65,15 @@ class HistoryChecks:
         self.profiles: dict[tuple[int, int, str, str], Profile] = {}
 
     def checks(self, a: int, b: int) -> RowChecks:
-        """The checks of a row under versions a (the act's) and b (the decision's)."""
+        """The checks of a row under versions a (the act's) and b (the decision's); ANY:
+        against the items of every version (the latest's where two define a code)."""
         found = self.pairs.get((a, b))
+        if found is None and a == ANY:
+            vs = self.h.versions
+            items = {c: i for v in vs for c, i in v.items.items()}
+            credits = {c: i for v in vs for c, i in v.credits.items()}
+            union: Any = Catalogue(vs[-1].id, items, credits, vs[-1].scale)
+            found = self.pairs[(a, b)] = RowChecks(union, self.problems, self.values)
         if found is None:
             va, vb = self.h.versions[a], self.h.versions[b]
             policy: Any = (
@@ -106,6 +114,10 @@ class HistoryChecks:
         occurred = self.latest.act_date(prof.type, occurred_s, date, line)
         b = self.h.nearest(date)
         a = self.h.nearest(occurred) if occurred is not None else b
+        if prof.type == AMEND:
+            # an amendment restates its finding, read under the finding's versions: known
+            # once the ledger is whole (`restate`); here, against every version's items
+            a = b = ANY
         key = (a, b, prof.type, items_s)
         vp = self.profiles.get(key)
         if vp is None:
@@ -118,8 +130,12 @@ class HistoryChecks:
     def version_profile(self, a: int, b: int, etype: str, items_s: str) -> Profile:
         """The profile of a row under versions a and b, its problems naming them."""
         vp = self.checks(a, b).profile(etype, items_s)
+        if a == ANY:
+            where = _("read against every version of `{id}`").format(id=self.h.id)
         va, vb = self.h.versions[a], self.h.versions[b]
-        if a == b:
+        if a == ANY:
+            pass
+        elif a == b:
             where = _("version {version} of `{id}`, in force {start} to {end}").format(
                 version=va.version,
                 id=va.id,
@@ -135,7 +151,7 @@ class HistoryChecks:
             (code, f"{message} ({where})" if code == "item" else message, hint)
             for code, message, hint in vp.errors
         ]
-        if a != b:
+        if a != b and a != ANY:
             for code in vp.items:
                 if code in va.items or code not in vb.items:
                     continue
@@ -169,3 +185,69 @@ class HistoryChecks:
             vp.amount_item,
             vp.institution,
         )
+
+    def restate(self, correction: Correction) -> None:
+        """An amendment's items read as its finding's are (module docstring): in the
+        catalogue of the version in force when the finding's act occurred, else in that
+        of its decision (the finding's `date`), else in the one in force when the
+        amendment is made, carried back through the history to the finding's decision's
+        version (a bureau names the item by the code in use when it amends). The
+        amended finding is given the code it is read under; a code that is none of
+        these, or that stands for several earlier items, is an error at the
+        amendment's line."""
+        finding, amended, row = correction.before, correction.after, correction.row
+        if amended is None:
+            return
+        h = self.h
+        b = h.nearest(finding.date)
+        a = h.nearest(finding.occurred) if finding.occurred is not None else b
+        c = h.nearest(row.date)
+        va, vb, vc = h.versions[a], h.versions[b], h.versions[c]
+        codes: list[str] = []
+        for code in amended.items:
+            if code in va.items or code in va.credits or code in vb.items or code in vb.credits:
+                codes.append(code)
+                continue
+            earlier = h.carry_back(code, c, b) if c > b and code in vc.items else ()
+            if len(earlier) == 1:
+                codes.append(earlier[0])
+                continue
+            where = (
+                _("version {version} of `{id}`, in force {start} to {end}").format(
+                    version=vb.version,
+                    id=vb.id,
+                    start=vb.effective_from,
+                    end=vb.effective_to or _("open"),
+                )
+                if a == b
+                else _(
+                    "version {version} of `{id}`, in force when the act occurred, or version "
+                    "{version2}, in force at the decision"
+                ).format(version=va.version, id=va.id, version2=vb.version)
+            )
+            if earlier:
+                message = _(
+                    "item `{code}` of version {version2} stands for several items of version "
+                    "{version}, which the amended finding is read in: {codes}"
+                ).format(
+                    code=code, version=vb.version, version2=vc.version, codes=", ".join(earlier)
+                )
+            else:
+                message = _(
+                    "item `{code}` is not in the catalogue the amended finding is read in ({where})"
+                ).format(code=code, where=where)
+            self.problems.add(
+                "item",
+                message,
+                row.line,
+                _(
+                    "an amendment restates its finding, read under the version of its own "
+                    "dates: give that version's code"
+                ),
+            )
+            return
+        if tuple(codes) != amended.items:
+            amended.items = tuple(codes)
+
+
+ANY = -1  # `HistoryChecks.checks`: against every version's items
