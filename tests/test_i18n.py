@@ -239,6 +239,29 @@ def test_every_message_is_translated_with_its_placeholders():
     assert not problems, "\n".join(problems)
 
 
+def test_chinese_prefixes_are_chinese():
+    """The font warning said `warning: 本机没有…` under --lang zh (it shows only on a machine
+    without a CJK font, so a fresh machine found it): every `warning:`/`error:` message's
+    translation starts with 警告：/错误：."""
+    pytest.importorskip("babel", reason="Babel (the test extra) reads the catalogues")
+    from babel.messages.pofile import read_po
+
+    with ZH_PO.open("rb") as f:
+        cat = read_po(f, locale="zh_CN")
+    wrong = [
+        (m.id, m.string)
+        for m in cat
+        if isinstance(m.id, str)
+        and isinstance(m.string, str)
+        and m.string
+        and (
+            (m.id.startswith("warning: ") and not m.string.startswith("警告："))
+            or (m.id.startswith("error: ") and not m.string.startswith("错误："))
+        )
+    ]
+    assert not wrong, wrong
+
+
 def test_the_compiled_catalogue_ships_as_package_data():
     text = (ROOT / "pyproject.toml").read_text("utf-8")
     assert '"engine.i18n" = ["locale/*/LC_MESSAGES/*.mo"]' in text
