@@ -451,3 +451,38 @@ def test_the_shipped_policies_sanctions_are_taken_by_the_rounds():
         pol = _policy(POLICIES / f"{name}.yaml")
         ev = ColumnarEvaluator(pol, Ledger([], None, {}), dt.date(2025, 1, 1), plan_for(pol))
         assert program(ev).refused is None, name
+
+
+def test_a_person_a_band_terminates_before_a_rule_can_hold_is_planned(tmp_path):
+    """Jining's three-years rule (9 points in three years running, 五(一)) holds at
+    the end of 2025 for P1 and P2. P1 was terminated by the 12-point band in 2023: no
+    rule is asked after a termination, so the columns decide P1; P2 never reached 12,
+    and the rule terminates them in 2025 (the fold's). Both as the fold says."""
+    from engine.columnar.run import columnar_evaluator
+
+    rows = []
+    for n, (who, day, items) in enumerate(
+        [
+            ("P1", "2023-03-01", "D1"),
+            ("P1", "2024-03-01", "C1"),
+            ("P1", "2024-04-01", "B1"),
+            ("P1", "2025-03-01", "C1"),
+            ("P1", "2025-04-01", "B1"),
+            ("P2", "2023-03-01", "C1"),
+            ("P2", "2023-04-01", "B1"),
+            ("P2", "2024-03-01", "C1"),
+            ("P2", "2024-04-01", "B1"),
+            ("P2", "2025-03-01", "C1"),
+            ("P2", "2025-04-01", "B1"),
+        ]
+    ):
+        rows.append({"id": f"E{n}", "person": who, "date": day, "items": items})
+    events = write_csv(tmp_path / "events.csv", rows)
+    pol = POLICIES / "jining.yaml"
+    as_of = dt.date(2025, 12, 31)
+    ev = columnar_evaluator(_policy(pol), str(events), None, as_of, None)
+    assert ev is not None and ev.steps is not None
+    assert ev.steps.routed.tolist() == [False, True]  # P1 planned, P2 to the fold
+    fold = _streamed(pol, events, as_of, "fold")
+    assert _streamed(pol, events, as_of, "columnar") == fold
+    assert '"source": "rule:three-years-nine"' in fold["jsonl"].splitlines()[1]

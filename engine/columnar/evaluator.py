@@ -98,9 +98,10 @@ class ColumnarEvaluator(Evaluator):
         self.mine = {codes[i]: i for i in np.flatnonzero(s.present & ~routed).tolist()}
         self.records: Records | None | bool = False  # made when a record is first asked
 
-    def person_json(self, code: str) -> str | None:
-        """A planned person's JSON record written from the columns (columnar/text.py),
-        or None: finish them as the fold does (`finish_row`).
+    def person_jsons(self, codes: list[str]) -> list[str | None]:
+        """The planned people's JSON records among `codes` (a run of the report, in code
+        order), written from the columns (columnar/text.py); None for anyone else:
+        finish them as the fold does (`finish_row`).
 
         Their sanctions are the rounds' (columnar/sanctions.py), run on the first call:
         a JSON report asks for every record, other reports and `diff --events` none."""
@@ -108,12 +109,22 @@ class ColumnarEvaluator(Evaluator):
         if records is False:
             records = self.records = self.make_records()
         if records is None or records is True:
-            return None
-        i = self.mine.get(code)
-        if i is None or not records.ok[i]:
-            return None
-        del self.mine[code]
-        return records.text(i)
+            return [None] * len(codes)
+        mine, ok = self.mine, records.ok
+        at = [mine.get(c, -1) for c in codes]
+        taken = [i for i in at if i >= 0 and ok[i]]
+        if not taken:
+            return [None] * len(codes)
+        lo = taken[0]
+        lines = records.lines(lo, taken[-1] + 1)
+        out: list[str | None] = []
+        for c, i in zip(codes, at, strict=True):
+            if i >= 0 and ok[i]:
+                del mine[c]
+                out.append(lines[i - lo])
+            else:
+                out.append(None)
+        return out
 
     def make_records(self) -> Records | None:
         s, cols = self.steps, self.cols

@@ -21,6 +21,7 @@ Nothing is reported here: the columns only find that something is to report.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +81,8 @@ def _csv(path: str) -> tuple[list[str], Any] | None:
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     nl = data.find(b"\n", start)
     first = data[start : nl if nl >= 0 else len(data)]
-    if not first.strip(b", \t\r") or b"\r" in data.replace(b"\r\n", b""):
-        return None
+    if not first.strip(b", \t\r") or data.count(b"\r") != data.count(b"\r\n"):
+        return None  # (a lone carriage return: the row reader's lines differ)
     try:
         names = next(csv.reader([first.decode("utf-8").rstrip("\r")]))
     except (UnicodeDecodeError, csv.Error, StopIteration):
@@ -92,7 +93,7 @@ def _csv(path: str) -> tuple[list[str], Any] | None:
     raw = [f"c{i}" for i in range(len(names))]
     try:
         table = pcsv.read_csv(
-            pa.BufferReader(data[nl + 1 :] if nl >= 0 else b""),
+            pa.BufferReader(pa.py_buffer(data).slice(nl + 1) if nl >= 0 else b""),
             read_options=pcsv.ReadOptions(column_names=raw),
             parse_options=pcsv.ParseOptions(newlines_in_values=False),
             convert_options=pcsv.ConvertOptions(
@@ -333,18 +334,47 @@ def _filled(c, n: int) -> np.ndarray:
     return pc.not_equal(c, "").to_numpy(zero_copy_only=False)
 
 
-def _typed(c, rows: np.ndarray, values: Values, name: str) -> list | None:
-    """The values of a column at `rows` (None elsewhere), read once per distinct text
-    by the row reader's own Values.number; None if one of them is not a number."""
+def _typed(c, rows: np.ndarray, values: Values, name: str) -> _Typed | None:
+    """The values of a column at `rows` (None elsewhere), as the row reader's own
+    Values.number reads them; None if one of them is not a number.
+
+    Checked once per distinct text (a plain decimal of a few digits by one vector
+    match, any other by Values.number), read when a row is asked for (the rows made
+    into events, the acts whose points read them): a ledger's amounts are mostly
+    read by nothing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     codes, texts = _encode(c)
-    typed = [values.number(t, 0, name) if t else None for t in texts]
-    out: list[Any] = [None] * len(rows)
-    for r in np.flatnonzero(rows).tolist():
-        v = typed[codes[r]]
-        if v is None:
+    used = np.zeros(len(texts), bool)
+    used[codes[rows]] = True
+    plain = pc.match_substring_regex(pa.array(texts, pa.string()), r"^[0-9]{1,20}(\.[0-9]{1,8})?$")
+    plain = plain.to_numpy(zero_copy_only=False)
+    for k in np.flatnonzero(used & ~plain).tolist():
+        if not texts[k] or values.number(texts[k], 0, name) is None:
             return None
-        out[r] = v
-    return out
+    return _Typed(codes, texts, rows, values, name)
+
+
+class _Typed(Sequence):
+    """A column's typed values, read once per distinct text when first asked."""
+
+    def __init__(self, codes: np.ndarray, texts: list[str], rows: np.ndarray, values, name):
+        self.codes, self.texts, self.rows = codes, texts, rows
+        self.values, self.name = values, name
+        self.memo: dict[int, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, r: int) -> Any:  # type: ignore[override]  # (no slices)
+        if not self.rows[r]:
+            return None
+        k = int(self.codes[r])
+        v = self.memo.get(k)
+        if v is None:
+            v = self.memo[k] = self.values.number(self.texts[k], 0, self.name)
+        return v
 
 
 class _Ids:
@@ -385,8 +415,8 @@ class _Maker:
         self.day, self.kind, self.keys, self.key = day, kind, keys, key
         self.file = file
         self.types = EVENT_TYPES
-        self.amount: list | None = None
-        self.points: list | None = None
+        self.amount: Any = None  # (a _Typed each, or None)
+        self.points: Any = None
         self.dates: dict[int, _dt.date] = {}
 
     def __call__(self, r: int) -> Event:

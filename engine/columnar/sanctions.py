@@ -181,16 +181,14 @@ class Sanctioned:
     reapply: np.ndarray  # int64 ordinal per person; -1 none, NEVER
     cycle_tier: np.ndarray  # per cycle row of Steps: the band fired last (-1: none)
     at: np.ndarray
-    kind: list[str]  # per action row
+    specs: list[tuple]  # what an action row is: (kind, cite, source, extra, deadlines)
+    what: np.ndarray  # per action row: its index into specs
     start: np.ndarray
     end: np.ndarray  # -1: none
-    cite: list
-    source: list[str]
     fire: np.ndarray  # the fired step behind it (-1: none)
     last_only: np.ndarray  # bool: its events are the step's last finding only (a ban)
-    extra: list[dict]  # what the record says before its deadlines
-    deadlines: np.ndarray  # bool: the policy's deadlines are counted from it
-    replaced_by: list  # per row: the source that cut it short, or None
+    replaced: np.ndarray  # index into `sources` of what cut it short, -1: nothing
+    sources: list[str]
 
 
 class _Rows:
@@ -360,9 +358,6 @@ def sanction(s: Steps, prog: Program, ev: Any, deciding: np.ndarray) -> Sanction
     pid, start, ends, fire, last_only, what, replaced = (
         a[order] for a in (pid, start, ends, fire, last_only, what, replaced)
     )
-    specs = rows.specs
-    w = what.tolist()
-
     # each cycle's band: the last fired step of it the person was not terminated for
     cycle_tier = np.full(len(s.cyc_pid), -1, np.int64)
     if nf and len(s.cyc_pid):
@@ -384,16 +379,14 @@ def sanction(s: Steps, prog: Program, ev: Any, deciding: np.ndarray) -> Sanction
         out,
         cycle_tier,
         np.searchsorted(pid, np.arange(n_people + 1)),
-        [specs[i][0] for i in w],
+        rows.specs,
+        what,
         start,
         ends,
-        [specs[i][1] for i in w],
-        [specs[i][2] for i in w],
         fire,
         last_only,
-        [specs[i][3] for i in w],
-        np.array([specs[i][4] for i in w], bool),
-        [None if r < 0 else sources[r] for r in replaced.tolist()],
+        replaced,
+        sources,
     )
 
 

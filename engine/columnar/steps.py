@@ -173,7 +173,22 @@ def compute(cols: EventColumns, plan: Plan, ev: Any) -> Steps:
 
     # ---- history rules: route whoever a rule can hold for ----
     if p.rules:
-        _route_rules(plan, c_pid, c_index, c_total, c_viol, c_max, route)
+        # (unless a band terminates them before: nothing fires after a termination)
+        ends_it = [
+            t.clause is None and any(a.kind == "terminate" for a in t.then) for t in ev.tiers
+        ]
+        kills = fire & np.append(np.asarray(ends_it, bool), False)[band]
+        ended = np.full(n_people, np.iinfo(np.int64).max, np.int64)
+        np.minimum.at(ended, st_pid[kills], st_day[kills].astype(np.int64))
+        starts_of = (
+            {
+                i: _dt.date(i, p.cycle.start_month, p.cycle.start_day).toordinal()
+                for i in range(int(st_cycle.min()), int(st_cycle.max()) + 2)
+            }
+            if len(st_cycle)
+            else {}
+        )
+        _route_rules(plan, c_pid, c_index, c_total, c_viol, c_max, route, ended, starts_of)
 
     # ---- what the columnar people keep ----
     mine = ~route[c_pid]
@@ -324,11 +339,18 @@ class _Probe:
 _PROBE = _Probe()
 
 
-def _route_rules(plan: Plan, c_pid, c_index, c_total, c_viol, c_max, route) -> None:
+def _route_rules(
+    plan: Plan, c_pid, c_index, c_total, c_viol, c_max, route, ended, starts_of
+) -> None:
     """Route each person a history rule may hold for: on the grid of their cycles
     from the first to each (a year without findings a cycle of 0), the compiled
     rules at each cycle's end; a rule not compiled routes whoever has cycles
-    enough for it."""
+    enough for it.
+
+    Not routed: a person a band terminates (`ended`: the day, per person) before the
+    first cycle at whose end a compiled rule holds (`starts_of`: each cycle's first
+    day). A rule that can only become true as a cycle's points grow is false at
+    every finding before that cycle, and after a termination no rule is asked."""
     if not len(c_pid):
         return
     first = np.ones(len(c_pid), bool)
@@ -374,4 +396,7 @@ def _route_rules(plan: Plan, c_pid, c_index, c_total, c_viol, c_max, route) -> N
     for rule in plan.rules:
         if rule is not None:
             holds |= rule(grid) & (nth >= need)
-    _mark(route, g_owner[holds])
+    at = np.flatnonzero(holds)  # (by owner, then cycle: each owner's first is first)
+    owner, first = np.unique(g_owner[at], return_index=True)
+    begins = np.array([starts_of[i] for i in g_index[at[first]].tolist()], np.int64)
+    _mark(route, owner[ended[owner] >= begins])

@@ -1,15 +1,17 @@
-"""A planned person's JSON record, written from the columns.
+"""The planned people's JSON records, written from the columns.
 
 Input: the vector work's `Steps`, the rounds' `Sanctioned` and the evaluator (its
-cycles' labels, next bands and facts); output: each person's record as the text
-report/formats.py's `PersonJson.row` writes for the fold's finished person, byte
-for byte (the differential test, tests/test_columnar.py, holds them equal in
-every format).
+cycles' labels, next bands, deadlines and facts); output: each person's record as
+the text report/formats.py's `PersonJson.row` writes for the fold's finished
+person, byte for byte (the differential test, tests/test_columnar.py, holds them
+equal).
 
 Why: finishing a person into a tuple of records and encoding it piece by piece
-was half of a planned run. Here nothing is made per person but the line itself:
-the pieces are texts made once per distinct value (a cycle's totals and band, a
-date, an action's head, its deadlines, a next band) and joined.
+was half of a planned run. Here Python makes only the texts of distinct values
+(a cycle's totals and band, an action's head, what follows its events, a status
+with its `reapply_from` and next band), once each; Arrow joins them into each
+person's line a block of people at a time (`lines`): an action's text from its
+pieces, a person's actions and cycles each into one list, the line from those.
 """
 
 from __future__ import annotations
@@ -28,53 +30,120 @@ from engine.ledger.rows import Person
 
 
 class Records:
-    """The planned people's records, one text each (`text(person index)`)."""
+    """The planned people's records: `lines(lo, hi)`, those of people lo..hi-1."""
 
     def __init__(self, ev: Any, s: Steps, z: Sanctioned, codes: list[str], ids) -> None:
-        self.ev, self.s, self.z, self.codes = ev, s, z, codes
-        p = ev.p
+        import pyarrow as pa
+
+        self.codes = codes
+        self.ok = z.ok.tolist()
         self.dates: dict[int, str] = {}
-        # each cycle row's text, made once per distinct (cycle, total, violations, band)
+        self.ev = ev
+        n = len(codes)
+
+        # cycles: a text per distinct (cycle, total, violations, band)
         key = np.stack([s.cyc_index, s.cyc_total, s.cyc_viol, z.cycle_tier], axis=1)
-        if len(key):
-            distinct, inverse = np.unique(key, axis=0, return_inverse=True)
-        else:
-            distinct, inverse = np.zeros((0, 4), np.int64), np.zeros(0, np.int64)
-        initial = ev.initial
-        tiers = ev.tiers
-        texts, self.last = [], []
+        distinct, inverse = _unique_rows(key, 4)
+        initial, tiers = ev.initial, ev.tiers
+        texts, last = [], []
         for index, total, viol, band in distinct.tolist():
             period, start, end = self.label(index)
             tier = tiers[band].id if band >= 0 else None
             score = None if initial is None else initial - total
-            c = CycleOut(period, start, end, total, score, tier, viol, 0, 1)
-            texts.append(json_text(c.as_dict()))
-            self.last.append((period, total, tier))
-        self.cycle_text = [texts[i] for i in inverse.reshape(-1).tolist()]
-        self.cycle_key = inverse.reshape(-1).tolist()
-        self.cyc_at = s.cyc_at.tolist()
-        # the fired steps' events, as the actions name them
+            texts.append(
+                json_text(CycleOut(period, start, end, total, score, tier, viol, 0, 1).as_dict())
+            )
+            last.append((period, total, tier))
+        self.cycle_texts = pa.array(texts, pa.string())
+        self.cycle_of = inverse
+        self.cyc_at = s.cyc_at
+
+        # actions: head (kind, start, end, article, source) + events + what follows
+        specs = z.specs
+        key = np.stack([z.what, z.start, z.end], axis=1)
+        distinct, self.head_of = _unique_rows(key, 3)
+        heads = []
+        for what, start, end in distinct.tolist():
+            kind, cite, source = specs[what][:3]
+            heads.append(
+                "".join(
+                    [
+                        '{"action": ',
+                        json_text(kind),
+                        ', "start": ',
+                        self.date(start),
+                        ', "end": ',
+                        "null" if end < 0 else self.date(end),
+                        ', "cite": ',
+                        json_text(cite),
+                        ', "source": ',
+                        json_text(source),
+                        ', "events": [',
+                    ]
+                )
+            )
+        self.heads = pa.array(heads, pa.string())
+        counted = np.array([bool(sp[4]) for sp in specs] + [False], bool)[z.what]
+        key = np.stack([z.what, np.where(counted, z.start, -1), z.replaced], axis=1)
+        distinct, self.tail_of = _unique_rows(key, 3)
+        extras: dict[int, str] = {}
+        tails = []
+        for what, start, replaced in distinct.tolist():
+            kind, _cite, _source, extra, deadlines = specs[what]
+            et = extras.get(what)
+            if et is None:
+                et = extras[what] = "".join(
+                    f", {json_text(k)}: {json_text(plain(v))}" for k, v in extra.items()
+                )
+            t = "]" + et
+            if deadlines:
+                t += self.deadline(kind, start)
+            if replaced >= 0:
+                t += ', "replaced_by": ' + json_text(z.sources[replaced])
+            tails.append(t + "}")
+        self.tails = pa.array(tails, pa.string())
+        # the events: the fired step's findings (a ban: its last), none (a restoration)
         rows = s.fire_row
         fired = ids.take(rows) if hasattr(ids, "take") else [ids[r] for r in rows.tolist()]
-        self.fire_last = [json_text(x) for x in fired]
-        self.fire_step = {k: ", ".join(map(json_text, v)) for k, v in s.step_ids.items()}
-        # per action row
-        self.at = z.at.tolist()
-        self.start, self.end = z.start.tolist(), z.end.tolist()
-        self.fire, self.last_only = z.fire.tolist(), z.last_only.tolist()
-        self.deadlines = z.deadlines.tolist()
-        self.extra_text: dict[int, str] = {}
-        self.heads: dict[tuple, str] = {}
-        self.dl: dict[tuple, str] = {}
-        self.status = z.status.tolist()
-        self.reapply = z.reapply.tolist()
-        self.ok = z.ok
-        self.bands: dict[tuple, str] = {}
-        # the facts: the same for every planned person (evaluator.quiet says so)
+        last_text = [json_text(x) for x in fired]
+        step_text = list(last_text)
+        for k, v in s.step_ids.items():
+            step_text[k] = ", ".join(map(json_text, v))
+        nf = len(last_text)
+        self.events = pa.array(step_text + last_text + [""], pa.string())
+        self.event_of = np.where(z.fire < 0, 2 * nf, np.where(z.last_only, nf + z.fire, z.fire))
+        self.act_at = z.at
+
+        # what follows the actions: reapply_from, the next band, the facts
         facts = ev.settle(PersonState("", Person("", [], {}, "", 0), None))[3]
-        self.facts = (
-            ', "facts": ' + json_text({k: plain(v) for k, v in facts.items()}) if p.facts else ""
+        facts_text = (
+            ', "facts": ' + json_text({k: plain(v) for k, v in facts.items()}) if ev.p.facts else ""
         )
+        ends = s.cyc_at[1:]
+        has = ends > s.cyc_at[:-1]
+        last_of = np.where(has, inverse[np.maximum(ends - 1, 0)] if len(inverse) else -1, -1)
+        key = np.stack([z.status.astype(np.int64), z.reapply, last_of], axis=1)
+        distinct, self.end_of = _unique_rows(key, 3)
+        pieces: list[tuple[str, str, str]] = []
+        for status, reapply, lastc in distinct.tolist():
+            word = STATUS[status]
+            r = "null" if reapply == -1 else '"never"' if reapply == NEVER else self.date(reapply)
+            if status == S_TERMINATED:
+                nb = "null"
+            else:
+                found = ev.outlook.next_band(word, last[lastc] if lastc >= 0 else None)
+                nb = "null" if found is None else json_text(next_band_dict(found.pair))
+            pieces.append(
+                (
+                    f'"{word}", "cycles": [',
+                    '], "actions": [',
+                    f'], "reapply_from": {r}, "next_band": {nb}{facts_text}}}',
+                )
+            )
+        # a person's line: '{"person": ', the code, then these three around the cycles
+        # and the actions
+        self.around = [pa.array([t[k] for t in pieces], pa.string()) for k in range(3)]
+        assert len(self.end_of) == n
 
     def label(self, index: int) -> tuple[str, _dt.date, _dt.date]:
         known = self.ev.cycle_cache.get(index)
@@ -90,98 +159,67 @@ class Records:
             t = self.dates[o] = '"' + _dt.date.fromordinal(o).isoformat() + '"'
         return t
 
-    def text(self, i: int) -> str:
-        """Person i's record."""
-        code = self.codes[i]
-        status = self.status[i]
-        lo, hi = self.cyc_at[i], self.cyc_at[i + 1]
-        parts = [
-            '{"person": ',
-            json_text(code),
-            ', "status": "',
-            STATUS[status],
-            '", "cycles": [',
-            ", ".join(self.cycle_text[lo:hi]),
-            '], "actions": [',
-        ]
-        a, b = self.at[i], self.at[i + 1]
-        if a < b:
-            parts.append(", ".join([self.action(r) for r in range(a, b)]))
-        r = self.reapply[i]
-        parts.append('], "reapply_from": ')
-        parts.append("null" if r == -1 else '"never"' if r == NEVER else self.date(r))
-        parts.append(', "next_band": ')
-        if status == S_TERMINATED or hi == lo:
-            nb = "null" if status == S_TERMINATED else self.next_band(STATUS[status], None)
-        else:
-            nb = self.next_band(STATUS[status], self.last[self.cycle_key[hi - 1]])
-        parts.append(nb)
-        parts.append(self.facts)
-        parts.append("}")
-        return "".join(parts)
-
-    def next_band(self, status: str, last: tuple | None) -> str:
-        key = (status, last)
-        t = self.bands.get(key)
-        if t is None:
-            nb = self.ev.outlook.next_band(status, last)
-            t = self.bands[key] = "null" if nb is None else json_text(next_band_dict(nb.pair))
-        return t
-
-    def action(self, r: int) -> str:
-        z = self.z
-        kind, cite, source = z.kind[r], z.cite[r], z.source[r]
-        start, end = self.start[r], self.end[r]
-        key = (kind, start, end, cite, source)
-        head = self.heads.get(key)
-        if head is None:
-            head = self.heads[key] = "".join(
-                [
-                    '{"action": ',
-                    json_text(kind),
-                    ', "start": ',
-                    self.date(start),
-                    ', "end": ',
-                    "null" if end < 0 else self.date(end),
-                    ', "cite": ',
-                    json_text(cite),
-                    ', "source": ',
-                    json_text(source),
-                    ', "events": [',
-                ]
-            )
-        f = self.fire[r]
-        if f < 0:
-            events = ""
-        elif self.last_only[r]:
-            events = self.fire_last[f]
-        else:
-            events = self.fire_step.get(f) or self.fire_last[f]
-        extra = z.extra[r]
-        et = self.extra_text.get(id(extra))
-        if et is None:
-            et = self.extra_text[id(extra)] = "".join(
-                f", {json_text(k)}: {json_text(plain(v))}" for k, v in extra.items()
-            )
-        parts = [head, events, "]", et]
-        if self.deadlines[r]:
-            parts.append(self.deadline(kind, start))
-        by = z.replaced_by[r]
-        if by is not None:
-            parts.append(', "replaced_by": ' + json_text(by))
-        parts.append("}")
-        return "".join(parts)
-
     def deadline(self, kind: str, start: int) -> str:
-        key = (kind, start)
-        t = self.dl.get(key)
-        if t is None:
-            rec = ActionRec(kind, _dt.date.fromordinal(start), None, "", "")  # type: ignore[arg-type]
-            found, exact = self.ev.deadlines.attach(rec, rec.start)
-            t = ""
-            if found:
-                t = ', "deadlines": ' + json_text({k: plain(v) for k, v in found.items()})
-                if not exact:
-                    t += ', "deadlines_approximate": true'
-            self.dl[key] = t
-        return t
+        rec = ActionRec(kind, _dt.date.fromordinal(start), None, "", "")  # type: ignore[arg-type]
+        found, exact = self.ev.deadlines.attach(rec, rec.start)
+        if not found:
+            return ""
+        t = ', "deadlines": ' + json_text({k: plain(v) for k, v in found.items()})
+        return t + (', "deadlines_approximate": true' if not exact else "")
+
+    def lines(self, lo: int, hi: int) -> list[str]:
+        """The records of people lo..hi-1 (a person the rounds did not take: garbage)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        join = pc.binary_join_element_wise
+        c0, c1 = int(self.cyc_at[lo]), int(self.cyc_at[hi])
+        cycles = pc.binary_join(
+            pa.ListArray.from_arrays(
+                pa.array(self.cyc_at[lo : hi + 1] - c0, pa.int32()),
+                self.cycle_texts.take(pa.array(self.cycle_of[c0:c1])),
+            ),
+            ", ",
+        )
+        a0, a1 = int(self.act_at[lo]), int(self.act_at[hi])
+        rows = join(
+            self.heads.take(pa.array(self.head_of[a0:a1])),
+            self.events.take(pa.array(self.event_of[a0:a1])),
+            self.tails.take(pa.array(self.tail_of[a0:a1])),
+            "",
+        )
+        actions = pc.binary_join(
+            pa.ListArray.from_arrays(pa.array(self.act_at[lo : hi + 1] - a0, pa.int32()), rows),
+            ", ",
+        )
+        pick = pa.array(self.end_of[lo:hi])
+        before, between, after = (a.take(pick) for a in self.around)
+        codes = pa.array([json_text(c) for c in self.codes[lo:hi]], pa.string())
+        line = join(
+            '{"person": ', codes, ', "status": ', before, cycles, between, actions, after, ""
+        )
+        return line.to_pylist()
+
+
+def _unique_rows(key: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of an integer table, and each row's index among them: each
+    column ranked, the ranks made one number (np.unique over rows sorts them as
+    bytes, ten times slower)."""
+    if not len(key):
+        return np.zeros((0, width), np.int64), np.zeros(0, np.int64)
+    code = np.zeros(len(key), np.int64)
+    values, size = [], 1
+    for k in range(width):
+        v, rank = np.unique(key[:, k], return_inverse=True)
+        size *= len(v)
+        if size >= 2**62:  # (not for any ledger's dates and totals)
+            distinct, inverse = np.unique(key, axis=0, return_inverse=True)
+            return distinct, inverse.reshape(-1)
+        code = code * len(v) + rank.reshape(-1)
+        values.append(v)
+    codes, inverse = np.unique(code, return_inverse=True)
+    columns = []
+    for v in reversed(values):
+        codes, rank = np.divmod(codes, len(v))
+        columns.append(v[rank])
+    return np.stack(columns[::-1], axis=1), inverse.reshape(-1)

@@ -167,11 +167,11 @@ def people_runs(
     row, finish, text = ev.finish_row, ev.finish_person, _PERSON_JSON.row
     # a person's record written by the evaluator itself, or None (the columnar path's
     # planned people, engine/columnar/text.py: the same bytes, from columns)
-    direct = getattr(ev, "person_json", None)
+    direct = getattr(ev, "person_jsons", None)
     for start in range(0, len(codes), BATCH):
         chunk = codes[start : start + BATCH]
         if json_rows and direct is not None:
-            texts = [direct(code) or text(row(code)) for code in chunk]
+            texts = [t or text(row(c)) for c, t in zip(chunk, direct(chunk), strict=True)]
             yield ",\n  ".join(texts) if fmt == "json" else "\n".join(texts) + "\n"
         elif json_rows:
             texts = [text(row(code)) for code in chunk]
