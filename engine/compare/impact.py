@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from engine.compare.carryover import Note, carry_over
+from engine.compare.carryover import Note, _restate, carry_over
 from engine.compare.diff import Change, PolicyDiff
 from engine.errors import EvaluationError
 from engine.evaluation.known import as_known
@@ -193,6 +193,10 @@ def impact(
     `redact`: the ledger is carried over on its codes as written (its problems then
     point at the file's rows), and both sides, and the notes of what did not carry,
     are redacted before anything is evaluated."""
+    code_map = {**d.items.code_map, **d.credits.code_map}
+    fast = _on_columns(d, events, roster, as_of, encoding, redact, engine, code_map)
+    if fast is not None:
+        return fast
     # the columns either policy reads: the new one's are carried over (carryover.py)
     old_ledger = read_ledger(events, d.old, roster, encoding, also_keep=event_columns_kept(d.new))
     # corrected as known on the as-of date, under both policies alike (a correction's
@@ -200,7 +204,6 @@ def impact(
     corrected = bool(old_ledger.corrections or old_ledger.decisions)
     old_ledger, _later = as_known(old_ledger, as_of)
     old_ledger.corrections = []
-    code_map = {**d.items.code_map, **d.credits.code_map}
     from engine.columnar.run import takes
 
     # the new side as columns when its plan evaluates it (and nothing is redacted); a
@@ -226,6 +229,55 @@ def impact(
     return compare(d, before, after, old_ledger.events, notes, events, roster)
 
 
+def _on_columns(
+    d: PolicyDiff,
+    events: str,
+    roster: str | None,
+    as_of: _dt.date,
+    encoding: str | None,
+    redact: Pseudonyms | None,
+    engine: str,
+    code_map: dict[str, str | None],
+) -> Impact | None:
+    """The impact with both sides as columns from one read of the file, carried over a
+    column at a time (engine/columnar/carry.py), where the columnar plan takes both
+    policies; None: read and carry over the row way (a roster, redaction, a policy
+    the plan refuses, a ledger the columns cannot hold exactly)."""
+    from engine.columnar.run import wanted
+
+    if redact is not None or roster is not None:
+        return None
+    if not (wanted(engine, events, d.old, roster) and wanted(engine, events, d.new, roster)):
+        return None
+    from engine.columnar.evaluator import plan_for
+
+    if plan_for(d.old).refused is not None or plan_for(d.new).refused is not None:
+        return None
+    from engine.columnar.carry import movers_events, read_both
+
+    def restate(e: Event, catalogue: dict) -> tuple[tuple[str, ...], bool, list]:
+        items, keep, notes = _restate(e, catalogue, code_map)
+        if not items:  # (as carry_over notes a finding left out)
+            notes = [dataclasses.replace(n, dropped=True) for n in notes]
+        return items, keep, notes
+
+    both = read_both(events, d.old, d.new, restate, encoding)
+    if both is None:
+        return None
+    old_cols, new_cols, notes = both
+    before = evaluate_side(d.old, _columns_ledger(old_cols), as_of, "OLD", engine)
+    after = evaluate_side(d.new, _columns_ledger(new_cols), as_of, "NEW", engine)
+    return compare(d, before, after, movers_events(old_cols), notes, events, roster)
+
+
+def _columns_ledger(cols) -> Ledger:
+    """A ledger whose events are columns (columnar/run.py's `ledger_evaluator` reads
+    `columns`), with no roster."""
+    ledger = Ledger([], None, {})
+    ledger.columns = cols  # type: ignore[attr-defined]
+    return ledger
+
+
 def evaluate_side(
     policy: Policy | History, ledger: Ledger, as_of: _dt.date, side: str, engine: str = "auto"
 ) -> Outcome:
@@ -248,23 +300,21 @@ def compare(
     d: PolicyDiff,
     before: Outcome,
     after: Outcome,
-    events: Iterable[Event],
+    events: Iterable[Event] | Callable[[list[str]], dict[str, list[Event]]],
     notes: list[Note],
     events_path: str,
     roster: str | None,
 ) -> Impact:
-    """Movers, totals and attribution from two outcomes of one ledger."""
+    """Movers, totals and attribution from two outcomes of one ledger (`events`: the
+    old side's, or what gives the events of the people named, by person, in the
+    ledger's order: only movers' events are read)."""
     old_people = {p.person: p for p in before.people}
     new_people = {p.person: p for p in after.people}
-    by_person: dict[str, list[Event]] = {}
-    for e in events:
-        if e.person:
-            by_person.setdefault(e.person, []).append(e)
     notes_by: dict[str, list[Note]] = {}
     for n in notes:
         notes_by.setdefault(n.person, []).append(n)
     blame = _Blame(d)
-    movers: list[Mover] = []
+    moved: list[tuple[str, Snapshot, Snapshot]] = []
     status_moves: Counter = Counter()
     sanction_moves: Counter = Counter()
     for code in sorted(set(old_people) | set(new_people)):
@@ -272,8 +322,12 @@ def compare(
         status_moves[(a.status, b.status)] += 1
         sanction_moves[(a.worst, b.worst)] += 1
         if a != b:
-            mine = notes_by.get(code, [])
-            movers.append(Mover(code, a, b, blame(a, b, by_person.get(code, []), mine), mine))
+            moved.append((code, a, b))
+    by_person = events([c for c, _, _ in moved]) if callable(events) else _by_person(events)
+    movers: list[Mover] = []
+    for code, a, b in moved:
+        mine = notes_by.get(code, [])
+        movers.append(Mover(code, a, b, blame(a, b, by_person.get(code, []), mine), mine))
     warnings = [f"OLD: {w}" for w in before.warnings()] + [f"NEW: {w}" for w in after.warnings()]
     return Impact(
         events_path,
@@ -287,6 +341,14 @@ def compare(
         _institutions(before, after),
         warnings,
     )
+
+
+def _by_person(events: Iterable[Event]) -> dict[str, list[Event]]:
+    by_person: dict[str, list[Event]] = {}
+    for e in events:
+        if e.person:
+            by_person.setdefault(e.person, []).append(e)
+    return by_person
 
 
 def snapshot(p: PersonOutcome | None) -> Snapshot:
