@@ -146,10 +146,10 @@ def _carry(
         catalogue = new.items if section == "items" else new.credits
         amount = 0 if has_amount[first] else None
         points = values[g % len(values)] if decided is not None else None
-        out, keep_points, notes = restate(_stub(kind, items, amount, points), catalogue)
+        out, keep_points, said = restate(_stub(kind, items, amount, points), catalogue)
         if not out:
             dropped.append(len(texts))
-        if notes:
+        if said:
             noted.append(len(texts))
         texts.append("|".join(out))
         keep.append(keep_points)
@@ -172,9 +172,9 @@ def _carry(
     table = table.set_column(items_at, table.column_names[items_at], new_items)
     blank = ~np.asarray(keep, bool)[group_at]
     if "points" in header and blank.any():
-        at = header.index("points")
-        column = pc.if_else(pa.array(blank), "", table.column(at))
-        table = table.set_column(at, table.column_names[at], column)
+        p_at = header.index("points")
+        column = pc.if_else(pa.array(blank), "", table.column(p_at))
+        table = table.set_column(p_at, table.column_names[p_at], column)
     if kept is not None:
         table = table.filter(pa.array(kept))
     return table, kept, notes

@@ -38,13 +38,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from engine.compare.carryover import Note, _restate, carry_over
 from engine.compare.diff import Change, PolicyDiff
 from engine.errors import EvaluationError
+from engine.evaluation.fold import paused_gc
 from engine.evaluation.known import as_known
 from engine.evaluation.outcome import Outcome, PersonOutcome
 from engine.evaluation.run import evaluate
@@ -254,6 +256,8 @@ def _on_columns(
     if plan_for(d.old).refused is not None or plan_for(d.new).refused is not None:
         return None
     from engine.columnar.carry import movers_events, read_both
+    from engine.columnar.pairs import paired
+    from engine.columnar.run import ledger_evaluator
 
     def restate(e: Event, catalogue: dict) -> tuple[tuple[str, ...], bool, list]:
         items, keep, notes = _restate(e, catalogue, code_map)
@@ -261,13 +265,29 @@ def _on_columns(
             notes = [dataclasses.replace(n, dropped=True) for n in notes]
         return items, keep, notes
 
-    both = read_both(events, d.old, d.new, restate, encoding)
-    if both is None:
-        return None
-    old_cols, new_cols, notes = both
-    before = evaluate_side(d.old, _columns_ledger(old_cols), as_of, "OLD", engine)
-    after = evaluate_side(d.new, _columns_ledger(new_cols), as_of, "NEW", engine)
-    return compare(d, before, after, movers_events(old_cols), notes, events, roster)
+    with paused_gc():  # (as the fold pauses it: a million rows' objects, no cycles)
+        both = read_both(events, d.old, d.new, restate, encoding)
+        if both is None:
+            return None
+        old_cols, new_cols, notes = both
+        with _under("OLD"):
+            a = ledger_evaluator(d.old, _columns_ledger(old_cols), as_of, engine)
+        with _under("NEW"):
+            b = ledger_evaluator(d.new, _columns_ledger(new_cols), as_of, engine)
+        assert a is not None and b is not None  # (columns are always the plan's)
+
+        def old(code: str) -> Snapshot:
+            with _under("OLD"):
+                return snapshot(a.finish_person(code)[0])
+
+        def new(code: str) -> Snapshot:
+            with _under("NEW"):
+                return snapshot(b.finish_person(code)[0])
+
+        # each person's pair of snapshots as it comes (quiet people's shared: pairs.py)
+        pairs = paired(a, b, old, new, snapshot(None))
+        before, after = a.outcome([], {}), b.outcome([], {})
+        return tally(d, pairs, before, after, movers_events(old_cols), notes, events, roster)
 
 
 def _columns_ledger(cols) -> Ledger:
@@ -285,11 +305,18 @@ def evaluate_side(
     (through the side's columnar plan where it has one: engine/columnar/run.py)."""
     from engine.columnar.run import ledger_evaluator
 
-    try:
+    with _under(side):
         columnar = ledger_evaluator(policy, ledger, as_of, engine)
         if columnar is not None:
             return columnar.run()
         return evaluate(policy, ledger, as_of)
+
+
+@contextmanager
+def _under(side: str) -> Iterator[None]:
+    """Evaluation errors say which side of the comparison they are under."""
+    try:
+        yield
     except EvaluationError as exc:
         raise EvaluationError(
             [dataclasses.replace(d, message=f"{d.message} (under {side})") for d in exc.diagnostics]
@@ -310,6 +337,25 @@ def compare(
     ledger's order: only movers' events are read)."""
     old_people = {p.person: p for p in before.people}
     new_people = {p.person: p for p in after.people}
+    pairs = (
+        (code, snapshot(old_people.get(code)), snapshot(new_people.get(code)))
+        for code in sorted(set(old_people) | set(new_people))
+    )
+    return tally(d, pairs, before, after, events, notes, events_path, roster)
+
+
+def tally(
+    d: PolicyDiff,
+    pairs: Iterable[tuple[str, Snapshot, Snapshot]],
+    before: Outcome,
+    after: Outcome,
+    events: Iterable[Event] | Callable[[list[str]], dict[str, list[Event]]],
+    notes: list[Note],
+    events_path: str,
+    roster: str | None,
+) -> Impact:
+    """`compare` from each person's pair of snapshots, in code order (`before` and
+    `after` for their warnings and institutions)."""
     notes_by: dict[str, list[Note]] = {}
     for n in notes:
         notes_by.setdefault(n.person, []).append(n)
@@ -317,8 +363,9 @@ def compare(
     moved: list[tuple[str, Snapshot, Snapshot]] = []
     status_moves: Counter = Counter()
     sanction_moves: Counter = Counter()
-    for code in sorted(set(old_people) | set(new_people)):
-        a, b = snapshot(old_people.get(code)), snapshot(new_people.get(code))
+    people = 0
+    for code, a, b in pairs:
+        people += 1
         status_moves[(a.status, b.status)] += 1
         sanction_moves[(a.worst, b.worst)] += 1
         if a != b:
@@ -333,7 +380,7 @@ def compare(
         events_path,
         roster,
         before.as_of,
-        len(set(old_people) | set(new_people)),
+        people,
         movers,
         dict(status_moves),
         dict(sanction_moves),
