@@ -59,6 +59,11 @@ def _write(chunks: Iterable[str], output: str | None, encoding: str | None = Non
     a regular file, and every path under /dev and /proc) is written through, never
     replaced. A folder, a read-only file and a missing or read-only folder are
     refused before anything is written. Problems raise OutputError.
+
+    A broken pipe is not a problem to report: the reader of standard output went
+    away (`policyctl evaluate ... | head -1`) and wants no more. It passes to click,
+    which ends the run as Python's documentation advises, quietly with status 1 (no
+    message, no traceback, as a Unix tool ended by SIGPIPE says nothing).
     """
 
     def put(f) -> None:
@@ -76,7 +81,9 @@ def _write(chunks: Iterable[str], output: str | None, encoding: str | None = Non
                 sys.stdout.flush()
             else:
                 put(sys.stdout)
-        except (OSError, ValueError) as exc:  # full, closed, a broken pipe, unencodable
+        except BrokenPipeError:  # the reader went away (`| head -1`): see above
+            raise
+        except (OSError, ValueError) as exc:  # full, closed, unencodable
             raise failure("-", exc) from None
         return
     plan = output_plan(output)
@@ -84,6 +91,8 @@ def _write(chunks: Iterable[str], output: str | None, encoding: str | None = Non
         try:
             with open(output, "w", encoding=encoding or "utf-8", newline="") as f:
                 put(f)
+        except BrokenPipeError:  # `-o /dev/stdout | head`, a FIFO whose reader left
+            raise
         except (OSError, UnicodeEncodeError) as exc:
             raise failure(output, exc) from None
         return

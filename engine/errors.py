@@ -12,10 +12,11 @@ exception is meant to reach a user.
 from __future__ import annotations
 
 import difflib
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from engine.i18n import _
+from engine.i18n import N_, _, language
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,3 +143,54 @@ def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | Non
     if not found:
         found = [c for c in choices if c.upper() == word.upper()][:1]
     return found[0] if found else None
+
+
+# The operating system's reasons, by errno name, in the reader's language. The msgids
+# are the C library's own words (lower case), so English reads as before; the OS's
+# `strerror` itself is English (or the system's language) whatever --lang says.
+_OS_REASONS = {
+    "EACCES": N_("permission denied"),
+    "EPERM": N_("operation not permitted"),
+    "ENOENT": N_("no such file or directory"),
+    "ENOSPC": N_("no space left on device"),
+    "EDQUOT": N_("disk quota exceeded"),
+    "EROFS": N_("read-only file system"),
+    "EISDIR": N_("is a directory"),
+    "ENOTDIR": N_("not a directory"),
+    "EIO": N_("input/output error"),
+    "EPIPE": N_("broken pipe"),
+    "ENAMETOOLONG": N_("file name too long"),
+    "ELOOP": N_("too many levels of symbolic links"),
+    "EMFILE": N_("too many open files"),
+    "ENFILE": N_("too many open files in system"),
+    "EFBIG": N_("file too large"),
+    "EBUSY": N_("device or resource busy"),
+    "ETXTBSY": N_("text file busy"),
+    "EEXIST": N_("file exists"),
+    "EINVAL": N_("invalid argument"),
+    "ENXIO": N_("no such device or address"),
+    "ENODEV": N_("no such device"),
+    "EAGAIN": N_("resource temporarily unavailable"),
+    "ENOMEM": N_("cannot allocate memory"),
+    "ESTALE": N_("stale file handle"),
+    "EBADF": N_("bad file descriptor"),
+    "ETIMEDOUT": N_("connection timed out"),
+    "ECONNRESET": N_("connection reset by peer"),
+    "ECONNREFUSED": N_("connection refused"),
+}
+
+
+def os_reason(exc: BaseException) -> str:
+    """Why an operating-system call failed, in the reader's language: `permission
+    denied` / `权限不足`. An errno not in the table is said by its name (`ENOLINK`)
+    outside English, whose reader gets the system's own words."""
+    number = getattr(exc, "errno", None)
+    name = errno.errorcode.get(number, "") if isinstance(number, int) else ""
+    if name in _OS_REASONS:
+        return _(_OS_REASONS[name])
+    strerror = getattr(exc, "strerror", None)
+    if language() == "en" and strerror:
+        return str(strerror).lower()
+    if name:
+        return _("system error `{code}`").format(code=name)
+    return _("system error `{code}`").format(code=type(exc).__name__)

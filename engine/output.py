@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import Diagnostic, PolicyctlError
+from engine.errors import Diagnostic, PolicyctlError, os_reason
 from engine.i18n import _
 
 TEMP_SUFFIX = ".policyctl-tmp"
@@ -53,8 +53,8 @@ def output_error(path: str, reason: str, hint: str | None = None) -> OutputError
 
 
 def reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror.lower()
+    if isinstance(exc, OSError) and (exc.strerror or exc.errno):
+        return os_reason(exc)
     if isinstance(exc, UnicodeEncodeError):  # a ValueError, but no closed file
         return _("`{char}` cannot be written in {encoding}").format(
             char=exc.object[exc.start : exc.start + 1], encoding=exc.encoding

@@ -218,3 +218,80 @@ def test_a_policy_given_to_test_is_said_in_one_line():
         assert f"policyctl validate {JINING}" in problems[0]
     zh = _run("--lang", "zh", "test", JINING)
     assert _no_english_words(zh.stderr.splitlines()[-1])
+
+
+def test_the_operating_systems_reasons_in_both_languages(tmp_path):
+    """`exc.strerror` (English whatever --lang says) reached zh users: a full disk, a
+    permission refused, an errno nobody listed. Each errno is now a catalogue message;
+    English keeps the C library's words."""
+    import errno
+
+    from engine import i18n
+    from engine.errors import os_reason
+
+    cases = [
+        (errno.ENOSPC, "No space left on device", "磁盘空间不足", "no space left on device"),
+        (errno.EACCES, "Permission denied", "权限不足", "permission denied"),
+        (errno.EROFS, "Read-only file system", "文件系统为只读", "read-only file system"),
+    ]
+    for number, strerror, zh, en in cases:
+        exc = OSError(number, strerror)
+        with i18n.using("zh"):
+            assert os_reason(exc) == zh
+        with i18n.using("en"):
+            assert os_reason(exc) == en
+    odd = OSError(errno.ENOLINK, "Link has been severed")
+    with i18n.using("zh"):
+        assert os_reason(odd) == "系统错误 `ENOLINK`"
+    with i18n.using("en"):
+        assert os_reason(odd) == "link has been severed"
+    if Path("/dev/full").exists():  # a full disk, as the CLI says it
+        r = _run(
+            "--lang", "zh", "evaluate", "--policy", SCORING, "--events", _ledger(tmp_path),
+            "--as-of", "2025-12-31", "-o", "/dev/full",
+        )  # fmt: skip
+        assert r.exit_code == 1
+        assert "无法写入 `/dev/full`：磁盘空间不足" in r.stderr
+        assert "No space" not in r.stderr and "no space" not in r.stderr
+
+
+def test_an_unreadable_policy_in_chinese(tmp_path, monkeypatch):
+    """A policy the OS refuses to open said `cannot read file: Permission denied` in
+    the middle of a Chinese line."""
+    import errno
+
+    from engine.policy import source
+
+    def refuse(path):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(source, "read_text_file", refuse)
+    r = _run("--lang", "zh", "validate", SCORING)
+    assert r.exit_code == 1
+    assert "权限不足" in r.stderr and "Permission" not in r.stderr, r.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path):
+    """`policyctl evaluate ... | head -1` said `error[output]: 无法写入 标准输出：broken
+    pipe` with exit 1. The reader wanting no more is not an error to report: nothing
+    on standard error, no traceback, exit 1 as click and Python's documentation do
+    (README, Exit codes)."""
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone before the first byte
+    try:
+        done = subprocess.run(
+            [
+                sys.executable, "-c", "from engine.cli import main; main()", "--lang", "zh",
+                "evaluate", "--policy", str(SCORING), "--events", str(_ledger(tmp_path)),
+                "--as-of", "2025-12-31", "--format", "csv",
+            ],
+            stdout=write, stderr=subprocess.PIPE, cwd=ROOT, timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(write)
+    assert done.returncode == 1
+    assert done.stderr.decode("utf-8") == ""

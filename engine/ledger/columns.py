@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from engine.errors import Diagnostic, LedgerError, Span, closest
+from engine.errors import Diagnostic, LedgerError, Span, closest, os_reason
 from engine.i18n import _
 from engine.ledger.tables import Problems, Table
 
@@ -283,9 +283,7 @@ def load_names(path: str) -> Names:
             data = f.read(MAX_TEXT_BYTES + 1)
     except OSError as exc:
         raise fail(
-            _("cannot read `{path}`: {reason}").format(
-                path=path, reason=(exc.strerror or str(exc)).lower()
-            )
+            _("cannot read `{path}`: {reason}").format(path=path, reason=os_reason(exc))
         ) from None
     if len(data) > MAX_TEXT_BYTES:
         raise fail(

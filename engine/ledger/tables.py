@@ -50,7 +50,7 @@ from itertools import chain, repeat
 from itertools import count as _count
 from pathlib import Path
 
-from engine.errors import Diagnostic, LedgerError, Span
+from engine.errors import Diagnostic, LedgerError, Span, os_reason
 from engine.i18n import _
 from engine.limits import MAX_LEDGER_BYTES, MAX_LEDGER_LINE, size_text
 
@@ -262,7 +262,7 @@ def _io_error(path: str, exc: OSError, problems: Problems) -> LedgerError:
         )
     if isinstance(exc, IsADirectoryError):
         return problems.fail("io", _("cannot read `{path}`: it is a directory").format(path=path))
-    reason = (exc.strerror or str(exc)).lower()
+    reason = os_reason(exc)
     return problems.fail("io", _("cannot read `{path}`: {reason}").format(path=path, reason=reason))
 
 

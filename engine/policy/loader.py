@@ -29,7 +29,7 @@ from engine.dsl.compile import compile_expr
 from engine.dsl.parser import ExprSyntaxError, parse_action, parse_expr
 from engine.dsl.sql import sql_problems
 from engine.dsl.types import ANY, BOOL, NUM, Type
-from engine.errors import EVAL_ERRORS, Diagnostic, PolicyError, Span
+from engine.errors import EVAL_ERRORS, Diagnostic, PolicyError, Span, os_reason
 from engine.i18n import _
 from engine.policy import bands as _bands
 from engine.policy import provenance, scopes
@@ -961,7 +961,11 @@ def _provenance(policy: Policy, doc: Document, allow_outside: bool = False) -> l
     except (OSError, ValueError) as exc:  # /proc/self/mem, a 4 GB file: docs/ledger.md "Limits"
         return [
             Diagnostic(
-                "source", _("source text cannot be read: {reason}").format(reason=exc), sspan
+                "source",
+                _("source text cannot be read: {reason}").format(
+                    reason=os_reason(exc) if isinstance(exc, OSError) else exc
+                ),
+                sspan,
             )
         ]
     if policy.source_sha256 == "pending":  # a new policy (policyctl init): not yet recorded

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from engine.errors import Diagnostic, PolicyError, Span
+from engine.errors import Diagnostic, PolicyError, Span, os_reason
 from engine.i18n import _
 from engine.limits import MAX_NUMBER_DIGITS, TooLarge, read_text_file
 from engine.policy import yamlerrors
@@ -109,7 +109,7 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
             raise PolicyError(
                 Diagnostic(
                     "io",
-                    _("cannot read file: {reason}").format(reason=exc.strerror or exc),
+                    _("cannot read file: {reason}").format(reason=os_reason(exc)),
                     Span(name),
                 )
             ) from None
@@ -128,10 +128,8 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         raise PolicyError(yamlerrors.describe(name, text, exc)) from None
-    except yaml.YAMLError as exc:
-        raise PolicyError(
-            Diagnostic("yaml", _("invalid YAML: {problem}").format(problem=exc), Span(name))
-        ) from None
+    except yaml.YAMLError as exc:  # the reader's: a control character
+        raise PolicyError(yamlerrors.reader_error(name, text, exc)) from None
     builder = _Builder(name, text)
     data = None if node is None else builder.build(node, (), 0)
     if builder.errors:

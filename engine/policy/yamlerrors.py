@@ -22,7 +22,7 @@ import re
 import yaml
 
 from engine.errors import Diagnostic, Span
-from engine.i18n import _
+from engine.i18n import N_, _
 
 # A key followed by a full-width colon, outside quotes: `title：`, `- code：`, `{kind：`
 _FULLWIDTH_KEY = re.compile(
@@ -80,7 +80,8 @@ def describe(file: str, text: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
         if found:
             return found
 
-    if "quoted scalar" in context and cm is not None:
+    unclosed = "end of stream" in problem or "document indicator" in problem
+    if "quoted scalar" in context and cm is not None and unclosed:
         quote = lines[cm.line][cm.column] if cm.column < len(lines[cm.line]) else '"'
         return Diagnostic(
             "yaml",
@@ -99,11 +100,171 @@ def describe(file: str, text: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
             return found
 
     span = Span(file, pm.line + 1, pm.column + 1) if pm else Span(file)
-    hint = None
-    if cm is not None and pm is not None and cm.line != pm.line:
+    char = ""
+    if pm is not None and pm.line < len(lines) and pm.column < len(lines[pm.line]):
+        char = lines[pm.line][pm.column]
+    message, hint = problem_text(problem, context, char)
+    if hint is None and cm is not None and pm is not None and cm.line != pm.line:
         hint = _("the construct it was reading starts at line {line}").format(line=cm.line + 1)
+    return Diagnostic("yaml", message, span, hint)
+
+
+# PyYAML's problems (its own Python parser's words and libyaml's), each a fragment of
+# the text it gives, with the message and hint a reader is told instead: the parser's
+# English never reaches a reader of another language. First match wins.
+_PROBLEMS: list[tuple[tuple[str, ...], str, str | None]] = [
+    (
+        ("mapping values are not allowed",),
+        N_("a `: ` where no key can start: a value that holds `: ` must be quoted"),
+        N_('put the value in quotes ("..."), or start the key on a line of its own'),
+    ),
+    (
+        ("mapping keys are not allowed",),
+        N_("a `? ` key marker where no key can start"),
+        N_('put a value that starts with `?` in quotes ("...")'),
+    ),
+    (
+        ("sequence entries are not allowed",),
+        N_("a list item `- ` where no list can start"),
+        N_("start the list on the line after its key, or quote a value starting with `- `"),
+    ),
+    (
+        ("could not find expected ':'",),
+        N_("a key without its colon `:`"),
+        N_("write `key: value`; a text over several lines goes in quotes or after `|`"),
+    ),
+    (
+        ("did not find expected key", "expected <block end>"),
+        N_("this line is not a key of the mapping it is in"),
+        N_("check its indentation and its colon, and quote a value with `#` or `: `"),
+    ),
+    (
+        ("did not find expected '-' indicator",),
+        N_("this line is not an item of the list it is in (`- `)"),
+        N_("indent it as the list's other items, or start it with `- `"),
+    ),
+    (
+        ("cannot start any token",),
+        N_("a value cannot start with this character"),
+        N_('put the value in quotes ("...")'),
+    ),
+    (
+        ("tab character",),
+        N_("a tab in the indentation: YAML indents with spaces only"),
+        N_("replace the tab with spaces"),
+    ),
+    (
+        ("undefined alias",),
+        N_("an alias `*` names an anchor `&` that is not defined"),
+        N_("define the anchor first, or quote a value that starts with `*`"),
+    ),
+    (
+        ("duplicate anchor", "second occurrence"),
+        N_("an anchor `&` is defined twice"),
+        N_("give each anchor its own name"),
+    ),
+    (
+        ("unknown escape",),
+        N_("an unknown escape `\\` in a double-quoted text"),
+        N_("write `\\\\` for a backslash, or put the text in single quotes"),
+    ),
+    (
+        ("hexdecimal", "hexadecimal", "unicode character escape"),
+        N_("a bad `\\x`, `\\u` or `\\U` escape in a double-quoted text"),
+        N_("put the text in single quotes"),
+    ),
+    (
+        ("end of stream",),
+        N_("the file ends inside a quoted text or an open `[` or `{`"),
+        N_("close it"),
+    ),
+    (
+        ("',' or '}'",),
+        N_("a `{` mapping is not closed by `}`, or two of its entries lack a `,`"),
+        None,
+    ),
+    (
+        ("',' or ']'",),
+        N_("a `[` list is not closed by `]`, or two of its items lack a `,`"),
+        None,
+    ),
+    (
+        ("another document", "single document"),
+        N_("a second YAML document (`---`): a policy or test file holds one"),
+        N_("remove the `---` line, or split the file"),
+    ),
+    (
+        ("document indicator", "document separator", "document start"),
+        N_("a `---` or `...` line where it cannot be"),
+        N_("remove it, or quote a value that starts with it"),
+    ),
+    (
+        ("directive", "incompatible yaml"),
+        N_("a `%` directive policyctl does not read"),
+        N_("remove the `%` line"),
+    ),
+    (
+        ("while scanning a tag", "while parsing a tag", "tag handle", "tag uri", "'!'"),
+        N_("a tag `!` that policyctl does not read"),
+        N_("quote a value that starts with `!`"),
+    ),
+    (
+        ("an anchor", "an alias"),
+        N_("an anchor `&` or alias `*` without a name"),
+        N_("quote a value that starts with `&` or `*`"),
+    ),
+    (
+        ("block scalar", "indentation indicator", "chomping"),
+        N_("a bad `|` or `>` block header"),
+        N_("write `|` or `>` at the end of the key's line, the text indented below"),
+    ),
+    (
+        ("comment or line break", "comment or a line break"),
+        N_("more text after a value on its line"),
+        N_("quote the whole value, or start a comment with ` #`"),
+    ),
+    (
+        ("node content",),
+        N_("a value is missing here"),
+        N_("quote a value that starts with a sign YAML reads (`,`, `]`, `}`)"),
+    ),
+    (
+        ("control character", "special character", "utf-8 octet", "unacceptable character"),
+        N_("a control character, which YAML does not allow"),
+        N_("remove it: a policy is plain text"),
+    ),
+]
+
+
+def problem_text(problem: str, context: str = "", char: str = "") -> tuple[str, str | None]:
+    """The message and hint for one of PyYAML's problems, in the reader's language; a
+    problem not in the table keeps the parser's words, quoted as its own."""
+    said = f"{problem} | {context}".lower()
+    for fragments, message, hint in _PROBLEMS:
+        if any(f.lower() in said for f in fragments):
+            text = _(message)
+            if fragments[0] == "cannot start any token" and char.strip():
+                text = _("a value cannot start with `{char}`").format(char=char)
+            return text, _(hint) if hint else None
+    return _("invalid YAML (the parser says `{problem}`)").format(problem=problem or context), None
+
+
+def reader_error(file: str, text: str, exc: yaml.YAMLError) -> Diagnostic:
+    """PyYAML's reader refusing a character (a control character, `\\x07`): at the
+    character's line and column, with its code."""
+    position = getattr(exc, "position", None)
+    span = Span(file)
+    if isinstance(position, int) and 0 <= position <= len(text):
+        line = text.count("\n", 0, position)
+        column = position - (text.rfind("\n", 0, position) + 1)
+        span = Span(file, line + 1, column + 1)
+    code = getattr(exc, "character", None)
+    shown = f"U+{code:04X}" if isinstance(code, int) else "?"
     return Diagnostic(
-        "yaml", _("invalid YAML: {problem}").format(problem=problem or context), span, hint
+        "yaml",
+        _("a control character ({code}), which YAML does not allow").format(code=shown),
+        span,
+        _("remove it: a policy is plain text"),
     )
 
 

@@ -37,7 +37,7 @@ import hmac
 import os
 from pathlib import Path
 
-from engine.errors import Diagnostic, PolicyctlError
+from engine.errors import Diagnostic, PolicyctlError, os_reason
 from engine.i18n import _
 
 KEY_ENV = "POLICYCTL_REDACT_KEY"
@@ -73,7 +73,7 @@ def load_key(path: str | None = None, environ: dict | None = None) -> bytes:
         except OSError as exc:
             raise _problem(
                 _("cannot read the redaction key file {path}: {reason}").format(
-                    path=path, reason=exc.strerror or type(exc).__name__
+                    path=path, reason=os_reason(exc)
                 ),
                 _key_hint(),
             ) from None

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import Diagnostic, PolicyctlError
+from engine.errors import Diagnostic, PolicyctlError, os_reason
 from engine.i18n import N_, _
 from engine.policy.versions import load_policies, one_version
 
@@ -69,7 +69,11 @@ def token(path: str | None, env: str, which: str) -> str | None:
         try:
             text = Path(path).read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
+            reason = (
+                os_reason(exc)
+                if isinstance(exc, OSError)
+                else _("not UTF-8 (byte {offset})").format(offset=exc.start)
+            )
             raise ServeError(
                 Diagnostic("usage", _(MESSAGES["token_file"]).format(path=path, reason=reason))
             ) from None
