@@ -23,15 +23,12 @@ from engine import i18n
 from engine.errors import PolicyctlError
 from engine.i18n import N_, _
 from engine.output import (
-    TEMP_SUFFIX,
     failure,
     mode_of,
     output_error,
     output_plan,
-    reason,
-    remove_stale_temporaries,
-    removed_on_signal,
     steady_stderr,
+    write_files,
 )
 
 
@@ -66,55 +63,28 @@ def _write(chunks: Iterable[str], output: str | None, encoding: str | None = Non
     message, no traceback, as a Unix tool ended by SIGPIPE says nothing).
     """
 
-    def put(f) -> None:
-        for c in chunks:
-            f.write(c)
-        f.flush()
-
     if output is None or output == "-":
         if sys.stdout is None:
             raise output_error("-", _("standard output is closed"))
         try:
             if encoding and not _is_utf8(encoding):
-                for c in chunks:
-                    sys.stdout.buffer.write(c.encode(encoding))
+                # every character encoded before the first byte goes out: what cannot be
+                # written in the encoding is said with nothing written (standard output
+                # cannot be taken back)
+                data = [c.encode(encoding) for c in chunks]
+                for b in data:
+                    sys.stdout.buffer.write(b)
                 sys.stdout.flush()
             else:
-                put(sys.stdout)
+                for c in chunks:
+                    sys.stdout.write(c)
+                sys.stdout.flush()
         except BrokenPipeError:  # the reader went away (`| head -1`): see above
             raise
         except (OSError, ValueError) as exc:  # full, closed, unencodable
             raise failure("-", exc) from None
         return
-    plan = output_plan(output)
-    if plan.through:
-        try:
-            with open(output, "w", encoding=encoding or "utf-8", newline="") as f:
-                put(f)
-        except BrokenPipeError:  # `-o /dev/stdout | head`, a FIFO whose reader left
-            raise
-        except (OSError, UnicodeEncodeError) as exc:
-            raise failure(output, exc) from None
-        return
-    target = plan.target
-    remove_stale_temporaries(target)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
-    except OSError as exc:
-        raise output_error(output, reason(exc)) from None
-    with removed_on_signal(tmp):
-        try:
-            # mkstemp makes the file readable by its owner only; the report gets the mode
-            # any new file would (or keeps the one it replaces)
-            os.chmod(tmp, mode_of(target))
-            with os.fdopen(fd, "w", encoding=encoding or "utf-8", newline="") as f:
-                put(f)
-            os.replace(tmp, target)
-        except BaseException as exc:
-            Path(tmp).unlink(missing_ok=True)
-            if isinstance(exc, (OSError, UnicodeEncodeError)):
-                raise failure(output, exc) from None
-            raise
+    write_files([(chunks, output)], encoding)
 
 
 def _check_encoding(value: str | None) -> str | None:
@@ -704,6 +674,27 @@ def evaluate(
         )
 
 
+def _beside(output: str, kind: str) -> str:
+    """people.csv -> people.institutions.csv"""
+    path = Path(output)
+    return str(path.with_name(f"{path.stem}.{kind}{path.suffix or '.csv'}"))
+
+
+def _csv_files(outcome, chunks, output: str, fmt: str):
+    """The report and, for CSV, the files beside it: the institutions and, when there
+    are any, the corrections' trails. A generator, so the latter are worked out once
+    the report's chunks have been written (the fold fills the outcome as it goes)."""
+    yield chunks, output
+    if fmt == "csv":
+        from engine.report.formats import institutions_csv
+
+        yield [institutions_csv(outcome)], _beside(output, "institutions")
+        if outcome.corrections:
+            from engine.report.corrections import csv_text
+
+            yield [csv_text(outcome.corrections)], _beside(output, "corrections")
+
+
 def _write_xlsx(outcome, output: str) -> None:
     """The workbook, under a temporary name renamed once complete (as _write does)."""
     from engine.report.xlsx import write_xlsx
@@ -774,6 +765,8 @@ def _evaluate(
     try:
         if to_file:
             output_plan(output)  # a target that cannot be written: said before any work
+            if fmt == "csv":
+                output_plan(_beside(output, "institutions"))
         on_terminal = not to_file and sys.stdout.isatty()
         if fmt == "table" and not explain_people:  # counts kept, people let go as they go
             import shutil
@@ -860,20 +853,8 @@ def _evaluate(
         out_enc = _output_encoding(fmt, output, output_encoding)
         if fmt == "xlsx":
             _write_xlsx(outcome, output)
-        elif to_file:
-            _write(chunks, output, out_enc)  # to a temporary name, renamed only when complete
-            if fmt == "csv":  # the institutions beside it: people.csv -> people.institutions.csv
-                from engine.report.formats import institutions_csv
-
-                beside = Path(output)
-                beside = beside.with_name(f"{beside.stem}.institutions{beside.suffix or '.csv'}")
-                _write([institutions_csv(outcome)], str(beside), out_enc)
-                if outcome.corrections:  # and the corrections' trails: people.corrections.csv
-                    from engine.report.corrections import csv_text
-
-                    trails = Path(output)
-                    trails = trails.with_name(f"{trails.stem}.corrections{trails.suffix or '.csv'}")
-                    _write([csv_text(outcome.corrections)], str(trails), out_enc)
+        elif to_file:  # to temporary names, renamed only when all are complete
+            write_files(_csv_files(outcome, chunks, output, fmt), out_enc)
         elif not explain_people:
             report = list(chunks)  # standard output cannot be taken back: no partial report
             if fmt == "table" and on_terminal and _longer_than_screen(report):

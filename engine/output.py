@@ -24,8 +24,10 @@ import os
 import signal
 import stat
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -214,3 +216,60 @@ def steady_stderr() -> None:
         errors=err.errors or "backslashreplace",
         line_buffering=True,
     )
+
+
+def write_files(outputs: Iterable[tuple[Iterable[str], str]], encoding: str | None = None) -> None:
+    """Each `(chunks, path)` of `outputs` written as the module's docstring says, all
+    or none: every regular file goes to its temporary first, and only when the last
+    is complete are they renamed over their targets. A report and the files beside it
+    (`people.csv`, `people.institutions.csv`) so never disagree: a failure on the
+    second leaves the first as it was. `outputs` is read lazily, one pair after the
+    previous pair's chunks are written, so a pair may depend on what the chunks
+    before it computed. Anything written through (a device, a FIFO) cannot be taken
+    back. Problems raise OutputError; a broken pipe passes (cli.py says why)."""
+    staged: list[tuple[str, Path]] = []  # (temporary, target)
+    with removed_on_signal(""):
+        try:
+            for chunks, output in outputs:
+                _stage(chunks, output, encoding, staged)
+            for tmp, target in staged:
+                os.replace(tmp, target)
+            staged.clear()
+        finally:
+            for tmp, _target in staged:
+                with contextlib.suppress(OSError):
+                    Path(tmp).unlink()
+
+
+def _stage(chunks: Iterable[str], output: str, encoding: str | None, staged: list) -> None:
+    plan = output_plan(output)
+    if plan.through:
+        try:
+            with open(output, "w", encoding=encoding or "utf-8", newline="") as f:
+                _put(chunks, f)
+        except BrokenPipeError:  # `-o /dev/stdout | head`, a FIFO whose reader left
+            raise
+        except (OSError, UnicodeEncodeError) as exc:
+            raise failure(output, exc) from None
+        return
+    target = plan.target
+    remove_stale_temporaries(target)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+    except OSError as exc:
+        raise output_error(output, reason(exc)) from None
+    staged.append((tmp, target))
+    try:
+        # mkstemp makes the file readable by its owner only; the report gets the mode
+        # any new file would (or keeps the one it replaces)
+        os.chmod(tmp, mode_of(target))
+        with os.fdopen(fd, "w", encoding=encoding or "utf-8", newline="") as f:
+            _put(chunks, f)
+    except (OSError, UnicodeEncodeError) as exc:
+        raise failure(output, exc) from None
+
+
+def _put(chunks: Iterable[str], f) -> None:
+    for c in chunks:
+        f.write(c)
+    f.flush()

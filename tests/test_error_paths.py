@@ -16,6 +16,7 @@ from engine.cli import cli
 ROOT = Path(__file__).parent.parent
 SCORING = ROOT / "tests" / "fixtures" / "format" / "scoring.yaml"
 JINING = ROOT / "policies" / "jining.yaml"
+CLI = ROOT / "tests" / "fixtures" / "cli"
 LEDGER = (
     "person,date,items,circumstance,responsibility,agreement_action\n"
     "P,2025-02-01,H3,mitigating,main,penalty\n"
@@ -295,3 +296,59 @@ def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path):
         os.close(write)
     assert done.returncode == 1
     assert done.stderr.decode("utf-8") == ""
+
+
+def test_csv_to_standard_output_in_an_encoding_without_its_characters_prints_nothing(tmp_path):
+    """`--format csv --output-encoding ascii` printed the header line, then the error:
+    standard output cannot be taken back, so every character is encoded first."""
+    r = _run(
+        "--lang", "zh", "evaluate", "--policy", JINING, "--events", CLI / "events.csv",
+        "--roster", CLI / "roster.csv", "--as-of", "2025-12-31", "--format", "csv",
+        "--output-encoding", "ascii",
+    )  # fmt: skip
+    assert r.exit_code == 1
+    assert r.stdout == ""
+    assert "无法以 ascii 编码写出" in r.stderr
+
+
+def test_a_csv_report_and_the_files_beside_it_are_all_or_nothing(tmp_path):
+    """`--format csv -o out.csv` wrote out.csv, then failed on out.institutions.csv (a
+    folder there): out.csv was replaced by a report whose companion never came. Now
+    the companion's target is refused before any work, and out.csv stays as it was."""
+    out = tmp_path / "out.csv"
+    out.write_text("old\n", encoding="utf-8")
+    (tmp_path / "out.institutions.csv").mkdir()
+    r = _run(
+        "--lang", "en", "evaluate", "--policy", JINING, "--events", CLI / "events.csv",
+        "--roster", CLI / "roster.csv", "--as-of", "2025-12-31", "--format", "csv", "-o", out,
+    )  # fmt: skip
+    assert r.exit_code == 1
+    assert "out.institutions.csv" in r.stderr and "it is a folder" in r.stderr
+    assert out.read_text(encoding="utf-8") == "old\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".policyctl-tmp")]
+
+
+def test_write_files_renames_nothing_until_every_file_is_complete(tmp_path):
+    """The second file failing half-way (a full disk, say) leaves the first target as
+    it was and no temporary behind."""
+    import errno
+
+    import pytest
+
+    from engine.errors import PolicyctlError
+    from engine.output import write_files
+
+    first, second = tmp_path / "a.csv", tmp_path / "a.institutions.csv"
+    first.write_text("old\n", encoding="utf-8")
+
+    def failing():
+        yield "x,y\n"
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(PolicyctlError) as info:
+        write_files([(["new\n"], str(first)), (failing(), str(second))])
+    assert "no space left on device" in info.value.first.message
+    assert first.read_text(encoding="utf-8") == "old\n" and not second.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]
+    write_files([(["new\n"], str(first)), (["z\n"], str(second))])
+    assert first.read_text(encoding="utf-8") == "new\n" and second.read_text() == "z\n"
