@@ -150,6 +150,42 @@ def _click_speaks_ours() -> None:
 _click_speaks_ours()
 
 
+def _chinese_punctuation(text: str) -> str:
+    """Click joins some messages from translated pieces with English punctuation of its
+    own: `f"{missing}{param_hint}."` (缺少参数 'NEW'.) and `f"{message} {did_you_mean}"`
+    (没有选项 '--x' （您是否指 ...）). In Chinese the stop is 。 and no space comes
+    before a full-width bracket; English is left alone."""
+    import re
+
+    if i18n.language() != "zh":
+        return text
+    text = re.sub(r"\s+（", "（", text)
+    text = re.sub(r"(?<=['\"`）\u4e00-\u9fff])\.(?=\s|$)", "。", text)
+    return text.replace("。 ", "。")
+
+
+def _click_punctuates_ours() -> None:
+    """Each of click's exceptions that words its own message says it through
+    _chinese_punctuation."""
+    import click.exceptions as ce
+
+    for cls in vars(ce).values():
+        if not (isinstance(cls, type) and issubclass(cls, click.ClickException)):
+            continue
+        own = cls.__dict__.get("format_message")
+        if own is None or getattr(own, "_punctuated", False):
+            continue
+
+        def format_message(self, _own=own) -> str:
+            return _chinese_punctuation(_own(self))
+
+        format_message._punctuated = True  # type: ignore[attr-defined]
+        cls.format_message = format_message  # type: ignore[method-assign]
+
+
+_click_punctuates_ours()
+
+
 class _Formatter(click.HelpFormatter):
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)

@@ -44,14 +44,12 @@ class OutputError(PolicyctlError):
 
 
 def output_error(path: str, reason: str, hint: str | None = None) -> OutputError:
-    where = _("standard output") if path == "-" else f"`{path}`"
-    return OutputError(
-        Diagnostic(
-            "output",
-            _("cannot write {where}: {reason}").format(where=where, reason=reason),
-            hint=hint,
-        )
+    message = (
+        _("cannot write standard output: {reason}").format(reason=reason)
+        if path == "-"
+        else _("cannot write {where}: {reason}").format(where=f"`{path}`", reason=reason)
     )
+    return OutputError(Diagnostic("output", message, hint=hint))
 
 
 def reason(exc: BaseException) -> str:

@@ -512,3 +512,71 @@ def test_the_service_speaks_chinese(tmp_path):
             assert HAN.search(error["message"]), (res.request.url, error)
     assert not i18n.missing(), sorted(i18n.missing())
     i18n.forget()
+
+
+# Chinese punctuation (review): a Chinese sentence ends with 。, puts no space between
+# a CJK character and CJK punctuation or another CJK word it belongs with, and uses
+# full-width ，：（） beside CJK text. The regulation's own words and codes are data.
+_CJK = "\u4e00-\u9fff"
+_CJK_PUNCT = "，。：；、（）「」？"
+_STRAY = re.compile(
+    rf"[{_CJK}{_CJK_PUNCT}] +[{_CJK_PUNCT}]|[{_CJK_PUNCT}] +[{_CJK}]|[{_CJK}」]: |[{_CJK}」], "
+)
+
+
+def test_clicks_messages_take_chinese_punctuation():
+    """Click appends an English `.` (缺少参数 'NEW'.) and puts a space before its
+    full-width bracket (没有选项 '--x' （您是否指 ...）)."""
+    diff = CliRunner().invoke(cli, ["--lang", "zh", "diff", "a.yaml"])
+    assert diff.exit_code == 2 and "缺少参数 'NEW'。" in diff.stderr, diff.stderr
+    typo = CliRunner().invoke(cli, ["--lang", "zh", "evaluate", "--polcy", "x"])
+    assert "没有选项 '--polcy'（您是否指 '--policy'？）" in typo.stderr, typo.stderr
+    english = CliRunner().invoke(cli, ["--lang", "en", "diff", "a.yaml"])
+    assert "Missing argument 'NEW'." in english.stderr
+
+
+def _scoring_story(lang: str) -> str:
+    rows = FIX / "i18n" / "scoring-events.csv"
+    r = CliRunner().invoke(
+        cli,
+        [
+            "--lang", lang, "evaluate", "--policy", str(FIX / "format" / "scoring.yaml"),
+            "--events", str(rows), "--as-of", "2025-12-31", "--explain", "P",
+        ],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    return r.stdout.replace(str(rows.parent) + "/", "")
+
+
+def test_the_chinese_story_is_punctuated_as_chinese():
+    """`在 情节一般 (4–6) 中`, `H3 「…」: 6 分`, `H3, 情节严重 (7–9), …`: English commas,
+    colons and brackets, and spaces between CJK, in the Chinese story. Golden files
+    (read by hand): the Jining story of tests/fixtures/cli and a band item's."""
+    from conftest import golden
+
+    cli_fix = FIX / "cli"
+    jining = CliRunner().invoke(
+        cli,
+        [
+            "--lang", "zh", "evaluate", "--policy", JINING, "--events", str(cli_fix / "events.csv"),
+            "--roster", str(cli_fix / "roster.csv"), "--as-of", "2025-12-31", "--explain", "P1",
+        ],
+    )  # fmt: skip
+    assert jining.exit_code == 0
+    story = jining.stdout.replace(str(cli_fix) + "/", "")
+    golden(ROOT / "tests" / "golden" / "explain-P1.zh.txt", story)
+    scoring = _scoring_story("zh")
+    golden(ROOT / "tests" / "golden" / "explain-scoring.zh.txt", scoring)
+    for text in (story, scoring):
+        stray = [m.group(0) for m in _STRAY.finditer(text)]
+        assert not stray, stray
+    assert "为情节一般（4–6）" in scoring and "H3「串换药品、医用耗材的」：6 分" in scoring
+    english = _scoring_story("en")
+    assert "H3, 情节严重 (7–9), moved down one band by 从轻 [第六条] to 情节一般 (4–6)" in english
+
+
+def test_validate_s_scoring_line_is_punctuated_as_chinese():
+    r = CliRunner().invoke(cli, ["--lang", "zh", "validate", str(FIX / "format" / "scoring.yaml")])
+    line = next(x for x in r.stdout.splitlines() if "记分：" in x)
+    assert "4 个记分档次（情节轻微（1–3）、情节一般（4–6）" in line
+    assert not _STRAY.search(line) and "; " not in line, line

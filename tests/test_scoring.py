@@ -681,11 +681,13 @@ def test_the_story_in_chinese_names_the_move_and_its_article(run):
             explain=("P",),
         )
         text = explain(run.last, "P")
+    # Chinese punctuation (review, tests/golden/explain-scoring.zh.txt): it read
+    # `H3, 情节严重 (7–9), ... 为 情节一般 (4–6), 主要责任 [第七条]: 6 分`
     assert (
-        "H3, 情节严重 (7–9), 因从轻 [第六条] 降低 1 档，为 情节一般 (4–6), 主要责任 [第七条]: 6 分"
+        "H3，情节严重（7–9），因从轻 [第六条] 降低 1 档，为情节一般（4–6），主要责任 [第七条]：6 分"
         in text
     )
-    assert "H4 「伪造医疗文书的」：不予记分：机构仅被约谈或者责令整改，不予记分  [第三条]" in text
+    assert "H4「伪造医疗文书的」：不予记分：机构仅被约谈或者责令整改，不予记分  [第三条]" in text
 
 
 def test_policyctl_test_runs_the_scoring_cases():

@@ -66,7 +66,7 @@ def test_amounts_are_printed_as_amounts(run):
 def test_the_story_in_chinese_quotes_the_regulation(run):
     rows = [{"id": "E1", "person": "P", "date": "2024-03-01", "items": "C1"}]
     _, zh = _story(run, "jining", rows, lang="zh")
-    assert "C1 「拒绝、阻挠或者不配合医保部门开展必要监督检查的」: 6 分  [四(三)1]" in zh
+    assert "C1「拒绝、阻挠或者不配合医保部门开展必要监督检查的」：6 分  [四(三)1]" in zh
     assert "进入档次 `suspend-3m`" in zh  # tier ids are the policy's own words
     assert "中止期满：自动恢复  [五(二)]" in zh
     assert "2025-12-31 的状态：正常" in zh  # status on the as-of date

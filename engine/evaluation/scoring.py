@@ -31,6 +31,7 @@ from engine.i18n import _, ngettext
 from engine.ledger.rows import Event, Person
 from engine.numbers import number_text
 from engine.policy.model import Grade, Item, Move, Number, PointBand, Policy, ScoredWhen
+from engine.policy.scoring import band_text
 
 if TYPE_CHECKING:
     from engine.evaluation.points import Act, Points
@@ -188,18 +189,24 @@ class CaseScoring:
         band = self.bands[idx]
         value, grade = self.value(item, band, ev, start, idx, move)
         if notes is not None:  # (told only to a story: the text costs more than the value)
-            where = str(band) if move is None else self.where(start, idx, move)
+            where = band_text(band) if move is None else self.where(start, idx, move)
             how = (
                 ""
                 if grade is None
-                else ", "
-                + _("{grade} [{cite}]").format(
+                else _(", {grade} [{cite}]").format(
                     grade=grade.label or grade.value,
                     cite=self.grades.cite,  # type: ignore[union-attr]
                 )
             )
             cite = move.cite if move is not None else band.cite
-            notes.append((f"{item.code}, {where}{how}: {_points(value)}", cite))
+            notes.append(
+                (
+                    _("{code}, {where}{how}: {points}").format(
+                        code=item.code, where=where, how=how, points=_points(value)
+                    ),
+                    cite,
+                )
+            )
         return value
 
     def where(self, start: int, idx: int, move: Move | None) -> str:
@@ -208,7 +215,7 @@ class CaseScoring:
         own article, when nothing moved it."""
         band = self.bands[idx]
         if move is None:
-            return f"{band} [{band.cite}]"
+            return f"{band_text(band)} [{band.cite}]"
         label = move.label or move.value
         target = start + move.by
         if 0 <= target < len(self.bands):
@@ -225,14 +232,14 @@ class CaseScoring:
                     "moved up {n} bands by {label} [{cite}] to {band}",
                     n,
                 )
-            ).format(n=n, label=label, cite=move.cite, band=band)
+            ).format(n=n, label=label, cite=move.cite, band=band_text(band))
         else:
             text = (
                 _("not moved by {label} [{cite}]: the lowest band already")
                 if target < 0
                 else _("not moved by {label} [{cite}]: the highest band already")
             ).format(label=label, cite=move.cite)
-        return f"{self.bands[start]}, {text}"
+        return _("{band}, {moved}").format(band=band_text(self.bands[start]), moved=text)
 
     def move(self, item: Item, start: int, ev: Event) -> tuple[int, Move | None]:
         """The band a band item lands in, and the move that took it there (None: none)."""
@@ -273,7 +280,7 @@ class CaseScoring:
                     )
                 ).format(
                     code=item.code,
-                    band=self.bands[start],
+                    band=band_text(self.bands[start]),
                     label=move.label or move.value,
                     cite=move.cite,
                 ),
@@ -315,7 +322,7 @@ class CaseScoring:
                             grade=grade.label or grade.value,
                             code=item.code,
                             value=number_text(placed),
-                            band=band,
+                            band=band_text(band),
                             cite=gr.cite,
                         ),
                         _("leave `points` empty, or give {value}").format(

@@ -58,7 +58,9 @@ def say_event(
             st,
             ev.date,
             "event",
-            f"{item.code} 「{item.text}」: {_points(pts)}"
+            _("{code} 「{text}」: {points}").format(
+                code=item.code, text=item.text, points=_points(pts)
+            )
             + (
                 _(" (amount {amount})").format(amount=number_text(ev.amount))
                 if ev.amount is not None
@@ -74,7 +76,8 @@ def say_event(
         note = ""
         if rule == "highest" and v < pts:
             note = _(" — not counted: one act counts its highest item only")
-        say(st, ev.date, "event", f"{code} 「{item.text}」: {_points(v)}{note}", item.cite, ev)
+        said = _("{code} 「{text}」: {points}").format(code=code, text=item.text, points=_points(v))
+        say(st, ev.date, "event", said + note, item.cite, ev)
     say(
         st,
         ev.date,

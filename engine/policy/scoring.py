@@ -319,17 +319,27 @@ def _default(b: Any, default: Any, values: dict, path: tuple) -> None:
         )
 
 
+def band_text(band) -> str:
+    """A band as a reader is told it: 情节一般（4–6） / 情节一般 (4–6), its label (the
+    regulation's word) or id, then its range."""
+    return _("{name} ({low}–{high})").format(
+        name=band.label or band.id, low=number_text(band.low), high=number_text(band.high)
+    )
+
+
 def describe(sc: Scoring) -> str:
     """`validate`'s line on a policy's scoring, in its own terms: the bands, what moves
     them, what grades the value, and the conditions on scoring, each with its article."""
     parts = [
-        ngettext("{n} band of points", "{n} bands of points", len(sc.order)).format(n=len(sc.order))
-        + " ("
-        + ", ".join(str(sc.bands[k]) for k in sc.order)
-        + ")"
+        _("{count} ({bands})").format(
+            count=ngettext("{n} band of points", "{n} bands of points", len(sc.order)).format(
+                n=len(sc.order)
+            ),
+            bands=_(", ").join(band_text(sc.bands[k]) for k in sc.order),
+        )
     ]
     if sc.shift is not None:
-        moves = ", ".join(
+        moves = _(", ").join(
             f"{m.label or m.value} {m.by:+d}" for m in sc.shift.moves.values() if m.by
         )
         parts.append(
@@ -351,7 +361,7 @@ def describe(sc: Scoring) -> str:
                 n=len(sc.conditions), cites=", ".join(dict.fromkeys(c.cite for c in sc.conditions))
             )
         )
-    return _("scoring: {parts}").format(parts="; ".join(parts))
+    return _("scoring: {parts}").format(parts=_("; ").join(parts))
 
 
 # ---- §5: empty and missing values in comparisons ----------------------------------------------
