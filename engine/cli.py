@@ -159,6 +159,10 @@ def _chinese_punctuation(text: str) -> str:
 
     if i18n.language() != "zh":
         return text
+    # click.Path names its kind at import, before the language is chosen: `Directory 'x'`
+    text = re.sub(
+        r"\b(File|Directory|Path) (?=')", lambda m: i18n.known(m.group(1).lower()) + " ", text
+    )
     text = re.sub(r"\s+（", "（", text)
     text = re.sub(r"(?<=['\"`）\u4e00-\u9fff])\.(?=\s|$)", "。", text)
     return text.replace("。 ", "。")
@@ -191,7 +195,11 @@ class _Formatter(click.HelpFormatter):
         super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
 
     def write_heading(self, heading: str) -> None:
-        super().write_heading(i18n.known(heading))  # click may have translated it already
+        heading = i18n.known(heading)  # click may have translated it already
+        if i18n.language() == "zh":  # click appends an English colon: 选项：, not 选项:
+            self.write(f"{'':>{self.current_indent}}{heading}：\n")
+        else:
+            super().write_heading(heading)
 
 
 class _Context(click.Context):

@@ -352,3 +352,29 @@ def test_write_files_renames_nothing_until_every_file_is_complete(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]
     write_files([(["new\n"], str(first)), (["z\n"], str(second))])
     assert first.read_text(encoding="utf-8") == "new\n" and second.read_text() == "z\n"
+
+
+def test_init_where_a_file_blocks_its_folders_is_bad_input_and_writes_nothing(tmp_path):
+    """`policyctl init y --dir D` with a file at D/policies/sources was an internal
+    error (exit 70, FileExistsError at engine/policy/skeleton.py); and a failure on a
+    later file left the earlier ones written. Now error[init] with the path, the OS's
+    reason in the chosen language, exit 1, and none of the three files."""
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "sources").write_text("not a folder\n", encoding="utf-8")
+    for lang, words in (("zh", "无法创建"), ("en", "cannot create")):
+        r = _run("--lang", lang, "init", "yantai", "--dir", tmp_path)
+        assert r.exit_code == 1, r.stderr
+        assert "error[init]" in r.stderr and words in r.stderr and "内部错误" not in r.stderr
+    assert not (tmp_path / "policies" / "yantai.yaml").exists()
+    zh = _run("--lang", "zh", "init", "yantai", "--dir", tmp_path)
+    assert _no_english_words(zh.stderr.strip().splitlines()[-1])
+
+
+def test_clicks_path_kind_in_chinese(tmp_path):
+    """`init x --dir FILE` said `Directory 'FILE' 是文件。`: click names the kind of
+    path at import, before --lang is read."""
+    f = tmp_path / "f"
+    f.write_text("x", encoding="utf-8")
+    r = _run("--lang", "zh", "init", "x", "--dir", f)
+    assert r.exit_code == 2
+    assert "文件夹 '" in r.stderr and "Directory" not in r.stderr, r.stderr

@@ -580,3 +580,14 @@ def test_validate_s_scoring_line_is_punctuated_as_chinese():
     line = next(x for x in r.stdout.splitlines() if "记分：" in x)
     assert "4 个记分档次（情节轻微（1–3）、情节一般（4–6）" in line
     assert not _STRAY.search(line) and "; " not in line, line
+
+
+def test_help_headings_and_short_help_in_chinese():
+    """`选项:` kept click's English colon; `test`'s one-line help was cut to `运行 PATH...`
+    (click stops at a word ending in a full stop)."""
+    top = CliRunner().invoke(cli, ["--lang", "zh", "--help"])
+    assert "命令：" in top.output and "选项：" in top.output and "选项:" not in top.output
+    line = next(x for x in top.output.splitlines() if x.strip().startswith("test "))
+    assert "场景测试" in line, line
+    english = CliRunner().invoke(cli, ["--lang", "en", "--help"])
+    assert "Options:" in english.output and "Commands:" in english.output

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from engine.errors import Diagnostic, PolicyError, Span
+from engine.errors import Diagnostic, PolicyError, Span, os_reason
 from engine.i18n import N_, _
 
 CITY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -185,9 +185,25 @@ def init(city: str, root: str | Path = ".") -> list[Path]:
             PATH=test.as_posix(),
         ),
     }
-    for path, text in texts.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, "utf-8")
+    written: list[Path] = []
+    try:
+        for path, text in texts.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("x", encoding="utf-8") as f:  # never over a file made meanwhile
+                written.append(path)
+                f.write(text)
+    except OSError as exc:  # a file where a folder must go, a read-only folder, a full disk
+        for done in written:  # all three files or none
+            done.unlink(missing_ok=True)
+        where = Path(exc.filename) if exc.filename else path
+        raise PolicyError(
+            Diagnostic(
+                "init",
+                _("cannot create `{path}`: {reason}").format(path=where, reason=os_reason(exc)),
+                Span(str(where)),
+                _("choose another --dir, or make room for policies/ in it"),
+            )
+        ) from None
     return list(texts)
 
 
