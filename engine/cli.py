@@ -8,6 +8,7 @@ to a temporary name and renamed, so a failed run leaves nothing half-written.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -225,6 +226,24 @@ class _Option(click.Option):
             self.help = english
 
 
+def _lang_first(args: list[str]) -> None:
+    """The language `--lang` names, wherever it stands, before click reads the rest:
+    click finds an unknown option or a missing value while parsing, before any option's
+    callback runs, so `evaluate --lang zh --polcy x` was told in the locale's language.
+    A bad value is left for the option's own callback to report."""
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return
+        value = None
+        if arg == "--lang" and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+        if value is not None:
+            with contextlib.suppress(i18n.UnknownLanguage):
+                i18n.set_language(value)
+
+
 def _policy_files_in_a_row(ctx: click.Context, command: click.Command, args: list[str]) -> None:
     """`--policy a.yaml b.yaml`, as a shell user lists several files, is click's bare
     "unexpected extra argument": say how a history is given instead. Only a command
@@ -233,6 +252,12 @@ def _policy_files_in_a_row(ctx: click.Context, command: click.Command, args: lis
         return
     if not any(isinstance(p, click.Option) and "--policy" in p.opts for p in command.params):
         return
+    for i in range(len(args) - 1):
+        if args[i] == "--policy" and args[i + 1].startswith("--"):  # `--policy --lang zh`
+            raise click.UsageError(
+                _("--policy needs a policy file before `{option}`").format(option=args[i + 1]),
+                ctx,
+            )
     for i in range(len(args) - 2):
         if args[i] == "--policy" and not args[i + 2].startswith("-"):
             raise click.UsageError(
@@ -269,6 +294,7 @@ class _Command(click.Command):
             self.help = english
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        _lang_first(args)
         _policy_files_in_a_row(ctx, self, args)
         return super().parse_args(ctx, args)
 

@@ -378,3 +378,48 @@ def test_clicks_path_kind_in_chinese(tmp_path):
     r = _run("--lang", "zh", "init", "x", "--dir", f)
     assert r.exit_code == 2
     assert "文件夹 '" in r.stderr and "Directory" not in r.stderr, r.stderr
+
+
+def test_lang_wherever_it_stands_is_the_language_of_click_s_errors(monkeypatch):
+    """With LANG=en_US, `evaluate --lang zh --polcy x` said click's error in English:
+    click finds an unknown option while parsing, before --lang's callback runs. And
+    with LANG=zh_CN, `--lang en` after the mistake still gave Chinese."""
+    monkeypatch.delenv("POLICYCTL_LANG", raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    for k in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(k, raising=False)
+    for args in (
+        ["evaluate", "--lang", "zh", "--polcy", "x"],
+        ["evaluate", "--polcy", "x", "--lang=zh"],
+    ):
+        r = _run(*args)
+        assert r.exit_code == 2 and "没有选项 '--polcy'" in r.stderr, r.stderr
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    r = _run("evaluate", "--polcy", "x", "--lang", "en")
+    assert r.exit_code == 2 and "No such option '--polcy'" in r.stderr, r.stderr
+
+
+def test_an_option_where_the_policy_file_belongs(tmp_path):
+    """`evaluate --policy --lang zh` was told "`zh` follows --policy's value: give
+    --policy before each file (--policy --lang --policy zh)"."""
+    for lang, words in (
+        ("zh", "--policy 后须给出政策文件，而不是 `--events`"),
+        ("en", "--policy needs a policy file before `--events`"),
+    ):
+        r = _run("--lang", lang, "evaluate", "--policy", "--events", "e.csv")
+        assert r.exit_code == 2 and words in r.stderr, r.stderr
+
+
+def test_a_utf16_ledger_without_its_mark_says_so(tmp_path):
+    """A UTF-16 file without a byte-order mark was `line 1 holds the control character
+    U+0000 (hint: remove it: codes and dates are plain text)`: there is nothing to
+    remove. Now the hint names UTF-16 and --encoding utf-16-le, which reads it."""
+    events = tmp_path / "e.csv"
+    events.write_bytes("person,date,items\nP1,2024-05-01,B1\n".encode("utf-16-le"))
+    common = ["evaluate", "--policy", JINING, "--events", events, "--as-of", "2024-12-31"]
+    zh = _run("--lang", "zh", *common)
+    assert zh.exit_code == 1 and "UTF-16" in zh.stderr and "--encoding utf-16-le" in zh.stderr
+    en = _run("--lang", "en", *common)
+    assert "looks like UTF-16 without a byte-order mark" in en.stderr
+    ok = _run("--lang", "en", *common, "--encoding", "utf-16-le", "--format", "csv")
+    assert ok.exit_code == 0 and ok.stdout.startswith("person,status"), ok.stderr

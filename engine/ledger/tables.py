@@ -237,11 +237,19 @@ def _bounded_read(f, path: str, problems: Problems, wide: bool) -> bytes:
 
 
 def _control_error(code: int, line: int, problems: Problems) -> LedgerError:
+    hint = (
+        # NUL bytes between the letters: UTF-16 saved without its byte-order mark, far
+        # likelier in a ledger than a NUL typed into a cell
+        _("a NUL byte: the file looks like UTF-16 without a byte-order mark; save it as "
+          "UTF-8, or give --encoding utf-16-le")
+        if code == 0
+        else _("remove it: codes and dates are plain text")
+    )  # fmt: skip
     return problems.fail(
         "format",
         _("line {line} holds the control character U+{code:04X}").format(line=line, code=code),
         line,
-        _("remove it: codes and dates are plain text"),
+        hint,
     )
 
 
