@@ -494,12 +494,14 @@ def html_report_files(
                     [
                         Diagnostic(
                             "unknown-institution",
-                            f"institution `{given[s]}` has nobody on the roster",
+                            _("institution `{code}` has nobody on the roster").format(
+                                code=given[s]
+                            ),
                             Span(roster or events),
                             (
-                                f"did you mean `{m}`?"
+                                _("did you mean `{near}`?").format(near=m)
                                 if redact is None and (m := closest(s, staff))
-                                else "give a code from the roster's institution column"
+                                else _("give a code from the roster's institution column")
                             ),
                         )
                         for s in unknown or sites
@@ -517,9 +519,13 @@ def html_report_files(
             [
                 Diagnostic(
                     "unknown-person",
-                    f"person `{given[c]}` has no event in the ledger and is not on the roster",
+                    _("person `{code}` has no event in the ledger and is not on the roster").format(
+                        code=given[c]
+                    ),
                     Span(events),
-                    f"did you mean `{m}`?" if redact is None and (m := closest(c, known)) else None,
+                    _("did you mean `{near}`?").format(near=m)
+                    if redact is None and (m := closest(c, known))
+                    else None,
                 )
                 for c in missing
             ]

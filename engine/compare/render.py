@@ -184,7 +184,7 @@ def _counts(d: PolicyDiff) -> str:
     parts = [f"{_w(s)} {len(cs)}" for s, cs in d.by_section().items()]
     n = len(d.changes)
     return ngettext("{n} change", "{n} changes", n).format(n=n) + (
-        _(" ({sections})").format(sections=", ".join(parts)) if parts else ""
+        _(" ({sections})").format(sections=_(", ").join(parts)) if parts else ""
     )
 
 

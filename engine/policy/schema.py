@@ -8,13 +8,14 @@ jsonschema is imported here and only here: it is the slowest import we have.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from importlib import resources
 from typing import Any
 
 from engine.errors import Diagnostic, closest
-from engine.i18n import N_, _
+from engine.i18n import N_, _, language
 from engine.policy.source import Document
 
 
@@ -25,7 +26,17 @@ def policy_schema() -> dict:
 
 
 def _where(path) -> str:
-    return ".".join(str(p) for p in path) or "the document"
+    """Where in the policy, as a message names it: `cycle.cap`, or the top level."""
+    if not path:
+        return _("the top level of the policy")
+    return "`" + ".".join(str(p) for p in path) + "`"
+
+
+def _joined(message: str) -> str:
+    """The top level's name, which is not quoted, joined to the Chinese word after it
+    (the catalogue's messages put a space after a quoted `{where}`)."""
+    top = _("the top level of the policy")
+    return message.replace(top + " ", top) if language() == "zh" else message
 
 
 def _allowed_keys(schema: dict) -> list[str]:
@@ -45,6 +56,8 @@ def schema_diagnostics(doc: Document) -> list[Diagnostic]:
             err = jsonschema.exceptions.best_match(err.context) or err
         path = tuple(err.absolute_path)
         diag = _diagnostic(doc, err, path)
+        if not path:  # 政策顶层 缺少键: no space between Chinese words
+            diag = dataclasses.replace(diag, message=_joined(diag.message))
         key = (
             diag.span.line if diag.span else 0,
             diag.span.column if diag.span else 0,
@@ -64,9 +77,7 @@ def _diagnostic(doc: Document, err: Any, path: tuple) -> Diagnostic:
         missing = err.message.split("'")[1] if "'" in err.message else err.message
         return Diagnostic(
             "schema",
-            _("`{where}` is missing the key `{missing}`").format(
-                where=_where(path), missing=missing
-            ),
+            _("{where} is missing the key `{missing}`").format(where=_where(path), missing=missing),
             doc.span(path),
             _("add `{missing}:`").format(missing=missing),
         )
@@ -82,7 +93,7 @@ def _diagnostic(doc: Document, err: Any, path: tuple) -> Diagnostic:
         )
         return Diagnostic(
             "schema",
-            _("unknown key `{key}` in `{where}`").format(key=key, where=_where(path)),
+            _("unknown key `{key}` in {where}").format(key=key, where=_where(path)),
             doc.key_span(path + (key,)),
             hint,
         )
@@ -90,18 +101,21 @@ def _diagnostic(doc: Document, err: Any, path: tuple) -> Diagnostic:
         options = ", ".join(f"`{o}`" for o in err.validator_value)
         return Diagnostic(
             "schema",
-            _("`{where}` is `{instance}`; expected one of {options}").format(
+            _("{where} is `{instance}`; expected one of {options}").format(
                 where=_where(path), instance=err.instance, options=options
             ),
             doc.span(path),
         )
     if v == "type":
         want = err.validator_value
-        want = " or ".join(want) if isinstance(want, list) else want
+        wants = want if isinstance(want, list) else [want]
+        article = _article(wants[0])
+        for other in wants[1:]:
+            article = _("{first} or {second}").format(first=article, second=_article(other))
         return Diagnostic(
             "schema",
-            _("`{where}` should be {article}, found {kind}").format(
-                where=_where(path), article=_article(want), kind=_kind(err.instance)
+            _("{where} should be {article}, found {kind}").format(
+                where=_where(path), article=article, kind=_kind(err.instance)
             ),
             doc.span(path),
         )
@@ -109,18 +123,53 @@ def _diagnostic(doc: Document, err: Any, path: tuple) -> Diagnostic:
         desc = err.schema.get("description", "")
         return Diagnostic(
             "schema",
-            _("`{where}` is `{instance}`, which is not of the expected form").format(
+            _("{where} is `{instance}`, which is not of the expected form").format(
                 where=_where(path), instance=err.instance
             ),
             doc.span(path),
             desc.split(".")[0] or None,
         )
-    if v in ("minItems", "minLength", "minimum", "maximum", "exclusiveMinimum"):
-        return Diagnostic("schema", f"`{_where(path)}`: {err.message}", doc.span(path))
+    bounded = _bound(v, err.validator_value, err.instance, _where(path))
+    if bounded is not None:
+        return Diagnostic("schema", bounded, doc.span(path))
+    # the rest (oneOf, not, if/then, dependencies) in jsonschema's words, which are
+    # English: quoted as its own, after a sentence in the reader's language
     message = err.message.replace("\n", " ")
     if len(message) > 160:
         message = message[:157] + "..."
-    return Diagnostic("schema", f"`{_where(path)}`: {message}", doc.span(path))
+    return Diagnostic(
+        "schema",
+        _("{where} does not have the form the schema asks for (`{message}`)").format(
+            where=_where(path), message=message
+        ),
+        doc.span(path),
+    )
+
+
+def _bound(validator: str, limit: Any, value: Any, where: str) -> str | None:
+    """A size or range the schema sets, broken: said in the reader's language
+    (jsonschema's own `'' should be non-empty` is English)."""
+    if validator in ("minLength", "minItems", "minProperties"):
+        if limit == 1:
+            return _("{where} must not be empty").format(where=where)
+        return _("{where} needs at least {n} entries").format(where=where, n=limit)
+    if validator == "minimum":
+        return _("{where} is {value}; the least it may be is {limit}").format(
+            where=where, value=value, limit=limit
+        )
+    if validator == "maximum":
+        return _("{where} is {value}; the most it may be is {limit}").format(
+            where=where, value=value, limit=limit
+        )
+    if validator == "exclusiveMinimum":
+        return _("{where} is {value}; it must be more than {limit}").format(
+            where=where, value=value, limit=limit
+        )
+    if validator == "uniqueItems":
+        return _("{where} lists the same value twice").format(where=where)
+    if validator == "const":
+        return _("{where} must be `{limit}`").format(where=where, limit=limit)
+    return None
 
 
 _ARTICLED = {

@@ -694,11 +694,16 @@ def _at(data: Any, path: PathT) -> Any:
 
 
 def _kind(value: Any) -> str:
+    """What a value of a test file is, as a message names it (in the reader's language)."""
     if value is None:
-        return "nothing"
-    return {dict: "a mapping", list: "a list", str: f"text `{value}`", bool: f"`{value}`"}.get(
-        type(value), f"`{value}`"
-    )
+        return _("nothing")
+    if isinstance(value, dict):
+        return _("a mapping")
+    if isinstance(value, list):
+        return _("a list")
+    if isinstance(value, str):
+        return _("text `{value}`").format(value=value)
+    return f"`{value}`"
 
 
 # ---- running -----------------------------------------------------------------------------
