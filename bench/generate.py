@@ -20,16 +20,20 @@ Shape, chosen to look like a city's real findings rather than uniform noise:
 
 Only violations are written: re-applications and institution events need the
 per-person story the examples tell, and the handwritten reference does not
-read them.
+read them. With `--revokes F`, a share F of the findings is revoked (issue 22
+§1): a `revoke` row naming the finding (`target`), dated 7 to 90 days after it
+(within the years), placed among the findings by its date; drawn from a random
+generator of its own, so the findings are the same bytes as without.
 
 Usage: python bench/generate.py --people N --events M --years K --seed S --out DIR
-writes DIR/events.csv and DIR/roster.csv.
+[--revokes F] writes DIR/events.csv and DIR/roster.csv.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import heapq
 import itertools
 import random
 from pathlib import Path
@@ -87,7 +91,9 @@ def make_roster(
     return codes, sites, lines
 
 
-def generate(people: int, events: int, years: int, seed: int, out: Path) -> None:
+def generate(
+    people: int, events: int, years: int, seed: int, out: Path, revokes: float = 0.0
+) -> None:
     rng = random.Random(seed)
     first = dt.date(LAST_DAY.year - years + 1, 1, 1)
     dates = [(first + dt.timedelta(days=n)).isoformat() for n in range((LAST_DAY - first).days + 1)]
@@ -105,14 +111,29 @@ def generate(people: int, events: int, years: int, seed: int, out: Path) -> None
         roster.writelines(roster_lines)
 
     random_ = rng.random
+    header = EVENT_HEADER if not revokes else EVENT_HEADER.rstrip("\n") + ",target\n"
+    tail = "" if not revokes else ","
+    undo = random.Random(seed + 1_000_003)  # the revocations' own draws
+    pending: list[tuple[int, int]] = []  # (day, finding number) of revocations to come
+    made = 0
     with (out / "events.csv").open("w", encoding="utf-8", newline="\n") as ledger:
-        ledger.write(EVENT_HEADER)
+        ledger.write(header)
         lines: list[str] = []
         for number in range(events):
             person = who[number]
             own = sites[person]
             site = own[0] if len(own) == 1 else own[number % len(own)]
             day = when[number]
+            while pending and pending[0][0] <= day:
+                at, target = heapq.heappop(pending)
+                made += 1
+                lines.append(
+                    f"R{made:07d},{codes[who[target]]},{dates[at]},revoke,,,,,,,E{target + 1:07d}\n"
+                )
+            if revokes and undo.random() < revokes:
+                later = day + undo.randint(7, 90)
+                if later < len(dates):
+                    heapq.heappush(pending, (later, number))
             items = what[number]
             inspection = amount = ""
             draw = random_()
@@ -126,11 +147,17 @@ def generate(people: int, events: int, years: int, seed: int, out: Path) -> None
                 amount = f"{random_() * 30000 + 200:.2f}"
             lines.append(
                 f"E{number + 1:07d},{codes[person]},{dates[day]},violation,{items},"
-                f"{site},{inspection},{amount},,\n"
+                f"{site},{inspection},{amount},,{tail}\n"
             )
             if len(lines) == CHUNK:
                 ledger.writelines(lines)
                 lines.clear()
+        while pending:
+            at, target = heapq.heappop(pending)
+            made += 1
+            lines.append(
+                f"R{made:07d},{codes[who[target]]},{dates[at]},revoke,,,,,,,E{target + 1:07d}\n"
+            )
         ledger.writelines(lines)
 
 
@@ -141,10 +168,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--revokes", type=float, default=0.0, help="share of findings revoked later (0-1)"
+    )
     args = parser.parse_args(argv)
     if args.people < 1 or args.events < 0 or args.years < 1:
         parser.error("--people and --years must be at least 1, --events at least 0")
-    generate(args.people, args.events, args.years, args.seed, args.out)
+    if not 0 <= args.revokes <= 1:
+        parser.error("--revokes is a share, from 0 to 1")
+    generate(args.people, args.events, args.years, args.seed, args.out, args.revokes)
 
 
 if __name__ == "__main__":

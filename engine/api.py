@@ -594,18 +594,35 @@ def _fold(
     from engine.ledger.read import NeedsWhole, stream_ledger
 
     names = names or _names(None)
-    streamed = stream_ledger(events, p, roster, encoding, sheet=sheet, names=names, redact=redact)
-    if streamed is not None:
+    corrections = False  # the file's corrections and decisions read before the stream
+    while True:
+        streamed = stream_ledger(
+            events,
+            p,
+            roster,
+            encoding,
+            sheet=sheet,
+            names=names,
+            redact=redact,
+            corrections=corrections,
+        )
+        if streamed is None:
+            break
         ledger, rows = streamed
         ev = evaluator(p, ledger, as_of, explain, progress)
         tap = watch(ev) if watch else None
+        known = ev.stream_known(rows)  # (as corrected, when they were read: known.py)
         try:
-            ev.fold_events(tap.events(rows) if tap else rows)
-        except (Unsorted, EvaluationError, NeedsWhole):  # NeedsWhole: a correction met
-            pass  # read whole below
-        else:
-            rows.close()
-            return ev, tap
+            ev.fold_events(tap.events(known) if tap else known)
+        except NeedsWhole:  # a correction or decision met: read them first, then stream
+            if corrections:
+                break
+            corrections = True
+            continue
+        except (Unsorted, EvaluationError):
+            break  # read whole below
+        rows.close()
+        return ev, tap
     streamed = rows = None  # let the stream's text go before the file is read again
     ledger = read_ledger(
         events, p, roster, encoding=encoding, sheet=sheet, names=names, redact=redact

@@ -222,3 +222,43 @@ def test_a_decision_on_a_sanction_computed_under_the_older_version(tmp_path):
         ["suspended", "suspend", "2023-07-05", "2023-09-09"],
         ["awaiting_reapplication", "suspend", "2023-09-10", ""],
     ]
+
+
+@pytest.mark.parametrize("decided", [False, True])
+def test_streamed_across_a_history_is_the_whole_ledgers_report(tmp_path, monkeypatch, decided):
+    """A history's ledger with corrections and decisions is streamed, its corrections
+    read first (api._fold), as it is for one version: the same bytes in every format as
+    the ledger read whole, here with a revocation across the change of restoration, an
+    amendment by the later version's code and a decision on a finding of the older one."""
+    rows = [
+        {"id": "E1", "person": "P", "date": "2023-06-10", "items": "K2"},
+        {"id": "E2", "person": "Q", "date": "2023-06-12", "items": "K2"},
+        {"id": "E3", "person": "S", "date": "2023-06-20", "items": "K2"},
+        {"id": "D1", "date": "2023-07-05", "type": "decision", "target": "E2"},
+        {"id": "M1", "date": "2023-08-01", "type": "amend", "target": "E3", "items": "K2"},
+        {"id": "R1", "date": "2023-10-09", "type": "revoke", "target": "E1"},
+    ]
+    policy = _decided_county(tmp_path) if decided else COUNTY
+    events = write_csv(tmp_path / "events.csv", rows, COLUMNS)
+    args = ["evaluate", "--policy", str(policy), "--events", str(events), "--as-of"]
+    import engine.api
+    import engine.ledger.read
+
+    def whole(*a, **k):
+        return None  # (standard input's answer: read the ledger whole)
+
+    for fmt in ("json", "jsonl", "table", "csv"):  # (the formats report_files streams)
+        for as_of in ("2023-07-01", "2023-12-31"):
+            with monkeypatch.context() as m:
+                m.setattr(engine.ledger.read, "stream_ledger", whole)
+                want = CliRunner().invoke(cli, [*args, as_of, "--format", fmt])
+            with monkeypatch.context() as m:
+                m.setattr(engine.api, "read_ledger", lambda *a, **k: pytest.fail("read whole"))
+                got = CliRunner().invoke(cli, [*args, as_of, "--format", fmt])
+            assert want.exit_code == got.exit_code == 0, (want.output, got.output)
+            assert got.stdout == want.stdout
+            if fmt == "json" and as_of == "2023-12-31":
+                assert [t["correction"] for t in json.loads(got.stdout)["corrections"]] == [
+                    "R1",
+                    "M1",
+                ]

@@ -638,6 +638,44 @@ def test_corrections_and_decisions_are_redacted_in_every_format(corrected, tmp_p
     assert not leaks(text, corrected) and m.event("JN-E9101") in text
 
 
+def test_a_sorted_ledger_with_corrections_is_streamed_redacted_as_read_whole(
+    corrected, tmp_path, monkeypatch
+):
+    """The corrected ledger in date order is streamed, its corrections read first
+    (api._fold): with --redact, every streamed format is the whole ledger's, byte for
+    byte, and names no one (the stream redacts each row as it passes, the corrections
+    beforehand: both must give the same pseudonyms, or a revocation would miss its
+    finding)."""
+    import engine.api
+    import engine.ledger.read
+
+    with open(corrected["events"], encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    rows.sort(key=lambda r: r["date"])
+    path = tmp_path / "sorted.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    args = ["evaluate", *inputs({**corrected, "events": str(path)}), "--redact"]
+    out = {}
+    for fmt in ("json", "jsonl", "csv", "table"):
+        with monkeypatch.context() as m:
+            m.setattr(engine.ledger.read, "stream_ledger", lambda *a, **k: None)
+            whole = run(*args, "--format", fmt)
+        with monkeypatch.context() as m:
+            m.setattr(engine.api, "read_ledger", lambda *a, **k: pytest.fail("read whole"))
+            streamed = run(*args, "--format", fmt)
+        assert whole.exit_code == streamed.exit_code == 0, (whole.output, streamed.output)
+        assert streamed.stdout == whole.stdout, fmt
+        assert not leaks(streamed.stdout, corrected), fmt
+        out[fmt] = streamed.stdout
+    trails = json.loads(out["json"])["corrections"]
+    assert sorted(t["correction"] for t in trails) == sorted(
+        ps().event(x) for x in ("JN-E9101", "JN-E9102")
+    )
+
+
 def test_diff_events_with_corrections_redacted(corrected):
     args = ["diff", POLICY, ZHANJIANG, "--map", MAP, "--events", corrected["events"]]
     args += ["--roster", corrected["roster"], "--as-of", AS_OF]

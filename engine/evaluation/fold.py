@@ -26,7 +26,7 @@ import contextlib
 import datetime as _dt
 import gc
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from engine import calendar
@@ -37,7 +37,7 @@ from engine.errors import EVAL_ERRORS, BadValue, Diagnostic, EvaluationError, Sp
 from engine.evaluation.deadlines import Deadlines
 from engine.evaluation.decisions import ON_DECISION, Decisions
 from engine.evaluation.institutions import InstitutionTracker
-from engine.evaluation.known import as_known
+from engine.evaluation.known import Known
 from engine.evaluation.outcome import ActionRec, CycleOut, Outcome, PersonOutcome, PersonRow, Step
 from engine.evaluation.outlook import Outlook
 from engine.evaluation.points import Act, Points
@@ -83,8 +83,7 @@ _BY_POINTS_OR_RULE = (SourceKind.TIER, SourceKind.RULE)  # a same-day step's own
 def _person_outcome(policy: Policy, ledger: Ledger, as_of: _dt.date, code: str) -> PersonOutcome:
     """The outcome of the one person a ledger holds the events of (trail.py): with no
     event left and off the roster, nothing has happened to them."""
-    people = Evaluator(policy, ledger, as_of, set(), None).run().people
-    return people[0] if people else PersonOutcome(code, "active", [], [], None)
+    return Evaluator(policy, ledger, as_of, set(), None).person(code)
 
 
 class Unsorted(Exception):
@@ -107,9 +106,13 @@ class Evaluator:
         # a ledger with corrections or decisions, as known on the as-of date (known.py):
         # fold `self.ledger.events`, not the ledger's own
         later = 0
+        # (kept for a ledger folded as a stream, its corrections read beforehand:
+        # stream_known)
+        self.known: Known | None = None
         if ledger.corrections or ledger.decisions:
             original = ledger
-            ledger, later = as_known(ledger, as_of)
+            self.known = Known(ledger, as_of)
+            ledger, later = self.known.ledger(ledger), self.known.later
         self.ledger = ledger
         self.as_of = as_of
         self.explain = explain
@@ -196,6 +199,25 @@ class Evaluator:
     def make_decisions(self, known: Ledger) -> Decisions:
         return Decisions(self.p, known)
 
+    def stream_known(self, rows: Iterable[Event]) -> Iterable[Event]:
+        """A stream's rows as known on the as-of date, for a ledger whose corrections and
+        decisions were read beforehand and given with it (read.read_corrections): each
+        finding as corrected, the revoked ones left out, every row also kept for the
+        trails of the people a correction concerns. Rows as they are otherwise."""
+        if self.known is None:
+            return rows
+        return self._known(rows, self.known, self.trails)
+
+    @staticmethod
+    def _known(rows: Iterable[Event], known: Known, trails: Trails | None) -> Iterator[Event]:
+        at = known.event
+        add = trails.add if trails is not None else None
+        for e in rows:
+            if add is not None:
+                add(e)
+            if (k := at(e)) is not None:
+                yield k
+
     # ---- driver --------------------------------------------------------------------------
     def run(self) -> Outcome:
         """Every person's outcome, then the institutions', in this process."""
@@ -211,6 +233,16 @@ class Evaluator:
                 if self.progress and n % 2000 == 0:
                     self.progress(n, "people")
             return self.outcome(people, traces)
+
+    def person(self, code: str) -> PersonOutcome:
+        """The outcome of the one person the ledger holds the events of, as `run` gives
+        it, without judging the institutions (a correction's trail: trail.py); with no
+        event left and off the roster, nothing has happened to them."""
+        with paused_gc():
+            self.fold_events(self.ledger.events)
+            if code in self.codes():
+                return self.finish_person(code)[0]
+        return PersonOutcome(code, Status.ACTIVE, [], [], None)
 
     def fold_events(self, events: Iterable[Event]) -> None:
         """Fold events, taken in date order, into each person's state.

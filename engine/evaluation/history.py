@@ -56,7 +56,6 @@ from engine.ledger.read import Event, Ledger
 from engine.policy.bands import first_step
 from engine.policy.model import Item
 from engine.policy.versions import History
-from engine.vocabulary import Status
 
 
 def evaluate_history(
@@ -349,8 +348,7 @@ class HistoryEvaluator(VersionView):
 def _person_outcome(history: History, ledger: Ledger, as_of: _dt.date, code: str) -> PersonOutcome:
     """The outcome of the one person a ledger holds the events of, across the history
     (trail.py); with no event left and off the roster, nothing has happened to them."""
-    people = HistoryEvaluator(history, ledger, as_of, set(), None).run().people
-    return people[0] if people else PersonOutcome(code, Status.ACTIVE, [], [], None)
+    return HistoryEvaluator(history, ledger, as_of, set(), None).person(code)
 
 
 def _as_listed(ev: Event, codes: tuple[str, ...]) -> Event:

@@ -14,40 +14,71 @@ decision on a finding revoked by then lapses with it.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable, Iterator
 
 from engine.ledger.corrections import DECIDED
 from engine.ledger.rows import Event, Ledger, event
 
 
+class Known:
+    """What the ledger's corrections and decisions make of its rows as of a date: each
+    finding as known then (or None: revoked), one row at a time, so that a ledger folded
+    as a stream is corrected as it goes (api._fold)."""
+
+    def __init__(self, ledger: Ledger, as_of: _dt.date):
+        corrections = [c for c in ledger.corrections if c.row.date <= as_of]
+        decisions = [d for d in ledger.decisions if d.row.date <= as_of]
+        # how many corrections and decisions are dated after it (and so not made)
+        self.later = (
+            len(ledger.corrections) + len(ledger.decisions) - len(corrections) - len(decisions)
+        )
+        version: dict[str, Event | None] = {}
+        for c in corrections:  # in date order: the last one made stands
+            version[c.target] = c.after
+        decisions = [d for d in decisions if version.get(d.finding.id, d.finding) is not None]
+        lengths: dict[str, dict[str, str]] = {}
+        for d in decisions:
+            decided = {c: v for c in DECIDED if (v := d.row.attrs.get(c))}
+            if decided:
+                lengths.setdefault(d.finding.id, {}).update(decided)
+        self.corrections, self.decisions = corrections, decisions
+        self.version, self.lengths = version, lengths
+
+    def event(self, e: Event) -> Event | None:
+        """The row as known: a finding as corrected (None: revoked), with the length a
+        decision gave it; any other row as it is."""
+        if e.type == "violation":
+            if e.id in self.version:
+                now = self.version[e.id]
+                if now is None:
+                    return None  # revoked
+                e = now
+            if e.id in self.lengths:
+                e = _copy(e, attrs={**e.attrs, **self.lengths[e.id]})
+        return e
+
+    def events(self, events: Iterable[Event]) -> Iterator[Event]:
+        """The rows as known, the revoked findings left out."""
+        if not self.version and not self.lengths:
+            yield from events
+            return
+        at = self.event
+        for e in events:
+            if (k := at(e)) is not None:
+                yield k
+
+    def ledger(self, ledger: Ledger) -> Ledger:
+        """The ledger as known, with the corrections and decisions made by then."""
+        out = Ledger(list(self.events(ledger.events)), ledger.roster, ledger.staff)
+        out.corrections, out.decisions = self.corrections, self.decisions
+        return out
+
+
 def as_known(ledger: Ledger, as_of: _dt.date) -> tuple[Ledger, int]:
     """The ledger as known on `as_of`, and how many corrections and decisions are dated
     after it (and so not made)."""
-    corrections = [c for c in ledger.corrections if c.row.date <= as_of]
-    decisions = [d for d in ledger.decisions if d.row.date <= as_of]
-    later = len(ledger.corrections) + len(ledger.decisions) - len(corrections) - len(decisions)
-    version: dict[str, Event | None] = {}
-    for c in corrections:  # in date order: the last one made stands
-        version[c.target] = c.after
-    decisions = [d for d in decisions if version.get(d.finding.id, d.finding) is not None]
-    lengths: dict[str, dict[str, str]] = {}
-    for d in decisions:
-        decided = {c: v for c in DECIDED if (v := d.row.attrs.get(c))}
-        if decided:
-            lengths.setdefault(d.finding.id, {}).update(decided)
-    events: list[Event] = []
-    for e in ledger.events:
-        if e.type == "violation":
-            if e.id in version:
-                now = version[e.id]
-                if now is None:
-                    continue  # revoked
-                e = now
-            if e.id in lengths:
-                e = _copy(e, attrs={**e.attrs, **lengths[e.id]})
-        events.append(e)
-    out = Ledger(events, ledger.roster, ledger.staff)
-    out.corrections, out.decisions = corrections, decisions
-    return out, later
+    known = Known(ledger, as_of)
+    return known.ledger(ledger), known.later
 
 
 def _copy(e: Event, **changes) -> Event:

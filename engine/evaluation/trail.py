@@ -38,6 +38,7 @@ amendment changed.
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -205,28 +206,50 @@ class Trails:
         self.decisions = list(ledger.decisions)
         people = {c.person for c in self.corrections}
         roster = ledger.roster or {}
-        sites = {s for p in people if p in roster for s in roster[p].institutions}
+        self.sites = {s for p in people if p in roster for s in roster[p].institutions}
         self.events: dict[str, list[Event]] = {p: [] for p in people}
         self.site_events: list[Event] = []
         for e in ledger.events:
-            if e.person in people:
-                self.events[e.person].append(e)
-            elif e.type in INSTITUTION_TYPES and e.institution in sites:
-                self.site_events.append(e)
+            self.add(e)
         self.roster = {p: roster[p] for p in people if p in roster}
 
+    def add(self, e: Event) -> None:
+        """Keep a row of the ledger as recorded, if a trail needs it: the events of the
+        people with a correction, their sites' institution events. (A ledger folded as
+        a stream hands its rows here as they pass: Evaluator.stream_known.)"""
+        mine = self.events.get(e.person)
+        if mine is not None:
+            mine.append(e)
+        elif e.type in INSTITUTION_TYPES and e.institution in self.sites:
+            self.site_events.append(e)
+
     def trails(self) -> list[Trail]:
+        """Each correction's trail, by person, in date order.
+
+        Each person is evaluated again, twice or more, and each of those evaluations
+        leaves a few reference cycles (an evaluator and its parts) that only the cyclic
+        collector frees, which the fold pauses (fold.paused_gc), so that they would
+        pile up: 45 MB for 1,000 corrections (bench/corrections.py). What the run holds
+        so far is frozen (gc.freeze: the collector does not walk it), and the
+        evaluations' garbage collected every 128 people, a walk over it alone."""
         out: list[Trail] = []
         by_person: dict[str, list] = {}
         for c in self.corrections:
             by_person.setdefault(c.person, []).append(c)
-        for person, mine in sorted(by_person.items()):
-            first: dict[Any, Any] = {}  # target -> the finding as it was before any correction
-            for c in mine:
-                first.setdefault(c.target, c.before)
-            outcomes = [self._outcome(person, mine[:k], first) for k in range(len(mine) + 1)]
-            for k, c in enumerate(mine):
-                out.append(_trail(c, outcomes[k], outcomes[k + 1], self.policy))
+        gc.freeze()
+        try:
+            for n, (person, mine) in enumerate(sorted(by_person.items())):
+                first: dict[Any, Any] = {}  # target -> the finding before any correction
+                for c in mine:
+                    first.setdefault(c.target, c.before)
+                outcomes = [self._outcome(person, mine[:k], first) for k in range(len(mine) + 1)]
+                for k, c in enumerate(mine):
+                    out.append(_trail(c, outcomes[k], outcomes[k + 1], self.policy))
+                if n % 128 == 127:
+                    gc.collect()
+            gc.collect()
+        finally:
+            gc.unfreeze()
         return out
 
     def _outcome(self, person: str, applied: list, first: dict[str, Event]) -> PersonOutcome:

@@ -55,6 +55,7 @@ from engine.ledger.columns import FIELDS as FIELDS
 from engine.ledger.columns import REQUIRED_EVENT_COLUMNS as REQUIRED_EVENT_COLUMNS
 from engine.ledger.columns import REQUIRED_ROSTER_COLUMNS as REQUIRED_ROSTER_COLUMNS
 from engine.ledger.corrections import REFERRING, Applied
+from engine.ledger.corrections import TARGET as TARGET_COLUMN
 from engine.ledger.corrections import apply as apply_corrections
 from engine.ledger.profiles import Profile, RowChecks
 from engine.ledger.reads import attributes_read, event_columns_kept
@@ -117,6 +118,13 @@ class _EventReader:
         # the columns beyond FIELDS an event keeps
         self.keep = event_columns_kept(policy) | also_keep
         self.streaming = False  # set by EventStream: a row that refers back ends the stream
+        # set by EventStream when the corrections were read beforehand (read_corrections):
+        # a row that refers back is checked, and not handed on
+        self.skip_referring = False
+        # read_corrections' second pass: only the rows that refer back and the rows whose
+        # ids are in `pick` are read, each once counted (its order among the rows, `seq`,
+        # stays the file's)
+        self.pick: set[str] | None = None
         # False: corrections and decisions handed on as rows of their own, unchecked
         # against the findings (the status service checks them against its store)
         self.refer = True
@@ -188,6 +196,8 @@ class _EventReader:
         item_codes = self.checks.codes
         last_type: str | None = None
         by_items: dict[str, Profile] = {}
+        pick, skip = self.pick, self.skip_referring
+        referring_texts: dict[str, bool] = {}
         count = 0
         line = 0
         for line, row in table.rows:
@@ -235,6 +245,12 @@ class _EventReader:
                     _("split it by year"),
                 )
                 raise Stop
+            if pick is not None:
+                refers = referring_texts.get(type_s)
+                if refers is None:
+                    refers = referring_texts[type_s] = type_s.strip().lower() in REFERRING
+                if not refers and eid.strip() not in pick:
+                    continue
             if type_s != last_type:
                 try:
                     by_items = profiles[type_s]
@@ -303,6 +319,8 @@ class _EventReader:
                 )
                 if not ok or date is None:
                     continue
+            if skip and prof.type in REFERRING:
+                continue  # (read beforehand: read_corrections)
             e = event(
                 eid,
                 person,
@@ -419,6 +437,70 @@ def read_events(
         raise problems.error() from None
 
 
+def read_corrections(
+    path: str,
+    policy: Policy | History,
+    encoding: str | None = None,
+    staff: dict[str, list[str]] | None = None,
+    roster: str | None = None,
+    sheet: str | int | None = None,
+    names: Names = DEFAULT_NAMES,
+) -> Applied | None:
+    """The corrections and decisions of an events file, checked against the findings
+    they name, without holding the file's other rows: so that a ledger holding some is
+    still folded as a stream (api._fold; the stream then leaves them out: EventStream).
+
+    Two passes over the file, neither building an event of the rows it leaves out: the
+    ids the corrections and decisions name (`target`), then those rows and the findings
+    with those ids, read and checked as `read_events` reads them (each in its place in
+    the file's order). None when either pass finds a problem, the file's or theirs:
+    the whole ledger is then read, and every problem reported as it reports them."""
+    try:
+        with bulk():
+            targets = _targets(path, encoding, sheet, names)
+            if targets is None:
+                return None
+            problems = Problems(display(path), 1)
+            reader = _EventReader(
+                policy,
+                problems,
+                staff,
+                roster,
+                reread_ids(path, encoding, problems, names),
+                names=names,
+            )
+            reader.pick = targets
+            reader.read(open_table(path, encoding, problems, sheet))
+            return reader.applied
+    except (Stop, LedgerError):
+        return None
+
+
+def _targets(path: str, encoding: str | None, sheet, names: Names) -> set[str] | None:
+    """The `target` cells of the rows that refer back (read_corrections' first pass: the
+    type and target cells alone, nothing checked); None when the file cannot say."""
+    problems = Problems(display(path), 1)
+    table = open_table(path, encoding, problems, sheet)
+    index = columns(table, REQUIRED_EVENT_COLUMNS, problems, names)
+    header = table.header
+    at = index.get("type")
+    to = next((i for i, n in enumerate(header) if n == TARGET_COLUMN), None)
+    if problems.items or at is None or to is None:
+        return None
+    targets: set[str] = set()
+    refers: dict[str, bool] = {}
+    for _line, row in table.rows:
+        if len(row) <= max(at, to):
+            continue  # (a short row: the second pass reads and reports it)
+        t = row[at]
+        r = refers.get(t)
+        if r is None:
+            r = refers[t] = t.strip().lower() in REFERRING
+        if r:
+            targets.add(row[to].strip())
+    return targets
+
+
 class EventStream:
     """An events file read row by row as it is evaluated, not held.
 
@@ -439,7 +521,11 @@ class EventStream:
         sheet: str | int | None = None,
         names: Names = DEFAULT_NAMES,
         redact: Pseudonyms | None = None,
+        corrected: bool = False,
     ):
+        """`corrected`: the file's corrections and decisions were read beforehand
+        (read_corrections): they are checked as rows and left out. Else one met raises
+        NeedsWhole."""
         self.problems = Problems(display(path), limit)
         self.redact = redact  # each event's codes replaced once its row is checked
         self.reader = _EventReader(
@@ -450,7 +536,8 @@ class EventStream:
             reread_ids(path, encoding, self.problems, names),
             names=names,
         )
-        self.reader.streaming = True  # a correction or decision met: NeedsWhole
+        self.reader.streaming = not corrected  # a correction or decision met: NeedsWhole
+        self.reader.skip_referring = corrected
         try:
             self.table = open_table(path, encoding, self.problems, sheet)
         except Stop:
@@ -742,19 +829,40 @@ def stream_ledger(
     sheet: str | int | None = None,
     names: Names = DEFAULT_NAMES,
     redact: Pseudonyms | None = None,
+    corrections: bool = False,
 ) -> tuple[Ledger, EventStream] | None:
     """The roster, and the events as a stream to fold as they are read; None when the
     events come from standard input (they cannot be read twice, should they not be in
-    date order) or the roster has problems (read_ledger reports both files')."""
+    date order) or the roster has problems (read_ledger reports both files').
+
+    `corrections`: the file holds corrections or decisions (a stream without it raised
+    NeedsWhole at one): they are read first (read_corrections) and given with the
+    ledger, the stream leaving them out; None when they have problems (read_ledger
+    reports them)."""
     if not rereadable(events):  # standard input, a pipe: read whole (a missing file too,
         return None  # which read_ledger reports)
     people, staff, diagnostics = _roster_and_staff(roster, policy, encoding, names=names)
     if diagnostics:
         return None
+    applied = None
+    if corrections:
+        applied = read_corrections(events, policy, encoding, staff, roster, sheet, names)
+        if applied is None:
+            return None
     stream = EventStream(
-        events, policy, encoding, staff, roster, sheet=sheet, names=names, redact=redact
+        events,
+        policy,
+        encoding,
+        staff,
+        roster,
+        sheet=sheet,
+        names=names,
+        redact=redact,
+        corrected=applied is not None,
     )
     ledger = Ledger([], people, staff or {})
+    if applied is not None:
+        ledger.corrections, ledger.decisions = applied.corrections, applied.decisions
     return (ledger if redact is None else redact_ledger(ledger, redact)), stream
 
 
