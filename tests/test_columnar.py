@@ -81,7 +81,7 @@ def ledgers(draw, paths=tuple(POLICY_FILES)):
     rows = []
     for _ in range(draw(st.integers(1, 40))):
         when = first + dt.timedelta(days=draw(st.integers(0, days)))
-        who = draw(st.sampled_from(["P1", "P2", "P3", "P4", "Q5"]))
+        who = draw(st.sampled_from(["P1", "P2", "P3", "P4", "Q5", "p6", "张医生"]))
         kind = draw(st.integers(0, 19))
         if kind == 0:
             row = {"type": "reapply"}
@@ -335,6 +335,29 @@ def test_a_bad_ledger_gets_the_same_messages_on_both_paths(bad):
     fold = _outputs(pol, events, as_of, "fold")
     columnar = _outputs(pol, events, as_of, "columnar")
     assert columnar == fold
+
+
+@pytest.mark.parametrize("space", ["\u3000", "\u00a0", "\t", " "])
+@pytest.mark.parametrize("column", ["person", "items", "id"])
+def test_a_cell_with_white_space_around_it_is_read_as_the_row_reader_reads_it(
+    tmp_path, space, column
+):
+    """The row reader strips each cell with Python's `str.strip`: an ideographic space
+    (U+3000, common in Chinese spreadsheets) or a no-break space as well as ASCII
+    blanks. `JN1` + U+3000 is JN1, whose D1 (12 points, 五(一)) on 2024-05-01
+    terminates them; the columns once kept the space and made two people, the one
+    with D1 terminated, plain JN1 active. Both engines now give the fold's answer."""
+    rows = [
+        {"id": "E1", "person": "JN1", "date": "2024-05-01", "items": "D1"},
+        {"id": "E2", "person": "JN1", "date": "2024-05-02", "items": "A1"},
+    ]
+    rows[0][column] = (space + rows[0][column]) if column == "id" else rows[0][column] + space
+    events = write_csv(tmp_path / "events.csv", rows)
+    as_of = dt.date(2025, 12, 31)
+    fold = _outputs(POLICIES / "jining.yaml", events, as_of, "fold")
+    assert _outputs(POLICIES / "jining.yaml", events, as_of, "columnar") == fold
+    assert fold["jsonl"].count('"person"') == 1
+    assert fold["jsonl"].startswith('{"person": "JN1", "status": "terminated"')
 
 
 # ---- Parquet ledgers: read by both engines ---------------------------------------------------

@@ -75,9 +75,9 @@ class ColumnarEvaluator(Evaluator):
             after, outside = self.after, self.outside
             self.fold_events(cols.events(rows))
             self.after, self.outside = after, outside  # counted once, over the whole ledger
-        # what `assemble` reads, as Python lists (one conversion, not one a person)
+        # what `assemble` and `finish_row` read, as Python ints (_Ints)
         self.lists = {
-            name: getattr(s, name).tolist()
+            name: _Ints(getattr(s, name))
             for name in (
                 "cyc_index",
                 "cyc_total",
@@ -235,6 +235,29 @@ class ColumnarEvaluator(Evaluator):
             c.deducted, c.violations, c.max_item_points = total, viol, most
         st.cycle = records[-1]
         return st
+
+
+class _Ints:
+    """A column of the steps read as Python ints, by index or slice: converted a
+    piece at a time while few people are assembled (a JSON report assembles only
+    those the rounds leave to the fold's code), whole once many are (other
+    formats assemble everyone: one conversion, not one a person)."""
+
+    LIMIT = 20_000  # reads before the whole column is converted
+
+    def __init__(self, a: np.ndarray):
+        self.a = a
+        self.list: list | None = None
+        self.reads = 0
+
+    def __getitem__(self, k):
+        if self.list is not None:
+            return self.list[k]
+        self.reads += 1
+        if self.reads > self.LIMIT:
+            self.list = self.a.tolist()
+            return self.list[k]
+        return self.a[k].tolist()
 
 
 class _FireEvents:

@@ -81,7 +81,7 @@ def _csv(path: str) -> tuple[list[str], Any] | None:
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     nl = data.find(b"\n", start)
     first = data[start : nl if nl >= 0 else len(data)]
-    if not first.strip(b", \t\r") or data.count(b"\r") != data.count(b"\r\n"):
+    if not first.strip(b", \t\r") or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
         return None  # (a lone carriage return: the row reader's lines differ)
     try:
         names = next(csv.reader([first.decode("utf-8").rstrip("\r")]))
@@ -182,7 +182,12 @@ def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
     for name, c in col.items():
         c = c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
         col[name] = c
-        if len(c) and pc.max(pc.utf8_length(c)).as_py() > MAX_CELL:
+        # (a cell's bytes are at least its characters: counted only past MAX_CELL bytes)
+        if (
+            len(c)
+            and pc.max(pc.binary_length(c)).as_py() > MAX_CELL
+            and pc.max(pc.utf8_length(c)).as_py() > MAX_CELL
+        ):
             return None
         if name in FIELDS and name not in ("amount", "points", "end") and _padded(c):
             return None
@@ -204,7 +209,7 @@ def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
     t_codes, t_values = _encode(get("type") if "type" in col else None, n)
     i_codes, i_values = _encode(get("items") if "items" in col else None, n)
     pair = t_codes.astype(np.int64) * len(i_values) + i_codes
-    pairs, pair_at = np.unique(pair, return_inverse=True)
+    pairs, pair_at = _distinct(pair, len(t_values) * len(i_values))
     kinds, keys, need_points, need_amount, ranges = [], [], [], [], []
     for p in pairs.tolist():
         prof = checks.profile(t_values[p // len(i_values)], i_values[p % len(i_values)])
@@ -223,14 +228,16 @@ def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
     key = np.asarray([key_of[k] for k in keys], np.int32)[pair_at]
 
     # people: every row names one; codes in sorted order
-    p_codes, p_values = _encode(col["person"])
-    if "" in p_values:
+    # (Arrow sorts text by its UTF-8 bytes: the order of code points, Python's order)
+    people = col["person"].dictionary_encode()
+    rank = pc.array_sort_indices(people.dictionary).to_numpy()
+    codes = people.dictionary.take(rank).to_pylist()
+    if codes[0] == "":  # ("" sorts first)
         return None
-    rank = np.argsort(np.asarray(p_values, dtype=object)).astype(np.int32)
     where = np.empty(len(rank), np.int32)
     where[rank] = np.arange(len(rank), dtype=np.int32)
-    pid = where[p_codes]
-    codes = [p_values[i] for i in rank.tolist()]
+    pid = where[people.indices.to_numpy(zero_copy_only=False)]
+    del people
 
     # ids: each given once; none shaped like the `file:line` of a row without one
     file = display(path)
@@ -239,7 +246,9 @@ def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
         if pc.any(pc.match_substring(ids_col, ":")).as_py():
             return None
         given = pc.not_equal(ids_col, "")
-        if pc.count_distinct(pc.filter(ids_col, given)).as_py() != pc.sum(given).as_py():
+        named = pc.sum(given).as_py() or 0
+        distinct = len(ids_col.dictionary_encode().dictionary)  # ("" among them, if any)
+        if distinct - (named < n) != named:
             return None
         missing = np.flatnonzero(~given.to_numpy(zero_copy_only=False))
     else:
@@ -304,14 +313,28 @@ def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
 
 
 def _padded(c) -> bool:
-    """Whether a text column has a cell with spaces around it (the row reader strips
-    them; the columns would keep them)."""
+    """Whether a text column has a cell with white space at either end (the row reader
+    strips it, with Python's `str.strip`; the columns would keep it): each cell's first
+    and last character, judged by `str.isspace` (what `strip` strips: an ideographic
+    space U+3000 too) once per distinct character."""
     import pyarrow.compute as pc
 
-    values = pc.unique(c) if len(c) > 50_000 else c
-    if len(values) > 200_000:
-        values = c
-    return bool(pc.any(pc.match_substring_regex(values, r"^\s|\s$")).as_py() or False)
+    for end in (pc.utf8_slice_codeunits(c, 0, 1), pc.utf8_slice_codeunits(c, -1)):
+        if any(ch.isspace() for ch in pc.unique(end).to_pylist()):
+            return True
+    return False
+
+
+def _distinct(x: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(x, return_inverse=True) for values in 0..size-1: by a table of the
+    values present when it is small (no sort), else np.unique."""
+    if size > 4 * len(x) + 4096:
+        values, inverse = np.unique(x, return_inverse=True)
+        return values, inverse.reshape(-1)
+    seen = np.zeros(size, bool)
+    seen[x] = True
+    rank = np.cumsum(seen) - 1
+    return np.flatnonzero(seen), rank[x]
 
 
 def _encode(c, n: int = 0) -> tuple[np.ndarray, list[str]]:

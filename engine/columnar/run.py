@@ -93,9 +93,12 @@ def columnar_evaluator(
     plan = plan_for(policy)
     if plan.refused is not None:
         return None
+    from engine.columnar.memory import release, settle
     from engine.columnar.read import read_columns
 
+    settle()
     ledger, cols = read_columns(events, policy, roster, encoding)
+    release()  # (the reader's freed buffers: columnar/memory.py)
     if cols is None:  # corrections or decisions: the fold's, every person (read.py)
         from engine.evaluation.fold import Evaluator
 

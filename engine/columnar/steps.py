@@ -106,35 +106,48 @@ def compute(cols: EventColumns, plan: Plan, ev: Any) -> Steps:
         _mark(route, pid[finding & cols.inspection])
 
     # ---- points of each act: one value per item list (or per list and amount) ----
-    pts = np.zeros(len(day), np.int64)
-    viol = np.zeros(len(day), np.int64)
     rows = np.flatnonzero(finding)
     keys = cols.key[rows]
-    for k in np.unique(keys).tolist():
+    n_keys = len(cols.keys)
+    used = np.zeros(n_keys, bool)
+    used[keys] = True
+    key_pts = np.zeros(n_keys, np.int64)
+    key_viol = np.zeros(n_keys, np.int64)
+    key_route = np.zeros(n_keys, bool)  # an item with effects, points not whole
+    per_value = []  # item lists whose points read the amount or the decided points
+    for k in np.flatnonzero(used).tolist():
         codes = cols.keys[k]
-        at = rows[keys == k]
         act = ev.points.plan(codes)
-        viol[at] = int(act.violation)
+        key_viol[k] = int(act.violation)
         if act.effects:
-            _mark(route, pid[at])
+            key_route[k] = True
             continue
         items = [p.items[c] for c in codes]
         if all(i.points_kind == "fixed" for i in items):
             value = ev.points.of(_stub(codes, None, None), _NOBODY).points
             if type(value) is not int:
-                _mark(route, pid[at])
+                key_route[k] = True
             else:
-                pts[at] = value
+                key_pts[k] = value
             continue
         if not all(_amount_only(i) for i in items):
-            _mark(route, pid[at])
+            key_route[k] = True
             continue
-        _per_value(cols, ev, codes, at, pts, route)
+        per_value.append(k)
+    _mark(route, pid[rows[key_route[keys]]])
+    pts = key_pts[cols.key]  # (read at findings only)
+    viol = key_viol[cols.key]
+    for k in per_value:
+        _per_value(cols, ev, cols.keys[k], rows[keys == k], pts, route)
+    del keys
 
     # ---- steps: one row per (person, date) of the people not routed ----
     keep = finding & ~route[np.maximum(pid, 0)]
     rows = np.flatnonzero(keep)
-    order = np.lexsort((rows, day[rows], pid[rows]))  # (row: file order within a step)
+    # by person, then date, then file order (a stable sort of one key)
+    d0 = int(day[rows].min()) if len(rows) else 0
+    span = int(day[rows].max()) - d0 + 1 if len(rows) else 1
+    order = np.argsort(pid[rows].astype(np.int64) * span + (day[rows] - d0), kind="stable")
     rows = rows[order]
     s_pid, s_day = pid[rows], day[rows]
     new = np.ones(len(rows), bool)
@@ -286,7 +299,17 @@ def _step_order(cols: EventColumns, rows: np.ndarray) -> tuple[list[str], list[i
 
 
 def cycle_index(day: np.ndarray, month: int, first: int) -> np.ndarray:
-    """The cycle (the year it starts in) of each date, for cycles from (month, day)."""
+    """The cycle (the year it starts in) of each date, for cycles from (month, day):
+    worked out once per day of the ledger's span, then looked up."""
+    if not len(day):
+        return np.zeros(0, np.int64)
+    lo, hi = int(day.min()), int(day.max())
+    if hi - lo > len(day):
+        return _cycle_index(day, month, first)
+    return _cycle_index(np.arange(lo, hi + 1), month, first)[day - lo]
+
+
+def _cycle_index(day: np.ndarray, month: int, first: int) -> np.ndarray:
     d = (day.astype(np.int64) - EPOCH).astype("datetime64[D]")
     year = d.astype("datetime64[Y]").astype(np.int64) + 1970
     if (month, first) == (1, 1):
@@ -319,9 +342,17 @@ def _bands(total: np.ndarray, ev: Any) -> np.ndarray:
     distinct total."""
     if not len(total):
         return np.zeros(0, np.int64)
+    lo, hi = int(total.min()), int(total.max())
+    if hi - lo <= 4096:  # (a cap keeps totals small: a table, no sort)
+        seen = np.zeros(hi - lo + 1, bool)
+        seen[total - lo] = True
+        table = np.full(hi - lo + 1, -1, np.int64)
+        for v in np.flatnonzero(seen).tolist():
+            table[v] = _band_of(ev, v + lo)
+        return table[total - lo]
     values, inverse = np.unique(total, return_inverse=True)
     found = [_band_of(ev, int(v)) for v in values.tolist()]
-    return np.array(found, np.int64)[inverse]
+    return np.array(found, np.int64)[inverse.reshape(-1)]
 
 
 def _band_of(ev: Any, total: int) -> int:
