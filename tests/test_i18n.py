@@ -464,9 +464,18 @@ def test_screen_speaks_chinese(tmp_path):
         "C1,P1,H1,2025-04-01,100.00,outpatient\nC2,P2,H1,2025-04-01,50.00,outpatient\n",
         "utf-8",
     )
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "claim_id,person,institution,date,amount,visit\nC1,P1,H1,2025-04-01,1.2.3,outpatient\n",
+        "utf-8",
+    )
     base = ["screen", "--policy", JINING, "--events", str(events), "--as-of", "2025-12-31"]
     for args, words in (
         ([*base, "--claims", str(claims)], "拒付 1 行"),
+        ([*base, "--claims", str(empty)], "是空文件"),
+        ([*base, "--claims", str(bad)], "`1.2.3` 不是金额"),
         ([*base, "--claims", str(tmp_path / "none.csv")], "找不到结算明细"),
         ([*base, "--claims", str(events.with_suffix(".txt"))], "找不到结算明细"),
     ):

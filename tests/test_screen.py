@@ -368,15 +368,98 @@ def test_cli_screen_missing_column_is_one_line_error(tmp_path):
     assert "Traceback" not in r.output
 
 
-def test_cli_screen_bad_date_is_an_error_not_a_wrong_answer(tmp_path):
-    ev, _ = _files(tmp_path)
-    cl = write_csv(tmp_path / "bad.csv", [claim("A", "P1", "01/04/2025")], CLAIM_COLUMNS)
-    r = CliRunner().invoke(
+def _screen_cli(ev: str, claims: str):
+    return CliRunner().invoke(
         cli,
-        ["screen", "--policy", str(POLICIES / "jining.yaml"), "--events", ev, "--claims", str(cl)],
+        ["screen", "--policy", str(POLICIES / "jining.yaml"), "--events", ev, "--claims", claims],
     )
+
+
+def test_cli_screen_bad_date_is_an_error_not_a_wrong_answer(tmp_path):
+    """The engine's own conversion error named one value in English, without its
+    column (a Parquet file: without its row): each value that does not fit is named
+    at its line and column, in the ledger's codes."""
+    ev, _ = _files(tmp_path)
+    cl = write_csv(
+        tmp_path / "bad.csv",
+        [
+            claim("A", "P1", "2025-04-01"),
+            claim("B", "P1", "01/04/2025"),
+            claim("C", "P1", "2025-04-02", amount="12,000.00"),
+            claim("D", "P1", "2025-04-02", days_supply="three"),
+        ],
+        CLAIM_COLUMNS,
+    )
+    r = _screen_cli(ev, str(cl))
     assert r.exit_code == 1
-    assert "duckdb engine failed" in r.stderr
+    assert r.stderr.splitlines()[:2] == [
+        f"{cl}:3: error[date]: column `date`: `01/04/2025` is not a date "
+        "(hint: write dates as YYYY-MM-DD, e.g. 2025-04-01)",
+        f"{cl}:4: error[amount]: column `amount`: `12,000.00` is not an amount (hint: an "
+        "amount in yuan, below 10^16, without thousands separators, e.g. 1234.50)",
+    ]
+    # days_supply is not read by Jining's rules: not cast, not reported
+    assert len(r.stderr.splitlines()) == 2
+    assert r.stdout == ""
+
+
+def test_cli_screen_bad_values_in_parquet_named_by_row_and_listed_up_to_50(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ev, _ = _files(tmp_path)
+    n = 70
+    cl = tmp_path / "claims.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "claim_id": [f"C{i}" for i in range(n)],
+                "person": ["P1"] * n,
+                "institution": ["H1"] * n,
+                "date": ["2025-04-01"] * 10 + ["2025-02-30"] * (n - 10),
+                "amount": ["1.00"] * n,
+                "visit": ["outpatient"] * n,
+            }
+        ),
+        cl,
+    )
+    r = _screen_cli(ev, str(cl))
+    assert r.exit_code == 1
+    lines = r.stderr.splitlines()
+    assert lines[0].startswith(f"{cl}: error[date]: row 11: column `date`: `2025-02-30` is not")
+    assert len(lines) == 51 and "error[limit]" in lines[-1]
+
+
+@pytest.mark.parametrize("content", [b"", b"\n  \r\n", b"\xef\xbb\xbf"])
+def test_cli_screen_empty_claims_is_one_error(tmp_path, content):
+    """An empty file gave one error per column the screen reads (six for Jining)."""
+    ev, _ = _files(tmp_path)
+    cl = tmp_path / "empty.csv"
+    cl.write_bytes(content)
+    r = _screen_cli(ev, str(cl))
+    assert r.exit_code == 1
+    assert r.stderr.splitlines() == [
+        f"{cl}: error[empty]: claims `{cl}` is empty: no header and no lines (hint: export "
+        "the claim lines with a header row: claim_id, person, institution, date, amount, "
+        "and the columns the rules read)"
+    ]
+
+
+def test_cli_screen_empty_parquet_in_a_folder_is_named(tmp_path):
+    ev, cl = _files(tmp_path)
+    folder = tmp_path / "claims"
+    folder.mkdir()
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    pq.write_table(pacsv.read_csv(cl), folder / "a.parquet")
+    (folder / "b.parquet").write_bytes(b"")
+    r = _screen_cli(ev, str(folder))
+    assert r.exit_code == 1
+    assert r.stderr.splitlines() == [
+        line for line in r.stderr.splitlines() if f"{folder / 'b.parquet'}: error[empty]" in line
+    ]
+    assert len(r.stderr.splitlines()) == 1
 
 
 def test_cli_screen_parquet_needs_output(tmp_path):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from engine.errors import Diagnostic, PolicyctlError
 from engine.i18n import N_, _
+from engine.screen import values
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -76,6 +77,15 @@ def claims_kind(path: str) -> tuple[str, list[str]]:
     return kind, [path]
 
 
+def claims_files(path: str) -> tuple[str, list[str]]:
+    """`claims_kind`, and `error[empty]` for a file with nothing in it."""
+    kind, files = claims_kind(path)
+    nothing = values.empty(kind, files)
+    if nothing is not None:
+        raise ScreenError(nothing)
+    return kind, files
+
+
 def _kind_of(path: str) -> str | None:
     suffix = Path(path).suffix.lower()
     if suffix in (".parquet", ".pq"):
@@ -111,34 +121,33 @@ class DuckDB:
         """Make the view `claims` over the file(s); return its column names."""
         import duckdb
 
-        kind, files = claims_kind(path)
-        self.path = path
-        listed = "[" + ", ".join(_sql_string(f) for f in files) + "]"
-        if kind == "parquet":
-            source = f"read_parquet({listed}, union_by_name = true)"
-        else:
-            source = f"read_csv({listed}, header = true, all_varchar = true)"
+        kind, files = claims_files(path)
+        self.path, self.kind, self.files = path, kind, files
+        source = values.source(kind, files)
         try:
             self.con.execute(f"CREATE OR REPLACE VIEW claims AS SELECT * FROM {source}")
             return [r[0] for r in self.con.execute("DESCRIBE claims").fetchall()]
         except duckdb.Error as exc:
             raise _fail("read", path, reason=_first_line(exc)) from None
 
-    def run(self, sql: str, tables: dict[str, pa.Table]) -> pa.Table:
+    def run(
+        self, sql: str, tables: dict[str, pa.Table], casts: dict[str, str] | None = None
+    ) -> pa.Table:
+        """The plan's result; `casts` (column -> SQL type, as the plan casts them) names
+        the values that do not fit when the engine refuses one (`values.py`)."""
         import duckdb
 
         for name, table in tables.items():
             self.con.register(name, table)
         try:
             return self.con.sql(sql).to_arrow_table()
+        except duckdb.ConversionException as exc:
+            found = values.problems(self.con, self.kind, self.files, casts or {})
+            if found:
+                raise ScreenError(found) from None
+            raise _failed(self.name, self.path, exc) from None
         except duckdb.Error as exc:
-            raise _fail(
-                "engine",
-                self.path,
-                _(MESSAGES["engine-hint"]),
-                engine=self.name,
-                reason=_first_line(exc),
-            ) from None
+            raise _failed(self.name, self.path, exc) from None
 
     def close(self) -> None:
         self.con.close()
@@ -205,7 +214,7 @@ class Spark:
         return cls._session
 
     def load_claims(self, path: str) -> list[str]:
-        kind, files = claims_kind(path)
+        kind, files = claims_files(path)
         self.path = path
         spark = self.session(self.master, self.remote)
         try:
@@ -218,7 +227,9 @@ class Spark:
         df.createOrReplaceTempView("claims")
         return list(df.columns)
 
-    def run(self, sql: str, tables: dict[str, pa.Table]) -> pa.Table:
+    def run(
+        self, sql: str, tables: dict[str, pa.Table], casts: dict[str, str] | None = None
+    ) -> pa.Table:
         spark = self.session(self.master, self.remote)
         for name, table in tables.items():
             # from rows, not from Arrow: pyspark's Arrow path needs pandas, and the
@@ -228,20 +239,15 @@ class Spark:
         try:
             return spark.sql(sql).toArrow()
         except Exception as exc:
-            raise _fail(
-                "engine",
-                self.path,
-                _(MESSAGES["engine-hint"]),
-                engine=self.name,
-                reason=_first_line(exc),
-            ) from None
+            raise _failed(self.name, self.path, exc) from None
 
     def close(self) -> None:
         """The session is kept for the process (tests and a long-lived caller reuse it)."""
 
 
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _failed(name: str, path: str, exc: Exception) -> ScreenError:
+    """The engine's own message, when no value of the claims can be named instead."""
+    return _fail("engine", path, _(MESSAGES["engine-hint"]), engine=name, reason=_first_line(exc))
 
 
 def _first_line(exc: BaseException) -> str:

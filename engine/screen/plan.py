@@ -64,6 +64,10 @@ class Plan:
     def sql(self, dialect: str) -> str:
         return self.query.sql(dialect=dialect)
 
+    def casts(self) -> dict[str, str]:
+        """The type each standard claim column is cast to (the others stay text)."""
+        return {c: COLUMN_TYPES[c] for c in self.columns}
+
 
 def needed_columns(policy: Policy) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(standard columns, other columns) of the claims file that the screen reads."""

@@ -97,7 +97,7 @@ def screen(
     try:
         present = {c.lower(): c for c in eng.load_claims(claims)}
         _check_columns(policy, p, present, claims)
-        hits = eng.run(p.sql(eng.dialect), interval_tables(intervals))
+        hits = eng.run(p.sql(eng.dialect), interval_tables(intervals), p.casts())
     finally:
         eng.close()
     result = output.summarise(policy, hits)
