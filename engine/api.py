@@ -302,6 +302,7 @@ def screen_files(
     encoding: str | None = None,
     allow_outside: bool = False,
     redact: Pseudonyms | None = None,
+    sink=None,
     **options,
 ):
     """Screen claim lines against the sanctions (`policyctl screen`); a ScreenResult.
@@ -309,7 +310,10 @@ def screen_files(
     `options` go to the engine: memory_limit, temp_directory, threads (DuckDB);
     master, remote (Spark). `redact`: the claims are joined on the codes as written,
     and the result's practitioner codes (and institution codes, when asked) are then
-    replaced (screen/output.py).
+    replaced (screen/output.py). `sink` (a screen.output.Writer): the refused and
+    flagged lines are written to it as they come and the result holds only the
+    summaries (`lines` None); redacted lines are sorted again by their pseudonyms,
+    so with `redact` they are gathered first and then written.
     """
     from engine.evaluation.intervals import intervals
     from engine.screen.run import screen
@@ -321,11 +325,14 @@ def screen_files(
     outcome = evaluate(p, ledger, as_of)
     found = list(intervals(outcome.people, *_restoration(p)))
     del outcome, ledger  # only the intervals are needed while the engine runs
-    result = screen(rules, found, claims, engine, **options)
+    result = screen(rules, found, claims, engine, sink if redact is None else None, **options)
     if redact is not None:
         from engine.screen.output import redact_result
 
         result = redact_result(result, redact)
+        if sink is not None:
+            sink.start(result.screened)
+            sink.lines(result.lines)
     return result
 
 

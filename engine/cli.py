@@ -1160,6 +1160,7 @@ def screen(
         "master": spark_master,
         "remote": spark_remote,
     }
+    writer = out.Writer(fmt, output, sys.stdout)
     try:
         result = api.screen_files(
             policy_path,
@@ -1171,11 +1172,16 @@ def screen(
             encoding=encoding,
             allow_outside=allow_outside,
             redact=ps,
+            sink=writer,
             **options,
         )
+        writer.close(result)
     except PolicyctlError as exc:
+        writer.abort()
         _fail(exc)
-    out.write(result, fmt, output, sys.stdout)
+    except BaseException:
+        writer.abort()
+        raise
     for line in out.summary_text(result):
         click.echo(line, err=True)
 

@@ -3,12 +3,12 @@
 Each engine reads the claims itself (Parquet: a file, a folder or a glob; CSV:
 every column read as text, then cast by the plan, so an id such as `00123`
 keeps its zeros), takes the interval tables as Arrow, runs the plan rendered
-in its own dialect and hands back the (small) result as Arrow. Nothing here
+in its own dialect and hands back the result as Arrow record batches. Nothing here
 loops over claim lines in Python.
 
 - DuckDB: in-process. `memory_limit` and `temp_directory` make it spill to disk
   rather than grow past the limit (the join and the scan stream; what is held
-  is the interval tables' hash tables and the result).
+  is the interval tables' hash tables, the sort, and one batch of the result).
 - Spark: local mode by default (`local[*]`); `master` takes a cluster URL and
   `remote` a Spark Connect URL (`sc://host:15002`), as docs/scale.md shows.
   One session per process, reused.
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -95,6 +96,11 @@ def _kind_of(path: str) -> str | None:
     return None
 
 
+# rows of the result handed over at a time: a batch of lines, its summaries noted,
+# then written (output.Writer), before the next is read
+BATCH_ROWS = 131_072
+
+
 class DuckDB:
     name = "duckdb"
     dialect = "duckdb"
@@ -130,17 +136,19 @@ class DuckDB:
         except duckdb.Error as exc:
             raise _fail("read", path, reason=_first_line(exc)) from None
 
-    def run(
+    def batches(
         self, sql: str, tables: dict[str, pa.Table], casts: dict[str, str] | None = None
-    ) -> pa.Table:
-        """The plan's result; `casts` (column -> SQL type, as the plan casts them) names
-        the values that do not fit when the engine refuses one (`values.py`)."""
+    ) -> Iterator[pa.RecordBatch]:
+        """The plan's rows as record batches, read as the engine makes them (its sort
+        spills past `memory_limit`; what Python holds is one batch). `casts` (column
+        -> SQL type, as the plan casts them) names the values that do not fit when the
+        engine refuses one (`values.py`)."""
         import duckdb
 
         for name, table in tables.items():
             self.con.register(name, table)
         try:
-            return self.con.sql(sql).to_arrow_table()
+            yield from values.batches(self.con.sql(sql), BATCH_ROWS)
         except duckdb.ConversionException as exc:
             found = values.problems(self.con, self.kind, self.files, casts or {})
             if found:
@@ -227,9 +235,11 @@ class Spark:
         df.createOrReplaceTempView("claims")
         return list(df.columns)
 
-    def run(
+    def batches(
         self, sql: str, tables: dict[str, pa.Table], casts: dict[str, str] | None = None
-    ) -> pa.Table:
+    ) -> Iterator[pa.RecordBatch]:
+        """The plan's rows (collected to the driver whole: for a result too large for
+        it, write Parquet on the cluster, docs/scale.md)."""
         spark = self.session(self.master, self.remote)
         for name, table in tables.items():
             # from rows, not from Arrow: pyspark's Arrow path needs pandas, and the
@@ -237,9 +247,10 @@ class Spark:
             schema = ", ".join(f"`{f.name}` {_SPARK_TYPES[str(f.type)]}" for f in table.schema)
             spark.createDataFrame(table.to_pylist(), schema).createOrReplaceTempView(name)
         try:
-            return spark.sql(sql).toArrow()
+            result = spark.sql(sql).toArrow()
         except Exception as exc:
             raise _failed(self.name, self.path, exc) from None
+        yield from result.to_batches()
 
     def close(self) -> None:
         """The session is kept for the process (tests and a long-lived caller reuse it)."""

@@ -19,6 +19,7 @@ them as NAME.institutions.EXT and NAME.rules.EXT), xlsx (three sheets).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -89,135 +90,154 @@ def _hits_schema(n_rules: int) -> pa.Schema:
     return pa.schema(fields)
 
 
-def summarise(policy: Policy, hits: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table, dict]:
-    """(lines, institutions, rules, undecided per rule) from the engine's rows, which
-    come sorted by institution, person, date and claim (plan.py)."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
+class Tally:
+    """The engine's rows turned into lines batch by batch, and the summaries gathered
+    as they go: what is kept between batches is per institution and practitioner (a
+    few thousand rows however many lines are refused), so a caller that writes each
+    batch's lines as they come holds one batch at a time.
 
-    rules = policy.claims
-    schema = _hits_schema(len(rules))
-    hits = hits.select(schema.names).cast(schema)
-    n_rules = len(rules)
-    fired = np.zeros((hits.num_rows, n_rules), dtype=bool)
-    for i in range(n_rules):
-        fired[:, i] = pc.fill_null(hits[f"fires_{i}"], False).to_numpy(zero_copy_only=False)
-    # one output row per (line, rule that fired), in the lines' order then the rules'
-    rows, which = np.nonzero(fired)
-    picked = hits.take(pa.array(rows))
+    The rows come sorted by institution, person, date and claim (plan.py), and the
+    lines keep that order: one row per (line, rule that fired), then the rules'."""
 
-    indices = pa.array(which, pa.int32())
+    def __init__(self, policy: Policy):
+        self.rules = policy.claims
+        self.schema = _hits_schema(len(self.rules))
+        self.refuse = [f"fires_{i}" for i, r in enumerate(self.rules) if r.then == "refuse"]
+        self.flag = [f"fires_{i}" for i, r in enumerate(self.rules) if r.then == "flag"]
+        self.sites: list[pa.Table] = []  # per (institution, person): lines and amounts
+        n = len(self.rules)
+        self.fired = [0] * n
+        self.amount = [Decimal(0)] * n
+        self.people: list[set] = [set() for _ in range(n)]
+        self.places: list[set] = [set() for _ in range(n)]
+        self.undecided = [0] * n
 
-    def per_rule(values: list[str]) -> pa.Array:
-        # dictionary-encoded: one copy of a rule's reason, however many lines it refuses
-        return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.string()))
+    def add(self, batch: pa.RecordBatch | pa.Table) -> pa.Table:
+        """The lines of one batch of the engine's rows (the summaries noted)."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-    columns = {
-        "claim_id": picked["claim_id"],
-        "person": picked["person"],
-        "institution": picked["institution"],
-        "date": picked["date"],
-        "amount": picked["amount"],
-        "rule": per_rule([r.id for r in rules]),
-        "then": per_rule([r.then for r in rules]),
-        "cite": per_rule([r.cite for r in rules]),
-        "reason": per_rule([r.reason or r.text for r in rules]),
-        "at_stake": picked["amount"],
-    }
-    for c in LINE_COLUMNS[len(columns) :]:
-        columns[c] = picked[c]
-    lines = pa.table(columns)
-    undecided = {
-        r.id: int(pc.sum(pc.fill_null(hits[f"undecided_{i}"], False).cast(pa.int64())).as_py() or 0)
-        for i, r in enumerate(rules)
-    }
-    return lines, _by_institution(policy, hits), _by_rule(policy, hits, undecided), undecided
+        hits = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+        hits = hits.select(self.schema.names).cast(self.schema)
+        rules = self.rules
+        fired = np.zeros((hits.num_rows, len(rules)), dtype=bool)
+        for i in range(len(rules)):
+            flags = pc.fill_null(hits[f"fires_{i}"], False)
+            fired[:, i] = flags.to_numpy(zero_copy_only=False)
+            self.undecided[i] += int(
+                pc.sum(pc.fill_null(hits[f"undecided_{i}"], False).cast(pa.int64())).as_py() or 0
+            )
+            got = hits.filter(flags)
+            if got.num_rows:
+                self.fired[i] += got.num_rows
+                self.amount[i] += pc.sum(got["amount"]).as_py() or Decimal(0)
+                self.people[i].update(pc.unique(got["person"]).to_pylist())
+                self.places[i].update(pc.unique(got["institution"]).to_pylist())
+        self.sites.append(self._by_site(hits))
+        # one output row per (line, rule that fired), in the lines' order then the rules'
+        rows, which = np.nonzero(fired)
+        picked = hits.take(pa.array(rows))
+        indices = pa.array(which, pa.int32())
 
+        def per_rule(values: list[str]) -> pa.Array:
+            # dictionary-encoded: one copy of a rule's reason, however many lines it refuses
+            return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.string()))
 
-def _any(hits: pa.Table, columns: list[str]) -> pa.Array:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    out = pa.array([False] * hits.num_rows, pa.bool_())
-    for c in columns:
-        out = pc.or_(out, pc.fill_null(hits[c], False))
-    return out
-
-
-def _by_institution(policy: Policy, hits: pa.Table) -> pa.Table:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    refuse = [f"fires_{i}" for i, r in enumerate(policy.claims) if r.then == "refuse"]
-    flag = [f"fires_{i}" for i, r in enumerate(policy.claims) if r.then == "flag"]
-    refused, flagged = _any(hits, refuse), _any(hits, flag)
-    fired = pc.or_(refused, flagged)
-    zero = pa.scalar(Decimal(0), hits["amount"].type)
-    t = pa.table(
-        {
-            "institution": hits["institution"],
-            "person": hits["person"],
-            "line": fired.cast(pa.int64()),
-            "refused": refused.cast(pa.int64()),
-            "refused_amount": pc.if_else(refused, hits["amount"], zero),
-            "flagged": flagged.cast(pa.int64()),
-            "flagged_amount": pc.if_else(flagged, hits["amount"], zero),
+        columns = {
+            "claim_id": picked["claim_id"],
+            "person": picked["person"],
+            "institution": picked["institution"],
+            "date": picked["date"],
+            "amount": picked["amount"],
+            "rule": per_rule([r.id for r in rules]),
+            "then": per_rule([r.then for r in rules]),
+            "cite": per_rule([r.cite for r in rules]),
+            "reason": per_rule([r.reason or r.text for r in rules]),
+            "at_stake": picked["amount"],
         }
-    ).filter(fired)
-    g = t.group_by("institution").aggregate(
-        [
-            ("line", "sum"),
-            ("refused", "sum"),
-            ("refused_amount", "sum"),
-            ("flagged", "sum"),
-            ("flagged_amount", "sum"),
-            ("person", "count_distinct"),
-        ]
-    )
-    out = pa.table(
-        {
-            "institution": g["institution"],
-            "lines": g["line_sum"],
-            "refused_lines": g["refused_sum"],
-            "refused_amount": g["refused_amount_sum"].cast(pa.decimal128(38, 2)),
-            "flagged_lines": g["flagged_sum"],
-            "flagged_amount": g["flagged_amount_sum"].cast(pa.decimal128(38, 2)),
-            "practitioners": g["person_count_distinct"],
-        }
-    )
-    return out.sort_by([("refused_amount", "descending"), ("institution", "ascending")])
+        for c in LINE_COLUMNS[len(columns) :]:
+            columns[c] = picked[c]
+        return pa.table(columns)
 
+    def empty(self) -> pa.Table:
+        """The lines of no rows (their schema, for a result with none)."""
+        return self.add(self.schema.empty_table())
 
-def _by_rule(policy: Policy, hits: pa.Table, undecided: dict[str, int]) -> pa.Table:
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    def _by_site(self, hits: pa.Table) -> pa.Table:
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-    rows: dict[str, list] = {
-        k: []
-        for k in (
-            "rule",
-            "then",
-            "cite",
-            "lines",
-            "amount",
-            "practitioners",
-            "institutions",
-            "undecided",
+        refused, flagged = _any(hits, self.refuse), _any(hits, self.flag)
+        fired = pc.or_(refused, flagged)
+        zero = pa.scalar(Decimal(0), hits["amount"].type)
+        wide = pa.decimal128(38, 2)
+        t = pa.table(
+            {
+                "institution": hits["institution"],
+                "person": hits["person"],
+                "line": fired.cast(pa.int64()),
+                "refused": refused.cast(pa.int64()),
+                "refused_amount": pc.if_else(refused, hits["amount"], zero).cast(wide),
+                "flagged": flagged.cast(pa.int64()),
+                "flagged_amount": pc.if_else(flagged, hits["amount"], zero).cast(wide),
+            }
+        ).filter(fired)
+        return _sums(t, ["institution", "person"])
+
+    def finish(self) -> tuple[pa.Table, pa.Table, dict[str, int]]:
+        """(institutions, rules, undecided per rule) once every batch is in."""
+        import pyarrow as pa
+
+        undecided = {r.id: n for r, n in zip(self.rules, self.undecided, strict=True)}
+        parts = self.sites or [self._by_site(self.schema.empty_table())]
+        sites = _sums(pa.concat_tables(parts), ["institution", "person"])
+        g = sites.group_by("institution", use_threads=False).aggregate(
+            [(c, "sum") for c in _SUMMED] + [("person", "count")]
         )
-    }
-    for i, r in enumerate(policy.claims):
-        fired = hits.filter(pc.fill_null(hits[f"fires_{i}"], False))
-        total = pc.sum(fired["amount"]).as_py() if fired.num_rows else Decimal(0)
-        rows["rule"].append(r.id)
-        rows["then"].append(r.then)
-        rows["cite"].append(r.cite)
-        rows["lines"].append(fired.num_rows)
-        rows["amount"].append(total or Decimal(0))
-        rows["practitioners"].append(len(pc.unique(fired["person"])) if fired.num_rows else 0)
-        rows["institutions"].append(len(pc.unique(fired["institution"])) if fired.num_rows else 0)
-        rows["undecided"].append(undecided[r.id])
-    schema = pa.schema(
+        out = pa.table(
+            {
+                "institution": g["institution"],
+                "lines": g["line_sum"],
+                "refused_lines": g["refused_sum"],
+                "refused_amount": g["refused_amount_sum"].cast(pa.decimal128(38, 2)),
+                "flagged_lines": g["flagged_sum"],
+                "flagged_amount": g["flagged_amount_sum"].cast(pa.decimal128(38, 2)),
+                "practitioners": g["person_count"],
+            }
+        )
+        institutions = out.sort_by([("refused_amount", "descending"), ("institution", "ascending")])
+        rules = pa.Table.from_pydict(
+            {
+                "rule": [r.id for r in self.rules],
+                "then": [r.then for r in self.rules],
+                "cite": [r.cite for r in self.rules],
+                "lines": self.fired,
+                "amount": self.amount,
+                "practitioners": [len(x) for x in self.people],
+                "institutions": [len(x) for x in self.places],
+                "undecided": self.undecided,
+            },
+            schema=_rules_schema(),
+        )
+        return institutions, rules, undecided
+
+
+_SUMMED = ("line", "refused", "refused_amount", "flagged", "flagged_amount")
+
+
+def _sums(t: pa.Table, keys: list[str]) -> pa.Table:
+    """`t`'s counts and amounts summed per `keys` (the columns named as they were)."""
+    import pyarrow as pa
+
+    g = t.group_by(keys, use_threads=False).aggregate([(c, "sum") for c in _SUMMED])
+    return pa.table({**{k: g[k] for k in keys}, **{c: g[f"{c}_sum"] for c in _SUMMED}})
+
+
+def _rules_schema() -> pa.Schema:
+    import pyarrow as pa
+
+    return pa.schema(
         [
             ("rule", pa.string()),
             ("then", pa.string()),
@@ -229,7 +249,23 @@ def _by_rule(policy: Policy, hits: pa.Table, undecided: dict[str, int]) -> pa.Ta
             ("undecided", pa.int64()),
         ]
     )
-    return pa.Table.from_pydict(rows, schema=schema)
+
+
+def summarise(policy: Policy, hits: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table, dict]:
+    """(lines, institutions, rules, undecided per rule) from the engine's rows at once."""
+    tally = Tally(policy)
+    lines = tally.add(hits)
+    return (lines, *tally.finish())
+
+
+def _any(hits: pa.Table, columns: list[str]) -> pa.Array:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = pa.array([False] * hits.num_rows, pa.bool_())
+    for c in columns:
+        out = pc.or_(out, pc.fill_null(hits[c], False))
+    return out
 
 
 def redact_result(result, ps):
@@ -334,15 +370,10 @@ def _plain(v: Any) -> Any:
 
 
 def as_json(result) -> str:
-    doc = {
-        "screened": result.screened,
-        "lines": [{k: _plain(v) for k, v in r.items()} for r in result.lines.to_pylist()],
-        "institutions": [
-            {k: _plain(v) for k, v in r.items()} for r in result.institutions.to_pylist()
-        ],
-        "rules": [{k: _plain(v) for k, v in r.items()} for r in result.rules.to_pylist()],
-    }
-    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    """The result as `--format json` writes it, as one text."""
+    text = io.StringIO()
+    write(result, "json", None, text)
+    return text.getvalue()
 
 
 def sibling(output: str, part: str) -> str:
@@ -352,39 +383,141 @@ def sibling(output: str, part: str) -> str:
 
 
 def write(result, fmt: str, output: str | None, stdout) -> None:
-    """Write the result; to a file through a temporary name renamed when complete."""
-    if fmt == "json":
-        text = as_json(result)
-        if output in (None, "-"):
-            stdout.write(text)
-        else:
-            _atomic(output, lambda f: f.write(text.encode("utf-8")))
-        return
-    if fmt == "csv" and output in (None, "-"):
-        stdout.write(_csv_bytes(result.lines).decode("utf-8"))
-        return
-    assert output not in (None, "-"), "parquet and xlsx need a file (the CLI checks)"
-    if fmt == "xlsx":
-        _atomic(output, lambda f: _xlsx(result, f))
-        return
-    targets = [
-        (output, result.lines),
-        (sibling(output, "institutions"), result.institutions),
-        (sibling(output, "rules"), result.rules),
-    ]
-    for path, table in targets:
-        if fmt == "csv":
-            _atomic(path, lambda f, t=table: f.write(_csv_bytes(t)))
-        else:
-            _atomic(path, lambda f, t=table: _parquet(t, f))
+    """Write a whole result (as `Writer` writes one that comes in batches)."""
+    w = Writer(fmt, output, stdout)
+    try:
+        w.start(result.screened)
+        w.lines(result.lines)
+        w.close(result)
+    except BaseException:
+        w.abort()
+        raise
 
 
-def _csv_bytes(table: pa.Table) -> bytes:
+def _dumps(value: Any, depth: int) -> str:
+    """`value` as json.dumps(indent=1) writes it `depth` levels into a document."""
+    return json.dumps(value, ensure_ascii=False, indent=1).replace("\n", "\n" + " " * depth)
+
+
+def _rows(table: pa.Table) -> list[dict]:
+    return [{k: _plain(v) for k, v in r.items()} for r in table.to_pylist()]
+
+
+class Writer:
+    """A screen's result written as it comes: the lines batch by batch (`lines`), the
+    summaries once every line is in (`close`), so a screen refusing millions of
+    lines holds one batch of them, never all.
+
+    json: one document, the lines streamed into its `lines` list (the same bytes as
+    json.dumps(indent=1) of the whole); csv: the lines, their header once; parquet:
+    a row group a batch; xlsx: three sheets, the lines' first. To a file, everything
+    goes to a temporary name renamed when complete (the lines' file last of all
+    written, before its two summaries beside it for csv and parquet), so an error
+    leaves no partial output file; to standard output (json, csv), as it comes."""
+
+    def __init__(self, fmt: str, output: str | None, stdout):
+        self.fmt, self.output, self.stdout = fmt, output, stdout
+        self.to_stdout = output in (None, "-")
+        assert self.to_stdout is False or fmt in ("json", "csv"), "a binary format needs a file"
+        self.count = 0
+        self.tmp: str | None = None
+        self.file: Any = None
+        self.parquet: Any = None
+        self.book: Any = None
+        self.sheet: Any = None
+
+    def _text(self, text: str) -> None:
+        if self.to_stdout:
+            self.stdout.write(text)
+        else:
+            self.file.write(text.encode("utf-8"))
+
+    def start(self, screened: dict) -> None:
+        """Open the output (once the screen has rows to write, or none at all)."""
+        if not self.to_stdout:
+            target = Path(str(self.output))
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+            self.file = os.fdopen(fd, "wb")
+        if self.fmt == "json":
+            self._text('{\n "screened": ' + _dumps(screened, 1) + ',\n "lines": [')
+        elif self.fmt == "xlsx":
+            from openpyxl import Workbook
+
+            self.book = Workbook(write_only=True)
+            self.sheet = self.book.create_sheet(_(MESSAGES["sheet-lines"]))
+            self.sheet.append(list(LINE_COLUMNS))
+
+    def lines(self, table: pa.Table) -> None:
+        """Write one batch of lines (Tally.add's)."""
+        if self.fmt == "json":
+            for row in _rows(table):
+                self._text(("\n  " if self.count == 0 else ",\n  ") + _dumps(row, 2))
+                self.count += 1
+        elif self.fmt == "csv":
+            self._text(_csv_bytes(table, header=self.count == 0).decode("utf-8"))
+            self.count += 1
+        elif self.fmt == "xlsx":
+            for row in table.to_pylist():
+                self.sheet.append([_plain(v) for v in row.values()])
+        else:
+            import pyarrow.parquet as pq
+
+            if self.parquet is None:
+                self.parquet = pq.ParquetWriter(self.file, table.schema)
+            self.parquet.write_table(table)
+
+    def close(self, result) -> None:
+        """The summaries, and the files renamed into place."""
+        if self.fmt == "json":
+            self._text(
+                ("\n ]" if self.count else "]")
+                + ',\n "institutions": '
+                + _dumps(_rows(result.institutions), 1)
+                + ',\n "rules": '
+                + _dumps(_rows(result.rules), 1)
+                + "\n}\n"
+            )
+        elif self.fmt == "xlsx":
+            for key, table in (
+                ("sheet-institutions", result.institutions),
+                ("sheet-rules", result.rules),
+            ):
+                ws = self.book.create_sheet(_(MESSAGES[key]))
+                ws.append(table.column_names)
+                for row in table.to_pylist():
+                    ws.append([_plain(v) for v in row.values()])
+            self.book.save(self.file)
+        elif self.fmt == "parquet" and self.parquet is not None:
+            self.parquet.close()
+        if self.to_stdout:
+            return
+        self.file.close()
+        assert self.tmp is not None and self.output is not None
+        os.chmod(self.tmp, 0o666 & ~_umask())
+        os.replace(self.tmp, self.output)
+        self.tmp = None
+        if self.fmt in ("csv", "parquet"):
+            for part, table in (("institutions", result.institutions), ("rules", result.rules)):
+                if self.fmt == "csv":
+                    _atomic(sibling(self.output, part), lambda f, t=table: f.write(_csv_bytes(t)))
+                else:
+                    _atomic(sibling(self.output, part), lambda f, t=table: _parquet(t, f))
+
+    def abort(self) -> None:
+        """Leave nothing behind (the temporary file removed)."""
+        if self.file is not None and not self.file.closed:
+            self.file.close()
+        if self.tmp is not None:
+            Path(self.tmp).unlink(missing_ok=True)
+            self.tmp = None
+
+
+def _csv_bytes(table: pa.Table, header: bool = True) -> bytes:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     sink = pa.BufferOutputStream()
-    pacsv.write_csv(table, sink)
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=header))
     return sink.getvalue().to_pybytes()
 
 
@@ -392,22 +525,6 @@ def _parquet(table: pa.Table, f) -> None:
     import pyarrow.parquet as pq
 
     pq.write_table(table, f)
-
-
-def _xlsx(result, f) -> None:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    for key, table in (
-        ("sheet-lines", result.lines),
-        ("sheet-institutions", result.institutions),
-        ("sheet-rules", result.rules),
-    ):
-        ws = wb.create_sheet(_(MESSAGES[key]))
-        ws.append(table.column_names)
-        for row in table.to_pylist():
-            ws.append([_plain(v) for v in row.values()])
-    wb.save(f)
 
 
 def _atomic(path: str, write_to) -> None:

@@ -41,7 +41,7 @@ MESSAGES = {
 class ScreenResult:
     """What a screen found: the lines, the summaries, and what it could not decide."""
 
-    lines: pa.Table
+    lines: pa.Table | None  # None when they went to a sink as they came
     institutions: pa.Table
     rules: pa.Table
     screened: dict = field(default_factory=dict)  # engine, claims, policy
@@ -80,9 +80,15 @@ def screen(
     intervals: Iterable[Interval],
     claims: str,
     engine_name: str = "duckdb",
+    sink: output.Writer | None = None,
     **options,
 ) -> ScreenResult:
-    """Screen the claims file(s) under the policy's `claims:` rules."""
+    """Screen the claims file(s) under the policy's `claims:` rules.
+
+    With a `sink`, the lines go to it batch by batch as the engine makes them (and
+    the result's `lines` is None): what is held is one batch and the summaries."""
+    import pyarrow as pa
+
     if not policy.claims:
         raise ScreenError(
             Diagnostic(
@@ -94,16 +100,33 @@ def screen(
         )
     p = plan.build(policy)
     eng = engine(engine_name, **options)
+    tally = output.Tally(policy)
+    screened = {"engine": eng.name, "claims": claims, "policy": policy.id}
+    parts: list[pa.Table] = []
     try:
         present = {c.lower(): c for c in eng.load_claims(claims)}
         _check_columns(policy, p, present, claims)
-        hits = eng.run(p.sql(eng.dialect), interval_tables(intervals), p.casts())
+        for batch in eng.batches(p.sql(eng.dialect), interval_tables(intervals), p.casts()):
+            if not batch.num_rows:
+                continue
+            lines = tally.add(batch)
+            if sink is None:
+                parts.append(lines)
+                continue
+            if not parts:
+                sink.start(screened)
+                parts.append(lines.slice(0, 0))
+            sink.lines(lines)
     finally:
         eng.close()
-    result = output.summarise(policy, hits)
-    result_obj = ScreenResult(*result[:3], undecided=result[3])
-    result_obj.screened = {"engine": eng.name, "claims": claims, "policy": policy.id}
-    return result_obj
+    if not parts:
+        parts.append(tally.empty())
+        if sink is not None:
+            sink.start(screened)
+            sink.lines(parts[0])
+    institutions, rules, undecided = tally.finish()
+    lines_all = None if sink is not None else pa.concat_tables(parts)
+    return ScreenResult(lines_all, institutions, rules, screened, undecided)
 
 
 def _check_columns(policy: Policy, p: plan.Plan, present: dict[str, str], claims: str) -> None:
