@@ -360,6 +360,41 @@ def _option(*decls: str, **attrs):
     return click.option(*decls, cls=_Option, **attrs)
 
 
+# ---- options several commands take, made in one place ----------------------------------
+def _policy_option(name: str, help: str, multiple: bool = True):
+    """`--policy` (required): a file, or where `multiple` several files or a folder for a
+    regulation's versions; `name` is the parameter the command receives."""
+    return _option("--policy", name, required=True, multiple=multiple, type=click.Path(), help=help)
+
+
+def _events_option(help: str, required: bool = True):
+    """`--events`: the ledger file; `help` says what the command does with it. (No
+    default is given where it is required: click takes an explicit None for one.)"""
+    if required:
+        return _option("--events", required=True, help=help)
+    return _option("--events", default=None, help=help)
+
+
+def _roster_option(help: str = N_("roster file (person, institution, ...)")):
+    """`--roster`: optional, beside --events."""
+    return _option("--roster", default=None, help=help)
+
+
+def _encoding_option(command):
+    """`--encoding` on every command that reads a CSV ledger."""
+    return _option(
+        "--encoding", default=None, help=N_("CSV encoding (default: UTF-8, else GB18030)")
+    )(command)
+
+
+_DB_HELP = N_("sqlite:///path.db (embedded) or postgresql://user@host/dbname")
+
+
+def _db_option(command):
+    """`--db URL` (required) on `db init`, `db load` and `serve`."""
+    return _option("--db", "url", required=True, metavar="URL", help=_DB_HELP)(command)
+
+
 def _engine_option(command):
     """`--engine` on evaluate and diff (engine/columnar/run.py)."""
     return _option(
@@ -529,20 +564,12 @@ def _evaluation_inputs(command):
     `report`): --policy, --events, --roster, --as-of, in that order in --help."""
     for option in reversed(
         [
-            _option(
-                "--policy",
+            _policy_option(
                 "policy_path",
-                required=True,
-                multiple=True,
-                type=click.Path(),
-                help=N_("the policy YAML; several files, or a folder, for a regulation's versions"),
+                N_("the policy YAML; several files, or a folder, for a regulation's versions"),
             ),
-            _option(
-                "--events",
-                required=True,
-                help=N_("events file: .csv, .xlsx, .jsonl, or - for stdin"),
-            ),
-            _option("--roster", default=None, help=N_("roster file (person, institution, ...)")),
+            _events_option(N_("events file: .csv, .xlsx, .jsonl, or - for stdin")),
+            _roster_option(),
             _option(
                 "--as-of",
                 "as_of",
@@ -636,7 +663,7 @@ def _pseudonyms(redact: bool, key_file: str | None, institutions: bool):
     metavar="PERSON",
     help=N_("tell this person's story, event by event (may repeat)"),
 )
-@_option("--encoding", default=None, help=N_("CSV encoding (default: UTF-8, else GB18030)"))
+@_encoding_option
 @_option(
     "--output-encoding",
     default=None,
@@ -1078,15 +1105,9 @@ def _write_binary(write_to, output: str) -> None:
         "amount at stake, with a summary per institution and per rule."
     )
 )
-@_option(
-    "--policy",
-    "policy_path",
-    required=True,
-    type=click.Path(),
-    help=N_("the policy YAML (its `claims:` rules)"),
-)
-@_option("--events", required=True, help=N_("events file: .csv, .xlsx, .jsonl"))
-@_option("--roster", default=None, help=N_("roster file (person, institution, ...)"))
+@_policy_option("policy_path", N_("the policy YAML (its `claims:` rules)"), multiple=False)
+@_events_option(N_("events file: .csv, .xlsx, .jsonl"))
+@_roster_option()
 @_option(
     "--claims",
     required=True,
@@ -1120,7 +1141,7 @@ def _write_binary(write_to, output: str) -> None:
         "csv and parquet: the lines in FILE, the summaries in FILE.institutions and FILE.rules"
     ),
 )
-@_option("--encoding", default=None, help=N_("CSV encoding (default: UTF-8, else GB18030)"))
+@_encoding_option
 @_option("--memory-limit", default=None, help=N_("duckdb: e.g. 4GB; spills to disk past it"))
 @_option("--temp-directory", default=None, help=N_("duckdb: where to spill"))
 @_option("--spark-master", default=None, help=N_("spark: master URL (default local[*])"))
@@ -1224,7 +1245,7 @@ def screen(
     help=N_("points from the next band that count as close (default: twice the lightest item)"),
 )
 @_option("--output", "-o", required=True, help=N_("the HTML file to write"))
-@_option("--encoding", default=None, help=N_("CSV encoding (default: UTF-8, else GB18030)"))
+@_encoding_option
 @_option(
     "--claims",
     default=None,
@@ -1389,8 +1410,8 @@ def run_tests(
     type=click.Path(dir_okay=False),
     help=N_("YAML: old item code -> new item code, or null for no counterpart"),
 )
-@_option("--events", default=None, help=N_("evaluate this ledger under both policies"))
-@_option("--roster", default=None, help=N_("roster file, with --events"))
+@_events_option(N_("evaluate this ledger under both policies"), required=False)
+@_roster_option(N_("roster file, with --events"))
 @_option("--as-of", "as_of", default=None, help=N_("status date, with --events (default: today)"))
 @_option(
     "--format",
@@ -1466,13 +1487,10 @@ def db_group() -> None:
     pass
 
 
-_DB_HELP = N_("sqlite:///path.db (embedded) or postgresql://user@host/dbname")
-
-
 @db_group.command(
     "init", help=N_("Create the database's schema, or migrate it to this release's version.")
 )
-@_option("--db", "url", required=True, metavar="URL", help=_DB_HELP)
+@_db_option
 def db_init(url: str) -> None:
     from engine import api
 
@@ -1498,18 +1516,13 @@ def db_init(url: str) -> None:
         "stored one."
     ),
 )
-@_option("--db", "url", required=True, metavar="URL", help=_DB_HELP)
-@_option(
-    "--policy",
-    "policy_path",
-    required=True,
-    multiple=True,
-    type=click.Path(),
-    help=N_("the policy the events are checked and evaluated under (as for evaluate)"),
+@_db_option
+@_policy_option(
+    "policy_path", N_("the policy the events are checked and evaluated under (as for evaluate)")
 )
-@_option("--events", required=True, help=N_("events file: .csv, .xlsx, .jsonl (every row an id)"))
-@_option("--roster", default=None, help=N_("roster file; replaces the stored roster"))
-@_option("--encoding", default=None, help=N_("CSV encoding (default: UTF-8, else GB18030)"))
+@_events_option(N_("events file: .csv, .xlsx, .jsonl (every row an id)"))
+@_roster_option(N_("roster file; replaces the stored roster"))
+@_encoding_option
 def db_load(
     url: str, policy_path: tuple[str, ...], events: str, roster: str | None, encoding: str | None
 ) -> None:
@@ -1559,14 +1572,9 @@ def db_load(
         "environment, never from the command line."
     ),
 )
-@_option("--db", "url", required=True, metavar="URL", help=_DB_HELP)
-@_option(
-    "--policy",
-    "policies",
-    required=True,
-    multiple=True,
-    type=click.Path(),
-    help=N_("the policy in force (as for evaluate: a file, or a regulation's versions)"),
+@_db_option
+@_policy_option(
+    "policies", N_("the policy in force (as for evaluate: a file, or a regulation's versions)")
 )
 @_option("--host", default="127.0.0.1", show_default=True, help=N_("address to listen on"))
 @_option(
