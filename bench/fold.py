@@ -39,13 +39,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -53,6 +49,7 @@ REPO = BENCH.parent
 sys.path[:0] = [str(REPO), str(BENCH)]
 
 import handwritten_jining  # noqa: E402
+from common import cpu_round, generate, ledger_options, ratio_lines  # noqa: E402
 
 from engine.evaluation.fold import Evaluator, paused_gc  # noqa: E402
 from engine.ledger.read import read_ledger  # noqa: E402
@@ -63,30 +60,24 @@ AS_OF = dt.date(2025, 12, 31)
 
 def engine_round(policy, ledger) -> float:
     """CPU seconds to fold the ledger, finish every person and judge the institutions."""
-    gc.collect()
-    start = time.process_time()
-    with paused_gc():
+    with cpu_round() as clock:
         ev = Evaluator(policy, ledger, AS_OF, set(), None)
         ev.fold_events(ledger.events)
         for code in ev.codes():
             ev.finish_row(code)
         ev.judge_institutions(None)
-    return time.process_time() - start
+    return clock.seconds
 
 
 def reference_round(events: Path) -> float:
-    gc.collect()
-    start = time.process_time()
-    handwritten_jining.evaluate(events)
-    return time.process_time() - start
+    with cpu_round() as clock:
+        handwritten_jining.evaluate(events)
+    return clock.seconds
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=20_000)
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--years", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=1)
+    ledger_options(parser, people=20_000, events=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--policy", default=str(REPO / "policies" / "jining.yaml"))
     parser.add_argument("--data", type=Path, default=None, help="a folder with events.csv")
@@ -110,11 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="policyctl-fold-") as tmp:
         data = args.data
         if data is None:
-            data = Path(tmp)
-            command = [sys.executable, str(BENCH / "generate.py"), "--out", str(data)]
-            for name in ("people", "events", "years", "seed"):
-                command += [f"--{name}", str(getattr(args, name))]
-            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+            data = generate(Path(tmp), args.people, args.events, args.years, args.seed)
         events, roster = data / "events.csv", data / "roster.csv"
         policy = load_policy(args.policy)
         ledger = read_ledger(str(events), policy, str(roster) if roster.exists() else None)
@@ -127,8 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{n:,} events, {args.rounds} rounds, CPU seconds (python {sys.version.split()[0]})")
     print(f"  reference (handwritten_jining.evaluate): best {min(reference):.3f}")
     print(f"  engine fold + finish_row + institutions: best {min(engine):.3f}")
-    print("  ratio per round: " + " ".join(f"{r:.3f}" for r in ratios))
-    print(f"  median ratio {statistics.median(ratios):.3f}")
+    print("\n".join(ratio_lines(ratios)))
     return 0
 
 

@@ -25,22 +25,19 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import gc
 import random
 import re
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path[:0] = [str(REPO)]
 
-from engine.evaluation.fold import paused_gc  # noqa: E402
+from common import cpu_round, generate, ledger_options, ratio_lines  # noqa: E402
+
 from engine.evaluation.run import evaluator  # noqa: E402
 from engine.ledger.read import read_ledger  # noqa: E402
 from engine.policy.loader import load_policy  # noqa: E402
@@ -86,33 +83,24 @@ def with_occurred(events: Path, out: Path, split: dt.date, share: float, seed: i
 
 def run(policy, events: Path, roster: Path) -> tuple[float, list]:
     """CPU seconds to read, fold, finish everyone and judge the institutions; and the rows."""
-    gc.collect()
-    start = time.process_time()
-    with paused_gc():
+    with cpu_round() as clock:
         ledger = read_ledger(str(events), policy, str(roster))
         ev = evaluator(policy, ledger, AS_OF)
         ev.fold_events(ledger.events)
         rows = [ev.finish_row(code) for code in ev.codes()]
         ev.judge_institutions(None)
-    return time.process_time() - start, rows
+    return clock.seconds, rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=20_000)
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--years", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=1)
+    ledger_options(parser, people=20_000, events=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--split", type=dt.date.fromisoformat, default=dt.date(2025, 1, 1))
     parser.add_argument("--occurred", type=float, default=0.1)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="policyctl-history-") as tmp:
-        data = Path(tmp)
-        command = [sys.executable, str(BENCH / "generate.py"), "--out", str(data)]
-        for name in ("people", "events", "years", "seed"):
-            command += [f"--{name}", str(getattr(args, name))]
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        data = generate(Path(tmp), args.people, args.events, args.years, args.seed)
         roster = data / "roster.csv"
         events = with_occurred(
             data / "events.csv", data / "dated.csv", args.split, args.occurred, args.seed
@@ -131,8 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.events:,} events, {args.people:,} people, {args.rounds} rounds, CPU seconds")
     print(f"  one file (policies/jining.yaml): best {min(single):.3f}")
     print(f"  two versions split on {args.split}: best {min(across):.3f}")
-    print("  ratio per round: " + " ".join(f"{r:.3f}" for r in ratios))
-    print(f"  median ratio {statistics.median(ratios):.3f} (same answers for everyone)")
+    print("\n".join(ratio_lines(ratios, " (same answers for everyone)")))
     return 0
 
 

@@ -25,15 +25,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import ledger_options  # noqa: E402
 from run import AS_OF, REPO, Job, Row, measure, policyctl, prepare_data, round_ratios  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=200_000)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--years", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=1)
+    ledger_options(parser, people=200_000, events=1_000_000)
     parser.add_argument("--repeat", type=int, default=2, help="rounds; the best run counts")
     parser.add_argument("--quick", action="store_true", help="20,000 people, 100,000 events")
     parser.add_argument("--keep", action="store_true", help="write the ledger to bench/data/")

@@ -54,6 +54,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common import generate, ledger_options
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 DATA = BENCH / "data"
@@ -209,22 +211,8 @@ def prepare_data(args: argparse.Namespace, scratch: Path) -> tuple[Path, int]:
             print(f"reusing {DATA} ({args.events:,} events)")
             return DATA, args.events
     target = DATA if args.keep else scratch / "data"
-    command = [
-        sys.executable,
-        str(BENCH / "generate.py"),
-        "--people",
-        str(args.people),
-        "--events",
-        str(args.events),
-        "--years",
-        str(args.years),
-        "--seed",
-        str(args.seed),
-        "--out",
-        str(target),
-    ]
     start = time.perf_counter()
-    subprocess.run(command, check=True)
+    generate(target, args.people, args.events, args.years, args.seed, quiet=False)
     print(
         f"generated {args.events:,} events for {args.people:,} people over {args.years} "
         f"years in {time.perf_counter() - start:.1f} s -> {target}"
@@ -273,10 +261,7 @@ def table(rows: list[Row]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=200_000)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--years", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=1)
+    ledger_options(parser, people=200_000, events=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per program; the best counts")
     parser.add_argument("--quick", action="store_true", help="20,000 people, 100,000 events")
     parser.add_argument("--keep", action="store_true", help="write the ledger to bench/data/")

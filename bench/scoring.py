@@ -22,20 +22,20 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import gc
 import random
 import re
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path[:0] = [str(REPO)]
 
-from engine.evaluation.fold import Evaluator, paused_gc  # noqa: E402
+from common import cpu_round  # noqa: E402
+
+from engine.evaluation.fold import Evaluator  # noqa: E402
 from engine.ledger.read import read_ledger  # noqa: E402
 from engine.policy.loader import load_policy  # noqa: E402
 
@@ -96,14 +96,11 @@ def plain(tmp: Path) -> tuple[Path, Path]:
 
 
 def fold(policy, ledger) -> tuple[float, dict]:
-    gc.collect()
-    start = time.process_time()
-    with paused_gc():
+    with cpu_round() as clock:
         ev = Evaluator(policy, ledger, AS_OF, set(), None)
         ev.fold_events(ledger.events)
         rows = [ev.finish_row(code) for code in ev.codes()]
-    spent = time.process_time() - start
-    return spent, {r[0]: [c[1] for c in r[2]] for r in rows}
+    return clock.seconds, {r[0]: [c[1] for c in r[2]] for r in rows}
 
 
 def main(argv: list[str] | None = None) -> int:

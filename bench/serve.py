@@ -45,6 +45,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
+from common import generate  # noqa: E402
 from run import run_once  # noqa: E402 - bench/run.py's timer (wall clock, peak RSS)
 
 POLICY = REPO / "policies" / "jining.yaml"
@@ -249,24 +250,7 @@ def main() -> None:
     try:
         data = args.data
         if data is None:
-            data = tmp / "data"
-            subprocess.run(
-                [
-                    sys.executable,
-                    str(BENCH / "generate.py"),
-                    "--people",
-                    str(args.people),
-                    "--events",
-                    str(args.events),
-                    "--years",
-                    str(args.years),
-                    "--seed",
-                    "1",
-                    "--out",
-                    str(data),
-                ],
-                check=True,
-            )
+            data = generate(tmp / "data", args.people, args.events, args.years, quiet=False)
         events, roster = data / "events.csv", data / "roster.csv"
         url = args.db or f"sqlite:///{tmp / 'bench.db'}"
         figures: dict = {"url": re.sub(r"//[^@/]*@", "//", url), "rows": args.events}
