@@ -58,6 +58,29 @@ def _people(tmp_path: Path, rows: list[dict], policy: Path = COUNTY, as_of: str 
     return {d["person"]: d for d in map(json.loads, r.output.splitlines()) if "person" in d}
 
 
+# 未核验身份 (K3) decided on 2023-07-15, under the 2023-07 text: NOW's act of that day,
+# THEN's done on 2023-06-01 under the 2023 text (test_occurred_changes_a_findings_outcome
+# works out both)
+NOW_AND_THEN = [
+    {"id": "n1", "person": "NOW", "date": "2023-07-15", "items": "K3"},
+    {"id": "t1", "person": "THEN", "date": "2023-07-15", "items": "K3", "occurred": "2023-06-01"},
+]
+
+
+# 挂床住院 (K1) found on 2023-03-01, and again decided on 2023-07-10 for an act of
+# 2023-06-20 (test_the_lighter_new_version_scores_and_spares_a_suspension works it out)
+LIGHTER_LATER = [
+    {"id": "a", "person": "P", "date": "2023-03-01", "items": "K1"},
+    {"id": "b", "person": "P", "date": "2023-07-10", "items": "K1", "occurred": "2023-06-20"},
+]
+
+
+@pytest.fixture
+def now_and_then(tmp_path: Path) -> Path:
+    """NOW_AND_THEN as a ledger file."""
+    return _ledger(tmp_path / "e.csv", NOW_AND_THEN)
+
+
 def _acts(person: dict) -> list[tuple]:
     return [(a["action"], a["start"], a["end"]) for a in person["actions"]]
 
@@ -77,19 +100,7 @@ def test_occurred_changes_a_findings_outcome(tmp_path):
     With `occurred: 2023-06-01` the act broke the 2023 text (2 points); the 2023-07
     text is not lighter (4 against 2), so the old rule applies (从旧): 2 points, under
     every band, no sanction."""
-    people = _people(
-        tmp_path,
-        [
-            {"id": "n1", "person": "NOW", "date": "2023-07-15", "items": "K3"},
-            {
-                "id": "t1",
-                "person": "THEN",
-                "date": "2023-07-15",
-                "items": "K3",
-                "occurred": "2023-06-01",
-            },
-        ],
-    )
+    people = _people(tmp_path, NOW_AND_THEN)
     now, then = people["NOW"], people["THEN"]
     assert _acts(now) == [("interview", "2023-07-15", None)]
     assert [(c["deducted"], c["tier"]) for c in now["cycles"]] == [(4, "interview")]
@@ -113,19 +124,7 @@ def test_the_lighter_new_version_scores_and_spares_a_suspension(tmp_path):
     band (3 to under 5), whose interview the person had (the same band, `interview`):
     nothing more. Under the old rule it would have been 3 + 3 = 6, in the 2023-07
     suspension band (5 and more)."""
-    people = _people(
-        tmp_path,
-        [
-            {"id": "a", "person": "P", "date": "2023-03-01", "items": "K1"},
-            {
-                "id": "b",
-                "person": "P",
-                "date": "2023-07-10",
-                "items": "K1",
-                "occurred": "2023-06-20",
-            },
-        ],
-    )
+    people = _people(tmp_path, LIGHTER_LATER)
     p = people["P"]
     assert _acts(p) == [("interview", "2023-03-01", None)]
     assert [(c["deducted"], c["tier"]) for c in p["cycles"]] == [(4, "interview")]
@@ -311,19 +310,7 @@ def test_the_header_lists_the_versions_and_the_as_of_version(tmp_path):
 
 
 def test_explain_tells_the_version_and_why(tmp_path):
-    events = _ledger(
-        tmp_path / "e.csv",
-        [
-            {"id": "a", "person": "P", "date": "2023-03-01", "items": "K1"},
-            {
-                "id": "b",
-                "person": "P",
-                "date": "2023-07-10",
-                "items": "K1",
-                "occurred": "2023-06-20",
-            },
-        ],
-    )
+    events = _ledger(tmp_path / "e.csv", LIGHTER_LATER)
     r = _run("evaluate", "--policy", COUNTY, "--events", events, "--as-of", AS_OF, "--explain", "P")
     assert r.exit_code == 0, r.output
     assert "P under test-county, versions 2023, 2023-07, as of 2023-12-31" in r.output
@@ -656,26 +643,14 @@ def test_the_screen_takes_the_claims_rules_the_versions_share(tmp_path):
         _claims_rules(other, dt.date(2023, 1, 1))
 
 
-def test_the_csv_names_each_cycles_findings_and_their_versions(tmp_path):
+def test_the_csv_names_each_cycles_findings_and_their_versions(now_and_then):
     """`--format csv` across the history: the columns of one policy, then `versions`
     (the person's, on each row, as `status` is) and `findings` (the cycle's, each
     `event version points basis`). The ledger of test_occurred_changes_a_findings_
     outcome: NOW's 未核验身份 scored 4 by the 2023-07 text in force (interview band 3 to
     under 5, an interview; the suspension band at 5 is 1 point away); THEN's scored 2
     by the 2023 text (从旧): under every band, the interview band 1 point away."""
-    events = _ledger(
-        tmp_path / "e.csv",
-        [
-            {"id": "n1", "person": "NOW", "date": "2023-07-15", "items": "K3"},
-            {
-                "id": "t1",
-                "person": "THEN",
-                "date": "2023-07-15",
-                "items": "K3",
-                "occurred": "2023-06-01",
-            },
-        ],
-    )
+    events = now_and_then
     r = _run(
         "evaluate", "--policy", COUNTY, "--events", events, "--as-of", AS_OF, "--format", "csv"
     )
@@ -689,26 +664,14 @@ def test_the_csv_names_each_cycles_findings_and_their_versions(tmp_path):
     ]
 
 
-def test_the_workbook_has_a_sheet_of_findings_by_version(tmp_path):
+def test_the_workbook_has_a_sheet_of_findings_by_version(tmp_path, now_and_then):
     """`--format xlsx` across the history: the four sheets, then each finding with the
     version that scored it and why (the ledger of test_occurred_changes_a_findings_
     outcome, worked there); in Chinese too. Under one policy there is no such sheet
     (tests/test_xlsx.py)."""
     import openpyxl
 
-    events = _ledger(
-        tmp_path / "e.csv",
-        [
-            {"id": "n1", "person": "NOW", "date": "2023-07-15", "items": "K3"},
-            {
-                "id": "t1",
-                "person": "THEN",
-                "date": "2023-07-15",
-                "items": "K3",
-                "occurred": "2023-06-01",
-            },
-        ],
-    )
+    events = now_and_then
     sheets = {}
     for lang in ("en", "zh"):
         out = tmp_path / f"r-{lang}.xlsx"

@@ -113,20 +113,19 @@ def run(*args: str, env: dict | None = None):
     return result
 
 
-def inputs(ledger) -> list[str]:
-    return [
-        "--policy",
-        POLICY,
-        "--events",
-        ledger["events"],
-        "--roster",
-        ledger["roster"],
-        "--as-of",
-        AS_OF,
-    ]
+def inputs(ledger, policy: str | None = POLICY) -> list[str]:
+    """--policy (unless None: diff takes two as arguments), --events, --roster, --as-of."""
+    given = ["--policy", policy] if policy else []
+    return [*given, "--events", ledger["events"], "--roster", ledger["roster"], "--as-of", AS_OF]
 
 
 TOKEN = re.compile(r"[A-Za-z0-9_\-]+|[\u4e00-\u9fff0-9]+")
+
+
+@pytest.fixture
+def screen_args(ledger) -> list[str]:
+    """`policyctl screen` on the example ledger and its claims."""
+    return ["screen", *inputs(ledger), "--claims", ledger["claims"]]
 
 
 def leaks(text: str, ledger) -> set[str]:
@@ -366,19 +365,7 @@ def test_report_html(ledger, tmp_path):
 
 
 def test_diff_events(ledger):
-    args = [
-        "diff",
-        POLICY,
-        ZHANJIANG,
-        "--map",
-        MAP,
-        "--events",
-        ledger["events"],
-        "--roster",
-        ledger["roster"],
-        "--as-of",
-        AS_OF,
-    ]
+    args = ["diff", POLICY, ZHANJIANG, "--map", MAP, *inputs(ledger, None)]
     for fmt in ("text", "json", "markdown"):
         plain = run(*args, "--format", fmt)
         red = run(*args, "--format", fmt, "--redact")
@@ -393,20 +380,8 @@ def test_diff_events(ledger):
     assert a["impact"]["status_moves"] == b["impact"]["status_moves"]
 
 
-def test_screen(ledger, tmp_path):
-    args = [
-        "screen",
-        "--policy",
-        POLICY,
-        "--events",
-        ledger["events"],
-        "--roster",
-        ledger["roster"],
-        "--claims",
-        ledger["claims"],
-        "--as-of",
-        AS_OF,
-    ]
+def test_screen(ledger, screen_args, tmp_path):
+    args = screen_args
     plain = run(*args)
     red = run(*args, "--redact", "--redact-institutions")
     assert plain.exit_code == red.exit_code == 0, red.output
@@ -432,7 +407,7 @@ def test_screen(ledger, tmp_path):
 # ---- nothing personal on standard error ----------------------------------------------------
 
 
-def test_what_the_cli_says_on_standard_error_names_no_one(ledger, tmp_path):
+def test_what_the_cli_says_on_standard_error_names_no_one(ledger, screen_args, tmp_path):
     """Warnings, progress and errors point at file and line; they never quote a code, a
     name or an ID number of the ledger (a CI log or a terminal shared on a call keeps
     them otherwise)."""
@@ -471,21 +446,7 @@ def test_what_the_cli_says_on_standard_error_names_no_one(ledger, tmp_path):
         ["evaluate", *inputs(ledger)],  # warnings only
         ["evaluate", *inputs(ledger), "--errors", "json", "--events", str(bad)],
         ["report", *inputs(ledger), "-o", str(tmp_path / "r.html")],
-        [
-            "screen",
-            "--policy",
-            POLICY,
-            "--events",
-            ledger["events"],
-            "--roster",
-            ledger["roster"],
-            "--claims",
-            ledger["claims"],
-            "--as-of",
-            AS_OF,
-            "-o",
-            str(tmp_path / "s.json"),
-        ],
+        [*screen_args, "-o", str(tmp_path / "s.json")],
     ]
     for args in runs:
         for lang in ("en", "zh"):
