@@ -15,6 +15,8 @@ ways, each for one kind of reader:
 - `decimal_text`: for a cell that the ledger reader reads again (compare/carryover
   writes a ledger under the new policy's codes): the exact decimal where there is
   one, else the nearest float's shortest spelling (the reader takes no `2/3`).
+
+And one way in, `exact`: a number a policy writes, made exact as it is loaded.
 """
 
 from __future__ import annotations
@@ -37,6 +39,16 @@ def number_value(x: Any) -> Any:
     """An int as it is, a fraction as its int or nearest float, anything else as it is."""
     if isinstance(x, Fraction):
         return x.numerator if x.denominator == 1 else float(x)
+    return x
+
+
+def exact(x: Any) -> Any:
+    """A number as a policy's YAML writes it, exact: PyYAML reads `1.5` as a float, which
+    becomes the fraction its shortest spelling says (`0.1` is 1/10, not the binary
+    double nearest it), or an int where whole; anything else as it is."""
+    if isinstance(x, float):
+        f = Fraction(repr(x))
+        return f.numerator if f.denominator == 1 else f
     return x
 
 

@@ -12,6 +12,23 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The columns of an event the ledger reader reads for itself, by these names in every
+# policy, in the order it unpacks them (engine/ledger/columns.py); the policy's own
+# columns (a `scoring:` shift or grade, `event.NAME`) are any others.
+EVENT_FIELDS = (
+    "id",
+    "person",
+    "date",
+    "type",
+    "items",
+    "institution",
+    "inspection",
+    "amount",
+    "points",
+    "end",
+    "occurred",  # the act's date, when it differs from the decision's `date` (issue 14)
+)
+
 
 class Word(StrEnum):
     """A word of the vocabulary: it is its string, and shows as one (`'active'`, as

@@ -7,7 +7,7 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.numbers import decimal_text, number_text, number_value
+from engine.numbers import decimal_text, exact, number_text, number_value
 
 
 def test_spellings():
@@ -59,3 +59,12 @@ def test_a_cell_reads_back_as_the_same_number_where_a_decimal_can_say_it(x):
         assert Fraction(text) == x
     else:
         assert float(text) == float(x) and "/" not in text
+
+
+def test_a_policys_number_is_loaded_exact():
+    """YAML's `0.1` is a float; the policy means one tenth, and `2.0` means 2."""
+    assert exact(0.1) == Fraction(1, 10)
+    assert exact(14459.93) == Fraction(1445993, 100)
+    two = exact(2.0)
+    assert two == 2 and type(two) is int
+    assert exact(3) == 3 and exact(None) is None and exact("x") == "x"

@@ -322,6 +322,11 @@ def _problems(path: Path) -> list[str]:
             "column: points",
             ":24:13: error[scoring]: `points` is a column the ledger reads for itself",
         ),
+        (  # the act's date (issue 14): the ledger's own, not a circumstance
+            "column: circumstance",
+            "column: occurred",
+            ":24:13: error[scoring]: `occurred` is a column the ledger reads for itself",
+        ),
         (
             "when: 9 <= deducted < 12,",
             'when: 9 <= deducted < 12 and refuse("no"),',
@@ -339,7 +344,16 @@ def _problems(path: Path) -> list[str]:
             "(10–11), 10.5, not a multiple of the scale's unit 1",
         ),
     ],
-    ids=["unknown-band", "overlap", "default", "column", "refuse-place", "refuse-text", "middle"],
+    ids=[
+        "unknown-band",
+        "overlap",
+        "default",
+        "column",
+        "column-occurred",
+        "refuse-place",
+        "refuse-text",
+        "middle",
+    ],
 )
 def test_scoring_errors_point_at_their_position(tmp_path, old, new, expected):
     problems = _problems(variant(tmp_path, old, new))

@@ -14,21 +14,10 @@ from collections.abc import Mapping
 from engine.errors import Diagnostic, LedgerError, Span, closest, os_reason
 from engine.i18n import _
 from engine.ledger.tables import Problems, Table
+from engine.vocabulary import EVENT_FIELDS
 
 # The columns the engine reads of an event, in the order the reader unpacks them.
-FIELDS = (
-    "id",
-    "person",
-    "date",
-    "type",
-    "items",
-    "institution",
-    "inspection",
-    "amount",
-    "points",
-    "end",
-    "occurred",  # the act's date, when it differs from the decision's `date` (issue 14)
-)
+FIELDS = EVENT_FIELDS
 # The columns beyond FIELDS the engine itself reads of an event, kept in its `attrs`:
 # the decided length of a discretionary suspension or ban (evaluation/sanctions.py)
 # and the date of the act (evaluation/lenity.py). Any other column is kept only when

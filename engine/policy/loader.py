@@ -31,6 +31,7 @@ from engine.dsl.sql import sql_problems
 from engine.dsl.types import ANY, BOOL, NUM, Type
 from engine.errors import EVAL_ERRORS, Diagnostic, PolicyError, Span, os_reason
 from engine.i18n import _
+from engine.numbers import exact
 from engine.policy import bands as _bands
 from engine.policy import provenance, scopes
 from engine.policy.model import (
@@ -88,13 +89,6 @@ def check_policy(
         return _load(path, True, allow_outside)
     except PolicyError as exc:
         return None, exc.diagnostics
-
-
-def _num(x: Any):
-    if isinstance(x, float):
-        f = Fraction(repr(x))
-        return f.numerator if f.denominator == 1 else f
-    return x
 
 
 def _load(
@@ -313,7 +307,7 @@ class _Builder:
                 a["name"], a["label"], a["cite"], self.doc.span(("actions", i))
             )
         sc = d["scale"]
-        scale = Scale(sc["kind"], _num(sc.get("initial")), _num(sc.get("unit", 1)), sc["cite"])
+        scale = Scale(sc["kind"], exact(sc.get("initial")), exact(sc.get("unit", 1)), sc["cite"])
         if scale.kind == "score" and scale.initial is None:
             self.err("scale", _("a score scale needs `initial`"), ("scale",))
         cy = d["cycle"]
@@ -335,11 +329,11 @@ class _Builder:
         cycle = Cycle(
             month,
             day,
-            _num(cy.get("cap")),
-            _num(cy.get("credit_cap")),
+            exact(cy.get("cap")),
+            exact(cy.get("credit_cap")),
             frozenset(cy.get("resets", ["points", "tiers"])),
             cy["cite"],
-            _num(cy.get("credit_total_cap")),
+            exact(cy.get("credit_total_cap")),
             bool(cy.get("credits_after_termination", False)),
             reset_when,
         )
@@ -514,7 +508,7 @@ class _Builder:
                 kind, band = "band", str(pts["band"])  # checked in scoring.py
                 needs.add("points")
             elif isinstance(pts, dict):
-                kind, low, high = "range", _num(pts["min"]), _num(pts["max"])
+                kind, low, high = "range", exact(pts["min"]), exact(pts["max"])
                 needs.add("points")
                 if low > high:
                     self.err(
@@ -533,7 +527,7 @@ class _Builder:
                     if ("event", "points") in expr.attrs:
                         needs.add("points")
             else:
-                kind, fixed = "fixed", _num(pts)
+                kind, fixed = "fixed", exact(pts)
             effects = []
             for j, ef in enumerate(it.get("effects") or []):
                 ep = p + ("effects", j)

@@ -28,7 +28,7 @@ from engine.dsl import ast
 from engine.dsl.types import BOOL
 from engine.errors import Diagnostic, Span, closest
 from engine.i18n import _, ngettext
-from engine.numbers import number_text
+from engine.numbers import exact, number_text
 from engine.policy import scopes
 from engine.policy.model import (
     Expr,
@@ -43,22 +43,10 @@ from engine.policy.model import (
     Scoring,
     Shift,
 )
+from engine.vocabulary import EVENT_FIELDS
 
 # columns the ledger reads for itself: a shift or grade column cannot be one of them
-_FIELDS = frozenset(
-    {
-        "id",
-        "person",
-        "date",
-        "type",
-        "items",
-        "institution",
-        "inspection",
-        "amount",
-        "points",
-        "end",
-    }
-)
+_FIELDS = frozenset(EVENT_FIELDS)
 
 
 def calls_refuse(node: ast.Node) -> bool:
@@ -95,13 +83,6 @@ def refuse_problems(node: ast.Node, allowed: bool) -> list[tuple[int, str, str]]
                 (n.args[0].pos, _("`refuse` needs a message saying why"), _("name the cause"))
             )
     return out
-
-
-def _num(x: Any):
-    if isinstance(x, float):
-        f = Fraction(repr(x))
-        return f.numerator if f.denominator == 1 else f
-    return x
 
 
 def build_scoring(
@@ -198,7 +179,7 @@ def _bands(b: Any, scale: Scale, raw: list) -> tuple[dict[str, PointBand], list[
     for i, x in enumerate(raw):
         p = ("scoring", "bands", i)
         band = PointBand(
-            str(x["id"]), x.get("label"), _num(x["min"]), _num(x["max"]), x["cite"], b.doc.span(p)
+            str(x["id"]), x.get("label"), exact(x["min"]), exact(x["max"]), x["cite"], b.doc.span(p)
         )
         if band.id in bands:
             b.err(
