@@ -36,14 +36,26 @@ from engine.output import (
 def _fail(exc: PolicyctlError, errors: str = "text") -> None:
     """Each problem on standard error, one line each, or (`--errors json`) as one JSON
     list of objects with stable keys (severity, code, message, file, line, column,
-    hint) for a pipeline to read; exit 1."""
+    hint) for a pipeline to read; exit 1 (69: a component not installed, extras.py)."""
     if errors == "json":
         out = [d.as_dict() for d in exc.diagnostics]
         click.echo(json.dumps(out, ensure_ascii=False, indent=2), err=True)
     else:
         for d in exc.diagnostics:
             click.echo(d.render(), err=True)
-    sys.exit(1)
+    sys.exit(getattr(exc, "exit_code", 1))
+
+
+def _needs(extra: str, command: str, what: str | None = None, errors: str = "text") -> None:
+    """Stop here, before any work, when the optional component `extra` that `command`
+    needs is not installed: one line naming the install to run, exit 69
+    (engine/extras.py)."""
+    from engine.extras import require
+
+    try:
+        require(extra, command, what=what)
+    except PolicyctlError as exc:
+        _fail(exc, errors)
 
 
 def _write(chunks: Iterable[str], output: str | None, encoding: str | None = None) -> None:
@@ -734,6 +746,10 @@ def evaluate(
 ) -> None:
     from engine.evaluation.fold import paused_gc
 
+    if engine == "columnar":
+        _needs("columnar", "policyctl evaluate --engine columnar", errors=errors)
+    if fmt == "intervals" and output and output.lower().endswith(".parquet"):
+        _needs("columnar", "policyctl evaluate --format intervals -o FILE.parquet", "parquet")
     ps = _pseudonyms(redact, redact_key_file, redact_institutions)
 
     if jobs is not None and jobs > 1:
@@ -1167,6 +1183,7 @@ def screen(
     redact_key_file: str | None,
     redact_institutions: bool,
 ) -> None:
+    _needs("screen", "policyctl screen")
     from engine import api
     from engine.screen import output as out
 
@@ -1276,6 +1293,9 @@ def report_command(
 ) -> None:
     from fractions import Fraction
 
+    _needs("report", "policyctl report")
+    if claims is not None:
+        _needs("screen", "policyctl report --claims")
     from engine import api
     from engine.evaluation.fold import paused_gc
 
@@ -1441,6 +1461,8 @@ def diff_command(
 
     if events is None and (roster or as_of):
         raise click.UsageError("--roster and --as-of need --events")
+    if events is not None and engine == "columnar":
+        _needs("columnar", "policyctl diff --engine columnar")
     ps = _pseudonyms(redact, redact_key_file, redact_institutions)
     folders = [Path(old).is_dir(), Path(new).is_dir()]
     if any(folders):
@@ -1454,7 +1476,7 @@ def diff_command(
         except PolicyctlError as exc:
             for diag in exc.diagnostics:
                 click.echo(diag.render(), err=True)
-            sys.exit(2)
+            sys.exit(getattr(exc, "exit_code", 2))
         click.echo(api.render_history_diff(hd, fmt, imp=himp), nl=False)
         sys.exit(1 if hd.changes else 0)
     try:
@@ -1466,7 +1488,7 @@ def diff_command(
     except PolicyctlError as exc:
         for diag in exc.diagnostics:
             click.echo(diag.render(), err=True)
-        sys.exit(2)
+        sys.exit(getattr(exc, "exit_code", 2))
     colour = (
         fmt == "text"
         and sys.stdout.isatty()
@@ -1492,6 +1514,7 @@ def db_group() -> None:
 )
 @_db_option
 def db_init(url: str) -> None:
+    _needs("serve", "policyctl db init")
     from engine import api
 
     try:
@@ -1526,6 +1549,7 @@ def db_init(url: str) -> None:
 def db_load(
     url: str, policy_path: tuple[str, ...], events: str, roster: str | None, encoding: str | None
 ) -> None:
+    _needs("serve", "policyctl db load")
     from engine import api
 
     progress = None
@@ -1632,6 +1656,7 @@ def serve_command(
     max_batch: int,
     max_body: int,
 ) -> None:
+    _needs("serve", "policyctl serve")
     from engine.serve.run import Options, ServeError, serve
 
     options = Options(

@@ -19,6 +19,7 @@ ENGINE = pathlib.Path(__file__).resolve().parent.parent / "engine"
 STAGES = [
     "engine.i18n",
     "engine.errors",
+    "engine.extras",
     "engine.numbers",
     "engine.limits",
     "engine.calendar",

@@ -5,7 +5,10 @@
   the rest (evaluator.py); a policy the plan cannot take at all (`Plan.refused`)
   is folded whole, with the same answers.
 - `auto` (the default): `columnar` for a ledger large enough for the vector work
-  to pay for its imports (`AUTO_BYTES`), the fold otherwise.
+  to pay for its imports (`AUTO_BYTES`), the fold otherwise; the fold too where
+  the columnar engine's components (NumPy, Arrow: the `columnar` extra) are not
+  installed, with the same answers. `columnar` asked for without them is an
+  error naming the install (engine/extras.py).
 
 Either way the fold is what runs where a person's story is asked for
 (`--explain`), where the policy is a history of versions (从旧兼从轻 is scored per
@@ -20,6 +23,7 @@ import os
 from collections.abc import Callable
 
 from engine.columnar import ENGINES
+from engine.extras import installed, require
 
 # below this many bytes of events the fold is quicker than importing NumPy and Arrow
 AUTO_BYTES = 2_000_000
@@ -36,7 +40,10 @@ def wanted(engine: str, events: str, policy, roster: str | None, explain=()) -> 
     if not hasattr(policy, "tiers"):  # a History: versions chosen per finding
         return False
     if engine == "columnar":
+        require("columnar", "--engine columnar")
         return True
+    if not installed("columnar"):  # a core install: the fold, the same answers
+        return False
     try:
         return os.stat(events).st_size >= AUTO_BYTES
     except (OSError, ValueError):
@@ -71,8 +78,10 @@ def takes(policy, ledger, engine: str = "auto") -> bool:
         return False
     if getattr(ledger, "decisions", None):  # decided sanctions: the fold's (decisions.py)
         return False
-    if engine == "auto" and len(ledger.events) < AUTO_EVENTS:
+    if engine == "auto" and (len(ledger.events) < AUTO_EVENTS or not installed("columnar")):
         return False
+    if engine == "columnar":
+        require("columnar", "--engine columnar")
     from engine.columnar.evaluator import plan_for
 
     return plan_for(policy).refused is None

@@ -1041,9 +1041,14 @@ def _xlsx_row(values, line: int, problems: Problems) -> list[str]:
 
 
 def _parquet_table(path: str, problems: Problems) -> Table:
-    """A Parquet file (pyarrow, a dependency for `screen` already): its values as a CSV
+    """A Parquet file (pyarrow): its values as a CSV
     would hold them (`_cell`), a batch of rows at a time; row N is "line" N + 1, as
-    the columnar reader numbers it (engine/columnar/read.py), the header line 1."""
+    the columnar reader numbers it (engine/columnar/read.py), the header line 1.
+    Arrow comes with the `columnar` extra: without it, the one line saying so."""
+    from engine.extras import MESSAGES as EXTRAS
+    from engine.extras import require
+
+    require("columnar", thing=_(EXTRAS["parquet-ledger"]), what="parquet", span=Span(path))
     import pyarrow as pa
     import pyarrow.parquet as pq
 
