@@ -13,6 +13,8 @@ in 2021-2023 (its three years).
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -516,3 +518,98 @@ def test_streamed_with_corrections_is_the_whole_ledgers_report(
     else:
         assert res.exit_code == 0, res.output
         assert res.stdout == whole
+
+
+# ---- bad corrections: one line each, with file and line, in both languages, on every path ---
+
+BAD = [
+    {"id": "E1", "person": "P", "date": "2024-05-06", "items": "C1"},
+    {"id": "A1", "person": "P", "date": "2024-05-07", "type": "reapply"},
+    {"id": "R1", "date": "2024-06-01", "type": "revoke", "target": "E9"},
+    {"id": "R2", "date": "2024-06-01", "type": "revoke", "target": "A1"},
+    {"id": "R3", "date": "2024-06-02", "type": "revoke", "target": "E1"},
+    {"id": "R4", "date": "2024-06-03", "type": "revoke", "target": "E1"},
+    {"id": "E2", "person": "S", "date": "2024-05-06", "items": "C1"},
+    {
+        "id": "M1",
+        "person": "T",
+        "date": "2024-06-04",
+        "type": "amend",
+        "target": "E2",
+        "items": "A1",
+    },
+]
+# (row of BAD, what each language says): a target that does not exist, one that is not a
+# finding (A1, BAD[1]), one already revoked (by R3, BAD[4]), an amendment that changes
+# the person (of E2, BAD[6]); {n} is the line of the row named
+SAYS = {
+    "en": [
+        (2, "no finding of the ledger has the id given in `target`", None),
+        (3, "`target` names the event at line {n}, which is not a finding", 1),
+        (5, "the finding in `target` was revoked at line {n}", 4),
+        (7, "`person` differs from the finding's (line {n}): a row of type `amend`", 6),
+    ],
+    "zh": [
+        (2, "台账中没有编号为 `target` 所填值的违规记录", None),
+        (3, "`target` 指向第 {n} 行的事件，它不是违规记录", 1),
+        (5, "`target` 所指的违规记录已在第 {n} 行撤销", 4),
+        (7, "`person` 与该违规记录（第 {n} 行）的人员不同：`amend` 不能改变", 6),
+    ],
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("path", ["evaluate", "report", "diff", "test"])
+def test_bad_corrections_say_file_and_line_in_both_languages_on_every_path(tmp_path, lang, path):
+    """Issue 22 §1: a target that does not exist, one that is not a finding, one already
+    revoked, an amendment that changes the person: each one `file:line: error[correction]`
+    line at the row, in the reader's language, naming the row it refers to by its line in
+    the same file (in a scenario file, the test file's line, not the line of the rows the
+    runner writes out for the reader), non-zero exit, no report, no traceback."""
+    root = Path(__file__).parent.parent
+    jining = str(root / "policies" / "jining.yaml")
+    if path == "test":
+        folder = tmp_path / "p"
+        (folder / "tests").mkdir(parents=True)
+        (folder / "jining.yaml").write_text((root / "policies/jining.yaml").read_text("utf-8"))
+        (folder / "sources").mkdir()
+        shutil.copy(root / "policies/sources/jining-2024.txt", folder / "sources")
+        events = "\n".join(f"      - {json.dumps(r, ensure_ascii=False)}" for r in BAD)
+        file = folder / "tests" / "bad.yaml"
+        file.write_text(
+            "policy: ../jining.yaml\nas_of: 2024-12-31\ncases:\n  - name: bad corrections\n"
+            f"    cite: 六(一)\n    events:\n{events}\n    expect:\n      people: {{}}\n",
+            "utf-8",
+        )
+        first = 7  # the line of BAD[0] in the test file
+        args = ["test", str(file)]
+    else:
+        file = write_csv(tmp_path / "e.csv", BAD, COLUMNS)
+        first = 2  # under the header
+        common = ["--events", str(file), "--as-of", "2024-12-31"]
+        args = {
+            "evaluate": ["evaluate", "--policy", jining, *common],
+            "report": ["report", "--policy", jining, *common, "-o", str(tmp_path / "r.html")],
+            "diff": [
+                "diff",
+                jining,
+                str(root / "policies/zhanjiang.yaml"),
+                "--map",
+                str(root / "policies/maps/jining-to-zhanjiang.yaml"),
+                *common,
+            ],
+        }[path]
+    res = CliRunner().invoke(cli, ["--lang", lang, *args])
+    assert res.exit_code == (2 if path == "diff" else 1), res.output
+    assert "Traceback" not in res.output and not (tmp_path / "r.html").exists()
+    if path != "test":
+        assert res.stdout == ""
+    lines = [ln for ln in res.stderr.splitlines() if "error[" in ln]
+    want = [
+        f"{file}:{first + row}: error[correction]: "
+        + says.format(n=None if named is None else first + named)
+        for row, says, named in SAYS[lang]
+    ]
+    assert len(lines) == len(want), res.stderr
+    for got, w in zip(lines, want, strict=True):
+        assert got.startswith(w), (got, w)

@@ -637,6 +637,85 @@ def test_a_sorted_ledger_with_corrections_is_streamed_redacted_as_read_whole(
     )
 
 
+def _choices(command: str, option: str = "--format") -> tuple[str, ...]:
+    """The choices a command offers for an option, read off the CLI itself: a format
+    added later is covered by the test below without anyone remembering to."""
+    import click
+
+    cmd = cli.commands[command]
+    (param,) = [p for p in cmd.params if option in getattr(p, "opts", ())]
+    assert isinstance(param.type, click.Choice)
+    return tuple(param.type.choices)
+
+
+def _written(folder: Path) -> str:
+    """Every file a run wrote in a folder (sidecars too), as text: a workbook's cells, a
+    Parquet file's rows."""
+    parts = []
+    for f in sorted(folder.iterdir()):
+        if f.suffix == ".xlsx":
+            openpyxl = pytest.importorskip("openpyxl")
+            wb = openpyxl.load_workbook(f)
+            parts += [
+                str(c) for ws in wb.worksheets for r in ws.iter_rows(values_only=True) for c in r
+            ]
+        elif f.suffix == ".parquet":
+            pq = pytest.importorskip("pyarrow.parquet")
+            parts.append(json.dumps(pq.read_table(f).to_pylist(), default=str, ensure_ascii=False))
+        else:
+            parts.append(f.read_text("utf-8-sig"))
+    return "\n".join(parts)
+
+
+def test_every_format_of_every_command_is_redacted(corrected, tmp_path):
+    """Issue 22 §3 "--redact covered in every format": each format each command that
+    takes --redact offers (read off the CLI), on the ledger with a revocation, an
+    amendment and a decision, written to standard output where it can be and to a file
+    (with its sidecars), in both languages: not one code, event id, name, ID number or
+    patient name in it, standard error included, and the pseudonyms there instead."""
+    m = ps()
+    base = [*inputs(corrected)]
+    runs: list[tuple[str, list[str], str | None]] = []  # (name, args, file suffix)
+    for fmt in _choices("evaluate"):
+        suffix = {"xlsx": ".xlsx", "intervals": ".parquet", "csv": ".csv"}.get(fmt, ".out")
+        runs.append((f"evaluate {fmt}", ["evaluate", *base, "--format", fmt], suffix))
+        if fmt not in ("xlsx",):
+            runs.append((f"evaluate {fmt} -", ["evaluate", *base, "--format", fmt], None))
+    runs.append(("story", ["evaluate", *base, "--explain", "JN0199", "--explain", "JN0226"], None))
+    runs.append(("report", ["report", *base], ".html"))
+    screen = [*base, "--claims", corrected["claims"]]
+    for fmt in _choices("screen"):
+        suffix = {"xlsx": ".xlsx", "parquet": ".parquet", "csv": ".csv"}.get(fmt, ".json")
+        runs.append((f"screen {fmt}", ["screen", *screen, "--format", fmt], suffix))
+    diff = ["diff", POLICY, ZHANJIANG, "--map", MAP, "--events", corrected["events"]]
+    diff += ["--roster", corrected["roster"], "--as-of", AS_OF]
+    for engine in _choices("diff", "--engine"):
+        for fmt in _choices("diff"):
+            args = [*diff, "--format", fmt, "--engine", engine]
+            runs.append((f"diff {fmt} {engine}", args, None))
+    redacting = {
+        name
+        for name, cmd in cli.commands.items()
+        if any("--redact" in getattr(p, "opts", ()) for p in cmd.params)
+    }
+    assert {args[0] for _, args, _ in runs} == redacting  # every command that redacts
+    for lang in ("en", "zh"):
+        for name, args, suffix in runs:
+            folder = tmp_path / f"{lang}-{name.replace(' ', '_')}"
+            folder.mkdir()
+            out = [] if suffix is None else ["-o", str(folder / f"out{suffix}")]
+            res = run("--lang", lang, *args, *out, "--redact")
+            assert res.exit_code in (0, 1), (name, res.output)  # (diff: 1, they differ)
+            if args[0] != "diff":
+                assert res.exit_code == 0, (name, res.output)
+            text = res.stdout if suffix is None else _written(folder)
+            assert text.strip(), name
+            assert not leaks(text, corrected), (lang, name, leaks(text, corrected))
+            assert not leaks(res.stderr, corrected), (lang, name)
+            if args[0] in ("evaluate", "report"):
+                assert m.person("JN0199") in text, (lang, name)
+
+
 def test_diff_events_with_corrections_redacted(corrected):
     args = ["diff", POLICY, ZHANJIANG, "--map", MAP, "--events", corrected["events"]]
     args += ["--roster", corrected["roster"], "--as-of", AS_OF]

@@ -182,8 +182,8 @@ def apply(events: list[Event], problems: Problems) -> Applied:
             problems.add(
                 "correction",
                 _(
-                    "`person` differs from the finding's (line {line}): a `{type}` cannot "
-                    "change whom a finding concerns"
+                    "`person` differs from the finding's (line {line}): a row of type "
+                    "`{type}` cannot change whom a finding concerns"
                 ).format(line=finding.line, type=t),
                 e.line,
                 _("revoke the finding, and record a new one for the right person"),

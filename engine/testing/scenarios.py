@@ -674,11 +674,18 @@ def _moved(d: Diagnostic, where: dict[str, PathT | None], chk: _Checker) -> Diag
         return _no_column(d)
     line = d.span.line
     span = chk.at(path + (line - 1,)) if line >= 1 else chk.at(path)
-    message, hint = d.message, d.hint
-    if hint:  # "first at line 4" means the 4th row: name its line in the test file
-        hint = re.sub(
-            r"\bline (\d+)\b", lambda m: f"line {chk.at(path + (int(m.group(1)) - 1,)).line}", hint
-        )
+
+    def row(n: str) -> str:
+        return str(chk.at(path + (int(n) - 1,)).line)
+
+    def relined(text: str) -> str:
+        # "first at line 4", "revoked at line 4", "第 4 行" mean the 4th row of the
+        # rows written out for the reader: name its line in the test file, in either
+        # language (a correction's message named the written file's line: issue 22)
+        text = re.sub(r"\bline (\d+)\b", lambda m: f"line {row(m.group(1))}", text)
+        return re.sub(r"第 (\d+) 行", lambda m: f"第 {row(m.group(1))} 行", text)
+
+    message, hint = relined(d.message), relined(d.hint) if d.hint else d.hint
     return Diagnostic(d.code, message, span, hint, d.severity)
 
 
