@@ -360,6 +360,30 @@ def test_a_cell_with_white_space_around_it_is_read_as_the_row_reader_reads_it(
     assert fold["jsonl"].startswith('{"person": "JN1", "status": "terminated"')
 
 
+@pytest.mark.parametrize("cell", ["JN7\u3000", " JN7", "JN7"])
+def test_a_ledger_arrow_reads_in_several_blocks_is_checked_in_every_block(tmp_path, cell):
+    """A CSV over Arrow's block size (1 MB) is read as several chunks: the cells of
+    each are checked (a padded code in the last rows sends the file to the row
+    reader). 40,000 findings of A1 (1 point) among 2,000 people, two a day from
+    2024-01-01; the last row's person is `cell`: JN7 and JN7 + U+3000 are one
+    person (str.strip), as the fold says."""
+    rows = [
+        {
+            "id": f"E{k:06d}",
+            "person": f"JN{k % 2000}",
+            "date": (dt.date(2024, 1, 1) + dt.timedelta(days=k // 4000)).isoformat(),
+            "items": "A1",
+        }
+        for k in range(40_000)
+    ]
+    rows[-1]["person"] = cell
+    events = write_csv(tmp_path / "events.csv", rows)
+    assert events.stat().st_size > 1 << 20
+    as_of = dt.date(2025, 12, 31)
+    pol = POLICIES / "jining.yaml"
+    assert _streamed(pol, events, as_of, "columnar") == _streamed(pol, events, as_of, "fold")
+
+
 # ---- Parquet ledgers: read by both engines ---------------------------------------------------
 
 

@@ -213,10 +213,10 @@ class ColumnarEvaluator(Evaluator):
             return st
         by_index = {c.index: c for c in records}
         finals = [(c, c.deducted, c.violations, c.max_item_points) for c in records]
-        events = self.fire_events
+        events = self.fire_events.span(lo, hi)
         for k in range(lo, hi):
             cyc = by_index[L["fire_cycle"][k]]
-            ev = events[k]
+            ev = events[k - lo]
             if st.suspension is not None:
                 self.advance(st, ev.date)
             if st.status == "terminated":
@@ -261,22 +261,22 @@ class _Ints:
 
 
 class _FireEvents:
-    """The fired steps' events (their last findings), made a block at a time as the
-    people are finished (in code order, so in the steps' order): only the people the
-    rounds leave to the fold's code need them."""
+    """The fired steps' events (their last findings), made as the people are
+    assembled (in code order, so in the steps' order). Only those people need them:
+    under a JSON report the few the rounds leave to the fold's code, each read
+    alone; under other formats everyone, read a block at a time."""
 
-    BLOCK = 64  # (few people are left to the fold's code under a JSON report: small blocks)
+    BLOCK = 4096  # steps read at once while the people come one after another
 
     def __init__(self, cols: EventColumns, rows: np.ndarray):
         self.cols, self.rows = cols, rows
-        self.blocks: dict[int, list] = {}
+        self.lo, self.hi = 0, 0
+        self.block: list = []
 
-    def __getitem__(self, k: int):
-        b = k // self.BLOCK
-        block = self.blocks.get(b)
-        if block is None:
-            if len(self.blocks) > 16:
-                self.blocks.clear()
-            lo = b * self.BLOCK
-            block = self.blocks[b] = self.cols.events(self.rows[lo : lo + self.BLOCK])
-        return block[k - b * self.BLOCK]
+    def span(self, lo: int, hi: int) -> list:
+        """The events of the fired steps lo..hi-1."""
+        if not (self.lo <= lo and hi <= self.hi):
+            end = max(hi, lo + self.BLOCK) if lo == self.hi else hi
+            self.lo, self.hi = lo, end
+            self.block = self.cols.events(self.rows[lo:end])
+        return self.block[lo - self.lo : hi - self.lo]

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from engine.columnar.columns import DECIDING, KIND, EventColumns, from_events
+from engine.columnar.vector import distinct
 from engine.ledger.columns import DEFAULT_NAMES, FIELDS, REQUIRED_EVENT_COLUMNS
 from engine.ledger.corrections import REFERRING
 from engine.ledger.profiles import RowChecks
@@ -180,17 +181,14 @@ def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
 
     # cells the row reader would strip, or refuse as too long
     for name, c in col.items():
-        c = c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
-        col[name] = c
-        # (a cell's bytes are at least its characters: counted only past MAX_CELL bytes)
-        if (
-            len(c)
-            and pc.max(pc.binary_length(c)).as_py() > MAX_CELL
-            and pc.max(pc.utf8_length(c)).as_py() > MAX_CELL
-        ):
-            return None
-        if name in FIELDS and name not in ("amount", "points", "end") and _padded(c):
-            return None
+        strip = name in FIELDS and name not in ("amount", "points", "end")
+        for a in c.chunks if isinstance(c, pa.ChunkedArray) else [c]:
+            longest, padded = _cells(a, strip)
+            # (a cell's bytes are at least its characters: counted only past MAX_CELL bytes)
+            if longest > MAX_CELL and pc.max(pc.utf8_length(a)).as_py() > MAX_CELL:
+                return None
+            if padded:
+                return None
     problems = Problems(display(path), 1_000_000)
     values = Values(problems)
     checks = RowChecks(policy, problems, values)
@@ -209,7 +207,7 @@ def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
     t_codes, t_values = _encode(get("type") if "type" in col else None, n)
     i_codes, i_values = _encode(get("items") if "items" in col else None, n)
     pair = t_codes.astype(np.int64) * len(i_values) + i_codes
-    pairs, pair_at = _distinct(pair, len(t_values) * len(i_values))
+    pairs, pair_at = distinct(pair, len(t_values) * len(i_values))
     kinds, keys, need_points, need_amount, ranges = [], [], [], [], []
     for p in pairs.tolist():
         prof = checks.profile(t_values[p // len(i_values)], i_values[p % len(i_values)])
@@ -229,6 +227,8 @@ def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
 
     # people: every row names one; codes in sorted order
     # (Arrow sorts text by its UTF-8 bytes: the order of code points, Python's order)
+    if isinstance(col["person"], pa.ChunkedArray):
+        col["person"] = col["person"].combine_chunks()
     people = col["person"].dictionary_encode()
     rank = pc.array_sort_indices(people.dictionary).to_numpy()
     codes = people.dictionary.take(rank).to_pylist()
@@ -242,13 +242,15 @@ def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
     # ids: each given once; none shaped like the `file:line` of a row without one
     file = display(path)
     ids_col = get("id")
+    if isinstance(ids_col, pa.ChunkedArray):
+        ids_col = ids_col.combine_chunks()
     if ids_col is not None:
         if pc.any(pc.match_substring(ids_col, ":")).as_py():
             return None
         given = pc.not_equal(ids_col, "")
         named = pc.sum(given).as_py() or 0
-        distinct = len(ids_col.dictionary_encode().dictionary)  # ("" among them, if any)
-        if distinct - (named < n) != named:
+        different = len(ids_col.dictionary_encode().dictionary)  # ("" among them, if any)
+        if different - (named < n) != named:
             return None
         missing = np.flatnonzero(~given.to_numpy(zero_copy_only=False))
     else:
@@ -292,8 +294,15 @@ def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
         if name in col:
             deciding |= _filled(pc.utf8_trim_whitespace(col[name]), n)
     extra = [name for name in header if name not in FIELDS]
+    # what _Maker makes events from, each column in one piece (a take of chunks joins
+    # them each time); the rest of the table is let go
+    kept = {}
+    for name in ("person", "institution", "inspection", *extra):
+        c = col.get(name)
+        if c is not None:
+            kept[name] = c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
     ids = _Ids(ids_col, missing, file)
-    make = _Maker(col, extra, ids, day, kind, keys=key_list, key=key, file=file)
+    make = _Maker(kept, extra, ids, day, kind, keys=key_list, key=key, file=file)
     make.amount, make.points = amount, points
     return EventColumns(
         codes,
@@ -312,29 +321,53 @@ def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
     )
 
 
-def _padded(c) -> bool:
-    """Whether a text column has a cell with white space at either end (the row reader
-    strips it, with Python's `str.strip`; the columns would keep it): each cell's first
-    and last character, judged by `str.isspace` (what `strip` strips: an ideographic
-    space U+3000 too) once per distinct character."""
+def _cells(c, strip: bool) -> tuple[int, bool]:
+    """A text column's longest cell in bytes, and (when `strip`) whether a cell has
+    white space at either end (the row reader strips it, with Python's `str.strip`;
+    the columns would keep it).
+
+    Both from the column's buffers: the lengths from its offsets; each cell's first
+    and last byte, an ASCII byte white space as `str.isspace` says (a table of 128),
+    a cell that begins or ends with another character (an ideographic space U+3000
+    is one) judged by `str.isspace` too, once per distinct character."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(c):
+        return 0, False
+    if not pa.types.is_string(c.type) or c.null_count:
+        longest = pc.max(pc.binary_length(c)).as_py() or 0
+        return longest, strip and _padded_by_characters(c)
+    offsets = np.frombuffer(c.buffers()[1], np.int32, len(c) + 1, c.offset * 4)
+    lo, hi = offsets[:-1], offsets[1:]
+    longest = int((hi - lo).max())
+    data = c.buffers()[2]
+    if not strip or data is None or not longest:
+        return longest, False
+    data = np.frombuffer(data, np.uint8)
+    filled = hi > lo
+    first, last = data[lo[filled]], data[hi[filled] - 1]
+    if _SPACE[first].any() or _SPACE[last].any():
+        return longest, True
+    wide = (first >= 0x80) | (last >= 0x80)
+    if not wide.any():
+        return longest, False
+    rows = np.flatnonzero(filled)[wide]
+    return longest, _padded_by_characters(c.take(pa.array(rows)))
+
+
+_SPACE = np.array([i < 128 and chr(i).isspace() for i in range(256)], bool)
+
+
+def _padded_by_characters(c) -> bool:
+    """`_padded` a character at a time: each cell's first and last character, judged
+    once per distinct character."""
     import pyarrow.compute as pc
 
     for end in (pc.utf8_slice_codeunits(c, 0, 1), pc.utf8_slice_codeunits(c, -1)):
-        if any(ch.isspace() for ch in pc.unique(end).to_pylist()):
+        if any(ch.isspace() for ch in pc.unique(end).to_pylist() if ch is not None):
             return True
     return False
-
-
-def _distinct(x: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """np.unique(x, return_inverse=True) for values in 0..size-1: by a table of the
-    values present when it is small (no sort), else np.unique."""
-    if size > 4 * len(x) + 4096:
-        values, inverse = np.unique(x, return_inverse=True)
-        return values, inverse.reshape(-1)
-    seen = np.zeros(size, bool)
-    seen[x] = True
-    rank = np.cumsum(seen) - 1
-    return np.flatnonzero(seen), rank[x]
 
 
 def _encode(c, n: int = 0) -> tuple[np.ndarray, list[str]]:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.columnar import vector
 from engine.columnar.sanctions import NEVER, S_TERMINATED, STATUS, Sanctioned
 from engine.columnar.steps import Steps
 from engine.evaluation.fold import cycle_label
@@ -62,26 +63,18 @@ class Records:
         specs = z.specs
         key = np.stack([z.what, z.start, z.end], axis=1)
         distinct, self.head_of = _unique_rows(key, 3)
-        heads = []
-        for what, start, end in distinct.tolist():
-            kind, cite, source = specs[what][:3]
-            heads.append(
-                "".join(
-                    [
-                        '{"action": ',
-                        json_text(kind),
-                        ', "start": ',
-                        self.date(start),
-                        ', "end": ',
-                        "null" if end < 0 else self.date(end),
-                        ', "cite": ',
-                        json_text(cite),
-                        ', "source": ',
-                        json_text(source),
-                        ', "events": [',
-                    ]
-                )
-            )
+        first = ['{"action": ' + json_text(sp[0]) + ', "start": ' for sp in specs]
+        then = [', "cite": ' + json_text(sp[1]) + ', "source": ' + json_text(sp[2]) for sp in specs]
+        date = self.date
+        heads = [
+            first[what]
+            + date(start)
+            + ', "end": '
+            + ("null" if end < 0 else date(end))
+            + then[what]
+            + ', "events": ['
+            for what, start, end in distinct.tolist()
+        ]
         self.heads = pa.array(heads, pa.string())
         counted = np.array([bool(sp[4]) for sp in specs] + [False], bool)[z.what]
         key = np.stack([z.what, np.where(counted, z.start, -1), z.replaced], axis=1)
@@ -105,12 +98,13 @@ class Records:
         # the events: the fired step's findings (a ban: its last), none (a restoration)
         rows = s.fire_row
         fired = ids.take(rows) if hasattr(ids, "take") else [ids[r] for r in rows.tolist()]
-        last_text = [json_text(x) for x in fired]
-        step_text = list(last_text)
-        for k, v in s.step_ids.items():
-            step_text[k] = ", ".join(map(json_text, v))
+        last_text = vector.json_strings(pa.array(fired, pa.string()))
+        several = np.fromiter(s.step_ids, np.int64, len(s.step_ids))
+        step_text = vector.replaced(
+            last_text, several, [", ".join(map(json_text, v)) for v in s.step_ids.values()]
+        )
         nf = len(last_text)
-        self.events = pa.array(step_text + last_text + [""], pa.string())
+        self.events = pa.concat_arrays([step_text, last_text, pa.array([""], pa.string())])
         self.event_of = np.where(z.fire < 0, 2 * nf, np.where(z.last_only, nf + z.fire, z.fire))
         self.act_at = z.at
 
@@ -143,6 +137,7 @@ class Records:
         # a person's line: '{"person": ', the code, then these three around the cycles
         # and the actions
         self.around = [pa.array([t[k] for t in pieces], pa.string()) for k in range(3)]
+        self.code_texts = vector.json_strings(pa.array(codes, pa.string()))
         assert len(self.end_of) == n
 
     def label(self, index: int) -> tuple[str, _dt.date, _dt.date]:
@@ -194,7 +189,7 @@ class Records:
         )
         pick = pa.array(self.end_of[lo:hi])
         before, between, after = (a.take(pick) for a in self.around)
-        codes = pa.array([json_text(c) for c in self.codes[lo:hi]], pa.string())
+        codes = self.code_texts.slice(lo, hi - lo)
         line = join(
             '{"person": ', codes, ', "status": ', before, cycles, between, actions, after, ""
         )
@@ -210,14 +205,17 @@ def _unique_rows(key: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     code = np.zeros(len(key), np.int64)
     values, size = [], 1
     for k in range(width):
-        v, rank = np.unique(key[:, k], return_inverse=True)
+        column = key[:, k]
+        low = int(column.min())
+        v, rank = vector.distinct(column - low, int(column.max()) - low + 1)
+        v += low
         size *= len(v)
         if size >= 2**62:  # (not for any ledger's dates and totals)
-            distinct, inverse = np.unique(key, axis=0, return_inverse=True)
-            return distinct, inverse.reshape(-1)
-        code = code * len(v) + rank.reshape(-1)
+            rows, inverse = np.unique(key, axis=0, return_inverse=True)
+            return rows, inverse.reshape(-1)
+        code = code * len(v) + rank
         values.append(v)
-    codes, inverse = np.unique(code, return_inverse=True)
+    codes, inverse = vector.distinct(code, size)
     columns = []
     for v in reversed(values):
         codes, rank = np.divmod(codes, len(v))

@@ -1,0 +1,56 @@
+"""Small whole-column helpers the reader, the steps and the records share.
+
+- `distinct`: np.unique(x, return_inverse=True) for small non-negative integers,
+  by a table of the values present (no sort: the reader's (type, items) pairs,
+  the records' cycles and actions);
+- `json_strings`: texts as JSON strings, byte for byte `json_text`'s, made by
+  Arrow a column at a time (a code, an id: a million of them in a report).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def distinct(x: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of x (0 <= x < size) in order, and each one's index among
+    them: by a table of `size` flags while that is small beside x, else np.unique."""
+    if size > 4 * len(x) + 4096:
+        values, inverse = np.unique(x, return_inverse=True)
+        return values, inverse.reshape(-1)
+    seen = np.zeros(size, bool)
+    seen[x] = True
+    rank = np.cumsum(seen) - 1
+    return np.flatnonzero(seen), rank[x]
+
+
+def json_strings(texts: Any) -> Any:
+    """An Arrow array of texts as JSON strings, as `json_text` (outcome.py) writes
+    each: quoted, with `"`, `\\` and the control characters escaped (other
+    characters as they are: `ensure_ascii=False`). Most texts need no escape and
+    are quoted by Arrow; the few that do are written by `json_text` itself."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from engine.evaluation.outcome import json_text
+
+    quoted = pc.binary_join_element_wise('"', texts, '"', "")
+    escape = pc.match_substring_regex(texts, r'["\\\x00-\x1f]')
+    if not pc.any(escape).as_py():
+        return quoted
+    rows = np.flatnonzero(escape.to_numpy(zero_copy_only=False))
+    return replaced(quoted, rows, [json_text(t) for t in texts.take(pa.array(rows)).to_pylist()])
+
+
+def replaced(texts: Any, rows: np.ndarray, values: list[str]) -> Any:
+    """An Arrow array of texts with those at `rows` replaced by `values`."""
+    import pyarrow as pa
+
+    if not len(rows):
+        return texts
+    both = pa.concat_arrays([texts, pa.array(values, texts.type)])
+    pick = np.arange(len(texts))
+    pick[rows] = len(texts) + np.arange(len(rows))
+    return both.take(pa.array(pick))
