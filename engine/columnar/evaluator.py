@@ -13,7 +13,9 @@ differ only in how a state comes to be, and `codes` merges them in person order.
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
+from collections.abc import Callable
 
 import numpy as np
 
@@ -97,34 +99,60 @@ class ColumnarEvaluator(Evaluator):
         codes = cols.codes
         self.mine = {codes[i]: i for i in np.flatnonzero(s.present & ~routed).tolist()}
         self.records: Records | None | bool = False  # made when a record is first asked
+        self.written: np.ndarray | None = None  # per person: a record from the columns
 
-    def person_jsons(self, codes: list[str]) -> list[str | None]:
-        """The planned people's JSON records among `codes` (a run of the report, in code
-        order), written from the columns (columnar/text.py); None for anyone else:
-        finish them as the fold does (`finish_row`).
+    def json_run(
+        self, codes: list[str], sep: str, other: Callable[[str], str], end: str = ""
+    ) -> str:
+        """A run of a JSON report (`codes`, in code order) as its text, the records
+        joined by `sep` and followed by `end`: the planned people's written from the
+        columns (columnar/text.py), anyone else's by `other` (the fold's `finish_row`
+        and writer), put in code order and joined by Arrow.
 
         Their sanctions are the rounds' (columnar/sanctions.py), run on the first call:
         a JSON report asks for every record, other reports and `diff --events` none."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         records = self.records
         if records is False:
             records = self.records = self.make_records()
         if records is None or records is True:
-            return [None] * len(codes)
+            return sep.join(map(other, codes)) + end
+        at, mask = self._run_of(codes, records)
+        taken = at[mask]
+        if not len(taken):
+            return sep.join(map(other, codes)) + end
+        lo, hi = int(taken[0]), int(taken[-1]) + 1
+        rest = np.flatnonzero(~mask)
+        texts = [other(codes[k]) for k in rest.tolist()]
+        lines = records.lines(lo, hi)
+        if len(rest) or hi - lo != len(codes):  # (someone else's record among them)
+            pick = np.empty(len(codes), np.int64)
+            pick[mask] = taken - lo
+            pick[rest] = (hi - lo) + np.arange(len(rest))
+            lines = pa.concat_arrays([lines, pa.array(texts, pa.string())]).take(pa.array(pick))
+        if end:  # (a last, empty record: `sep` after the last record)
+            lines = pa.concat_arrays([lines, pa.array([""], pa.string())])
+        one = pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines)
+        text = pc.binary_join(one, sep)[0].as_py()
+        return text if not end or end == sep else text[: -len(sep)] + end
+
+    def _run_of(self, codes: list[str], records: Records) -> tuple[np.ndarray, np.ndarray]:
+        """Each code's index among the ledger's people, and whether its record is written
+        from the columns: by position where the run is a stretch of the ledger's codes
+        (without a roster, always), else code by code."""
+        everyone = self.cols.codes if self.cols is not None else []
+        if self.written is None:
+            s = self.steps
+            assert s is not None  # (records are made from the steps)
+            self.written = s.present & ~s.routed & records.ok_array
+        k = bisect.bisect_left(everyone, codes[0]) if codes else 0
+        if everyone[k : k + len(codes)] == codes:
+            return np.arange(k, k + len(codes)), self.written[k : k + len(codes)]
         mine, ok = self.mine, records.ok
-        at = [mine.get(c, -1) for c in codes]
-        taken = [i for i in at if i >= 0 and ok[i]]
-        if not taken:
-            return [None] * len(codes)
-        lo = taken[0]
-        lines = records.lines(lo, taken[-1] + 1)
-        out: list[str | None] = []
-        for c, i in zip(codes, at, strict=True):
-            if i >= 0 and ok[i]:
-                del mine[c]
-                out.append(lines[i - lo])
-            else:
-                out.append(None)
-        return out
+        at = np.fromiter((mine.get(c, -1) for c in codes), np.int64, len(codes))
+        return at, np.fromiter((i >= 0 and ok[i] for i in at.tolist()), bool, len(codes))
 
     def make_records(self) -> Records | None:
         s, cols = self.steps, self.cols

@@ -37,6 +37,7 @@ class Records:
         import pyarrow as pa
 
         self.codes = codes
+        self.ok_array = z.ok
         self.ok = z.ok.tolist()
         self.dates: dict[int, str] = {}
         self.ev = ev
@@ -162,8 +163,9 @@ class Records:
         t = ', "deadlines": ' + json_text({k: plain(v) for k, v in found.items()})
         return t + (', "deadlines_approximate": true' if not exact else "")
 
-    def lines(self, lo: int, hi: int) -> list[str]:
-        """The records of people lo..hi-1 (a person the rounds did not take: garbage)."""
+    def lines(self, lo: int, hi: int) -> Any:
+        """The records of people lo..hi-1, an Arrow array of texts (a person the rounds
+        did not take: garbage)."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -190,10 +192,9 @@ class Records:
         pick = pa.array(self.end_of[lo:hi])
         before, between, after = (a.take(pick) for a in self.around)
         codes = self.code_texts.slice(lo, hi - lo)
-        line = join(
+        return join(
             '{"person": ', codes, ', "status": ', before, cycles, between, actions, after, ""
         )
-        return line.to_pylist()
 
 
 def _unique_rows(key: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:

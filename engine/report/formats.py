@@ -165,14 +165,17 @@ def people_runs(
     byte for byte as from the outcomes (`PersonJson.row`)."""
     json_rows = fmt in ("json", "jsonl")
     row, finish, text = ev.finish_row, ev.finish_person, _PERSON_JSON.row
-    # a person's record written by the evaluator itself, or None (the columnar path's
-    # planned people, engine/columnar/text.py: the same bytes, from columns)
-    direct = getattr(ev, "person_jsons", None)
+    # a run's text written by the evaluator itself, `text(row(code))` for the people it
+    # does not write (the columnar path's planned people, engine/columnar/text.py: the
+    # same bytes, from columns)
+    direct = getattr(ev, "json_run", None)
     for start in range(0, len(codes), BATCH):
         chunk = codes[start : start + BATCH]
         if json_rows and direct is not None:
-            texts = [t or text(row(c)) for c, t in zip(chunk, direct(chunk), strict=True)]
-            yield ",\n  ".join(texts) if fmt == "json" else "\n".join(texts) + "\n"
+            if fmt == "json":
+                yield direct(chunk, ",\n  ", lambda c: text(row(c)))
+            else:
+                yield direct(chunk, "\n", lambda c: text(row(c)), "\n")
         elif json_rows:
             texts = [text(row(code)) for code in chunk]
             yield ",\n  ".join(texts) if fmt == "json" else "\n".join(texts) + "\n"
