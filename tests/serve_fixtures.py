@@ -134,7 +134,8 @@ def db_url(request, tmp_path):
 
 
 def client(url: str, policy: str = "jining", *, reads: str = "open", max_batch: int = 10_000):
-    """The app in-process (FastAPI's TestClient), over an initialised database."""
+    """The app in-process (FastAPI's TestClient), over an initialised database.
+    `policy`: a shipped policy's name, or a policy file's path (`.yaml`)."""
     from fastapi.testclient import TestClient
 
     from engine.serve import database, schema
@@ -147,7 +148,7 @@ def client(url: str, policy: str = "jining", *, reads: str = "open", max_batch: 
     token_file.write_text(TOKEN + "\n")
     options = Options(
         url,
-        (str(ROOT / "policies" / f"{policy}.yaml"),),
+        (policy if policy.endswith(".yaml") else str(ROOT / "policies" / f"{policy}.yaml"),),
         token_file=str(token_file),
         reads=reads,
         max_batch=max_batch,

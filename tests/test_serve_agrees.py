@@ -24,6 +24,7 @@ from test_serve_timeline import SITES, ledger_rows, roster
 
 from engine.evaluation.fold import evaluate
 from engine.ledger.read import read_ledger
+from engine.policy.loader import load_policy
 from engine.serve.load import db_load
 
 AS_OF = dt.date(2026, 6, 30)
@@ -55,11 +56,44 @@ def _cut(rows, cuts):
     return [p for p in parts if p] or [rows]
 
 
-def agree(tmp_path, url: str, name: str, parts: list[list[dict]]):
-    pol = policy(name)
+def decided_batches(codes):
+    """A ledger with decisions (issue 22 §2) on some of its findings, each dated on or
+    up to 200 days after its finding (before or after a probe date), deciding every
+    sanction the finding fired or one kind; cut into batches as `batches` cuts."""
+    decisions = st.lists(
+        st.tuples(
+            st.integers(0, 40), st.integers(0, 200), st.sampled_from(["", "suspend", "terminate"])
+        ),
+        max_size=4,
+    )
+    cuts = st.lists(st.integers(0, 24), max_size=3)
+    return st.tuples(ledger_rows(codes), decisions, cuts).map(lambda x: _decided(*x))
+
+
+def _decided(rows, decisions, cuts):
+    for n, r in enumerate(rows):
+        r["id"] = f"E{n:03d}"
+    findings = [r for r in rows if r.get("items")]
+    out = list(rows)
+    for n, (which, later, action) in enumerate(decisions):
+        if not findings:
+            break
+        finding = findings[which % len(findings)]
+        day = dt.date.fromisoformat(finding["date"]) + dt.timedelta(days=later)
+        decision = {"id": f"D{n}", "date": str(day), "type": "decision", "target": finding["id"]}
+        out.append({**decision, "action": action, "document": f"济医保〔2024〕{n}号"})
+    edges = [0, *sorted({c for c in cuts if c < len(out)}), len(out)]
+    parts = [out[a:b] for a, b in zip(edges, edges[1:], strict=False)]
+    return [p for p in parts if p]
+
+
+def agree(tmp_path, url: str, name: str, parts: list[list[dict]], path: str | None = None):
+    """`path`: a policy file other than the shipped policy `name`."""
+    pol = load_policy(path) if path else policy(name)
     first = write_csv(tmp_path / f"first{next(_n)}.csv", parts[0])
-    app, service = client(url, name)
-    db_load(service.db, str(ROOT / "policies" / f"{name}.yaml"), str(first), str(roster(tmp_path)))
+    app, service = client(url, path or name)
+    source = path or str(ROOT / "policies" / f"{name}.yaml")
+    db_load(service.db, source, str(first), str(roster(tmp_path)))
     with app:
         for part in parts[1:]:
             res = app.post("/v1/events", json={"events": part}, headers=WRITE)
@@ -80,6 +114,8 @@ def agree(tmp_path, url: str, name: str, parts: list[list[dict]]):
                 assert got["status"] == p.status, (p.person, d)
                 assert got["reapply_from"] == (rf.isoformat() if hasattr(rf, "isoformat") else rf)
                 assert got["may_bill"] == (p.status == "active"), (p.person, d)
+                if pol.take_effect == "on-decision":  # the computed status not in force
+                    assert got["proposed_status"] == p.proposed_status, (p.person, d)
     service.db.dispose()
 
 
@@ -102,6 +138,34 @@ def test_zhanjiang_posts_agree_with_evaluate_on_sqlite(tmp_path_factory, parts):
 def test_jining_posts_agree_with_evaluate_on_sqlite(tmp_path_factory, parts):
     tmp = tmp_path_factory.mktemp("j")
     agree(tmp, f"sqlite:///{tmp / 'db.sqlite'}", "jining", parts)
+
+
+DECIDED = str(ROOT / "tests" / "fixtures" / "decisions" / "jining-decided.yaml")
+
+
+@SETTINGS
+@given(parts=decided_batches(CODES["jining"]))
+def test_decided_sanctions_agree_with_evaluate_on_sqlite(tmp_path_factory, parts):
+    """Under `decisions.take_effect: on-decision` (the fixture policy): as of each probe,
+    the status in force, `may_bill` and the proposed status are evaluate's, decisions
+    dated after the probe not yet made."""
+    tmp = tmp_path_factory.mktemp("d")
+    agree(tmp, f"sqlite:///{tmp / 'db.sqlite'}", "jining", parts, DECIDED)
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+@given(parts=decided_batches(CODES["jining"]))
+def test_decided_sanctions_agree_with_evaluate_on_postgresql(tmp_path_factory, pg_server, parts):
+    from pytest_postgresql.janitor import DatabaseJanitor
+
+    name = f"decided{next(_n)}"
+    janitor = DatabaseJanitor(user="postgres", host="127.0.0.1", port=pg_server.port, dbname=name)
+    janitor.init()
+    try:
+        url = f"postgresql://postgres@127.0.0.1:{pg_server.port}/{name}"
+        agree(tmp_path_factory.mktemp("q"), url, "jining", parts, DECIDED)
+    finally:
+        janitor.drop()
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))

@@ -28,12 +28,12 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_serializer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -86,7 +86,31 @@ class PolicyRef(BaseModel):
     version: str
 
 
-class SanctionOut(BaseModel):
+class _Sometimes(BaseModel):
+    """A shape some of whose keys are answered only where they apply (`SOMETIMES`): a
+    key the service left out stays out, so that answers under the shipped policies
+    keep their bytes (issue 22 §2 added keys for decisions)."""
+
+    SOMETIMES: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _leave_out(self, handler):
+        out = handler(self)
+        for key in self.SOMETIMES:
+            if key not in self.model_fields_set:
+                out.pop(key, None)
+        return out
+
+
+class DecisionOut(BaseModel):
+    event: str = Field(description="the decision row's id")
+    document: str | None = Field(description="its 文号")
+    date: str
+
+
+class SanctionOut(_Sometimes):
+    SOMETIMES = ("decision", "in_force_from")
+
     action: str = Field(description="suspend or terminate (a cascade's too)")
     start: str
     end: str | None = Field(description="the last day; null: no end")
@@ -94,6 +118,14 @@ class SanctionOut(BaseModel):
     source: str = Field(description="what fired it: tier:ID, rule:ID, item:CODE, cascade")
     events: list[str]
     institution: str | None = Field(None, description="a cascade's site")
+    decision: DecisionOut | None = Field(
+        None, description="the decision that decided it; only when one has"
+    )
+    in_force_from: str | None = Field(
+        None,
+        description="decisions.take_effect: on-decision: the decision's date, when later "
+        "than the start; only then",
+    )
 
 
 class Quote(BaseModel):
@@ -105,17 +137,29 @@ class ExceptionOut(Quote):
     covers: list[str] = Field(description="the kinds of service still paid: emergency, rescue")
 
 
-class StatusOut(BaseModel):
+class StatusOut(_Sometimes):
+    SOMETIMES = ("proposed_status", "proposed_sanction")
+
     person: str
     date: str
     may_bill: bool
-    status: str = Field(description="active, suspended, terminated, awaiting_reapplication")
+    status: str = Field(
+        description="active, suspended, terminated, awaiting_reapplication: the status in force"
+    )
     sanction: SanctionOut | None = Field(description="the sanction behind the status")
     reapply_from: str | None = Field(description="first date a re-application can succeed")
     refusal: Quote | None = Field(description="the article refusing payment, when refused")
     exception: ExceptionOut | None = Field(description="what is still paid, when refused")
     policy: PolicyRef = Field(description="the policy version that decided it")
     on_record: bool = Field(description="false: no event and not on the roster")
+    proposed_status: str | None = Field(
+        None,
+        description="decisions.take_effect: on-decision only: the computed status while "
+        "not in force (a sanction proposed, not yet decided); null: none",
+    )
+    proposed_sanction: SanctionOut | None = Field(
+        None, description="on-decision only: the sanction behind proposed_status"
+    )
 
 
 class ClaimIn(BaseModel):
@@ -152,10 +196,14 @@ class EventsIn(BaseModel):
     )
 
 
-class Side(BaseModel):
+class Side(_Sometimes):
+    SOMETIMES = ("proposed_status", "proposed_sanction")
+
     status: str
     may_bill: bool
     sanction: SanctionOut | None
+    proposed_status: str | None = Field(None, description="as in the status answer")
+    proposed_sanction: SanctionOut | None = Field(None, description="as in the status answer")
 
 
 class ChangeOut(BaseModel):

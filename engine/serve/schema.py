@@ -180,8 +180,17 @@ spans = Table(
     Column("source", Text),
     Column("events", Text),  # JSON list of event ids
     Column("institution", Text),  # a cascade's site
+    # (schema version 2, issue 22 §2) the decision behind the sanction, as JSON
+    # {event, document, date}, and under on-decision the date it binds from when later
+    # than its start
+    Column("decision", Text),
+    Column("in_force_from", String(10)),
     Column("policy", Text, nullable=False),
     Column("version", Text, nullable=False),
+    # (version 2) under on-decision, while the computed status is not in force: that
+    # status, and the sanction behind it as JSON (service._sanction's keys)
+    Column("proposed_status", String(32)),
+    Column("proposed", Text),
     PrimaryKeyConstraint("person", "start"),
 )
 
@@ -204,8 +213,29 @@ def _v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[meta, batches, events, roster, sites, people, spans])
 
 
+def _add_columns(conn: Connection, table: Table, names: tuple[str, ...]) -> None:
+    """Add these columns (as `metadata` has them) where the table lacks them: a
+    database made by an earlier step's `create_all`, from this release's metadata,
+    has them already."""
+    have = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    for name in names:
+        if name in have:
+            continue
+        column = table.c[name]
+        kind = column.type.compile(dialect=conn.dialect)
+        quote = conn.dialect.identifier_preparer.quote
+        conn.exec_driver_sql(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(name)} {kind}")
+
+
+def _v2(conn: Connection) -> None:
+    """Decisions (issue 22 §2): what a span says of them. The stored spans were computed
+    without: the policy mark is cleared, so `serve` re-evaluates everyone at start."""
+    _add_columns(conn, spans, ("decision", "in_force_from", "proposed_status", "proposed"))
+    conn.execute(meta.update().where(meta.c.key == "policy").values(value=""))
+
+
 # MIGRATIONS[i] takes a database from version i to version i + 1.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1,)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2)
 VERSION = len(MIGRATIONS)
 
 

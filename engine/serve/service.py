@@ -33,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.calendar import parse_date
 from engine.errors import Diagnostic, LedgerError, PolicyctlError, Span
+from engine.evaluation.decisions import ON_DECISION
 from engine.evaluation.fold import Evaluator
 from engine.i18n import N_, _
 from engine.ledger.corrections import REFERRING
@@ -119,6 +120,7 @@ class Service:
             {"covers": list(x.covers), "text": x.text, "cite": x.cite} if x is not None else None
         )
         self.excepts_emergency = x is not None and bool(set(x.covers) & {"emergency", "rescue"})
+        self.on_decision = policy.take_effect == ON_DECISION
 
     # ---- start -----------------------------------------------------------------------------
     def start(self, progress: Callable[[int, str], None] | None = None) -> int:
@@ -167,6 +169,20 @@ class Service:
                 "version": row["version"] if row else self.policy.version,
             },
             "on_record": row is not None,
+            **self._proposed(row),
+        }
+
+    def _proposed(self, row: dict[str, Any] | None) -> dict[str, Any]:
+        """Under `decisions.take_effect: on-decision` (issue 22 §2): the computed status
+        while it is not in force, and the sanction behind it, proposed until decided
+        (null when nothing is proposed); under on-computation, no such key."""
+        if not self.on_decision:
+            return {}
+        if row is None or row["proposed_status"] is None:
+            return {"proposed_status": None, "proposed_sanction": None}
+        return {
+            "proposed_status": row["proposed_status"],
+            "proposed_sanction": json.loads(row["proposed"]) if row["proposed"] else None,
         }
 
     def may_bill(self, status: str) -> bool:
@@ -425,7 +441,8 @@ class Service:
                 if r["start"] <= d:
                     row = r
             status = row["status"] if row else "active"
-            return {"status": status, "may_bill": self.may_bill(status), "sanction": _sanction(row)}
+            side = {"status": status, "may_bill": self.may_bill(status), "sanction": _sanction(row)}
+            return {**side, **self._proposed(row)}
 
         today = self.today().isoformat()
         return {
@@ -478,6 +495,10 @@ def _sanction(row: dict[str, Any] | None) -> dict[str, Any] | None:
     }
     if row["institution"]:
         out["institution"] = row["institution"]
+    if row.get("decision"):  # issue 22 §2: the decision behind it (store.sanction_dict)
+        out["decision"] = json.loads(row["decision"])
+    if row.get("in_force_from"):
+        out["in_force_from"] = row["in_force_from"]
     return out
 
 

@@ -31,8 +31,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from engine.evaluation.known import as_known
-from engine.evaluation.timeline import StatusSpan, Timeline
-from engine.ledger.corrections import REFERRING
+from engine.evaluation.timeline import Sanction, StatusSpan, Timeline
+from engine.ledger.corrections import REFERRING, Decision
 from engine.ledger.corrections import apply as apply_corrections
 from engine.ledger.read import Event, Ledger, Person, read_event_table
 from engine.ledger.tables import Problems, Stop, Table
@@ -236,12 +236,14 @@ def ledger_of(
     return ledger
 
 
-def corrected(events: list[Event]) -> list[Event]:
-    """A person's events with every stored correction and decision made: the service
-    answers for any date as the record now stands (evaluation/known.py)."""
+def corrected(events: list[Event]) -> tuple[list[Event], list[Decision]]:
+    """A person's events with every stored correction and decision made, and the
+    decisions: the service answers for any date as the record now stands
+    (evaluation/known.py), a decision binding from its own date (timeline.py)."""
     if not any(e.type in REFERRING for e in events):
-        return events
-    return as_known(ledger_of(events, None, {}), _dt.date.max)[0].events
+        return events, []
+    known = as_known(ledger_of(events, None, {}), _dt.date.max)[0]
+    return known.events, known.decisions
 
 
 def same_event(stored: dict[str, Any], new: tuple) -> bool:
@@ -408,14 +410,19 @@ def span_row(code: str, span: StatusSpan, policy: Policy) -> tuple:
     reapply = span.reapply_from
     if isinstance(reapply, _dt.date):
         reapply = reapply.isoformat()
+    head = (code, span.start.isoformat(), span.status, reapply)
+    # on-decision: the computed status, not in force, and the sanction behind it
+    proposed = span.proposed_status
+    tail: tuple = (
+        policy.id,
+        policy.version,
+        proposed,
+        None if proposed is None else _json(sanction_dict(span.proposed_sanction)),
+    )
     if sanction is None:
-        head = (code, span.start.isoformat(), span.status, reapply)
-        return (*head, *_NO_SANCTION, policy.id, policy.version)
+        return (*head, *_NO_SANCTION, *tail)
     return (
-        code,
-        span.start.isoformat(),
-        span.status,
-        reapply,
+        *head,
         sanction.action,
         sanction.start.isoformat(),
         sanction.end.isoformat() if sanction.end else None,
@@ -423,15 +430,51 @@ def span_row(code: str, span: StatusSpan, policy: Policy) -> tuple:
         sanction.source,
         _json(list(sanction.events)),
         sanction.institution,
-        policy.id,
-        policy.version,
+        None if sanction.decision is None else _json(sanction.decision),
+        None if sanction.in_force_from is None else sanction.in_force_from.isoformat(),
+        *tail,
     )
 
 
-_NO_SANCTION = (None,) * 7  # action, its start and end, cite, source, events, institution
+def sanction_dict(sanction: Sanction | None) -> dict[str, Any] | None:
+    """A sanction as the service answers with it (service._sanction reads a span row's
+    columns into the same keys)."""
+    if sanction is None:
+        return None
+    out: dict[str, Any] = {
+        "action": sanction.action,
+        "start": sanction.start.isoformat(),
+        "end": sanction.end.isoformat() if sanction.end else None,
+        "cite": sanction.cite,
+        "source": sanction.source,
+        "events": list(sanction.events),
+    }
+    if sanction.institution:
+        out["institution"] = sanction.institution
+    if sanction.decision is not None:
+        out["decision"] = sanction.decision
+    if sanction.in_force_from is not None:
+        out["in_force_from"] = sanction.in_force_from.isoformat()
+    return out
+
+
+# action, its start and end, cite, source, events, institution, decision, in_force_from
+_NO_SANCTION = (None,) * 9
 SPAN_COLUMNS = tuple(c.name for c in s.spans.columns)
-SPAN_ANSWER = ("status", "reapply_from", "action", "action_start", "action_end", "cite", "source")
-NEVER_SEEN = ("active", None, None, None, None, None, None)
+SPAN_ANSWER = (
+    "status",
+    "reapply_from",
+    "action",
+    "action_start",
+    "action_end",
+    "cite",
+    "source",
+    "decision",
+    "in_force_from",
+    "proposed_status",
+    "proposed",
+)
+NEVER_SEEN = ("active",) + (None,) * (len(SPAN_ANSWER) - 1)
 
 
 def spans_of(conn: Connection, codes: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
@@ -499,9 +542,9 @@ def refresh(
     spans = timeline.spans
     no_events: list[Event] = []
     new = {
-        code: [
-            span_row(code, sp, policy) for sp in spans(code, corrected(events.get(code, no_events)))
-        ]
+        code: [span_row(code, sp, policy) for sp in spans(code, *corrected(events[code]))]
+        if code in events
+        else [span_row(code, sp, policy) for sp in spans(code, no_events)]
         for code in codes
     }
     old = {} if fresh else spans_of(conn, codes)
