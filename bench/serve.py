@@ -152,7 +152,8 @@ def lua_status(codes: list[str], path: Path) -> Path:
         "  local c = codes[math.random(#codes)]\n"
         "  local d = string.format('%d-%02d-%02d', math.random(2023, 2026), "
         "math.random(1, 12), math.random(1, 28))\n"
-        "  return wrk.format('GET', '/v1/people/' .. c .. '/status?date=' .. d)\n"
+        "  return wrk.format('GET', '/v1/people/' .. c .. '/status?date=' .. d, "
+        f"{{['Authorization'] = 'Bearer {TOKEN}'}})\n"
         "end\n"
     )
     return path
@@ -191,7 +192,8 @@ def lua_claims(codes: list[str], path: Path, lines: int) -> Path:
         "request = function()\n"
         "  n = n + 1\n"
         "  return wrk.format('POST', '/v1/claims/check', "
-        "{['Content-Type'] = 'application/json'}, bodies[(n % #bodies) + 1])\n"
+        "{['Content-Type'] = 'application/json', "
+        f"['Authorization'] = 'Bearer {TOKEN}'}}, bodies[(n % #bodies) + 1])\n"
         "end\n"
     )
     return path

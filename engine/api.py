@@ -711,6 +711,66 @@ def db_init(url: str) -> tuple[int, int]:
         db.dispose()
 
 
+def db_retention(url: str, days: int | None) -> None:
+    """Set the database's retention setting, in days (None or 0: keep everything);
+    `policyctl db init --retention-days N` (serve/erase.py, docs/privacy.md)."""
+    from engine.serve import database, erase
+
+    db = database.connect(url)
+    try:
+        erase.set_retention(db, days)
+    finally:
+        db.dispose()
+
+
+def db_erase(url: str, code: str):
+    """Remove everything the database holds about one person, all or nothing
+    (`policyctl db erase`); returns serve.erase.Erased, the counts removed."""
+    from engine.serve import database, erase
+
+    db = database.connect(url)
+    try:
+        return erase.erase(db, code)
+    finally:
+        db.dispose()
+
+
+def db_purge(url: str, today: _dt.date, dry_run: bool = False):
+    """Apply the retention setting as of `today` (`policyctl db purge`): returns
+    (serve.erase.Erased, the cutoff date)."""
+    from engine.serve import database, erase
+
+    db = database.connect(url)
+    try:
+        return erase.purge(db, today, dry_run)
+    finally:
+        db.dispose()
+
+
+def db_access_log(
+    url: str,
+    since: str | None = None,
+    until: str | None = None,
+    person: str | None = None,
+    fmt: str = "csv",
+) -> list[str]:
+    """The service's access log as CSV or JSON Lines text chunks (`policyctl db
+    access-log`), read whole before anything is written (no partial output)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from engine.serve import access, database, schema
+
+    db = database.connect(url)
+    try:
+        schema.require(db)
+        try:
+            return list(access.render(access.entries(db, since, until, person), fmt))
+        except SQLAlchemyError as exc:
+            raise database.unreachable(db, exc) from None
+    finally:
+        db.dispose()
+
+
 def db_load(
     url: str,
     policy: PolicyPaths,
@@ -736,8 +796,12 @@ __all__ = [
     "History",
     "check_history",
     "check_policy",
+    "db_access_log",
+    "db_erase",
     "db_init",
     "db_load",
+    "db_purge",
+    "db_retention",
     "diff",
     "diff_files",
     "diff_histories",

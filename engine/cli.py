@@ -571,6 +571,11 @@ def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
         ) from None
 
 
+def _parse_day(ctx, param, value: str | None) -> _dt.date | None:
+    """An optional date option (None when not given)."""
+    return None if value is None else _parse_as_of(ctx, param, value)
+
+
 def _evaluation_inputs(command):
     """The inputs of a command that evaluates a ledger as `evaluate` does (`evaluate`,
     `report`): --policy, --events, --roster, --as-of, in that order in --help."""
@@ -1510,15 +1515,31 @@ def db_group() -> None:
 
 
 @db_group.command(
-    "init", help=N_("Create the database's schema, or migrate it to this release's version.")
+    "init",
+    help=N_(
+        "Create the database's schema, or migrate it to this release's version.\n\n"
+        "--retention-days N sets how long personal data is kept: `db purge` then removes "
+        "access-log entries older than N days and the records of people off the roster "
+        "whose record closed more than N days ago (docs/privacy.md); 0 keeps everything."
+    ),
 )
 @_db_option
-def db_init(url: str) -> None:
+@_option(
+    "--retention-days",
+    "retention_days",
+    default=None,
+    type=click.IntRange(0, 36_500),
+    metavar="N",
+    help=N_("keep personal data N days after a record closes (0: keep everything)"),
+)
+def db_init(url: str, retention_days: int | None) -> None:
     _needs("serve", "policyctl db init")
     from engine import api
 
     try:
         before, after = api.db_init(url)
+        if retention_days is not None:
+            api.db_retention(url, retention_days)
     except PolicyctlError as exc:
         _fail(exc)
     if before == after:
@@ -1528,6 +1549,140 @@ def db_init(url: str) -> None:
     else:
         said = _("{db}: schema migrated from version {before} to {version}")
     click.echo(said.format(db=_shown(url), version=after, before=before))
+    if retention_days:
+        click.echo(
+            _("retention: {days} days (apply it with `policyctl db purge`)").format(
+                days=retention_days
+            )
+        )
+    elif retention_days == 0:
+        click.echo(_("retention: none, personal data is kept until erased"))
+
+
+@db_group.command(
+    "access-log",
+    help=N_(
+        "Export the service's access log: who read which person's record, when, through "
+        "which endpoint (never what was answered). CSV or JSON Lines."
+    ),
+)
+@_db_option
+@_option("--since", callback=_parse_day, default=None, help=N_("from this date (UTC)"))
+@_option("--until", callback=_parse_day, default=None, help=N_("up to this date, included"))
+@_option("--person", default=None, help=N_("one person's entries only"))
+@_option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help=N_("output format"),
+)
+@_option("--output", "-o", default=None, help=N_("write here (default: stdout)"))
+def db_access_log(
+    url: str,
+    since: _dt.date | None,
+    until: _dt.date | None,
+    person: str | None,
+    fmt: str,
+    output: str | None,
+) -> None:
+    _needs("serve", "policyctl db access-log")
+    from engine import api
+
+    try:
+        chunks = api.db_access_log(
+            url,
+            since.isoformat() if since else None,
+            until.isoformat() if until else None,
+            person,
+            fmt,
+        )
+        _write(chunks, output)
+    except PolicyctlError as exc:
+        _fail(exc)
+
+
+@db_group.command(
+    "erase",
+    help=N_(
+        "Remove everything the database holds about one person: their events (findings, "
+        "corrections, decisions), roster row, status spans and access-log entries, all "
+        "or nothing. Erase them from your ledger files too, or the next `db load` brings "
+        "them back."
+    ),
+)
+@_db_option
+@_option("--person", "code", required=True, help=N_("the practitioner's code"))
+def db_erase(url: str, code: str) -> None:
+    _needs("serve", "policyctl db erase")
+    from engine import api
+
+    try:
+        done = api.db_erase(url, code)
+    except PolicyctlError as exc:
+        _fail(exc)
+    click.echo(
+        _(
+            "{db}: erased {events} events, {roster} roster rows, {spans} status spans, "
+            "{access} access-log entries"
+        ).format(
+            db=_shown(url),
+            events=f"{done.events:,}",
+            roster=f"{done.roster:,}",
+            spans=f"{done.spans:,}",
+            access=f"{done.access_log:,}",
+        )
+    )
+
+
+@db_group.command(
+    "purge",
+    help=N_(
+        "Apply the retention setting (`db init --retention-days N`): remove access-log "
+        "entries older than N days, and the events and status spans of people off the "
+        "roster whose every event is older than N days and who have been active since "
+        "(docs/privacy.md). People on the roster keep their records."
+    ),
+)
+@_db_option
+@_option(
+    "--as-of",
+    "as_of",
+    callback=_parse_as_of,
+    default=None,
+    help=N_("count the N days back from this date (default: today)"),
+)
+@_option("--dry-run", is_flag=True, help=N_("say what would be removed, remove nothing"))
+def db_purge(url: str, as_of: _dt.date, dry_run: bool) -> None:
+    _needs("serve", "policyctl db purge")
+    from engine import api
+
+    try:
+        done, cutoff = api.db_purge(url, as_of, dry_run)
+    except PolicyctlError as exc:
+        _fail(exc)
+    said = (
+        _(
+            "{db}: before {cutoff}, would remove the records of {people} people ({events} "
+            "events, {spans} status spans) and {access} access-log entries"
+        )
+        if dry_run
+        else _(
+            "{db}: before {cutoff}, removed the records of {people} people ({events} events, "
+            "{spans} status spans) and {access} access-log entries"
+        )
+    )
+    click.echo(
+        said.format(
+            db=_shown(url),
+            cutoff=cutoff,
+            people=f"{done.people:,}",
+            events=f"{done.events:,}",
+            spans=f"{done.spans:,}",
+            access=f"{done.access_log:,}",
+        )
+    )
 
 
 @db_group.command(
@@ -1621,14 +1776,20 @@ def db_load(
     "--read-token-file",
     default=None,
     type=click.Path(dir_okay=False),
-    help=N_("file with a token for reads only (else $POLICYCTL_READ_TOKEN)"),
+    help=N_(
+        "file of tokens for reads only, one a line, NAME:TOKEN naming its holder in the "
+        "access log (else $POLICYCTL_READ_TOKEN)"
+    ),
 )
 @_option(
     "--reads",
-    type=click.Choice(["open", "token"]),
-    default="open",
+    type=click.Choice(["token", "open"]),
+    default="token",
     show_default=True,
-    help=N_("whether reads need a token (the read or the write token)"),
+    help=N_(
+        "whether reads need a token (a read token or the write token); `open`: anyone "
+        "who reaches the port reads every record, for a local demonstration only"
+    ),
 )
 @_option(
     "--max-batch",

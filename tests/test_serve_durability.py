@@ -127,7 +127,8 @@ def test_kill_9_mid_batch_loses_no_acknowledged_event_and_leaves_no_half_batch(d
     assert acked, "no batch was acknowledged before the kill"
     proc = start(db_url, port)  # restarts cleanly on what was left
     try:
-        res = httpx.get(f"http://127.0.0.1:{port}/v1/people/P001/status")
+        writer = {"Authorization": f"Bearer {TOKEN}"}  # (the writer may read)
+        res = httpx.get(f"http://127.0.0.1:{port}/v1/people/P001/status", headers=writer)
         assert res.status_code == 200
     finally:
         proc.terminate()

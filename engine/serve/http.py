@@ -11,13 +11,18 @@ answers themselves come from service.py; this module only maps them to HTTP:
   the HTTP status that fits: 400 malformed JSON, 401 no or wrong token, 403
   writes disabled, 404 unknown person or route, 413 too large or too many rows,
   415 a body not sent as JSON, 422 invalid rows, 503 database unreachable;
-- writes need `Authorization: Bearer TOKEN`; reads too when `reads_need_token`;
-  tokens are compared in constant time and never logged;
+- writes need `Authorization: Bearer TOKEN`; reads too unless the service was
+  started with `--reads open` (a local demonstration); tokens are compared in
+  constant time and never logged;
+- every read of a person is entered in the access log (access.py) before it is
+  answered, under the name of the token used;
 - a request body larger than `max_body` bytes is refused before it is read
   whole; batches are bounded by the service (`max_batch`);
 - the log has one line a request: method, the route's template (never the
   path itself: it names a person), status and milliseconds. No query string, no
-  header, no body, no person code is ever logged.
+  header, no body, no person code is ever logged; an unexpected error is logged
+  as its kind and place in policyctl's code, never its message (which could
+  quote a value) nor a traceback (whose frames could).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from engine.calendar import parse_date
 from engine.errors import Diagnostic, LedgerError, PolicyctlError, Span
 from engine.i18n import N_, _
+from engine.serve.access import ANONYMOUS
 from engine.serve.service import BODY, Service, ServiceError, claim_lines
 
 log = logging.getLogger("policyctl.serve")
@@ -65,17 +71,32 @@ MESSAGES = {
     "date": N_("date `{text}` is not a date in YYYY-MM-DD form"),
     "date_hint": N_("write dates as YYYY-MM-DD, e.g. `2024-03-29`"),
     "access": "%s %s %d %.1fms",
+    "internal": "%s %s: internal error %s at %s",
+    "internal_answer": N_("internal error: the service's log says where"),
+    "unrecorded": N_("the read could not be entered in the access log, so it is not answered"),
+    "unrecorded_hint": N_("check that the database is reachable and writable, and retry"),
 }
+
+
+WRITER = "writer"  # the write token's name in the access log
 
 
 @dataclass(frozen=True)
 class Guards:
-    """Who may do what, and how much a request may carry."""
+    """Who may do what, and how much a request may carry. `readers`: each read token
+    and the name its holder goes by in the access log."""
 
     write_token: str | None = None
-    read_token: str | None = None
-    reads_need_token: bool = False
+    readers: dict[str, str] | None = None
+    reads_need_token: bool = True
     max_body: int = 16 * 1024 * 1024
+
+    def tokens(self) -> list[tuple[str, str]]:
+        """(token, name) of every token that may read."""
+        found = list((self.readers or {}).items())
+        if self.write_token is not None:
+            found.append((self.write_token, WRITER))
+        return found
 
 
 # ---- the documented shapes ---------------------------------------------------------------------
@@ -270,9 +291,18 @@ def make_app(service: Service, guards: Guards) -> ASGIApp:
         responses=ERRORS,
     )
 
-    def reader(request: Request) -> None:
+    readers = guards.tokens()
+
+    def reader(request: Request) -> str:
+        """Who reads: the name of the token sent (required unless reads are open)."""
         if guards.reads_need_token:
-            _check(request, (guards.read_token, guards.write_token))
+            return _check(request, readers)
+        if request.headers.get("authorization"):
+            try:
+                return _check(request, readers)
+            except ServiceError:
+                return ANONYMOUS
+        return ANONYMOUS
 
     def writer(request: Request) -> None:
         if guards.write_token is None:
@@ -282,28 +312,58 @@ def make_app(service: Service, guards: Guards) -> ASGIApp:
                 ),
                 403,
             )
-        _check(request, (guards.write_token,))
+        _check(request, [(guards.write_token, WRITER)])
 
-    @app.get("/v1/people/{code}/status", response_model=StatusOut, dependencies=[Depends(reader)])
-    def status(code: str, date: str | None = Query(None, description="YYYY-MM-DD; default today")):
+    def accessed(who: str, endpoint: str, people: list[str]) -> None:
+        """The read entered in the access log, or refused (access.py)."""
+        if not service.access.record(who, endpoint, people):
+            raise ServiceError(
+                Diagnostic(
+                    "access-log", _(MESSAGES["unrecorded"]), None, _(MESSAGES["unrecorded_hint"])
+                ),
+                503,
+            )
+
+    @app.get("/v1/people/{code}/status", response_model=StatusOut)
+    def status(
+        code: str,
+        date: str | None = Query(None, description="YYYY-MM-DD; default today"),
+        who: str = Depends(reader),
+    ):
         """May the person bill on the date? With the sanction in force and its article."""
-        return service.status(code, _date(date))
+        day = _date(date)
+        accessed(who, "GET /v1/people/{code}/status", [code])
+        return service.status(code, day)
 
-    @app.post("/v1/claims/check", response_model=ClaimsOut, dependencies=[Depends(reader)])
-    def check(body: ClaimsIn):
+    @app.post("/v1/claims/check", response_model=ClaimsOut)
+    def check(body: ClaimsIn, who: str = Depends(reader)):
         """Each claim line payable or refused, with the reason: the status call, in bulk."""
         service.bounded(len(body.lines), "claim lines")
-        return {"lines": service.check(claim_lines([line.model_dump() for line in body.lines]))}
+        lines = claim_lines([line.model_dump() for line in body.lines])
+        accessed(who, "POST /v1/claims/check", [line.person for line in lines])
+        return {"lines": service.check(lines)}
 
-    @app.get("/v1/people/{code}", dependencies=[Depends(reader)])
-    def record(code: str, date: str | None = Query(None, description="as of; default today")):
+    @app.get("/v1/people/{code}")
+    def record(
+        code: str,
+        date: str | None = Query(None, description="as of; default today"),
+        who: str = Depends(reader),
+    ):
         """The person's record as `policyctl evaluate` gives it, as of the date."""
-        return service.record(code, _date(date))
+        day = _date(date)
+        accessed(who, "GET /v1/people/{code}", [code])
+        return service.record(code, day)
 
-    @app.get("/v1/people/{code}/explain", response_model=ExplainOut, dependencies=[Depends(reader)])
-    def explain(code: str, date: str | None = Query(None, description="as of; default today")):
+    @app.get("/v1/people/{code}/explain", response_model=ExplainOut)
+    def explain(
+        code: str,
+        date: str | None = Query(None, description="as of; default today"),
+        who: str = Depends(reader),
+    ):
         """The person's story, event by event, with each article."""
-        return service.explain(code, _date(date))
+        day = _date(date)
+        accessed(who, "GET /v1/people/{code}/explain", [code])
+        return service.explain(code, day)
 
     @app.post("/v1/events", response_model=PostOut, dependencies=[Depends(writer)])
     def post(body: EventsIn):
@@ -364,6 +424,12 @@ def make_app(service: Service, guards: Guards) -> ASGIApp:
         code = "method" if exc.status_code == 405 else "http"
         return _errors([Diagnostic(code, str(exc.detail).lower())], exc.status_code)
 
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception):
+        # Starlette answers with this, then raises the exception on to AccessLog,
+        # which logs it without its message (so uvicorn never sees it)
+        return _errors([Diagnostic("internal", _(MESSAGES["internal_answer"]))], 500)
+
     return Limits(AccessLog(app), guards.max_body)
 
 
@@ -371,21 +437,23 @@ def make_app(service: Service, guards: Guards) -> ASGIApp:
 _FIELD_CODES = {"date": "date", "person": "person", "claim_id": "claim_id"}
 
 
-def _check(request: Request, tokens: tuple[str | None, ...]) -> None:
+def _check(request: Request, tokens: list[tuple[str, str]]) -> str:
+    """The name of the token the request carries; 401 unless it is one of `tokens`."""
     given = request.headers.get("authorization", "")
     scheme, _sep, token = given.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ServiceError(
             Diagnostic("unauthorized", _(MESSAGES["token"]), None, _(MESSAGES["token_hint"])), 401
         )
-    token = token.strip()
+    sent = token.strip().encode()
     # every configured token compared, in constant time, whichever matches
-    ok = False
-    for t in tokens:
-        if t is not None and hmac.compare_digest(token.encode(), t.encode()):
-            ok = True
-    if not ok:
+    found = None
+    for known, name in tokens:
+        if hmac.compare_digest(sent, known.encode()) and found is None:
+            found = name
+    if found is None:
         raise ServiceError(Diagnostic("unauthorized", _(MESSAGES["bad_token"])), 401)
+    return found
 
 
 def _date(text: str | None) -> _dt.date | None:
@@ -474,7 +542,11 @@ async def _refuse(send: Send, limit: int) -> None:
 
 
 class AccessLog:
-    """One line a request: method, route template, status, milliseconds. Nothing else."""
+    """One line a request: method, route template, status, milliseconds. Nothing else.
+    An exception no handler took is answered 500 here and logged as its kind and the
+    place in policyctl's code it came from (`_place`), so that neither Starlette nor
+    uvicorn logs it with its message and traceback (either could quote a person's
+    code or name)."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -492,10 +564,39 @@ class AccessLog:
                 status = message["status"]
             await send(message)
 
+        started = False
+
+        async def sending_once(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await sending(message)
+
         try:
-            await self.app(scope, receive, sending)
+            await self.app(scope, receive, sending_once)
+        except Exception as exc:  # noqa: BLE001 - answered and logged without its message
+            route = getattr(scope.get("route"), "path", None) or "(unknown)"
+            method, kind = scope.get("method", "?"), type(exc).__name__
+            log.error(MESSAGES["internal"], method, route, kind, _place(exc))
+            if not started:
+                response = _errors([Diagnostic("internal", _(MESSAGES["internal_answer"]))], 500)
+                await response(scope, receive, sending)
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "(unknown)"
             ms = (time.perf_counter() - start) * 1000
             log.info(MESSAGES["access"], scope.get("method", "?"), template, status, ms)
+
+
+def _place(exc: BaseException) -> str:
+    """The innermost frame of policyctl's own code the exception passed through, as
+    `engine/serve/store.py:123` (a place, never a value)."""
+    import traceback
+
+    found = "?"
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = frame.filename.replace("\\", "/")
+        at = path.rfind("/engine/")
+        if at >= 0:
+            found = f"{path[at + 1 :]}:{frame.lineno}"
+    return found

@@ -1,10 +1,13 @@
 """Stage "serve", started: the policy, the tokens, the database, then uvicorn.
 
-Tokens come from a file (`--token-file`, its first line) or an environment
-variable (`POLICYCTL_TOKEN` for writes, `POLICYCTL_READ_TOKEN` for reads), never
-from the command line, where any user of the machine could read them in the
-process list; they are never logged. Without a write token the service answers
-reads only. It listens on 127.0.0.1 unless told otherwise.
+Tokens come from a file (`--token-file`, its first line; `--read-token-file`, a
+token a line, each `NAME:TOKEN` to name its holder in the access log) or an
+environment variable (`POLICYCTL_TOKEN` for writes, `POLICYCTL_READ_TOKEN` for
+reads), never from the command line, where any user of the machine could read
+them in the process list; they are never logged. Without a write token the
+service answers reads only. Reads need a token unless `--reads open` says
+otherwise (a local demonstration: docs/privacy.md). It listens on 127.0.0.1
+unless told otherwise.
 
 uvicorn runs the app on one process, its handlers on a thread pool (the
 database calls block); its own access log is off, replaced by http.AccessLog,
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,8 +40,19 @@ MESSAGES = {
         "print(secrets.token_urlsafe(32))'`"
     ),
     "read_token": N_(
-        "--reads token needs a read token (--read-token-file or {env}) or a write token"
+        "reads need a token (--reads token, the default): give a read token "
+        "(--read-token-file or {env}) or a write token"
     ),
+    "read_token_hint": N_(
+        "or start with --reads open for a local demonstration, where anyone who can "
+        "reach the port reads every record"
+    ),
+    "token_name": N_(
+        "line {line} of the token file `{path}`: `{name}` is not a name for a token's "
+        "holder (letters, digits, `.`, `_`, `-`, `@`; at most 64)"
+    ),
+    "token_twice": N_("line {line} of the token file `{path}`: the name `{name}` is taken"),
+    "token_name_hint": N_("write each line as NAME:TOKEN, e.g. `claims-system:...`"),
     "listening": N_(
         "policyctl serve: {policy} {version} on http://{host}:{port}, database {db}; "
         "writes {writes}, reads {reads}"
@@ -58,7 +73,7 @@ class Options:
     port: int = 8080
     token_file: str | None = None
     read_token_file: str | None = None
-    reads: str = "open"  # open | token
+    reads: str = "token"  # token | open (a local demonstration)
     max_batch: int = 10_000
     max_body: int = 16 * 1024 * 1024
 
@@ -84,6 +99,58 @@ def token(path: str | None, env: str, which: str) -> str | None:
         value = os.environ.get(env, "").strip()
         if not value:
             return None
+    _long_enough(value, which)
+    return value
+
+
+_NAME = re.compile(r"[A-Za-z0-9._@-]{1,64}\Z")
+READER = "reader"  # the name of a read token given without one
+
+
+def read_tokens(path: str | None, env: str) -> dict[str, str]:
+    """The read tokens, each with the name its holder goes by in the access log: from
+    the file, a token a line (`NAME:TOKEN`, or a bare token named `reader`, `reader-2`,
+    ...), else the environment variable (one, named the same way)."""
+    if path is None:
+        value = os.environ.get(env, "").strip()
+        lines = [(0, value)] if value else []
+    else:
+        try:
+            text = Path(path).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise ServeError(
+                Diagnostic("usage", _(MESSAGES["token_file"]).format(path=path, reason=reason))
+            ) from None
+        lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+        if not lines:
+            raise ServeError(Diagnostic("usage", _(MESSAGES["token_empty"]).format(path=path)))
+    out: dict[str, str] = {}
+    names: set[str] = set()
+    for n, line in lines:
+        name, sep, value = line.partition(":")
+        if not sep:
+            name, value = "", line
+            count = sum(1 for x in names if x == READER or x.startswith(READER + "-"))
+            name = READER if count == 0 else f"{READER}-{count + 1}"
+        name, value = name.strip(), value.strip()
+        if not _NAME.match(name) or name in names:
+            key = "token_twice" if name in names else "token_name"
+            raise ServeError(
+                Diagnostic(
+                    "usage",
+                    _(MESSAGES[key]).format(line=n, path=path or env, name=name),
+                    None,
+                    _(MESSAGES["token_name_hint"]),
+                )
+            )
+        _long_enough(value, "read")
+        names.add(name)
+        out[value] = name
+    return out
+
+
+def _long_enough(value: str, which: str) -> None:
     if len(value) < 16:
         raise ServeError(
             Diagnostic(
@@ -93,7 +160,6 @@ def token(path: str | None, env: str, which: str) -> str | None:
                 _(MESSAGES["token_hint"]),
             )
         )
-    return value
 
 
 def build(options: Options, progress: Callable[[int, str], None] | None = None):
@@ -103,14 +169,21 @@ def build(options: Options, progress: Callable[[int, str], None] | None = None):
     from engine.serve.service import Service
 
     write = token(options.token_file, WRITE_ENV, "write")
-    read = token(options.read_token_file, READ_ENV, "read")
-    if options.reads == "token" and read is None and write is None:
-        raise ServeError(Diagnostic("usage", _(MESSAGES["read_token"]).format(env=READ_ENV)))
+    readers = read_tokens(options.read_token_file, READ_ENV)
+    if options.reads == "token" and not readers and write is None:
+        raise ServeError(
+            Diagnostic(
+                "usage",
+                _(MESSAGES["read_token"]).format(env=READ_ENV),
+                None,
+                _(MESSAGES["read_token_hint"]),
+            )
+        )
     policy = one_version(load_policies(list(options.policies)), "`serve`")
     db = database.connect(options.db)
     service = Service(db, policy, max_batch=options.max_batch)
     refreshed = service.start(progress)
-    guards = Guards(write, read, options.reads == "token", options.max_body)
+    guards = Guards(write, readers, options.reads == "token", options.max_body)
     about = _(MESSAGES["listening"]).format(
         policy=policy.id,
         version=policy.version,
@@ -118,7 +191,7 @@ def build(options: Options, progress: Callable[[int, str], None] | None = None):
         port=options.port,
         db=db.shown,
         writes=_("need the token") if write else _("disabled (no token)"),
-        reads=_("need a token") if options.reads == "token" else _("open"),
+        reads=_("need a token") if options.reads == "token" else _("open to anyone"),
     )
     if refreshed:
         about += "; " + _(MESSAGES["refreshed"]).format(count=refreshed)
@@ -150,5 +223,6 @@ def serve(options: Options) -> None:
             proxy_headers=False,
         )
     finally:
+        service.access.close()
         checkpoints.close()
         service.db.dispose()

@@ -15,7 +15,11 @@ What is kept:
   writer locks to re-evaluate that person;
 - `spans`: each person's status from each date on (evaluation/timeline.py),
   what `GET /v1/people/{code}/status` and `POST /v1/claims/check` read;
-- `meta`: what the spans were computed with (the policy's fingerprint).
+- `meta`: what the spans were computed with (the policy's fingerprint), and the
+  operator's retention setting (`retention_days`, docs/privacy.md);
+- `access_log` (version 3): every read of a person's record through the service:
+  when, by whom (the name of the token used), which person, which endpoint;
+  never what was answered (docs/privacy.md).
 
 Dates are `YYYY-MM-DD` text: they sort as dates on both databases and come
 back as the ledger wrote them.
@@ -195,6 +199,21 @@ spans = Table(
 )
 
 
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),  # UTC, ISO 8601 to the millisecond
+    Column("who", Text, nullable=False),  # the token's name (docs/privacy.md)
+    Column("person", Text, nullable=False),
+    Column("endpoint", Text, nullable=False),  # method and route template
+)
+ACCESS_INDEXES = (
+    Index("access_log_at", access_log.c.at),
+    Index("access_log_person", access_log.c.person),
+)
+
+
 @contextlib.contextmanager
 def deferred_indexes(conn: Connection) -> Iterator[None]:
     """Inside a write transaction: the events' look-up indexes dropped while the body
@@ -210,6 +229,7 @@ def deferred_indexes(conn: Connection) -> Iterator[None]:
 
 
 def _v1(conn: Connection) -> None:
+    # (version 1's tables; those later versions add are made by their own steps)
     metadata.create_all(conn, tables=[meta, batches, events, roster, sites, people, spans])
 
 
@@ -234,8 +254,14 @@ def _v2(conn: Connection) -> None:
     conn.execute(meta.update().where(meta.c.key == "policy").values(value=""))
 
 
+def _v3(conn: Connection) -> None:
+    """The access log (issue 22 §3)."""
+    if not inspect(conn).has_table(access_log.name):
+        access_log.create(conn)  # (with its indexes)
+
+
 # MIGRATIONS[i] takes a database from version i to version i + 1.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3)
 VERSION = len(MIGRATIONS)
 
 

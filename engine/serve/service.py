@@ -42,6 +42,7 @@ from engine.ledger.read import Event, Ledger, read_event_table
 from engine.ledger.tables import Problems, Stop, records_table
 from engine.policy.model import Policy
 from engine.serve import schema, store
+from engine.serve.access import Recorder
 from engine.serve.database import Database, unreachable
 
 log = logging.getLogger("policyctl.serve")
@@ -121,6 +122,7 @@ class Service:
         )
         self.excepts_emergency = x is not None and bool(set(x.covers) & {"emergency", "rescue"})
         self.on_decision = policy.take_effect == ON_DECISION
+        self.access = Recorder(db)  # the access log's writer (access.py)
 
     # ---- start -----------------------------------------------------------------------------
     def start(self, progress: Callable[[int, str], None] | None = None) -> int:
