@@ -281,3 +281,116 @@ def test_an_unexpected_error_is_logged_without_its_message(tmp_path, caplog):
     assert "ValueError" in text and "tests/test_serve_privacy.py" not in text
     for secret in ("JN0199", "张三", "370102199001011234"):
         assert secret not in text and secret not in res.text
+
+
+# ---- the service's own output --------------------------------------------------------------
+
+NAMES = ["张三丰", "李四光", "王五"]
+IDS = ["370102198001011234", "37010219751231567X", "370103199002028888"]
+CODES = ["JNQ731", "JNQ842", "JNQ953"]
+
+
+def test_the_running_service_prints_no_name_code_or_id_number(tmp_path):
+    """A real `policyctl serve` on a ledger whose rows carry names and ID numbers: reads
+    of every kind, posts good and bad, unknown people and routes, wrong tokens, bad dates
+    and bodies quoting a name. Nothing it prints names anyone."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+    from serve_fixtures import free_port
+
+    roster = [
+        {"person": c, "institution": "H1", "name": n, "id_number": i}
+        for c, n, i in zip(CODES, NAMES, IDS, strict=True)
+    ]
+    events = [
+        {"id": "Q1", "person": CODES[0], "date": "2025-03-01", "items": "C1", "name": NAMES[0]},
+        {"id": "Q2", "person": CODES[1], "date": "2025-04-01", "items": "A1", "name": NAMES[1]},
+    ]
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert run("db", "init", "--db", url).exit_code == 0
+    res = run(
+        "db",
+        "load",
+        "--db",
+        url,
+        "--policy",
+        JINING,
+        "--events",
+        str(write_csv(tmp_path / "events.csv", events, ["id", "person", "date", "items", "name"])),
+        "--roster",
+        str(write_csv(tmp_path / "roster.csv", roster, list(roster[0]))),
+    )
+    assert res.exit_code == 0, res.output
+    (tmp_path / "read").write_text(f"claims-system:{READ}\n")
+    port = free_port()
+    env = {**os.environ, "POLICYCTL_TOKEN": TOKEN}
+    env.pop("POLICYCTL_READ_TOKEN", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from engine.cli import main; main()", "serve", "--db", url]
+        + ["--policy", JINING, "--port", str(port), "--read-token-file", str(tmp_path / "read")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            try:
+                if httpx.get(base + "/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        with httpx.Client(base_url=base, headers=CLAIMS, timeout=30) as http:
+            seen = []
+            for who in [*CODES, *NAMES, *IDS]:
+                for path in ("/status", "", "/explain"):
+                    seen.append(http.get(f"/v1/people/{who}{path}").status_code)
+                    seen.append(http.get(f"/v1/people/{who}{path}?date={who}").status_code)
+            lines = [
+                {"claim_id": i, "person": c, "date": "2025-05-01"}
+                for i, c in zip(IDS, CODES, strict=True)
+            ]
+            seen.append(http.post("/v1/claims/check", json={"lines": lines}).status_code)
+            bad = [{"claim_id": "x", "person": NAMES[0], "date": IDS[0]}]
+            seen.append(http.post("/v1/claims/check", json={"lines": bad}).status_code)
+            broken = f'{{"lines": [{NAMES[1]}'.encode()
+            kind = {"Content-Type": "application/json"}
+            seen.append(http.post("/v1/claims/check", content=broken, headers=kind).status_code)
+            seen.append(http.get(f"/v1/{CODES[2]}/{NAMES[2]}").status_code)  # no such route
+            wrong = {"Authorization": f"Bearer {IDS[2]}"}
+            seen.append(http.get(f"/v1/people/{CODES[0]}/status", headers=wrong).status_code)
+            write = {"Authorization": f"Bearer {TOKEN}"}
+            good = {"id": "Q3", "person": CODES[2], "date": "2025-06-01", "items": "C1"}
+            bad_row = {"id": IDS[1], "person": NAMES[2], "date": "2025-06-01", "items": "NOPE"}
+            for body in (
+                {"events": [good]},
+                {"events": [bad_row]},
+                {"events": [good | {"date": "x"}]},
+            ):
+                seen.append(http.post("/v1/events", json=body, headers=write).status_code)
+        assert {200, 400, 401, 404, 422} <= set(seen), seen  # every path was taken
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+    printed = (out + err).decode("utf-8", "replace")
+    import re
+
+    logged = re.findall(r" (GET|POST) (\S+) (\d{3}) [\d.]+ms$", printed, re.M)
+    asked = [x for x in logged if x[1] != "/v1/health"]
+    assert len(asked) == len(seen), printed  # one line a request, and each read
+    assert ("POST", "/v1/events", "422") in asked and ("POST", "/v1/events", "200") in asked
+    assert ("GET", "/v1/people/{code}/explain", "404") in asked
+    for secret in [*NAMES, *IDS, *CODES, READ, TOKEN]:
+        assert secret not in printed, secret
