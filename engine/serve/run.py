@@ -78,20 +78,25 @@ class Options:
     max_body: int = 16 * 1024 * 1024
 
 
+def _token_file(path: str) -> str:
+    """A token file's text; an unreadable one is a usage error naming it and why."""
+    try:
+        return Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = (
+            os_reason(exc)
+            if isinstance(exc, OSError)
+            else _("not UTF-8 (byte {offset})").format(offset=exc.start)
+        )
+        raise ServeError(
+            Diagnostic("usage", _(MESSAGES["token_file"]).format(path=path, reason=reason))
+        ) from None
+
+
 def token(path: str | None, env: str, which: str) -> str | None:
     """A token from its file (first line) or the environment; None if neither is given."""
     if path is not None:
-        try:
-            text = Path(path).read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = (
-                os_reason(exc)
-                if isinstance(exc, OSError)
-                else _("not UTF-8 (byte {offset})").format(offset=exc.start)
-            )
-            raise ServeError(
-                Diagnostic("usage", _(MESSAGES["token_file"]).format(path=path, reason=reason))
-            ) from None
+        text = _token_file(path)
         value = text.strip().splitlines()[0].strip() if text.strip() else ""
         if not value:
             raise ServeError(Diagnostic("usage", _(MESSAGES["token_empty"]).format(path=path)))
@@ -115,13 +120,7 @@ def read_tokens(path: str | None, env: str) -> dict[str, str]:
         value = os.environ.get(env, "").strip()
         lines = [(0, value)] if value else []
     else:
-        try:
-            text = Path(path).read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            raise ServeError(
-                Diagnostic("usage", _(MESSAGES["token_file"]).format(path=path, reason=reason))
-            ) from None
+        text = _token_file(path)
         lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
         if not lines:
             raise ServeError(Diagnostic("usage", _(MESSAGES["token_empty"]).format(path=path)))
