@@ -31,8 +31,12 @@ _API = frozenset(
     {
         "check_history",
         "check_policy",
+        "db_access_log",
+        "db_erase",
         "db_init",
         "db_load",
+        "db_purge",
+        "db_retention",
         "diff",
         "diff_files",
         "diff_histories",
