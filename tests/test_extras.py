@@ -252,9 +252,14 @@ _CORE = [
     ["evaluate", "--policy", JINING, *_LEDGER, "--format", "csv"],
     ["--lang", "zh", "evaluate", "--policy", JINING, *_LEDGER, "--explain", "JN0199"],
     ["evaluate", "--policy", JINING, *_LEDGER, "--format", "intervals"],
+    ["evaluate", "--policy", JINING, *_LEDGER, "--format", "json", "--redact"],
     ["diff", JINING, ZHANJIANG, *_LEDGER],
+    ["diff", JINING, ZHANJIANG],
     ["test", str(ROOT / "policies/tests/jining")],
+    ["pseudonym", "JN0199", "JN0226"],
 ]
+# the key --redact and pseudonym read (a test's, not a secret)
+_KEY = "00" * 32
 
 _BLOCKED_RUN = """
 import json, sys
@@ -271,6 +276,7 @@ print(json.dumps(out))
 
 def test_the_main_job_runs_the_same_without_any_extra(monkeypatch):
     monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("POLICYCTL_REDACT_KEY", _KEY)
     blocked = EVERY_EXTRA_MODULE + ["matplotlib", "PIL", "pyspark", "starlette", "pydantic"]
     done = subprocess.run(
         [sys.executable, "-c", _BLOCKED_RUN, json.dumps(blocked), json.dumps(_CORE)],
