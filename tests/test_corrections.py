@@ -613,3 +613,50 @@ def test_bad_corrections_say_file_and_line_in_both_languages_on_every_path(tmp_p
     assert len(lines) == len(want), res.stderr
     for got, w in zip(lines, want, strict=True):
         assert got.startswith(w), (got, w)
+
+
+# ---- corrections through diff --events and the HTML report -----------------------------------
+
+
+@settings(SETTINGS, max_examples=10)  # (each example runs seven commands)
+@given(
+    rows=st.lists(finding, min_size=1, max_size=10),
+    picks=st.tuples(st.integers(0, 100), st.integers(0, 100)),
+    later=st.integers(0, 300),
+    new=st.sampled_from(CODES),
+)
+def test_diff_events_and_the_report_see_the_ledger_as_corrected(tmp_path, rows, picks, later, new):
+    """`diff --events` and `report` take corrections as `evaluate` does: a ledger with a
+    revocation and an amendment gives the impact, in every format of the diff, and the
+    report's figures (all but its corrections' trails) of the same ledger with the
+    revoked row left out and the amended one edited in place."""
+    from engine.api import html_report_files
+
+    root = Path(__file__).parent.parent
+    rows = [{**r, "id": f"E{n:02d}"} for n, r in enumerate(rows)]
+    rows.append({"id": "F", "person": "P3", "date": "2024-04-01", "items": "A1"})  # never empty
+    gone, edited = rows[picks[0] % len(rows)], rows[picks[1] % len(rows)]
+    acts = [{"id": "R", "type": "revoke", "target": gone["id"]}]
+    if edited is not gone:
+        acts.append({"id": "M", "type": "amend", "target": edited["id"], "items": new})
+    for a, target in zip(acts, (gone, edited), strict=False):
+        a["date"] = str(dt.date.fromisoformat(target["date"]) + dt.timedelta(days=later))
+    by_hand = [{**r, "items": new} if r is edited and len(acts) == 2 else r for r in rows]
+    by_hand = [r for r in by_hand if r["id"] != gone["id"]]
+    corrected = write_csv(tmp_path / "c.csv", rows + acts, COLUMNS)
+    plain = write_csv(tmp_path / "h.csv", by_hand, COLUMNS)
+    as_of = "2027-12-31"
+    jining, zhanjiang = root / "policies/jining.yaml", root / "policies/zhanjiang.yaml"
+    diff = ["diff", str(jining), str(zhanjiang), "--as-of", as_of]
+    diff += ["--map", str(root / "policies/maps/jining-to-zhanjiang.yaml")]
+    for fmt in ("json", "text", "markdown"):
+        a = CliRunner().invoke(cli, [*diff, "--events", str(corrected), "--format", fmt])
+        b = CliRunner().invoke(cli, [*diff, "--events", str(plain), "--format", fmt])
+        assert a.exit_code == b.exit_code and a.exit_code in (0, 1), (a.output, b.output)
+        assert a.stdout.replace(str(corrected), str(plain)) == b.stdout, fmt
+
+    def figures(events):
+        data = html_report_files(str(jining), str(events), None, dt.date(2027, 12, 31))[2]
+        return {k: v for k, v in data.items() if k != "corrections"}
+
+    assert figures(corrected) == figures(plain)

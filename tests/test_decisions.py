@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,131 @@ def test_story_table_and_report_say_computed_or_decided_in_both_languages(
     }
     assert f"{word[lang][0]} D1 济医保〔2024〕9号" in page
     assert word[lang][1] in page  # Q's termination and ban, computed only
+
+
+# ---- Zhanjiang opting into decided sanctions ----------------------------------------------
+
+# Zhanjiang 2021, 第二十二条: "湛江市医疗保障局应在处理决定作出后 3 个工作日内 ... 告知":
+# the bureau decides. The shipped policy keeps sanctions in force as computed; this is
+# its text with `decisions: {take_effect: on-decision}` added (made from the shipped
+# file when the test runs, so that it cannot drift from it). Each case is worked from
+# the articles: B3 (第十五条(二)3) deducts 20 points, 100 - 20 = 80, "70 < 分值 <= 80
+# ... 暂停医保医师医保服务 3 个月" (第十七条): 2022-02-07 to 2022-05-06; 第二十条: back
+# only on a re-application after that.
+ZHANJIANG_DECIDED_CASES = """\
+policy: ../zhanjiang.yaml
+as_of: 2022-03-01
+cases:
+  - name: a computed suspension with no decision is proposed, and P may still bill
+    cite: 第二十二条
+    as_of: 2022-02-14
+    events:
+      - {id: E1, person: P, date: 2022-02-07, items: B3}
+    expect:
+      people:
+        P:
+          status: active
+          proposed_status: suspended
+          actions:
+            - {action: suspend, start: 2022-02-07, end: 2022-05-06, proposed: true}
+
+  - name: decided on 2022-02-21, the suspension is in force from that day to its computed end
+    cite: 第二十二条
+    events:
+      - {id: E1, person: P, date: 2022-02-07, items: B3}
+      - {id: D1, date: 2022-02-21, type: decision, target: E1, document: 湛医保〔2022〕5号}
+    expect:
+      people:
+        P:
+          status: suspended
+          proposed_status: null
+          actions:
+            - action: suspend
+              start: 2022-02-07
+              end: 2022-05-06
+              in_force_from: 2022-02-21
+              decision: {event: D1, document: 湛医保〔2022〕5号, date: 2022-02-21}
+              proposed: null
+
+  - name: a decided suspension over, P awaits the re-application the text asks for
+    cite: 第二十条
+    as_of: 2022-06-01
+    events:
+      - {id: E1, person: P, date: 2022-02-07, items: B3}
+      - {id: D1, date: 2022-02-21, type: decision, target: E1, document: 湛医保〔2022〕5号}
+    expect:
+      people:
+        P: {status: awaiting_reapplication, reapply_from: 2022-05-07, proposed_status: null}
+
+  - name: never decided, the suspension never binds, though its computed end has passed
+    cite: 第二十二条
+    as_of: 2022-06-01
+    events:
+      - {id: E1, person: P, date: 2022-02-07, items: B3}
+    expect:
+      people:
+        P: {status: active, proposed_status: awaiting_reapplication}
+
+  - name: a decided suspension whose finding is overturned was served in error from the decision
+    cite: 第二十三条
+    note: served_in_error is the engine's (issue 22); 第二十二条 decides when the suspension bound
+    # As corrected P has no finding (and so no record: active, the trail's new status).
+    # In force 2022-02-21 (the decision) to the review's day, 2022-04-01, excluded:
+    # 8 days in February (21-28), 31 in March: 39.
+    as_of: 2022-06-30
+    events:
+      - {id: E1, person: P, date: 2022-02-07, items: B3}
+      - {id: D1, date: 2022-02-21, type: decision, target: E1, document: 湛医保〔2022〕5号}
+      - {id: R1, date: 2022-04-01, type: revoke, target: E1, document: 湛医保复〔2022〕3号}
+    expect:
+      corrections:
+        - correction: R1
+          changes:
+            - action: suspend
+              change: removed
+              old: {start: 2022-02-07, end: 2022-05-06}
+              new: null
+          status: {old: awaiting_reapplication, new: active}
+          served_in_error:
+            - {from: 2022-02-21, to: 2022-03-31, days: 39, status: suspended, cite: 第十七条}
+"""
+
+
+def test_zhanjiang_opting_into_decided_sanctions(tmp_path):
+    """Issue 22 §2 for the second city: Zhanjiang's text with sanctions that bind once
+    decided, its scenario cases (above) run by `policyctl test`; and the status
+    intervals (what `screen` and the service's `may_bill` read) hold the decided
+    suspension from its decision and the re-application wait after it, nothing for an
+    undecided one."""
+    root = ROOT / "policies"
+    folder = tmp_path / "zhanjiang-decided"
+    (folder / "tests").mkdir(parents=True)
+    shutil.copytree(root / "sources", folder / "sources")
+    text = (root / "zhanjiang.yaml").read_text("utf-8")
+    marker = "\nscale:"
+    assert text.count(marker) == 1 and "\ndecisions:" not in text
+    decided = "\ndecisions: {take_effect: on-decision, cite: 第二十二条}" + marker
+    policy = folder / "zhanjiang.yaml"
+    policy.write_text(text.replace(marker, decided), "utf-8")
+    (folder / "tests" / "decided.yaml").write_text(ZHANJIANG_DECIDED_CASES, "utf-8")
+    res = CliRunner().invoke(cli, ["test", str(folder / "tests")])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[-1] == "5 passed, 0 failed"
+
+    rows = [
+        {"id": "E1", "person": "P", "date": "2022-02-07", "items": "B3"},
+        {"id": "D1", "date": "2022-02-21", "type": "decision", "target": "E1"},
+        {"id": "E2", "person": "Q", "date": "2022-03-07", "items": "B3"},
+    ]
+    ev = write_csv(tmp_path / "e.csv", rows, COLUMNS)
+    args = ["evaluate", "--policy", str(policy), "--events", str(ev), "--as-of", "2022-12-31"]
+    res = CliRunner().invoke(cli, [*args, "--format", "intervals"])
+    assert res.exit_code == 0, res.output
+    got = [
+        (r["person"], r["status"], r["start"], r["end"])
+        for r in csv.DictReader(io.StringIO(res.stdout))
+    ]
+    assert got == [
+        ("P", "suspended", "2022-02-21", "2022-05-06"),
+        ("P", "awaiting_reapplication", "2022-05-07", ""),
+    ]
