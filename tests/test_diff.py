@@ -14,11 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from conftest import edited, golden
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.cli import cli
 from engine.compare.diff import diff_files, diff_policies
@@ -676,3 +679,55 @@ def test_a_cascade_change_is_found_by_what_it_is_not_by_its_text(tmp_path):
     assert (mover.before.status, mover.after.status) == ("suspended", "terminated")
     assert [cause.label for cause in mover.causes] == ["institution cascades changed"]
     assert mover.causes[0].changes == (c,)
+
+
+# ---- the JSON's snapshots, each distinct element encoded once ------------------------------
+
+_texts = st.text(min_size=0, max_size=6)  # (quotes, backslashes, controls, CJK, surrogates)
+_numbers = st.one_of(
+    st.sampled_from([3, 3.0, Fraction(3), Fraction(7, 2), 3.5, 0]),  # equal, printed apart
+    st.integers(0, 40),
+    st.fractions(min_value=0, max_value=40, max_denominator=8),
+)
+
+
+@st.composite
+def _snapshots(draw):
+    from engine.compare.impact import Snapshot
+
+    labels = st.sampled_from(["2023", "2025#2", "年度"])
+    dates = st.sampled_from(["2024-01-31", "2024-04-29", "2025-12-31"])
+    return Snapshot(
+        draw(st.sampled_from(["active", "suspended", "awaiting_reapplication", "terminated"])),
+        draw(st.one_of(st.none(), dates, st.just("never"))),
+        tuple(draw(st.lists(st.tuples(labels, st.one_of(st.none(), _texts)), max_size=3))),
+        tuple(
+            draw(
+                st.lists(
+                    st.tuples(
+                        st.sampled_from(["interview", "suspend", "terminate", "培训"]),
+                        dates,
+                        st.one_of(st.none(), dates),
+                        st.one_of(st.none(), _texts),
+                    ),
+                    max_size=3,
+                )
+            )
+        ),
+        tuple(draw(st.lists(st.tuples(labels, _numbers), max_size=3))),
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(many=st.lists(_snapshots(), min_size=1, max_size=6), level=st.integers(0, 5))
+def test_a_snapshot_is_written_as_json_dumps_writes_it(many, level):
+    """compare/render.py writes each mover's snapshots from encoded elements it keeps
+    (the same cycle or action for thousands of people); the text is json.dumps's at
+    that depth, byte for byte, whatever the strings hold and whichever numbers (3, 3.0
+    and Fraction(3) are equal keys that print apart), however often an element
+    recurs across snapshots written by one writer."""
+    from engine.compare.render import _dumps, _SnapshotJson
+
+    write = _SnapshotJson(level)
+    for s in many + many[::-1]:
+        assert write(s) == _dumps(s.as_dict(), level)

@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from engine.compare.carryover import Note, _restate, carry_over
 from engine.compare.diff import Change, PolicyDiff
@@ -58,6 +59,9 @@ from engine.policy.model import Policy
 from engine.policy.versions import History
 from engine.privacy.pseudonyms import Pseudonyms
 from engine.vocabulary import BY_CASCADE, Source, SourceKind
+
+if TYPE_CHECKING:
+    from engine.columnar.pairs import Counted
 
 SEVERITY = ("none", "interview", "suspend", "terminate")
 NO_SNAPSHOT_ACTIONS = frozenset({"restore", "ban"})
@@ -83,13 +87,25 @@ class Snapshot:
         return {
             "status": self.status,
             "reapply_from": self.reapply_from,
-            "tiers": [{"cycle": c, "tier": t} for c, t in self.tiers],
-            "deducted": [{"cycle": c, "deducted": number_text(d)} for c, d in self.deducted],
-            "actions": [
-                {"action": k, "start": s, "end": e, **({"institution": i} if i else {})}
-                for k, s, e, i in self.actions
-            ],
+            "tiers": [self.tier_dict(t) for t in self.tiers],
+            "deducted": [self.deducted_dict(d) for d in self.deducted],
+            "actions": [self.action_dict(a) for a in self.actions],
         }
+
+    # one element of each list, as `as_dict` writes it (compare/render.py encodes
+    # each distinct element once)
+    @staticmethod
+    def tier_dict(tier: tuple[str, str | None]) -> dict:
+        return {"cycle": tier[0], "tier": tier[1]}
+
+    @staticmethod
+    def deducted_dict(deducted: tuple[str, int | Fraction]) -> dict:
+        return {"cycle": deducted[0], "deducted": number_text(deducted[1])}
+
+    @staticmethod
+    def action_dict(action: tuple[str, str, str | None, str | None]) -> dict:
+        k, s, e, i = action
+        return {"action": k, "start": s, "end": e, **({"institution": i} if i else {})}
 
 
 @dataclass(frozen=True)
@@ -256,7 +272,7 @@ def _on_columns(
     if plan_for(d.old).refused is not None or plan_for(d.new).refused is not None:
         return None
     from engine.columnar.carry import movers_events, read_both
-    from engine.columnar.pairs import paired
+    from engine.columnar.pairs import compared, paired, sanctioned
     from engine.columnar.run import ledger_evaluator
 
     def restate(e: Event, catalogue: dict) -> tuple[tuple[str, ...], bool, list]:
@@ -284,10 +300,22 @@ def _on_columns(
             with _under("NEW"):
                 return snapshot(b.finish_person(code)[0])
 
-        # each person's pair of snapshots as it comes (quiet people's shared: pairs.py)
-        pairs = paired(a, b, old, new, snapshot(None))
+        # the people both sides' rounds decide compared as columns, everyone else's
+        # pair of snapshots as it comes (pairs.py); else quiet people's pairs shared
+        with _under("OLD"):
+            za = sanctioned(a)
+        with _under("NEW"):
+            zb = sanctioned(b) if za is not None else None
+        if za is None or zb is None:
+            counted, pairs = None, paired(a, b, old, new, snapshot(None))
+        else:
+            counted, pairs = compared(
+                a, b, za, zb, old, new, snapshot, snapshot(None), NO_SNAPSHOT_ACTIONS, SEVERITY[1:]
+            )
         before, after = a.outcome([], {}), b.outcome([], {})
-        return tally(d, pairs, before, after, movers_events(old_cols), notes, events, roster)
+        return tally(
+            d, pairs, before, after, movers_events(old_cols), notes, events, roster, counted
+        )
 
 
 def _columns_ledger(cols) -> Ledger:
@@ -353,9 +381,11 @@ def tally(
     notes: list[Note],
     events_path: str,
     roster: str | None,
+    counted: Counted | None = None,
 ) -> Impact:
     """`compare` from each person's pair of snapshots, in code order (`before` and
-    `after` for their warnings and institutions)."""
+    `after` for their warnings and institutions); `counted`: people not among `pairs`,
+    counted already (none of them moved: columnar/pairs.py's `compared`)."""
     notes_by: dict[str, list[Note]] = {}
     for n in notes:
         notes_by.setdefault(n.person, []).append(n)
@@ -364,6 +394,10 @@ def tally(
     status_moves: Counter = Counter()
     sanction_moves: Counter = Counter()
     people = 0
+    if counted is not None:
+        people = counted.people
+        status_moves.update(counted.status_moves)
+        sanction_moves.update(counted.sanction_moves)
     for code, a, b in pairs:
         people += 1
         status_moves[(a.status, b.status)] += 1

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from itertools import groupby
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.compare.diff import SECTIONS, Change, PolicyDiff
 from engine.i18n import N_, _, known, ngettext
@@ -116,6 +116,84 @@ def _dumps(value: object, level: int) -> str:
     return text.replace("\n", "\n" + "  " * level) if level else text
 
 
+class _SnapshotJson:
+    """`_dumps(s.as_dict(), level)` of a `Snapshot`, byte for byte, with each distinct
+    value (a status, a cycle's band, a cycle's points, an action) encoded once.
+
+    Why: `json.dumps(indent=2)` is the pure-Python encoder, and tens of thousands of
+    movers' snapshots are made of a few thousand distinct elements (the same cycles,
+    the same sanctions on the same dates)."""
+
+    def __init__(self, level: int):
+        self.level = level
+        self.at, self.key, self.inner = ("\n" + "  " * (level + k) for k in range(3))
+        self.values: dict[tuple, str] = {}  # (type, value): a status, a date or null
+        self.tiers: dict[tuple, str] = {}
+        self.deducted: dict[tuple, str] = {}  # (cycle, points, type of the points)
+        self.actions: dict[tuple, str] = {}
+
+    def value(self, v: str | None) -> str:
+        key = (type(v), v)
+        text = self.values.get(key)
+        if text is None:
+            text = self.values[key] = json.dumps(v, ensure_ascii=False)
+        return text
+
+    def run(
+        self,
+        values: tuple,
+        seen: dict[tuple, str],
+        key: Callable[[Any], tuple],
+        as_dict: Callable[[Any], dict],
+    ) -> str:
+        """A list of the snapshot's elements, as json.dumps lays it out, each distinct
+        element (by `key`) encoded once into `seen`."""
+        if not values:
+            return "[]"
+        texts = []
+        for v in values:
+            k = key(v)
+            text = seen.get(k)
+            if text is None:
+                text = seen[k] = _dumps(as_dict(v), self.level + 2)
+            texts.append(self.inner + text)
+        return "[" + ",".join(texts) + self.key + "]"
+
+    def __call__(self, s: Snapshot) -> str:
+        run = self.run
+        t_texts = run(s.tiers, self.tiers, lambda t: t, s.tier_dict)
+        # (3 and 3.0 are equal keys, and print apart)
+        d_texts = run(s.deducted, self.deducted, lambda d: (*d, type(d[1])), s.deducted_dict)
+        a_texts = run(s.actions, self.actions, lambda a: a, s.action_dict)
+        key = self.key
+        return "".join(
+            [
+                "{",
+                key,
+                '"status": ',
+                self.value(s.status),
+                ",",
+                key,
+                '"reapply_from": ',
+                self.value(s.reapply_from),
+                ",",
+                key,
+                '"tiers": ',
+                t_texts,
+                ",",
+                key,
+                '"deducted": ',
+                d_texts,
+                ",",
+                key,
+                '"actions": ',
+                a_texts,
+                self.at,
+                "}",
+            ]
+        )
+
+
 def _json_chunks(d: PolicyDiff, imp: Impact | None) -> Iterator[str]:
     """`json.dumps(d.as_dict() + impact, ensure_ascii=False, indent=2)`, byte for byte,
     with the people written one at a time: each mover's list of causes (the same few
@@ -133,14 +211,15 @@ def _json_chunks(d: PolicyDiff, imp: Impact | None) -> Iterator[str]:
     yield text[:at] + mark[:-1]
     causes: dict[tuple, str] = {}
     pad, inner = "\n" + "  " * 3, "\n" + "  " * 4
+    snapshot = _SnapshotJson(4)
     for n, m in enumerate(imp.movers):
         why = causes.get(tuple(m.causes))
         if why is None:
             why = causes[tuple(m.causes)] = _dumps([c.as_dict() for c in m.causes], 4)
         fields = (
             ("person", json.dumps(m.person, ensure_ascii=False)),
-            ("before", _dumps(m.before.as_dict(), 4)),
-            ("after", _dumps(m.after.as_dict(), 4)),
+            ("before", snapshot(m.before)),
+            ("after", snapshot(m.after)),
             ("causes", why),
             ("notes", _dumps([x.text for x in m.notes], 4)),
         )
