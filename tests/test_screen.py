@@ -19,21 +19,12 @@ from click.testing import CliRunner
 from engine import api
 from engine.cli import cli
 from engine.evaluation.intervals import RANK
+from engine.policy import scopes
 from engine.screen.judge import FIRES, judge
 from tests.conftest import POLICIES, policy, write_csv
 
-CLAIM_COLUMNS = [
-    "claim_id",
-    "person",
-    "institution",
-    "date",
-    "amount",
-    "visit",
-    "days_supply",
-    "condition",
-    "mobility_limited",
-    "patient_id",
-]
+# the claims files' header: the standard columns, and one no rule may read
+CLAIM_COLUMNS = [*scopes.CLAIM_COLUMNS, "patient_id"]
 
 
 def status_on(intervals, person, institution, date):
@@ -293,22 +284,16 @@ def _files(tmp_path):
     return str(ev), str(cl)
 
 
+def _screen_cli(ev: str, claims: str, *options: str):
+    """`policyctl screen` under Jining's policy, with further options."""
+    jining = str(POLICIES / "jining.yaml")
+    args = ["screen", "--policy", jining, "--events", ev, "--claims", str(claims), *options]
+    return CliRunner().invoke(cli, args)
+
+
 def test_cli_screen_json_and_summary(tmp_path):
     ev, cl = _files(tmp_path)
-    r = CliRunner().invoke(
-        cli,
-        [
-            "screen",
-            "--policy",
-            str(POLICIES / "jining.yaml"),
-            "--events",
-            ev,
-            "--claims",
-            cl,
-            "--as-of",
-            "2025-12-31",
-        ],
-    )
+    r = _screen_cli(ev, cl, "--as-of", "2025-12-31")
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert [x["claim_id"] for x in doc["lines"]] == ["A"]
@@ -321,24 +306,7 @@ def test_cli_screen_json_and_summary(tmp_path):
 def test_cli_screen_files(tmp_path, fmt):
     ev, cl = _files(tmp_path)
     out = tmp_path / f"out.{fmt}"
-    r = CliRunner().invoke(
-        cli,
-        [
-            "screen",
-            "--policy",
-            str(POLICIES / "jining.yaml"),
-            "--events",
-            ev,
-            "--claims",
-            cl,
-            "--as-of",
-            "2025-12-31",
-            "--format",
-            fmt,
-            "--output",
-            str(out),
-        ],
-    )
+    r = _screen_cli(ev, cl, "--as-of", "2025-12-31", "--format", fmt, "--output", str(out))
     assert r.exit_code == 0, r.output
     assert out.is_file()
     if fmt == "parquet":
@@ -358,21 +326,11 @@ def test_cli_screen_missing_column_is_one_line_error(tmp_path):
         [{"claim_id": "A", "person": "P1", "date": "2025-04-01", "amount": "1"}],
         ["claim_id", "person", "date", "amount"],
     )
-    r = CliRunner().invoke(
-        cli,
-        ["screen", "--policy", str(POLICIES / "jining.yaml"), "--events", ev, "--claims", str(cl)],
-    )
+    r = _screen_cli(ev, cl)
     assert r.exit_code == 1
     assert "no column `institution`" in r.stderr
     assert "no column `visit`" in r.stderr
     assert "Traceback" not in r.output
-
-
-def _screen_cli(ev: str, claims: str):
-    return CliRunner().invoke(
-        cli,
-        ["screen", "--policy", str(POLICIES / "jining.yaml"), "--events", ev, "--claims", claims],
-    )
 
 
 def test_cli_screen_bad_date_is_an_error_not_a_wrong_answer(tmp_path):
@@ -464,20 +422,7 @@ def test_cli_screen_empty_parquet_in_a_folder_is_named(tmp_path):
 
 def test_cli_screen_parquet_needs_output(tmp_path):
     ev, cl = _files(tmp_path)
-    r = CliRunner().invoke(
-        cli,
-        [
-            "screen",
-            "--policy",
-            str(POLICIES / "jining.yaml"),
-            "--events",
-            ev,
-            "--claims",
-            cl,
-            "--format",
-            "parquet",
-        ],
-    )
+    r = _screen_cli(ev, cl, "--format", "parquet")
     assert r.exit_code == 2
 
 
@@ -501,14 +446,38 @@ def test_evaluate_format_intervals_csv_and_parquet(tmp_path):
     assert t["end"].to_pylist() == [dt.date(2025, 6, 9)]
 
 
-def test_line_without_date_or_person_cannot_be_decided_by_a_status_rule(tmp_path):
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_line_without_date_or_person_cannot_be_decided_by_a_status_rule(tmp_path, kind):
     # the status on "no date" is unknown: the line is counted as undecided, not paid
-    # or refused in silence (the gated plan keeps such lines apart from the join)
-    events = [finding("E1", "P1", "2025-03-10", "C1")]
-    claims = [claim("no-date", "P1", ""), claim("no-person", "", "2025-04-01")]
-    got, result = screen(tmp_path, "jining", events, claims)
-    assert got == {}
-    assert result.undecided == {REFUSE_JN: 2}
+    # or refused in silence (the gated plan keeps such lines apart from the join).
+    # In Parquet, DuckDB answers "person or date empty" from each row group's count of
+    # empty cells, without reading the groups that have none: the lines of the last
+    # group (the empty ones) are still found, a line with neither counted once
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ev = write_csv(tmp_path / "events.csv", [finding("E1", "P1", "2025-03-10", "C1")])
+    lines = [
+        claim("in", "P1", "2025-04-01"),  # inside the 3-month suspension: refused
+        claim("after", "P1", "2025-07-01"),
+        claim("ok", "P2", "2025-04-01"),
+        claim("emergency", "P1", "2025-04-02", visit="emergency"),
+        claim("no-date", "P1", ""),
+        claim("no-person", "", "2025-04-01"),
+        claim("neither", "", ""),
+    ]
+    if kind == "csv":
+        cl = write_csv(tmp_path / "claims.csv", lines, CLAIM_COLUMNS)
+    else:
+        cl = tmp_path / "claims.parquet"
+        cols = {k: [line[k] or None for line in lines] for k in lines[0]}
+        table = pa.table({**cols, "date": pa.array(cols["date"]).cast(pa.date32())})
+        pq.write_table(table, cl, row_group_size=2)
+    result = api.screen_files(
+        str(POLICIES / "jining.yaml"), str(ev), str(cl), None, dt.date(2025, 12, 31)
+    )
+    assert result.lines["claim_id"].to_pylist() == ["in"]
+    assert result.undecided == {REFUSE_JN: 3}
 
 
 @pytest.mark.parametrize(

@@ -21,20 +21,11 @@ from click.testing import CliRunner
 
 from engine import api
 from engine.cli import cli
+from engine.policy import scopes
 from engine.screen import engines, output
 from tests.conftest import POLICIES, write_csv
 
-COLUMNS = [
-    "claim_id",
-    "person",
-    "institution",
-    "date",
-    "amount",
-    "visit",
-    "days_supply",
-    "condition",
-    "mobility_limited",
-]
+COLUMNS = list(scopes.CLAIM_COLUMNS)
 
 # Zhanjiang 第十五条(二)1 deducts 20 points from P1 on 2022-05-10: score 80, 第十七条
 # suspends for 3 months (2022-05-10 .. 2022-08-09), and 第二十条 keeps P1 unqualified
