@@ -14,8 +14,11 @@ from enum import StrEnum
 
 # The columns of an event the ledger reader reads for itself, by these names in every
 # policy, in the order it unpacks them (engine/ledger/columns.py); the policy's own
-# columns (a `scoring:` shift or grade, `event.NAME`) are any others.
-EVENT_FIELDS = (
+# columns (a `scoring:` shift or grade, `event.NAME`) are any others. LEDGER_COLUMNS:
+# the header a ledger is written with (the examples' and the tests' files), all but
+# `occurred`, the act's date where it differs from the decision's `date`, which only a
+# ledger read across a regulation's history needs (issue 14).
+LEDGER_COLUMNS = (
     "id",
     "person",
     "date",
@@ -26,8 +29,8 @@ EVENT_FIELDS = (
     "amount",
     "points",
     "end",
-    "occurred",  # the act's date, when it differs from the decision's `date` (issue 14)
 )
+EVENT_FIELDS = (*LEDGER_COLUMNS, "occurred")
 
 
 class Word(StrEnum):

@@ -21,6 +21,7 @@ from engine import i18n  # noqa: E402
 from engine.evaluation.fold import evaluate  # noqa: E402
 from engine.ledger.read import read_ledger  # noqa: E402
 from engine.policy.loader import load_policy  # noqa: E402
+from engine.vocabulary import LEDGER_COLUMNS  # noqa: E402
 
 # The machines that run the suite are shared (several developers' and CI's runs on two
 # cores): a slow spell there is no failure. Generating inputs slowly, or one example
@@ -33,18 +34,7 @@ settings.load_profile("shared-machine")
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
 
-COLUMNS = [
-    "id",
-    "person",
-    "date",
-    "type",
-    "items",
-    "institution",
-    "inspection",
-    "amount",
-    "points",
-    "end",
-]
+COLUMNS = list(LEDGER_COLUMNS)
 
 
 def write_csv(path: Path, rows: list[dict], columns: list[str] | None = None) -> Path:

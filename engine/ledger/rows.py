@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from engine.vocabulary import EVENT_FIELDS
+
 EVENT_TYPES = (
     "violation",
     "reapply",
@@ -40,23 +42,7 @@ class Event:
     # API) may be given any iterable of codes; `event` below is given a tuple.
     items: tuple[str, ...]
 
-    __slots__ = (
-        "id",
-        "person",
-        "date",
-        "type",
-        "items",
-        "institution",
-        "inspection",
-        "amount",
-        "points",
-        "end",
-        "attrs",
-        "file",
-        "line",
-        "seq",
-        "occurred",
-    )
+    __slots__ = (*EVENT_FIELDS, "attrs", "file", "line", "seq")
 
     def __init__(
         self,
