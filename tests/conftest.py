@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import os
 from pathlib import Path
 
@@ -33,6 +34,7 @@ settings.load_profile("shared-machine")
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
+FORMAT = ROOT / "tests" / "fixtures" / "format"  # issue 2's small policies, one a capability
 
 COLUMNS = list(LEDGER_COLUMNS)
 
@@ -81,6 +83,26 @@ def policy(name: str):
     if name not in _CACHE:
         _CACHE[name] = load_policy(POLICIES / f"{name}.yaml")
     return _CACHE[name]
+
+
+@functools.cache
+def format_policy(name: str):
+    """A format fixture (tests/fixtures/format/NAME.yaml), loaded once with every check
+    (schema, model, provenance)."""
+    return load_policy(FORMAT / f"{name}.yaml")
+
+
+# the ledger rows the scenario tests write, by type
+def violation(who: str, date: str, items: str, **kw) -> dict:
+    return {"person": who, "date": date, "items": items, **kw}
+
+
+def reapply(who: str, date: str) -> dict:
+    return {"person": who, "date": date, "type": "reapply"}
+
+
+def credit(who: str, date: str, items: str) -> dict:
+    return {"person": who, "date": date, "type": "credit", "items": items}
 
 
 class Runner:

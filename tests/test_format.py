@@ -9,37 +9,17 @@ day; a ban of N months from D allows a re-application from D + N months.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import shutil
-from pathlib import Path
 
 import pytest
-from conftest import actions, cycle, edited, person
+from conftest import FORMAT as FMT
+from conftest import actions, credit, cycle, edited, person, reapply
+from conftest import format_policy as pol
+from conftest import violation as v
 
 from engine.errors import EvaluationError, LedgerError, PolicyError
 from engine.policy.loader import check_policy, load_policy
-
-FMT = Path(__file__).parent / "fixtures" / "format"
-
-
-@functools.cache
-def pol(name: str):
-    """A format fixture, loaded once with every check (schema, model, provenance)."""
-    return load_policy(FMT / f"{name}.yaml")
-
-
-def v(who: str, date: str, items: str, **kw) -> dict:
-    """A violation row."""
-    return {"person": who, "date": date, "items": items, **kw}
-
-
-def reapply(who: str, date: str) -> dict:
-    return {"person": who, "date": date, "type": "reapply"}
-
-
-def credit(who: str, date: str, items: str) -> dict:
-    return {"person": who, "date": date, "type": "credit", "items": items}
 
 
 def kinds(result: dict, who: str) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import Runner, actions, cycle, person
+from conftest import violation as v
 
 J = "jining"
 
@@ -21,10 +22,6 @@ ITEM_POINTS = {
     **{f"C{i}": 6 for i in range(1, 5)},
     **{f"D{i}": 12 for i in range(1, 7)},
 }
-
-
-def v(person_, date, items, **kw):
-    return {"person": person_, "date": date, "items": items, **kw}
 
 
 @pytest.fixture

@@ -156,11 +156,9 @@ def _report(tmp_path, pol, rows, fmt):
 
 
 def _fmt_policy(name):
-    from pathlib import Path
+    from conftest import format_policy
 
-    from engine.policy.loader import load_policy
-
-    return load_policy(Path(__file__).parent / "fixtures" / "format" / f"{name}.yaml")
+    return format_policy(name)
 
 
 @SETTINGS

@@ -7,26 +7,16 @@ N years from D allows a re-application from D + N years.
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import pytest
-from conftest import actions, person
+from conftest import FORMAT as FMT
+from conftest import actions, credit, person
+from conftest import format_policy as pol
+from conftest import violation as v
 
 from engine.errors import EvaluationError, PolicyError
 from engine.policy.loader import check_policy, load_policy
-
-FMT = Path(__file__).parent / "fixtures" / "format"
-
-
-@functools.cache
-def pol(name: str):
-    return load_policy(FMT / f"{name}.yaml")
-
-
-def v(who: str, date: str, items: str, **kw) -> dict:
-    return {"person": who, "date": date, "items": items, **kw}
-
 
 # ---- §3c "at most N days" with no floor (暂停...不超过30天) ------------------------------------
 
@@ -603,10 +593,6 @@ def test_tier_is_the_band_whose_action_fired(run):
 
 
 # ---- §3d-f over more than one cycle: conditional reset, caps in all, credits after a termination
-
-
-def credit(who: str, date: str, items: str) -> dict:
-    return {"person": who, "date": date, "type": "credit", "items": items}
 
 
 def test_credit_cap_over_all_cycles(run):

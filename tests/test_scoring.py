@@ -17,13 +17,13 @@ provincial rules on the national template:
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import actions, cycle, edited, person, write_csv
+from conftest import FORMAT as FMT
+from conftest import actions, cycle, edited, format_policy, person, write_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
@@ -32,12 +32,9 @@ from engine.errors import EvaluationError, PolicyError
 from engine.policy.loader import check_policy, load_policy
 from engine.report.explain import explain
 
-FMT = Path(__file__).parent / "fixtures" / "format"
 
-
-@functools.cache
 def pol(name: str = "scoring"):
-    return load_policy(FMT / f"{name}.yaml")
+    return format_policy(name)
 
 
 def v(who: str, date: str, items: str, action: str = "penalty", **kw) -> dict:

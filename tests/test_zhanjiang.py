@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import Runner, actions, cycle, person
+from conftest import violation as v
 
 Z = "zhanjiang"
 AS_OF = "2023-12-31"  # the last day in force
@@ -19,10 +20,6 @@ ITEM_POINTS = {
     **{f"C{i}": 10 for i in range(1, 7)},  # 第十五条(三)
     **{f"D{i}": 5 for i in (1, 2, 3, 4, 5, 6, 7, 9, 10)},  # 第十五条(四)
 }
-
-
-def v(person_, date, items, **kw):
-    return {"person": person_, "date": date, "items": items, **kw}
 
 
 @pytest.fixture
