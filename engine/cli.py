@@ -886,82 +886,29 @@ def _evaluate(
             if fmt == "csv":
                 output_plan(_beside(output, "institutions"))
         on_terminal = not to_file and sys.stdout.isatty()
+        # what every way of evaluating below is given alike
+        files = (policy_path, events, roster, as_of)
+        given = {"encoding": encoding, "progress": progress, **reading, "redact": ps}
+        folded = {**given, "keep": _UNFREED, "engine": engine}  # report_files's
+        stories = [p if ps is None else ps.person(p) for p in explain_people]
         if fmt == "table" and not explain_people:  # counts kept, people let go as they go
             import shutil
 
+            width = shutil.get_terminal_size().columns if on_terminal else None
             outcome, chunks = api.report_files(
-                policy_path,
-                events,
-                roster,
-                as_of,
-                fmt,
-                encoding=encoding,
-                progress=progress,
-                keep=_UNFREED,
-                everyone=everyone,
-                width=shutil.get_terminal_size().columns if on_terminal else None,
-                **reading,
-                engine=engine,
-                redact=ps,
+                *files, fmt, **folded, everyone=everyone, width=width
             )
         elif explain_people and not to_file and fmt != "xlsx":  # the stories only
-            outcome, known = api.explain_files(
-                policy_path,
-                events,
-                roster,
-                as_of,
-                [p if ps is None else ps.person(p) for p in explain_people],
-                encoding=encoding,
-                progress=progress,
-                **reading,
-                redact=ps,
-            )
+            outcome, known = api.explain_files(*files, stories, **given)
             chunks = iter(())
         elif explain_people and fmt in ("json", "jsonl", "csv"):  # to a file, as it goes
             known = set()
-            outcome, chunks = api.report_files(
-                policy_path,
-                events,
-                roster,
-                as_of,
-                fmt,
-                encoding=encoding,
-                progress=progress,
-                keep=_UNFREED,
-                **reading,
-                engine=engine,
-                redact=ps,
-                explain=[p if ps is None else ps.person(p) for p in explain_people],
-                known=known,
-            )
+            outcome, chunks = api.report_files(*files, fmt, **folded, explain=stories, known=known)
         elif explain_people or fmt == "xlsx":
-            outcome = api.evaluate_files(
-                policy_path,
-                events,
-                roster,
-                as_of,
-                explain=explain_people,
-                encoding=encoding,
-                progress=progress,
-                **reading,
-                engine=engine,
-                redact=ps,
-            )
+            outcome = api.evaluate_files(*files, explain=explain_people, **given, engine=engine)
             chunks = render(outcome, fmt) if fmt != "xlsx" else iter(())
         else:  # folded and written as it goes
-            outcome, chunks = api.report_files(
-                policy_path,
-                events,
-                roster,
-                as_of,
-                fmt,
-                encoding=encoding,
-                progress=progress,
-                keep=_UNFREED,
-                **reading,
-                engine=engine,
-                redact=ps,
-            )
+            outcome, chunks = api.report_files(*files, fmt, **folded)
         _known_people(
             {p.person for p in outcome.people} if known is None else known, explain_people, ps
         )
