@@ -441,6 +441,74 @@ def test_a_ledger_arrow_reads_in_several_blocks_is_checked_in_every_block(tmp_pa
     assert _streamed(pol, events, as_of, "columnar") == _streamed(pol, events, as_of, "fold")
 
 
+# ---- long files: what read.py does differently past a size ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad", sorted(p.name for p in LEDGERS.glob("*.csv") if not p.name.startswith("roster"))
+)
+def test_a_long_file_s_ways_give_the_same_messages(monkeypatch, bad):
+    """What a province's ledger goes through, on the fixture ledgers: the CSV counted a
+    few bytes at a time (read._BLOCK: a header over several blocks, a carriage return
+    and its line feed in two) and the ids counted as numbers (vector.LONG: a
+    repeated id found by sorting). The messages are the fold's, file and line."""
+    from engine.columnar import read, vector
+
+    monkeypatch.setattr(read, "_BLOCK", 5)
+    monkeypatch.setattr(vector, "LONG", 0)
+    pol = POLICIES / "jining.yaml"
+    as_of = dt.date(2025, 12, 31)
+    events = LEDGERS / bad
+    assert _outputs(pol, events, as_of, "columnar") == _outputs(pol, events, as_of, "fold")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("last", ["", "\n"])
+def test_a_csv_counted_a_block_at_a_time_is_read_as_the_row_reader_reads_it(
+    tmp_path, monkeypatch, newline, last
+):
+    """Lines ended by LF, CRLF or a lone CR (the row reader's lines differ: the file
+    goes to it), with and without an ending after the last row, counted 5 bytes at a
+    time: the same answers on both engines."""
+    from engine.columnar import read
+
+    monkeypatch.setattr(read, "_BLOCK", 5)
+    lines = ["id,person,date,type,items"] + [
+        f"E{k},JN{k % 3},2024-0{1 + k % 9}-1{k % 9},violation,{'ABCD'[k % 4]}1" for k in range(12)
+    ]
+    events = tmp_path / "events.csv"
+    events.write_bytes((newline.join(lines) + (newline if last else "")).encode())
+    as_of = dt.date(2025, 12, 31)
+    pol = POLICIES / "jining.yaml"
+    assert _streamed(pol, events, as_of, "columnar") == _streamed(pol, events, as_of, "fold")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(
+        st.text(alphabet=st.sampled_from("aE09:_-é张\u3000"), min_size=0, max_size=11),
+        max_size=60,
+    )
+)
+def test_different_counts_texts_as_a_set_does(texts):
+    """vector.different on a long column (LONG 0: every column is long) sorts texts of
+    up to 8 bytes as numbers, a width at a time: the count is len(set(texts)),
+    whatever the widths, the empty text and multi-byte characters."""
+    import pyarrow as pa
+
+    from engine.columnar import vector
+
+    saved = vector.LONG
+    vector.LONG = 0
+    try:
+        column = pa.array(texts, pa.string())
+        assert vector.different(column) == len(set(texts))
+        if len(texts) > 2:  # (a slice: its offsets start past 0)
+            assert vector.different(column.slice(1)) == len(set(texts[1:]))
+    finally:
+        vector.LONG = saved
+
+
 # ---- Parquet ledgers: read by both engines ---------------------------------------------------
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.columnar import vector
 from engine.columnar.columns import DECIDING, KIND, EventColumns, from_events
 from engine.columnar.vector import distinct
 from engine.ledger.columns import DEFAULT_NAMES, FIELDS, REQUIRED_EVENT_COLUMNS
@@ -71,19 +72,44 @@ def read_columns(
 
 def _csv(path: str) -> tuple[list[str], Any] | None:
     """(header names, Arrow table of text cells) of a plain UTF-8 CSV whose row n is on
-    line n + 1, or None."""
+    line n + 1, or None.
+
+    The file is never held whole: its lines and carriage returns are counted a block
+    at a time, and Arrow reads it from the path (a province's ledger is half a GB)."""
     import csv
 
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
     with open(path, "rb") as f:
-        data = f.read()
-    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    nl = data.find(b"\n", start)
-    first = data[start : nl if nl >= 0 else len(data)]
-    if not first.strip(b", \t\r") or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
-        return None  # (a lone carriage return: the row reader's lines differ)
+        head = f.read(_BLOCK)
+        start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+        nl = head.find(b"\n", start)
+        while nl < 0:  # (a header longer than a block)
+            more = f.read(_BLOCK)
+            if not more:
+                return None  # a header and nothing else, or no line at all
+            head += more
+            nl = head.find(b"\n", start)
+        first = head[start:nl]
+        if not first.strip(b", \t\r"):
+            return None
+        # each line feed after the header, and a carriage return only before one (a
+        # lone carriage return: the row reader's lines differ)
+        lines = head.count(b"\n", nl + 1)
+        lone = head.count(b"\r") - head.count(b"\r\n") if b"\r" in head else 0
+        tail, block = head[-1:], head
+        while block := f.read(_BLOCK):
+            lines += block.count(b"\n")
+            if b"\r" in block:  # (most files have none: one quick search)
+                lone += block.count(b"\r") - block.count(b"\r\n")
+            if tail == b"\r" and block[:1] == b"\n":
+                lone -= 1
+            tail = block[-1:]
+        rest = f.tell() - (nl + 1)
+    if lone:
+        return None
+    lines += 1 if rest and tail != b"\n" else 0
     try:
         names = next(csv.reader([first.decode("utf-8").rstrip("\r")]))
     except (UnicodeDecodeError, csv.Error, StopIteration):
@@ -94,8 +120,8 @@ def _csv(path: str) -> tuple[list[str], Any] | None:
     raw = [f"c{i}" for i in range(len(names))]
     try:
         table = pcsv.read_csv(
-            pa.BufferReader(pa.py_buffer(data).slice(nl + 1) if nl >= 0 else b""),
-            read_options=pcsv.ReadOptions(column_names=raw),
+            pa.OSFile(path),  # (a path would be decompressed by its suffix: .gz)
+            read_options=pcsv.ReadOptions(column_names=raw, skip_rows=1),
             parse_options=pcsv.ParseOptions(newlines_in_values=False),
             convert_options=pcsv.ConvertOptions(
                 column_types={c: pa.string() for c in raw},
@@ -105,11 +131,12 @@ def _csv(path: str) -> tuple[list[str], Any] | None:
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
-    rest = len(data) - (nl + 1) if nl >= 0 else 0
-    lines = data.count(b"\n", nl + 1) + (1 if rest and not data.endswith(b"\n") else 0)
-    if nl < 0 or table.num_rows != lines:  # a blank line or a cell over several lines
+    if table.num_rows != lines:  # a blank line or a cell over several lines
         return None
     return header, table.select(raw[: len(header)])
+
+
+_BLOCK = 1 << 24  # bytes of a CSV counted at a time
 
 
 def _parquet(path: str) -> tuple[list[str], Any] | None:
@@ -249,8 +276,7 @@ def _arrow_columns(path: str, policy: Policy, read) -> EventColumns | None:
             return None
         given = pc.not_equal(ids_col, "")
         named = pc.sum(given).as_py() or 0
-        different = len(ids_col.dictionary_encode().dictionary)  # ("" among them, if any)
-        if different - (named < n) != named:
+        if vector.different(ids_col) - (named < n) != named:  # ("" among them, if any)
             return None
         missing = np.flatnonzero(~given.to_numpy(zero_copy_only=False))
     else:
