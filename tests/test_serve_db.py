@@ -142,8 +142,12 @@ def test_spans_are_stored_for_everyone_loaded(db_url):
     db = database.connect(db_url)
     with db.read() as c:
         people = c.execute(select(func.count(func.distinct(schema.spans.c.person)))).scalar()
-        policy = json.loads(c.execute(select(schema.meta.c.value)).scalar())
+        meta = dict(c.execute(select(schema.meta.c.key, schema.meta.c.value)).all())
+    policy = json.loads(meta["policy"])
     db.dispose()
+    # beyond the engine's columns: the corrections' and decisions' (ledger/reads.py)
+    kept = ["action", "ban", "document", "occurred", "reason", "suspension", "target"]
+    assert json.loads(meta["event_columns"]) == kept
     lines = (EXAMPLE / "roster.csv").read_text("utf-8").splitlines()
     roster = {line.split(",")[0] for line in lines}
     assert people == len(roster) - 1  # the header
@@ -188,22 +192,27 @@ _CELL = st.text(alphabet=" aZ1-中", max_size=4)
 @settings(max_examples=200, deadline=None)
 @given(
     header=st.lists(
-        st.sampled_from([*schema.EVENT_CELLS, "note", "ward"]), min_size=1, max_size=12, unique=True
+        st.sampled_from([*schema.EVENT_CELLS, "note", "ward", "name"]),
+        min_size=1,
+        max_size=13,
+        unique=True,
     ).filter(lambda h: "id" in h),
     cells=st.lists(_CELL, max_size=14),
 )
 def test_a_stored_row_is_its_stripped_cells_by_name(header, cells):
     """RowShape.row (one itemgetter call for a row as wide as its columns) against its
-    definition: each engine column's stripped cell or NULL, the others as JSON."""
+    definition: each engine column's stripped cell or NULL, the others the policy reads
+    (here `note`, `ward`) as JSON, any other (`name`) not at all."""
     from types import SimpleNamespace
 
     from engine.serve.store import RowShape
 
     ev = SimpleNamespace(id="E1", file="f.csv", line=7)
     cell = {name: cells[i].strip() for i, name in enumerate(header) if i < len(cells)}
-    extra = {n: v for n, v in cell.items() if n not in schema.EVENT_CELLS and v}
+    keep = frozenset({"note", "ward"})
+    extra = {n: v for n, v in cell.items() if n in keep and v}
     want = [cell.get(c) or None for c in schema.EVENT_CELLS]
     want[0] = "E1"
     want += [json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None]
     want += ["f.csv", 7, 3]
-    assert RowShape(header).row(cells, ev, 3) == tuple(want)
+    assert RowShape(header, keep).row(cells, ev, 3) == tuple(want)

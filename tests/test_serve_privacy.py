@@ -394,3 +394,48 @@ def test_the_running_service_prints_no_name_code_or_id_number(tmp_path):
     assert ("GET", "/v1/people/{code}/explain", "404") in asked
     for secret in [*NAMES, *IDS, *CODES, READ, TOKEN]:
         assert secret not in printed, secret
+    # the database keeps no name nor ID number either, the reader's columns only (the
+    # access log holds what callers asked for: here names and ID numbers as codes)
+    db = database.connect(url)
+    with db.read() as conn:
+        stored = " ".join(
+            str(row)
+            for table in schema.metadata.sorted_tables
+            if table is not schema.access_log
+            for row in conn.execute(table.select())
+        )
+    db.dispose()
+    assert CODES[0] in stored  # (the dump holds the rows)
+    for secret in [*NAMES, *IDS]:
+        assert secret not in stored, secret
+
+
+def test_a_policy_reading_columns_the_database_did_not_keep_is_refused(tmp_path):
+    """Events are stored with the columns their policy reads only; a service started on
+    them under a policy that reads more would read those columns as empty in silence,
+    so it does not start. On an empty database it does."""
+    from engine.serve.database import DatabaseError
+
+    scoring = str(ROOT / "tests" / "fixtures" / "format" / "scoring.yaml")
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert run("db", "init", "--db", url).exit_code == 0
+    app, _about, service = build(Options(url, (scoring,), reads="open"))
+    service.db.dispose()
+    res = run(
+        "db",
+        "load",
+        "--db",
+        url,
+        "--policy",
+        JINING,
+        "--events",
+        str(write_csv(tmp_path / "e.csv", EVENTS)),
+    )
+    assert res.exit_code == 0, res.output
+    with pytest.raises(DatabaseError) as err:
+        build(Options(url, (scoring,), reads="open"))
+    (found,) = err.value.diagnostics
+    assert found.code == "columns"
+    assert "agreement_action, circumstance, responsibility" in found.message
+    res = run("serve", "--db", url, "--policy", scoring, "--reads", "open")
+    assert res.exit_code == 1 and res.stderr.startswith("error[columns]: policy fmt-scoring")

@@ -115,7 +115,9 @@ def _load(db, conn, policy, events_path, roster_path, encoding, progress) -> Loa
                 *problems,
             ]
         )
-    shape = store.RowShape(stream.table.header)
+    keep = store.kept_columns(policy)
+    store.note_kept(conn, db.dialect, keep)
+    shape = store.RowShape(stream.table.header, keep)
     raw: dict[int, list[str]] = {}
     stream.table.rows = store.tap_rows(stream.table.rows, raw)
     fresh = not store.any_events(conn)

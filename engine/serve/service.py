@@ -43,7 +43,7 @@ from engine.ledger.tables import Problems, Stop, records_table
 from engine.policy.model import Policy
 from engine.serve import schema, store
 from engine.serve.access import Recorder
-from engine.serve.database import Database, unreachable
+from engine.serve.database import Database, DatabaseError, unreachable
 
 log = logging.getLogger("policyctl.serve")
 
@@ -51,6 +51,14 @@ BODY = "<body>"  # the name a request's rows go by in messages (line N: the Nth 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 MESSAGES = {
+    "not_kept": N_(
+        "policy {policy} {version} reads event columns the database did not keep: "
+        "{columns} (it stores only the columns the policy it was given reads)"
+    ),
+    "not_kept_hint": N_(
+        "load the ledger into a new database under this policy (`policyctl db init`, "
+        "`policyctl db load`)"
+    ),
     "unknown_person": N_("`{code}` has no event and is not on the roster"),
     "unknown_person_hint": N_("check the practitioner's code"),
     "no_id": N_("the event has no `id`"),
@@ -123,6 +131,7 @@ class Service:
         self.excepts_emergency = x is not None and bool(set(x.covers) & {"emergency", "rescue"})
         self.on_decision = policy.take_effect == ON_DECISION
         self.access = Recorder(db)  # the access log's writer (access.py)
+        self.kept = store.kept_columns(policy)  # the event columns stored (store.RowShape)
 
     # ---- start -----------------------------------------------------------------------------
     def start(self, progress: Callable[[int, str], None] | None = None) -> int:
@@ -130,6 +139,19 @@ class Service:
         another policy (or engine). Returns how many people were re-evaluated."""
         schema.require(self.db)
         with self._guard(), self.db.write() as conn, conn.begin():
+            missing = store.columns_not_kept(conn, self.kept)
+            if missing:
+                p = self.policy
+                raise DatabaseError(
+                    Diagnostic(
+                        "columns",
+                        _(MESSAGES["not_kept"]).format(
+                            policy=p.id, version=p.version, columns=", ".join(missing)
+                        ),
+                        None,
+                        _(MESSAGES["not_kept_hint"]),
+                    )
+                )
             if store.get_meta(conn, "policy") in (None, self.mark):
                 if store.get_meta(conn, "policy") is None:
                     store.set_meta(conn, self.db.dialect, "policy", self.mark)
@@ -330,7 +352,7 @@ class Service:
             for k, v in o.items()
             if str(k).strip().lower() == "institution" and v is not None
         }
-        shape = store.RowShape(table.header)
+        shape = store.RowShape(table.header, self.kept)
         at_id = table.header.index("id")
         with self._guard(), self.db.write() as conn, conn.begin():
             staff = store.staff_of(conn, places)
@@ -362,6 +384,7 @@ class Service:
                     affected.update(staff.get(ev.institution or "", ()))
             codes = sorted(affected)
             store.lock(conn, self.db.dialect, codes)
+            store.note_kept(conn, self.db.dialect, self.kept)
             # arrival order is the request's (the reader sorted them by date)
             rows.sort(key=lambda pair: pair[0].line)
             batch = store.new_batch(conn, "POST /v1/events", 0)

@@ -162,10 +162,14 @@ class RowShape:
     """Where a table's header puts each stored column: worked out once per table, so a
     row's cells become its stored tuple with no per-row look-up by name."""
 
-    def __init__(self, header: Sequence[str]):
+    def __init__(self, header: Sequence[str], keep: frozenset[str]):
         at = {name: i for i, name in enumerate(header)}
         self.cells = [at.get(c) for c in s.EVENT_CELLS]
-        self.extra = [(name, i) for i, name in enumerate(header) if name not in s.EVENT_CELLS]
+        # beyond the engine's columns, only those the policy reads (`kept_columns`): a
+        # name or ID-number column is never stored, as the reader never keeps it
+        self.extra = [
+            (name, i) for i, name in enumerate(header) if name not in s.EVENT_CELLS and name in keep
+        ]
         # the engine columns the header has, taken from a row in one call (a row at
         # least as wide as them, as a ledger's own rows are; a shorter one cell by cell)
         # and put in their places among those it lacks (`slots`; None: it has them all)
@@ -568,6 +572,35 @@ def set_meta(conn: Connection, dialect: str, key: str, value: str) -> None:
 
 def get_meta(conn: Connection, key: str) -> str | None:
     return conn.execute(select(s.meta.c.value).where(s.meta.c.key == key)).scalar()
+
+
+KEPT = "event_columns"  # meta: the columns beyond the engine's every stored event has kept
+
+
+def kept_columns(policy: Any) -> frozenset[str]:
+    """The columns beyond the engine's that an event is stored with: those the reader
+    keeps for the policy (ledger/reads.py), nothing else (docs/privacy.md)."""
+    from engine.ledger.reads import event_columns_kept
+
+    return event_columns_kept(policy)
+
+
+def note_kept(conn: Connection, dialect: str, keep: frozenset[str]) -> None:
+    """Before events are stored with `keep`: the meta key says what every stored event
+    kept (what it said, narrowed to `keep`; `keep` itself on a database that had none)."""
+    said = get_meta(conn, KEPT)
+    now = keep if said is None else frozenset(json.loads(said)) & keep
+    if said is None or now != frozenset(json.loads(said)):
+        set_meta(conn, dialect, KEPT, json.dumps(sorted(now)))
+
+
+def columns_not_kept(conn: Connection, needed: frozenset[str]) -> list[str]:
+    """The columns of `needed` that some stored event may lack because it was stored
+    under a policy that did not read them (none on a database without events)."""
+    said = get_meta(conn, KEPT)
+    if said is None or not any_events(conn):
+        return []
+    return sorted(needed - frozenset(json.loads(said)))
 
 
 def tap_rows(rows: Iterator[tuple[int, list[str]]], raw: dict[int, list[str]]):
