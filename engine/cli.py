@@ -1436,7 +1436,12 @@ def diff_command(
         d = api.diff_files(old, new, map_path, allow_outside=allow_outside)
         imp = None
         if events is not None:
-            imp = api.impact(d, events, roster, date, redact=ps, engine=engine)
+            from engine.evaluation.fold import paused_gc
+
+            # a short-lived process, as evaluate's (paused_gc): the collector's passes over
+            # both sides' ledgers freed nothing, through the comparison and the report
+            with paused_gc(resume=_UNFREED is None):
+                imp = api.impact(d, events, roster, date, redact=ps, engine=engine)
     except PolicyctlError as exc:
         for diag in exc.diagnostics:
             click.echo(diag.render(), err=True)

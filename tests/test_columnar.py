@@ -326,7 +326,7 @@ def test_diff_events_on_a_generated_city_ledger_is_the_same_on_both_engines(tmp_
     by a point) and against Zhanjiang through the shipped map: byte-identical text,
     JSON and Markdown on both engines. On the columnar side the people both sides'
     rounds decide are compared as columns (columnar/pairs.py's `compared`): counted
-    where nothing differs, the movers made from the columns (`bare`)."""
+    where nothing differs, the movers' snapshots made from the columns (`Snapshots`)."""
     import shutil
     import subprocess
     import sys
@@ -352,23 +352,23 @@ def test_diff_events_on_a_generated_city_ledger_is_the_same_on_both_engines(tmp_
         text = text.replace(old, new)
     revised.write_text(text, encoding="utf-8")
 
-    seen = {"counted": 0, "bare": 0}
-    real_compared, real_bare = pairs.compared, pairs.bare
+    seen = {"counted": 0, "made": 0}
+    real_compared, real_make = pairs.compared, pairs.Snapshots.__call__
 
     def compared(*args, **kw):
         counted, it = real_compared(*args, **kw)
         seen["counted"] += counted.people
         return counted, it
 
-    def bare(*args, **kw):
-        seen["bare"] += 1
-        return real_bare(*args, **kw)
+    def make(self, i):
+        seen["made"] += 1
+        return real_make(self, i)
 
     monkeypatch.setattr(pairs, "compared", compared)
-    monkeypatch.setattr(pairs, "bare", bare)
+    monkeypatch.setattr(pairs.Snapshots, "__call__", make)
     as_of = dt.date(2026, 1, 1)
     _same_on_both_engines(diff_files(POLICIES / "jining.yaml", revised), events, as_of)
-    assert seen["counted"] > 1000 and seen["bare"] > 100, seen
+    assert seen["counted"] > 1000 and seen["made"] > 200, seen
     d = diff_files(
         POLICIES / "jining.yaml",
         POLICIES / "zhanjiang.yaml",

@@ -25,7 +25,6 @@ import numpy as np
 from engine.columnar.evaluator import ColumnarEvaluator
 from engine.columnar.sanctions import NEVER, STATUS, Sanctioned, program, sanction
 from engine.evaluation.fold import cycle_label
-from engine.evaluation.outcome import ActionRec, CycleOut, PersonOutcome
 from engine.vocabulary import Source
 
 MEMO_LIMIT = 65_536  # pairs of quiet histories kept (a city has a few thousand)
@@ -107,7 +106,7 @@ def compared(
     zb: Sanctioned,
     old: Callable[[str], Any],
     new: Callable[[str], Any],
-    snap: Callable[[PersonOutcome], Any],
+    make: Callable[..., Any],
     nobody: Any,
     hidden: frozenset[str],
     severity: tuple[str, ...],
@@ -117,8 +116,9 @@ def compared(
     each cycle and the actions (kind, start, end) but those of `hidden` kinds.
 
     A person both sides' rounds decide (`Sanctioned.ok`) is compared a column at a
-    time, with no outcome made: counted (`Counted`) when nothing differs, else made
-    from the columns on each side (`bare`) and given to `snap`. Everyone else
+    time, with no outcome made: counted (`Counted`) when nothing differs, else its
+    snapshots are made from the columns (`Snapshots`: `make(status, reapply_from,
+    tiers, actions, deducted, sources)`, compare/impact.py's `Snapshot`). Everyone else
     (routed to the fold, left to the fold's code by the rounds, or on one side
     only) is finished by `old` and `new` as `paired` does. The iterator gives
     (code, old snapshot, new snapshot) for those and the movers, in code order;
@@ -153,7 +153,7 @@ def compared(
         _pairs_counted(wa[ia[quiet]], wb[jb[quiet]], ("none", *severity)),
     )
     same_of = same.tolist()
-    sa, sb = action_specs(za), action_specs(zb)
+    sa, sb = Snapshots(a, za, make, hidden), Snapshots(b, zb, make, hidden)
 
     def pairs() -> Iterator[tuple[str, Any, Any]]:
         for code, k in zip(codes, at, strict=True):
@@ -162,7 +162,7 @@ def compared(
                 y = new(code) if has_b is None or code in has_b else nobody
                 yield code, x, y
             elif not same_of[k]:
-                yield code, snap(bare(a, za, sa, pi[k], code)), snap(bare(b, zb, sb, pj[k], code))
+                yield code, sa(pi[k]), sb(pj[k])
 
     return counted, pairs()
 
@@ -267,49 +267,58 @@ def _label(ev: ColumnarEvaluator, index: int) -> str:
     return known[0]
 
 
-def bare(ev: ColumnarEvaluator, z: Sanctioned, specs: list, i: int, code: str) -> PersonOutcome:
-    """A planned person's outcome from the columns, with what a comparison reads of it:
-    status, `reapply_from`, cycles (label, band, total, violations) and actions
-    (kind, dates, article, source: `action_specs`); no events, deadlines, facts or
-    next band."""
-    L = ev.lists
-    cycles = []
-    for r in range(L["cyc_at"][i], L["cyc_at"][i + 1]):
-        index = L["cyc_index"][r]
-        _label(ev, index)
-        period, first, last = ev.cycle_cache[index]
-        band = int(z.cycle_tier[r])
-        cycles.append(
-            CycleOut(
-                period,
-                first,
-                last,
-                L["cyc_total"][r],
-                None,
-                ev.tiers[band].id if band >= 0 else None,
-                L["cyc_viol"][r],
-                0,
-                1,
-            )
-        )
-    actions = []
-    for r in range(int(z.at[i]), int(z.at[i + 1])):
-        kind, cite, source = specs[int(z.what[r])]
-        end = int(z.end[r])
-        actions.append(
-            ActionRec(
-                kind,
-                _dt.date.fromordinal(int(z.start[r])),
-                None if end < 0 else _dt.date.fromordinal(end),
-                cite,
-                source,
-            )
-        )
-    back = int(z.reapply[i])
-    reapply = None if back == -1 else "never" if back == NEVER else _dt.date.fromordinal(back)
-    return PersonOutcome(code, STATUS[int(z.status[i])], cycles, actions, reapply)
+class Snapshots:
+    """A planned person's snapshot made from the columns, as compare/impact.py's
+    `snapshot` makes it from the person's outcome (the differential tests hold the
+    two equal): status; `reapply_from` (a date, "never" or None); each cycle's band
+    (cycles that entered one) and total, by the cycle's label (registration 1: a
+    planned person's only); the actions but `hidden` kinds, as (kind, start, end,
+    site: none, the rounds take no roster); the sources of all of them."""
 
+    def __init__(self, ev: ColumnarEvaluator, z: Sanctioned, make: Callable[..., Any], hidden):
+        self.make = make
+        s = ev.steps
+        assert s is not None
+        self.cyc_at, self.cyc_total = s.cyc_at.tolist(), s.cyc_total.tolist()
+        self.cyc_index = s.cyc_index.tolist()
+        self.band = z.cycle_tier.tolist()
+        self.act_at, self.what = z.at.tolist(), z.what.tolist()
+        self.start, self.end = z.start.tolist(), z.end.tolist()
+        self.status, self.reapply = z.status.tolist(), z.reapply.tolist()
+        self.ev = ev
+        self.tier_ids = [t.id for t in ev.tiers]
+        # per action spec: (kind, source, shown)
+        self.specs = [(k, Source.parse(src), str(k) not in hidden) for k, _cite, src, *_ in z.specs]
+        self.days: dict[int, str] = {}
 
-def action_specs(z: Sanctioned) -> list[tuple[str, str, Source]]:
-    """The rounds' action specs as (kind, article, source), each source parsed once."""
-    return [(k, c, Source.parse(s)) for k, c, s, *_ in z.specs]
+    def day(self, o: int) -> str:
+        text = self.days.get(o)
+        if text is None:
+            text = self.days[o] = _dt.date.fromordinal(o).isoformat()
+        return text
+
+    def __call__(self, i: int) -> Any:
+        ev, band, total, index = self.ev, self.band, self.cyc_total, self.cyc_index
+        tiers, deducted = [], []
+        for r in range(self.cyc_at[i], self.cyc_at[i + 1]):
+            label = _label(ev, index[r])
+            if band[r] >= 0:
+                tiers.append((label, self.tier_ids[band[r]]))
+            deducted.append((label, total[r]))
+        actions, sources = [], set()
+        day, specs, what, start, end = self.day, self.specs, self.what, self.start, self.end
+        for r in range(self.act_at[i], self.act_at[i + 1]):
+            kind, source, shown = specs[what[r]]
+            sources.add(source)
+            if shown:
+                actions.append((kind, day(start[r]), day(end[r]) if end[r] >= 0 else None, None))
+        back = self.reapply[i]
+        reapply = None if back == -1 else "never" if back == NEVER else self.day(back)
+        return self.make(
+            STATUS[self.status[i]],
+            reapply,
+            tuple(tiers),
+            tuple(actions),
+            tuple(deducted),
+            frozenset(sources),
+        )

@@ -310,7 +310,7 @@ def _on_columns(
             counted, pairs = None, paired(a, b, old, new, snapshot(None))
         else:
             counted, pairs = compared(
-                a, b, za, zb, old, new, snapshot, snapshot(None), NO_SNAPSHOT_ACTIONS, SEVERITY[1:]
+                a, b, za, zb, old, new, Snapshot, snapshot(None), NO_SNAPSHOT_ACTIONS, SEVERITY[1:]
             )
         before, after = a.outcome([], {}), b.outcome([], {})
         return tally(

@@ -221,7 +221,7 @@ def _json_chunks(d: PolicyDiff, imp: Impact | None) -> Iterator[str]:
             ("before", snapshot(m.before)),
             ("after", snapshot(m.after)),
             ("causes", why),
-            ("notes", _dumps([x.text for x in m.notes], 4)),
+            ("notes", _dumps([x.text for x in m.notes], 4) if m.notes else "[]"),
         )
         body = ",".join(f'{inner}"{k}": {v}' for k, v in fields)
         yield ("," if n else "") + pad + "{" + body + pad + "}"
