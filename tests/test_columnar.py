@@ -658,3 +658,24 @@ def test_a_person_a_band_terminates_before_a_rule_can_hold_is_planned(tmp_path):
     fold = _streamed(pol, events, as_of, "fold")
     assert _streamed(pol, events, as_of, "columnar") == fold
     assert '"source": "rule:three-years-nine"' in fold["jsonl"].splitlines()[1]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 2**31 - 1), st.integers(0, 3000)), max_size=50),
+    small=st.booleans(),
+    room=st.sampled_from([63, 12]),
+)
+def test_the_steps_order_is_person_date_then_file_order(rows, small, room):
+    """steps._by_person_and_date (one sorted number a row, the row's place in its low
+    bits; a stable argsort where they do not fit: `room` 12 forces it) is the order
+    np.lexsort gives by person, date, then place: the same-day step's findings stay
+    in file order."""
+    import numpy as np
+
+    from engine.columnar.steps import _by_person_and_date
+
+    pid = np.array([p % 7 if small else p for p, _ in rows], np.int32)
+    day = np.array([738000 + d for _, d in rows], np.int32)
+    want = np.lexsort((np.arange(len(rows)), day, pid))
+    assert _by_person_and_date(pid, day, room).tolist() == want.tolist()

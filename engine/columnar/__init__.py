@@ -33,7 +33,12 @@ Modules:
   `reapply_from` on the as-of date), for the policies and people it takes;
 - text.py: a planned person's JSON record written from those columns;
 - evaluator.py: `ColumnarEvaluator`, the merge of both paths (a JSON report's
-  planned people written by text.py, everyone else finished by the fold's code).
+  runs of people written by `json_run`: the planned people's records from text.py,
+  everyone else's by the fold's code, joined in code order by Arrow);
+- vector.py: small whole-column helpers (distinct small integers without a sort,
+  JSON strings of a column of texts, how many different texts a column holds);
+- memory.py: freed memory handed back to the system as the run goes (glibc's mmap
+  threshold, Arrow's pool), so that the peak is what the run holds.
 """
 
 from __future__ import annotations

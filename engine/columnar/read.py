@@ -405,7 +405,8 @@ def _encode(c, n: int = 0) -> tuple[np.ndarray, list[str]]:
     d = c.dictionary_encode()
     if isinstance(d, pa.ChunkedArray):
         d = d.combine_chunks()
-    return d.indices.to_numpy(zero_copy_only=False).astype(np.int32), d.dictionary.to_pylist()
+    indices = d.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    return indices, d.dictionary.to_pylist()
 
 
 def _filled(c, n: int) -> np.ndarray:

@@ -144,10 +144,7 @@ def compute(cols: EventColumns, plan: Plan, ev: Any) -> Steps:
     # ---- steps: one row per (person, date) of the people not routed ----
     keep = finding & ~route[np.maximum(pid, 0)]
     rows = np.flatnonzero(keep)
-    # by person, then date, then file order (a stable sort of one key)
-    d0 = int(day[rows].min()) if len(rows) else 0
-    span = int(day[rows].max()) - d0 + 1 if len(rows) else 1
-    order = np.argsort(pid[rows].astype(np.int64) * span + (day[rows] - d0), kind="stable")
+    order = _by_person_and_date(pid[rows], day[rows])
     rows = rows[order]
     s_pid, s_day = pid[rows], day[rows]
     new = np.ones(len(rows), bool)
@@ -296,6 +293,29 @@ def _step_order(cols: EventColumns, rows: np.ndarray) -> tuple[list[str], list[i
     a length last."""
     rs = sorted(rows.tolist(), key=lambda r: (bool(cols.deciding[r]), cols.ids[r]))
     return [cols.ids[r] for r in rs], rs
+
+
+def _by_person_and_date(pid: np.ndarray, day: np.ndarray, room: int = 63) -> np.ndarray:
+    """The order of rows by person, then date, then place (file order within a day).
+
+    One number a row, (person, date) above the row's place, sorted by NumPy's
+    unstable sort (its vectorised one: twice a stable argsort's speed on 10M rows)
+    and the places read back from the low bits: every number differs, so the order
+    is the stable one. Where the three do not fit in `room` bits, a stable argsort."""
+    n = len(pid)
+    if not n:
+        return np.zeros(0, np.int64)
+    d0 = int(day.min())
+    span = int(day.max()) - d0 + 1
+    key = pid.astype(np.int64) * span + (day - d0)
+    bits = max(n - 1, 1).bit_length()
+    if (int(key.max()) + 1).bit_length() + bits > room:
+        return np.argsort(key, kind="stable")
+    key <<= bits
+    key |= np.arange(n, dtype=np.int64)
+    key.sort()
+    key &= (1 << bits) - 1
+    return key
 
 
 def cycle_index(day: np.ndarray, month: int, first: int) -> np.ndarray:

@@ -40,6 +40,7 @@ class Records:
         self.ok_array = z.ok
         self.ok = z.ok.tolist()
         self.dates: dict[int, str] = {}
+        self.deadlines: dict[tuple[str, int], str] = {}
         self.ev = ev
         n = len(codes)
 
@@ -156,12 +157,19 @@ class Records:
         return t
 
     def deadline(self, kind: str, start: int) -> str:
+        """The deadlines an action of `kind` starting on `start` carries, as text (once
+        per kind and date: several tiers' actions, and what replaced them, share it)."""
+        t = self.deadlines.get((kind, start))
+        if t is not None:
+            return t
         rec = ActionRec(kind, _dt.date.fromordinal(start), None, "", "")  # type: ignore[arg-type]
         found, exact = self.ev.deadlines.attach(rec, rec.start)
-        if not found:
-            return ""
-        t = ', "deadlines": ' + json_text({k: plain(v) for k, v in found.items()})
-        return t + (', "deadlines_approximate": true' if not exact else "")
+        t = ""
+        if found:
+            t = ', "deadlines": ' + json_text({k: plain(v) for k, v in found.items()})
+            t += ', "deadlines_approximate": true' if not exact else ""
+        self.deadlines[(kind, start)] = t
+        return t
 
     def lines(self, lo: int, hi: int) -> Any:
         """The records of people lo..hi-1, an Arrow array of texts (a person the rounds
