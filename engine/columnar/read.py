@@ -119,16 +119,17 @@ def _csv(path: str) -> tuple[list[str], Any] | None:
         return None
     raw = [f"c{i}" for i in range(len(names))]
     try:
-        table = pcsv.read_csv(
-            pa.OSFile(path),  # (a path would be decompressed by its suffix: .gz)
-            read_options=pcsv.ReadOptions(column_names=raw, skip_rows=1),
-            parse_options=pcsv.ParseOptions(newlines_in_values=False),
-            convert_options=pcsv.ConvertOptions(
-                column_types={c: pa.string() for c in raw},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        with pa.OSFile(path) as source:  # (a path would be decompressed by its suffix: .gz)
+            table = pcsv.read_csv(
+                source,
+                read_options=pcsv.ReadOptions(column_names=raw, skip_rows=1),
+                parse_options=pcsv.ParseOptions(newlines_in_values=False),
+                convert_options=pcsv.ConvertOptions(
+                    column_types={c: pa.string() for c in raw},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
     if table.num_rows != lines:  # a blank line or a cell over several lines
