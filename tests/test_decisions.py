@@ -49,6 +49,21 @@ def run(tmp_path):
     return Runner(tmp_path)
 
 
+def test_the_fixture_is_jining_as_shipped_with_decisions_alone():
+    """jining-decided.yaml is a copy of policies/jining.yaml (a scenario file needs a
+    policy on disk): it must stay the shipped text with `decisions` added, or its cases
+    would test a Jining that no longer is (it had missed the `billing` block the
+    service's may_bill reads)."""
+    import yaml
+
+    shipped = yaml.safe_load(Path(JINING).read_text("utf-8"))
+    fixture = yaml.safe_load(Path(DECIDED).read_text("utf-8"))
+    assert fixture.pop("decisions") == {"take_effect": "on-decision", "cite": "六(一)"}
+    assert (fixture.pop("id"), shipped.pop("id")) == ("jining-decided", "jining")
+    assert fixture.pop("source")["sha256"] == shipped.pop("source")["sha256"]
+    assert fixture == shipped
+
+
 def test_the_shipped_policies_keep_sanctions_in_force_as_computed(run):
     """Jining as shipped has no `decisions` key: on computation. A decision row records
     its 文号 on the sanction and changes nothing else; an undecided one is not proposed."""

@@ -804,3 +804,45 @@ def test_the_screen_never_reads_a_patients_identity(tmp_path, kind, policy):
     assert "patient_name" not in plan_text and "patient_id_number" not in plan_text
     assert "patient_name" in explained("SELECT * FROM claims")  # the control
     con.close()
+
+
+def test_docs_privacy_says_what_is_stored_where_how_long_and_how_to_erase():
+    """Issue 22 §3's docs/privacy.md: what the tool stores, where, for how long (the
+    retention setting), how to erase a person (with a command); and every `policyctl`
+    command it quotes is one the CLI has, with options the command takes, so the page
+    cannot drift from the tool."""
+    import shlex
+
+    import click
+
+    text = (ROOT / "docs" / "privacy.md").read_text("utf-8")
+    for heading in (
+        "## What the command line stores, and where",
+        "### The command line's logs",
+        "## Sharing results: `--redact`",
+        "### De-identification, not anonymisation",
+        "## Erasing a person's data",
+        "## The status service (`policyctl serve`)",
+    ):
+        assert heading in text, heading
+    assert "| what | where | how long |" in text  # the command line's table
+    assert "--retention-days" in text and "db erase" in text and "db purge" in text
+    quoted = re.findall(r"`(policyctl [^`]+)`", text)
+    blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.S)
+    for block in blocks:
+        quoted += [
+            line
+            for line in block.replace("\\\n", " ").splitlines()
+            if line.strip().startswith("policyctl ")
+        ]
+    assert len(quoted) >= 6, quoted
+    for line in quoted:
+        words = shlex.split(line.split("#")[0])[1:]
+        cmd: click.Command = cli
+        while isinstance(cmd, click.Group) and words and not words[0].startswith("-"):
+            assert words[0] in cmd.commands, line
+            cmd = cmd.commands[words.pop(0)]
+        opts = {o for p in cmd.params for o in getattr(p, "opts", ())}
+        for w in words:
+            if w.startswith("--"):
+                assert w.split("=")[0] in opts, (line, w)
