@@ -654,6 +654,9 @@ def _scan_as(path: str, f, codec: str, mixed: bool = False) -> _Scan | tuple:
     bom = len(codecs.BOM_UTF8) if f.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else 0
     f.seek(0)
     utf8_lines = mixed and codec == "gb18030"  # look for UTF-8 lines in GB18030 text
+    # the first such line: said once the whole file has decoded, as _decode says it
+    # (a byte no encoding reads, later in the file, is the problem told first there)
+    utf8_at = 0
     pending = b""  # the start of a line that the next block goes on with
     # a BOM is a valid UTF-8 character: decoded as such, error positions count it
     decoder = codecs.getincrementaldecoder("utf-8" if codec == "utf-8-sig" else codec)()
@@ -683,8 +686,10 @@ def _scan_as(path: str, f, codec: str, mixed: bool = False) -> _Scan | tuple:
                     return "mixed", "UTF-8", line + 1
             return "decode", offset + at + 1, line + 1
         if not block:
-            if utf8_lines and (line := _utf8_line([pending], scan.newlines + 1)):
-                return "mixed", "GB18030", line
+            if utf8_lines and not utf8_at:
+                utf8_at = _utf8_line([pending], scan.newlines + 1)
+            if utf8_at:
+                return "mixed", "GB18030", utf8_at
             break
         control = _CONTROL_BYTES.search(block) if block.translate(None, _NOT_CONTROL) else None
         if control is not None:
@@ -692,12 +697,10 @@ def _scan_as(path: str, f, codec: str, mixed: bool = False) -> _Scan | tuple:
             return "control", control.group()[0], line
         if ascii_so_far and before:
             ascii_so_far = _ascii(before, offset - len(before), bom)
-        if utf8_lines:  # whole lines only: a block may end inside one
+        if utf8_lines and not utf8_at:  # whole lines only: a block may end inside one
             lines = (pending + block).split(b"\n")
             pending = lines.pop()
-            line = _utf8_line(lines, scan.newlines + 1)  # `pending` began that line
-            if line:
-                return "mixed", "GB18030", line
+            utf8_at = _utf8_line(lines, scan.newlines + 1)  # `pending` began that line
         before = block
         scan.newlines += block.count(b"\n")
         if not scan.quoted and b'"' in block:
