@@ -326,12 +326,14 @@ def test_diff_events_on_a_generated_city_ledger_is_the_same_on_both_engines(tmp_
     by a point) and against Zhanjiang through the shipped map: byte-identical text,
     JSON and Markdown on both engines. On the columnar side the people both sides'
     rounds decide are compared as columns (columnar/pairs.py's `compared`): counted
-    where nothing differs, the movers' snapshots made from the columns (`Snapshots`)."""
+    where nothing differs, the movers' snapshots made from the columns (`Snapshots`),
+    their events read a few movers at a time (`MOVERS_BLOCK`)."""
     import shutil
     import subprocess
     import sys
 
     import engine.columnar.pairs as pairs
+    import engine.compare.impact as compare_impact
     from engine.compare.diff import diff_files
 
     root = Path(__file__).resolve().parent.parent
@@ -366,6 +368,7 @@ def test_diff_events_on_a_generated_city_ledger_is_the_same_on_both_engines(tmp_
 
     monkeypatch.setattr(pairs, "compared", compared)
     monkeypatch.setattr(pairs.Snapshots, "__call__", make)
+    monkeypatch.setattr(compare_impact, "MOVERS_BLOCK", 7)  # the movers' events in blocks
     as_of = dt.date(2026, 1, 1)
     _same_on_both_engines(diff_files(POLICIES / "jining.yaml", revised), events, as_of)
     assert seen["counted"] > 1000 and seen["made"] > 200, seen

@@ -207,15 +207,18 @@ def _stub(kind: int, items: tuple[str, ...], amount, points) -> Event:
 def movers_events(cols: EventColumns):
     """What gives the events of the people named, by person, in the order the row reader
     gives them (by date, then file order): for compare/impact.py's attribution, which
-    reads only the events of the people whose outcome moves."""
+    reads only the events of the people whose outcome moves, a block of them at a time."""
+    index: dict[str, int] = {}
 
     def of(people: list[str]) -> dict[str, list[Event]]:
         out: dict[str, list[Event]] = {}
         if not people:
             return out
-        index = {c: i for i, c in enumerate(cols.codes)}
-        pids = np.array([index[c] for c in people if c in index], np.int64)
-        rows = np.flatnonzero(np.isin(cols.pid, pids))
+        if not index:
+            index.update((c, i) for i, c in enumerate(cols.codes))
+        named = np.zeros(len(cols.codes) + 1, bool)  # (the last: an institution's row, -1)
+        named[[index[c] for c in people if c in index]] = True
+        rows = np.flatnonzero(named[cols.pid])
         rows = rows[np.lexsort((rows, cols.day[rows]))]
         for e in cols.events(rows):
             out.setdefault(e.person, []).append(e)

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
 
 SEVERITY = ("none", "interview", "suspend", "terminate")
 NO_SNAPSHOT_ACTIONS = frozenset({"restore", "ban"})
+MOVERS_BLOCK = 4096  # movers whose events are read at once (`tally`)
 
 
 @dataclass(frozen=True)
@@ -404,11 +405,20 @@ def tally(
         sanction_moves[(a.worst, b.worst)] += 1
         if a != b:
             moved.append((code, a, b))
-    by_person = events([c for c, _, _ in moved]) if callable(events) else _by_person(events)
     movers: list[Mover] = []
-    for code, a, b in moved:
-        mine = notes_by.get(code, [])
-        movers.append(Mover(code, a, b, blame(a, b, by_person.get(code, []), mine), mine))
+    # the movers' events a block of movers at a time where they are read by person (a
+    # city's movers hold hundreds of thousands of findings: none need be held at once)
+    if callable(events):
+        read, step = events, MOVERS_BLOCK
+    else:
+        whole = _by_person(events)
+        read, step = (lambda _people: whole), max(len(moved), 1)
+    for lo in range(0, len(moved), step):
+        block = moved[lo : lo + step]
+        by_person = read([c for c, _, _ in block])
+        for code, a, b in block:
+            mine = notes_by.get(code, [])
+            movers.append(Mover(code, a, b, blame(a, b, by_person.get(code, []), mine), mine))
     warnings = [f"OLD: {w}" for w in before.warnings()] + [f"NEW: {w}" for w in after.warnings()]
     return Impact(
         events_path,
