@@ -487,6 +487,14 @@ class _Ids:
                     got[n] = f"{self.file}:{r + 2}"
         return got
 
+    def texts(self, rows: np.ndarray):
+        """The ids of these rows as an Arrow array (for the records' text)."""
+        import pyarrow as pa
+
+        if self.c is not None and not self.missing:
+            return self.c.take(pa.array(rows, pa.int64()))
+        return pa.array(self.take(rows), pa.string())
+
 
 class _Maker:
     """A row of the columns as the row reader's Event (for the fold and the steps

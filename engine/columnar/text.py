@@ -99,8 +99,11 @@ class Records:
         self.tails = pa.array(tails, pa.string())
         # the events: the fired step's findings (a ban: its last), none (a restoration)
         rows = s.fire_row
-        fired = ids.take(rows) if hasattr(ids, "take") else [ids[r] for r in rows.tolist()]
-        last_text = vector.json_strings(pa.array(fired, pa.string()))
+        if hasattr(ids, "texts"):  # (read.py's ids: taken by Arrow)
+            fired = ids.texts(rows)
+        else:
+            fired = pa.array([ids[r] for r in rows.tolist()], pa.string())
+        last_text = vector.json_strings(fired)
         several = np.fromiter(s.step_ids, np.int64, len(s.step_ids))
         step_text = vector.replaced(
             last_text, several, [", ".join(map(json_text, v)) for v in s.step_ids.values()]
