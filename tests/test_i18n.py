@@ -310,6 +310,33 @@ def test_chinese_readme_has_the_same_quick_start():
         assert term in zh
 
 
+def test_chinese_readme_says_what_the_english_one_says():
+    """README.zh-CN.md is the Chinese analysts' README: the same sections in the same
+    order, the same commands to run, every command and option the English one names
+    (it once lacked the service, `report`, `screen`, `init`, the exit-code table...)."""
+    en = (ROOT / "README.md").read_text("utf-8")
+    zh = (ROOT / "README.zh-CN.md").read_text("utf-8")
+
+    def outline(text: str) -> list[str]:
+        # heading levels, outside code blocks (a YAML comment is no heading)
+        prose = re.sub(r"```.*?```", "", text, flags=re.S)
+        return re.findall(r"^(#{2,3}) ", prose, re.M)
+
+    def blocks(text: str, lang: str) -> list[str]:
+        return [b.strip() for b in re.findall(rf"```{lang}\n(.*?)```", text, re.S)]
+
+    def named(text: str) -> tuple[set[str], set[str]]:
+        # the words after `policyctl` that are its commands (not "policyctl turns")
+        known = set(cli.commands) | {f"db {c}" for c in cli.commands["db"].commands}
+        commands = set(re.findall(r"policyctl ((?:db )?[a-z][a-z-]+)", text)) & known
+        options = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", text))
+        return commands, options
+
+    assert outline(zh) == outline(en)
+    assert blocks(zh, "sh") == blocks(en, "sh")
+    assert named(zh) == named(en)
+
+
 # -- the ledger reader's messages (issue 15 §1) ----------------------------------------
 
 _LEDGER_ROWS = """\
