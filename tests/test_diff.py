@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import edited, golden
+from conftest import edited, golden, policy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -177,6 +177,75 @@ def test_same_tier_text_other_band_is_a_change(tmp_path):
         "score <= 60 (60 <= deducted)",
     )
     assert len(d.changes) == 5
+
+
+# keys a diff once passed over: each changes an outcome (the cycle's keys) or what the
+# service answers (billing) or which ledgers are accepted (ledger), and `diff` said
+# "No changes", exit 0, for each
+UNNOTICED = [
+    (
+        "  cap: 12\n",
+        "  cap: 12\n  credit_total_cap: 4\n",
+        ("cycle", "credit_total_cap"),
+        (None, "4"),
+    ),
+    (
+        "  cap: 12\n",
+        "  cap: 12\n  credits_after_termination: true\n",
+        ("cycle", "credits_after_termination"),
+        ("false", "true"),
+    ),
+    (
+        "  resets: [points, tiers]\n",
+        "  resets: [points, tiers]\n  reset_when: deducted < 12\n",
+        ("cycle", "reset_when"),
+        ("always", "deducted < 12"),
+    ),
+    (
+        "  refused_while: [suspended, terminated, awaiting_reapplication]",
+        "  refused_while: [suspended, terminated]",
+        ("billing", "refused_while"),
+        ("awaiting_reapplication, suspended, terminated", "suspended, terminated"),
+    ),
+    (
+        "    covers: [emergency, rescue]",
+        "    covers: [emergency]",
+        ("billing", "exception.covers"),
+        ("emergency, rescue", "emergency"),
+    ),
+    (
+        "ledger: {optional: [birth_date]}",
+        "ledger: {optional: [birth_date], required: [amount]}",
+        ("ledger", "required"),
+        (None, "amount"),
+    ),
+]
+
+
+@pytest.mark.parametrize("old,new,where,values", UNNOTICED, ids=[u[2][1] for u in UNNOTICED])
+def test_every_key_that_acts_is_compared(tmp_path, old, new, where, values):
+    shutil.copytree(ROOT / "policies" / "sources", tmp_path / "sources")
+    text = (ROOT / "policies" / "jining.yaml").read_text("utf-8")
+    (tmp_path / "j.yaml").write_text(edited(text, old, new), "utf-8")
+    d = diff_policies(policy("jining"), load_policy(tmp_path / "j.yaml"))
+    got = {(c.section, c.field): (c.old, c.new) for c in d.changes}
+    assert got == {where: values}
+    res = run("policies/jining.yaml", str(tmp_path / "j.yaml"))
+    assert res.exit_code == 1, res.output
+
+
+def test_billing_left_out_is_every_field_gone(tmp_path):
+    # without `billing` the service pays only active people and quotes nothing
+    shutil.copytree(ROOT / "policies" / "sources", tmp_path / "sources")
+    text = (ROOT / "policies" / "jining.yaml").read_text("utf-8")
+    start = text.index("billing:\n")
+    end = text.index("\n\n", start) + 2
+    (tmp_path / "j.yaml").write_text(text[:start] + text[end:], "utf-8")
+    d = diff_policies(policy("jining"), load_policy(tmp_path / "j.yaml"))
+    assert {c.section for c in d.changes} == {"billing"}
+    got = {c.field: (c.old, c.new) for c in d.changes}
+    assert got["refused_while"] == ("awaiting_reapplication, suspended, terminated", None)
+    assert got["exception.covers"] == ("emergency, rescue", None)
 
 
 # ---- renumbering ----------------------------------------------------------------------------

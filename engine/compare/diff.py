@@ -50,7 +50,7 @@ from engine.i18n import N_
 from engine.numbers import number_text
 from engine.policy import bands, provenance
 from engine.policy.codemap import Pairing, load_map, pair_items
-from engine.policy.model import ActionSpec, Ban, Expr, Item, Policy, Scoring, Tier
+from engine.policy.model import ActionSpec, Ban, Billing, Expr, Item, Policy, Scoring, Tier
 
 SECTIONS = (
     "metadata",
@@ -70,7 +70,9 @@ SECTIONS = (
     "institutions",
     "deadlines",
     "facts",
+    "billing",
     "claims",
+    "ledger",
     "provisions",
 )
 KINDS = ("added", "removed", "changed", "recoded")
@@ -266,6 +268,8 @@ def diff_policies(
         lambda r: f"{r.when.text}: {r.then}",
         entity="claims rule",
     )
+    d.billing()
+    d.ledger()
     d.provisions()
     return PolicyDiff(old, new, d.out, items, credits)
 
@@ -599,7 +603,13 @@ class _Differ:
                 ("start", lambda c: f"{c.start_month:02d}-{c.start_day:02d}"),
                 ("cap", lambda c: c.cap),
                 ("credit_cap", lambda c: c.credit_cap),
+                ("credit_total_cap", lambda c: c.credit_total_cap),
+                (
+                    "credits_after_termination",
+                    lambda c: "true" if c.credits_after_termination else "false",
+                ),
                 ("resets", lambda c: c.resets),
+                ("reset_when", lambda c: _E(c.reset_when)),
             ],
         )
         self.fields(
@@ -613,6 +623,41 @@ class _Differ:
                 ("sites", lambda c: c.sites),
             ],
         )
+
+    def billing(self) -> None:
+        """What the service answers (`billing`): the statuses refused, the quoted text,
+        and what the fund still pays for. A policy without it pays only active people:
+        its fields read as none."""
+        self.entity = ""
+
+        def ex(b: Billing | None) -> Any:
+            return b and b.exception
+
+        self.fields(
+            "billing",
+            "",
+            self.a.billing,
+            self.b.billing,
+            [
+                ("refused_while", lambda b: b and (b.refused_while or None)),
+                ("text", lambda b: b and provenance.normalise(b.text)),
+                ("exception.covers", lambda b: ex(b) and frozenset(ex(b).covers)),
+                ("exception.text", lambda b: ex(b) and provenance.normalise(ex(b).text)),
+                ("exception.cite", lambda b: ex(b) and ex(b).cite),
+            ],
+        )
+
+    def ledger(self) -> None:
+        """The columns a ledger may lack (`ledger.optional`) or no finding may leave
+        empty (`ledger.required`): which ledgers the policy accepts."""
+        self.entity = ""
+        a, b = self.a, self.b
+        for name, u, v in (
+            ("optional", a.optional_columns or None, b.optional_columns or None),
+            ("required", a.required_columns or None, b.required_columns or None),
+        ):
+            if u != v:
+                self.add("ledger", "changed", "", name, u, v)
 
     def sanctions_restoration(self) -> None:
         a, b = self.a, self.b
