@@ -1113,14 +1113,15 @@ def _STEP_ORDER(ev: Event) -> tuple:  # noqa: N802
 
 
 def _blame(ev: Event, exc: Exception) -> EvaluationError:
-    """An error while folding an event, as bad input at the event's line."""
-    who = ev.person or ev.institution
+    """An error while folding an event, as bad input at the event's line. The line
+    names the row; the event's id and its person's code are not repeated, since
+    standard error names no practitioner (docs/privacy.md, "The command line's logs")."""
     return EvaluationError(
         Diagnostic(
             "evaluation",
-            f"event `{ev.id}` of `{who}` cannot be evaluated: {exc}",
+            _("the event cannot be evaluated: {reason}").format(reason=exc),
             Span(ev.file, ev.line),
-            "check the event's columns against the items it lists",
+            _("check the event's columns against the items it lists"),
         )
     )
 

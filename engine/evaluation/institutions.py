@@ -26,6 +26,7 @@ from engine.errors import EVAL_ERRORS, Diagnostic, EvaluationError
 from engine.evaluation.deadlines import Deadlines
 from engine.evaluation.outcome import ActionRec, InstitutionOutcome
 from engine.evaluation.state import CycleState, PersonState
+from engine.i18n import _
 from engine.ledger.read import Event, Ledger
 from engine.policy.model import Number, Policy
 from engine.policy.scopes import Env
@@ -353,9 +354,11 @@ def _holds(env: Env, rule, staff, sanctioned, members, period) -> bool:
         raise EvaluationError(
             Diagnostic(
                 "evaluation",
-                f"institution rule `{rule.id}` cannot be evaluated for period {period}: {exc}",
+                _(
+                    "institution rule `{rule}` cannot be evaluated for period {period}: {reason}"
+                ).format(rule=rule.id, period=period, reason=exc),
                 rule.when.span,
-                "check the rule against a staff of this size",
+                _("check the rule against a staff of this size"),
             )
         ) from None
 

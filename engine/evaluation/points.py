@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from engine.errors import BadValue
 from engine.evaluation.scoring import CaseScoring
+from engine.i18n import _
 from engine.ledger.read import Event, Person
 from engine.policy.model import Item, Number, Policy
 from engine.policy.scopes import Env
@@ -108,12 +109,21 @@ class Points:
         assert item.expr is not None  # a computed item (loader.py)
         value = item.expr(self.env.bind_item(ev, person))
         if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
-            raise BadValue(f"item `{item.code}` gave `{value}`, not a number of points")
+            raise BadValue(
+                _("item `{code}` gave `{value}`, not a number of points").format(
+                    code=item.code, value=value
+                )
+            )
         if value < 0:
-            raise BadValue(f"item `{item.code}` gave negative points ({value})")
+            raise BadValue(
+                _("item `{code}` gave negative points ({value})").format(
+                    code=item.code, value=value
+                )
+            )
         if Fraction(value) % Fraction(self.unit):
             raise BadValue(
-                f"item `{item.code}` gave {value} points, not a multiple of the "
-                f"scale's unit {self.unit}"
+                _(
+                    "item `{code}` gave {value} points, not a multiple of the scale's unit {unit}"
+                ).format(code=item.code, value=value, unit=self.unit)
             )
         return value

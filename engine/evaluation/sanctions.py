@@ -164,11 +164,17 @@ class Sanctions:
             dur = None
         if not isinstance(dur, Duration) or not isinstance(dur.amount, int):
             raise BadValue(
-                f"column `{column}` should be a duration such as `18 months`, not `{decided}`"
+                _(
+                    "column `{column}` should be a duration such as `18 months`, not `{value}`"
+                ).format(column=column, value=decided)
             )
         floor = _months(act.low) if act.low is not None else 0
         if dur.amount == 0 or not floor <= _months(dur) <= _months(act.high):
-            raise BadValue(f"decided {column} `{decided}` is outside {spec.text}")
+            raise BadValue(
+                _("decided {column} `{value}` is outside `{allowed}`").format(
+                    column=column, value=decided, allowed=spec.text
+                )
+            )
         return dur, {"discretionary": True, "range": _range_text(act), "decided": str(dur)}
 
     def suspend(
