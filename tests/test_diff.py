@@ -481,25 +481,66 @@ def test_problem_under_new_points_at_the_original_line(tmp_path):
     )
 
 
+# the renumbered catalogue with its ledger (test_impact_cross_with_map works it by hand)
+CROSS = [
+    f"{FIX}/base.yaml",
+    f"{FIX}/cross.yaml",
+    "--map",
+    f"{FIX}/cross-map.yaml",
+    "--events",
+    f"{FIX}/cross-events.csv",
+    "--as-of",
+    "2024-12-31",
+]
+
+
 def test_json_format_is_deterministic():
-    args = [
-        f"{FIX}/base.yaml",
-        f"{FIX}/cross.yaml",
-        "--map",
-        f"{FIX}/cross-map.yaml",
-        "--events",
-        f"{FIX}/cross-events.csv",
-        "--as-of",
-        "2024-12-31",
-        "--format",
-        "json",
-    ]
+    args = [*CROSS, "--format", "json"]
     a, b = run(*args), run(*args)
     assert a.exit_code == 1 and a.stdout == b.stdout
     out = json.loads(a.stdout)
     assert out["counts"] == {"metadata": 1, "items": 7}
     assert out["impact"]["movers"] == 4 and out["impact"]["unaffected"] == 2
     assert {n["event"] for n in out["impact"]["not_carried_over"]} == {"X4", "X6"}
+
+
+def test_findings_not_carried_over_are_told_in_the_reader_s_language():
+    """The notes on findings not carried over were English in a Chinese memo; the
+    JSON, which programs read, stays the same in both languages."""
+    args = CROSS
+    zh = CliRunner().invoke(cli, ["--lang", "zh", "diff", *args])
+    assert zh.exit_code == 1, zh.output
+    assert (
+        f"P2 X4 ({FIX}/cross-events.csv:5): A3 在 NEW 中没有对应项目；该违规记录未计入" in zh.stdout
+    )
+    assert "在 NEW 下无法评估：项目 FRAUD 需要金额；该违规记录未计入" in zh.stdout
+    assert "under NEW" not in zh.stdout
+    md = CliRunner().invoke(cli, ["--lang", "zh", "diff", *args, "--format", "markdown"])
+    assert "| 在 NEW 下无法评估：项目 FRAUD 需要金额；该违规记录未计入 |" in md.stdout
+    as_json = [
+        json.loads(
+            CliRunner().invoke(cli, ["--lang", lang, "diff", *args, "--format", "json"]).stdout
+        )
+        for lang in ("en", "zh")
+    ]
+    for out in as_json:  # (the warnings are messages, said in the reader's language)
+        del out["impact"]["warnings"]
+    assert as_json[0] == as_json[1]
+    notes = as_json[0]["impact"]["not_carried_over"]
+    assert [n["text"] for n in notes] == [
+        "A3 has no counterpart under NEW",
+        "cannot be evaluated under NEW: item FRAUD needs amount",
+    ]
+    assert set(notes[0]) == {
+        "person",
+        "event",
+        "where",
+        "code",
+        "target",
+        "reason",
+        "text",
+        "dropped",
+    }
 
 
 # ---- golden files ---------------------------------------------------------------------------
@@ -513,16 +554,7 @@ GOLDEN_CASES = {
         "--as-of",
         "2024-06-30",
     ],
-    "cross": [
-        f"{FIX}/base.yaml",
-        f"{FIX}/cross.yaml",
-        "--map",
-        f"{FIX}/cross-map.yaml",
-        "--events",
-        f"{FIX}/cross-events.csv",
-        "--as-of",
-        "2024-12-31",
-    ],
+    "cross": CROSS,
     "many": [f"{FIX}/base.yaml", f"{FIX}/many.yaml"],
 }
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import Diagnostic, LedgerError, Span
+from engine.i18n import N_, _, known
 from engine.ledger.read import FIELDS, Event, Ledger, read_ledger
 from engine.numbers import decimal_text, number_text
 from engine.policy.model import Item, Policy
@@ -47,11 +48,23 @@ class Note:
     code: str  # the old item code concerned
     target: str | None  # the new code it maps to, if any
     reason: str  # "no counterpart" | "needs amount" | "needs points" | "points outside range"
-    text: str
+    text: str  # in English, as the JSON gives it (the same in both languages)
     dropped: bool  # the whole finding was left out
+    # `text`'s message and its values, to say it in the reader's language (`said`)
+    message: str = dataclasses.field(default="", repr=False)
+    values: tuple[tuple[str, str], ...] = dataclasses.field(default=(), repr=False)
 
     def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        d = dataclasses.asdict(self)
+        del d["message"], d["values"]
+        return d
+
+    @property
+    def said(self) -> str:
+        """`text` in the chosen language, for the text and Markdown reports."""
+        if not self.message:
+            return known(self.text)
+        return _(self.message).format(**dict(self.values))
 
     @property
     def short(self) -> str:
@@ -159,6 +172,19 @@ class _Carried(Ledger):
         self.columns = cols
 
 
+# What a note says, by its reason (`Note.reason`), in English in the JSON and in the
+# reader's language in the text and Markdown reports
+MESSAGES = {
+    "no counterpart": N_("{code} has no counterpart under NEW"),
+    "needs amount": N_("cannot be evaluated under NEW: item {target} needs amount"),
+    "needs points": N_("cannot be evaluated under NEW: item {target} needs decided points"),
+    "points outside range": N_(
+        "cannot be evaluated under NEW: points {points} outside item {target}'s range "
+        "{low} to {high}"
+    ),
+}
+
+
 def _restate(
     e: Event, catalogue: dict[str, Item], code_map: dict[str, str | None]
 ) -> tuple[tuple[str, ...], bool, list[Note]]:
@@ -167,13 +193,15 @@ def _restate(
     keep_points = False
     where = f"{e.file}:{e.line}"
 
-    def note(code: str, reason: str, text: str, target: str | None = None) -> None:
-        notes.append(Note(e.person, e.id, where, code, target, reason, text, False))
+    def note(old: str, reason: str, message: str, new: str | None = None, **values) -> None:
+        said = tuple((k, str(v)) for k, v in values.items())
+        text = message.format(**values)
+        notes.append(Note(e.person, e.id, where, old, new, reason, text, False, message, said))
 
     for code in e.items:
         target = code_map.get(code, code)
         if target is None or target not in catalogue:
-            note(code, "no counterpart", f"{code} has no counterpart under NEW")
+            note(code, "no counterpart", MESSAGES["no counterpart"], code=code)
             continue
         if target in out:
             continue
@@ -182,8 +210,9 @@ def _restate(
             note(
                 code,
                 "needs amount",
-                f"cannot be evaluated under NEW: item {target} needs amount",
+                MESSAGES["needs amount"],
                 target,
+                target=target,
             )
             continue
         if item.points_kind == "band":  # its grade may place the value (scoring.py decides)
@@ -193,17 +222,21 @@ def _restate(
                 note(
                     code,
                     "needs points",
-                    f"cannot be evaluated under NEW: item {target} needs decided points",
+                    MESSAGES["needs points"],
                     target,
+                    target=target,
                 )
                 continue
             if item.points_kind == "range" and not item.low <= e.points <= item.high:
                 note(
                     code,
                     "points outside range",
-                    f"cannot be evaluated under NEW: points {number_text(e.points)} outside "
-                    f"item {target}'s range {number_text(item.low)} to {number_text(item.high)}",
+                    MESSAGES["points outside range"],
                     target,
+                    points=number_text(e.points),
+                    target=target,
+                    low=number_text(item.low),
+                    high=number_text(item.high),
                 )
                 continue
             keep_points = True

@@ -51,6 +51,7 @@ from engine.evaluation.fold import paused_gc
 from engine.evaluation.known import as_known
 from engine.evaluation.outcome import Outcome, PersonOutcome
 from engine.evaluation.run import evaluate
+from engine.i18n import _
 from engine.ledger.read import Event, Ledger, read_ledger
 from engine.ledger.reads import event_columns_kept
 from engine.ledger.redact import redact_ledger
@@ -348,7 +349,13 @@ def _under(side: str) -> Iterator[None]:
         yield
     except EvaluationError as exc:
         raise EvaluationError(
-            [dataclasses.replace(d, message=f"{d.message} (under {side})") for d in exc.diagnostics]
+            [
+                # TRANSLATORS: {side} is OLD or NEW, the two policies compared
+                dataclasses.replace(
+                    d, message=_("{message} (under {side})").format(message=d.message, side=side)
+                )
+                for d in exc.diagnostics
+            ]
         ) from None
 
 

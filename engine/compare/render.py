@@ -436,7 +436,7 @@ def _impact_text(imp: Impact, style: Style) -> Iterator[str]:
         yield ""
         yield style(_("findings not carried over ({n})").format(n=len(imp.notes)), bold=True)
         for n in imp.notes:
-            yield f"  {n.person} {n.event} ({n.where}): {known(n.text)}" + (
+            yield f"  {n.person} {n.event} ({n.where}): {n.said}" + (
                 _("; finding left out") if n.dropped else ""
             )
     if imp.institutions:
@@ -602,7 +602,7 @@ def _impact_markdown(imp: Impact) -> Iterator[str]:
         yield "| --- | --- | --- | --- |"
         for n in imp.notes:
             yield (
-                f"| {n.person} | {_cell(n.event)} | {_cell(n.where)} | {_cell(known(n.text))}"
+                f"| {n.person} | {_cell(n.event)} | {_cell(n.where)} | {_cell(n.said)}"
                 f"{_('; finding left out') if n.dropped else ''} |"
             )
     if imp.institutions:
