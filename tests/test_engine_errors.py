@@ -43,7 +43,7 @@ def test_a_decided_length_out_of_its_range_is_the_event_s_problem(tmp_path):
     )
     assert res.exit_code == 1 and not res.stdout
     assert res.stderr.startswith(f"{events}:2: error[evaluation]: the event cannot be evaluated:")
-    assert "decided ban `3 years` is outside `ban 1 to 2 years`" in res.stderr
+    assert "decided ban `3 years` is outside ban 1 to 2 years" in res.stderr
     # the line names the row: standard error names no practitioner nor event id
     # (docs/privacy.md, "The command line's logs"; it once said "event `E1` of `P`")
     assert "E1" not in res.stderr and "`P`" not in res.stderr
@@ -65,7 +65,7 @@ def test_a_decided_length_out_of_its_range_is_the_event_s_problem(tmp_path):
     assert zh.exit_code == 1 and not zh.stdout
     assert zh.stderr == (
         f"{events}:2: error[evaluation]: 该记录无法评估：决定的 ban `3 years` 超出 "
-        "`ban 1 to 2 years` 的范围（提示：请对照该记录所列的项目核对其各列）\n"
+        "ban 1 to 2 years 的范围（提示：请对照该记录所列的项目核对其各列）\n"
     )
 
 

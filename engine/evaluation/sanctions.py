@@ -171,7 +171,7 @@ class Sanctions:
         floor = _months(act.low) if act.low is not None else 0
         if dur.amount == 0 or not floor <= _months(dur) <= _months(act.high):
             raise BadValue(
-                _("decided {column} `{value}` is outside `{allowed}`").format(
+                _("decided {column} `{value}` is outside {allowed}").format(
                     column=column, value=decided, allowed=spec.text
                 )
             )
