@@ -11,6 +11,7 @@ PostgreSQL both (`db_url`).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import logging
@@ -20,7 +21,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import write_csv
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from serve_fixtures import ROOT, TOKEN, WRITE, client
+from test_serve_timeline import PEOPLE, SITES, ledger_rows, roster
 
 from engine.cli import cli
 from engine.serve import database, schema
@@ -28,6 +32,7 @@ from engine.serve.load import db_load
 from engine.serve.run import Options, ServeError, build
 
 JINING = str(ROOT / "policies" / "jining.yaml")
+AS_OF = dt.date(2026, 6, 30)
 READ = "read-token-for-the-claims-system"
 CLAIMS = {"Authorization": f"Bearer {READ}"}
 # Jining 五(一): C1 (6 points) suspends 3 months; 五(二) restores automatically
@@ -439,3 +444,53 @@ def test_a_policy_reading_columns_the_database_did_not_keep_is_refused(tmp_path)
     assert "agreement_action, circumstance, responsibility" in found.message
     res = run("serve", "--db", url, "--policy", scoring, "--reads", "open")
     assert res.exit_code == 1 and res.stderr.startswith("error[columns]: policy fmt-scoring")
+
+
+# ---- erasure, as a property --------------------------------------------------------------------
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(rows=ledger_rows(["A1", "B1", "B3", "C1", "C2", "D1"]), gone=st.sampled_from(PEOPLE))
+def test_after_erase_the_service_is_evaluate_without_the_person(tmp_path_factory, rows, gone):
+    """`db erase` of one person leaves a database that answers as if they had never been
+    given: everyone else's record and status equal `evaluate` on the ledger and roster
+    without their rows, and they answer as someone never seen."""
+    from engine.evaluation.fold import evaluate
+    from engine.ledger.read import read_ledger
+    from engine.policy.loader import load_policy
+
+    tmp = tmp_path_factory.mktemp("erase")
+    for n, r in enumerate(rows):
+        r["id"] = f"E{n:03d}"
+    kept = [r for r in rows if r.get("person") != gone]
+    assume(kept)
+    url = f"sqlite:///{tmp / 'db.sqlite'}"
+    app, service = app_for(url, tmp)
+    db_load(service.db, JINING, str(write_csv(tmp / "all.csv", rows)), str(roster(tmp)))
+    res = run("db", "erase", "--db", url, "--person", gone)
+    assert res.exit_code == 0, res.output
+    others = [
+        {"person": p, "institution": s} for p, sites in SITES.items() if p != gone for s in sites
+    ]
+    pol = load_policy(JINING)
+    ledger = read_ledger(
+        str(write_csv(tmp / "kept.csv", kept)),
+        pol,
+        str(write_csv(tmp / "others.csv", others, ["person", "institution"])),
+    )
+    with app:
+        for day in (dt.date(2023, 9, 1), dt.date(2024, 6, 1), dt.date(2025, 3, 1), AS_OF):
+            for p in evaluate(pol, ledger, day).people:
+                got = app.get(
+                    f"/v1/people/{p.person}/status", params={"date": str(day)}, headers=CLAIMS
+                ).json()
+                assert got["status"] == p.status, (p.person, day)
+            none = app.get(f"/v1/people/{gone}/status", params={"date": str(day)}, headers=CLAIMS)
+            assert (none.json()["status"], none.json()["on_record"]) == ("active", False)
+        for person in evaluate(pol, ledger, AS_OF).as_dict()["people"]:
+            got = app.get(
+                f"/v1/people/{person['person']}", params={"date": str(AS_OF)}, headers=CLAIMS
+            )
+            assert got.json() == person
+        assert app.get(f"/v1/people/{gone}", headers=CLAIMS).status_code == 404
+    service.db.dispose()
