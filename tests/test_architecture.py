@@ -168,3 +168,19 @@ def test_packaged_schema_is_the_published_one():
     published = (ENGINE.parent / "schema" / "policy.schema.json").read_bytes()
     packaged = (ENGINE / "policy" / "policy.schema.json").read_bytes()
     assert packaged == published, "copy schema/policy.schema.json to engine/policy/"
+
+
+def test_the_architecture_page_draws_every_stage():
+    # docs/architecture.md's table is "the drawing" a newcomer reads to find a stage's
+    # room: a stage missing from it (serve/ and output.py were) is a room nobody finds.
+    # Each stage's folder (`serve/`) or module (`output.py`) is named in the table, in
+    # STAGES' order.
+    page = (ENGINE.parent / "docs" / "architecture.md").read_text("utf-8")
+    table = page.split("## The stages", 1)[1].split("\n\n", 2)[1]
+    places = []
+    for s in STAGES[:-1]:  # (the last is the package's own __init__)
+        name = s.removeprefix("engine.")
+        room = f"`{name}/`" if (ENGINE / name).is_dir() else f"`{name}.py`"
+        assert room in table, f"docs/architecture.md's stages table does not name {room}"
+        places.append(table.index(room))
+    assert places == sorted(places), "the table's order is not STAGES' order"
