@@ -65,6 +65,59 @@ def test_a_gb18030_file_throughout_still_reads(tmp_path, policy):
     assert e.person == "张三"
 
 
+def test_a_gb18030_line_opening_with_characters_valid_as_utf8_is_not_mixed(tmp_path):
+    """医师 in GB18030 is D2BD CAA6, two valid UTF-8 characters: a GBK roster whose
+    header is ASCII and whose first row opens with 医师001 was `line 2 is not UTF-8,
+    though the lines before it are: the file mixes encodings` (the error's own line
+    was counted as a line before it)."""
+    text = "person,institution,role\n医师001,济宁市第一人民医院,doctor\n"
+    path = tmp_path / "r.csv"
+    path.write_bytes(text.encode("gb18030"))
+    assert read_roster(str(path))["医师001"].institutions == ["济宁市第一人民医院"]
+
+
+@pytest.mark.parametrize("stdin", [False, True])
+def test_gb18030_that_is_valid_utf8_is_not_read_as_utf8(tmp_path, monkeypatch, policy, stdin):
+    """A GBK ledger whose only Chinese is 医师001 is valid UTF-8 as well, and was read
+    so: person `ҽʦ001`, a silent misreading of every code. Now the encoding cannot
+    be told and the reader is asked for it; with it, the codes are right."""
+    data = (HEADER + "\nE1,医师001,2024-03-05,violation,A1,H1,,,,\n").encode("gb18030")
+    path = tmp_path / "e.csv"
+    path.write_bytes(data)
+    source = "-" if stdin else str(path)
+
+    def read(encoding=None):
+        if stdin:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+        return read_events(source, policy, encoding)
+
+    (d,) = problems(read, None)
+    assert (d.code, d.span.line) == ("encoding", 2), d
+    assert "`ҽʦ`" in d.message and "`医师`" in d.message and "--encoding gb18030" in d.hint
+    (e,) = read("gb18030")
+    assert e.person == "医师001"
+    if not stdin:  # the columnar engine's own reader (Arrow) read it as UTF-8 too
+        from engine.cli import cli
+
+        run = CliRunner().invoke(
+            cli, ["evaluate", "--engine", "columnar", "--policy", str(ROOT / "policies" /
+            "jining.yaml"), "--events", source, "--as-of", "2025-12-31", "--format", "csv"]
+        )  # fmt: skip
+        assert run.exit_code == 1 and "ҽʦ001" not in run.stdout, run.stdout
+        assert "error[encoding]" in run.stderr
+    # a UTF-8 file with such characters and Chinese besides is UTF-8, as before
+    path.write_text(HEADER + "\nE1,José,2024-03-05,violation,A1,医院,,,,\n", encoding="utf-8")
+    data = path.read_bytes()
+    (e,) = read()
+    assert (e.person, e.institution) == ("José", "医院")
+    # and so is one with no Chinese whose characters are Latin (C2A0, a no-break space,
+    # is 聽 in GB18030: no evidence either way)
+    path.write_text(HEADER + "\nE1,José,2024-03-05,violation,A1,H\u00a01,,,,\n", encoding="utf-8")
+    data = path.read_bytes()
+    (e,) = read()
+    assert (e.person, e.institution) == ("José", "H\u00a01")
+
+
 # ---- 2. cells in the wrong column ------------------------------------------------------
 
 

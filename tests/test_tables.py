@@ -74,6 +74,12 @@ PIECES = st.sampled_from(
 
 
 @settings(max_examples=400, deadline=None)
+# found by this test: 医保 in GB18030 opens with two valid UTF-8 characters (the whole
+# text was "mixed encodings" at that line, the streamed one read it); a UTF-8 BOM, a
+# line, then a byte no encoding reads (the streamed reader told of a UTF-8 line amid
+# GB18030 before reaching the byte; the whole text, of the byte)
+@example(["医保"], "gb18030", False, False, 1, 2)
+@example(["a", "\n", b"\xff"], "utf-8", True, False, 1, 2)
 @given(
     pieces=st.lists(PIECES, max_size=60),
     encoding=st.sampled_from(["utf-8", "gb18030", "utf-8-sig", "gbk", "big5"]),

@@ -35,7 +35,7 @@ from engine.ledger.corrections import REFERRING
 from engine.ledger.profiles import RowChecks
 from engine.ledger.read import MAX_ROWS, read_ledger, required_columns
 from engine.ledger.rows import NO_ATTRS, Event, Ledger, event
-from engine.ledger.tables import MAX_CELL, Problems, display, rereadable
+from engine.ledger.tables import MAX_CELL, Gb18030Suspect, Problems, display, rereadable
 from engine.ledger.values import Values
 from engine.policy.model import Policy
 
@@ -84,6 +84,7 @@ def _csv(path: str) -> tuple[list[str], Any] | None:
     with open(path, "rb") as f:
         head = f.read(_BLOCK)
         start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+        suspect = Gb18030Suspect(bom=start > 0)
         nl = head.find(b"\n", start)
         while nl < 0:  # (a header longer than a block)
             more = f.read(_BLOCK)
@@ -96,10 +97,12 @@ def _csv(path: str) -> tuple[list[str], Any] | None:
             return None
         # each line feed after the header, and a carriage return only before one (a
         # lone carriage return: the row reader's lines differ)
+        suspect.see(head)
         lines = head.count(b"\n", nl + 1)
         lone = head.count(b"\r") - head.count(b"\r\n") if b"\r" in head else 0
         tail, block = head[-1:], head
         while block := f.read(_BLOCK):
+            suspect.see(block)
             lines += block.count(b"\n")
             if b"\r" in block:  # (most files have none: one quick search)
                 lone += block.count(b"\r") - block.count(b"\r\n")
@@ -112,6 +115,8 @@ def _csv(path: str) -> tuple[list[str], Any] | None:
     lines += 1 if rest and tail != b"\n" else 0
     try:
         names = next(csv.reader([first.decode("utf-8").rstrip("\r")]))
+        if suspect.confirmed(path):  # GB18030 valid as UTF-8: the row reader says so
+            return None
     except (UnicodeDecodeError, csv.Error, StopIteration):
         return None
     header = _names(names)

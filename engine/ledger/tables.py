@@ -64,6 +64,16 @@ _NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL_BYTES.match(bytes([b]
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 STDIN = "-"
 STDIN_NAME = "<stdin>"
+# GB18030 text that happens to be valid UTF-8 (医师 is D2BD CAA6, `ҽʦ` in UTF-8): no
+# character beyond U+07FF (no CJK at all: no lead byte E0-FF), some beyond Latin (a lead
+# byte CA-DF: IPA, Greek, Cyrillic, Hebrew...; a no-break space or `José` is not
+# evidence), in a file that as GB18030 is Chinese throughout
+_UNLATIN = re.compile("[\u0080-\u07ff]*[\u0280-\u07ff][\u0080-\u07ff]*")
+_LONGER_LEAD = re.compile(rb"[\xe0-\xff]")  # in valid UTF-8: a character beyond U+07FF
+_UNLATIN_LEAD = re.compile(rb"[\xca-\xdf]")  # in valid UTF-8: U+0280 to U+07FF
+_NOT_CHINESE = re.compile(
+    "[^\x00-\x7f\u2000-\u206f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]"
+)
 
 
 # ---- problems ------------------------------------------------------------------------------
@@ -305,11 +315,13 @@ def _decode(data: bytes, encoding: str | None, problems: Problems) -> str:
         except UnicodeDecodeError as exc:
             raise _decode_error(data, exc, "utf-16", problems) from None
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
         start = exc.start + bom
-        if not data[bom:start].isascii():
+        # the lines before the error's: GB18030 text may open its line with characters
+        # that happen to be valid UTF-8 (医师 is D2BD CAA6), so its own line does not count
+        if not data[bom : data.rfind(b"\n", 0, start) + 1].isascii():
             raise _mixed_error(data.count(b"\n", 0, start) + 1, "UTF-8", problems) from None
         try:
             text = data.decode("gb18030")
@@ -321,6 +333,73 @@ def _decode(data: bytes, encoding: str | None, problems: Problems) -> str:
             if data.startswith(codecs.BOM_UTF8):  # its position counts from after the BOM
                 exc.start += len(codecs.BOM_UTF8)
             raise _decode_error(data, exc, _("utf-8 or gb18030"), problems) from None
+    m = None if data.startswith(codecs.BOM_UTF8) else _UNLATIN.search(text)
+    if m is not None and maybe_gb18030(data):
+        raise _ambiguous_error(m.group(), text.count("\n", 0, m.start()) + 1, problems)
+    return text
+
+
+def maybe_gb18030(data: bytes) -> bool:
+    """Whether bytes valid as UTF-8 may as well be GB18030: no BOM, no character beyond
+    U+07FF (no CJK), some beyond Latin, and Chinese when read as GB18030 (_UNLATIN)."""
+    if data.isascii() or data.startswith(codecs.BOM_UTF8) or _LONGER_LEAD.search(data):
+        return False
+    if not _UNLATIN_LEAD.search(data):
+        return False
+    return _chinese_as_gb18030([data])
+
+
+class Gb18030Suspect:
+    """maybe_gb18030 for a file read a block at a time (the columnar engine's CSV):
+    `see` each block, then `confirmed` reads the file as GB18030 only where its blocks
+    held no character beyond U+07FF and some beyond Latin."""
+
+    __slots__ = ("possible", "evidence")
+
+    def __init__(self, bom: bool):
+        self.possible = not bom  # a UTF-8 BOM settles it
+        self.evidence = False
+
+    def see(self, block: bytes) -> None:
+        if self.possible and not block.isascii():
+            if _LONGER_LEAD.search(block):
+                self.possible = False  # CJK as UTF-8 (or not UTF-8 at all: Arrow says so)
+            elif not self.evidence and _UNLATIN_LEAD.search(block):
+                self.evidence = True
+
+    def confirmed(self, path: str) -> bool:
+        if not (self.possible and self.evidence):
+            return False
+        with open(path, "rb") as f:
+            return _chinese_as_gb18030(iter(lambda: f.read(_READ), b""))
+
+
+def _chinese_as_gb18030(blocks) -> bool:
+    """Whether these bytes, read as GB18030, are Chinese and ASCII only."""
+    decoder = codecs.getincrementaldecoder("gb18030")()
+    try:
+        for block in chain(blocks, [b""]):
+            if _NOT_CHINESE.search(decoder.decode(block, not block)):
+                return False
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _ambiguous_error(sample: str, line: int, problems: Problems) -> LedgerError:
+    """A file valid as UTF-8 whose characters, so read, are GB18030's Chinese: which of
+    the two it is only the person who saved it knows (a silent guess could misread every
+    code in it)."""
+    chinese = sample.encode("utf-8").decode("gb18030", "replace")
+    return problems.fail(
+        "encoding",
+        _(
+            "line {line} reads as UTF-8 only as `{utf8}`, which in GB18030 is `{gb}`: "
+            "the file's encoding cannot be told"
+        ).format(line=line, utf8=sample[:20], gb=chinese[:20]),
+        line,
+        _("give it with --encoding gb18030 (Excel's CSV on Chinese Windows) or --encoding utf-8"),
+    )
 
 
 def _ascii(data: bytes, start: int, bom: int) -> bool:
@@ -632,6 +711,8 @@ def _scan(path: str, encoding: str | None, problems: Problems) -> _Scan | None:
         except OSError as exc:
             raise _io_error(path, exc, problems) from None
     kind, byte, line = failed
+    if kind == "ambiguous":
+        raise _ambiguous_error(byte, line, problems)
     if kind == "mixed":
         raise _mixed_error(line, byte, problems)
     if kind == "control":
@@ -650,13 +731,15 @@ def _scan_as(path: str, f, codec: str, mixed: bool = False) -> _Scan | tuple:
     control character, or, when the encoding was not given (`mixed`), ("mixed",
     encoding, line) of the first line in another encoding than the lines before it."""
     scan = _Scan(path, codec)
-    ascii_so_far = True  # no byte beyond ASCII before `before` (a leading BOM aside)
+    lines_ascii = True  # every line ended so far is ASCII (a leading BOM aside)
+    line_ascii = True  # and so is the line begun, up to the blocks read
     bom = len(codecs.BOM_UTF8) if f.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else 0
     f.seek(0)
     utf8_lines = mixed and codec == "gb18030"  # look for UTF-8 lines in GB18030 text
-    # the first such line: said once the whole file has decoded, as _decode says it
-    # (a byte no encoding reads, later in the file, is the problem told first there)
-    utf8_at = 0
+    utf8_at = 0  # the first, told once the whole file decodes (as _decode tells it)
+    # UTF-8 text that may be GB18030's (_UNLATIN): its first such characters and line
+    two_byte: tuple[str, int] | None = None
+    check = mixed and codec == "utf-8-sig" and not bom
     pending = b""  # the start of a line that the next block goes on with
     # a BOM is a valid UTF-8 character: decoded as such, error positions count it
     decoder = codecs.getincrementaldecoder("utf-8" if codec == "utf-8-sig" else codec)()
@@ -668,7 +751,7 @@ def _scan_as(path: str, f, codec: str, mixed: bool = False) -> _Scan | tuple:
         block = f.read(_READ)
         held = len(state()[0])  # bytes of `before` the decoder has not decoded yet
         try:
-            decode(block, not block)
+            text = decode(block, not block)
         except UnicodeDecodeError as exc:
             at = exc.start - held  # in `block`; below 0 when in the bytes held from before
             if at >= 0:
@@ -676,15 +759,21 @@ def _scan_as(path: str, f, codec: str, mixed: bool = False) -> _Scan | tuple:
             else:  # newlines after the error, among those held, were counted already
                 line = scan.newlines - before.count(b"\n", len(before) + at)
             if mixed and codec == "utf-8-sig":
-                # text beyond ASCII before the error: UTF-8 lines, then a line that is not
-                start = offset - len(before)  # where `before` begins in the file
-                if at >= 0:
-                    head = _ascii(before, start, bom) and _ascii(block[:at], offset, bom)
-                else:
-                    head = _ascii(before[: len(before) + at], start, bom)
-                if not (ascii_so_far and head):
+                # text beyond ASCII in the lines before the error's: UTF-8 lines, then a
+                # line that is not (the error's own line may open with GB18030 characters
+                # that happen to be valid UTF-8: 医师 is D2BD CAA6)
+                clean = lines_ascii
+                nl = block.rfind(b"\n", 0, at) if at > 0 else -1
+                if nl >= 0:
+                    clean = clean and line_ascii and _ascii(block[: nl + 1], offset, bom)
+                if not clean:
                     return "mixed", "UTF-8", line + 1
             return "decode", offset + at + 1, line + 1
+        if check and not block.isascii():
+            if _LONGER_LEAD.search(block):
+                check, two_byte = False, None  # CJK as UTF-8: UTF-8 it is
+            elif two_byte is None and (m := _UNLATIN.search(text)):
+                two_byte = m.group(), scan.newlines + text.count("\n", 0, m.start()) + 1
         if not block:
             if utf8_lines and not utf8_at:
                 utf8_at = _utf8_line([pending], scan.newlines + 1)
@@ -695,8 +784,13 @@ def _scan_as(path: str, f, codec: str, mixed: bool = False) -> _Scan | tuple:
         if control is not None:
             line = scan.newlines + block.count(b"\n", 0, control.start()) + 1
             return "control", control.group()[0], line
-        if ascii_so_far and before:
-            ascii_so_far = _ascii(before, offset - len(before), bom)
+        if mixed and lines_ascii:
+            nl = block.rfind(b"\n")
+            if nl >= 0:
+                lines_ascii = line_ascii and _ascii(block[: nl + 1], offset, bom)
+                line_ascii = _ascii(block[nl + 1 :], offset + nl + 1, bom)
+            elif line_ascii:
+                line_ascii = _ascii(block, offset, bom)
         if utf8_lines and not utf8_at:  # whole lines only: a block may end inside one
             lines = (pending + block).split(b"\n")
             pending = lines.pop()
@@ -714,6 +808,10 @@ def _scan_as(path: str, f, codec: str, mixed: bool = False) -> _Scan | tuple:
             crlfs += 1  # split between two blocks
         prev = block[-1:]
         offset += len(block)
+    if two_byte is not None:
+        f.seek(0)
+        if _chinese_as_gb18030(iter(lambda: f.read(_READ), b"")):
+            return "ambiguous", *two_byte
     scan.last = prev
     scan.crlf = crlfs > 0
     scan.lone_cr = crs != crlfs
