@@ -560,15 +560,49 @@ def validate(files: tuple[str, ...], fmt: str, allow_outside: bool) -> None:
     sys.exit(1 if failed else 0)
 
 
+# what a file's name says it holds, and the --format that writes it: a workbook or a
+# Parquet file with a CSV's text inside opens as a broken file, far from the run
+_FORMAT_OF_SUFFIX = {".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "intervals"}
+
+
+def _output_matches_format(output: str, fmt: str) -> None:
+    """Refuse `-o report.xlsx --format csv` (a CSV named as a workbook) before any work."""
+    suffix = Path(output).suffix.lower()
+    want = _FORMAT_OF_SUFFIX.get(suffix)
+    if suffix in (".html", ".htm"):
+        raise click.UsageError(
+            _("--output {output} names an HTML page, which `policyctl report` writes").format(
+                output=output
+            )
+        )
+    if want is not None and want != fmt:
+        raise click.UsageError(
+            _(
+                "--output {output} names a {suffix} file, but --format {fmt} writes another "
+                "kind: give --format {want}, or a file name that fits"
+            ).format(output=output, suffix=suffix, fmt=fmt, want=want)
+        )
+
+
 def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
     if value is None:
         return _dt.date.today()
     try:
-        return _dt.date.fromisoformat(value)
+        date = _dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
             _("`{value}` is not a date (YYYY-MM-DD)").format(value=value)
         ) from None
+    if date > LAST_AS_OF:  # its cycle would end past 9999-12-31, the last date there is
+        raise click.BadParameter(
+            _(
+                "`{value}` is too late: the latest date a ledger can be evaluated as of is {last}"
+            ).format(value=value, last=LAST_AS_OF)
+        )
+    return date
+
+
+LAST_AS_OF = _dt.date(9998, 12, 31)
 
 
 def _parse_day(ctx, param, value: str | None) -> _dt.date | None:
@@ -862,6 +896,8 @@ def _evaluate(
 
     reading = reading or {}
     to_file = output is not None and output != "-"
+    if to_file:
+        _output_matches_format(output, fmt)
     if fmt == "intervals" and not explain_people:
         _intervals(
             policy_path,
@@ -1254,6 +1290,13 @@ def report_command(
     ps = _pseudonyms(redact, redact_key_file, redact_institutions)
     if institutions and roster is None:
         raise click.UsageError(_("--institution needs --roster"))
+    if Path(output).suffix.lower() in (".csv", ".json", ".jsonl", ".xlsx", ".parquet", ".txt"):
+        raise click.UsageError(
+            _(
+                "--output {output}: a report is one HTML page; name it .html (a table of "
+                "the people is `policyctl evaluate --format csv`, json or xlsx)"
+            ).format(output=output)
+        )
     try:
         output_plan(output)  # a folder, a missing folder...: said before any work, as evaluate does
         with paused_gc(resume=_UNFREED is None):

@@ -482,3 +482,103 @@ def test_the_no_font_warning_in_chinese(tmp_path, monkeypatch):
     assert "警告：本机没有可内嵌的中文字体" in zh.stderr and "warning" not in zh.stderr
     en = _run("--lang", "en", *args, "2025-12-31", "-o", tmp_path / "r.html")
     assert "warning: no Chinese font found" in en.stderr
+
+
+def _items_policy(tmp_path: Path, old: str, new: str) -> Path:
+    """tests/fixtures/format/items.yaml (and its source text) with `old` made `new`."""
+    fixtures = ROOT / "tests" / "fixtures" / "format"
+    shutil.copy(fixtures / "items.txt", tmp_path / "items.txt")
+    text = (fixtures / "items.yaml").read_text("utf-8")
+    assert old in text
+    path = tmp_path / "items.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+LOSS = (
+    "if amount >= 30000 then 40 else if amount >= 10000 then 20 else if amount >= 2000 "
+    "then 10 else 5"
+)
+
+
+def test_an_item_s_points_that_fail_in_chinese(tmp_path):
+    """An item whose expression fails on a row (negative points, points off the scale's
+    unit, a division by zero) was told in English under --lang zh, with Python's own
+    words and a fraction's repr: `item `LOSS` gave 1/2 points, not a multiple of the
+    scale's unit 1 (hint: check the event's columns ...)`."""
+    cases = [
+        ("amount - 100", "50", "扣分项目 `LOSS` 得出负分（-50）", "gave negative points (-50)"),
+        ("amount - 100", "100.5", "得出 0.5 分，不是分值单位 1 的整数倍", "gave 0.5 points"),
+        ("100 / (amount - 100)", "100", "`100 / (amount - 100)`：除数为零", ": division by zero"),
+    ]
+    for i, (points, amount, zh_words, en_words) in enumerate(cases):
+        policy = _items_policy(tmp_path, LOSS, points)
+        events = tmp_path / f"e{i}.csv"
+        events.write_text(f"id,person,date,items,amount\nE1,P1,2024-05-01,LOSS,{amount}\n")
+        args = ["evaluate", "--policy", policy, "--events", events, "--as-of", "2024-12-31"]
+        zh = _run("--lang", "zh", *args)
+        assert zh.exit_code == 1 and zh.stdout == "", zh.output
+        line = zh.stderr.strip()
+        assert "error[evaluation]" in line and "`P1` 的事件 `E1` 无法评估" in line, line
+        assert zh_words in line and _no_english_words(line) and "1/2" not in line, line
+        en = _run("--lang", "en", *args)
+        assert "event `E1` of `P1` cannot be evaluated" in en.stderr and en_words in en.stderr
+
+
+def test_a_length_over_a_hundred_years_is_refused_by_validate(tmp_path):
+    """`suspend 9000 years` validated, and the first person to reach the band was an
+    internal error (exit 70, OverflowError in engine/calendar.py)."""
+    policy = _items_policy(
+        tmp_path, "then: terminate, cite: 第六条}", "then: suspend 9000 years, cite: 第六条}"
+    )
+    zh = _run("--lang", "zh", "validate", policy)
+    assert zh.exit_code == 1, zh.output
+    assert "`9000 years` 超过 100 年" in zh.stderr and "`ban never`" in zh.stderr, zh.stderr
+    en = _run("--lang", "en", "validate", policy)
+    assert "`9000 years` is longer than 100 years" in en.stderr
+
+
+def test_a_date_past_the_last_is_an_event_s_error_on_both_engines(tmp_path):
+    """A 100-year suspension reached in 9998 ends past 9999-12-31: an internal error
+    (exit 70) on both engines; now the event's line, in the reader's language."""
+    policy = _items_policy(
+        tmp_path, "then: terminate, cite: 第六条}", "then: suspend 100 years, cite: 第六条}"
+    )
+    events = tmp_path / "e.csv"
+    events.write_text("id,person,date,items,amount\nE1,P1,9998-05-01,LOSS,40000\n")
+    for engine in ("fold", "columnar"):
+        args = ["evaluate", "--engine", engine, "--policy", policy, "--events", events]
+        r = _run("--lang", "zh", *args, "--as-of", "9998-12-31")
+        assert r.exit_code == 1 and r.stdout == "", (engine, r.output)
+        assert "e.csv:2: error[evaluation]" in r.stderr and "晚于 9999-12-31" in r.stderr, r.stderr
+        ok = _run("--lang", "zh", *args, "--as-of", "2024-12-31")  # a ledger of 2024, as of 2024
+        assert ok.exit_code == 0, ok.output
+
+
+def test_an_as_of_in_the_last_year_is_a_usage_error(tmp_path):
+    """--as-of 9999-12-31 (an analyst's "everything") was an internal error: its cycle
+    ends past the last date there is."""
+    r = _run("--lang", "zh", "evaluate", "--policy", JINING, "--events", _ledger(tmp_path),
+             "--as-of", "9999-12-31")  # fmt: skip
+    assert r.exit_code == 2 and "`9999-12-31` 太晚：台账最晚只能按 9998-12-31 评估" in r.stderr
+    assert "内部错误" not in r.stderr
+
+
+def test_an_output_named_for_another_format_is_refused_before_any_work(tmp_path):
+    """`evaluate --format csv -o people.xlsx` wrote CSV text into a file Excel then
+    refuses to open as a workbook; `report -o people.csv` wrote an HTML page there.
+    Now a usage error naming the format that writes such a file, and no file."""
+    events = _ledger(tmp_path)
+    common = ["--policy", SCORING, "--events", events, "--as-of", "2025-12-31"]
+    cases = [
+        (["evaluate", *common, "--format", "csv", "-o"], "people.xlsx", "请改用 --format xlsx"),
+        (["evaluate", *common, "--format", "json", "-o"], "people.parquet", "--format intervals"),
+        (["evaluate", *common, "--format", "table", "-o"], "people.html", "`policyctl report`"),
+        (["report", *common, "-o"], "people.csv", "请以 .html 为文件名"),
+    ]
+    for args, name, words in cases:
+        r = _run("--lang", "zh", *args, tmp_path / name)
+        assert r.exit_code == 2 and words in r.stderr, r.output
+        assert not (tmp_path / name).exists()
+    ok = _run("--lang", "zh", "evaluate", *common, "--format", "xlsx", "-o", tmp_path / "p.xlsx")
+    assert ok.exit_code == 0 and (tmp_path / "p.xlsx").read_bytes()[:2] == b"PK", ok.output

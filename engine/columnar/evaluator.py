@@ -24,7 +24,8 @@ from engine.columnar.plan import Plan, compile_plan
 from engine.columnar.sanctions import program, sanction
 from engine.columnar.steps import Steps, compute
 from engine.columnar.text import Records
-from engine.evaluation.fold import Evaluator, _needs_cycles, person_reads
+from engine.errors import BadValue
+from engine.evaluation.fold import Evaluator, _needs_cycles, blame, past_last_date, person_reads
 from engine.evaluation.state import CycleState, PersonState
 from engine.ledger.rows import Ledger, Person
 from engine.policy.model import Policy
@@ -161,7 +162,10 @@ class ColumnarEvaluator(Evaluator):
         prog = program(self)
         if prog.refused is not None:
             return None
-        z = sanction(s, prog, self, cols.deciding)
+        try:
+            z = sanction(s, prog, self, cols.deciding)
+        except OverflowError:  # a date past 9999-12-31: each person's own fold names its event
+            return None
         return Records(self, s, z, cols.codes, cols.ids)
 
     def codes(self) -> list[str]:
@@ -253,7 +257,12 @@ class ColumnarEvaluator(Evaluator):
             cyc.violations, cyc.max_item_points = L["fire_viol"][k], L["fire_max"][k]
             st.cycle = cyc
             before = len(st.actions)
-            self.fire_bands(st, cyc, ev, L["fire_before"][k], L["fire_largest"][k])
+            try:  # as the fold's own loop (fold.py, `one`): a value of the input is its line
+                self.fire_bands(st, cyc, ev, L["fire_before"][k], L["fire_largest"][k])
+            except BadValue as exc:
+                raise blame(ev, exc) from None
+            except OverflowError:  # a date past 9999-12-31
+                raise blame(ev, past_last_date()) from None
             ids = s.step_ids.get(k)
             if ids is not None:  # a step of several findings (fold.Evaluator.step)
                 for a in st.actions[before:]:

@@ -60,6 +60,26 @@ def _number(text: str, pos: int) -> ast.Number:
     return int(text)
 
 
+# The longest length a policy may write, in each unit: 100 years (`ban never` and
+# `terminate` are for longer), so that no date computed from one passes 9999-12-31
+_LONGEST = {"day": 36_525, "week": 5_218, "month": 1_200, "year": 100}
+
+
+def _length(number: Token, unit: Token, pos: int | None = None) -> ast.Duration:
+    """A length (`3 months`, `10 working days`), no longer than 100 years."""
+    n, u = _number(number, number.start_pos), _unit(unit)
+    if n > _LONGEST[u.split()[-1]]:
+        raise ExprSyntaxError(
+            _("`{length}` is longer than 100 years, the longest length a policy may give").format(
+                length=f"{number} {unit}"
+            ),
+            number.start_pos,
+            _("for a sanction without end, write `terminate` or `ban never`"),
+            "duration",
+        )
+    return ast.Duration(n, u, number.start_pos if pos is None else pos)
+
+
 def _unit(token: Token) -> str:
     words = token.split()
     base = words[-1].rstrip("s") if words[-1] != "days" else "day"
@@ -108,7 +128,7 @@ class _ToAst(Transformer):
         return ast.DateLit(str(c[0]), meta.start_pos)
 
     def duration(self, meta, c):
-        return ast.Duration(_number(c[0], c[0].start_pos), _unit(c[1]), meta.start_pos)
+        return _length(c[0], c[1], meta.start_pos)
 
     def true(self, meta, c):
         return ast.Bool(True, meta.start_pos)
@@ -164,15 +184,14 @@ class _ToAst(Transformer):
     # ---- actions
     def length(self, meta, c):
         low, high, unit = c
-        u = _unit(unit)
-        lo = ast.Duration(_number(low, low.start_pos), u, low.start_pos)
+        lo = _length(low, unit)
         if high is None:
             return (lo, None)
-        return (lo, ast.Duration(_number(high, high.start_pos), u, high.start_pos))
+        return (lo, _length(high, unit))
 
     def bound(self, meta, c):
         n, unit = c
-        return (None, ast.Duration(_number(n, n.start_pos), _unit(unit), n.start_pos))
+        return (None, _length(n, unit))
 
     def interview(self, meta, c):
         return ast.Action("interview", pos=meta.start_pos)

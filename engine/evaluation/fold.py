@@ -334,7 +334,9 @@ class Evaluator:
                 else:
                     event(st, ev)
         except BadValue as exc:  # a value of the input; anything else is a bug of ours
-            raise _blame(ev, exc) from None
+            raise blame(ev, exc) from None
+        except OverflowError:  # a date past 9999-12-31 (sanctions queued past it)
+            raise blame(ev, past_last_date()) from None
         for ev in others:
             if ev.type == "credit":
                 self.one(ev)
@@ -357,7 +359,9 @@ class Evaluator:
             else:
                 self.event(st, ev)
         except BadValue as exc:  # a value of the input; anything else is a bug of ours
-            raise _blame(ev, exc) from None
+            raise blame(ev, exc) from None
+        except OverflowError:  # a date past 9999-12-31 (sanctions queued past it)
+            raise blame(ev, past_last_date()) from None
 
     def step(self, st: PersonState, evs: list[Event]) -> None:
         """One person's findings of one date, applied together: each counts its points
@@ -377,7 +381,9 @@ class Evaluator:
                 else:
                     self.violation(st, ev, last=False)
             except BadValue as exc:  # a value of the input; anything else is a bug of ours
-                raise _blame(ev, exc) from None
+                raise blame(ev, exc) from None
+            except OverflowError:  # a date past 9999-12-31 (sanctions queued past it)
+                raise blame(ev, past_last_date()) from None
         ids = [e.id for e in evs]
         for a in st.actions[before:]:
             if a.source.kind in _BY_POINTS_OR_RULE and a.events == [evs[-1].id]:
@@ -1112,7 +1118,18 @@ def _STEP_ORDER(ev: Event) -> tuple:  # noqa: N802
     return (bool(attrs.get("suspension") or attrs.get("ban")), ev.id)
 
 
-def _blame(ev: Event, exc: Exception) -> EvaluationError:
+class PastLastDate(BadValue):
+    """A date past 9999-12-31 that the input would need (sanctions queued past it)."""
+
+    def __init__(self) -> None:
+        super().__init__(_("a date after 9999-12-31 would be needed, the last a date can be"))
+
+
+def past_last_date() -> PastLastDate:
+    return PastLastDate()
+
+
+def blame(ev: Event, exc: Exception) -> EvaluationError:
     """An error while folding an event, as bad input at the event's line. The line
     names the row; the event's id and its person's code are not repeated, since
     standard error names no practitioner (docs/privacy.md, "The command line's logs")."""
@@ -1121,7 +1138,9 @@ def _blame(ev: Event, exc: Exception) -> EvaluationError:
             "evaluation",
             _("the event cannot be evaluated: {reason}").format(reason=exc),
             Span(ev.file, ev.line),
-            _("check the event's columns against the items it lists"),
+            _("check the event's date and the lengths of the sanctions it brings")
+            if isinstance(exc, PastLastDate)
+            else _("check the event's columns against the items it lists"),
         )
     )
 

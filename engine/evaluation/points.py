@@ -19,6 +19,7 @@ from engine.errors import BadValue
 from engine.evaluation.scoring import CaseScoring
 from engine.i18n import _
 from engine.ledger.read import Event, Person
+from engine.numbers import number_text
 from engine.policy.model import Item, Number, Policy
 from engine.policy.scopes import Env
 
@@ -117,13 +118,13 @@ class Points:
         if value < 0:
             raise BadValue(
                 _("item `{code}` gave negative points ({value})").format(
-                    code=item.code, value=value
+                    code=item.code, value=number_text(value)
                 )
             )
         if Fraction(value) % Fraction(self.unit):
             raise BadValue(
                 _(
                     "item `{code}` gave {value} points, not a multiple of the scale's unit {unit}"
-                ).format(code=item.code, value=value, unit=self.unit)
+                ).format(code=item.code, value=number_text(value), unit=number_text(self.unit))
             )
         return value

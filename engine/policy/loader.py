@@ -237,7 +237,8 @@ class _Builder:
                         text=text, message=exc.message
                     ),
                     origin.shifted(exc.offset) if inline else origin,
-                    _(
+                    exc.hint
+                    or _(
                         "e.g. `interview`, `suspend 3 months`, `suspend 1 to 6 months`, "
                         "`suspend up to 30 days`, `terminate`, `refer`, `ban 1 year`, `ban "
                         "never`, or a name declared under `actions`"

@@ -15,6 +15,7 @@ from typing import Any
 from engine.dsl import ast
 from engine.dsl.compile import Fn
 from engine.errors import EVAL_ERRORS, BadValue, Span
+from engine.i18n import N_, _
 from engine.numbers import number_text
 
 Number = int | Fraction
@@ -41,7 +42,35 @@ class Expr:
         try:
             return self.fn(env)
         except EVAL_ERRORS as exc:
-            raise BadValue(f"`{self.text}`: {exc}") from None
+            raise BadValue(
+                _("`{expression}`: {reason}").format(expression=self.text, reason=_reason(exc))
+            ) from None
+
+
+# what the compiled expressions and their functions raise, in their own words
+# (engine/dsl/compile.py, builtins.py), told in the reader's language
+_REASONS = {
+    "a date is missing": N_("a date is missing"),
+    "a number is missing": N_("a number is missing"),
+    "division by zero": N_("division by zero"),
+}
+
+
+def _reason(exc: Exception) -> str:
+    """Why an expression failed on a value, in the reader's language (Python's own
+    words, `unsupported operand type(s) for -: 'NoneType' and 'int'`, are English)."""
+    known = _REASONS.get(str(exc))
+    if known is not None:
+        return _(known)
+    if isinstance(exc, ZeroDivisionError):
+        return _("division by zero")
+    if isinstance(exc, OverflowError):
+        return _("a date or a number out of range")
+    if isinstance(exc, IndexError):
+        return _("an index past the end of a list")
+    if isinstance(exc, TypeError):
+        return _("a value is missing, or is not of the kind the expression needs")
+    return _("a value the expression cannot take")
 
 
 @dataclass(frozen=True)
