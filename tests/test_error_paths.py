@@ -582,3 +582,29 @@ def test_an_output_named_for_another_format_is_refused_before_any_work(tmp_path)
         assert not (tmp_path / name).exists()
     ok = _run("--lang", "zh", "evaluate", *common, "--format", "xlsx", "-o", tmp_path / "p.xlsx")
     assert ok.exit_code == 0 and (tmp_path / "p.xlsx").read_bytes()[:2] == b"PK", ok.output
+
+
+def test_a_yaml_file_in_gbk_or_utf16_is_named_so_at_its_line(tmp_path):
+    """A policy saved by Chinese Windows (GBK) said `file is not UTF-8 (byte 179)`, a
+    UTF-16 one `(byte 0)`, with no line, and a test file was told to `save the policy
+    as UTF-8`. Now the line and column, what the file is, and a hint for any file."""
+    text = JINING.read_text("utf-8")
+    first = next(n for n, line in enumerate(text.splitlines(), 1) if not line.isascii())
+    cases = [
+        ("gbk", text.encode("gbk"), f"p.yaml:{first}:", "它可按 GB18030（GBK）读取"),
+        ("utf16", text.encode("utf-16"), "p.yaml:1:1:", "文件是 UTF-16 编码"),
+        ("utf16le", text.encode("utf-16-le"), "p.yaml:1:1:", "文件是 UTF-16 编码"),
+    ]
+    for name, data, where, words in cases:
+        policy = tmp_path / name / "p.yaml"
+        policy.parent.mkdir()
+        policy.write_bytes(data)
+        r = _run("--lang", "zh", "validate", policy)
+        assert r.exit_code == 1 and where in r.stderr and words in r.stderr, (name, r.stderr)
+        assert "请另存为 UTF-8 编码" in r.stderr and "字节" not in r.stderr, r.stderr
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    case = "policy: ../p.yaml\nas_of: 2024-12-31\ncases: []  # 空\n"
+    (tests / "t.yaml").write_bytes(case.encode("utf-16"))
+    r = _run("--lang", "zh", "test", tests / "t.yaml")
+    assert r.exit_code == 1 and "文件是 UTF-16 编码" in r.stderr and "政策文件" not in r.stderr

@@ -115,15 +115,8 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
             ) from None
         try:
             text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise PolicyError(
-                Diagnostic(
-                    "encoding",
-                    _("file is not UTF-8 (byte {offset})").format(offset=exc.start),
-                    Span(name),
-                    _("save the policy as UTF-8"),
-                )
-            ) from None
+        except UnicodeDecodeError:
+            raise PolicyError(_not_utf8(name, raw)) from None
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -135,6 +128,32 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
     if builder.errors:
         raise PolicyError(builder.errors)
     return Document(name, text, data, builder.spans, builder.key_spans, builder.scalars)
+
+
+def _not_utf8(name: str, raw: bytes) -> Diagnostic:
+    """A YAML file (policy, test file, code map) that is not UTF-8, at the line and
+    column of its first byte that is not, saying what it is where that is plain:
+    UTF-16 (Windows Notepad's "Unicode") by its byte-order mark, GB18030 (GBK, what
+    Chinese Windows saves as "ANSI") when it reads as that."""
+    hint = _("save it as UTF-8 (in Notepad: Save As, Encoding UTF-8)")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4096]:  # NULs: UTF-16's
+        return Diagnostic("encoding", _("the file is UTF-16, not UTF-8"), Span(name, 1, 1), hint)
+    try:
+        raw.decode("utf-8")
+        start = len(raw)  # (not reached: the caller's utf-8-sig failed)
+    except UnicodeDecodeError as exc:
+        start = exc.start
+    begin = raw.rfind(b"\n", 0, start) + 1
+    line = raw.count(b"\n", 0, start) + 1
+    column = len(raw[begin:start].decode("utf-8", "replace").lstrip("\ufeff")) + 1
+    try:
+        raw.decode("gb18030")
+        message = _(
+            "the file is not UTF-8: it reads as GB18030 (GBK), as Chinese Windows saves text"
+        )
+    except UnicodeDecodeError:
+        message = _("the file is not UTF-8")
+    return Diagnostic("encoding", message, Span(name, line, column), hint)
 
 
 class _Builder:
