@@ -608,3 +608,18 @@ def test_a_yaml_file_in_gbk_or_utf16_is_named_so_at_its_line(tmp_path):
     (tests / "t.yaml").write_bytes(case.encode("utf-16"))
     r = _run("--lang", "zh", "test", tests / "t.yaml")
     assert r.exit_code == 1 and "文件是 UTF-16 编码" in r.stderr and "政策文件" not in r.stderr
+
+
+def test_lists_in_chinese_messages_take_the_enumeration_comma(tmp_path):
+    """Lists inside Chinese sentences were joined with an English comma: 政策有机构规则
+    （五(三), 六(三)）; 政策 `jining` 的扣分项目有 A1, A2, ...; now 、 as the catalogue
+    says for `, ` (English keeps its comma)."""
+    events = tmp_path / "e.csv"
+    events.write_text("id,person,date,items\nE1,P1,2024-05-01,A1\n", encoding="utf-8")
+    args = ["evaluate", "--policy", JINING, "--events", events, "--as-of", "2024-12-31"]
+    zh = _run("--lang", "zh", *args)
+    assert zh.exit_code == 0 and "（五(三)、六(三)）" in zh.stderr, zh.stderr
+    assert "(五(三), 六(三))" in _run("--lang", "en", *args).stderr
+    events.write_text("id,person,date,items\nE1,P1,2024-05-01,Z9\n", encoding="utf-8")
+    zh = _run("--lang", "zh", *args)
+    assert zh.exit_code == 1 and "A1、A2、A3" in zh.stderr and "A1, A2" not in zh.stderr

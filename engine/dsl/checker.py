@@ -63,7 +63,7 @@ def _suggest(word: str, options) -> str | None:
     if close:
         return _("did you mean `{near}`?").format(near=close)
     if options:
-        shown = ", ".join(f"`{o}`" for o in options[:12])
+        shown = _(", ").join(f"`{o}`" for o in options[:12])
         return _("available here: {names}").format(
             names=shown + (", ..." if len(options) > 12 else "")
         )
@@ -265,7 +265,7 @@ class Checker:
             if found is None or not isinstance(lit, ast.Str) or lit.value in found[1]:
                 continue
             name, values = found
-            shown = ", ".join(f'"{v}"' for v in sorted(values))
+            shown = _(", ").join(f'"{v}"' for v in sorted(values))
             close = closest(lit.value, values, cutoff=0.5)
             self._err(
                 "value",

@@ -443,7 +443,7 @@ class Evaluator:
             institutions = self.judge_institutions(None)
         notes = []
         if self.p.institution_rules and not self.ledger.roster:
-            cites = ", ".join(sorted({r.cite for r in self.p.institution_rules}))
+            cites = _(", ").join(sorted({r.cite for r in self.p.institution_rules}))
             notes.append(
                 _(
                     "the policy has institution rules ({cites}) but no roster was "
@@ -778,7 +778,7 @@ class Evaluator:
                 _("enters band `{tier}` ({when})").format(tier=tier.id, when=tier.when.text)
                 + (
                     _("; crosses {tiers} in one event: only the harshest fires").format(
-                        tiers=", ".join(skipped)
+                        tiers=_(", ").join(skipped)
                     )
                     if skipped
                     else ""
@@ -918,7 +918,7 @@ class Evaluator:
                     _(
                         "credit {items} not applied: the person is terminated, and the "
                         "total that terminated them stands"
-                    ).format(items=", ".join(ev.items)),
+                    ).format(items=_(", ").join(ev.items)),
                     pc.cite,
                     ev,
                 )
@@ -939,7 +939,7 @@ class Evaluator:
                 ev.date,
                 "points",
                 _("credit {items}: {old} - {room} = {deducted} deducted").format(
-                    items=", ".join(ev.items),
+                    items=_(", ").join(ev.items),
                     old=number_text(old),
                     room=number_text(room),
                     deducted=number_text(cyc.deducted),

@@ -209,7 +209,7 @@ class Lenity:
                             code=code,
                             version=h.versions[a].version,
                             version2=h.versions[b].version,
-                            codes=", ".join(back),
+                            codes=_(", ").join(back),
                         )
                     )
         return tuple(dict.fromkeys(old)), tuple(dict.fromkeys(new))

@@ -254,7 +254,7 @@ class CaseScoring:
                 _("item `{code}` is moved by `{column}`, which is empty [{cite}]").format(
                     code=item.code, column=sh.column, cite=sh.cite
                 ),
-                _("give one of {values}").format(values=", ".join(sh.moves)),
+                _("give one of {values}").format(values=_(", ").join(sh.moves)),
             )
         move = sh.moves.get(value)
         if move is None:
@@ -362,9 +362,9 @@ def _unknown(column: str, value: str, values: dict, cite: str) -> Refused:
     return Refused(
         "value",
         _("`{column}` is `{value}`, not one of {values} [{cite}]").format(
-            column=column, value=value, values=", ".join(values), cite=cite
+            column=column, value=value, values=_(", ").join(values), cite=cite
         ),
-        _("give one of {values}").format(values=", ".join(values)),
+        _("give one of {values}").format(values=_(", ").join(values)),
     )
 
 

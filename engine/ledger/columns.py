@@ -98,10 +98,10 @@ def missing_columns(
             (h for h in header if closest(h, aliases) is not None), None
         )
         hint = _("did you mean `{near}`? ").format(near=near) if near else ""
-        hint += _("the header has: {headers}").format(headers=", ".join(header) or _("nothing"))
+        hint += _("the header has: {headers}").format(headers=_(", ").join(header) or _("nothing"))
         if aliases:
             hint += _("; `{name}` is also read from {aliases}").format(
-                name=name, aliases=", ".join(aliases[:4])
+                name=name, aliases=_(", ").join(aliases[:4])
             )
         hint += _("; or map it with --columns FILE")
         if any("\t" in h or ";" in h for h in header):

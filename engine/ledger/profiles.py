@@ -27,8 +27,8 @@ _AMEND, _REFERRING = "amend", frozenset({"revoke", "amend", "decision"})
 def _listing(codes) -> str:
     codes = sorted(codes)
     if len(codes) > 12:
-        return ", ".join(codes[:12]) + _(", ... ({n} in all)").format(n=len(codes))
-    return ", ".join(codes)
+        return _(", ").join(codes[:12]) + _(", ... ({n} in all)").format(n=len(codes))
+    return _(", ").join(codes)
 
 
 class Profile:
@@ -78,7 +78,7 @@ class RowChecks:
             near = closest(etype, EVENT_TYPES)
             hint = (_("did you mean `{near}`? ").format(near=near) if near else "") + _(
                 "types are {types} (empty means violation)"
-            ).format(types=", ".join(EVENT_TYPES))
+            ).format(types=_(", ").join(EVENT_TYPES))
             errors.append(("type", _("unknown event type `{type}`").format(type=raw_type), hint))
             return Profile(None, codes, tuple(errors), (), (), None, False)
         if "" in parts:

@@ -167,7 +167,7 @@ class HistoryChecks:
                                 code=code,
                                 version=va.version,
                                 version2=vb.version,
-                                codes=", ".join(earlier),
+                                codes=_(", ").join(earlier),
                             ),
                             _("give the act's own code, from version {version}").format(
                                 version=va.version
@@ -230,7 +230,7 @@ class HistoryChecks:
                     "item `{code}` of version {version2} stands for several items of version "
                     "{version}, which the amended finding is read in: {codes}"
                 ).format(
-                    code=code, version=vb.version, version2=vc.version, codes=", ".join(earlier)
+                    code=code, version=vb.version, version2=vc.version, codes=_(", ").join(earlier)
                 )
             else:
                 message = _(

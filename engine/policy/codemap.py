@@ -128,7 +128,7 @@ def _near(code: str, codes: set[str]) -> str:
     close = closest(code, codes)
     if close:
         return _("did you mean `{near}`?").format(near=close)
-    return _("codes are {codes}").format(codes=", ".join(sorted(codes)))
+    return _("codes are {codes}").format(codes=_(", ").join(sorted(codes)))
 
 
 def pair_items(

@@ -89,7 +89,7 @@ def _diagnostic(doc: Document, err: Any, path: tuple) -> Diagnostic:
         hint = (
             _("did you mean `{near}`?").format(near=close)
             if close
-            else (_("allowed keys: {keys}").format(keys=", ".join(allowed)) if allowed else None)
+            else (_("allowed keys: {keys}").format(keys=_(", ").join(allowed)) if allowed else None)
         )
         return Diagnostic(
             "schema",
@@ -98,7 +98,7 @@ def _diagnostic(doc: Document, err: Any, path: tuple) -> Diagnostic:
             hint,
         )
     if v == "enum":
-        options = ", ".join(f"`{o}`" for o in err.validator_value)
+        options = _(", ").join(f"`{o}`" for o in err.validator_value)
         return Diagnostic(
             "schema",
             _("{where} is `{instance}`; expected one of {options}").format(

@@ -123,7 +123,7 @@ def build_scoring(
                 ("items", _index(b, "items", item.code), "points", "band"),
                 _("did you mean `{near}`?").format(near=near)
                 if near
-                else _("bands are {bands}").format(bands=", ".join(order) or "-"),
+                else _("bands are {bands}").format(bands=_(", ").join(order) or "-"),
             )
     shift = _shift(b, d["shift"]) if "shift" in d else None
     grades = _grades(b, d["grades"], [bands[k] for k in order], scale) if "grades" in d else None
@@ -294,7 +294,7 @@ def _default(b: Any, default: Any, values: dict, path: tuple) -> None:
         b.err(
             "scoring",
             _("default `{value}` is not one of the values: {values}").format(
-                value=default, values=", ".join(values)
+                value=default, values=_(", ").join(values)
             ),
             path,
         )
@@ -339,7 +339,8 @@ def describe(sc: Scoring) -> str:
                 "{n} conditions on scoring [{cites}]",
                 len(sc.conditions),
             ).format(
-                n=len(sc.conditions), cites=", ".join(dict.fromkeys(c.cite for c in sc.conditions))
+                n=len(sc.conditions),
+                cites=_(", ").join(dict.fromkeys(c.cite for c in sc.conditions)),
             )
         )
     return _("scoring: {parts}").format(parts=_("; ").join(parts))

@@ -377,7 +377,7 @@ def one_version(loaded: Policy | History, what: str) -> Policy:
             _("`{id}` has {n} versions ({list}): {what} takes one version of a regulation").format(
                 id=loaded.id,
                 n=len(loaded),
-                list=", ".join(p.version for p in loaded.versions),
+                list=_(", ").join(p.version for p in loaded.versions),
                 what=what,
             ),
             Span(loaded.latest.path),

@@ -45,13 +45,13 @@ def explain(outcome: Outcome, person: str) -> str:
         head = _("{person} under {policy}, versions {versions}, as of {date}").format(
             person=person,
             policy=outcome.policy_id,
-            versions=", ".join(touched),
+            versions=_(", ").join(touched),
             date=outcome.as_of,
         )
     lines = [head]
     if found.institutions:
         lines.append(
-            _("practises at: {institutions}").format(institutions=", ".join(found.institutions))
+            _("practises at: {institutions}").format(institutions=_(", ").join(found.institutions))
         )
     last_date = None
     for s in steps:

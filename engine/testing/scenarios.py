@@ -248,7 +248,7 @@ class _Checker:
                 hint = (
                     _("did you mean `{near}`?").format(near=near)
                     if near
-                    else _("allowed: {keys}").format(keys=", ".join(allowed))
+                    else _("allowed: {keys}").format(keys=_(", ").join(allowed))
                 )
                 self.add(
                     "test-key",
@@ -397,7 +397,7 @@ class _Checker:
                 path + ("status",),
                 _("did you mean `{near}`?").format(near=near)
                 if near
-                else _("one of {values}").format(values=", ".join(STATUSES)),
+                else _("one of {values}").format(values=_(", ").join(STATUSES)),
             )
         rf = exp.get("reapply_from")
         if rf is not None and rf != "never":
