@@ -1455,7 +1455,7 @@ def diff_command(
     from engine import api
 
     if events is None and (roster or as_of):
-        raise click.UsageError("--roster and --as-of need --events")
+        raise click.UsageError(_("--roster and --as-of need --events"))
     if events is not None and engine == "columnar":
         _needs("columnar", "policyctl diff --engine columnar")
     ps = _pseudonyms(redact, redact_key_file, redact_institutions)

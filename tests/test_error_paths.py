@@ -623,3 +623,25 @@ def test_lists_in_chinese_messages_take_the_enumeration_comma(tmp_path):
     events.write_text("id,person,date,items\nE1,P1,2024-05-01,Z9\n", encoding="utf-8")
     zh = _run("--lang", "zh", *args)
     assert zh.exit_code == 1 and "A1、A2、A3" in zh.stderr and "A1, A2" not in zh.stderr
+
+
+def test_diff_s_findings_not_carried_over_in_chinese():
+    """`diff --events` under --lang zh listed `C3 has no counterpart under NEW；该违规记录
+    未计入`: the note's English text (which the JSON keeps) was printed as it was."""
+    args = [
+        "diff", ROOT / "policies" / "jining.yaml", ROOT / "policies" / "zhanjiang.yaml",
+        "--map", ROOT / "policies" / "maps" / "jining-to-zhanjiang.yaml",
+        "--events", ROOT / "examples" / "jining" / "events.csv",
+        "--roster", ROOT / "examples" / "jining" / "roster.csv", "--as-of", "2025-12-31",
+    ]  # fmt: skip
+    for fmt in ("text", "markdown"):
+        zh = _run("--lang", "zh", *args, "--format", fmt)
+        assert zh.exit_code == 1 and "C3 在新政策中没有对应的扣分项目" in zh.stdout, zh.stderr
+        assert "no counterpart under NEW" not in zh.stdout
+        en = _run("--lang", "en", *args, "--format", fmt)
+        assert "C3 has no counterpart under NEW" in en.stdout
+    js = _run("--lang", "zh", *args, "--format", "json")
+    assert "C3 has no counterpart under NEW" in js.stdout  # the JSON's text, as documented
+    # and --as-of without --events was said in English
+    usage = _run("--lang", "zh", *args[:3], "--as-of", "2025-12-31")
+    assert usage.exit_code == 2 and "--roster 和 --as-of 需要与 --events 一起使用" in usage.stderr
