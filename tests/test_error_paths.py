@@ -645,3 +645,27 @@ def test_diff_s_findings_not_carried_over_in_chinese():
     # and --as-of without --events was said in English
     usage = _run("--lang", "zh", *args[:3], "--as-of", "2025-12-31")
     assert usage.exit_code == 2 and "--roster 和 --as-of 需要与 --events 一起使用" in usage.stderr
+
+
+def test_a_claims_rule_s_and_billing_s_problems_in_chinese(tmp_path):
+    """validate said `the text of claims rule `chronic-over-7-days` is not found in ...`,
+    `the text of `billing` is not found`, `claims rule id `x` is used twice (hint: first
+    at line N)` in English under --lang zh (f-strings in policy/loader.py)."""
+    shutil.copytree(ROOT / "policies" / "sources", tmp_path / "sources")
+    text = (ROOT / "policies" / "zhanjiang.yaml").read_text("utf-8")
+    misquoted = text.replace("text: 慢性疾病不超过 7 天量", "text: 慢性疾病不超过 8 天量")
+    misquoted = misquoted.replace(
+        "text: 医保经办机构拒付不具备医保医师资格", "text: 医保经办机构拒付不具备医师资格"
+    )
+    twice = text.replace("- id: chronic-over-7-days", "- id: acute-over-3-days", 1)
+    said = []
+    for i, policy in enumerate((misquoted, twice)):
+        bad = tmp_path / f"zhanjiang{i}.yaml"
+        bad.write_text(policy, "utf-8")
+        zh = _run("--lang", "zh", "validate", bad)
+        assert zh.exit_code == 1, zh.output
+        said += [x for x in zh.stderr.splitlines() if "error[" in x]
+    assert any("找不到结算审核规则 `chronic-over-7-days` 的条文" in x for x in said), said
+    assert any("找不到 `billing` 的条文" in x for x in said), said
+    assert any("结算审核规则编号 `acute-over-3-days` 使用了两次" in x for x in said), said
+    assert all(_no_english_words(x.split(": error[")[1]) for x in said), said

@@ -28,7 +28,7 @@ from engine.evaluation.outcome import ActionRec, InstitutionOutcome
 from engine.evaluation.state import CycleState, PersonState
 from engine.i18n import _
 from engine.ledger.read import Event, Ledger
-from engine.policy.model import Number, Policy
+from engine.policy.model import Number, Policy, failure_reason
 from engine.policy.scopes import Env
 from engine.vocabulary import BY_EVENT, SUSPEND, TERMINATE, Source, SourceKind
 
@@ -356,7 +356,7 @@ def _holds(env: Env, rule, staff, sanctioned, members, period) -> bool:
                 "evaluation",
                 _(
                     "institution rule `{rule}` cannot be evaluated for period {period}: {reason}"
-                ).format(rule=rule.id, period=period, reason=exc),
+                ).format(rule=rule.id, period=period, reason=failure_reason(exc)),
                 rule.when.span,
                 _("check the rule against a staff of this size"),
             )

@@ -180,7 +180,14 @@ class _Builder:
         if sql:  # a claims rule runs as SQL too: what cannot compile is an error here
             problems = sql_problems(checked)
             for p in problems:
-                self.diags.append(Diagnostic("sql", f"in `{text}`: {p.message}", at(p.pos), p.hint))
+                self.diags.append(
+                    Diagnostic(
+                        "sql",
+                        _("in `{text}`: {message}").format(text=text, message=p.message),
+                        at(p.pos),
+                        p.hint,
+                    )
+                )
             if problems:
                 return None
         try:
@@ -660,9 +667,9 @@ class _Builder:
             if r["id"] in seen:
                 self.err(
                     "duplicate",
-                    f"claims rule id `{r['id']}` is used twice",
+                    _("claims rule id `{id}` is used twice").format(id=r["id"]),
                     p + ("id",),
-                    f"first at line {seen[r['id']]}",
+                    _("first at line {line}").format(line=seen[r["id"]]),
                 )
                 continue
             seen[r["id"]] = self.doc.span(p).line
@@ -1023,10 +1030,14 @@ def _provenance(policy: Policy, doc: Document, allow_outside: bool = False) -> l
             out.append(
                 Diagnostic(
                     "provenance",
-                    f"the text of claims rule `{cr['id']}` is not found in `{policy.source_file}`",
+                    _("the text of claims rule `{id}` is not found in `{file}`").format(
+                        id=cr["id"], file=policy.source_file
+                    ),
                     doc.span(("claims", i, "text")),
-                    "quote the regulation exactly; only line breaks, spaces "
-                    "and full-width forms may differ",
+                    _(
+                        "quote the regulation exactly; only line breaks, spaces and full-width "
+                        "forms may differ"
+                    ),
                 )
             )
     billing = doc.data.get("billing") or {}
@@ -1038,10 +1049,14 @@ def _provenance(policy: Policy, doc: Document, allow_outside: bool = False) -> l
             out.append(
                 Diagnostic(
                     "provenance",
-                    f"the text of `{'.'.join(path[:-1])}` is not found in `{policy.source_file}`",
+                    _("the text of `{where}` is not found in `{file}`").format(
+                        where=".".join(path[:-1]), file=policy.source_file
+                    ),
                     doc.span(path),
-                    "quote the regulation exactly; only line breaks, spaces "
-                    "and full-width forms may differ",
+                    _(
+                        "quote the regulation exactly; only line breaks, spaces and full-width "
+                        "forms may differ"
+                    ),
                 )
             )
     for i, pr in enumerate(doc.data.get("provisions") or []):

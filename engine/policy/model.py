@@ -43,7 +43,9 @@ class Expr:
             return self.fn(env)
         except EVAL_ERRORS as exc:
             raise BadValue(
-                _("`{expression}`: {reason}").format(expression=self.text, reason=_reason(exc))
+                _("`{expression}`: {reason}").format(
+                    expression=self.text, reason=failure_reason(exc)
+                )
             ) from None
 
 
@@ -56,7 +58,7 @@ _REASONS = {
 }
 
 
-def _reason(exc: Exception) -> str:
+def failure_reason(exc: Exception) -> str:
     """Why an expression failed on a value, in the reader's language (Python's own
     words, `unsupported operand type(s) for -: 'NoneType' and 'int'`, are English)."""
     known = _REASONS.get(str(exc))
