@@ -669,3 +669,13 @@ def test_a_claims_rule_s_and_billing_s_problems_in_chinese(tmp_path):
     assert any("找不到 `billing` 的条文" in x for x in said), said
     assert any("结算审核规则编号 `acute-over-3-days` 使用了两次" in x for x in said), said
     assert all(_no_english_words(x.split(": error[")[1]) for x in said), said
+
+
+def test_init_with_a_city_name_too_long_for_a_file_name(tmp_path):
+    """`policyctl init aaaa...` (300 characters) was an internal error (exit 70,
+    OSError: File name too long, from Path.exists)."""
+    r = _run("--lang", "zh", "init", "a" * 300, "--dir", tmp_path)
+    assert r.exit_code == 1 and "error[init]" in r.stderr and "太长（300 个字符）" in r.stderr
+    assert not (tmp_path / "policies").exists()
+    ok = _run("--lang", "zh", "init", "a" * 64, "--dir", tmp_path)
+    assert ok.exit_code == 0, ok.output

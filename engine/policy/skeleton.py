@@ -23,6 +23,7 @@ from engine.errors import Diagnostic, PolicyError, Span, os_reason
 from engine.i18n import N_, _
 
 CITY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MAX_CITY = 64  # characters of a city's id, which names its files
 
 
 COMMENTS = {
@@ -143,6 +144,16 @@ cases:
 def init(city: str, root: str | Path = ".") -> list[Path]:
     """Write the skeleton of `city` under `root`: policies/CITY.yaml,
     policies/sources/CITY.txt, policies/tests/CITY/first.yaml. Never overwrites."""
+    if len(city) > MAX_CITY:  # a file name of 255 bytes at most (ENAMETOOLONG)
+        raise PolicyError(
+            Diagnostic(
+                "init",
+                _("`{city}...` is too long for a policy id ({n} characters)").format(
+                    city=city[:20], n=len(city)
+                ),
+                hint=_("at most {n} characters, e.g. `jining`").format(n=MAX_CITY),
+            )
+        )
     if not CITY.match(city):
         raise PolicyError(
             Diagnostic(
