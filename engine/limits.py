@@ -12,6 +12,8 @@ input is refused with a message saying which limit it passed, never a MemoryErro
 
 from __future__ import annotations
 
+from engine.i18n import _
+
 MAX_TEXT_BYTES = 16 * 1024 * 1024  # a policy, code map, source text or test file
 MAX_LINE_CHARS = 100_000  # one line of such a file
 MAX_LEDGER_BYTES = 2 * 1024 * 1024 * 1024  # a ledger file read whole
@@ -49,7 +51,7 @@ def read_text_file(path) -> bytes:
     with open(path, "rb") as f:
         raw = f.read(MAX_TEXT_BYTES + 1)
     if len(raw) > MAX_TEXT_BYTES:
-        raise TooLarge(f"larger than {size_text(MAX_TEXT_BYTES)}")
+        raise TooLarge(_("larger than {limit}").format(limit=size_text(MAX_TEXT_BYTES)))
     if len(raw) > MAX_LINE_CHARS and max(map(len, raw.split(b"\n"))) > MAX_LINE_CHARS * 4:
-        raise TooLarge(f"a line longer than {MAX_LINE_CHARS:,} characters")
+        raise TooLarge(_("a line longer than {limit:,} characters").format(limit=MAX_LINE_CHARS))
     return raw

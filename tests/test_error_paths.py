@@ -679,3 +679,20 @@ def test_init_with_a_city_name_too_long_for_a_file_name(tmp_path):
     assert not (tmp_path / "policies").exists()
     ok = _run("--lang", "zh", "init", "a" * 64, "--dir", tmp_path)
     assert ok.exit_code == 0, ok.output
+
+
+def test_a_file_past_the_limits_and_a_gbk_source_text_in_chinese(tmp_path):
+    """`validate /dev/zero` said 无法读取文件：larger than 16 MiB (engine/limits.py's
+    English); a regulation's text saved as GBK said only 规章原文不是可读的 UTF-8 文本,
+    at the policy's line, with no hint."""
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"id: x\n" + b"#" * (17 << 20))
+    r = _run("--lang", "zh", "validate", big)
+    assert r.exit_code == 1 and "大于 16 MiB" in r.stderr and "larger" not in r.stderr
+    shutil.copy(ROOT / "tests" / "fixtures" / "format" / "items.yaml", tmp_path / "items.yaml")
+    text = (ROOT / "tests" / "fixtures" / "format" / "items.txt").read_text("utf-8")
+    (tmp_path / "items.txt").write_bytes(text.encode("gbk"))
+    r = _run("--lang", "zh", "validate", tmp_path / "items.yaml")
+    line = next(x for x in r.stderr.splitlines() if "error[source]" in x)
+    assert r.exit_code == 1 and "items.txt:1:1: error[source]" in line, r.stderr
+    assert "GB18030（GBK）" in line and "请另存为 UTF-8 编码" in line, line

@@ -64,7 +64,7 @@ from engine.policy.scoring import (
     empty_value_warnings,
     refuse_problems,
 )
-from engine.policy.source import Document, load_document
+from engine.policy.source import Document, load_document, not_utf8
 
 ENGINE_ACTIONS = {"interview", "suspend", "terminate", "refer", "ban"}
 
@@ -996,8 +996,11 @@ def _provenance(policy: Policy, doc: Document, allow_outside: bool = False) -> l
     try:
         raw = path.read_text("utf-8")
         text = provenance.normalise_source(raw)
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         return out + [Diagnostic("source", _("source text is not readable UTF-8"), sspan)]
+    except UnicodeDecodeError:  # at its own line, saying what it is (GB18030, UTF-16)
+        d = not_utf8(str(path), path.read_bytes())
+        return out + [Diagnostic("source", d.message, d.span, d.hint)]
     for key in ("items", "credits"):
         for i, it in enumerate(doc.data.get(key) or []):
             if not it.get("text"):

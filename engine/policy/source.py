@@ -116,7 +116,7 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise PolicyError(_not_utf8(name, raw)) from None
+            raise PolicyError(not_utf8(name, raw)) from None
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -130,7 +130,7 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
     return Document(name, text, data, builder.spans, builder.key_spans, builder.scalars)
 
 
-def _not_utf8(name: str, raw: bytes) -> Diagnostic:
+def not_utf8(name: str, raw: bytes) -> Diagnostic:
     """A YAML file (policy, test file, code map) that is not UTF-8, at the line and
     column of its first byte that is not, saying what it is where that is plain:
     UTF-16 (Windows Notepad's "Unicode") by its byte-order mark, GB18030 (GBK, what
