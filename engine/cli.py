@@ -584,6 +584,31 @@ def _output_matches_format(output: str, fmt: str) -> None:
         )
 
 
+class _IntRange(click.IntRange):
+    """click's, naming its type in the reader's language when a value is not one
+    (click says `'abc' is not a valid integer range` with its own English name)."""
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return _("integer")
+
+    @name.setter
+    def name(self, value: str) -> None:  # click sets it on the class only
+        pass
+
+
+class _FloatRange(click.FloatRange):
+    """click's, naming its type in the reader's language (see _IntRange)."""
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return _("number")
+
+    @name.setter
+    def name(self, value: str) -> None:  # click sets it on the class only
+        pass
+
+
 def _parse_as_of(ctx, param, value: str | None) -> _dt.date:
     if value is None:
         return _dt.date.today()
@@ -754,7 +779,7 @@ def _pseudonyms(redact: bool, key_file: str | None, institutions: bool):
 @_option(
     "--jobs",
     "-j",
-    type=click.IntRange(1, None),
+    type=_IntRange(1, None),
     default=None,
     hidden=True,
     help=N_("no longer used: evaluation runs on one process (docs/performance.md)"),
@@ -1238,14 +1263,14 @@ def screen(
 )
 @_option(
     "--top",
-    type=click.IntRange(0, 200),
+    type=_IntRange(0, 200),
     default=12,
     show_default=True,
     help=N_("timelines drawn when no --person is given"),
 )
 @_option(
     "--near",
-    type=click.FloatRange(0, min_open=True),
+    type=_FloatRange(0, min_open=True),
     default=None,
     help=N_("points from the next band that count as close (default: twice the lightest item)"),
 )
@@ -1357,7 +1382,7 @@ def report_command(
 )
 @_option(
     "--fail-under",
-    type=click.FloatRange(0, 100),
+    type=_FloatRange(0, 100),
     default=None,
     metavar="PERCENT",
     help=N_("with --coverage: exit 1 if a policy's coverage is below this"),
@@ -1375,6 +1400,11 @@ def run_tests(
     from engine.testing.coverage import measure
     from engine.testing.scenarios import DEFAULT_PATH, run_paths
 
+    if junit_file:
+        try:
+            output_plan(junit_file)  # a missing folder: said before the tests run, as evaluate
+        except PolicyctlError as exc:
+            _fail(exc)
     run = run_paths(paths or (DEFAULT_PATH,), allow_outside=allow_outside)
     if not run.files and not run.errors:
         from engine.errors import Diagnostic
@@ -1755,7 +1785,7 @@ def db_load(
     "--port",
     default=8080,
     show_default=True,
-    type=click.IntRange(0, 65535),
+    type=_IntRange(0, 65535),
     help=N_("port to listen on"),
 )
 @_option(
@@ -1790,14 +1820,14 @@ def db_load(
     "--max-batch",
     default=10_000,
     show_default=True,
-    type=click.IntRange(1, 100_000),
+    type=_IntRange(1, 100_000),
     help=N_("most claim lines or events in one request"),
 )
 @_option(
     "--max-body",
     default=16,
     show_default=True,
-    type=click.IntRange(1, 1024),
+    type=_IntRange(1, 1024),
     metavar="MB",
     help=N_("largest request body, in megabytes"),
 )

@@ -696,3 +696,13 @@ def test_a_file_past_the_limits_and_a_gbk_source_text_in_chinese(tmp_path):
     line = next(x for x in r.stderr.splitlines() if "error[source]" in x)
     assert r.exit_code == 1 and "items.txt:1:1: error[source]" in line, r.stderr
     assert "GB18030（GBK）" in line and "请另存为 UTF-8 编码" in line, line
+
+
+def test_test_s_junit_to_a_missing_folder_and_a_bad_percent(tmp_path):
+    """`test --junit /missing/x.xml` ran every test and printed `89 passed, 0 failed`
+    before failing to write; `--fail-under abc` said 不是有效的 float range (click's
+    English name of the type)."""
+    r = _run("--lang", "zh", "test", "--junit", tmp_path / "missing" / "x.xml")
+    assert r.exit_code == 1 and "error[output]" in r.stderr and r.stdout == "", r.output
+    r = _run("--lang", "zh", "test", "--coverage", "--fail-under", "abc")
+    assert r.exit_code == 2 and "'abc' 不是有效的数值" in r.stderr and "float" not in r.stderr
