@@ -706,3 +706,21 @@ def test_test_s_junit_to_a_missing_folder_and_a_bad_percent(tmp_path):
     assert r.exit_code == 1 and "error[output]" in r.stderr and r.stdout == "", r.output
     r = _run("--lang", "zh", "test", "--coverage", "--fail-under", "abc")
     assert r.exit_code == 2 and "'abc' 不是有效的数值" in r.stderr and "float" not in r.stderr
+
+
+def test_an_item_s_points_out_of_range_say_what_is_wrong(tmp_path):
+    """`points: -5` said `items.0.points` should be text, found a number (the schema's
+    expression branch); `{min: -1, max: 3}` said unknown key `min`; a fraction of the
+    scale's unit was shown as 1/10000000."""
+    cases = [
+        ("-5", "`items.0.points` 为 -5；最小只能为 0"),
+        ("{min: -1, max: 3}", "`items.0.points.min` 为 -1；最小只能为 0"),
+        ("{band: 1}", "`items.0.points.band` 应为"),
+        ("0.0000001", "扣 0.0000001 分，不是分值单位 1 的整数倍"),
+    ]
+    for i, (points, words) in enumerate(cases):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        policy = _items_policy(folder, "points: 5, text", f"points: {points}, text")
+        r = _run("--lang", "zh", "validate", policy)
+        assert r.exit_code == 1 and words in r.stderr, (points, r.stderr)

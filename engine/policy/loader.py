@@ -31,7 +31,7 @@ from engine.dsl.sql import sql_problems
 from engine.dsl.types import ANY, BOOL, NUM, Type
 from engine.errors import EVAL_ERRORS, Diagnostic, PolicyError, Span, os_reason
 from engine.i18n import _
-from engine.numbers import exact
+from engine.numbers import exact, number_text
 from engine.policy import bands as _bands
 from engine.policy import provenance, scopes
 from engine.policy.model import (
@@ -773,7 +773,7 @@ def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
                     Diagnostic(
                         "points",
                         _("item `{code}` is worth {value}, more than the scale's {top}").format(
-                            code=item.code, value=value, top=top
+                            code=item.code, value=number_text(value), top=number_text(top)
                         ),
                         item.span,
                     )
@@ -785,7 +785,7 @@ def _model_checks(policy: Policy, doc: Document) -> list[Diagnostic]:
                         _(
                             "item `{code}` is worth {value}, not a multiple of the scale's "
                             "unit {unit}"
-                        ).format(code=item.code, value=value, unit=unit),
+                        ).format(code=item.code, value=number_text(value), unit=number_text(unit)),
                         item.span,
                     )
                 )

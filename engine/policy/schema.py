@@ -53,7 +53,13 @@ def schema_diagnostics(doc: Document) -> list[Diagnostic]:
     for error in validator.iter_errors(doc.data):
         err = error
         if err.context:
-            err = jsonschema.exceptions.best_match(err.context) or err
+            # of a oneOf's branches, one whose type the value has, and that got furthest
+            # into it, says what is wrong (points: -5 is below a number's minimum, not
+            # "not a string"; {min: -1, max: 3} has a min below 0, not "no key min")
+            typed = [e for e in err.context if e.path or e.validator != "type"]
+            deepest = max((len(e.path) for e in typed), default=0)
+            typed = [e for e in typed if len(e.path) == deepest]
+            err = jsonschema.exceptions.best_match(typed or err.context) or err
         path = tuple(err.absolute_path)
         diag = _diagnostic(doc, err, path)
         if not path:  # 政策顶层 缺少键: no space between Chinese words
