@@ -724,3 +724,11 @@ def test_an_item_s_points_out_of_range_say_what_is_wrong(tmp_path):
         policy = _items_policy(folder, "points: 5, text", f"points: {points}, text")
         r = _run("--lang", "zh", "validate", policy)
         assert r.exit_code == 1 and words in r.stderr, (points, r.stderr)
+
+
+def test_a_number_yaml_reads_as_text_is_told_so(tmp_path):
+    """`initial: 1e20` said only `scale.initial` 应为数字，实际为文本: the writer sees a
+    number; YAML 1.1 reads an exponent without a dot as text. Now the value and the fix."""
+    policy = _items_policy(tmp_path, "initial: 100,", "initial: 1e20,")
+    r = _run("--lang", "zh", "validate", policy)
+    assert r.exit_code == 1 and "`1e20` 被读作文本：请用普通数字书写" in r.stderr, r.stderr

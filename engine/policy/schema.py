@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import re
 from importlib import resources
 from typing import Any
 
@@ -23,6 +24,9 @@ from engine.policy.source import Document
 def policy_schema() -> dict:
     text = resources.files("engine.policy").joinpath("policy.schema.json").read_text("utf-8")
     return json.loads(text)
+
+
+_NUMBERISH = re.compile(r"[+-]?(\.?inf|\.?nan|[0-9][0-9,_]*\.?[0-9]*(e[+-]?[0-9]+)?)$", re.I)
 
 
 def _where(path) -> str:
@@ -124,6 +128,14 @@ def _diagnostic(doc: Document, err: Any, path: tuple) -> Diagnostic:
                 where=_where(path), article=article, kind=_kind(err.instance)
             ),
             doc.span(path),
+            # YAML reads 1e20, 1,000, .inf as text: say so, with the value
+            _(
+                "`{value}` is read as text: write the number in plain digits, e.g. `12` or `0.5`"
+            ).format(value=err.instance)
+            if {"number", "integer"} & set(wants)
+            and isinstance(err.instance, str)
+            and _NUMBERISH.match(err.instance.strip())
+            else None,
         )
     if v == "pattern":
         desc = err.schema.get("description", "")
