@@ -20,6 +20,8 @@ import functools
 from fractions import Fraction
 from typing import Protocol
 
+from engine.i18n import _
+
 
 class Duration(Protocol):
     """A length of time as the policy language writes it (`3 months`, `10 working days`)."""
@@ -159,11 +161,11 @@ def parse_date(text: str) -> _dt.date:
     d = _DATE_CACHE.get(text)
     if d is None:
         if len(text) != 10 or text[4] != "-" or text[7] != "-":
-            raise ValueError(f"`{text}` is not a date in YYYY-MM-DD form")
+            raise ValueError(_("`{text}` is not a date in YYYY-MM-DD form").format(text=text))
         try:
             d = _dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
         except ValueError:
-            raise ValueError(f"`{text}` is not a real date") from None
+            raise ValueError(_("`{text}` is not a real date").format(text=text)) from None
         if len(_DATE_CACHE) < 100_000:
             _DATE_CACHE[text] = d
     return d

@@ -732,3 +732,22 @@ def test_a_number_yaml_reads_as_text_is_told_so(tmp_path):
     policy = _items_policy(tmp_path, "initial: 100,", "initial: 1e20,")
     r = _run("--lang", "zh", "validate", policy)
     assert r.exit_code == 1 and "`1e20` 被读作文本：请用普通数字书写" in r.stderr, r.stderr
+
+
+def test_a_date_or_a_code_of_the_wrong_form_in_chinese(tmp_path):
+    """`issued: 2024-02-30` said `2024-02-30` is not a real date in English
+    (engine/calendar.py); `issued: 2024年1月1日` gave the schema's English description as
+    the hint (A date written YYYY-MM-DD (the loader keeps YAML dates as strings))."""
+    cases = [
+        ("issued: 2024-01-01", "issued: 2024-02-30", "`2024-02-30` 不是真实存在的日期"),
+        ("issued: 2024-01-01", "issued: 2024年1月1日", "提示：日期请写成 YYYY-MM-DD"),
+        ("code: RANGE", "code: 范围", "例如 `A1`、`LOSS`、`TEST-FAIL`"),
+        ('start: "01-01"', 'start: "1-1"', "请写成带引号的 MM-DD"),
+    ]
+    for i, (old, new, words) in enumerate(cases):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        r = _run("--lang", "zh", "validate", _items_policy(folder, old, new))
+        line = next(x for x in r.stderr.splitlines() if "error[" in x)
+        assert r.exit_code == 1 and words in line, (new, r.stderr)
+        assert _no_english_words(line.split(": error[")[1]), line

@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from engine.errors import Diagnostic, closest
-from engine.i18n import N_, _, language
+from engine.i18n import N_, _, known, language
 from engine.policy.source import Document
 
 
@@ -145,7 +145,7 @@ def _diagnostic(doc: Document, err: Any, path: tuple) -> Diagnostic:
                 where=_where(path), instance=err.instance
             ),
             doc.span(path),
-            desc.split(".")[0] or None,
+            _pattern_hint(err.validator_value, desc.split(".")[0]),
         )
     bounded = _bound(v, err.validator_value, err.instance, _where(path))
     if bounded is not None:
@@ -162,6 +162,52 @@ def _diagnostic(doc: Document, err: Any, path: tuple) -> Diagnostic:
         ),
         doc.span(path),
     )
+
+
+# the forms a value must take, said in the reader's language (the schema's descriptions,
+# which editors show, are English)
+_PATTERN_HINTS = {
+    "date": N_("write dates as YYYY-MM-DD, e.g. `2024-03-29`"),
+    "id": N_("use lower-case letters, digits and dashes, e.g. `jining`"),
+    "month-day": N_('write MM-DD in quotes: "01-01" is a natural year, "04-01" April to March'),
+    "sha256": N_("64 lower-case hexadecimal digits, or `pending` until the text is final"),
+    "ban": N_("e.g. `ban 6 months`, `ban 1 to 2 years`, `ban never`"),
+    "duration": N_("e.g. `3 months`, `10 working days`"),
+    "code": N_("letters, digits and . _ -, e.g. `A1`, `LOSS`, `TEST-FAIL`"),
+    "name": N_("lower-case letters, digits and underscores, e.g. `circumstance`"),
+    "label": N_("lower-case letters, digits, dashes and underscores, e.g. `fraud`"),
+}
+_PATTERN_KINDS = {
+    "^[a-z0-9-]+$": "id",
+    "^[a-z][a-z0-9-]*$": "id",
+    "^[A-Za-z0-9][A-Za-z0-9._-]*$": "code",
+    "^[a-z_][a-z0-9_]*$": "name",
+    "^[a-z][a-z0-9_]*$": "name",
+    "^[a-z0-9][a-z0-9_-]*$": "label",
+}
+
+
+def _pattern_hint(pattern: str, description: str) -> str | None:
+    """How to write a value that does not match the schema's `pattern`."""
+    kind = (
+        "date"
+        if pattern.startswith("^[0-9]{4}-")
+        else "month-day"
+        if pattern.startswith("^(0[1-9]|1[0-2])-")
+        else "sha256"
+        if "{64}" in pattern
+        else "ban"
+        if "ban" in pattern
+        else "duration"
+        if "working" in pattern
+        else _PATTERN_KINDS.get(pattern)
+    )
+    if kind is not None:
+        return _(_PATTERN_HINTS[kind])
+    if not description:
+        return None
+    told = known(description)  # the schema's own words: where the catalogue has them
+    return told if language() == "en" or told != description else None
 
 
 def _bound(validator: str, limit: Any, value: Any, where: str) -> str | None:
