@@ -751,3 +751,11 @@ def test_a_date_or_a_code_of_the_wrong_form_in_chinese(tmp_path):
         line = next(x for x in r.stderr.splitlines() if "error[" in x)
         assert r.exit_code == 1 and words in line, (new, r.stderr)
         assert _no_english_words(line.split(": error[")[1]), line
+
+
+def test_an_empty_test_file_is_said_to_be_empty(tmp_path):
+    """An empty test file said 测试文件必须是映射，而不是 无 (a mapping, not nothing)."""
+    empty = tmp_path / "t.yaml"
+    empty.write_text("# 尚未写用例\n", encoding="utf-8")
+    r = _run("--lang", "zh", "test", empty)
+    assert r.exit_code == 1 and "error[test-type]: 测试文件为空" in r.stderr, r.stderr

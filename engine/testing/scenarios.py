@@ -465,6 +465,14 @@ def load_file(
         raise ScenarioError([_no_column(d) for d in exc.diagnostics]) from None
     chk = _Checker(doc)
     data = doc.data
+    if data is None:  # nothing but comments and blank lines, or nothing at all
+        chk.add(
+            "test-type",
+            _("the test file is empty"),
+            (),
+            _("a test file has `policy:` and `cases:` (docs/testing.md)"),
+        )
+        raise ScenarioError(chk.problems)
     if not isinstance(data, dict):
         chk.add(
             "test-type", _("a test file must be a mapping, not {kind}").format(kind=_kind(data)), ()
