@@ -759,3 +759,18 @@ def test_an_empty_test_file_is_said_to_be_empty(tmp_path):
     empty.write_text("# 尚未写用例\n", encoding="utf-8")
     r = _run("--lang", "zh", "test", empty)
     assert r.exit_code == 1 and "error[test-type]: 测试文件为空" in r.stderr, r.stderr
+
+
+def test_the_report_s_timelines_name_months_in_chinese(tmp_path):
+    """The zh report's timelines labelled their date axes Mar, May, Jul (matplotlib's
+    concise dates, English whatever --lang says)."""
+    args = ["report", "--policy", JINING, "--events", ROOT / "examples" / "jining" / "events.csv"]
+    args += ["--roster", ROOT / "examples" / "jining" / "roster.csv", "--as-of", "2025-12-31"]
+    r = _run("--lang", "zh", *args, "-o", tmp_path / "zh.html")
+    assert r.exit_code == 0, r.output
+    svgs = "".join(re.findall(r"<svg.*?</svg>", (tmp_path / "zh.html").read_text("utf-8"), re.S))
+    text = " ".join(re.findall(r">([^<>]+)<", svgs))
+    assert "3月" in text and "2025年" in text, text[:500]
+    assert not re.search(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b", text)
+    assert _run("--lang", "en", *args, "-o", tmp_path / "en.html").exit_code == 0
+    assert re.search(r">(Mar|May|Jul)<", (tmp_path / "en.html").read_text("utf-8"))

@@ -105,6 +105,17 @@ def _inline(svg: str, prefix: str) -> str:
     return svg.strip()
 
 
+def _zh_date(x: float, pos: int | None = None) -> str:
+    """A date axis's tick as Chinese writes it: 2025年 at a year's start, 3月 at a
+    month's, 3月15日 otherwise."""
+    from matplotlib.dates import num2date
+
+    d = num2date(x)
+    if d.day != 1:
+        return f"{d.month}月{d.day}日"
+    return f"{d.year}年" if d.month == 1 else f"{d.month}月"
+
+
 def _months_axis(ax, months: list[str]) -> None:
     step = max(1, (len(months) + 17) // 18)
     ax.set_xticks(range(0, len(months), step))
@@ -219,6 +230,7 @@ def timeline(canvas: Canvas, data: dict, person: dict, lang: str):
     """One person's running total through the cycles, with band lines, findings as
     labelled points and sanctions as spans with their article."""
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.ticker import FuncFormatter
 
     score, initial = _score_axis(data)
     as_of = _dt.date.fromisoformat(data["as_of"])
@@ -323,6 +335,9 @@ def timeline(canvas: Canvas, data: dict, person: dict, lang: str):
     ax.set_xlim(start, as_of)
     locator = AutoDateLocator(maxticks=8)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    # matplotlib's concise dates name months in English (Mar, Jul): Chinese writes 3月
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(_zh_date) if lang == "zh" else ConciseDateFormatter(locator)
+    )
     ax.set_ylabel(words.word("score" if score else "deducted", lang))
     return fig
