@@ -774,3 +774,24 @@ def test_the_report_s_timelines_name_months_in_chinese(tmp_path):
     assert not re.search(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b", text)
     assert _run("--lang", "en", *args, "-o", tmp_path / "en.html").exit_code == 0
     assert re.search(r">(Mar|May|Jul)<", (tmp_path / "en.html").read_text("utf-8"))
+
+
+def test_diff_s_causes_in_chinese():
+    """`diff --events` told why each person's outcome changes in English under zh:
+    原因  items: A2 as B3 points 1 -> 20; tier suspend-3m: bounds ...; restoration
+    automatic -> reapplication. The JSON and the API keep the English label."""
+    args = [
+        "diff", ROOT / "policies" / "jining.yaml", ROOT / "policies" / "zhanjiang.yaml",
+        "--map", ROOT / "policies" / "maps" / "jining-to-zhanjiang.yaml",
+        "--events", ROOT / "examples" / "jining" / "events.csv",
+        "--roster", ROOT / "examples" / "jining" / "roster.csv", "--as-of", "2025-12-31",
+    ]  # fmt: skip
+    zh = _run("--lang", "zh", *args)
+    why = [x for x in zh.stdout.splitlines() if x.strip().startswith("原因")]
+    assert why and "扣分项目：A2 记为 B3 分值 1 -> 20；档次 suspend-3m：bounds" in zh.stdout
+    assert "恢复方式 automatic -> reapplication" in zh.stdout
+    assert not any(w in x for x in why for w in ("items:", " as ", "tier ", "restoration"))
+    en = _run("--lang", "en", *args)
+    assert "items: A2 as B3 points 1 -> 20; tier suspend-3m: bounds" in en.stdout
+    js = _run("--lang", "zh", *args, "--format", "json")
+    assert '"items: A2 as B3 points 1 -> 20"' in js.stdout

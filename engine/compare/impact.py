@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import partial
 from typing import TYPE_CHECKING
 
 from engine.compare.carryover import Note, _restate, carry_over
@@ -51,7 +52,7 @@ from engine.evaluation.fold import paused_gc
 from engine.evaluation.known import as_known
 from engine.evaluation.outcome import Outcome, PersonOutcome
 from engine.evaluation.run import evaluate
-from engine.i18n import _
+from engine.i18n import N_, _, known
 from engine.ledger.read import Event, Ledger, read_ledger
 from engine.ledger.reads import event_columns_kept
 from engine.ledger.redact import redact_ledger
@@ -116,9 +117,16 @@ class Cause:
 
     label: str
     changes: tuple[Change, ...] = ()
+    # the label in the reader's language, made when shown (`label`, which the JSON and
+    # the API keep, is English); None: `label` is a catalogue message as it is
+    said: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict:
         return {"label": self.label, "changes": [c.as_dict() for c in self.changes]}
+
+    def text(self) -> str:
+        """The label as the reader reads it."""
+        return self.said() if self.said is not None else known(self.label)
 
 
 @dataclass
@@ -557,10 +565,14 @@ class _Blame:
         return out
 
     def items_cause(
-        self, codes: list[str], notes: list[Note], add: Callable[[str, Iterable[Change]], None]
+        self,
+        codes: list[str],
+        notes: list[Note],
+        add: Callable[[str, Iterable[Change], Callable[[], str] | None], None],
     ) -> None:
         """One cause for the person's items whose points changed or that did not carry."""
         parts: list[str] = []
+        said: list[Callable[[], str]] = []  # each part in the reader's language
         changes: list[Change] = []
         noted: dict[str, list[Note]] = {}
         for n in notes:
@@ -569,18 +581,26 @@ class _Blame:
             for c in self.items.get(code, ()):
                 if c.field in POINTS_FIELDS:
                     parts.append(f"{_as(c)} points {c.old} -> {c.new}")
+                    said.append(_said(N_("{item} points {old} -> {new}"), c, item=_as_said(c)))
                     changes.append(c)
                 elif c.field == "band":  # a band item moved to another band (scoring)
                     parts.append(f"{_as(c)} band {c.old} -> {c.new}")
+                    said.append(_said(N_("{item} band {old} -> {new}"), c, item=_as_said(c)))
                     changes.append(c)
                 elif c.kind == "removed" and code not in noted:
                     parts.append(f"{code} no counterpart")
+                    said.append(_said(N_("{code} no counterpart"), None, code=partial(str, code)))
                     changes.append(c)
             for n in noted.get(code, ()):
                 parts.append(n.short)
+                said.append(partial(_note_short, n))
                 changes += [c for c in self.items.get(code, ()) if c.kind == "removed"]
         if parts:
-            add("items: " + ", ".join(parts), changes or [_NOTE])
+            add(
+                "items: " + ", ".join(parts),
+                changes or [_NOTE],
+                lambda: _("items: {parts}").format(parts=_(", ").join(s() for s in said)),
+            )
 
     def meets(self, c: Change, events: list[Event]) -> bool:
         """Whether a person's findings meet a change of `scoring`: a move or a grade only
@@ -597,11 +617,13 @@ class _Blame:
         causes: list[Cause] = []
         seen: set[Change] = set()
 
-        def add(label: str, changes: Iterable[Change]) -> None:
+        def add(
+            label: str, changes: Iterable[Change], said: Callable[[], str] | None = None
+        ) -> None:
             fresh = tuple(c for c in changes if c not in seen or c is _NOTE)
             if fresh:
                 seen.update(fresh)
-                causes.append(Cause(label, tuple(c for c in fresh if c is not _NOTE)))
+                causes.append(Cause(label, tuple(c for c in fresh if c is not _NOTE), said))
 
         codes = list(dict.fromkeys(c for e in events for c in e.items))
         dropped = {(n.event, n.code) for n in notes}
@@ -621,15 +643,23 @@ class _Blame:
                     f"{c.element} {c.field} {_v(c.old)} -> {_v(c.new)}" if c.field else c.element
                     for c in scoring
                 )
-                add(f"scoring: {shown}", scoring)
+                add(
+                    f"scoring: {shown}",
+                    scoring,
+                    partial(_scoring_said, tuple(scoring)),
+                )
             explained = bool(causes)
             for c in self.block_changes(a, b, events):
                 if c.field == "cap" and explained:
                     continue  # a cap matters only when no item's points explain the move
-                add(f"{c.section}.{c.field} {_v(c.old)} -> {_v(c.new)}", [c])
+                add(
+                    f"{c.section}.{c.field} {_v(c.old)} -> {_v(c.new)}",
+                    [c],
+                    partial(_block_said, c),
+                )
             if any(e.type == "credit" for e in events):
                 add(
-                    "credits changed",
+                    N_("credits changed"),
                     [c for c in self.sections.get("credits", ()) if c.field != "cite"],
                 )
         if a.tiers != b.tiers or a.actions != b.actions:
@@ -641,19 +671,23 @@ class _Blame:
             for tier in sorted(entered, key=str):
                 for c in self.tiers.get(tier, ()):
                     if c.field != "cite":
-                        add(_tier_label(c), [c])
+                        add(_tier_label(c), [c], partial(_tier_said, c))
             fired = {s.id for s in a.sources | b.sources if s.kind is SourceKind.RULE}
             for rule in sorted(fired):
                 changes = [c for c in self.rules.get(rule, ()) if c.field != "cite"]
                 kind = changes[0].kind if len(changes) == 1 else "changed"
-                add(f"rule {rule} {kind}", changes)
+                add(
+                    f"rule {rule} {kind}",
+                    changes,
+                    partial(_rule_said, rule, kind),
+                )
             for code in carried:
                 for c in self.items.get(code, ()):
                     if c.field in ACTION_FIELDS:
-                        add(_item_label(c), [c])
+                        add(_item_label(c), [c], partial(_item_said, c))
             if BY_CASCADE in a.sources | b.sources:
                 add(
-                    "institution cascades changed",
+                    N_("institution cascades changed"),
                     [
                         c
                         for c in self.sections.get("institutions", ())
@@ -663,31 +697,38 @@ class _Blame:
             suspensions = max(sum(x[0] == "suspend" for x in s.actions) for s in (a, b))
             if suspensions > 1:
                 add(
-                    "overlapping sanctions rule changed",
+                    N_("overlapping sanctions rule changed"),
                     [c for c in self.sections.get("sanctions", ()) if c.field != "cite"],
                 )
             if a.tiers != b.tiers and not any(
                 c.changes and c.changes[0].section == "tiers" for c in causes
             ):
                 add(
-                    "scale changed",
+                    N_("scale changed"),
                     [c for c in self.sections.get("scale", ()) if c.field != "cite"],
                 )
         if (a.status, a.reapply_from) != (b.status, b.reapply_from):
             kinds = {x[0] for s in (a, b) for x in s.actions}
             if all("terminate" in {x[0] for x in s.actions} for s in (a, b)):
-                add("bans changed", [c for c in self.sections.get("bans", ()) if c.field != "cite"])
+                add(
+                    N_("bans changed"),
+                    [c for c in self.sections.get("bans", ()) if c.field != "cite"],
+                )
             if "suspend" in kinds:
                 for c in self.sections.get("restoration", ()):
                     if c.field == "by":
-                        add(f"restoration {c.old} -> {c.new}", [c])
+                        add(
+                            f"restoration {c.old} -> {c.new}",
+                            [c],
+                            _said(N_("restoration {old} -> {new}"), c),
+                        )
             if any(e.type == "reapply" for e in events):
                 add(
-                    "re-application conditions changed",
+                    N_("re-application conditions changed"),
                     [c for c in self.sections.get("reapplication", ()) if c.field != "cite"],
                 )
         if not causes:
-            causes.append(Cause("several (no single change explains it)"))
+            causes.append(Cause(N_("several (no single change explains it)")))
         return causes
 
 
@@ -709,6 +750,84 @@ def _as(c: Change) -> str:
     if c.old_id is not None and c.new_id is not None and c.old_id != c.new_id:
         return f"{c.old_id} as {c.new_id}"
     return c.old_id or c.new_id or c.element
+
+
+def _v_said(x: str | None) -> str:
+    return _("none") if x is None else x
+
+
+def _as_said(c: Change) -> Callable[[], str]:
+    """_as in the reader's language: `A1 as B1` is `A1 记为 B1`."""
+    if c.old_id is not None and c.new_id is not None and c.old_id != c.new_id:
+        return partial(_as_pair, c.old_id, c.new_id)
+    return partial(str, c.old_id or c.new_id or c.element)
+
+
+def _as_pair(old: str, new: str) -> str:
+    return _("{old} as {new}").format(old=old, new=new)
+
+
+def _said(template: str, c: Change | None, **parts: Callable[[], str]) -> Callable[[], str]:
+    """A cause's words made when shown: `template` (a catalogue message) with the
+    change's old and new values and `parts`, each made then too."""
+
+    def say() -> str:
+        values = {k: f() for k, f in parts.items()}
+        if c is not None:
+            values.update(old=_v_said(c.old), new=_v_said(c.new))
+        return _(template).format(**values)
+
+    return say
+
+
+_REASONS = {
+    "no counterpart": N_("no counterpart"),
+    "needs amount": N_("needs amount"),
+    "needs points": N_("needs points"),
+    "points outside range": N_("points outside range"),
+}
+
+
+def _note_short(n: Note) -> str:
+    """Note.short in the reader's language."""
+    head = n.code if n.target is None else _as_pair(n.code, n.target)
+    words = _("{item} {reason}").format(item=head, reason=_(_REASONS.get(n.reason, n.reason)))
+    return words + (_(" ({event} left out)").format(event=n.event) if n.dropped else "")
+
+
+def _scoring_said(changes: tuple[Change, ...]) -> str:
+    return _("scoring: {changes}").format(
+        changes=_(", ").join(
+            f"{c.element} {c.field} {_v_said(c.old)} -> {_v_said(c.new)}" if c.field else c.element
+            for c in changes
+        )
+    )
+
+
+def _block_said(c: Change) -> str:
+    return f"{c.section}.{c.field} {_v_said(c.old)} -> {_v_said(c.new)}"
+
+
+def _rule_said(rule: str, kind: str) -> str:
+    return _("rule {rule} {kind}").format(rule=rule, kind=_(kind))
+
+
+def _item_said(c: Change) -> str:
+    element = _as_said(c)()
+    if c.kind == "removed":
+        return _("item {item}: no counterpart").format(item=element)
+    return _("item {item}: {field} {old} -> {new}").format(
+        item=element, field=c.field, old=_v_said(c.old), new=_v_said(c.new)
+    )
+
+
+def _tier_said(c: Change) -> str:
+    element = _as_said(c)()
+    if c.kind in ("added", "removed", "recoded"):
+        return _("tier {tier} {kind}").format(tier=element, kind=_(c.kind))
+    return _("tier {tier}: {field} {old} -> {new}").format(
+        tier=element, field=c.field, old=_v_said(c.old), new=_v_said(c.new)
+    )
 
 
 def _item_label(c: Change) -> str:

@@ -321,7 +321,7 @@ def _status(s: Snapshot) -> str:
 
 
 def _causes(m: Mover) -> list[str]:
-    labels = [c.label for c in m.causes]
+    labels = [c.text() for c in m.causes]
     if len(labels) > MAX_CAUSES:
         labels = labels[:MAX_CAUSES] + [_("and {n} more").format(n=len(labels) - MAX_CAUSES)]
     return labels
@@ -432,7 +432,7 @@ def _impact_text(imp: Impact, style: Style) -> Iterator[str]:
             yield f"    {acts_l}{_acts(m.before)} -> {_acts(m.after)}"
         if (m.before.status, m.before.reapply_from) != (m.after.status, m.after.reapply_from):
             yield f"    {status_l}{_status(m.before)} -> {_status(m.after)}"
-        yield f"    {why_l}{'; '.join(_causes(m))}"
+        yield f"    {why_l}{_('; ').join(_causes(m))}"
     if imp.notes:
         yield ""
         yield style(_("findings not carried over ({n})").format(n=len(imp.notes)), bold=True)
@@ -579,7 +579,7 @@ def _impact_markdown(imp: Impact) -> Iterator[str]:
         yield _("| person | tier | actions (old → new) | status (old → new) | why |")
         yield "| --- | --- | --- | --- | --- |"
         for m in imp.movers:
-            tiers = "; ".join(_cycle_line(m.before, m.after)) or _("same")
+            tiers = _("; ").join(_cycle_line(m.before, m.after)) or _("same")
             acts = (
                 f"{_acts(m.before)} → {_acts(m.after)}"
                 if m.before.actions != m.after.actions
@@ -593,7 +593,7 @@ def _impact_markdown(imp: Impact) -> Iterator[str]:
             )
             yield (
                 f"| {m.person} | {_cell(tiers.replace(' -> ', ' → '))} | {_cell(acts)} | "
-                f"{_cell(status)} | {_cell('; '.join(_causes(m)))} |"
+                f"{_cell(status)} | {_cell(_('; ').join(_causes(m)))} |"
             )
     if imp.notes:
         yield ""
