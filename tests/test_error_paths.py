@@ -795,3 +795,21 @@ def test_diff_s_causes_in_chinese():
     assert "items: A2 as B3 points 1 -> 20; tier suspend-3m: bounds" in en.stdout
     js = _run("--lang", "zh", *args, "--format", "json")
     assert '"items: A2 as B3 points 1 -> 20"' in js.stdout
+
+
+def test_item_codes_joined_by_another_separator_are_told_the_separator(tmp_path):
+    """`FIX;LOSS`, `FIX,LOSS`, `FIX、RANGE` in `items` said `unknown item code` with a
+    did-you-mean of one of them; the ledger separates several items with `|`."""
+    events = tmp_path / "e.csv"
+    events.write_text(
+        'id,person,date,items\nE1,P1,2024-05-01,FIX;LOSS\nE2,P1,2024-05-02,"FIX,LOSS"\n'
+        "E3,P1,2024-05-03,FIX、RANGE\n",
+        encoding="utf-8",
+    )
+    policy = ROOT / "tests" / "fixtures" / "format" / "items.yaml"
+    for engine in ("fold", "columnar"):
+        r = _run("--lang", "zh", "evaluate", "--engine", engine, "--policy", policy,
+                 "--events", events, "--as-of", "2024-12-31")  # fmt: skip
+        assert r.exit_code == 1 and r.stdout == "", r.output
+        assert r.stderr.count("多个扣分项目请用 `|` 分隔：`FIX|LOSS`") == 2, r.stderr
+        assert "`FIX|RANGE`" in r.stderr

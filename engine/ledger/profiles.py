@@ -11,6 +11,8 @@ plain row, whose pair needs none of this, skips it (`Profile.slow`).
 
 from __future__ import annotations
 
+import re
+
 from engine.errors import closest
 from engine.i18n import _
 from engine.ledger.rows import EVENT_TYPES, INSTITUTION_TYPES
@@ -22,6 +24,8 @@ from engine.policy.model import Item, Policy
 # rows that refer to a finding (corrections.py): an amendment restates the finding's items;
 # a revocation or a decision lists none; the person may be left to the finding's
 _AMEND, _REFERRING = "amend", frozenset({"revoke", "amend", "decision"})
+# what a person may put between several item codes, where the ledger asks for `|`
+_OTHER_SEPARATORS = re.compile(r"[;,；，、/\s]+")
 
 
 def _listing(codes) -> str:
@@ -151,7 +155,12 @@ class RowChecks:
                     )
                 else:
                     near = closest(code, own)
-                    if near:
+                    parts = [x for x in _OTHER_SEPARATORS.split(code) if x]
+                    if len(parts) > 1 and all(x in own for x in parts):  # A1;A2, A1、A2
+                        hint = _("separate several items with `|`: `{codes}`").format(
+                            codes="|".join(parts)
+                        )
+                    elif near:
                         hint = _("did you mean `{near}`?").format(near=near)
                     elif violation:
                         hint = _("policy `{id}` has items {codes}")
