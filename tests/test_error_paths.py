@@ -623,6 +623,7 @@ def test_lists_in_chinese_messages_take_the_enumeration_comma(tmp_path):
     events.write_text("id,person,date,items\nE1,P1,2024-05-01,Z9\n", encoding="utf-8")
     zh = _run("--lang", "zh", *args)
     assert zh.exit_code == 1 and "A1、A2、A3" in zh.stderr and "A1, A2" not in zh.stderr
+    assert "B4……（共 24 个）" in zh.stderr, zh.stderr  # not B4，……: the list goes on
 
 
 def test_diff_s_findings_not_carried_over_in_chinese():
