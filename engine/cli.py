@@ -337,6 +337,26 @@ class _Group(_Command, click.Group):
                 sys.exit(error.exit_code)
         return super().main(*args, **kwargs)
 
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """click's, and a command people look for under another name said where it is
+        (`policyctl explain P` is `policyctl evaluate ... --explain P`)."""
+        if args and args[0] in _ELSEWHERE and args[0] not in self.commands:
+            raise click.UsageError(_(_ELSEWHERE[args[0]]).format(name=args[0]), ctx)
+        return super().resolve_command(ctx, args)
+
+
+# commands people guess that are options of another (docs: README "Commands")
+_ELSEWHERE = {
+    "explain": N_(
+        "there is no command `{name}`: a person's story is "
+        "`policyctl evaluate --policy P --events E --explain PERSON`"
+    ),
+    "story": N_(
+        "there is no command `{name}`: a person's story is "
+        "`policyctl evaluate --policy P --events E --explain PERSON`"
+    ),
+}
+
 
 def _bad_language(where: str, value: str) -> str:
     return _("{where}: `{value}` is not a language policyctl speaks (zh, en)").format(

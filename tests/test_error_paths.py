@@ -814,3 +814,10 @@ def test_item_codes_joined_by_another_separator_are_told_the_separator(tmp_path)
         assert r.exit_code == 1 and r.stdout == "", r.output
         assert r.stderr.count("多个扣分项目请用 `|` 分隔：`FIX|LOSS`") == 2, r.stderr
         assert "`FIX|RANGE`" in r.stderr
+
+
+def test_policyctl_explain_says_where_the_story_is():
+    """`policyctl explain P` (the brief's and a user's name for it) said only 没有命令
+    'explain'; the story is evaluate's --explain."""
+    r = _run("--lang", "zh", "explain", "JN0001")
+    assert r.exit_code == 2 and "--explain 人员编码" in r.stderr, r.stderr
