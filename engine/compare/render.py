@@ -15,7 +15,6 @@ Output is deterministic: the same inputs give the same bytes.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
