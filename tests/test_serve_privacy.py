@@ -134,6 +134,27 @@ def test_read_token_files_name_their_holders(tmp_path):
         assert err.value.diagnostics[0].code == "usage"
 
 
+def test_the_environment_s_read_token_is_one_token_taken_whole(tmp_path, monkeypatch):
+    # docs/service.md: POLICYCTL_READ_TOKEN is one token, named `reader`; a `:` in it is
+    # the token's own (it was split as NAME:TOKEN: the whole token refused, 401, and a
+    # token whose part before the `:` was no name refused the start, quoting that part)
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    run("db", "init", "--db", url)
+    monkeypatch.delenv("POLICYCTL_TOKEN", raising=False)
+    for whole in ("abc+def:0123456789abcdefghij", "claims:0123456789abcdefghij"):
+        monkeypatch.setenv("POLICYCTL_READ_TOKEN", whole)
+        app, _about, service = build(Options(url, (JINING,)))
+        with TestClient(app) as c:
+            ok = c.get("/v1/people/P1/status", headers={"Authorization": f"Bearer {whole}"})
+            part = c.get(
+                "/v1/people/P1/status",
+                headers={"Authorization": "Bearer " + whole.partition(":")[2]},
+            )
+        service.db.dispose()
+        assert (ok.status_code, part.status_code) == (200, 401)
+    assert [e["who"] for e in log_of(url)] == ["reader", "reader"]
+
+
 def test_every_read_of_a_person_is_in_the_access_log(loaded):
     app, _service, url = loaded
     app.get("/v1/people/P2/status", params={"date": "2024-07-01"}, headers=CLAIMS)

@@ -115,15 +115,19 @@ READER = "reader"  # the name of a read token given without one
 def read_tokens(path: str | None, env: str) -> dict[str, str]:
     """The read tokens, each with the name its holder goes by in the access log: from
     the file, a token a line (`NAME:TOKEN`, or a bare token named `reader`, `reader-2`,
-    ...), else the environment variable (one, named the same way)."""
+    ...), else the environment variable (one token, taken whole, named `reader`)."""
     if path is None:
+        # the variable holds one token, whole (a `:` in it is the token's own, not a
+        # name: docs/service.md names it `reader`), as POLICYCTL_TOKEN does
         value = os.environ.get(env, "").strip()
-        lines = [(0, value)] if value else []
-    else:
-        text = _token_file(path)
-        lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
-        if not lines:
-            raise ServeError(Diagnostic("usage", _(MESSAGES["token_empty"]).format(path=path)))
+        if not value:
+            return {}
+        _long_enough(value, "read")
+        return {value: READER}
+    text = _token_file(path)
+    lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if not lines:
+        raise ServeError(Diagnostic("usage", _(MESSAGES["token_empty"]).format(path=path)))
     out: dict[str, str] = {}
     names: set[str] = set()
     for n, line in lines:
@@ -138,7 +142,7 @@ def read_tokens(path: str | None, env: str) -> dict[str, str]:
             raise ServeError(
                 Diagnostic(
                     "usage",
-                    _(MESSAGES[key]).format(line=n, path=path or env, name=name),
+                    _(MESSAGES[key]).format(line=n, path=path, name=name),
                     None,
                     _(MESSAGES["token_name_hint"]),
                 )
