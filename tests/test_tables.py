@@ -20,31 +20,30 @@ from engine.ledger.tables import Problems, Stop, bulk, open_table
 
 def whole(data: bytes, encoding: str | None):
     """The table as read from the whole text, the way standard input is read."""
-    problems = Problems("f.csv", 50)
-    try:
-        with bulk():
-            table = tables._csv_table(tables._decode(data, encoding, problems), problems)
-            rows = list(table.rows)
-    except (LedgerError, Stop):
-        return None, [(d.code, d.message, d.span.line) for d in problems.items]
-    return (
-        (table.header, table.header_line, table.count, rows),
-        [(d.code, d.message, d.span.line) for d in problems.items],
+    return _read(
+        lambda problems: tables._csv_table(tables._decode(data, encoding, problems), problems)
     )
 
 
 def streamed(path: Path, encoding: str | None):
+    return _read(lambda problems: open_table(str(path), encoding, problems))
+
+
+def _read(make):
+    """(header, header line, count, rows) of the table `make` opens, or None where it
+    stops, with the problems found as (code, message, line)."""
     problems = Problems("f.csv", 50)
+
+    def found():
+        return [(d.code, d.message, d.span.line) for d in problems.items]
+
     try:
         with bulk():
-            table = open_table(str(path), encoding, problems)
+            table = make(problems)
             rows = list(table.rows)
     except (LedgerError, Stop):
-        return None, [(d.code, d.message, d.span.line) for d in problems.items]
-    return (
-        (table.header, table.header_line, table.count, rows),
-        [(d.code, d.message, d.span.line) for d in problems.items],
-    )
+        return None, found()
+    return (table.header, table.header_line, table.count, rows), found()
 
 
 # pieces of a CSV file: plain cells, separators, quotes, every kind of line break,
