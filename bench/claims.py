@@ -20,13 +20,16 @@ Shape, chosen to look like a settlement extract rather than uniform noise:
 - amount (the fund's share, yuan, 2 decimals): log-normal, median about 120
   outpatient and 6,000 inpatient;
 - columns the screen must not read ride along: patient_id (a fake 18-digit
-  ID number) and diagnosis (an ICD-10-like code).
+  ID number) and diagnosis (an ICD-10-like code);
+- `--empty-dates K`: K lines, spread evenly, have no date, as a real extract may
+  (the screen looks for such lines apart: docs/performance.md); the other values
+  are the same as without it.
 
 Files: DIR/part-00000.parquet ... of --per-file lines each (default 10M),
 row groups of 1M, zstd. Memory stays near one file's worth whatever --lines is.
 
 Usage: python bench/claims.py --roster ROSTER.csv --lines N [--year 2025]
-       [--seed 1] [--per-file 10000000] --out DIR
+       [--seed 1] [--per-file 10000000] [--empty-dates K] --out DIR
 """
 
 from __future__ import annotations
@@ -57,7 +60,16 @@ def read_roster(path: Path) -> tuple[list[str], list[str]]:
     return people, sites
 
 
-def batch(rng: np.random.Generator, n: int, first: int, people, sites, weights, year: int):
+def batch(
+    rng: np.random.Generator,
+    n: int,
+    first: int,
+    people,
+    sites,
+    weights,
+    year: int,
+    undated: np.ndarray | None = None,
+):
     k = rng.choice(len(people), size=n, p=weights)
     start = (dt.date(year, 1, 1) - dt.date(1970, 1, 1)).days
     days = 366 if year % 4 == 0 else 365
@@ -95,7 +107,9 @@ def batch(rng: np.random.Generator, n: int, first: int, people, sites, weights, 
             "claim_id": claim_id,
             "person": pa.DictionaryArray.from_arrays(pa.array(k, pa.int32()), people),
             "institution": pa.DictionaryArray.from_arrays(pa.array(k, pa.int32()), sites),
-            "date": pa.array(date, pa.date32()),
+            "date": pa.array(
+                date, pa.date32(), mask=None if undated is None else np.isin(ids, undated)
+            ),
             "amount": pa.array(amount, pa.float64()),
             "visit": pa.DictionaryArray.from_arrays(pa.array(visit_i, pa.int8()), VISITS),
             "days_supply": pa.array(supply, pa.int16(), mask=~outpatient),
@@ -110,8 +124,13 @@ def batch(rng: np.random.Generator, n: int, first: int, people, sites, weights, 
     )
 
 
-def generate(roster: Path, lines: int, year: int, seed: int, per_file: int, out: Path) -> None:
+def generate(
+    roster: Path, lines: int, year: int, seed: int, per_file: int, out: Path, empty_dates: int = 0
+) -> None:
     people, sites = read_roster(roster)
+    undated = None
+    if empty_dates:
+        undated = (lines * (np.arange(empty_dates) + 0.5) / empty_dates).astype(np.int64)
     rng = np.random.default_rng(seed)
     weights = rng.lognormal(0, 1.0, len(people))
     weights /= weights.sum()
@@ -127,7 +146,7 @@ def generate(roster: Path, lines: int, year: int, seed: int, per_file: int, out:
         written = 0
         while written < n_file:
             n = min(BATCH, n_file - written)
-            t = batch(rng, n, done + written, people_a, sites_a, weights, year)
+            t = batch(rng, n, done + written, people_a, sites_a, weights, year, undated)
             if writer is None:
                 writer = pq.ParquetWriter(path, t.schema, compression="zstd")
             writer.write_table(t, row_group_size=BATCH)
@@ -144,9 +163,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--year", type=int, default=2025)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--per-file", type=int, default=10_000_000)
+    parser.add_argument("--empty-dates", type=int, default=0)
     parser.add_argument("--out", type=Path, required=True)
     a = parser.parse_args(argv)
-    generate(a.roster, a.lines, a.year, a.seed, a.per_file, a.out)
+    generate(a.roster, a.lines, a.year, a.seed, a.per_file, a.out, a.empty_dates)
 
 
 if __name__ == "__main__":

@@ -18,18 +18,17 @@ import argparse
 
 import duckdb
 
-QUERY = """
-COPY (
+# the claims as {claims} (bench/screen_sql.py runs the same query over the engine's view)
+SELECT = """
   SELECT c.claim_id, c.person, c.institution, c.date, CAST(c.amount AS DECIMAL(18, 2)) AS amount,
          i.status, i.cite AS sanction_cite
-  FROM read_parquet(?) AS c
+  FROM {claims} AS c
   JOIN iv AS i
     ON c.person = i.person
    AND c.date BETWEEN i.start AND COALESCE(i."end", DATE '9999-12-31')
    AND (i.institution IS NULL OR i.institution = c.institution)
   WHERE i.status IN ('suspended', 'terminated')
     AND c.visit NOT IN ('emergency', 'rescue')
-) TO '{out}' (FORMAT parquet)
 """
 
 
@@ -48,7 +47,9 @@ def main() -> None:
         config["temp_directory"] = a.temp_directory
     con = duckdb.connect(config=config)
     con.execute("CREATE TABLE iv AS SELECT * FROM read_parquet(?)", [a.intervals])
-    con.execute(QUERY.format(out=a.out.replace("'", "''")), [a.claims.rstrip("/") + "/*.parquet"])
+    out = a.out.replace("'", "''")
+    query = f"COPY ({SELECT.format(claims='read_parquet(?)')}) TO '{out}' (FORMAT parquet)"
+    con.execute(query, [a.claims.rstrip("/") + "/*.parquet"])
     print(
         con.execute(
             "SELECT count(*), sum(amount), count(DISTINCT institution) FROM read_parquet(?)",

@@ -24,11 +24,12 @@ programs' refused lines and amounts are checked to agree.
 
 Usage: python bench/screen.py --lines 10000000,30000000 [--repeat 1]
        [--memory-limit 2GB] [--data bench/data-screen] [--ledger-events 40000]
+       [--empty-dates 0]
 
 --ledger-events sets the ledger's findings for its 50,000 practitioners: the
 default 40,000 suspends or terminates 4 % of them (1.5 % of lines refused);
 300,000 refuse about 19 % of lines, for what the screen holds as refused lines
-grow.
+grow. --empty-dates K leaves K of the claim lines without a date (bench/claims.py).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def reap_run(cmd: list[str], cwd: Path, stdout_path: Path) -> tuple[float, float
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
 
-def prepare(data: Path, lines: int, events: int) -> tuple[Path, Path]:
+def prepare(data: Path, lines: int, events: int, empty_dates: int = 0) -> tuple[Path, Path]:
     wanted = {**LEDGER, "events": events}
     ledger = data / ("ledger" if events == LEDGER["events"] else f"ledger-{events}")
     params = ledger / "params.json"
@@ -74,12 +75,13 @@ def prepare(data: Path, lines: int, events: int) -> tuple[Path, Path]:
         params.write_text(json.dumps(wanted))
     # the claims are drawn from the ledger's roster
     name = f"claims-{lines}" if events == LEDGER["events"] else f"claims-{lines}-{events}"
+    name += f"-undated{empty_dates}" if empty_dates else ""
     claims = data / name
     done = data / f"{name}.done"
     if not done.exists():
         subprocess.run(
             [PY, str(ROOT / "bench/claims.py"), "--roster", str(ledger / "roster.csv")]
-            + ["--lines", str(lines), "--out", str(claims)],
+            + ["--lines", str(lines), "--out", str(claims), "--empty-dates", str(empty_dates)],
             check=True,
         )
         done.write_text("")
@@ -94,13 +96,14 @@ def main() -> None:
     ap.add_argument("--pandas-max", type=int, default=30_000_000)
     ap.add_argument("--data", type=Path, default=ROOT / "bench/data-screen")
     ap.add_argument("--ledger-events", type=int, default=LEDGER["events"])
+    ap.add_argument("--empty-dates", type=int, default=0)
     a = ap.parse_args()
     a.data.mkdir(parents=True, exist_ok=True)
     policy = str(ROOT / "policies/jining.yaml")
     cli = [PY, "-c", "from engine.cli import main; main()"]
     rows = []
     for lines in [int(x) for x in a.lines.split(",")]:
-        ledger, claims = prepare(a.data, lines, a.ledger_events)
+        ledger, claims = prepare(a.data, lines, a.ledger_events, a.empty_dates)
         work = Path(tempfile.mkdtemp(prefix="screen-bench-", dir=a.data))
         ev = ["--events", str(ledger / "events.csv"), "--roster", str(ledger / "roster.csv")]
         limit = ["--memory-limit", a.memory_limit, "--temp-directory", str(work)]

@@ -450,9 +450,9 @@ def test_evaluate_format_intervals_csv_and_parquet(tmp_path):
 def test_line_without_date_or_person_cannot_be_decided_by_a_status_rule(tmp_path, kind):
     # the status on "no date" is unknown: the line is counted as undecided, not paid
     # or refused in silence (the gated plan keeps such lines apart from the join).
-    # In Parquet, DuckDB answers "person or date empty" from each row group's count of
-    # empty cells, without reading the groups that have none: the lines of the last
-    # group (the empty ones) are still found, a line with neither counted once
+    # In Parquet they are looked for one column at a time (plan._unknown), so that the
+    # reader skips the row groups without an empty cell (the first two here): the
+    # lines of the last group are still found, and a line with neither counted once
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -121,7 +121,7 @@ class DuckDB:
         if threads:
             config["threads"] = threads
         self.con = duckdb.connect(":memory:", config=config)
-        self.path = ""
+        self.path = self.kind = ""
 
     def load_claims(self, path: str) -> list[str]:
         """Make the view `claims` over the file(s); return its column names."""
@@ -177,7 +177,7 @@ class Spark:
 
     def __init__(self, master: str | None = None, remote: str | None = None):
         self.master, self.remote = master, remote
-        self.path = ""
+        self.path = self.kind = ""
 
     @classmethod
     def session(cls, master: str | None = None, remote: str | None = None):
@@ -223,7 +223,7 @@ class Spark:
 
     def load_claims(self, path: str) -> list[str]:
         kind, files = claims_files(path)
-        self.path = path
+        self.path, self.kind = path, kind
         spark = self.session(self.master, self.remote)
         try:
             if kind == "parquet":

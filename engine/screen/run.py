@@ -98,13 +98,13 @@ def screen(
                 _(MESSAGES["no-rules-hint"]),
             )
         )
-    p = plan.build(policy)
     eng = engine(engine_name, **options)
     tally = output.Tally(policy)
     screened = {"engine": eng.name, "claims": claims, "policy": policy.id}
     parts: list[pa.Table] = []
     try:
         present = {c.lower(): c for c in eng.load_claims(claims)}
+        p = plan.build(policy, null_counts=eng.kind == "parquet")
         _check_columns(policy, p, present, claims)
         for batch in eng.batches(p.sql(eng.dialect), interval_tables(intervals), p.casts()):
             if not batch.num_rows:
