@@ -543,13 +543,17 @@ def _csv_table(text: str, problems: Problems) -> Table:
                 "empty", _("the file is empty"), 1, hint=_("the first row is the header")
             )
     reader = csv.reader(io.StringIO(text, newline=""))
+    header, cells = _reader_header(reader, problems)
+    return Table(file, header, reader.line_num, _csv_rows(reader, problems), cells=cells)
+
+
+def _reader_header(reader, problems: Problems) -> tuple[list[str], int]:
+    """The header csv.reader reads first (the first row with a cell that is not
+    blank) and its number of cells; the file's problem when there is none."""
     try:
         for row in reader:
             if any(c.strip() for c in row):
-                header = _header(row, reader.line_num, problems)
-                return Table(
-                    file, header, reader.line_num, _csv_rows(reader, problems), cells=len(row)
-                )
+                return _header(row, reader.line_num, problems), len(row)
     except csv.Error as exc:
         raise problems.fail(
             "format",
@@ -939,22 +943,8 @@ def _header_line(scan: _Scan) -> tuple[int, str] | None:
 
 def _csv_reader_table(scan: _Scan, problems: Problems) -> Table:
     """A scanned CSV file with quotes (or lone carriage returns), read by csv.reader."""
-    header = None
-    cells = 0
     reader = csv.reader(_file_lines(scan))
-    try:
-        for row in reader:
-            if any(c.strip() for c in row):
-                header, cells = _header(row, reader.line_num, problems), len(row)
-                break
-    except csv.Error as exc:
-        raise problems.fail(
-            "format",
-            _("cannot read the header: {reason}").format(reason=_csv_message(exc)),
-            reader.line_num,
-        ) from None
-    if header is None:
-        raise problems.fail("empty", _("the file is empty"), 1, _("the first row is the header"))
+    header, cells = _reader_header(reader, problems)
     return Table(
         problems.file,
         header,
