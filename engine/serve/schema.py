@@ -59,6 +59,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from engine.errors import Diagnostic
 from engine.i18n import N_, _
 from engine.serve.database import Database, DatabaseError, unreachable
+from engine.vocabulary import LEDGER_COLUMNS
 
 MESSAGES = {
     "uninitialised": N_("the database {url} has no policyctl schema"),
@@ -99,19 +100,9 @@ batches = Table(
     Column("rows", Integer, nullable=False),
 )
 
-# The ledger columns stored as columns (the reader's FIELDS); any other goes to `extra`.
-EVENT_CELLS = (
-    "id",
-    "person",
-    "date",
-    "type",
-    "items",
-    "institution",
-    "inspection",
-    "amount",
-    "points",
-    "end",
-)
+# The ledger columns stored as columns (a ledger's header: vocabulary.py, not spelled
+# again here); any other the policy reads goes to `extra`.
+EVENT_CELLS = LEDGER_COLUMNS
 
 events = Table(
     "events",
