@@ -10,10 +10,12 @@ and the 42 days from 2024-05-06 to 2024-06-16 were served in error.
 from __future__ import annotations
 
 import pytest
-from conftest import write_csv
+from conftest import policy, write_csv
 from serve_fixtures import ROOT, WRITE, client
 
+from engine import i18n
 from engine.errors import LedgerError
+from engine.ledger.read import read_ledger
 from engine.serve.load import db_load
 
 JINING = ROOT / "policies" / "jining.yaml"
@@ -123,3 +125,34 @@ def test_db_load_takes_a_ledger_with_corrections(app, tmp_path):
     with pytest.raises(LedgerError) as err:
         db_load(service.db, str(JINING), str(bad))
     assert err.value.diagnostics[0].code == "correction"
+
+
+# what a row of type `amend` without `target` is told, the service's and the reader's alike
+NO_TARGET = {
+    "en": (
+        "a row of type `amend` needs `target`: the id of the finding it concerns",
+        "give the finding's id, as in its own row's `id`",
+    ),
+    "zh": (
+        "类型为 `amend` 的行需要 `target`：所涉及违规记录的编号",
+        "请填写违规记录的编号，即其所在行的 `id`",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_correction_without_target_is_told_so_in_english_and_chinese(app, tmp_path, lang):
+    """`db load` of an amendment with neither `person` nor `target` (the service looks its
+    finding up) says so at its line in the reader's language, in the words the ledger
+    reader uses for one with `person` ("a row of type `amend`", not "a `amend` event")."""
+    _, service = app
+    amend = {"id": "M1", "date": "2024-06-04", "type": "amend", "items": "A1"}
+    served = write_csv(tmp_path / "served.csv", [FINDING, amend])
+    read = write_csv(tmp_path / "read.csv", [FINDING, {**amend, "person": "P"}])
+    with i18n.using(lang):
+        with pytest.raises(LedgerError) as err:
+            db_load(service.db, str(JINING), str(served))
+        with pytest.raises(LedgerError) as by_reader:
+            read_ledger(str(read), policy("jining"))
+    for d in (err.value.diagnostics[0], by_reader.value.diagnostics[0]):
+        assert (d.code, d.span.line, d.message, d.hint) == ("correction", 3, *NO_TARGET[lang])

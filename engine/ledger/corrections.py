@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.i18n import _
+from engine.i18n import N_, _
 from engine.ledger.rows import Event, event
 from engine.ledger.tables import Problems
 
@@ -55,6 +55,14 @@ TARGET, REASON, DOCUMENT, ACTION = "target", "reason", "document", "action"
 _OWN = frozenset({TARGET, REASON, DOCUMENT, ACTION})
 # the decided lengths a decision gives a finding (evaluation/known.py)
 DECIDED = ("suspension", "ban")
+# what a row referring to a finding is told, here and by the status service, which
+# resolves the targets of rows posted without their finding (serve/load.py)
+MESSAGES = {
+    "no_target": N_("a row of type `{type}` needs `target`: the id of the finding it concerns"),
+    "no_target_hint": N_("give the finding's id, as in its own row's `id`"),
+    "unknown_target": N_("no finding of the ledger has the id given in `target`"),
+    "unknown_target_hint": N_("give the id of the finding (its own row's `id`)"),
+}
 
 
 @dataclass(slots=True)
@@ -132,11 +140,9 @@ def apply(events: list[Event], problems: Problems) -> Applied:
         if not target:
             problems.add(
                 "correction",
-                _("a `{type}` event needs `target`: the id of the finding it concerns").format(
-                    type=t
-                ),
+                _(MESSAGES["no_target"]).format(type=t),
                 e.line,
-                _("give the finding's id, as in its own row's `id`"),
+                _(MESSAGES["no_target_hint"]),
             )
             continue
         finding = current.get(target)
@@ -162,9 +168,9 @@ def apply(events: list[Event], problems: Problems) -> Applied:
             elif not partial:
                 problems.add(
                     "correction",
-                    _("no finding of the ledger has the id given in `target`"),
+                    _(MESSAGES["unknown_target"]),
                     e.line,
-                    _("give the id of the finding (its own row's `id`)"),
+                    _(MESSAGES["unknown_target_hint"]),
                 )
             continue
         if e.date < finding.date:

@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from engine.errors import Diagnostic, LedgerError, Span
 from engine.evaluation.fold import paused_gc
 from engine.i18n import N_, _
+from engine.ledger.corrections import MESSAGES as CORRECTION
 from engine.ledger.corrections import REFERRING
 from engine.ledger.read import Event, EventStream, Person, policy_reads_of_person, read_roster
 from engine.ledger.tables import display
@@ -181,20 +182,18 @@ def _their_findings(conn, pending: list[Event], problems: list[Diagnostic]) -> N
             problems.append(
                 Diagnostic(
                     "correction",
-                    _("no finding of the ledger has the id given in `target`"),
+                    _(CORRECTION["unknown_target"]),
                     Span(ev.file, ev.line),
-                    _("give the id of the finding (its own row's `id`)"),
+                    _(CORRECTION["unknown_target_hint"]),
                 )
             )
         else:
             problems.append(
                 Diagnostic(
                     "correction",
-                    _("a `{type}` event needs `target`: the id of the finding it concerns").format(
-                        type=ev.type
-                    ),
+                    _(CORRECTION["no_target"]).format(type=ev.type),
                     Span(ev.file, ev.line),
-                    _("give the finding's id, as in its own row's `id`"),
+                    _(CORRECTION["no_target_hint"]),
                 )
             )
 
