@@ -664,7 +664,7 @@ def _evaluation_inputs(command):
                 "policy_path",
                 N_("the policy YAML; several files, or a folder, for a regulation's versions"),
             ),
-            _events_option(N_("events file: .csv, .xlsx, .jsonl, or - for stdin")),
+            _events_option(N_("events file: .csv, .xlsx, .jsonl, .parquet, or - for stdin")),
             _roster_option(),
             _option(
                 "--as-of",
@@ -1741,7 +1741,7 @@ def db_purge(url: str, as_of: _dt.date, dry_run: bool) -> None:
 )
 @_db_option
 @_policy_option(
-    "policy_path", N_("the policy the events are checked and evaluated under (as for evaluate)")
+    "policy_path", N_("the policy the events are checked and evaluated under: one version's file")
 )
 @_events_option(N_("events file: .csv, .xlsx, .jsonl (every row an id)"))
 @_roster_option(N_("roster file; replaces the stored roster"))
@@ -1798,7 +1798,7 @@ def db_load(
 )
 @_db_option
 @_policy_option(
-    "policies", N_("the policy in force (as for evaluate: a file, or a regulation's versions)")
+    "policies", N_("the policy in force: one version's file (several versions are refused)")
 )
 @_option("--host", default="127.0.0.1", show_default=True, help=N_("address to listen on"))
 @_option(

@@ -594,3 +594,17 @@ def test_csv_file_has_a_bom_for_excel_a_pipe_none_and_institutions_beside(tmp_pa
     assert "五(一)" in gb.read_bytes().decode("gb18030")
     bad = _evaluate("--format", "csv", "--output-encoding", "klingon")
     assert bad.exit_code == 2 and "klingon" in bad.output
+
+
+def test_help_says_which_policies_and_ledgers_a_command_takes():
+    # evaluate reads a Parquet ledger (docs/ledger.md) and its help did not say so;
+    # db load and serve refuse a regulation's several versions (error[history]) while
+    # their help said "as for evaluate: a file, or a regulation's versions"
+    def help_of(*command: str) -> str:  # (as one line: click wraps it)
+        return " ".join(CliRunner().invoke(cli, [*command, "--help"]).output.split())
+
+    evaluate = help_of("evaluate")
+    assert ".parquet" in evaluate and "a regulation's versions" in evaluate
+    for command in (["serve"], ["db", "load"]):
+        text = help_of(*command)
+        assert "one version's file" in text and "a regulation's versions" not in text
