@@ -231,7 +231,10 @@ def write_files(outputs: Iterable[tuple[Iterable[str], str]], encoding: str | No
             for chunks, output in outputs:
                 _stage(chunks, output, encoding, staged)
             for tmp, target in staged:
-                os.replace(tmp, target)
+                try:
+                    os.replace(tmp, target)
+                except OSError as exc:  # (on Windows: the target open in another program)
+                    raise failure(str(target), exc) from None
             staged.clear()
         finally:
             for tmp, _target in staged:

@@ -354,6 +354,34 @@ def test_write_files_renames_nothing_until_every_file_is_complete(tmp_path):
     assert first.read_text(encoding="utf-8") == "new\n" and second.read_text() == "z\n"
 
 
+def test_write_files_a_target_that_cannot_be_replaced_is_bad_output(tmp_path, monkeypatch):
+    """The rename over the target refused (on Windows, a report still open in a
+    spreadsheet) was an OSError out of write_files, an internal error (exit 70) with a
+    traceback; it is the OutputError naming the file and the OS's reason, and no
+    temporary is left behind."""
+    import errno
+
+    import pytest
+
+    from engine import output
+    from engine.errors import PolicyctlError
+
+    target = tmp_path / "a.csv"
+    target.write_text("old\n", encoding="utf-8")
+
+    def refused(src, dst):
+        raise PermissionError(errno.EACCES, "Permission denied", str(dst))
+
+    monkeypatch.setattr(output.os, "replace", refused)
+    with pytest.raises(PolicyctlError) as info:
+        output.write_files([(["new\n"], str(target))])
+    assert info.value.first.code == "output"
+    assert str(target) in info.value.first.message
+    assert "permission denied" in info.value.first.message.lower()
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]
+
+
 def test_init_where_a_file_blocks_its_folders_is_bad_input_and_writes_nothing(tmp_path):
     """`policyctl init y --dir D` with a file at D/policies/sources was an internal
     error (exit 70, FileExistsError at engine/policy/skeleton.py); and a failure on a
