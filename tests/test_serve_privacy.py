@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from serve_fixtures import ROOT, TOKEN, WRITE, client
+from sqlalchemy import select
 from test_serve_timeline import PEOPLE, SITES, ledger_rows, roster
 
 from engine.cli import cli
@@ -215,6 +216,38 @@ def test_a_read_that_cannot_be_entered_is_not_answered(loaded):
     res = app.get("/v1/people/P2/status", headers=CLAIMS)
     assert res.status_code == 503 and res.json()["errors"][0]["code"] == "access-log"
     assert "P2" not in res.text
+
+
+def test_a_write_s_answer_is_entered_for_each_person_it_tells_of(loaded):
+    # an institution's suspension (Jining 三(四)) changes the answers of all its staff,
+    # and the answer's `changed` tells each one's status: a read of each, entered under
+    # the write token's name with the POST's template
+    app, _service, url = loaded
+    row = {"id": "I1", "date": "2025-05-01", "type": "institution_suspended", "institution": "H1"}
+    res = app.post("/v1/events", json={"events": [row]}, headers=WRITE)
+    assert res.status_code == 200, res.text
+    assert sorted(c["person"] for c in res.json()["changed"]) == ["P2", "P3"]
+    got = sorted((e["who"], e["person"], e["endpoint"]) for e in log_of(url))
+    assert got == [("writer", "P2", "POST /v1/events"), ("writer", "P3", "POST /v1/events")]
+    # the same again changes no one's answer: nothing told, nothing entered
+    again = app.post("/v1/events", json={"events": [row]}, headers=WRITE).json()
+    assert again["changed"] == [] and len(log_of(url)) == 2
+
+
+def test_a_write_whose_entries_cannot_be_written_stores_nothing(loaded):
+    # the entries go in the events' own transaction: no log, no events, no answer
+    app, service, _url = loaded
+    with service.db.write() as conn, conn.begin():
+        conn.exec_driver_sql("DROP TABLE access_log")
+    row = {"id": "I1", "date": "2025-05-01", "type": "institution_suspended", "institution": "H1"}
+    res = app.post("/v1/events", json={"events": [row]}, headers=WRITE)
+    assert res.status_code == 503 and res.json()["errors"][0]["code"] == "access-log"
+    assert "P2" not in res.text and "P3" not in res.text
+    with service.db.read() as conn:
+        ids = [r[0] for r in conn.execute(select(schema.events.c.id))]
+        spans = [dict(r._mapping) for r in conn.execute(select(schema.spans))]
+    assert sorted(ids) == ["E1", "E2", "E3"]
+    assert not any(s["start"] >= "2025" for s in spans)  # no cascade stored
 
 
 def test_db_erase_removes_one_person_all_of_them(loaded):

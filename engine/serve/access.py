@@ -14,6 +14,12 @@ a read is answered only once its entry is on disk (an entry cannot be lost to a
 crash after the answer went out), and thirty-two readers at once cost one commit,
 not thirty-two in a row behind SQLite's single writer. If the entry cannot be
 written, the read is refused (503): no answer without its entry.
+
+A write's answer reads people too: `POST /v1/events` answers the before, after
+and today of everyone whose answer it changed (all the staff of a site, for an
+institution's event). Those entries are written by the write itself (`write`),
+in the transaction that stores the events, so that the events and their entries
+are committed together or not at all.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from engine.serve import schema as s
 from engine.serve import store
@@ -55,8 +62,7 @@ class Recorder:
         could not be (the caller refuses the read)."""
         if not people:
             return True
-        at = store.now()
-        item = _Pending([(at, who, code, endpoint) for code in dict.fromkeys(people)])
+        item = _Pending(rows_for(who, endpoint, people))
         with self.cond:
             if self.closed:
                 return False
@@ -95,6 +101,19 @@ class Recorder:
             self.cond.notify()
         if self.thread is not None:
             self.thread.join(timeout=WAIT)
+
+
+def rows_for(who: str, endpoint: str, people: Sequence[str]) -> list[tuple[str, str, str, str]]:
+    """One entry per person (each once, in the order first named), stamped now."""
+    at = store.now()
+    return [(at, who, code, endpoint) for code in dict.fromkeys(people)]
+
+
+def write(conn: Connection, rows: Sequence[tuple[str, str, str, str]]) -> None:
+    """The entries inserted in the caller's transaction (committed with it). A plain
+    insert, not store.insert_rows' COPY: a write's entries are few (its staff), and a
+    failure is then SQLAlchemy's error on every database, which the caller refuses."""
+    conn.execute(s.access_log.insert(), [dict(zip(COLUMNS, row, strict=True)) for row in rows])
 
 
 def entries(

@@ -15,7 +15,8 @@ answers themselves come from service.py; this module only maps them to HTTP:
   started with `--reads open` (a local demonstration); tokens are compared in
   constant time and never logged;
 - every read of a person is entered in the access log (access.py) before it is
-  answered, under the name of the token used;
+  answered, under the name of the token used; a write's answer (`changed`) too,
+  in the write's own transaction;
 - a request body larger than `max_body` bytes is refused before it is read
   whole; batches are bounded by the service (`max_batch`);
 - the log has one line a request: method, the route's template (never the
@@ -304,7 +305,7 @@ def make_app(service: Service, guards: Guards) -> ASGIApp:
                 return ANONYMOUS
         return ANONYMOUS
 
-    def writer(request: Request) -> None:
+    def writer(request: Request) -> str:
         if guards.write_token is None:
             raise ServiceError(
                 Diagnostic(
@@ -312,7 +313,7 @@ def make_app(service: Service, guards: Guards) -> ASGIApp:
                 ),
                 403,
             )
-        _check(request, [(guards.write_token, WRITER)])
+        return _check(request, [(guards.write_token, WRITER)])
 
     def accessed(who: str, endpoint: str, people: list[str]) -> None:
         """The read entered in the access log, or refused (access.py)."""
@@ -365,10 +366,12 @@ def make_app(service: Service, guards: Guards) -> ASGIApp:
         accessed(who, "GET /v1/people/{code}/explain", [code])
         return service.explain(code, day)
 
-    @app.post("/v1/events", response_model=PostOut, dependencies=[Depends(writer)])
-    def post(body: EventsIn):
-        """Append findings or re-applications, all or nothing; idempotent by event id."""
-        return service.post(body.events)
+    @app.post("/v1/events", response_model=PostOut)
+    def post(body: EventsIn, who: str = Depends(writer)):
+        """Append findings or re-applications, all or nothing; idempotent by event id.
+        The answer's `changed` is a read of each person in it: entered in the access
+        log in the events' own transaction (service.py)."""
+        return service.post(body.events, who, "POST /v1/events")
 
     @app.get("/v1/health")
     def health():

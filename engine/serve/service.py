@@ -13,7 +13,8 @@
   stored; ids already stored with the same cells are skipped. Everyone the
   batch touches is locked, re-evaluated from all their events and their spans
   replaced, in one transaction; the answer names whose answers changed, from
-  which date.
+  which date, and is a read of each of them: their access-log entries are
+  written in that same transaction (access.py), or nothing is stored (503).
 
 A person the database has never seen (no event, not on the roster) has no
 sanction: `status` says so (`on_record: false`), `record` is not found.
@@ -41,7 +42,7 @@ from engine.ledger.corrections import apply as apply_corrections
 from engine.ledger.read import Event, Ledger, read_event_table
 from engine.ledger.tables import Problems, Stop, records_table
 from engine.policy.model import Policy
-from engine.serve import schema, store
+from engine.serve import access, schema, store
 from engine.serve.access import Recorder
 from engine.serve.database import Database, DatabaseError, unreachable
 
@@ -79,6 +80,10 @@ MESSAGES = {
     "not_object": N_("claim line {n} is not a JSON object"),
     "not_object_hint": N_('send each line as {"claim_id", "person", "date", "emergency"}'),
     "emergency": N_("`emergency` must be true or false"),
+    "unrecorded": N_(
+        "the answer's people could not be entered in the access log, so the events are not stored"
+    ),
+    "unrecorded_hint": N_("check that the database is reachable and writable, and retry"),
     "refreshing": N_(
         "the stored statuses were computed under other rules: re-evaluating "
         "{count:,} people under {policy} {version}"
@@ -332,8 +337,12 @@ class Service:
         }
 
     # ---- writes ----------------------------------------------------------------------------
-    def post(self, objects: Sequence[object]) -> dict[str, Any]:
-        """Append events (a request body's `events`), all or nothing."""
+    def post(
+        self, objects: Sequence[object], who: str | None = None, endpoint: str = "POST /v1/events"
+    ) -> dict[str, Any]:
+        """Append events (a request body's `events`), all or nothing. The answer's
+        `changed` tells each person's status: with `who` (the writing token's name),
+        each is entered in the access log in the events' own transaction."""
         if not objects:
             raise problem(
                 "empty", _(MESSAGES["empty"]).format(what="events"), _(MESSAGES["empty_hint"])
@@ -423,7 +432,19 @@ class Service:
                     since = store.first_change(old_spans, new_spans)
                     if since is not None:
                         changed.append(self._change(code, since, old_spans, new_spans))
+            if who is not None and changed:
+                self._enter(conn, who, endpoint, [c["person"] for c in changed])
         return {"added": len(new), "already_recorded": skipped, "changed": changed}
+
+    def _enter(self, conn, who: str, endpoint: str, people: list[str]) -> None:
+        """The write's readings entered with it; failing, the whole write is rolled
+        back and refused (503, `access-log`): no answer without its entries."""
+        try:
+            access.write(conn, access.rows_for(who, endpoint, people))
+        except SQLAlchemyError:
+            raise problem(
+                "access-log", _(MESSAGES["unrecorded"]), _(MESSAGES["unrecorded_hint"]), 503
+            ) from None
 
     def _corrections(self, conn, rows: list) -> None:
         """A batch's corrections and decisions (issue 22 §1): each one's person is its
