@@ -628,9 +628,13 @@ def _fold(
             continue
         except (Unsorted, EvaluationError):
             break  # read whole below
-        rows.close()
-        return ev, tap
-    streamed = rows = None  # let the stream's text go before the file is read again
+        else:
+            rows.close()  # (raises the file's problems)
+            return ev, tap
+        finally:  # left before its end (or done): its file closed before it is read again
+            rows.discard()
+    # the stream's text, and the first fold's states, go before the file is read again
+    streamed = rows = known = ev = tap = None
     ledger = read_ledger(
         events, p, roster, encoding=encoding, sheet=sheet, names=names, redact=redact
     )
