@@ -259,12 +259,17 @@ def _stage(chunks: Iterable[str], output: str, encoding: str | None, staged: lis
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
     except OSError as exc:
         raise output_error(output, reason(exc)) from None
-    staged.append((tmp, target))
+    staged.append((tmp, target))  # (removed by write_files unless renamed)
     try:
-        # mkstemp makes the file readable by its owner only; the report gets the mode
-        # any new file would (or keeps the one it replaces)
-        os.chmod(tmp, mode_of(target))
-        with os.fdopen(fd, "w", encoding=encoding or "utf-8", newline="") as f:
+        f = os.fdopen(fd, "w", encoding=encoding or "utf-8", newline="")
+    except BaseException:
+        os.close(fd)
+        raise
+    try:
+        with f:  # the descriptor closed whatever fails below (a refused chmod too)
+            # mkstemp makes the file readable by its owner only; the report gets the
+            # mode any new file would (or keeps the one it replaces)
+            os.chmod(tmp, mode_of(target))
             _put(chunks, f)
     except (OSError, UnicodeEncodeError) as exc:
         raise failure(output, exc) from None

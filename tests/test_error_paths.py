@@ -5,6 +5,7 @@ never an internal error (exit 70), never English words the OS or the code chose 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -380,6 +381,47 @@ def test_write_files_a_target_that_cannot_be_replaced_is_bad_output(tmp_path, mo
     assert "permission denied" in info.value.first.message.lower()
     assert target.read_text(encoding="utf-8") == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]
+
+
+def test_write_files_a_refused_chmod_is_bad_output_and_closes_the_temporary(tmp_path, monkeypatch):
+    """The temporary's mode refused (a file system that takes no modes, a mount that
+    refuses them): the OutputError naming the file, no temporary left behind, and the
+    temporary's descriptor closed (it was opened by mkstemp, and the chmod came before
+    the descriptor became a file object: it was left open for the process's life)."""
+    import errno
+
+    import pytest
+
+    from engine import output
+    from engine.errors import PolicyctlError
+
+    target = tmp_path / "a.csv"
+    target.write_text("old\n", encoding="utf-8")
+    made: list[int] = []
+    mkstemp = output.tempfile.mkstemp
+
+    def recorded(*args, **kwargs):
+        fd, name = mkstemp(*args, **kwargs)
+        made.append(fd)
+        return fd, name
+
+    def refused(path, mode, **kwargs):
+        raise PermissionError(errno.EPERM, "Operation not permitted", str(path))
+
+    monkeypatch.setattr(output.tempfile, "mkstemp", recorded)
+    monkeypatch.setattr(output.os, "chmod", refused)
+    with pytest.raises(PolicyctlError) as info:
+        output.write_files([(["new\n"], str(target))])
+    monkeypatch.undo()
+    assert info.value.first.code == "output"
+    assert str(target) in info.value.first.message
+    assert "not permitted" in info.value.first.message.lower()
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]
+    assert len(made) == 1
+    with pytest.raises(OSError) as closed:  # EBADF: no such descriptor any more
+        os.fstat(made[0])
+    assert closed.value.errno == errno.EBADF
 
 
 def test_init_where_a_file_blocks_its_folders_is_bad_input_and_writes_nothing(tmp_path):
