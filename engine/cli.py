@@ -1670,13 +1670,14 @@ def db_erase(url: str, code: str) -> None:
     click.echo(
         _(
             "{db}: erased {events} events, {roster} roster rows, {spans} status spans, "
-            "{access} access-log entries"
+            "{access} access-log entries, {sites} roster site rows"
         ).format(
             db=_shown(url),
             events=f"{done.events:,}",
             roster=f"{done.roster:,}",
             spans=f"{done.spans:,}",
             access=f"{done.access_log:,}",
+            sites=f"{done.sites:,}",
         )
     )
 

@@ -63,6 +63,7 @@ class Erased:
     spans: int = 0
     access_log: int = 0
     people: int = 0  # (purge) people whose records went
+    sites: int = 0  # (erase) the roster's rows of the institutions they work at
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -71,6 +72,7 @@ class Erased:
             "roster": self.roster,
             "spans": self.spans,
             "access_log": self.access_log,
+            "sites": self.sites,
         }
 
 
@@ -100,7 +102,12 @@ def erase(db: Database, code: str) -> Erased:
     except SQLAlchemyError as exc:
         raise unreachable(db, exc) from None
     return Erased(
-        counts["events"], counts["roster"], counts["spans"], counts["access_log"], people=1
+        counts["events"],
+        counts["roster"],
+        counts["spans"],
+        counts["access_log"],
+        people=1,
+        sites=counts["sites"],
     )
 
 
