@@ -17,6 +17,8 @@ import shutil
 import socket
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -106,9 +108,10 @@ def pg_server():
         shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture
-def pg_url(pg_server):
-    """A fresh, empty database on the session's server."""
+@contextmanager
+def pg_database(pg_server) -> Iterator[str]:
+    """A fresh, empty database on the session's server, dropped on leaving; its URL.
+    For tests that need one per Hypothesis example, where a fixture gives one per test."""
     from pytest_postgresql.janitor import DatabaseJanitor
 
     name = "t" + uuid.uuid4().hex[:12]
@@ -123,6 +126,13 @@ def pg_url(pg_server):
         yield f"postgresql://postgres@127.0.0.1:{pg_server.port}/{name}"
     finally:
         janitor.drop()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh, empty database on the session's server."""
+    with pg_database(pg_server) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -19,7 +19,7 @@ import pytest
 from conftest import policy, write_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from serve_fixtures import ROOT, WRITE, client
+from serve_fixtures import ROOT, WRITE, client, pg_database
 from test_serve_timeline import SITES, ledger_rows, roster
 
 from engine.evaluation.fold import evaluate
@@ -156,31 +156,15 @@ def test_decided_sanctions_agree_with_evaluate_on_sqlite(tmp_path_factory, parts
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
 @given(parts=decided_batches(CODES["jining"]))
 def test_decided_sanctions_agree_with_evaluate_on_postgresql(tmp_path_factory, pg_server, parts):
-    from pytest_postgresql.janitor import DatabaseJanitor
-
-    name = f"decided{next(_n)}"
-    janitor = DatabaseJanitor(user="postgres", host="127.0.0.1", port=pg_server.port, dbname=name)
-    janitor.init()
-    try:
-        url = f"postgresql://postgres@127.0.0.1:{pg_server.port}/{name}"
+    with pg_database(pg_server) as url:
         agree(tmp_path_factory.mktemp("q"), url, "jining", parts, DECIDED)
-    finally:
-        janitor.drop()
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
 @given(parts=batches(CODES["zhanjiang"]))
 def test_posts_agree_with_evaluate_on_postgresql(tmp_path_factory, pg_server, parts):
-    from pytest_postgresql.janitor import DatabaseJanitor
-
-    name = f"agree{next(_n)}"
-    janitor = DatabaseJanitor(user="postgres", host="127.0.0.1", port=pg_server.port, dbname=name)
-    janitor.init()
-    try:
-        url = f"postgresql://postgres@127.0.0.1:{pg_server.port}/{name}"
+    with pg_database(pg_server) as url:
         agree(tmp_path_factory.mktemp("p"), url, "zhanjiang", parts)
-    finally:
-        janitor.drop()
 
 
 def test_a_late_finding_re_evaluates_the_person_from_the_start(tmp_path):
