@@ -87,8 +87,8 @@ def test_without_decisions_the_output_is_what_it_was(run):
         assert key not in text
 
 
-def _intervals(tmp_path, policy, as_of):
-    ev = write_csv(tmp_path / "e.csv", ROWS, COLUMNS)
+def _intervals(tmp_path, policy, as_of, rows=ROWS):
+    ev = write_csv(tmp_path / "e.csv", rows, COLUMNS)
     res = CliRunner().invoke(
         cli,
         [
@@ -359,15 +359,7 @@ def test_zhanjiang_opting_into_decided_sanctions(tmp_path):
         {"id": "D1", "date": "2022-02-21", "type": "decision", "target": "E1"},
         {"id": "E2", "person": "Q", "date": "2022-03-07", "items": "B3"},
     ]
-    ev = write_csv(tmp_path / "e.csv", rows, COLUMNS)
-    args = ["evaluate", "--policy", str(policy), "--events", str(ev), "--as-of", "2022-12-31"]
-    res = CliRunner().invoke(cli, [*args, "--format", "intervals"])
-    assert res.exit_code == 0, res.output
-    got = [
-        (r["person"], r["status"], r["start"], r["end"])
-        for r in csv.DictReader(io.StringIO(res.stdout))
-    ]
-    assert got == [
+    assert _intervals(tmp_path, str(policy), "2022-12-31", rows) == [
         ("P", "suspended", "2022-02-21", "2022-05-06"),
         ("P", "awaiting_reapplication", "2022-05-07", ""),
     ]
