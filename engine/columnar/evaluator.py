@@ -25,7 +25,7 @@ from engine.columnar.sanctions import program, sanction
 from engine.columnar.steps import Steps, compute
 from engine.columnar.text import Records
 from engine.errors import BadValue
-from engine.evaluation.fold import Evaluator, _needs_cycles, blame, past_last_date, person_reads
+from engine.evaluation.fold import Evaluator, PastLastDate, _needs_cycles, blame, person_reads
 from engine.evaluation.state import CycleState, PersonState
 from engine.ledger.rows import Ledger, Person
 from engine.policy.model import Policy
@@ -262,7 +262,7 @@ class ColumnarEvaluator(Evaluator):
             except BadValue as exc:
                 raise blame(ev, exc) from None
             except OverflowError:  # a date past 9999-12-31
-                raise blame(ev, past_last_date()) from None
+                raise blame(ev, PastLastDate()) from None
             ids = s.step_ids.get(k)
             if ids is not None:  # a step of several findings (fold.Evaluator.step)
                 for a in st.actions[before:]:

@@ -336,7 +336,7 @@ class Evaluator:
         except BadValue as exc:  # a value of the input; anything else is a bug of ours
             raise blame(ev, exc) from None
         except OverflowError:  # a date past 9999-12-31 (sanctions queued past it)
-            raise blame(ev, past_last_date()) from None
+            raise blame(ev, PastLastDate()) from None
         for ev in others:
             if ev.type == "credit":
                 self.one(ev)
@@ -361,7 +361,7 @@ class Evaluator:
         except BadValue as exc:  # a value of the input; anything else is a bug of ours
             raise blame(ev, exc) from None
         except OverflowError:  # a date past 9999-12-31 (sanctions queued past it)
-            raise blame(ev, past_last_date()) from None
+            raise blame(ev, PastLastDate()) from None
 
     def step(self, st: PersonState, evs: list[Event]) -> None:
         """One person's findings of one date, applied together: each counts its points
@@ -383,7 +383,7 @@ class Evaluator:
             except BadValue as exc:  # a value of the input; anything else is a bug of ours
                 raise blame(ev, exc) from None
             except OverflowError:  # a date past 9999-12-31 (sanctions queued past it)
-                raise blame(ev, past_last_date()) from None
+                raise blame(ev, PastLastDate()) from None
         ids = [e.id for e in evs]
         for a in st.actions[before:]:
             if a.source.kind in _BY_POINTS_OR_RULE and a.events == [evs[-1].id]:
@@ -1123,10 +1123,6 @@ class PastLastDate(BadValue):
 
     def __init__(self) -> None:
         super().__init__(_("a date after 9999-12-31 would be needed, the last a date can be"))
-
-
-def past_last_date() -> PastLastDate:
-    return PastLastDate()
 
 
 def blame(ev: Event, exc: Exception) -> EvaluationError:

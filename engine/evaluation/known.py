@@ -16,8 +16,8 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterable, Iterator
 
-from engine.ledger.corrections import DECIDED
-from engine.ledger.rows import Event, Ledger, event
+from engine.ledger.corrections import DECIDED, copied
+from engine.ledger.rows import Event, Ledger
 
 
 class Known:
@@ -54,7 +54,7 @@ class Known:
                     return None  # revoked
                 e = now
             if e.id in self.lengths:
-                e = _copy(e, attrs={**e.attrs, **self.lengths[e.id]})
+                e = copied(e, attrs={**e.attrs, **self.lengths[e.id]})
         return e
 
     def events(self, events: Iterable[Event]) -> Iterator[Event]:
@@ -79,9 +79,3 @@ def as_known(ledger: Ledger, as_of: _dt.date) -> tuple[Ledger, int]:
     after it (and so not made)."""
     known = Known(ledger, as_of)
     return known.ledger(ledger), known.later
-
-
-def _copy(e: Event, **changes) -> Event:
-    values = {name: getattr(e, name) for name in Event.__slots__}
-    values.update(changes)
-    return event(**values)

@@ -213,7 +213,7 @@ def _concerning(row: Event, finding: Event) -> Event:
     """The correction row, its person filled in from the finding when left empty."""
     if row.person:
         return row
-    return _copy(row, person=finding.person)
+    return copied(row, person=finding.person)
 
 
 def _amended(finding: Event, row: Event) -> Event:
@@ -240,7 +240,8 @@ def _amended(finding: Event, row: Event) -> Event:
     )
 
 
-def _copy(e: Event, **changes) -> Event:
+def copied(e: Event, **changes) -> Event:
+    """The event with `changes` to its fields (the evaluation's as-known rows too: known.py)."""
     values = {name: getattr(e, name) for name in Event.__slots__}
     values.update(changes)
     return event(**values)
@@ -256,4 +257,5 @@ __all__ = [
     "REFERRING",
     "REVOKE",
     "apply",
+    "copied",
 ]

@@ -393,7 +393,7 @@ class Body:
         return "".join(out)
 
     def decided(self, a: dict) -> str:
-        """A sanction's decision (issue 22 §2): ` · proposed`, ` · decided D1 济医保〔2024〕9号`."""
+        """A sanction's decision (issue 22 §2): ` · proposed`, ` · decided D1 <its 文号>`."""
         if a.get("proposed"):
             return f" · {self.w('proposed')}"
         d = a.get("decision")

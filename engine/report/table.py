@@ -50,9 +50,6 @@ WORDS = {
 }
 
 
-KINDS = {"revoke": N_("revoked"), "amend": N_("amended")}
-
-
 def word(w: str) -> str:
     """A status or action in the reader's language; the policy's own names as written."""
     return _(WORDS[w]) if w in WORDS else w
@@ -162,6 +159,7 @@ class TableSummary:
 
         if outcome.corrections:
             from engine.report.corrections import rows
+            from engine.report.explain import KIND
 
             console.print()
             console.print(_("corrections"))
@@ -173,7 +171,7 @@ class TableSummary:
             t.add_column(_("changes"))
             t.add_column(_("days served in error"), justify="right")
             for c in rows(outcome.corrections):
-                kind = _(KINDS[c[1]]) if c[1] in KINDS else c[1]
+                kind = _(KIND[c[1]]) if c[1] in KIND else c[1]
                 finding = f"{c[6]} {c[8]}" + (f" -> {c[9]}" if c[9] else "")
                 t.add_row(str(c[2]), f"{kind} {c[0]}", c[5], finding, c[10] or "-", str(c[11]))
             console.print(t)
