@@ -44,7 +44,7 @@ def trail(result: dict, correction: str) -> dict:
 
 
 def test_a_revoked_finding_takes_its_suspension_with_it(run):
-    """五(一) "扣分达到６分至８分的 ... 中止３个月": C1 (四(三), 6 points) on 2024-05-06
+    """五(一) "累计扣分６－８分,中止服务协议３个月": C1 (四(三), 6 points) on 2024-05-06
     suspends P for 3 months, 2024-05-06 to 2024-08-05, restored on 2024-08-06 (五(二),
     automatic). The finding is overturned on review (复核, 六(一)) on 2024-06-17: as
     corrected, P has no finding at all, so no suspension; the 42 days P served from
@@ -150,11 +150,11 @@ def test_an_amendment_up_a_band_lengthens_the_suspension(run):
 def test_an_amendment_down_a_band_zhanjiang(run):
     """Zhanjiang 第十五条: LOSS scores by the fund's loss, 20 points from 10,000 yuan, 10
     from 2,000. A loss of 12,000 found on 2022-03-07 takes 20 from 100: 80, the 70-80
-    band (第十七条 "70分以上80分以下 ... 暂停3个月"), suspended 2022-03-07 to
-    2022-06-06, then (第二十条) awaiting a re-application. Amended on 2022-04-11 to a
-    loss of 8,000 yuan: 10 points, 90, the 80-90 band: an interview on 2022-03-07 and no
-    suspension. P served the 35 days 2022-03-07 to 2022-04-10 (25 in March, 10 in April)
-    in error."""
+    band (第十七条 "70 < 分值 <= 80 分范围内的，暂停医保医师医保服务 3 个月"),
+    suspended 2022-03-07 to 2022-06-06, then (第二十条) awaiting a re-application.
+    Amended on 2022-04-11 to a loss of 8,000 yuan: 10 points, 90, the 80-90 band: an
+    interview on 2022-03-07 and no suspension. P served the 35 days 2022-03-07 to
+    2022-04-10 (25 in March, 10 in April) in error."""
     rows = [
         {"id": "E1", "person": "P", "date": "2022-03-07", "items": "LOSS", "amount": "12000"},
         {
