@@ -39,9 +39,10 @@ notebook-sized example, run by tests/test_api.py.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.compare.diff import PolicyDiff, diff_files, diff_policies
 from engine.errors import Diagnostic, PolicyError, Span, UsageError
@@ -703,52 +704,52 @@ def _names(columns: str | None):
     return DEFAULT_NAMES if columns is None else load_names(columns)
 
 
-def db_init(url: str) -> tuple[int, int]:
-    """Create the service's schema at a database URL, or migrate it (`policyctl db init`);
-    (version before, version after)."""
-    from engine.serve import database, schema
+@contextlib.contextmanager
+def _database(url: str) -> Iterator[Any]:
+    """The service's database at `url`, its connections closed when done."""
+    from engine.serve import database
 
     db = database.connect(url)
     try:
-        return schema.init(db)
+        yield db
     finally:
         db.dispose()
+
+
+def db_init(url: str) -> tuple[int, int]:
+    """Create the service's schema at a database URL, or migrate it (`policyctl db init`);
+    (version before, version after)."""
+    from engine.serve import schema
+
+    with _database(url) as db:
+        return schema.init(db)
 
 
 def db_retention(url: str, days: int | None) -> None:
     """Set the database's retention setting, in days (None or 0: keep everything);
     `policyctl db init --retention-days N` (serve/erase.py, docs/privacy.md)."""
-    from engine.serve import database, erase
+    from engine.serve import erase
 
-    db = database.connect(url)
-    try:
+    with _database(url) as db:
         erase.set_retention(db, days)
-    finally:
-        db.dispose()
 
 
 def db_erase(url: str, code: str):
     """Remove everything the database holds about one person, all or nothing
     (`policyctl db erase`); returns serve.erase.Erased, the counts removed."""
-    from engine.serve import database, erase
+    from engine.serve import erase
 
-    db = database.connect(url)
-    try:
+    with _database(url) as db:
         return erase.erase(db, code)
-    finally:
-        db.dispose()
 
 
 def db_purge(url: str, today: _dt.date, dry_run: bool = False):
     """Apply the retention setting as of `today` (`policyctl db purge`): returns
     (serve.erase.Erased, the cutoff date)."""
-    from engine.serve import database, erase
+    from engine.serve import erase
 
-    db = database.connect(url)
-    try:
+    with _database(url) as db:
         return erase.purge(db, today, dry_run)
-    finally:
-        db.dispose()
 
 
 def db_access_log(
@@ -764,15 +765,12 @@ def db_access_log(
 
     from engine.serve import access, database, schema
 
-    db = database.connect(url)
-    try:
+    with _database(url) as db:
         schema.require(db)
         try:
             return list(access.render(access.entries(db, since, until, person), fmt))
         except SQLAlchemyError as exc:
             raise database.unreachable(db, exc) from None
-    finally:
-        db.dispose()
 
 
 def db_load(
@@ -786,14 +784,10 @@ def db_load(
 ):
     """Load a ledger into the database, all or nothing (`policyctl db load`); returns
     a serve.load.LoadResult. Raises PolicyctlError with every problem."""
-    from engine.serve import database
     from engine.serve.load import db_load as load
 
-    db = database.connect(url)
-    try:
+    with _database(url) as db:
         return load(db, policy, events, roster, encoding, progress)
-    finally:
-        db.dispose()
 
 
 __all__ = [
