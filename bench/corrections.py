@@ -23,28 +23,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+import run  # noqa: E402  (bench/run.py)
 
 
 def run_once(args: list[str]) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds, peak resident MB) of one process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{err}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    """(wall seconds, CPU seconds, peak resident MB) of one process (bench/run.py's)."""
+    r = run.run_once(args, Path.cwd())
+    if r.code != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{r.stderr}")
+    return r.seconds, r.cpu, r.peak_mb
 
 
 def main(argv: list[str] | None = None) -> None:
